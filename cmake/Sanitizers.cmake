@@ -1,0 +1,15 @@
+# Sanitizers for our own targets, chosen by TEMPFILE_SANITIZE. TSan cannot be mixed with ASan,
+# so each sanitizer family gets its own build tree (see CMakePresets.json).
+if(TEMPFILE_SANITIZE MATCHES "thread" AND TEMPFILE_SANITIZE MATCHES "address")
+  message(FATAL_ERROR "TEMPFILE_SANITIZE: thread cannot be combined with address")
+endif()
+
+# Applies our warnings and the chosen sanitizers to one of our own targets.
+function(tempfile_own_target target)
+  target_compile_options(${target} PRIVATE ${TEMPFILE_WARNING_FLAGS})
+  if(TEMPFILE_SANITIZE)
+    target_compile_options(${target} PRIVATE
+      -fsanitize=${TEMPFILE_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=${TEMPFILE_SANITIZE})
+  endif()
+endfunction()

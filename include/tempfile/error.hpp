@@ -1,0 +1,45 @@
+// The exception type for operating-system failures: a std::filesystem::filesystem_error whose
+// what() reads "tempfile: <what failed> '<path>': <reason>" instead of libstdc++'s fixed format.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+#include "tempfile/export.hpp"
+
+namespace tempfile {
+
+/// Thrown for every operating-system failure. Catchable as std::filesystem::filesystem_error
+/// (and std::system_error): code() is the errno in std::generic_category(), path1() is the
+/// path the operation was about (the directory for creation) and path2() the exact path tried,
+/// when there is one.
+///
+/// Why a subclass: libstdc++'s filesystem_error::what() always reads
+/// "filesystem error: <msg>: <reason> [<path>]"; ours reads
+/// "tempfile: cannot create file in '/x': Permission denied".
+class TEMPFILE_API error : public std::filesystem::filesystem_error {
+ public:
+  /// `action` says what failed, e.g. "cannot create file in"; the message becomes
+  /// "tempfile: <action> '<path1>': <strerror of code>". `detail`, when not empty, replaces
+  /// the reason text (used where errno alone would mislead, e.g. name exhaustion).
+  error(const std::string& action, const std::filesystem::path& path1, std::error_code code,
+        const std::string& detail = {});
+  error(const std::string& action, const std::filesystem::path& path1,
+        const std::filesystem::path& path2, std::error_code code, const std::string& detail = {});
+
+  /// A message fully formed by the caller ("tempfile: ..."), for errors that are not about
+  /// one path (e.g. no usable temporary directory among several candidates).
+  static error with_message(std::string message, const std::filesystem::path& path1,
+                            std::error_code code);
+
+  [[nodiscard]] const char* what() const noexcept override;
+
+ private:
+  struct raw_message {};
+  error(raw_message, std::string message, const std::filesystem::path& path1,
+        const std::filesystem::path& path2, std::error_code code);
+  std::string message_;
+};
+
+}  // namespace tempfile

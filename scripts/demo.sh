@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# README command 1: install what is needed, build the library and run the demo program.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/install-deps.sh
+cmake --preset dev >/dev/null
+cmake --build --preset dev --target demo
+./build/dev/examples/demo

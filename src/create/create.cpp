@@ -1,0 +1,164 @@
+// mkstemp, mkdtemp and mktemp: Python's creation loops over the OS layer.
+#include "create/create.hpp"
+
+#include <cerrno>
+#include <new>
+#include <stdexcept>
+#include <utility>
+
+#include "create/paths.hpp"
+#include "create/tempdir.hpp"
+#include "os/sys.hpp"
+#include "tempfile/error.hpp"
+#include "tempfile/mkstemp.hpp"
+
+namespace tempfile {
+namespace create {
+namespace {
+
+constexpr std::string_view default_prefix = "tmp";
+
+// The directory of a new entry, absolute, with a trailing '/' ready for the name.
+std::string directory_stem(const std::optional<std::filesystem::path>& dir) {
+  std::string stem;
+  if (dir) {
+    stem = absolute_path(dir->native());
+  } else {
+    append_default_tempdir(stem);
+  }
+  if (stem.back() != '/') {
+    stem += '/';
+  }
+  return stem;
+}
+
+// The directory as users wrote it in messages: the stem without its added '/'.
+std::string_view shown_directory(std::string_view stem) {
+  return stem.size() > 1 ? stem.substr(0, stem.size() - 1) : stem;
+}
+
+}  // namespace
+
+CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSource& names) {
+  const std::string_view prefix = pattern.prefix ? *pattern.prefix : default_prefix;
+  const std::string_view suffix = pattern.suffix ? *pattern.suffix : std::string_view();
+  check_name_part(pattern.function, "prefix", prefix);
+  check_name_part(pattern.function, "suffix", suffix);
+
+  std::string path = directory_stem(pattern.dir);
+  const std::size_t stem = path.size();
+  path.reserve(stem + prefix.size() + os::name_length + suffix.size());
+  const bool is_file = kind == EntryKind::file;
+  for (int attempt = 0; attempt < TMP_MAX; ++attempt) {
+    path.resize(stem);
+    path += prefix;
+    path += names.next();
+    path += suffix;
+    CreatedEntry created;
+    const os::Errno err =
+        is_file ? os::create_file_exclusive(os::current_directory_fd, path.c_str(), os::file_mode,
+                                            created.fd)
+                : os::create_directory(os::current_directory_fd, path.c_str(), os::directory_mode);
+    if (err == 0) {
+      created.path = std::move(path);
+      return created;
+    }
+    if (err != EEXIST) {
+      throw error(is_file ? "cannot create file in" : "cannot create directory in",
+                  std::string(shown_directory(std::string_view(path).substr(0, stem))), path,
+                  os::to_error_code(err));
+    }
+  }
+  const std::string tried = " (" + std::to_string(TMP_MAX) + " names tried)";
+  throw error(is_file ? "cannot create file in" : "cannot create directory in",
+              std::string(shown_directory(std::string_view(path).substr(0, stem))),
+              os::to_error_code(EEXIST),
+              is_file ? "No usable temporary file name found" + tried
+                      : "No usable temporary directory name found" + tried);
+}
+
+std::string unused_name(const MktempOptions& options, NameSource& names) {
+  check_name_part("mktemp", "prefix", options.prefix);
+  check_name_part("mktemp", "suffix", options.suffix);
+  std::string path = directory_stem(options.dir);
+  const std::size_t stem = path.size();
+  for (int attempt = 0; attempt < TMP_MAX; ++attempt) {
+    path.resize(stem);
+    path += options.prefix;
+    path += names.next();
+    path += options.suffix;
+    bool exists = true;
+    // As Python's _exists: an lstat error other than "not found" also counts as free.
+    if (os::entry_exists(path.c_str(), exists) != 0 || !exists) {
+      return path;
+    }
+  }
+  throw error("cannot find an unused name in",
+              std::string(shown_directory(std::string_view(path).substr(0, stem))),
+              os::to_error_code(EEXIST),
+              "No usable temporary filename found (" + std::to_string(TMP_MAX) + " names tried)");
+}
+
+namespace {
+
+// The std::error_code overloads share one translation of our exceptions.
+template <class Result, class Body>
+Result report_through(std::error_code& ec, Result failed, Body&& body) noexcept {
+  try {
+    Result result = std::forward<Body>(body)();
+    ec.clear();
+    return result;
+  } catch (const std::system_error& failure) {
+    ec = failure.code();
+  } catch (const std::invalid_argument&) {
+    ec = std::make_error_code(std::errc::invalid_argument);
+  } catch (const std::bad_alloc&) {
+    ec = std::make_error_code(std::errc::not_enough_memory);
+  }
+  return failed;
+}
+
+}  // namespace
+}  // namespace create
+
+std::string gettempprefix() {
+  return std::string(create::default_prefix);
+}
+
+MkstempResult mkstemp(const MkstempOptions& options) {
+  create::RandomNames names;
+  create::CreatedEntry created = create::create_unique(
+      create::EntryKind::file, {"mkstemp", options.prefix, options.suffix, options.dir}, names);
+  return {created.fd.release(), std::filesystem::path(std::move(created.path))};
+}
+
+MkstempResult mkstemp(const MkstempOptions& options, std::error_code& ec) noexcept {
+  return create::report_through(ec, MkstempResult{}, [&] { return mkstemp(options); });
+}
+
+MkstempResult mkstemp(std::error_code& ec) noexcept {
+  return mkstemp(MkstempOptions{}, ec);
+}
+
+std::filesystem::path mkdtemp(const MkdtempOptions& options) {
+  create::RandomNames names;
+  create::CreatedEntry created =
+      create::create_unique(create::EntryKind::directory,
+                            {"mkdtemp", options.prefix, options.suffix, options.dir}, names);
+  return {std::move(created.path)};
+}
+
+std::filesystem::path mkdtemp(const MkdtempOptions& options, std::error_code& ec) noexcept {
+  return create::report_through(ec, std::filesystem::path(), [&] { return mkdtemp(options); });
+}
+
+std::filesystem::path mkdtemp(std::error_code& ec) noexcept {
+  return mkdtemp(MkdtempOptions{}, ec);
+}
+
+std::filesystem::path mktemp(const MktempOptions& options) {
+  create::RandomNames names;
+  return {create::unused_name(options, names)};
+}
+
+}  // namespace tempfile

@@ -1,0 +1,70 @@
+// Lexical absolute paths and prefix/suffix checks for the creation functions.
+#include "create/paths.hpp"
+
+#include <stdexcept>
+#include <vector>
+
+#include "os/sys.hpp"
+#include "tempfile/error.hpp"
+
+namespace tempfile::create {
+
+std::string absolute_path(std::string_view path) {
+  std::string joined;
+  if (path.empty() || path.front() != '/') {
+    if (const os::Errno err = os::current_directory(joined); err != 0) {
+      throw error("cannot resolve relative directory", std::string(path), os::to_error_code(err));
+    }
+    joined += '/';
+  }
+  joined += path;
+
+  // POSIX keeps exactly two leading slashes; one or three-or-more collapse to one.
+  const bool double_root =
+      joined.size() > 1 && joined[1] == '/' && (joined.size() == 2 || joined[2] != '/');
+  std::vector<std::string_view> parts;
+  std::string_view rest(joined);
+  while (!rest.empty()) {
+    const std::size_t slash = rest.find('/');
+    const std::string_view part = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    if (part.empty() || part == ".") {
+      continue;
+    }
+    if (part == "..") {
+      if (!parts.empty()) {
+        parts.pop_back();
+      }
+      continue;
+    }
+    parts.push_back(part);
+  }
+  std::string normal = double_root ? "//" : "/";
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) {
+      normal += '/';
+    }
+    normal += parts[i];
+  }
+  return normal;
+}
+
+void check_name_part(std::string_view function, std::string_view argument, std::string_view value) {
+  if (value.find_first_of(std::string_view("/\0", 2)) == std::string_view::npos) {
+    return;
+  }
+  std::string shown;
+  for (const char c : value) {
+    if (c == '\0') {
+      shown += "\\0";
+    } else {
+      shown += c;
+    }
+  }
+  throw std::invalid_argument("tempfile::" + std::string(function) + ": " + std::string(argument) +
+                              " '" + shown +
+                              "' must not contain '/' or NUL (the entry would not be directly "
+                              "inside its directory)");
+}
+
+}  // namespace tempfile::create

@@ -1,0 +1,155 @@
+// gettempdir(): the candidate search with real probe files, cached once per process.
+#include "create/tempdir.hpp"
+
+#include <cerrno>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include "create/paths.hpp"
+#include "os/sys.hpp"
+#include "tempfile/dirs.hpp"
+#include "tempfile/error.hpp"
+
+namespace tempfile {
+namespace create {
+namespace {
+
+// Probe names tried per candidate before moving on (Python 3.11 tries 100 as well).
+constexpr int probe_attempts = 100;
+
+// Creates, writes and removes one probe file in `dir`; 0 when the directory is usable.
+os::Errno probe_directory(const std::string& dir, NameSource& names) {
+  std::string path = dir;
+  if (path.back() != '/') {
+    path += '/';
+  }
+  const std::size_t stem = path.size();
+  os::Errno err = EEXIST;
+  for (int attempt = 0; attempt < probe_attempts && err == EEXIST; ++attempt) {
+    path.resize(stem);
+    path += names.next();
+    os::FileDescriptor probe;
+    err = os::create_file_exclusive(os::current_directory_fd, path.c_str(), os::file_mode, probe);
+    if (err != 0) {
+      continue;
+    }
+    static constexpr char payload[] = "blat";
+    err = os::write_all(probe.get(), payload, sizeof payload - 1);
+    const os::Errno close_err = probe.close();
+    const os::Errno unlink_err = os::remove_file(os::current_directory_fd, path.c_str());
+    if (err == 0) {
+      err = close_err != 0 ? close_err : unlink_err;
+    }
+  }
+  return err;
+}
+
+struct DefaultTempdir {
+  std::mutex mutex;
+  std::optional<std::filesystem::path> dir;
+};
+
+// Never destroyed, so that code running during static destruction (exit-time cleanup) can
+// still ask for the directory.
+DefaultTempdir& default_tempdir() {
+  static auto* const instance = new DefaultTempdir;  // NOLINT(cppcoreguidelines-owning-memory)
+  return *instance;
+}
+
+// Fills the cache if empty; call with the mutex held.
+const std::filesystem::path& cached_tempdir(DefaultTempdir& state) {
+  if (!state.dir) {
+    RandomNames names;
+    state.dir = find_usable_tempdir(candidate_tempdir_list(), names);
+  }
+  return *state.dir;
+}
+
+}  // namespace
+
+std::vector<std::string> candidate_tempdir_list() {
+  std::vector<std::string> candidates;
+  for (const char* variable : {"TMPDIR", "TEMP", "TMP"}) {
+    if (auto value = os::environment_variable(variable); value && !value->empty()) {
+      candidates.push_back(std::move(*value));
+    }
+  }
+  for (const char* fixed : {"/tmp", "/var/tmp", "/usr/tmp"}) {
+    candidates.emplace_back(fixed);
+  }
+  std::string cwd;
+  candidates.push_back(os::current_directory(cwd) == 0 ? std::move(cwd) : std::string("."));
+  return candidates;
+}
+
+std::string find_usable_tempdir(const std::vector<std::string>& candidates, NameSource& names) {
+  std::string rejected;
+  for (const std::string& candidate : candidates) {
+    std::string dir;
+    os::Errno err = 0;
+    try {
+      dir = absolute_path(candidate);
+    } catch (const error& failure) {
+      err = failure.code().value();
+    }
+    if (err == 0) {
+      err = probe_directory(dir, names);
+    }
+    if (err == 0) {
+      return dir;
+    }
+    rejected += rejected.empty() ? "'" : ", '";
+    rejected += candidate;
+    rejected += "' (";
+    rejected += os::to_error_code(err).message();
+    rejected += ')';
+  }
+  throw error::with_message("tempfile: no usable temporary directory found among " + rejected,
+                            std::filesystem::path(), os::to_error_code(ENOENT));
+}
+
+void append_default_tempdir(std::string& out) {
+  DefaultTempdir& state = default_tempdir();
+  const std::lock_guard lock(state.mutex);
+  out += cached_tempdir(state).native();
+}
+
+}  // namespace create
+
+std::filesystem::path gettempdir() {
+  create::DefaultTempdir& state = create::default_tempdir();
+  const std::lock_guard lock(state.mutex);
+  return create::cached_tempdir(state);
+}
+
+std::filesystem::path gettempdir(std::error_code& ec) noexcept {
+  try {
+    std::filesystem::path dir = gettempdir();
+    ec.clear();
+    return dir;
+  } catch (const std::system_error& failure) {
+    ec = failure.code();
+  } catch (const std::bad_alloc&) {
+    ec = std::make_error_code(std::errc::not_enough_memory);
+  }
+  return {};
+}
+
+std::optional<std::filesystem::path> tempdir() {
+  create::DefaultTempdir& state = create::default_tempdir();
+  const std::lock_guard lock(state.mutex);
+  return state.dir;
+}
+
+void set_tempdir(std::optional<std::filesystem::path> dir) {
+  if (dir) {
+    dir = create::absolute_path(dir->native());
+  }
+  create::DefaultTempdir& state = create::default_tempdir();
+  const std::lock_guard lock(state.mutex);
+  state.dir = std::move(dir);
+}
+
+}  // namespace tempfile

@@ -1,0 +1,27 @@
+// The default-directory search (Python's _candidate_tempdir_list and _get_default_tempdir)
+// and the process-wide cache behind gettempdir(), tempdir() and set_tempdir().
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "create/names.hpp"
+
+namespace tempfile::create {
+
+/// Python's _candidate_tempdir_list(): $TMPDIR, $TEMP, $TMP (set and non-empty), /tmp,
+/// /var/tmp, /usr/tmp, then the current directory ("." when it cannot be read).
+[[nodiscard]] std::vector<std::string> candidate_tempdir_list();
+
+/// Python's _get_default_tempdir(dirlist): the first candidate (made absolute) in which a
+/// randomly named file could be created, written and removed. The probe file is removed even
+/// when the write fails. Throws tempfile::error (ENOENT) listing every candidate and why it was
+/// rejected when none is usable.
+[[nodiscard]] std::string find_usable_tempdir(const std::vector<std::string>& candidates,
+                                              NameSource& names);
+
+/// Appends gettempdir()'s directory to `out` without building a std::filesystem::path: the
+/// hot path of mkstemp() and mkdtemp() when no dir is given.
+void append_default_tempdir(std::string& out);
+
+}  // namespace tempfile::create

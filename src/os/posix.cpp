@@ -1,0 +1,259 @@
+// The POSIX implementation of os/sys.hpp, with Linux fast paths (getrandom, O_TMPFILE,
+// renameat2, secure_getenv) that TEMPFILE_PORTABLE switches off so the fallbacks get tested.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <ctime>
+
+#include "os/sys.hpp"
+
+#if defined(__linux__) && !defined(TEMPFILE_PORTABLE)
+#  define TEMPFILE_LINUX_FAST_PATHS 1
+#  include <sys/random.h>
+#  include <sys/syscall.h>
+#else
+#  define TEMPFILE_LINUX_FAST_PATHS 0
+#endif
+
+namespace tempfile::os {
+
+const int current_directory_fd = AT_FDCWD;
+
+namespace {
+
+#if TEMPFILE_LINUX_FAST_PATHS
+bool probe_getrandom() noexcept {
+  unsigned char byte = 0;
+  return ::getrandom(&byte, 1, GRND_NONBLOCK) == 1 || errno != ENOSYS;
+}
+
+bool probe_renameat2() noexcept {
+  // Empty names fail with ENOENT where the call exists, ENOSYS where the kernel lacks it.
+  return ::syscall(SYS_renameat2, AT_FDCWD, "", AT_FDCWD, "", 1U /* RENAME_NOREPLACE */) == 0 ||
+         errno != ENOSYS;
+}
+
+// O_TMPFILE exists in the kernel unless it answered EISDIR once (kernels before 3.11 ignore
+// the flag and try to open the directory itself). Per-file-system refusals are not remembered.
+std::atomic<bool> unnamed_files_work{true};
+#endif
+
+Features probe_features() noexcept {
+  Features found;
+#if TEMPFILE_LINUX_FAST_PATHS
+  found.getrandom = probe_getrandom();
+#  ifdef O_TMPFILE
+  found.o_tmpfile = true;
+#  endif
+  found.renameat2 = probe_renameat2();
+  found.secure_getenv = true;
+#endif
+  return found;
+}
+
+}  // namespace
+
+const Features& features() noexcept {
+  static const Features probed = probe_features();
+  return probed;
+}
+
+Errno create_file_exclusive(int dirfd, const char* path, unsigned mode,
+                            FileDescriptor& out) noexcept {
+  constexpr int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  for (;;) {
+    const int fd = ::openat(dirfd, path, flags, static_cast<mode_t>(mode));
+    if (fd >= 0) {
+      out = FileDescriptor(fd);
+      return 0;
+    }
+    if (errno != EINTR) {
+      return errno;
+    }
+  }
+}
+
+Errno create_directory(int dirfd, const char* path, unsigned mode) noexcept {
+  for (;;) {
+    if (::mkdirat(dirfd, path, static_cast<mode_t>(mode)) == 0) {
+      return 0;
+    }
+    if (errno != EINTR) {
+      return errno;
+    }
+  }
+}
+
+Errno open_unnamed_file(int dirfd, const char* dir, unsigned mode, FileDescriptor& out) noexcept {
+#if TEMPFILE_LINUX_FAST_PATHS && defined(O_TMPFILE)
+  if (!unnamed_files_work.load(std::memory_order_relaxed)) {
+    return EOPNOTSUPP;
+  }
+  for (;;) {
+    const int fd = ::openat(dirfd, dir, O_TMPFILE | O_RDWR | O_CLOEXEC, static_cast<mode_t>(mode));
+    if (fd >= 0) {
+      out = FileDescriptor(fd);
+      return 0;
+    }
+    if (errno == EINTR) {
+      continue;
+    }
+    if (errno == EISDIR) {
+      unnamed_files_work.store(false, std::memory_order_relaxed);
+      return EOPNOTSUPP;
+    }
+    return errno;
+  }
+#else
+  static_cast<void>(dirfd);
+  static_cast<void>(dir);
+  static_cast<void>(mode);
+  static_cast<void>(out);
+  return EOPNOTSUPP;
+#endif
+}
+
+Errno remove_file(int dirfd, const char* path) noexcept {
+  return ::unlinkat(dirfd, path, 0) == 0 ? 0 : errno;
+}
+
+Errno remove_directory(int dirfd, const char* path) noexcept {
+  return ::unlinkat(dirfd, path, AT_REMOVEDIR) == 0 ? 0 : errno;
+}
+
+Errno write_all(int fd, const void* data, std::size_t size) noexcept {
+  const auto* next = static_cast<const unsigned char*>(data);
+  while (size > 0) {
+    const ssize_t written = ::write(fd, next, size);
+    if (written < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return errno;
+    }
+    next += written;
+    size -= static_cast<std::size_t>(written);
+  }
+  return 0;
+}
+
+Errno entry_exists(const char* path, bool& exists) noexcept {
+  struct stat info {};
+  if (::lstat(path, &info) == 0) {
+    exists = true;
+    return 0;
+  }
+  exists = false;
+  return (errno == ENOENT || errno == ENOTDIR) ? 0 : errno;
+}
+
+Errno current_directory(std::string& out) {
+  std::string buffer(256, '\0');
+  for (;;) {
+    if (::getcwd(buffer.data(), buffer.size()) != nullptr) {
+      buffer.resize(std::char_traits<char>::length(buffer.c_str()));
+      out = std::move(buffer);
+      return 0;
+    }
+    if (errno != ERANGE) {
+      return errno;
+    }
+    buffer.resize(buffer.size() * 2);
+  }
+}
+
+std::optional<std::string> environment_variable(const char* name) {
+#if TEMPFILE_LINUX_FAST_PATHS
+  const char* value = ::secure_getenv(name);
+#else
+  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): as every getenv
+#endif
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  return std::string(value);
+}
+
+namespace {
+
+bool fill_from_getrandom(unsigned char* out, std::size_t size) noexcept {
+#if TEMPFILE_LINUX_FAST_PATHS
+  if (!features().getrandom) {
+    return false;
+  }
+  while (size > 0) {
+    const ssize_t got = ::getrandom(out, size, GRND_NONBLOCK);
+    if (got < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return false;  // EAGAIN before the pool is ready: use /dev/urandom, which never blocks
+    }
+    out += got;
+    size -= static_cast<std::size_t>(got);
+  }
+  return true;
+#else
+  static_cast<void>(out);
+  static_cast<void>(size);
+  return false;
+#endif
+}
+
+bool fill_from_urandom(unsigned char* out, std::size_t size) noexcept {
+  int fd = -1;
+  do {
+    fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    return false;
+  }
+  const FileDescriptor owner(fd);
+  while (size > 0) {
+    const ssize_t got = ::read(owner.get(), out, size);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got <= 0) {
+      return false;
+    }
+    out += got;
+    size -= static_cast<std::size_t>(got);
+  }
+  return true;
+}
+
+// splitmix64 over the clock, the pid and a process-wide counter: unpredictable enough that two
+// processes rarely collide, and a collision only costs a retry on EEXIST.
+void fill_from_clock(unsigned char* out, std::size_t size) noexcept {
+  static std::atomic<std::uint64_t> counter{0};
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  std::uint64_t state = static_cast<std::uint64_t>(now.tv_sec) * 1000000007U ^
+                        static_cast<std::uint64_t>(now.tv_nsec) ^
+                        (static_cast<std::uint64_t>(::getpid()) << 32U) ^
+                        counter.fetch_add(0x9E3779B97F4A7C15U, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < size; ++i) {
+    state += 0x9E3779B97F4A7C15U;
+    std::uint64_t mixed = state;
+    mixed = (mixed ^ (mixed >> 30U)) * 0xBF58476D1CE4E5B9U;
+    mixed = (mixed ^ (mixed >> 27U)) * 0x94D049BB133111EBU;
+    out[i] = static_cast<unsigned char>(mixed ^ (mixed >> 31U));
+  }
+}
+
+}  // namespace
+
+void random_bytes(unsigned char* out, std::size_t size) noexcept {
+  if (!fill_from_getrandom(out, size) && !fill_from_urandom(out, size)) {
+    fill_from_clock(out, size);
+  }
+}
+
+}  // namespace tempfile::os

@@ -1,0 +1,64 @@
+// Random names: a per-thread buffer of kernel random bytes, rejection-sampled into Python's
+// 37-letter alphabet, invalidated in a forked child through a pthread_atfork generation count.
+#include "os/random.hpp"
+
+#include <pthread.h>
+
+#include <array>
+#include <atomic>
+#include <mutex>
+
+#include "os/sys.hpp"
+
+namespace tempfile::os {
+namespace {
+
+// Bumped in every forked child; a thread's buffer filled under another generation is stale.
+std::atomic<unsigned> fork_generation{0};
+
+void on_fork_in_child() noexcept {
+  fork_generation.fetch_add(1, std::memory_order_relaxed);
+}
+
+void register_fork_handler() noexcept {
+  static std::once_flag once;
+  std::call_once(once, [] { ::pthread_atfork(nullptr, nullptr, &on_fork_in_child); });
+}
+
+// 256 bytes give about 28 names per refill (8 characters, ~13% of bytes rejected): one
+// getrandom per 28 names, at 256 bytes of thread-local storage.
+constexpr std::size_t buffer_size = 256;
+// Bytes at or above this are rejected so that byte % 37 is uniform (37 * 6 = 222).
+constexpr unsigned accept_below = 256 - (256 % name_alphabet.size());
+
+struct RandomBuffer {
+  std::array<unsigned char, buffer_size> bytes{};
+  std::size_t next = buffer_size;  // empty until the first refill
+  unsigned generation = 0;
+
+  unsigned char take() noexcept {
+    const unsigned current = fork_generation.load(std::memory_order_relaxed);
+    if (next == bytes.size() || generation != current) {
+      random_bytes(bytes.data(), bytes.size());
+      next = 0;
+      generation = current;
+    }
+    return bytes[next++];
+  }
+};
+
+thread_local RandomBuffer thread_buffer;
+
+}  // namespace
+
+void random_name(char* out) noexcept {
+  register_fork_handler();
+  for (std::size_t i = 0; i < name_length;) {
+    const unsigned byte = thread_buffer.take();
+    if (byte < accept_below) {
+      out[i++] = name_alphabet[byte % name_alphabet.size()];
+    }
+  }
+}
+
+}  // namespace tempfile::os

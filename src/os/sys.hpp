@@ -1,0 +1,77 @@
+// The system calls the library makes, behind one platform-neutral interface. Every function
+// returns 0 or an errno, retries EINTR where that is safe, and never throws; the POSIX
+// implementation (with its Linux fast paths) is in posix.cpp, a Windows one can sit beside it.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "os/errno.hpp"
+#include "os/fd.hpp"
+
+namespace tempfile::os {
+
+/// Whether this build uses the Linux fast paths (false on other systems and with
+/// TEMPFILE_PORTABLE, where only the portable POSIX fallbacks run).
+#if defined(__linux__) && !defined(TEMPFILE_PORTABLE)
+inline constexpr bool linux_fast_paths = true;
+#else
+inline constexpr bool linux_fast_paths = false;
+#endif
+
+/// The directory-descriptor value meaning "relative to the current directory" (AT_FDCWD).
+extern const int current_directory_fd;
+
+/// Permission bits for new files and directories (less the umask, as in Python).
+inline constexpr unsigned file_mode = 0600;
+inline constexpr unsigned directory_mode = 0700;
+
+/// Creates `path` (relative to `dirfd`) exclusively, never following a symbolic link:
+/// O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC. Any existing entry gives EEXIST.
+[[nodiscard]] Errno create_file_exclusive(int dirfd, const char* path, unsigned mode,
+                                          FileDescriptor& out) noexcept;
+
+/// Creates directory `path` (relative to `dirfd`); an existing entry of any kind gives EEXIST.
+[[nodiscard]] Errno create_directory(int dirfd, const char* path, unsigned mode) noexcept;
+
+/// Opens an unnamed file in directory `dir` (relative to `dirfd`) that no name ever reaches
+/// (Linux O_TMPFILE, without O_EXCL so it can be linked later). Gives EOPNOTSUPP where the
+/// platform, the build (TEMPFILE_PORTABLE) or the file system lacks it: the caller then falls
+/// back to create-and-unlink.
+[[nodiscard]] Errno open_unnamed_file(int dirfd, const char* dir, unsigned mode,
+                                      FileDescriptor& out) noexcept;
+
+[[nodiscard]] Errno remove_file(int dirfd, const char* path) noexcept;
+[[nodiscard]] Errno remove_directory(int dirfd, const char* path) noexcept;
+
+/// Writes all of [data, data + size), retrying short writes and EINTR.
+[[nodiscard]] Errno write_all(int fd, const void* data, std::size_t size) noexcept;
+
+/// Whether `path` names an existing entry, without following a final symbolic link (lstat):
+/// a dangling symbolic link exists. Returns the lstat errno other than ENOENT/ENOTDIR.
+[[nodiscard]] Errno entry_exists(const char* path, bool& exists) noexcept;
+
+/// The current working directory.
+[[nodiscard]] Errno current_directory(std::string& out);
+
+/// An environment variable's value; nullopt when unset. Where the platform can tell, values
+/// are ignored in set-user-ID/set-group-ID programs (glibc's secure_getenv).
+[[nodiscard]] std::optional<std::string> environment_variable(const char* name);
+
+/// What this build and this kernel offer; probed once, on first call, thread-safely.
+struct Features {
+  bool getrandom = false;  // the getrandom(2) system call
+  bool o_tmpfile = false;  // O_TMPFILE (a file system may still refuse it: see open_unnamed_file)
+  bool renameat2 = false;  // renameat2(2) with RENAME_NOREPLACE
+  bool secure_getenv = false;
+};
+[[nodiscard]] const Features& features() noexcept;
+
+/// Fills [out, out + size) from the kernel's random source: getrandom(GRND_NONBLOCK) where
+/// present, else /dev/urandom. If neither answers (very early boot, no /dev), mixes the clock,
+/// the pid and a counter: names need not be secret, since exclusive creation, not the name,
+/// is what makes creation safe.
+void random_bytes(unsigned char* out, std::size_t size) noexcept;
+
+}  // namespace tempfile::os

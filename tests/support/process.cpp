@@ -1,0 +1,57 @@
+// run_in_child and the limits a child can set on itself.
+#include "support/process.hpp"
+
+#include <grp.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <exception>
+
+namespace tempfile::test {
+
+int run_in_child(const std::function<int()>& body) {
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    return -1;
+  }
+  if (pid == 0) {
+    int code = 100;
+    try {
+      code = body();
+    } catch (const std::exception& failure) {
+      std::fprintf(stderr, "child threw: %s\n", failure.what());
+    } catch (...) {
+      std::fprintf(stderr, "child threw a non-std exception\n");
+    }
+    std::fflush(nullptr);
+    ::_exit(code);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      return -1;
+    }
+  }
+  if (WIFSIGNALED(status)) {
+    return 128 + WTERMSIG(status);
+  }
+  return WEXITSTATUS(status);
+}
+
+bool limit_open_files(unsigned long limit) {
+  rlimit lim{};
+  lim.rlim_cur = limit;
+  lim.rlim_max = limit;
+  return ::setrlimit(RLIMIT_NOFILE, &lim) == 0;
+}
+
+bool become_unprivileged() {
+  return ::setgroups(0, nullptr) == 0 && ::setresgid(65534, 65534, 65534) == 0 &&
+         ::setresuid(65534, 65534, 65534) == 0;
+}
+
+}  // namespace tempfile::test

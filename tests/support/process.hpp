@@ -1,0 +1,20 @@
+// Real child processes for tests: fork, run a body (with lower limits, another user...),
+// and report its exit status to the parent.
+#pragma once
+
+#include <functional>
+
+namespace tempfile::test {
+
+/// Forks; the child runs `body` and _exits with its return value (or 100 if it threw).
+/// Returns the child's exit status, or 128 + signal if it was killed.
+int run_in_child(const std::function<int()>& body);
+
+/// In a child: lowers RLIMIT_NOFILE (a real `ulimit -n`). Returns false on failure.
+bool limit_open_files(unsigned long limit);
+
+/// In a child: drops to uid/gid 65534 (nobody) with no supplementary groups, so permission
+/// checks apply even when the tests run as root. Returns false on failure.
+bool become_unprivileged();
+
+}  // namespace tempfile::test
