@@ -143,6 +143,71 @@ Errno write_all(int fd, const void* data, std::size_t size) noexcept {
   return 0;
 }
 
+Errno read_some(int fd, void* data, std::size_t size, std::size_t& got) noexcept {
+  for (;;) {
+    const ssize_t count = ::read(fd, data, size);
+    if (count >= 0) {
+      got = static_cast<std::size_t>(count);
+      return 0;
+    }
+    if (errno != EINTR) {
+      got = 0;
+      return errno;
+    }
+  }
+}
+
+Errno write_some(int fd, const void* data, std::size_t size, std::size_t& written) noexcept {
+  for (;;) {
+    const ssize_t count = ::write(fd, data, size);
+    if (count >= 0) {
+      written = static_cast<std::size_t>(count);
+      return 0;
+    }
+    if (errno != EINTR) {
+      written = 0;
+      return errno;
+    }
+  }
+}
+
+Errno seek(int fd, std::int64_t offset, int whence, std::int64_t& position) noexcept {
+  const off_t result = ::lseek(fd, static_cast<off_t>(offset), whence);
+  if (result < 0) {
+    return errno;
+  }
+  position = static_cast<std::int64_t>(result);
+  return 0;
+}
+
+Errno truncate(int fd, std::int64_t size) noexcept {
+  for (;;) {
+    if (::ftruncate(fd, static_cast<off_t>(size)) == 0) {
+      return 0;
+    }
+    if (errno != EINTR) {
+      return errno;
+    }
+  }
+}
+
+bool is_terminal(int fd) noexcept {
+  return ::isatty(fd) == 1;
+}
+
+Errno change_mode(int fd, unsigned mode) noexcept {
+  return ::fchmod(fd, static_cast<mode_t>(mode)) == 0 ? 0 : errno;
+}
+
+Errno duplicate(int fd, FileDescriptor& out) noexcept {
+  const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) {
+    return errno;
+  }
+  out = FileDescriptor(copy);
+  return 0;
+}
+
 Errno entry_exists(const char* path, bool& exists) noexcept {
   struct stat info {};
   if (::lstat(path, &info) == 0) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -47,6 +48,28 @@ inline constexpr unsigned directory_mode = 0700;
 
 /// Writes all of [data, data + size), retrying short writes and EINTR.
 [[nodiscard]] Errno write_all(int fd, const void* data, std::size_t size) noexcept;
+
+/// Reads up to `size` bytes at the current offset, retrying EINTR; `got` is 0 at end of file.
+[[nodiscard]] Errno read_some(int fd, void* data, std::size_t size, std::size_t& got) noexcept;
+
+/// Writes up to `size` bytes at the current offset (one write(2), retrying EINTR).
+[[nodiscard]] Errno write_some(int fd, const void* data, std::size_t size,
+                               std::size_t& written) noexcept;
+
+/// Moves the offset (lseek); `whence` is SEEK_SET, SEEK_CUR or SEEK_END as in <cstdio>.
+[[nodiscard]] Errno seek(int fd, std::int64_t offset, int whence, std::int64_t& position) noexcept;
+
+/// Sets the file's size (ftruncate, retrying EINTR).
+[[nodiscard]] Errno truncate(int fd, std::int64_t size) noexcept;
+
+/// Whether fd is a terminal (never for our files; here because Python's isatty() asks).
+[[nodiscard]] bool is_terminal(int fd) noexcept;
+
+/// Changes the permission bits of an open file (fchmod).
+[[nodiscard]] Errno change_mode(int fd, unsigned mode) noexcept;
+
+/// A second descriptor for the same open file description (shares the offset), close-on-exec.
+[[nodiscard]] Errno duplicate(int fd, FileDescriptor& out) noexcept;
 
 /// Whether `path` names an existing entry, without following a final symbolic link (lstat):
 /// a dangling symbolic link exists. Returns the lstat errno other than ENOENT/ENOTDIR.

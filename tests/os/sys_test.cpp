@@ -113,3 +113,57 @@ TEST_F(SysTest, UnnamedFileLeavesNoNameOrReportsUnsupported) {
 
 }  // namespace
 }  // namespace tempfile::os
+
+namespace tempfile::os {
+namespace {
+
+class SysIoTest : public test::ScratchTest {};
+
+TEST_F(SysIoTest, ReadWriteSeekTruncateRoundTrip) {
+  FileDescriptor fd;
+  ASSERT_EQ(create_file_exclusive(current_directory_fd, "io", file_mode, fd), 0);
+  std::size_t written = 0;
+  ASSERT_EQ(write_some(fd.get(), "hello world", 11, written), 0);
+  EXPECT_EQ(written, 11U);
+  std::int64_t position = -1;
+  ASSERT_EQ(seek(fd.get(), 6, SEEK_SET, position), 0);
+  EXPECT_EQ(position, 6);
+  char buffer[16] = {};
+  std::size_t got = 0;
+  ASSERT_EQ(read_some(fd.get(), buffer, sizeof buffer, got), 0);
+  EXPECT_EQ(std::string(buffer, got), "world");
+  ASSERT_EQ(read_some(fd.get(), buffer, sizeof buffer, got), 0);
+  EXPECT_EQ(got, 0U);  // end of file
+  ASSERT_EQ(truncate(fd.get(), 5), 0);
+  ASSERT_EQ(seek(fd.get(), 0, SEEK_END, position), 0);
+  EXPECT_EQ(position, 5);
+  EXPECT_EQ(seek(fd.get(), -1, SEEK_SET, position), EINVAL);
+  EXPECT_EQ(truncate(fd.get(), -1), EINVAL);
+  EXPECT_EQ(remove_file(current_directory_fd, "io"), 0);
+}
+
+TEST_F(SysIoTest, ChangeModeAndTerminalAndDuplicate) {
+  char buffer_of_one[1] = {};
+  FileDescriptor fd;
+  ASSERT_EQ(create_file_exclusive(current_directory_fd, "m", file_mode, fd), 0);
+  ASSERT_EQ(change_mode(fd.get(), 0640), 0);
+  struct stat info {};
+  ASSERT_EQ(::fstat(fd.get(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0640U);
+  EXPECT_FALSE(is_terminal(fd.get()));
+  FileDescriptor copy;
+  ASSERT_EQ(duplicate(fd.get(), copy), 0);
+  EXPECT_NE(copy.get(), fd.get());
+  EXPECT_TRUE((::fcntl(copy.get(), F_GETFD) & FD_CLOEXEC) != 0);
+  std::int64_t position = 0;
+  ASSERT_EQ(seek(copy.get(), 3, SEEK_SET, position), 0);
+  ASSERT_EQ(seek(fd.get(), 0, SEEK_CUR, position), 0);
+  EXPECT_EQ(position, 3);  // one open file description, one offset
+  std::size_t ignored = 0;
+  EXPECT_EQ(read_some(-1, buffer_of_one, 1, ignored), EBADF);
+  EXPECT_EQ(write_some(-1, "x", 1, ignored), EBADF);
+  EXPECT_EQ(remove_file(current_directory_fd, "m"), 0);
+}
+
+}  // namespace
+}  // namespace tempfile::os
