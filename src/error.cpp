@@ -41,4 +41,9 @@ const char* error::what() const noexcept {
   return message_.c_str();
 }
 
+closed_file_error::closed_file_error() : std::logic_error("I/O operation on closed file.") {}
+closed_file_error::~closed_file_error() = default;
+
+unsupported_operation::~unsupported_operation() = default;
+
 }  // namespace tempfile

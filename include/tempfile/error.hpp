@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 
@@ -40,6 +41,26 @@ class TEMPFILE_API error : public std::filesystem::filesystem_error {
   error(raw_message, std::string message, const std::filesystem::path& path1,
         const std::filesystem::path& path2, std::error_code code);
   std::string message_;
+};
+
+/// Python's ValueError("I/O operation on closed file."): any operation but close() and
+/// closed() on a file object that was closed.
+class TEMPFILE_API closed_file_error : public std::logic_error {
+ public:
+  closed_file_error();
+  closed_file_error(const closed_file_error&) = default;
+  closed_file_error& operator=(const closed_file_error&) = default;
+  ~closed_file_error() override;
+};
+
+/// Python's io.UnsupportedOperation: reading a file opened write-only, writing one opened
+/// read-only. what() names the operation: "tempfile: read: file not open for reading".
+class TEMPFILE_API unsupported_operation : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+  unsupported_operation(const unsupported_operation&) = default;
+  unsupported_operation& operator=(const unsupported_operation&) = default;
+  ~unsupported_operation() override;
 };
 
 }  // namespace tempfile

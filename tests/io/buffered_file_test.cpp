@@ -1,0 +1,143 @@
+// The buffered layer against results python3 gave for the same operations (open(..., 'wb+',
+// buffering=16)), plus the error kinds and the no-loss rule for failed flushes.
+#include "io/buffered_file.hpp"
+
+#include <gmock/gmock.h>
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include "os/sys.hpp"
+#include "support/process.hpp"
+#include "support/scratch.hpp"
+#include "tempfile/error.hpp"
+
+namespace tempfile::io {
+namespace {
+
+class BufferedFileTest : public test::ScratchTest {
+ protected:
+  BufferedFile open(const char* mode, std::size_t buffer_size) {
+    os::FileDescriptor fd;
+    EXPECT_EQ(os::create_file_exclusive(os::current_directory_fd, "f", os::file_mode, fd), 0);
+    EXPECT_EQ(os::remove_file(os::current_directory_fd, "f"), 0);
+    return {RawFile(std::move(fd), parse_mode(mode)), buffer_size};
+  }
+};
+
+std::span<const std::byte> bytes(std::string_view text) {
+  return std::as_bytes(std::span(text));
+}
+
+// python3: the same sequence on open('/tmp/bt', 'wb+', buffering=16), printed as a list.
+TEST_F(BufferedFileTest, MixedOperationsMatchPython) {
+  for (const std::size_t size : {std::size_t{16}, std::size_t{8192}, std::size_t{1}}) {
+    SCOPED_TRACE(size);
+    BufferedFile f = open("w+b", size);
+    EXPECT_EQ(f.write(bytes("hello\nworld\nabc")), 15U);
+    EXPECT_EQ(f.seek(0, SEEK_SET), 0);
+    EXPECT_EQ(f.read(3), "hel");
+    EXPECT_EQ(f.write(bytes("XY")), 2U);
+    EXPECT_EQ(f.tell(), 5);
+    EXPECT_EQ(f.readline(), "\n");
+    EXPECT_EQ(f.seek(2, SEEK_CUR), 8);
+    EXPECT_EQ(f.read(), "rld\nabc");
+    EXPECT_EQ(f.seek(20, SEEK_SET), 20);
+    EXPECT_EQ(f.write(bytes("Z")), 1U);
+    f.seek(0, SEEK_SET);
+    EXPECT_EQ(f.read(), std::string("helXY\nworld\nabc\0\0\0\0\0Z", 21));
+    EXPECT_EQ(f.truncate(4), 4);
+    EXPECT_EQ(f.tell(), 21);  // truncate never moves the position
+    EXPECT_EQ(f.read(), "");
+    f.seek(0, SEEK_SET);
+    EXPECT_EQ(f.read(), "helX");
+    f.seek(0, SEEK_SET);
+    EXPECT_EQ(f.readline(2), "he");
+    EXPECT_EQ(f.read1(100), "lX");
+    EXPECT_EQ(f.read1(-1), "");
+    f.seek(1, SEEK_SET);
+    std::array<std::byte, 10> into{};
+    EXPECT_EQ(f.readinto(into), 3U);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(into.data()), 3), "elX");
+    f.close();
+  }
+}
+
+TEST_F(BufferedFileTest, UnbufferedDoesOneSystemCallPerOperation) {
+  BufferedFile f = open("w+b", 0);
+  EXPECT_TRUE(f.unbuffered());
+  EXPECT_EQ(f.write(bytes("abc\ndef")), 7U);
+  EXPECT_EQ(f.seek(0, SEEK_SET), 0);
+  EXPECT_EQ(f.readline(), "abc\n");
+  EXPECT_EQ(f.read(2), "de");
+  EXPECT_EQ(f.read(), "f");
+  f.close();
+}
+
+TEST_F(BufferedFileTest, ErrorsHaveTheirKinds) {
+  BufferedFile f = open("w+b", 16);
+  EXPECT_THROW(static_cast<void>(f.read(-2)), std::invalid_argument);
+  EXPECT_THAT([&] { f.seek(-1, SEEK_SET); },
+              ::testing::Throws<error>(::testing::Property(
+                  &error::code, std::make_error_code(std::errc::invalid_argument))));
+  EXPECT_THROW(f.seek(-100, SEEK_CUR), error);
+  EXPECT_THROW(static_cast<void>(f.truncate(-1)), error);
+  f.close();
+  f.close();  // idempotent
+  EXPECT_TRUE(f.closed());
+  EXPECT_THAT([&] { static_cast<void>(f.read()); },
+              ::testing::ThrowsMessage<closed_file_error>("I/O operation on closed file."));
+  EXPECT_THROW(static_cast<void>(f.write(bytes("x"))), closed_file_error);
+  EXPECT_THROW(static_cast<void>(f.tell()), closed_file_error);
+  EXPECT_THROW(static_cast<void>(f.fileno()), closed_file_error);
+  EXPECT_THROW(f.flush(), closed_file_error);
+}
+
+TEST_F(BufferedFileTest, ModeLimitsOperations) {
+  BufferedFile writer = open("wb", 16);
+  EXPECT_THAT([&] { static_cast<void>(writer.read()); },
+              ::testing::ThrowsMessage<unsupported_operation>(
+                  ::testing::HasSubstr("read: file not open for reading")));
+  EXPECT_THROW(static_cast<void>(writer.readline()), unsupported_operation);
+  writer.close();
+  BufferedFile reader = open("rb", 16);
+  EXPECT_THROW(static_cast<void>(reader.write(bytes("x"))), unsupported_operation);
+  EXPECT_THROW(static_cast<void>(reader.truncate(std::nullopt)), unsupported_operation);
+  EXPECT_EQ(reader.read(), "");
+  reader.close();
+}
+
+// A flush that fails (a real RLIMIT_FSIZE) keeps the unwritten bytes, so nothing accepted by
+// write() is lost and a later flush, once the limit is lifted, writes them.
+TEST_F(BufferedFileTest, FailedFlushKeepsTheBytes) {
+  const int status = test::run_in_child([this] {
+    std::signal(SIGXFSZ, SIG_IGN);
+    BufferedFile f = open("w+b", 64);
+    static_cast<void>(f.write(bytes("0123456789")));
+    rlimit lim{};
+    ::getrlimit(RLIMIT_FSIZE, &lim);
+    rlimit tiny = lim;
+    tiny.rlim_cur = 4;
+    ::setrlimit(RLIMIT_FSIZE, &tiny);
+    try {
+      f.flush();
+      return 1;  // the limit should have stopped it
+    } catch (const error& failure) {
+      if (failure.code() != std::errc::file_too_large) {
+        return 2;
+      }
+    }
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+    f.flush();
+    f.seek(0, SEEK_SET);
+    const bool intact = f.read() == "0123456789";
+    f.close();
+    return intact ? 0 : 3;
+  });
+  EXPECT_EQ(status, 0);
+}
+
+}  // namespace
+}  // namespace tempfile::io
