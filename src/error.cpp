@@ -46,4 +46,6 @@ closed_file_error::~closed_file_error() = default;
 
 unsupported_operation::~unsupported_operation() = default;
 
+unicode_error::~unicode_error() = default;
+
 }  // namespace tempfile

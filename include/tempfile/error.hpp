@@ -63,4 +63,14 @@ class TEMPFILE_API unsupported_operation : public std::logic_error {
   ~unsupported_operation() override;
 };
 
+/// Python's UnicodeDecodeError / UnicodeEncodeError under errors="strict": text that the
+/// file's encoding cannot represent. what() names the encoding and the offending position.
+class TEMPFILE_API unicode_error : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+  unicode_error(const unicode_error&) = default;
+  unicode_error& operator=(const unicode_error&) = default;
+  ~unicode_error() override;
+};
+
 }  // namespace tempfile

@@ -1,0 +1,90 @@
+// Text encodings for the text layer: Python's incremental decoders and encoders, from and to
+// UTF-8 (our std::string text), with Python's encoding names and error handlers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace tempfile::io {
+
+/// Python's `errors` argument.
+enum class ErrorHandler : unsigned char { strict, replace, ignore, surrogateescape };
+
+/// "strict", "replace", "ignore", "surrogateescape"; anything else throws std::invalid_argument
+/// ("tempfile: unknown error handler name 'x'").
+[[nodiscard]] ErrorHandler parse_error_handler(std::string_view name);
+
+/// Python's codecs.IncrementalDecoder: bytes of the file's encoding in, UTF-8 out.
+class Decoder {
+ public:
+  Decoder() = default;
+  Decoder(const Decoder&) = delete;
+  Decoder& operator=(const Decoder&) = delete;
+  Decoder(Decoder&&) = delete;
+  Decoder& operator=(Decoder&&) = delete;
+  virtual ~Decoder() = default;
+
+  /// Decodes `input`, appending UTF-8 to `out`. The bytes of a character split across calls
+  /// are kept until the next call; with `final`, an incomplete character is an error (handled
+  /// per the error handler). Strict errors throw tempfile::unicode_error.
+  virtual void decode(std::string_view input, bool final, std::string& out) = 0;
+
+  /// Python's decoder.getstate(): the bytes fed but not yet decoded, and an integer of decoder
+  /// flags (0 for stateless codecs; for UTF-16/32, whether the byte-order mark was read).
+  struct State {
+    std::string pending;
+    std::uint64_t flags = 0;
+  };
+  [[nodiscard]] virtual State state() const = 0;
+  /// Python's decoder.setstate(): restores a state() (what the text layer's tell()/seek()
+  /// need to restart decoding in the middle of a file).
+  virtual void set_state(const State& state) = 0;
+  /// Back to the state at construction (a BOM will be expected again).
+  virtual void reset() = 0;
+};
+
+/// Python's codecs.IncrementalEncoder: UTF-8 in, bytes of the file's encoding out.
+class Encoder {
+ public:
+  Encoder() = default;
+  Encoder(const Encoder&) = delete;
+  Encoder& operator=(const Encoder&) = delete;
+  Encoder(Encoder&&) = delete;
+  Encoder& operator=(Encoder&&) = delete;
+  virtual ~Encoder() = default;
+
+  /// Encodes UTF-8 `text` (whole characters), appending to `out`. A BOM-writing codec
+  /// (utf-16, utf-32, utf-8-sig) writes its BOM before the first output after construction or
+  /// reset(). Strict errors (a character the encoding lacks) throw tempfile::unicode_error.
+  virtual void encode(std::string_view text, std::string& out) = 0;
+  /// Back to the state at construction: the next encode() writes a BOM again, if any.
+  virtual void reset() = 0;
+  /// Python's encoder.setstate(0) after a seek to a non-zero position: never write a BOM.
+  virtual void skip_bom() = 0;
+};
+
+/// A looked-up encoding: Python's canonical name and factories for its coders.
+class Codec {
+ public:
+  /// Looks `encoding` up as Python does (case-insensitive, '_' and '-' and ' ' alike, aliases:
+  /// "utf8", "UTF-8", "latin-1", "latin1", "iso-8859-1", "cp1252", "ascii", "utf-16", ...),
+  /// then in iconv. Throws std::invalid_argument ("tempfile: unknown encoding: bad-encoding").
+  static Codec lookup(std::string_view encoding);
+
+  /// Python's codecs.lookup(encoding).name, e.g. "utf-8", "iso8859-1", "cp1252", "utf-16".
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  [[nodiscard]] std::unique_ptr<Decoder> decoder(ErrorHandler errors) const;
+  [[nodiscard]] std::unique_ptr<Encoder> encoder(ErrorHandler errors) const;
+
+ private:
+  enum class Kind : unsigned char { utf8, latin1, ascii, iconv };
+  Codec(std::string name, Kind kind, std::string iconv_name)
+      : name_(std::move(name)), kind_(kind), iconv_name_(std::move(iconv_name)) {}
+  std::string name_;
+  Kind kind_;
+  std::string iconv_name_;
+};
+
+}  // namespace tempfile::io
