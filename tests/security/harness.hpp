@@ -1,0 +1,178 @@
+// Shared pieces of the attack and fault tests: scripted name sources, creation attempts whose
+// outcome can cross a process boundary, children with a deadline, snapshots of victim files.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "create/create.hpp"
+#include "create/names.hpp"
+
+namespace tempfile::test {
+
+/// Serves the given names in order, then "spare0000", "spare0001"... and counts every call:
+/// a call count of 1 proves the first failure was not retried, 2 that it was retried once.
+class ScriptedNames final : public create::NameSource {
+ public:
+  explicit ScriptedNames(std::vector<std::string> names) : names_(std::move(names)) {}
+  std::string_view next() override;
+  [[nodiscard]] int calls() const { return calls_; }
+
+ private:
+  std::vector<std::string> names_;
+  std::string current_;
+  int calls_ = 0;
+};
+
+/// Always serves the same name: every attempt collides with whatever holds it.
+class StuckNames final : public create::NameSource {
+ public:
+  explicit StuckNames(std::string name) : name_(std::move(name)) {}
+  std::string_view next() override {
+    ++calls_;
+    return name_;
+  }
+  [[nodiscard]] int calls() const { return calls_; }
+
+ private:
+  std::string name_;
+  int calls_ = 0;
+};
+
+/// What one call to a creation function did, flattened to strings so that a child process
+/// (another user, a private mount namespace, a low fd limit) can send it to the parent, where
+/// the GoogleTest assertions run.
+struct Attempt {
+  bool created = false;
+  std::string path;           // on success: the entry created (its descriptor already closed)
+  bool threw_error = false;   // a tempfile::error
+  int code = 0;               // its errno
+  std::string what;           // its what()
+  std::string path1;          // its path1()
+  std::string path2;          // its path2()
+  std::string other_failure;  // any other exception, with its what()
+  int name_calls = -1;        // how many names were drawn, when a NameSource was counting
+};
+
+/// Runs `creation` (which returns the created path, or throws) and records what happened.
+[[nodiscard]] Attempt record_attempt(const std::function<std::string()>& creation);
+
+/// create::create_unique(kind, {function, prefix, suffix, dir}, names), recorded; the
+/// descriptor of a created file is closed, the entry itself is left for the caller.
+[[nodiscard]] Attempt attempt_create(create::EntryKind kind, const std::filesystem::path& dir,
+                                     const std::string& prefix, const std::string& suffix,
+                                     create::NameSource& names);
+
+/// One line-based record per attempt, so several can travel through one pipe.
+[[nodiscard]] std::string encode(const Attempt& attempt);
+[[nodiscard]] std::vector<Attempt> decode_all(const std::string& text);
+
+/// Named values a child reports beside its attempts ("fact.<key>=<value>" lines, which
+/// decode_all skips).
+void add_fact(std::string& out, const std::string& key, const std::string& value);
+[[nodiscard]] std::optional<std::string> fact(const std::string& output, const std::string& key);
+
+/// A forked child's exit status (128 + signal when killed) and everything it wrote.
+struct ChildRun {
+  int status = -1;
+  std::string output;
+};
+
+/// Exit status a child body returns when a capability it probed is missing (EPERM from
+/// unshare or mount): the parent turns it into GTEST_SKIP with the child's output as reason.
+inline constexpr int child_capability_missing = 77;
+/// The status of a child that SIGALRM killed: it blocked past its deadline.
+inline constexpr int child_hit_deadline = 128 + 14;
+
+/// Forks; the child arms alarm(deadline_seconds) (the default SIGALRM action kills it, so a
+/// blocked call shows up as child_hit_deadline instead of hanging the suite), runs `body`
+/// with a string to fill, sends the string to the parent and _exits with body's result (100
+/// if it threw). The parent reads while the child runs, so output size is not limited.
+[[nodiscard]] ChildRun run_child(const std::function<int(std::string&)>& body,
+                                 unsigned deadline_seconds = 10);
+
+/// In a child: a private mount namespace (unshare(CLONE_NEWNS), then / made MS_PRIVATE
+/// recursively) so mounts made afterwards never reach the host, then a tmpfs on `target` with
+/// `flags` and `options`. Returns 0, or child_capability_missing with a reason in `why` when
+/// the kernel refused with EPERM, or 1 with a reason for any other failure.
+[[nodiscard]] int mount_private_tmpfs(const std::filesystem::path& target, unsigned long flags,
+                                      const std::string& options, std::string& why);
+
+/// The state of a victim file or a planted entry, read without following a final symbolic link
+/// and without opening anything that could block (FIFOs) or is not a regular file.
+struct EntrySnapshot {
+  bool exists = false;
+  mode_t mode = 0;  // type and permission bits
+  ino_t inode = 0;
+  dev_t device = 0;
+  nlink_t links = 0;
+  off_t size = 0;
+  timespec modified{};
+  std::string content;  // regular files: the bytes; symbolic links: the target
+  bool operator==(const EntrySnapshot& other) const;
+};
+[[nodiscard]] EntrySnapshot snapshot(const std::filesystem::path& path);
+/// A readable rendering for assertion messages.
+[[nodiscard]] std::string describe(const EntrySnapshot& entry);
+
+/// Sets the umask for a scope: the umask is per process, so tests that change it put it back.
+class UmaskScope {
+ public:
+  explicit UmaskScope(mode_t mask);
+  UmaskScope(const UmaskScope&) = delete;
+  UmaskScope& operator=(const UmaskScope&) = delete;
+  UmaskScope(UmaskScope&&) = delete;
+  UmaskScope& operator=(UmaskScope&&) = delete;
+  ~UmaskScope();
+
+ private:
+  mode_t previous_;
+};
+
+/// Saves TMPDIR, TEMP and TMP and puts them back (set or unset) at the end of the scope.
+class TempdirEnvironmentScope {
+ public:
+  TempdirEnvironmentScope();
+  TempdirEnvironmentScope(const TempdirEnvironmentScope&) = delete;
+  TempdirEnvironmentScope& operator=(const TempdirEnvironmentScope&) = delete;
+  TempdirEnvironmentScope(TempdirEnvironmentScope&&) = delete;
+  TempdirEnvironmentScope& operator=(TempdirEnvironmentScope&&) = delete;
+  ~TempdirEnvironmentScope();
+
+  /// Sets (value) or unsets (nullopt) one of the three variables.
+  static void set(const char* variable, const std::optional<std::string>& value);
+
+ private:
+  std::vector<std::pair<const char*, std::optional<std::string>>> saved_;
+};
+
+/// A private (0700) directory on /dev/shm when that is a writable tmpfs, else `fallback_parent`
+/// / "fast": for tests that create thousands of entries, so they time the library rather than
+/// a disk's metadata latency (ext4 mounted with discard here: about 1.3 ms per mkdir and rmdir).
+/// Removed, with anything left in it, at the end of the scope; tests check it is empty first.
+class FastDirectory {
+ public:
+  explicit FastDirectory(const std::filesystem::path& fallback_parent);
+  FastDirectory(const FastDirectory&) = delete;
+  FastDirectory& operator=(const FastDirectory&) = delete;
+  FastDirectory(FastDirectory&&) = delete;
+  FastDirectory& operator=(FastDirectory&&) = delete;
+  ~FastDirectory();
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// Writes all of `text` to a file (created or truncated) and closes it.
+void write_file(const std::filesystem::path& path, const std::string& text);
+
+}  // namespace tempfile::test
