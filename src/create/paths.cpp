@@ -15,7 +15,11 @@ std::string absolute_path(std::string_view path) {
     if (const os::Errno err = os::current_directory(joined); err != 0) {
       throw error("cannot resolve relative directory", std::string(path), os::to_error_code(err));
     }
-    joined += '/';
+    // A current directory of "/" already ends in a separator; another would make "//", which
+    // POSIX (and the rule below) keeps as a distinct root.
+    if (joined.back() != '/') {
+      joined += '/';
+    }
   }
   joined += path;
 

@@ -2,11 +2,14 @@
 // tempfile's default directory for the test, and checks afterwards that nothing leaked.
 #pragma once
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <set>
 #include <string>
+
+#include "tempfile/error.hpp"
 
 namespace tempfile::test {
 

@@ -1,0 +1,39 @@
+// Port of CPython's TestGetTempPrefix: the default prefix is sane and can start a file name.
+//
+// not ported: test_sane_template's gettempprefixb() half — there is no bytes variant in C++.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "conformance/conformance_helpers.hpp"
+#include "support/scratch.hpp"
+#include "tempfile/dirs.hpp"
+#include "tempfile/mkstemp.hpp"
+
+namespace tempfile {
+namespace {
+
+class GetTempPrefixTest : public test::ScratchTest {};
+
+TEST_F(GetTempPrefixTest, SaneTemplate) {
+  const std::string prefix = gettempprefix();
+  EXPECT_FALSE(prefix.empty());
+  EXPECT_EQ(prefix, "tmp");
+}
+
+TEST_F(GetTempPrefixTest, UsableTemplate) {
+  const std::filesystem::path dir = mkdtemp({.prefix = ""});
+  const std::filesystem::path file = dir / (gettempprefix() + "xxxxxx.xxx");
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  EXPECT_GE(fd, 0) << "cannot create " << file;
+  if (fd >= 0) {
+    ::close(fd);
+  }
+  std::filesystem::remove(file);
+  std::filesystem::remove(dir);
+}
+
+}  // namespace
+}  // namespace tempfile

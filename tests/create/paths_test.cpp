@@ -1,0 +1,100 @@
+// The creation layer's path helpers: absolute_path against os.path.abspath (expected values
+// taken from python3 3.11), and the prefix/suffix check.
+#include "create/paths.hpp"
+
+#include <gmock/gmock.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "support/scratch.hpp"
+
+namespace tempfile::create {
+namespace {
+
+using namespace std::string_literals;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Property;
+using ::testing::Throws;
+
+class PathsTest : public test::ScratchTest {
+ protected:
+  // Relative inputs resolve against the current directory, which is the scratch directory.
+  [[nodiscard]] std::string in_scratch(const std::string& rest) const {
+    return scratch().string() + rest;
+  }
+};
+
+TEST_F(PathsTest, AbsolutePathOfRelativeInputs) {
+  EXPECT_EQ(absolute_path("rel"), in_scratch("/rel"));
+  EXPECT_EQ(absolute_path("rel/"), in_scratch("/rel"));
+  EXPECT_EQ(absolute_path("rel//sub/./x/.."), in_scratch("/rel/sub"));
+  EXPECT_EQ(absolute_path(""), scratch().string());
+  EXPECT_EQ(absolute_path("."), scratch().string());
+  EXPECT_EQ(absolute_path(".."), scratch().parent_path().string());
+}
+
+TEST_F(PathsTest, AbsolutePathFromAKnownDirectory) {
+  // From a fixed cwd every expectation is a literal, exactly as python3 printed it:
+  // os.chdir("/"); os.path.abspath(p).
+  const auto restore = std::filesystem::current_path();
+  std::filesystem::current_path("/");
+  EXPECT_EQ(absolute_path(""), "/");
+  EXPECT_EQ(absolute_path("."), "/");
+  EXPECT_EQ(absolute_path(".."), "/");
+  EXPECT_EQ(absolute_path("a/../../b"), "/b");
+  EXPECT_EQ(absolute_path("usr/"), "/usr");
+  std::filesystem::current_path(restore);
+}
+
+TEST_F(PathsTest, AbsolutePathOfAbsoluteInputs) {
+  EXPECT_EQ(absolute_path("/"), "/");
+  EXPECT_EQ(absolute_path("/.."), "/");
+  EXPECT_EQ(absolute_path("/../.."), "/");
+  EXPECT_EQ(absolute_path("/a/b/"), "/a/b");
+  EXPECT_EQ(absolute_path("/a/./b/../c"), "/a/c");
+  // POSIX leaves the meaning of exactly two leading slashes to the system; Python keeps them.
+  EXPECT_EQ(absolute_path("//"), "//");
+  EXPECT_EQ(absolute_path("//x"), "//x");
+  EXPECT_EQ(absolute_path("//x/../y"), "//y");
+  EXPECT_EQ(absolute_path("//x/.."), "//");
+  EXPECT_EQ(absolute_path("///"), "/");
+  EXPECT_EQ(absolute_path("///x"), "/x");
+  EXPECT_EQ(absolute_path("////x"), "/x");
+}
+
+TEST_F(PathsTest, CheckNamePartAcceptsPlainValues) {
+  for (const std::string& value : {""s, "tmp"s, ".txt"s, "-Temp"s, ".."s, "a b"s, "a\\b"s}) {
+    EXPECT_NO_THROW(check_name_part("mkstemp", "prefix", value)) << "'" << value << "'";
+  }
+}
+
+TEST_F(PathsTest, CheckNamePartRejectsSlash) {
+  EXPECT_THAT([] { check_name_part("mkdtemp", "prefix", "../x"); },
+              Throws<std::invalid_argument>(
+                  Property(&std::invalid_argument::what,
+                           AllOf(HasSubstr("mkdtemp"), HasSubstr("prefix"), HasSubstr("'../x'")))));
+  EXPECT_THROW(check_name_part("mkstemp", "suffix", "/"), std::invalid_argument);
+  EXPECT_THROW(check_name_part("mkstemp", "suffix", "a/"), std::invalid_argument);
+}
+
+TEST_F(PathsTest, CheckNamePartRejectsNul) {
+  // The NUL is shown escaped, so the message stays printable and the value recognisable.
+  EXPECT_THAT([] { check_name_part("NamedTemporaryFile", "suffix", "a\0b"s); },
+              Throws<std::invalid_argument>(Property(
+                  &std::invalid_argument::what, AllOf(HasSubstr("NamedTemporaryFile"),
+                                                      HasSubstr("suffix"), HasSubstr("'a\\0b'")))));
+  EXPECT_THROW(check_name_part("mkstemp", "prefix", "\0"s), std::invalid_argument);
+}
+
+TEST_F(PathsTest, CheckNamePartMessageIsExact) {
+  EXPECT_THAT([] { check_name_part("mkstemp", "prefix", "a/b"); },
+              Throws<std::invalid_argument>(Property(
+                  &std::invalid_argument::what,
+                  ::testing::StrEq("tempfile::mkstemp: prefix 'a/b' must not contain '/' or NUL "
+                                   "(the entry would not be directly inside its directory)"))));
+}
+
+}  // namespace
+}  // namespace tempfile::create
