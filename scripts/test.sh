@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: build and run the whole test suite four ways (plain, ASan+UBSan, portable
-# POSIX fallbacks, and the concurrency tests under TSan), then the format and lint gates.
+# POSIX fallbacks, and the concurrency tests under TSan), the fuzz targets briefly, then the
+# format and lint gates.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/install-deps.sh
@@ -10,4 +11,13 @@ for preset in dev asan portable tsan; do
 done
 echo "=== every public header compiles on its own"
 cmake --build --preset dev --target tempfile_verify_interface_header_sets
+echo "=== fuzz: libFuzzer targets (clang), a short run each; corpora are replayed by ctest above"
+cmake --workflow --preset fuzz
+for target in build/fuzz/fuzz/fuzz_*; do
+  corpus=fuzz/corpus/${target##*/fuzz_}
+  work=$(mktemp -d)  # new inputs go to a scratch copy, so the committed corpus stays as it is
+  cp -r "$corpus"/. "$work"/
+  "$target" -max_total_time="${TEMPFILE_FUZZ_SECONDS:-20}" -print_final_stats=0 "$work" 2>&1 | tail -n 2
+  rm -rf "$work"
+done
 scripts/lint.sh

@@ -40,3 +40,43 @@ struct MktempOptions {
 };
 
 }  // namespace tempfile
+
+namespace tempfile {
+
+/// Python: TemporaryFile(mode='w+b', buffering=-1, encoding=None, newline=None, suffix=None,
+/// prefix=None, dir=None, *, errors=None).
+struct TemporaryFileOptions {
+  /// Python's open() mode: one of r/w/x/a, optionally '+', optionally 'b' or 't'.
+  std::string mode = "w+b";
+  /// -1: an 8 KiB buffer; 0: unbuffered (binary only); 1: line buffered (text only);
+  /// larger: the buffer size in bytes.
+  int buffering = -1;
+  /// Text mode only; nullopt means "utf-8". Any name Python or iconv knows.
+  std::optional<std::string> encoding{};
+  /// Text mode only: nullopt, "", "\n", "\r" or "\r\n", with Python's meaning.
+  std::optional<std::string> newline{};
+  std::optional<std::string> suffix{};
+  std::optional<std::string> prefix{};
+  std::optional<std::filesystem::path> dir{};
+  /// Text mode only: "strict" (default), "replace", "ignore" or "surrogateescape".
+  std::optional<std::string> errors{};
+};
+
+/// Python: NamedTemporaryFile(mode='w+b', buffering=-1, encoding=None, newline=None,
+/// suffix=None, prefix=None, dir=None, delete=True, *, errors=None, delete_on_close=True).
+struct NamedTemporaryFileOptions {
+  std::string mode = "w+b";
+  int buffering = -1;
+  std::optional<std::string> encoding{};
+  std::optional<std::string> newline{};
+  std::optional<std::string> suffix{};
+  std::optional<std::string> prefix{};
+  std::optional<std::filesystem::path> dir{};
+  /// Remove the file when the object dies (and at close() if delete_on_close).
+  bool delete_ = true;
+  std::optional<std::string> errors{};
+  /// With delete_: remove at close() (true) or only when the object dies (false). Python 3.12.
+  bool delete_on_close = true;
+};
+
+}  // namespace tempfile

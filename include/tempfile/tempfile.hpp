@@ -4,6 +4,8 @@
 #include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/export.hpp"
+#include "tempfile/file.hpp"
 #include "tempfile/mkstemp.hpp"
 #include "tempfile/options.hpp"
+#include "tempfile/temporary_file.hpp"
 #include "tempfile/version.hpp"

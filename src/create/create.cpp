@@ -39,6 +39,14 @@ std::string_view shown_directory(std::string_view stem) {
 
 }  // namespace
 
+std::string resolve_directory(const std::optional<std::filesystem::path>& dir) {
+  std::string stem = directory_stem(dir);
+  if (stem.size() > 1) {
+    stem.pop_back();
+  }
+  return stem;
+}
+
 CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSource& names) {
   const std::string_view prefix = pattern.prefix ? *pattern.prefix : default_prefix;
   const std::string_view suffix = pattern.suffix ? *pattern.suffix : std::string_view();

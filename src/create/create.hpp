@@ -34,6 +34,9 @@ struct CreatedEntry {
 [[nodiscard]] CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern,
                                          NameSource& names);
 
+/// The directory a new entry goes to, absolute: `dir` made absolute, or gettempdir().
+[[nodiscard]] std::string resolve_directory(const std::optional<std::filesystem::path>& dir);
+
 /// Python's mktemp loop: the first absolute candidate for which lstat finds nothing.
 [[nodiscard]] std::string unused_name(const MktempOptions& options, NameSource& names);
 

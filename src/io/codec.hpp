@@ -1,11 +1,23 @@
 // Text encodings for the text layer: Python's incremental decoders and encoders, from and to
 // UTF-8 (our std::string text), with Python's encoding names and error handlers.
+//
+// Text may hold lone surrogates U+D800..U+DFFF as Python strings can (surrogateescape decodes
+// an undecodable byte 0xXY to U+DCXY): they are carried in their 3-byte generalized-UTF-8 form
+// ED A0..BF xx. tempfile::unicode_error's what() is exactly str() of CPython's
+// UnicodeDecodeError/UnicodeEncodeError, e.g. "'utf-8' codec can't decode byte 0xff in
+// position 0: invalid start byte" (no "tempfile: " prefix). Decode positions are byte offsets
+// into the pending bytes followed by that call's input, as in CPython's incremental decoders;
+// encode positions count the code points of the text given to that call. A call that throws
+// appends nothing and leaves the coder's state as it was.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include "io/codec_names.hpp"
 
 namespace tempfile::io {
 
@@ -29,10 +41,14 @@ class Decoder {
   /// Decodes `input`, appending UTF-8 to `out`. The bytes of a character split across calls
   /// are kept until the next call; with `final`, an incomplete character is an error (handled
   /// per the error handler). Strict errors throw tempfile::unicode_error.
+  /// Without a BOM, utf-16/utf-32 take native byte order (CPython's codecs.decode does; its
+  /// incremental decoder raises "UTF-16 stream does not start with BOM").
   virtual void decode(std::string_view input, bool final, std::string& out) = 0;
 
   /// Python's decoder.getstate(): the bytes fed but not yet decoded, and an integer of decoder
-  /// flags (0 for stateless codecs; for UTF-16/32, whether the byte-order mark was read).
+  /// flags, CPython's values: 0 for stateless codecs; utf-16/utf-32 2 until the byte order is
+  /// known, then 0 (native order) or 1 (swapped); utf-8-sig 1 until the start was passed,
+  /// then 0. (iconv's own shift state, for ISO-2022-* and UTF-7, is not captured.)
   struct State {
     std::string pending;
     std::uint64_t flags = 0;
@@ -57,7 +73,10 @@ class Encoder {
 
   /// Encodes UTF-8 `text` (whole characters), appending to `out`. A BOM-writing codec
   /// (utf-16, utf-32, utf-8-sig) writes its BOM before the first output after construction or
-  /// reset(). Strict errors (a character the encoding lacks) throw tempfile::unicode_error.
+  /// reset(), even for empty text, as CPython does. Strict errors (a character the encoding
+  /// lacks) throw tempfile::unicode_error; text that is not (generalized) UTF-8 throws
+  /// std::invalid_argument ("tempfile: text is not valid UTF-8") whatever the error handler.
+  /// Stateful encodings (ISO-2022-*, UTF-7) end each call in their initial shift state.
   virtual void encode(std::string_view text, std::string& out) = 0;
   /// Back to the state at construction: the next encode() writes a BOM again, if any.
   virtual void reset() = 0;
@@ -71,6 +90,7 @@ class Codec {
   /// Looks `encoding` up as Python does (case-insensitive, '_' and '-' and ' ' alike, aliases:
   /// "utf8", "UTF-8", "latin-1", "latin1", "iso-8859-1", "cp1252", "ascii", "utf-16", ...),
   /// then in iconv. Throws std::invalid_argument ("tempfile: unknown encoding: bad-encoding").
+  /// An encoding only iconv knows (e.g. "IBM1047") is named as given, lower-cased.
   static Codec lookup(std::string_view encoding);
 
   /// Python's codecs.lookup(encoding).name, e.g. "utf-8", "iso8859-1", "cp1252", "utf-16".
@@ -79,11 +99,12 @@ class Codec {
   [[nodiscard]] std::unique_ptr<Encoder> encoder(ErrorHandler errors) const;
 
  private:
-  enum class Kind : unsigned char { utf8, latin1, ascii, iconv };
-  Codec(std::string name, Kind kind, std::string iconv_name)
-      : name_(std::move(name)), kind_(kind), iconv_name_(std::move(iconv_name)) {}
+  // family_ says whose code (ours or iconv) and whose error conventions; iconv_name_ is the
+  // iconv spelling ("UTF-16"/"UTF-32" without an order: the BOM decides).
+  Codec(std::string name, detail::Family family, std::string iconv_name)
+      : name_(std::move(name)), family_(family), iconv_name_(std::move(iconv_name)) {}
   std::string name_;
-  Kind kind_;
+  detail::Family family_;
   std::string iconv_name_;
 };
 

@@ -208,6 +208,16 @@ Errno duplicate(int fd, FileDescriptor& out) noexcept {
   return 0;
 }
 
+Errno open_stdio(FileDescriptor& fd, const char* mode, std::FILE*& out) noexcept {
+  std::FILE* stream = ::fdopen(fd.get(), mode);
+  if (stream == nullptr) {
+    return errno;
+  }
+  static_cast<void>(fd.release());
+  out = stream;
+  return 0;
+}
+
 Errno entry_exists(const char* path, bool& exists) noexcept {
   struct stat info {};
   if (::lstat(path, &info) == 0) {

@@ -51,6 +51,11 @@ thread_local RandomBuffer thread_buffer;
 
 }  // namespace
 
+unsigned process_generation() noexcept {
+  register_fork_handler();
+  return fork_generation.load(std::memory_order_relaxed);
+}
+
 void random_name(char* out) noexcept {
   register_fork_handler();
   for (std::size_t i = 0; i < name_length;) {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -70,6 +71,10 @@ inline constexpr unsigned directory_mode = 0700;
 
 /// A second descriptor for the same open file description (shares the offset), close-on-exec.
 [[nodiscard]] Errno duplicate(int fd, FileDescriptor& out) noexcept;
+
+/// Opens a C stdio stream over `fd` (fdopen) with a stdio `mode` ("rb", "wb", "r+b"). On
+/// success the stream owns the descriptor and `fd` is released; on failure `fd` still owns it.
+[[nodiscard]] Errno open_stdio(FileDescriptor& fd, const char* mode, std::FILE*& out) noexcept;
 
 /// Whether `path` names an existing entry, without following a final symbolic link (lstat):
 /// a dangling symbolic link exists. Returns the lstat errno other than ENOENT/ENOTDIR.

@@ -1,0 +1,158 @@
+// The file interface shared by every temporary file object (TemporaryFile, NamedTemporaryFile,
+// and later SpooledTemporaryFile and PseudoTemporaryFile): Python's io methods and semantics.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <iosfwd>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tempfile/export.hpp"
+
+namespace tempfile {
+
+namespace detail {
+struct FileState;
+}  // namespace detail
+
+class File;
+
+/// Iterates a file's lines as Python's `for line in f`: each line with its line ending.
+class TEMPFILE_API LineIterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = std::string;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const std::string*;
+  using reference = const std::string&;
+
+  LineIterator() = default;
+  explicit LineIterator(File& file);
+
+  reference operator*() const noexcept { return line_; }
+  pointer operator->() const noexcept { return &line_; }
+  LineIterator& operator++();
+  void operator++(int) { ++*this; }
+  friend bool operator==(const LineIterator& it, std::default_sentinel_t) noexcept {
+    return it.file_ == nullptr;
+  }
+
+ private:
+  File* file_ = nullptr;
+  std::string line_;
+};
+
+/// A file object with Python's io semantics, in binary mode (bytes in std::string) or text
+/// mode (UTF-8 std::string, encoded to the file's encoding, newline translation).
+///
+/// Python: the object `open()` returns (BufferedRandom, BufferedWriter, FileIO or
+/// TextIOWrapper, depending on mode and buffering); one C++ type covers them all and the mode
+/// decides what is allowed, as Python decides by type.
+///
+/// Errors: OS failures throw tempfile::error; any operation but close()/closed() after
+/// close() throws tempfile::closed_file_error ("I/O operation on closed file."); reading a
+/// file not open for reading (or writing one not open for writing) throws
+/// tempfile::unsupported_operation; bad arguments throw std::invalid_argument. The destructor
+/// flushes and closes, and never throws: a flush error at destruction is lost, so call
+/// close() yourself when the data matters.
+///
+/// Not thread-safe: one object, one thread at a time (as most C++ streams).
+class TEMPFILE_API File {
+ public:
+  File(File&& other) noexcept;
+  File& operator=(File&& other) noexcept;
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+  virtual ~File();
+
+  /// Binary mode: writes the bytes. Text mode: writes UTF-8 text. Returns the count written:
+  /// bytes in binary mode, characters (code points) in text mode, as Python.
+  std::size_t write(std::string_view data);
+  /// Binary mode only (text mode: std::invalid_argument, as Python's TypeError).
+  std::size_t write(std::span<const std::byte> data);
+  /// Writes each element of a range of strings (anything convertible to std::string_view).
+  template <class Range>
+  void writelines(const Range& lines) {
+    for (const auto& line : lines) {
+      write(std::string_view(line));
+    }
+  }
+
+  /// n = -1: to end of file. Otherwise up to n bytes (binary) or characters (text).
+  std::string read(std::int64_t n = -1);
+  /// One line including its line ending; at most `limit` bytes/characters when limit >= 0.
+  std::string readline(std::int64_t limit = -1);
+  /// All remaining lines; with hint > 0, stops once the lines read total at least hint.
+  std::vector<std::string> readlines(std::int64_t hint = -1);
+  /// Binary mode only: fills `into` as far as the file allows, returns the count.
+  std::size_t readinto(std::span<std::byte> into);
+
+  /// Binary mode: any offset with SEEK_SET/SEEK_CUR/SEEK_END. Text mode: a tell() cookie with
+  /// SEEK_SET, or 0 with SEEK_CUR/SEEK_END (Python's rules). Returns the new position.
+  std::int64_t seek(std::int64_t offset, int whence = SEEK_SET);
+  /// Binary mode: the byte offset. Text mode: an opaque cookie for seek() on this object.
+  std::int64_t tell();
+  /// Resizes to `size` (default: the current position); the position does not move.
+  std::int64_t truncate(std::optional<std::int64_t> size = std::nullopt);
+  void flush();
+  /// Flushes and closes; idempotent. Reports the first error, but always ends closed.
+  void close();
+
+  [[nodiscard]] bool closed() const noexcept;
+  [[nodiscard]] int fileno() const;
+  [[nodiscard]] bool isatty() const;
+  [[nodiscard]] bool readable() const;
+  [[nodiscard]] bool writable() const;
+  [[nodiscard]] bool seekable() const;
+  /// Python's name: the path of a named file; for an anonymous one, the descriptor number.
+  [[nodiscard]] const std::filesystem::path& name() const noexcept;
+  /// Python's mode: the mode string given, in text mode; the binary raw mode ("wb+", "rb",
+  /// "ab"...) in binary mode.
+  [[nodiscard]] std::string mode() const;
+  /// The encoding's Python name in text mode; nullopt in binary mode.
+  [[nodiscard]] std::optional<std::string> encoding() const;
+  /// Python's newlines: the line endings read so far in text mode ("\r", "\n", "\r\n" in that
+  /// order); empty when none were seen or in binary mode.
+  [[nodiscard]] std::vector<std::string> newlines() const;
+  /// Changes the file's permission bits (fchmod), e.g. std::filesystem::perms::owner_read.
+  void chmod(std::filesystem::perms permissions);
+
+  /// A std::iostream over this file: the same bytes (binary mode) or UTF-8 text (text mode),
+  /// the same position, the same buffer; `f.stream() << x` and `f.write(x)` interleave in
+  /// order. The stream is created on first use and lives as long as the file.
+  ///
+  /// How: the stream's buffer keeps no data of its own except at most one looked-ahead
+  /// character (std::istream's peek() needs one); any call on the file first gives it back.
+  /// In text mode a character is the UTF-8 bytes of one code point.
+  std::iostream& stream();
+
+  /// A C stdio stream over a duplicate of the descriptor (dup with close-on-exec, then
+  /// fdopen): the caller owns it and must std::fclose() it; closing it never closes this file.
+  /// It shares the descriptor's offset, not our buffer: pending writes are flushed first and,
+  /// in binary mode, the offset is set to tell(). In text mode the offset is exact when tell()
+  /// is a plain byte position (always for ASCII); after reading into a multibyte character it
+  /// is the start of that character. stdio buffers on its own: fflush() it before using this
+  /// object again.
+  [[nodiscard]] std::FILE* fdopen();
+
+  /// Lines, as Python's iteration: `for (const std::string& line : file)`.
+  LineIterator begin() { return LineIterator(*this); }
+  std::default_sentinel_t end() noexcept { return {}; }
+
+ protected:
+  explicit File(std::unique_ptr<detail::FileState> state) noexcept;
+  [[nodiscard]] detail::FileState& state() const;
+
+ private:
+  std::unique_ptr<detail::FileState> state_;
+};
+
+}  // namespace tempfile

@@ -1,0 +1,36 @@
+// Python's encoding names (normalisation and aliases) and the codecs we implement for them.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace tempfile::io::detail {
+
+/// How a Python codec is implemented here, and whose error conventions it follows.
+enum class Family : unsigned char {
+  utf8,       // our own code
+  utf8_sig,   // our own code, plus the byte-order mark
+  latin1,     // our own code
+  ascii,      // our own code
+  charmap,    // iconv; CPython's single-byte "charmap" codecs ('charmap' in error messages)
+  utf16,      // iconv UTF-16LE/BE; the BOM handled by us
+  utf32,      // iconv UTF-32LE/BE; the BOM handled by us
+  multibyte,  // iconv; CPython's CJK codecs and anything else iconv knows
+};
+
+struct PythonCodec {
+  std::string_view module;  // encodings.<module>
+  std::string_view name;    // codecs.lookup(...).name
+  Family family;
+  std::string_view iconv_name;  // empty for our own codecs; "UTF-16"/"UTF-32": BOM decides
+};
+
+/// encodings.normalize_encoding after CPython's lower-casing: runs of characters other than
+/// ASCII letters, digits and '.' become one '_', none at either end. Non-ASCII bytes count as
+/// punctuation.
+[[nodiscard]] std::string normalize_encoding(std::string_view encoding);
+
+/// The codec Python would find for `encoding` among those we serve, or nullptr.
+[[nodiscard]] const PythonCodec* find_python_codec(std::string_view encoding);
+
+}  // namespace tempfile::io::detail

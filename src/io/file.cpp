@@ -1,0 +1,294 @@
+// tempfile::File: Python's io interface dispatched to the byte layer or the text layer.
+#include "tempfile/file.hpp"
+
+#include <cerrno>
+#include <stdexcept>
+#include <utility>
+
+#include "io/file_state.hpp"
+#include "os/random.hpp"
+#include "os/sys.hpp"
+#include "tempfile/error.hpp"
+
+namespace tempfile {
+namespace detail {
+
+int FileState::remove_now() noexcept {
+  if (remove_path.empty()) {
+    return 0;
+  }
+  std::string path = std::exchange(remove_path, {});
+  if (os::process_generation() != created_in_generation) {
+    return 0;
+  }
+  const os::Errno err = os::remove_file(os::current_directory_fd, path.c_str());
+  return err == ENOENT ? 0 : err;
+}
+
+void FileState::close_and_clean_up() noexcept {
+  try {
+    if (text) {
+      text->close();
+    } else if (binary) {
+      binary->close();
+    }
+  } catch (...) {
+    // A destructor has no one to report to; close() is the way to see this error.
+  }
+  static_cast<void>(remove_now());
+}
+
+}  // namespace detail
+
+namespace {
+
+[[noreturn]] void text_only_bytes(const char* operation) {
+  throw std::invalid_argument(std::string("tempfile: ") + operation +
+                              ": a text mode file takes and gives text (std::string_view)");
+}
+
+}  // namespace
+
+File::File(std::unique_ptr<detail::FileState> state) noexcept : state_(std::move(state)) {}
+File::File(File&& other) noexcept = default;
+
+File& File::operator=(File&& other) noexcept {
+  if (this != &other) {
+    if (state_) {
+      state_->close_and_clean_up();
+    }
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+
+File::~File() {
+  if (state_) {
+    state_->close_and_clean_up();
+  }
+}
+
+detail::FileState& File::state() const {
+  if (!state_) {
+    throw closed_file_error();  // moved-from: behaves as a closed file
+  }
+  state_->settle_stream();
+  return *state_;
+}
+
+std::size_t File::write(std::string_view data) {
+  detail::FileState& s = state();
+  if (s.text) {
+    return s.text->write(data);
+  }
+  return s.binary->write(std::as_bytes(std::span(data)));
+}
+
+std::size_t File::write(std::span<const std::byte> data) {
+  detail::FileState& s = state();
+  if (s.text) {
+    text_only_bytes("write");
+  }
+  return s.binary->write(data);
+}
+
+std::string File::read(std::int64_t n) {
+  detail::FileState& s = state();
+  return s.text ? s.text->read(n) : s.binary->read(n);
+}
+
+std::string File::readline(std::int64_t limit) {
+  detail::FileState& s = state();
+  return s.text ? s.text->readline(limit) : s.binary->readline(limit);
+}
+
+std::vector<std::string> File::readlines(std::int64_t hint) {
+  std::vector<std::string> lines;
+  std::size_t total = 0;
+  for (;;) {
+    std::string line = readline();
+    if (line.empty()) {
+      break;
+    }
+    total += line.size();
+    lines.push_back(std::move(line));
+    if (hint > 0 && total >= static_cast<std::size_t>(hint)) {
+      break;
+    }
+  }
+  return lines;
+}
+
+std::size_t File::readinto(std::span<std::byte> into) {
+  detail::FileState& s = state();
+  if (s.text) {
+    throw unsupported_operation("tempfile: readinto: not available on a text mode file");
+  }
+  return s.binary->readinto(into);
+}
+
+std::int64_t File::seek(std::int64_t offset, int whence) {
+  detail::FileState& s = state();
+  return s.text ? s.text->seek(offset, whence) : s.binary->seek(offset, whence);
+}
+
+std::int64_t File::tell() {
+  detail::FileState& s = state();
+  return s.text ? s.text->tell() : s.binary->tell();
+}
+
+std::int64_t File::truncate(std::optional<std::int64_t> size) {
+  detail::FileState& s = state();
+  return s.text ? s.text->truncate(size) : s.binary->truncate(size);
+}
+
+void File::flush() {
+  detail::FileState& s = state();
+  if (s.text) {
+    s.text->flush();
+  } else {
+    s.binary->flush();
+  }
+}
+
+void File::close() {
+  if (!state_) {
+    return;
+  }
+  detail::FileState& s = *state_;
+  const bool remove = s.remove_on_close;
+  std::exception_ptr failure;
+  try {
+    if (s.text) {
+      s.text->close();
+    } else {
+      s.binary->close();
+    }
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (remove) {
+    const std::string path = s.remove_path;
+    if (const int err = s.remove_now(); err != 0 && !failure) {
+      failure = std::make_exception_ptr(error("cannot remove temporary file", path,
+                                              std::error_code(err, std::generic_category())));
+    }
+  }
+  if (failure) {
+    std::rethrow_exception(failure);
+  }
+}
+
+bool File::closed() const noexcept {
+  return !state_ || state_->bytes().closed();
+}
+
+int File::fileno() const {
+  return state().bytes().fileno();
+}
+
+bool File::isatty() const {
+  return state().bytes().isatty();
+}
+
+bool File::readable() const {
+  const detail::FileState& s = state();
+  if (s.bytes().closed()) {
+    throw closed_file_error();
+  }
+  return s.bytes().mode().readable();
+}
+
+bool File::writable() const {
+  const detail::FileState& s = state();
+  if (s.bytes().closed()) {
+    throw closed_file_error();
+  }
+  return s.bytes().mode().writable();
+}
+
+bool File::seekable() const {
+  if (state().bytes().closed()) {
+    throw closed_file_error();
+  }
+  return true;
+}
+
+const std::filesystem::path& File::name() const noexcept {
+  static const std::filesystem::path none;
+  return state_ ? state_->name : none;
+}
+
+std::string File::mode() const {
+  const detail::FileState& s = state();
+  return s.text ? s.mode_given : s.bytes().mode().raw_mode();
+}
+
+std::optional<std::string> File::encoding() const {
+  const detail::FileState& s = state();
+  if (!s.text) {
+    return std::nullopt;
+  }
+  return s.text->encoding();
+}
+
+std::vector<std::string> File::newlines() const {
+  const detail::FileState& s = state();
+  return s.text ? s.text->newlines() : std::vector<std::string>{};
+}
+
+void File::chmod(std::filesystem::perms permissions) {
+  const int fd = fileno();
+  if (const os::Errno err = os::change_mode(fd, static_cast<unsigned>(permissions) & 07777U);
+      err != 0) {
+    throw error("cannot change the mode of", name(), os::to_error_code(err));
+  }
+}
+
+std::iostream& File::stream() {
+  detail::FileState& s = state();
+  if (s.bytes().closed()) {
+    throw closed_file_error();
+  }
+  if (!s.stream) {
+    s.streambuf = std::make_unique<detail::FileStreambuf>(s);
+    s.stream = std::make_unique<std::iostream>(s.streambuf.get());
+  }
+  return *s.stream;
+}
+
+std::FILE* File::fdopen() {
+  detail::FileState& s = state();
+  if (s.text) {
+    s.text->flush();
+    s.text->seek(s.text->tell(), SEEK_SET);  // Python's idiom to drop decoded read-ahead
+  }
+  s.bytes().synchronize();
+  const io::OpenMode& mode = s.bytes().mode();
+  const char* stdio_mode = mode.readable() && mode.writable() ? "r+b"
+                           : mode.readable()                  ? "rb"
+                                                              : "wb";
+  os::FileDescriptor copy;
+  if (const os::Errno err = os::duplicate(s.bytes().fileno(), copy); err != 0) {
+    throw error("cannot duplicate the descriptor of", name(), os::to_error_code(err));
+  }
+  std::FILE* stream = nullptr;
+  if (const os::Errno err = os::open_stdio(copy, stdio_mode, stream); err != 0) {
+    throw error("cannot open a stdio stream on", name(), os::to_error_code(err));
+  }
+  return stream;
+}
+
+LineIterator::LineIterator(File& file) : file_(&file) {
+  ++*this;
+}
+
+LineIterator& LineIterator::operator++() {
+  line_ = file_->readline();
+  if (line_.empty()) {
+    file_ = nullptr;
+  }
+  return *this;
+}
+
+}  // namespace tempfile

@@ -1,0 +1,52 @@
+// What a public tempfile::File holds: its byte layer (and text layer in text mode), its name,
+// and for named files the removal duty. Shared by io/file.cpp and the objects that create files.
+#pragma once
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "io/buffered_file.hpp"
+#include "io/file_streambuf.hpp"
+#include "io/text_file.hpp"
+
+namespace tempfile::detail {
+
+struct FileState {
+  // Exactly one is set: binary mode uses `binary`, text mode `text` (which owns its bytes).
+  std::optional<io::BufferedFile> binary;
+  std::optional<io::TextFile> text;
+  std::string mode_given;
+  std::filesystem::path name;
+
+  // Named files only: what to remove and when. Removal happens at most once, and only in the
+  // process generation that created the file (never in a fork()ed child).
+  std::string remove_path;
+  bool remove_on_close = false;
+  unsigned created_in_generation = 0;
+
+  // File::stream(), made on first use; the stream is declared last so it is destroyed first.
+  std::unique_ptr<FileStreambuf> streambuf;
+  std::unique_ptr<std::iostream> stream;
+
+  /// Before any direct operation: take back what the stream looked ahead.
+  void settle_stream() {
+    if (streambuf) {
+      streambuf->settle();
+    }
+  }
+
+  [[nodiscard]] io::BufferedFile& bytes() { return text ? text->buffer() : *binary; }
+  [[nodiscard]] const io::BufferedFile& bytes() const { return text ? text->buffer() : *binary; }
+
+  /// Removes the named file now if there is one to remove (in the creating process); a file
+  /// already gone is not an error (Python 3.12). Returns 0 or the unlink errno.
+  int remove_now() noexcept;
+
+  /// Closes (flushing), then removes per the policy; for the destructor: never throws.
+  void close_and_clean_up() noexcept;
+};
+
+}  // namespace tempfile::detail

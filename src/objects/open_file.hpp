@@ -1,0 +1,44 @@
+// From Python's open() arguments to a File's state: every argument is checked before a file
+// exists (Python's rule: a bad mode or encoding leaves nothing behind), then a descriptor is
+// wrapped in the byte layer and, in text mode, the text layer.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "io/codec.hpp"
+#include "io/file_state.hpp"
+#include "io/mode.hpp"
+#include "os/fd.hpp"
+
+namespace tempfile::objects {
+
+struct OpenArguments {
+  std::string_view mode;
+  int buffering;
+  const std::optional<std::string>& encoding;
+  const std::optional<std::string>& newline;
+  const std::optional<std::string>& errors;
+};
+
+/// The arguments, validated and resolved.
+struct OpenPlan {
+  io::OpenMode mode;
+  std::string mode_given;
+  std::size_t buffer_size = 0;
+  bool line_buffering = false;
+  std::optional<io::Codec> codec{};  // text mode only
+  io::ErrorHandler errors = io::ErrorHandler::strict;
+  std::optional<std::string> newline{};
+};
+
+/// Python's io.open checks, with its messages; throws std::invalid_argument.
+[[nodiscard]] OpenPlan plan_open(const OpenArguments& arguments);
+
+/// Wraps a new file's descriptor (offset 0) per the plan.
+[[nodiscard]] std::unique_ptr<detail::FileState> open_file(os::FileDescriptor fd,
+                                                           const OpenPlan& plan);
+
+}  // namespace tempfile::objects

@@ -1,0 +1,93 @@
+// TemporaryFile (O_TMPFILE, else create-and-unlink) and NamedTemporaryFile (mkstemp's rules,
+// removal per Python 3.12's delete/delete_on_close).
+#include "tempfile/temporary_file.hpp"
+
+#include <cerrno>
+#include <string>
+
+#include "create/create.hpp"
+#include "create/paths.hpp"
+#include "objects/open_file.hpp"
+#include "os/random.hpp"
+#include "os/sys.hpp"
+#include "tempfile/error.hpp"
+
+namespace tempfile {
+namespace {
+
+os::FileDescriptor create_unnamed(const TemporaryFileOptions& options) {
+  // Checked here too, although O_TMPFILE never uses them: the same call must not succeed on
+  // one file system and fail on another.
+  create::check_name_part("TemporaryFile", "prefix", options.prefix.value_or(""));
+  create::check_name_part("TemporaryFile", "suffix", options.suffix.value_or(""));
+  const std::string dir = create::resolve_directory(options.dir);
+  os::FileDescriptor fd;
+  const os::Errno err =
+      os::open_unnamed_file(os::current_directory_fd, dir.c_str(), os::file_mode, fd);
+  if (err == 0) {
+    return fd;
+  }
+  if (err != EOPNOTSUPP) {
+    throw error("cannot create file in", dir, os::to_error_code(err));
+  }
+  // No O_TMPFILE here: create a named file and unlink it at once. A cleaner that removed it
+  // first (ENOENT) did our work for us.
+  create::RandomNames names;
+  create::CreatedEntry created = create::create_unique(
+      create::EntryKind::file,
+      {"TemporaryFile", options.prefix, options.suffix, std::optional<std::filesystem::path>(dir)},
+      names);
+  if (const os::Errno unlink_err = os::remove_file(os::current_directory_fd, created.path.c_str());
+      unlink_err != 0 && unlink_err != ENOENT) {
+    throw error("cannot unlink temporary file", created.path, os::to_error_code(unlink_err));
+  }
+  return std::move(created.fd);
+}
+
+std::unique_ptr<detail::FileState> open_temporary(const TemporaryFileOptions& options) {
+  const objects::OpenPlan plan = objects::plan_open(
+      {options.mode, options.buffering, options.encoding, options.newline, options.errors});
+  os::FileDescriptor fd = create_unnamed(options);
+  const int number = fd.get();
+  auto state = objects::open_file(std::move(fd), plan);
+  state->name = std::to_string(number);
+  return state;
+}
+
+std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& options) {
+  const objects::OpenPlan plan = objects::plan_open(
+      {options.mode, options.buffering, options.encoding, options.newline, options.errors});
+  create::RandomNames names;
+  create::CreatedEntry created = create::create_unique(
+      create::EntryKind::file, {"NamedTemporaryFile", options.prefix, options.suffix, options.dir},
+      names);
+  try {
+    auto state = objects::open_file(std::move(created.fd), plan);
+    state->name = created.path;
+    if (options.delete_) {
+      state->remove_path = created.path;
+      state->remove_on_close = options.delete_on_close;
+      state->created_in_generation = os::process_generation();
+    }
+    return state;
+  } catch (...) {
+    static_cast<void>(os::remove_file(os::current_directory_fd, created.path.c_str()));
+    throw;
+  }
+}
+
+}  // namespace
+
+TemporaryFile::TemporaryFile() : TemporaryFile(TemporaryFileOptions{}) {}
+TemporaryFile::TemporaryFile(const TemporaryFileOptions& options) : File(open_temporary(options)) {}
+TemporaryFile::TemporaryFile(std::string_view mode)
+    : TemporaryFile(TemporaryFileOptions{.mode = std::string(mode)}) {}
+
+NamedTemporaryFile::NamedTemporaryFile() : NamedTemporaryFile(NamedTemporaryFileOptions{}) {}
+NamedTemporaryFile::NamedTemporaryFile(const NamedTemporaryFileOptions& options)
+    : File(open_named(options)) {}
+NamedTemporaryFile::NamedTemporaryFile(std::string_view mode)
+    : NamedTemporaryFile(NamedTemporaryFileOptions{.mode = std::string(mode)}) {}
+NamedTemporaryFile::~NamedTemporaryFile() = default;
+
+}  // namespace tempfile
