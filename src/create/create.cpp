@@ -18,13 +18,19 @@ namespace {
 
 constexpr std::string_view default_prefix = "tmp";
 
-// The directory of a new entry, absolute, with a trailing '/' ready for the name.
-std::string directory_stem(const std::optional<std::filesystem::path>& dir) {
+// The directory of a new entry, absolute, with a trailing '/' ready for the name and room
+// for `name_room` more bytes, so that building each candidate allocates nothing.
+std::string directory_stem(const std::optional<std::filesystem::path>& dir,
+                           std::size_t name_room = 0) {
   std::string stem;
-  if (dir) {
-    stem = absolute_path(dir->native());
+  if (!dir) {
+    append_default_tempdir(stem, 1 + name_room);
+  } else if (const std::string& given = dir->native(); is_normal_absolute(given)) {
+    stem.reserve(given.size() + 1 + name_room);
+    stem = given;
   } else {
-    append_default_tempdir(stem);
+    stem = absolute_path(given);
+    stem.reserve(stem.size() + 1 + name_room);
   }
   if (stem.back() != '/') {
     stem += '/';
@@ -50,12 +56,15 @@ std::string resolve_directory(const std::optional<std::filesystem::path>& dir) {
 CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSource& names) {
   const std::string_view prefix = pattern.prefix ? *pattern.prefix : default_prefix;
   const std::string_view suffix = pattern.suffix ? *pattern.suffix : std::string_view();
-  check_name_part(pattern.function, "prefix", prefix);
-  check_name_part(pattern.function, "suffix", suffix);
+  if (pattern.prefix) {
+    check_name_part(pattern.function, "prefix", prefix);
+  }
+  if (pattern.suffix) {
+    check_name_part(pattern.function, "suffix", suffix);
+  }
 
-  std::string path = directory_stem(pattern.dir);
+  std::string path = directory_stem(pattern.dir, prefix.size() + os::name_length + suffix.size());
   const std::size_t stem = path.size();
-  path.reserve(stem + prefix.size() + os::name_length + suffix.size());
   const bool is_file = kind == EntryKind::file;
   for (int attempt = 0; attempt < TMP_MAX; ++attempt) {
     path.resize(stem);

@@ -9,7 +9,34 @@
 
 namespace tempfile::create {
 
+bool is_normal_absolute(std::string_view path) noexcept {
+  if (path.empty() || path.front() != '/') {
+    return false;
+  }
+  if (path.size() == 1) {
+    return true;
+  }
+  if (path.back() == '/') {
+    return false;
+  }
+  for (std::size_t slash = 0; slash < path.size();) {
+    std::size_t next = path.find('/', slash + 1);
+    if (next == std::string_view::npos) {
+      next = path.size();
+    }
+    const std::string_view part = path.substr(slash + 1, next - slash - 1);
+    if (part.empty() || part == "." || part == "..") {
+      return false;
+    }
+    slash = next;
+  }
+  return true;
+}
+
 std::string absolute_path(std::string_view path) {
+  if (is_normal_absolute(path)) {
+    return std::string(path);
+  }
   std::string joined;
   if (path.empty() || path.front() != '/') {
     if (const os::Errno err = os::current_directory(joined); err != 0) {

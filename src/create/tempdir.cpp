@@ -110,10 +110,12 @@ std::string find_usable_tempdir(const std::vector<std::string>& candidates, Name
                             std::filesystem::path(), os::to_error_code(ENOENT));
 }
 
-void append_default_tempdir(std::string& out) {
+void append_default_tempdir(std::string& out, std::size_t extra) {
   DefaultTempdir& state = default_tempdir();
   const std::lock_guard lock(state.mutex);
-  out += cached_tempdir(state).native();
+  const std::string& dir = cached_tempdir(state).native();
+  out.reserve(out.size() + dir.size() + extra);
+  out += dir;
 }
 
 }  // namespace create

@@ -21,7 +21,8 @@ namespace tempfile::create {
                                               NameSource& names);
 
 /// Appends gettempdir()'s directory to `out` without building a std::filesystem::path: the
-/// hot path of mkstemp() and mkdtemp() when no dir is given.
-void append_default_tempdir(std::string& out);
+/// hot path of mkstemp() and mkdtemp() when no dir is given. Reserves `extra` more bytes so
+/// the caller can append a name without another allocation.
+void append_default_tempdir(std::string& out, std::size_t extra = 0);
 
 }  // namespace tempfile::create

@@ -6,7 +6,6 @@
 
 #include <array>
 #include <atomic>
-#include <mutex>
 
 #include "os/sys.hpp"
 
@@ -21,8 +20,9 @@ void on_fork_in_child() noexcept {
 }
 
 void register_fork_handler() noexcept {
-  static std::once_flag once;
-  std::call_once(once, [] { ::pthread_atfork(nullptr, nullptr, &on_fork_in_child); });
+  // A function-local static: after the first call this is one load of the guard.
+  static const bool registered = ::pthread_atfork(nullptr, nullptr, &on_fork_in_child) == 0;
+  static_cast<void>(registered);
 }
 
 // 256 bytes give about 28 names per refill (8 characters, ~13% of bytes rejected): one
@@ -36,12 +36,19 @@ struct RandomBuffer {
   std::size_t next = buffer_size;  // empty until the first refill
   unsigned generation = 0;
 
-  unsigned char take() noexcept {
+  // A buffer filled before a fork() belongs to the parent's stream of names: drop it.
+  void forget_if_forked() noexcept {
     const unsigned current = fork_generation.load(std::memory_order_relaxed);
-    if (next == bytes.size() || generation != current) {
+    if (generation != current) {
+      next = bytes.size();
+      generation = current;
+    }
+  }
+
+  unsigned char take() noexcept {
+    if (next == bytes.size()) {
       random_bytes(bytes.data(), bytes.size());
       next = 0;
-      generation = current;
     }
     return bytes[next++];
   }
@@ -58,8 +65,10 @@ unsigned process_generation() noexcept {
 
 void random_name(char* out) noexcept {
   register_fork_handler();
+  RandomBuffer& buffer = thread_buffer;
+  buffer.forget_if_forked();
   for (std::size_t i = 0; i < name_length;) {
-    const unsigned byte = thread_buffer.take();
+    const unsigned byte = buffer.take();
     if (byte < accept_below) {
       out[i++] = name_alphabet[byte % name_alphabet.size()];
     }

@@ -1,0 +1,141 @@
+// P5: this library as a peer of /work/shared/bench (protocol in its README): w1 with mkstemp
+// and with NamedTemporaryFile, w2 with TemporaryFile, w3 with mkdtemp. The mkstemp/mkdtemp
+// variants build their options per call; the *_once variants and the file objects build them
+// once outside the loop, as a loop in user code would.
+// bench-flags: -I$TEMPFILE_SRC/include $TEMPFILE_BUILD/libtempfile.a -pthread
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <string_view>
+
+#include "bench.h"
+#include "tempfile/tempfile.hpp"
+
+namespace {
+
+// Same ops as the floor's w1: create (O_EXCL, 0600), write the 4 KiB payload, close, unlink.
+void w1_op(const std::filesystem::path& dir, const char* payload) {
+  auto [fd, path] = tempfile::mkstemp({.dir = dir});
+  if (::write(fd, payload, 4096) != 4096) {
+    tb_die("write", path.c_str());
+  }
+  if (::close(fd) != 0) {
+    tb_die("close", path.c_str());
+  }
+  if (::unlink(path.c_str()) != 0) {
+    tb_die("unlink", path.c_str());
+  }
+}
+
+void w1_once_op(const tempfile::MkstempOptions& options, const char* payload) {
+  auto [fd, path] = tempfile::mkstemp(options);
+  if (::write(fd, payload, 4096) != 4096 || ::close(fd) != 0 || ::unlink(path.c_str()) != 0) {
+    tb_die("w1", path.c_str());
+  }
+}
+
+// The file object: the 4 KiB goes into its buffer and is written by close(), which also
+// removes the file (delete_on_close): openat, write, close, unlink.
+void w1_named_op(const tempfile::NamedTemporaryFileOptions& options, std::string_view payload) {
+  tempfile::NamedTemporaryFile f(options);
+  f.write(payload);
+  f.close();
+}
+
+// O_TMPFILE: openat, write, close.
+void w2_op(const tempfile::TemporaryFileOptions& options, std::string_view payload) {
+  tempfile::TemporaryFile f(options);
+  f.write(payload);
+  f.close();
+}
+
+void w3_op(const std::filesystem::path& dir) {
+  const std::filesystem::path created = tempfile::mkdtemp({.dir = dir});
+  if (::rmdir(created.c_str()) != 0) {
+    tb_die("rmdir", created.c_str());
+  }
+}
+
+template <class Op>
+double timed(long warmup, long n, Op op) {
+  for (long i = 0; i < warmup; ++i) {
+    op();
+  }
+  const double start = tb_now();
+  for (long i = 0; i < n; ++i) {
+    op();
+  }
+  return tb_now() - start;
+}
+
+int run(std::string_view workload, std::string_view variant, long n, const char* dir_text) {
+  const std::filesystem::path dir = dir_text;
+  const long warmup = tb_warmup(n);
+  if (workload == "w1" && variant == "mkstemp") {
+    const char* payload = tb_payload();
+    tb_ok(timed(warmup, n, [&] { w1_op(dir, payload); }));
+    return 0;
+  }
+  if (workload == "w1" && variant == "mkstemp_once") {
+    const char* payload = tb_payload();
+    const tempfile::MkstempOptions options{.dir = dir};
+    tb_ok(timed(warmup, n, [&] { w1_once_op(options, payload); }));
+    return 0;
+  }
+  if (workload == "w1" && variant == "NamedTemporaryFile") {
+    const std::string_view payload(tb_payload(), 4096);
+    const tempfile::NamedTemporaryFileOptions options{.dir = dir};
+    tb_ok(timed(warmup, n, [&] { w1_named_op(options, payload); }));
+    return 0;
+  }
+  if (workload == "w2" && variant == "TemporaryFile") {
+    const std::string_view payload(tb_payload(), 4096);
+    const tempfile::TemporaryFileOptions options{.dir = dir};
+    tb_ok(timed(warmup, n, [&] { w2_op(options, payload); }));
+    return 0;
+  }
+  if (workload == "w3" && variant == "mkdtemp_once") {
+    const tempfile::MkdtempOptions options{.dir = dir};
+    tb_ok(timed(warmup, n, [&] {
+      const std::filesystem::path created = tempfile::mkdtemp(options);
+      if (::rmdir(created.c_str()) != 0) {
+        tb_die("rmdir", created.c_str());
+      }
+    }));
+    return 0;
+  }
+  if (workload == "w3" && variant == "mkdtemp") {
+    tb_ok(timed(warmup, n, [&] { w3_op(dir); }));
+    return 0;
+  }
+  std::puts("unsupported");
+  return 3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "list") == 0) {
+    std::puts("w1 mkstemp tempfile::mkstemp({.dir})+write+close+unlink");
+    std::puts("w1 mkstemp_once tempfile::mkstemp(options built once)+write+close+unlink");
+    std::puts("w1 NamedTemporaryFile tempfile::NamedTemporaryFile+write+close(deletes)");
+    std::puts("w2 TemporaryFile tempfile::TemporaryFile(O_TMPFILE)+write+close");
+    std::puts("w3 mkdtemp tempfile::mkdtemp({.dir})+rmdir");
+    std::puts("w3 mkdtemp_once tempfile::mkdtemp(options built once)+rmdir");
+    return 0;
+  }
+  if (argc != 6 || std::strcmp(argv[1], "run") != 0) {
+    std::fprintf(stderr, "usage: %s list | run WORKLOAD VARIANT N DIR\n", argv[0]);
+    return 2;
+  }
+  try {
+    return run(argv[2], argv[3], std::atol(argv[4]), argv[5]);
+  } catch (const std::exception& failure) {
+    std::fprintf(stderr, "bench peer error: %s\n", failure.what());
+    return 2;
+  }
+}
