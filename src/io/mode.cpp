@@ -1,6 +1,7 @@
 // The mode parser: CPython's io.open rules and messages.
 #include "io/mode.hpp"
 
+#include <bit>
 #include <stdexcept>
 
 namespace tempfile::io {
@@ -54,7 +55,8 @@ OpenMode parse_mode(std::string_view mode) {
   if (has('t') && has('b')) {
     reject("can't have text and binary mode at once", mode);
   }
-  const int accesses = int{has('r')} + int{has('w')} + int{has('x')} + int{has('a')};
+  // "rwxa" are the first four letters, so their bits are the low four.
+  const int accesses = std::popcount(seen & 0xFU);
   if (accesses > 1) {
     reject("must have exactly one of create/read/write/append mode", mode);
   }
