@@ -90,7 +90,8 @@ class TEMPFILE_API File {
   std::string read(std::int64_t n = -1);
   /// One line including its line ending; at most `limit` bytes/characters when limit >= 0.
   std::string readline(std::int64_t limit = -1);
-  /// All remaining lines; with hint > 0, stops once the lines read total at least hint.
+  /// All remaining lines; with hint > 0, stops once the lines read total more than hint
+  /// (bytes, or characters in text mode), as Python.
   std::vector<std::string> readlines(std::int64_t hint = -1);
   /// Binary mode only: fills `into` as far as the file allows, returns the count.
   std::size_t readinto(std::span<std::byte> into);

@@ -1,4 +1,7 @@
-// BufferedFile: one buffer for read-ahead or pending writes over a RawFile.
+// BufferedFile: a port of C io's buffered objects (Modules/_io/bufferedio.c as in 3.11, the
+// python3 oracle) over a RawFile. The bookkeeping is CPython's, so results match even where C io
+// is surprising (read1 reading past unflushed writes); the descriptor's offset is tracked by
+// RawFile, so C io's lseek probes are not needed.
 #include "io/buffered_file.hpp"
 
 #include <algorithm>
@@ -14,7 +17,8 @@
 namespace tempfile::io {
 namespace {
 
-// readall grows its reads up to this size; large enough that a big file costs few calls.
+// The unbuffered read-to-end grows its reads up to this size; large enough that a big file
+// costs few calls.
 constexpr std::size_t max_readall_chunk = std::size_t{1} << 20;
 
 std::span<std::byte> writable_tail(std::string& out, std::size_t old_size, std::size_t count) {
@@ -38,7 +42,7 @@ void BufferedFile::check_open() const {
 
 void BufferedFile::check_readable(const char* operation) const {
   check_open();
-  if (!raw_.mode().readable()) {
+  if (!readable()) {
     throw unsupported_operation(std::string("tempfile: ") + operation +
                                 ": file not open for reading");
   }
@@ -46,7 +50,7 @@ void BufferedFile::check_readable(const char* operation) const {
 
 void BufferedFile::check_writable(const char* operation) const {
   check_open();
-  if (!raw_.mode().writable()) {
+  if (!writable()) {
     throw unsupported_operation(std::string("tempfile: ") + operation +
                                 ": file not open for writing");
   }
@@ -62,50 +66,106 @@ bool BufferedFile::isatty() const {
   return os::is_terminal(raw_.fileno());
 }
 
+std::int64_t BufferedFile::raw_offset() const noexcept {
+  return (valid_read_buffer() || valid_write_buffer()) && raw_pos_ >= 0 ? raw_pos_ - pos_ : 0;
+}
+
+void BufferedFile::adjust_position(std::int64_t position) noexcept {
+  pos_ = position;
+  if (valid_read_buffer() && read_end_ < pos_) {
+    read_end_ = pos_;
+  }
+}
+
+std::byte* BufferedFile::at(std::int64_t index) const noexcept {
+  return buffer_.get() + static_cast<std::size_t>(index);
+}
+
+std::int64_t BufferedFile::minus_last_block(std::int64_t size) const noexcept {
+  return capacity() * (size / capacity());
+}
+
 std::int64_t BufferedFile::tell() const {
   check_open();
-  return raw_.tell() - static_cast<std::int64_t>(buffered()) +
-         static_cast<std::int64_t>(write_end_);
+  return raw_.tell() - raw_offset();
 }
 
 void BufferedFile::flush_writes() {
-  std::size_t done = 0;
-  try {
-    while (done < write_end_) {
-      done += raw_.write(std::span(buffer_.get() + done, write_end_ - done));
-    }
-  } catch (...) {
-    // Keep what was not written, so a later flush can retry without losing bytes.
-    std::memmove(buffer_.get(), buffer_.get() + done, write_end_ - done);
-    write_end_ -= done;
-    throw;
+  if (!valid_write_buffer() || write_pos_ == write_end_) {
+    reset_write_buffer();
+    return;
   }
-  write_end_ = 0;
+  const std::int64_t rewind = raw_offset() + (pos_ - write_pos_);
+  if (rewind != 0) {
+    raw_.seek(-rewind, SEEK_CUR);
+    raw_pos_ -= rewind;
+  }
+  // A failure leaves buffer_[write_pos_, write_end_) pending: nothing accepted is lost, and a
+  // later flush retries from there.
+  while (write_pos_ < write_end_) {
+    const std::size_t written =
+        raw_.write(std::span(at(write_pos_), static_cast<std::size_t>(write_end_ - write_pos_)));
+    write_pos_ += static_cast<std::int64_t>(written);
+    raw_pos_ = write_pos_;
+  }
+  reset_write_buffer();
 }
 
-void BufferedFile::drop_read_ahead() {
-  if (read_pos_ != read_end_) {
-    raw_.seek(raw_.tell() - static_cast<std::int64_t>(buffered()), SEEK_SET);
+void BufferedFile::flush_and_rewind() {
+  flush_writes();
+  if (readable()) {
+    // C io always lseeks here; a zero move is skipped (same result, one system call fewer).
+    const std::int64_t offset = raw_offset();
+    reset_read_buffer();
+    if (offset != 0) {
+      raw_.seek(-offset, SEEK_CUR);
+    }
   }
-  read_pos_ = read_end_ = 0;
 }
 
 void BufferedFile::synchronize() {
   check_open();
+  if (capacity_ == 0) {
+    return;
+  }
+  const std::int64_t logical = tell();
   flush_writes();
-  drop_read_ahead();
+  reset_read_buffer();
+  raw_pos_ = -1;
+  if (raw_.tell() != logical) {
+    raw_.seek(logical, SEEK_SET);
+  }
 }
 
-std::size_t BufferedFile::refill() {
-  read_pos_ = 0;
-  read_end_ = 0;
-  read_end_ = raw_.read(std::span(buffer_.get(), capacity_));
-  return read_end_;
+std::int64_t BufferedFile::fill_buffer() {
+  const std::int64_t start = valid_read_buffer() ? read_end_ : 0;
+  const std::size_t got =
+      raw_.read(std::span(at(start), static_cast<std::size_t>(capacity() - start)));
+  if (got == 0) {
+    return 0;
+  }
+  read_end_ = start + static_cast<std::int64_t>(got);
+  raw_pos_ = read_end_;
+  return static_cast<std::int64_t>(got);
 }
 
-void BufferedFile::take(std::string& out, std::size_t count) {
-  out.append(reinterpret_cast<const char*>(buffer_.get() + read_pos_), count);
-  read_pos_ += count;
+std::int64_t BufferedFile::raw_read_into(std::string& out, std::int64_t count) {
+  const std::size_t old_size = out.size();
+  const std::size_t got = raw_.read(writable_tail(out, old_size, static_cast<std::size_t>(count)));
+  out.resize(old_size + got);
+  return static_cast<std::int64_t>(got);
+}
+
+void BufferedFile::raw_read_all(std::string& out) {
+  std::size_t chunk = std::max(capacity_, default_buffer_size);
+  while (raw_read_into(out, static_cast<std::int64_t>(chunk)) > 0) {
+    chunk = std::min(chunk * 2, max_readall_chunk);
+  }
+}
+
+void BufferedFile::take(std::string& out, std::int64_t count) {
+  out.append(reinterpret_cast<const char*>(at(pos_)), static_cast<std::size_t>(count));
+  pos_ += count;
 }
 
 std::string BufferedFile::read(std::int64_t n) {
@@ -113,101 +173,143 @@ std::string BufferedFile::read(std::int64_t n) {
   if (n < -1) {
     throw std::invalid_argument("tempfile: read length must be non-negative or -1");
   }
-  flush_writes();
   std::string out;
-  if (capacity_ == 0 && n >= 0) {
-    const std::size_t got = raw_.read(writable_tail(out, 0, static_cast<std::size_t>(n)));
-    out.resize(got);
+  if (capacity_ == 0) {
+    if (n == -1) {
+      raw_read_all(out);
+    } else {
+      raw_read_into(out, n);
+    }
     return out;
   }
-  if (n == -1) {
-    take(out, buffered());
-    std::size_t chunk = std::max(capacity_, default_buffer_size);
-    for (;;) {
-      const std::size_t old_size = out.size();
-      const std::size_t got = raw_.read(writable_tail(out, old_size, chunk));
-      out.resize(old_size + got);
-      if (got == 0) {
-        return out;
-      }
-      chunk = std::min(chunk * 2, max_readall_chunk);
-    }
+  return n == -1 ? read_all() : read_generic(n);
+}
+
+// _bufferedreader_read_all: the read-ahead, then (after writing what is pending) the rest.
+std::string BufferedFile::read_all() {
+  std::string out;
+  if (const std::int64_t have = readahead(); have > 0) {
+    take(out, have);
   }
-  const auto wanted = static_cast<std::size_t>(n);
-  take(out, std::min(wanted, buffered()));
-  while (out.size() < wanted) {
-    const std::size_t missing = wanted - out.size();
-    if (missing >= capacity_) {
-      const std::size_t old_size = out.size();
-      const std::size_t got = raw_.read(writable_tail(out, old_size, missing));
-      out.resize(old_size + got);
-      if (got == 0) {
-        break;
-      }
-      continue;
-    }
-    if (refill() == 0) {
+  if (writable()) {
+    flush_and_rewind();
+  }
+  reset_read_buffer();
+  raw_read_all(out);
+  return out;
+}
+
+// _bufferedreader_read_generic: the read-ahead, then whole buffers straight from the
+// descriptor, then the tail through the buffer.
+std::string BufferedFile::read_generic(std::int64_t n) {
+  std::string out;
+  const std::int64_t current = readahead();
+  if (n <= current) {
+    take(out, n);
+    return out;
+  }
+  out.reserve(static_cast<std::size_t>(n));
+  if (current > 0) {
+    take(out, current);
+  }
+  if (writable()) {
+    flush_and_rewind();
+  }
+  reset_read_buffer();
+  std::int64_t remaining = n - current;
+  while (remaining > 0) {
+    const std::int64_t whole_buffers = minus_last_block(remaining);
+    if (whole_buffers == 0) {
       break;
     }
-    take(out, std::min(missing, buffered()));
+    const std::int64_t got = raw_read_into(out, whole_buffers);
+    if (got == 0) {
+      return out;
+    }
+    remaining -= got;
+  }
+  pos_ = 0;
+  raw_pos_ = 0;
+  read_end_ = 0;
+  while (remaining > 0 && read_end_ < capacity()) {
+    const std::int64_t got = fill_buffer();
+    if (got == 0) {
+      return out;
+    }
+    const std::int64_t used = std::min(remaining, got);
+    take(out, used);
+    remaining -= used;
   }
   return out;
 }
 
 std::string BufferedFile::read1(std::int64_t n) {
   check_readable("read1");
-  flush_writes();
-  const std::size_t wanted =
-      n < 0 ? std::max(capacity_, default_buffer_size) : static_cast<std::size_t>(n);
+  if (n < 0) {
+    n = static_cast<std::int64_t>(capacity_ > 0 ? capacity_ : default_buffer_size);
+  }
   std::string out;
-  if (wanted == 0) {
+  if (n == 0) {
     return out;
   }
-  if (buffered() == 0) {
-    if (wanted >= capacity_) {
-      const std::size_t got = raw_.read(writable_tail(out, 0, wanted));
-      out.resize(got);
-      return out;
-    }
-    refill();
+  if (const std::int64_t have = readahead(); have > 0) {
+    take(out, std::min(have, n));
+    return out;
   }
-  take(out, std::min(wanted, buffered()));
+  reset_read_buffer();
+  raw_read_into(out, n);
   return out;
 }
 
 std::size_t BufferedFile::readinto(std::span<std::byte> into) {
   check_readable("readinto");
-  flush_writes();
-  std::size_t done = 0;
-  while (done < into.size()) {
-    const std::size_t available = std::min(buffered(), into.size() - done);
-    if (available > 0) {
-      std::memcpy(into.data() + done, buffer_.get() + read_pos_, available);
-      read_pos_ += available;
-      done += available;
-      continue;
-    }
-    if (into.size() - done >= capacity_) {
-      const std::size_t got = raw_.read(into.subspan(done));
-      if (got == 0) {
-        break;
-      }
-      done += got;
-    } else if (refill() == 0) {
-      break;
+  if (capacity_ == 0) {
+    return raw_.read(into);
+  }
+  const auto wanted = static_cast<std::int64_t>(into.size());
+  std::int64_t written = 0;
+  if (const std::int64_t have = readahead(); have > 0) {
+    written = std::min(have, wanted);
+    std::copy_n(at(pos_), written, into.begin());  // (into may be empty, its data() null)
+    pos_ += written;
+    if (written == wanted) {
+      return into.size();
     }
   }
-  return done;
+  if (writable()) {
+    flush_and_rewind();
+  }
+  reset_read_buffer();
+  pos_ = 0;
+  for (std::int64_t remaining = wanted - written; remaining > 0;) {
+    std::int64_t got = 0;
+    if (remaining > capacity()) {
+      got = static_cast<std::int64_t>(raw_.read(into.subspan(static_cast<std::size_t>(written))));
+    } else {
+      got = fill_buffer();
+      if (got > 0) {
+        got = std::min(got, remaining);
+        std::memcpy(into.data() + written, at(pos_), static_cast<std::size_t>(got));
+        pos_ += got;
+      }
+    }
+    if (got == 0) {
+      break;
+    }
+    written += got;
+    remaining -= got;
+  }
+  return static_cast<std::size_t>(written);
 }
 
+// _buffered_readline: a line within the read-ahead, else the read-ahead and then buffer after
+// buffer from the descriptor.
 std::string BufferedFile::readline(std::int64_t limit) {
   check_readable("readline");
-  flush_writes();
   std::string line;
-  const bool bounded = limit >= 0;
-  const auto max_size = static_cast<std::size_t>(bounded ? limit : 0);
-  while (!bounded || line.size() < max_size) {
-    if (capacity_ == 0) {
+  if (capacity_ == 0) {
+    // IOBase.readline on FileIO: one byte per read(2).
+    while (limit < 0 || static_cast<std::int64_t>(line.size()) < limit) {
       std::byte one{};
       if (raw_.read(std::span(&one, 1)) == 0) {
         break;
@@ -216,74 +318,159 @@ std::string BufferedFile::readline(std::int64_t limit) {
       if (one == std::byte{'\n'}) {
         break;
       }
-      continue;
     }
-    if (buffered() == 0 && refill() == 0) {
+    return line;
+  }
+  std::int64_t n = readahead();
+  if (limit >= 0 && n > limit) {
+    n = limit;
+  }
+  const auto* start = reinterpret_cast<const char*>(at(pos_));
+  if (const auto* newline = static_cast<const char*>(
+          std::memchr(start, '\n', static_cast<std::size_t>(std::max<std::int64_t>(n, 0))));
+      newline != nullptr) {
+    take(line, newline - start + 1);
+    return line;
+  }
+  if (n == limit) {
+    take(line, n);
+    return line;
+  }
+  if (n > 0) {
+    take(line, n);
+    if (limit >= 0) {
+      limit -= n;
+    }
+  }
+  if (writable()) {
+    flush_and_rewind();
+  }
+  for (;;) {
+    reset_read_buffer();
+    n = fill_buffer();
+    if (n == 0) {
       break;
     }
-    std::size_t span_size = buffered();
-    if (bounded) {
-      span_size = std::min(span_size, max_size - line.size());
+    if (limit >= 0 && n > limit) {
+      n = limit;
     }
-    const auto* begin = reinterpret_cast<const char*>(buffer_.get() + read_pos_);
-    const auto* newline = static_cast<const char*>(std::memchr(begin, '\n', span_size));
-    if (newline != nullptr) {
-      take(line, static_cast<std::size_t>(newline - begin) + 1);
+    const auto* begin = reinterpret_cast<const char*>(at(0));
+    if (const auto* newline =
+            static_cast<const char*>(std::memchr(begin, '\n', static_cast<std::size_t>(n)));
+        newline != nullptr) {
+      pos_ = newline - begin + 1;
+      line.append(begin, static_cast<std::size_t>(pos_));
+      return line;
+    }
+    line.append(begin, static_cast<std::size_t>(n));
+    if (n == limit) {
+      pos_ = n;
       break;
     }
-    take(line, span_size);
+    if (limit >= 0) {
+      limit -= n;
+    }
   }
   return line;
 }
 
+// _io_BufferedWriter_write_impl (blocking descriptors: no BlockingIOError paths).
 std::size_t BufferedFile::write(std::span<const std::byte> data) {
   check_writable("write");
   if (capacity_ == 0) {
     return raw_.write(data);
   }
-  drop_read_ahead();
-  if (write_end_ + data.size() <= capacity_) {
-    std::memcpy(buffer_.get() + write_end_, data.data(), data.size());
-    write_end_ += data.size();
+  const auto length = static_cast<std::int64_t>(data.size());
+  if (!valid_read_buffer() && !valid_write_buffer()) {
+    pos_ = 0;
+    raw_pos_ = 0;
+  }
+  if (length <= capacity() - pos_) {
+    // Into the buffer, over any read-ahead there (which stays valid, now holding these bytes).
+    if (length > 0) {
+      std::memcpy(at(pos_), data.data(), data.size());
+    }
+    if (!valid_write_buffer() || write_pos_ > pos_) {
+      write_pos_ = pos_;
+    }
+    adjust_position(pos_ + length);
+    if (pos_ > write_end_) {
+      write_end_ = pos_;
+    }
     return data.size();
   }
   flush_writes();
-  if (data.size() >= capacity_) {
-    raw_.write_all(data);
-  } else {
-    std::memcpy(buffer_.get(), data.data(), data.size());
-    write_end_ = data.size();
+  // The read-ahead may have left the descriptor ahead of the logical position.
+  if (const std::int64_t offset = raw_offset(); offset != 0) {
+    raw_.seek(-offset, SEEK_CUR);
+    raw_pos_ -= offset;
   }
+  std::int64_t written = 0;
+  while (length - written > capacity()) {
+    written +=
+        static_cast<std::int64_t>(raw_.write(data.subspan(static_cast<std::size_t>(written))));
+  }
+  if (readable()) {
+    reset_read_buffer();
+  }
+  const std::int64_t remaining = length - written;
+  if (remaining > 0) {
+    std::memcpy(at(0), data.data() + written, static_cast<std::size_t>(remaining));
+  }
+  write_pos_ = 0;
+  write_end_ = remaining;
+  adjust_position(remaining);
+  raw_pos_ = 0;
   return data.size();
 }
 
 std::int64_t BufferedFile::seek(std::int64_t offset, int whence) {
+  bool known_whence = whence == SEEK_SET || whence == SEEK_CUR || whence == SEEK_END;
+#ifdef SEEK_DATA
+  known_whence = known_whence || whence == SEEK_DATA;
+#endif
+#ifdef SEEK_HOLE
+  known_whence = known_whence || whence == SEEK_HOLE;
+#endif
+  if (!known_whence) {
+    throw std::invalid_argument("tempfile: whence value " + std::to_string(whence) +
+                                " unsupported");
+  }
   check_open();
-  if (whence == SEEK_SET || whence == SEEK_CUR) {
-    const std::int64_t target = whence == SEEK_SET ? offset : tell() + offset;
+  if (capacity_ == 0) {
+    return raw_.seek(offset, whence);
+  }
+  if ((whence == SEEK_SET || whence == SEEK_CUR) && readable()) {
     // Inside the read-ahead: move within the buffer, no system call.
-    const std::int64_t window_end = raw_.tell();
-    const std::int64_t window_begin = window_end - static_cast<std::int64_t>(read_end_);
-    if (write_end_ == 0 && read_end_ > 0 && target >= window_begin && target <= window_end) {
-      read_pos_ = static_cast<std::size_t>(target - window_begin);
-      return target;
+    const std::int64_t current = raw_.tell();
+    if (const std::int64_t available = readahead(); available > 0) {
+      const std::int64_t move = whence == SEEK_SET ? offset - (current - raw_offset()) : offset;
+      if (move >= -pos_ && move <= available) {
+        pos_ += move;
+        return current - available + move;
+      }
     }
+  }
+  if (writable()) {
     flush_writes();
-    read_pos_ = read_end_ = 0;
-    return raw_.seek(target, SEEK_SET);
   }
-  flush_writes();
-  if (read_pos_ != read_end_) {
-    drop_read_ahead();  // so SEEK_DATA/SEEK_HOLE start from the logical position
+  if (whence == SEEK_CUR) {
+    offset -= raw_offset();
   }
-  read_pos_ = read_end_ = 0;
-  return raw_.seek(offset, whence);
+  const std::int64_t position = raw_.seek(offset, whence);
+  raw_pos_ = -1;
+  if (readable()) {
+    reset_read_buffer();
+  }
+  return position;
 }
 
 std::int64_t BufferedFile::truncate(std::optional<std::int64_t> size) {
   check_writable("truncate");
-  flush_writes();
-  drop_read_ahead();
+  if (capacity_ > 0) {
+    flush_and_rewind();
+  }
+  // FileIO.truncate(None) truncates at the descriptor's offset.
   const std::int64_t target = size.value_or(raw_.tell());
   raw_.truncate(target);
   return target;
@@ -291,7 +478,9 @@ std::int64_t BufferedFile::truncate(std::optional<std::int64_t> size) {
 
 void BufferedFile::flush() {
   check_open();
-  flush_writes();
+  if (capacity_ > 0) {
+    flush_and_rewind();
+  }
 }
 
 void BufferedFile::close() {
@@ -300,11 +489,12 @@ void BufferedFile::close() {
   }
   std::exception_ptr failure;
   try {
-    flush_writes();
+    flush();
   } catch (...) {
     failure = std::current_exception();
   }
-  write_end_ = read_pos_ = read_end_ = 0;
+  pos_ = raw_pos_ = write_pos_ = 0;
+  read_end_ = write_end_ = -1;
   try {
     raw_.close();
   } catch (...) {

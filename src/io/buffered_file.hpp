@@ -1,6 +1,6 @@
-// Python's BufferedRandom/BufferedReader/BufferedWriter in one class: a single buffer that
-// holds either read-ahead or pending writes, with C io's observable results and no probing
-// system calls (the position is tracked, never asked for).
+// Python's BufferedRandom/BufferedReader/BufferedWriter in one class: a port of C io's
+// Modules/_io/bufferedio.c (3.11), one buffer shared by read-ahead and pending writes, with its
+// observable results (quirks included) and fewer system calls (the position is tracked).
 #pragma once
 
 #include <cstddef>
@@ -26,7 +26,8 @@ class BufferedFile {
   /// n = -1 reads to end of file; otherwise up to n bytes (fewer only at end of file).
   std::string read(std::int64_t n = -1);
   /// Up to n bytes with at most one system call (n = -1: up to the buffer size); only buffered
-  /// bytes when any are buffered.
+  /// bytes when any are buffered. As C io before 3.13, this does not flush pending writes
+  /// first: the system call reads at the descriptor's offset.
   std::string read1(std::int64_t n = -1);
   /// Fills `into` as far as the file allows; returns the count.
   std::size_t readinto(std::span<std::byte> into);
@@ -37,6 +38,7 @@ class BufferedFile {
   [[nodiscard]] std::int64_t tell() const;
   /// Sets the size to `size` (default: the current position); the position does not move.
   std::int64_t truncate(std::optional<std::int64_t> size);
+  /// Writes pending bytes and drops the read-ahead (C io's flush-and-rewind).
   void flush();
   /// Flushes, then closes the descriptor even if the flush failed (and then rethrows).
   void close();
@@ -55,20 +57,57 @@ class BufferedFile {
   void check_open() const;
   void check_readable(const char* operation) const;
   void check_writable(const char* operation) const;
+  [[nodiscard]] bool readable() const noexcept { return raw_.mode().readable(); }
+  [[nodiscard]] bool writable() const noexcept { return raw_.mode().writable(); }
+
+  // bufferedio.c's VALID_READ_BUFFER, VALID_WRITE_BUFFER, READAHEAD, RAW_OFFSET and
+  // ADJUST_POSITION.
+  [[nodiscard]] bool valid_read_buffer() const noexcept { return readable() && read_end_ != -1; }
+  [[nodiscard]] bool valid_write_buffer() const noexcept { return writable() && write_end_ != -1; }
+  [[nodiscard]] std::int64_t readahead() const noexcept {
+    return valid_read_buffer() ? read_end_ - pos_ : 0;
+  }
+  [[nodiscard]] std::int64_t raw_offset() const noexcept;
+  void adjust_position(std::int64_t position) noexcept;
+  void reset_read_buffer() noexcept { read_end_ = -1; }
+  void reset_write_buffer() noexcept {
+    write_pos_ = 0;
+    write_end_ = -1;
+  }
+  [[nodiscard]] std::byte* at(std::int64_t index) const noexcept;
+  [[nodiscard]] std::int64_t capacity() const noexcept {
+    return static_cast<std::int64_t>(capacity_);
+  }
+
+  // _bufferedwriter_flush_unlocked: writes buffer[write_pos_, write_end_) where it belongs.
   void flush_writes();
-  void drop_read_ahead();
-  std::size_t refill();
-  [[nodiscard]] std::size_t buffered() const noexcept { return read_end_ - read_pos_; }
-  void take(std::string& out, std::size_t count);
+  // buffered_flush_and_rewind_unlocked: flush_writes, then (when readable) move the descriptor
+  // back to the logical position and drop the read-ahead.
+  void flush_and_rewind();
+  // _bufferedreader_fill_buffer: one read after the read-ahead (or at the buffer's start).
+  std::int64_t fill_buffer();
+  // Appends up to `count` bytes from the descriptor with one read; returns how many.
+  std::int64_t raw_read_into(std::string& out, std::int64_t count);
+  // Appends everything up to the end of file.
+  void raw_read_all(std::string& out);
+  // Moves `count` read-ahead bytes from buffer_[pos_] to `out`.
+  void take(std::string& out, std::int64_t count);
+  std::string read_all();
+  std::string read_generic(std::int64_t n);
+  [[nodiscard]] std::int64_t minus_last_block(std::int64_t size) const noexcept;
 
   RawFile raw_;
   std::size_t capacity_;
   std::unique_ptr<std::byte[]> buffer_;
-  // Read-ahead is buffer_[read_pos_, read_end_), ending at the descriptor's offset; pending
-  // writes are buffer_[0, write_end_), starting at it. Never both at once.
-  std::size_t read_pos_ = 0;
-  std::size_t read_end_ = 0;
-  std::size_t write_end_ = 0;
+  // bufferedio.c's fields, indices into buffer_: pos_ is the logical position; raw_pos_ where
+  // the descriptor's offset is (-1: unknown); buffer_[0, read_end_) holds read-ahead (-1: none);
+  // buffer_[write_pos_, write_end_) holds pending writes (write_end_ -1: none). Both kinds can
+  // be there at once: a write into the read-ahead updates it in place.
+  std::int64_t pos_ = 0;
+  std::int64_t raw_pos_ = 0;
+  std::int64_t read_end_ = -1;
+  std::int64_t write_pos_ = 0;
+  std::int64_t write_end_ = -1;
 };
 
 }  // namespace tempfile::io

@@ -1,6 +1,7 @@
 // tempfile::File: Python's io interface dispatched to the byte layer or the text layer.
 #include "tempfile/file.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 #include <utility>
@@ -102,17 +103,23 @@ std::string File::readline(std::int64_t limit) {
   return s.text ? s.text->readline(limit) : s.binary->readline(limit);
 }
 
+// C io's IOBase.readlines: iterate (in text mode that is next(), not readline()), and with a
+// hint stop once the lines total more than hint bytes (binary) or characters (text).
 std::vector<std::string> File::readlines(std::int64_t hint) {
   std::vector<std::string> lines;
-  std::size_t total = 0;
+  std::int64_t total = 0;
   for (;;) {
-    std::string line = readline();
+    detail::FileState& s = state();
+    std::string line = s.text ? next_line(*s.text) : s.binary->readline(-1);
     if (line.empty()) {
       break;
     }
-    total += line.size();
+    total += s.text ? static_cast<std::int64_t>(std::count_if(
+                          line.begin(), line.end(),
+                          [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; }))
+                    : static_cast<std::int64_t>(line.size());
     lines.push_back(std::move(line));
-    if (hint > 0 && total >= static_cast<std::size_t>(hint)) {
+    if (hint > 0 && total > hint) {
       break;
     }
   }
@@ -283,8 +290,18 @@ LineIterator::LineIterator(File& file) : file_(&file) {
   ++*this;
 }
 
+namespace {
+
+// LineIterator reaches File's protected state() as any class derived from File could.
+struct StateAccess : File {
+  static detail::FileState& of(File& file) { return (file.*&StateAccess::state)(); }
+};
+
+}  // namespace
+
 LineIterator& LineIterator::operator++() {
-  line_ = file_->readline();
+  detail::FileState& s = StateAccess::of(*file_);
+  line_ = s.text ? next_line(*s.text) : s.binary->readline(-1);
   if (line_.empty()) {
     file_ = nullptr;
   }

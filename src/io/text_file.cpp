@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <tuple>
 #include <utility>
@@ -294,7 +295,8 @@ struct TextFile::State {
   // noting the snapshot tell() will start from. False at end of file.
   bool read_chunk(std::size_t size_hint) {
     // The decoder had state.pending left over; the snapshot point is that many bytes back.
-    Decoder::State before = decoder->state();
+    // While next() reads, C io takes no snapshot (and keeps the old one).
+    Decoder::State before = telling ? decoder->state() : Decoder::State{};
     std::size_t chunk = chunk_size;
     if (size_hint > 0) {
       const double scaled = std::max(bytes_per_char, 1.0) * static_cast<double>(size_hint);
@@ -309,8 +311,10 @@ struct TextFile::State {
     if (chars > 0) {
       eof = false;  // a final decode can still produce text (a held-back '\r')
     }
-    before.pending += input;
-    snapshot = Snapshot{before.flags, std::move(before.pending)};
+    if (telling) {
+      before.pending += input;
+      snapshot = Snapshot{before.flags, std::move(before.pending)};
+    }
     return !eof;
   }
 
@@ -365,6 +369,29 @@ struct TextFile::State {
                               std::make_error_code(std::errc::invalid_argument));
   }
 
+  // textio.c's _textiowrapper_writeflush: hands the pending encoded text to the buffer.
+  // Even empty pending text is written: an empty write still sets up the buffer's write
+  // window, as in C io.
+  void write_pending() {
+    if (!pending_bytes) {
+      return;
+    }
+    const std::string pending = std::move(*pending_bytes);
+    pending_bytes.reset();
+    std::span<const std::byte> rest = as_bytes(pending);
+    do {
+      rest = rest.subspan(buffer.write(rest));
+    } while (!rest.empty());
+  }
+
+  // TextIOWrapper.flush: the pending text, then the buffer; it also ends a next() call's
+  // ban on tell().
+  void flush() {
+    telling = true;
+    write_pending();
+    buffer.flush();
+  }
+
   std::int64_t tell();
   void seek_to(const Cookie& cookie);
   std::string readline(std::int64_t limit);
@@ -380,6 +407,12 @@ struct TextFile::State {
   std::size_t chunk_size = default_chunk_size;
   std::unique_ptr<TextDecoder> decoder;  // only when readable
   std::unique_ptr<Encoder> encoder;      // only when writable
+  // Encoded text that write() has not yet given to the buffer (C io's pending_bytes): it goes
+  // there once chunk_size bytes are pending, on a line end with line buffering, and before
+  // any read, tell, seek, truncate, flush or close.
+  std::optional<std::string> pending_bytes;
+  // False from a next() call until the end of file, flush() or seek() (C io's `telling`).
+  bool telling = true;
 
   // Decoded text not yet returned: decoded[decoded_used_bytes:], which is after
   // decoded_used_chars characters.
@@ -402,7 +435,10 @@ struct TextFile::State {
 
 std::int64_t TextFile::State::tell() {
   check_open();
-  buffer.flush();
+  if (!telling) {
+    fail_position("telling position disabled by next() call");
+  }
+  flush();
   const std::int64_t position = buffer.tell();
   if (!decoder || !snapshot) {
     return position;
@@ -519,6 +555,7 @@ void TextFile::State::seek_to(const Cookie& cookie) {
 // what has none and reading more chunks; `limit` counts characters.
 std::string TextFile::State::readline(std::int64_t limit) {
   check_readable("readline");
+  write_pending();
   const bool bounded = limit >= 0;
   const auto max_chars = static_cast<std::size_t>(bounded ? limit : 0);
   std::string chunks;  // text set aside, without a line end
@@ -652,10 +689,18 @@ std::size_t TextFile::write(std::string_view text) {
   std::string encoded;
   s.encoder->encode(text, encoded);
   // C io writes at the buffer's position even after a read that went ahead of the text
-  // position (its "XXX What if we were just reading?"), then forgets the read-ahead.
-  std::span<const std::byte> rest = as_bytes(encoded);
-  while (!rest.empty()) {
-    rest = rest.subspan(s.buffer.write(rest));
+  // position (its "XXX What if we were just reading?"), then forgets the read-ahead. What is
+  // pending goes first when the two together would pass chunk_size, as textio.c does.
+  if (s.pending_bytes && s.pending_bytes->size() + encoded.size() > s.chunk_size) {
+    s.write_pending();
+  }
+  if (s.pending_bytes) {
+    *s.pending_bytes += encoded;
+  } else {
+    s.pending_bytes = std::move(encoded);
+  }
+  if (s.pending_bytes->size() >= s.chunk_size || needs_flush) {
+    s.write_pending();
   }
   if (needs_flush) {
     s.buffer.flush();
@@ -671,6 +716,7 @@ std::size_t TextFile::write(std::string_view text) {
 std::string TextFile::read(std::int64_t n) {
   State& s = live(state_);
   s.check_readable("read");
+  s.write_pending();
   std::string result;
   if (n < 0) {
     std::string input = s.buffer.read(-1);
@@ -696,6 +742,17 @@ std::string TextFile::readline(std::int64_t limit) {
   return live(state_).readline(limit);
 }
 
+std::string next_line(TextFile& file) {
+  TextFile::State& s = live(file.state_);
+  s.telling = false;
+  std::string line = s.readline(-1);  // an error leaves tell() disabled, as in C io
+  if (line.empty()) {
+    s.snapshot.reset();
+    s.telling = true;
+  }
+  return line;
+}
+
 std::int64_t TextFile::tell() {
   return live(state_).tell();
 }
@@ -713,7 +770,7 @@ std::int64_t TextFile::seek(std::int64_t cookie, int whence) {
     if (cookie != 0) {
       throw unsupported_operation("tempfile: can't do nonzero end-relative seeks");
     }
-    s.buffer.flush();
+    s.flush();
     s.clear_decoded();
     s.snapshot.reset();
     if (s.decoder) {
@@ -730,7 +787,7 @@ std::int64_t TextFile::seek(std::int64_t cookie, int whence) {
     throw std::invalid_argument("tempfile: negative seek position " + std::to_string(cookie));
   }
   const Cookie target = s.unpack(cookie);
-  s.buffer.flush();
+  s.flush();
   s.seek_to(target);
   return cookie;
 }
@@ -738,7 +795,7 @@ std::int64_t TextFile::seek(std::int64_t cookie, int whence) {
 std::int64_t TextFile::truncate(std::optional<std::int64_t> size) {
   State& s = live(state_);
   s.check_open();
-  s.buffer.flush();
+  s.flush();
   // C io passes None on to the buffer, which truncates at its own position (after any
   // read-ahead); _pyio would pass its tell() cookie. We follow C io.
   return s.buffer.truncate(size);
@@ -747,14 +804,30 @@ std::int64_t TextFile::truncate(std::optional<std::int64_t> size) {
 void TextFile::flush() {
   State& s = live(state_);
   s.check_open();
-  s.buffer.flush();
+  s.flush();
 }
 
 void TextFile::close() {
-  // The buffer flushes, closes the descriptor even if that failed, then reports the failure:
-  // what Python's TextIOWrapper.close does with its flush() and buffer.close().
-  if (state_) {
+  // Python's TextIOWrapper.close: flush(), then buffer.close() even if that failed (which
+  // flushes the buffer and closes the descriptor), then report the first failure.
+  if (!state_ || state_->buffer.closed()) {
+    return;
+  }
+  std::exception_ptr failure;
+  try {
+    state_->write_pending();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  try {
     state_->buffer.close();
+  } catch (...) {
+    if (!failure) {
+      failure = std::current_exception();
+    }
+  }
+  if (failure) {
+    std::rethrow_exception(failure);
   }
 }
 

@@ -59,6 +59,10 @@ class TextFile {
 
  private:
   friend struct TextFileTesting;  // io/text_file_testing.hpp: the chunk size, for tests
+  /// Python's TextIOWrapper.__next__ (iteration, and so readlines()): a line, "" at the end.
+  /// Until the end is reached, tell() is an error ("telling position disabled by next()
+  /// call", as C io) unless flush() or seek() comes first. For tempfile::File's line iteration.
+  friend std::string next_line(TextFile& file);
   struct State;
   std::unique_ptr<State> state_;
 };

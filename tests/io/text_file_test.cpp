@@ -17,6 +17,7 @@
 #include "os/sys.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/error.hpp"
+#include "tempfile/temporary_file.hpp"
 
 namespace tempfile::io {
 namespace {
@@ -806,6 +807,143 @@ TEST_F(TextFileTest, SmallBuffersGiveTheSameText) {
       EXPECT_EQ(f.read(3), "y\nz");
       f.close();
     }
+  }
+}
+
+// C io's TextIOWrapper keeps written text as pending bytes: they reach the buffer when
+// chunk_size (8192) bytes are pending (earlier pending text first if the new text would pass
+// it), with line buffering on a line end, and before a read, tell, seek, truncate or close.
+// python3: f = open(p, 'w+', encoding='utf-8'); f.write('a' * 5000); f.buffer.tell() -> 0;
+//   f.write('b' * 5000); f.buffer.tell() -> 5000; f.write('c' * 3192); f.buffer.tell() -> 13192
+//   f.write('abc') then f.read() -> '', f.buffer.tell() -> 3 (the read writes them first)
+TEST_F(TextFileTest, WrittenTextWaitsAsPendingBytes) {
+  {
+    TextFile f = open_text({});
+    f.write(std::string(5000, 'a'));
+    EXPECT_EQ(f.buffer().tell(), 0);
+    f.write(std::string(5000, 'b'));
+    EXPECT_EQ(f.buffer().tell(), 5000);
+    f.write(std::string(3192, 'c'));
+    EXPECT_EQ(f.buffer().tell(), 13192);
+    f.close();
+  }
+  {
+    TextFile f = open_text({});
+    f.write("abc");
+    EXPECT_EQ(f.buffer().tell(), 0);
+    EXPECT_EQ(f.read(), "");
+    EXPECT_EQ(f.buffer().tell(), 3);
+    f.close();
+  }
+}
+
+// Pending text goes to the buffer in one write: with a 16-byte buffer, two 10-character writes
+// become one 20-byte write, which passes the buffer straight to the file, so the read after it
+// starts at the end. python3: f = open(p, 'w+', buffering=16, encoding='latin-1')
+//   f.write('0123456789abcdefghij'); f.seek(0); f.write('ABCDEFGHIJ'); f.write('KLMNOPQRST')
+//   f.buffer.tell() -> 0; f.read(4) -> ''; f.tell() -> 20; content b'ABCDEFGHIJKLMNOPQRST'
+TEST_F(TextFileTest, PendingTextReachesTheBufferInOneWrite) {
+  TextFile f = open_text({.encoding = "latin-1", .buffer_size = 16});
+  f.write("0123456789abcdefghij");
+  EXPECT_EQ(f.seek(0, SEEK_SET), 0);
+  f.write("ABCDEFGHIJ");
+  f.write("KLMNOPQRST");
+  EXPECT_EQ(f.buffer().tell(), 0);
+  EXPECT_EQ(f.read(4), "");
+  EXPECT_EQ(f.tell(), 20);
+  f.flush();
+  EXPECT_EQ(stored(f), "ABCDEFGHIJKLMNOPQRST");
+  f.close();
+}
+
+// The differential test's first reports: a short write after seek(0) is still pending in the
+// buffer when the text layer's read1 reads the file, so the read sees the old text and the
+// write lands after it. python3: f = open(p, 'x+', buffering=1, encoding='latin-1')
+//   f.write('abc'); f.seek(0); f.write('\xe9'); f.read(8) -> 'abc'; content b'abc\xe9'
+//   (newline='\r') f.write('\n'); f.seek(0); f.write('b'); f.readline(8) -> '\r';
+//   content b'\rb'
+TEST_F(TextFileTest, ReadAfterRewriteSeesWhatCIoSees) {
+  {
+    TextFile f = open_text({.encoding = "latin-1", .line_buffering = true});
+    f.write("abc");
+    EXPECT_EQ(f.seek(0, SEEK_SET), 0);
+    f.write("é");
+    EXPECT_EQ(f.read(8), "abc");
+    f.flush();
+    EXPECT_EQ(stored(f), "abc\xe9");
+    f.close();
+  }
+  {
+    TextFile f = open_text({.encoding = "latin-1", .newline = "\r", .line_buffering = true});
+    f.write("\n");
+    EXPECT_EQ(f.seek(0, SEEK_SET), 0);
+    f.write("b");
+    EXPECT_EQ(f.readline(8), "\r");
+    f.flush();
+    EXPECT_EQ(stored(f), "\rb");
+    f.close();
+  }
+}
+
+// Iteration (next(), and so readlines()) turns tell() off until it reaches the end of file,
+// or until flush() or seek(); an error on the way leaves it off. python3 (utf-8):
+//   f.write('a\nb\n'); f.seek(0); next(f) -> 'a\n'; f.tell() -> OSError "telling position
+//   disabled by next() call"; f.seek(0); next(f); next(f); next(f) -> StopIteration; f.tell() -> 4
+//   f.buffer.write(b'ok\n\xff\n'); f.seek(0); f.readlines() -> UnicodeDecodeError;
+//   f.tell() -> OSError
+TEST_F(TextFileTest, IterationDisablesTellUntilTheEnd) {
+  {
+    TextFile f = open_text({});
+    f.write("a\nb\n");
+    EXPECT_EQ(f.seek(0, SEEK_SET), 0);
+    EXPECT_EQ(next_line(f), "a\n");
+    EXPECT_THAT([&] { static_cast<void>(f.tell()); },
+                ::testing::ThrowsMessage<error>(HasSubstr("telling position disabled by next()")));
+    EXPECT_EQ(f.seek(0, SEEK_SET), 0);
+    EXPECT_EQ(next_line(f), "a\n");
+    EXPECT_EQ(next_line(f), "b\n");
+    EXPECT_EQ(next_line(f), "");
+    EXPECT_EQ(f.tell(), 4);
+    f.close();
+  }
+  {
+    TextFile f = open_text({}, "ok\n\xff\n");
+    EXPECT_THROW(static_cast<void>(next_line(f)), unicode_error);  // decoding the first chunk
+    EXPECT_THROW(static_cast<void>(f.tell()), error);
+    f.close();
+  }
+}
+
+// File::readlines is C io's IOBase.readlines: it iterates (next(), so an early stop leaves
+// tell() off) and, with a hint, stops once the lines total more than hint characters (text) or
+// bytes (binary). python3 (utf-8): f.write('\xe9\xe9\ncd\nef\n'); f.seek(0);
+//   f.readlines(4) -> ['éé\n', 'cd\n'] (3 characters, then 6 > 4)
+//   'ab\ncd\nef\n': f.readlines(3) -> ['ab\n', 'cd\n']; f.seek(0); f.readlines(2) -> ['ab\n'],
+//   then f.tell() -> OSError; 'w+b': f.readlines(3) -> [b'ab\n', b'cd\n']
+TEST_F(TextFileTest, ReadlinesHintCountsAsCIo) {
+  {
+    TemporaryFile f({.mode = "w+", .encoding = "utf-8"});
+    f.write("éé\ncd\nef\n");
+    EXPECT_EQ(f.seek(0), 0);
+    EXPECT_THAT(f.readlines(4), ElementsAre("éé\n", "cd\n"));
+    f.close();
+  }
+  {
+    TemporaryFile f({.mode = "w+", .encoding = "utf-8"});
+    f.write("ab\ncd\nef\n");
+    EXPECT_EQ(f.seek(0), 0);
+    EXPECT_THAT(f.readlines(3), ElementsAre("ab\n", "cd\n"));
+    EXPECT_EQ(f.seek(0), 0);
+    EXPECT_THAT(f.readlines(2), ElementsAre("ab\n"));
+    EXPECT_THROW(static_cast<void>(f.tell()), error);
+    f.close();
+  }
+  {
+    TemporaryFile f({.mode = "w+b"});
+    f.write("ab\ncd\nef\n");
+    EXPECT_EQ(f.seek(0), 0);
+    EXPECT_THAT(f.readlines(3), ElementsAre("ab\n", "cd\n"));
+    f.close();
   }
 }
 
