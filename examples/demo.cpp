@@ -110,6 +110,37 @@ void show_errors(const fs::path& missing_dir) {
   }
 }
 
+// The file objects: a named text file read back with universal newlines, then an anonymous
+// binary one whose storage no name ever reaches.
+void show_file_objects() {
+  std::cout << "\nNamedTemporaryFile({.mode = \"w+\", .suffix = \".txt\"})\n";
+  fs::path name;
+  {
+    tempfile::NamedTemporaryFile f({.mode = "w+", .suffix = ".txt"});
+    name = f.name();
+    f.write("Hello\r\nworld\n");
+    f.seek(0);
+    std::string lines;
+    for (const std::string& line : f) {
+      lines += line;
+    }
+    check(lines == "Hello\nworld\n", "universal newlines read back " + lines);
+    std::cout << "  name " << name.string() << ", read back " << lines.size()
+              << " characters with \\r\\n translated, newlines() has " << f.newlines().size()
+              << " kinds\n";
+  }
+  check(!fs::exists(name), "NamedTemporaryFile left " + name.string());
+  std::cout << "  removed when the object died\n";
+
+  tempfile::TemporaryFile anonymous;
+  anonymous.stream() << "written through std::iostream, " << 42 << '\n';
+  anonymous.seek(0);
+  const std::string text = anonymous.readline();
+  check(text == "written through std::iostream, 42\n", "TemporaryFile read back " + text);
+  std::cout << "TemporaryFile(): name() is fd " << anonymous.name().string()
+            << ", read back: " << text;
+}
+
 }  // namespace
 
 int main() {
@@ -118,6 +149,7 @@ int main() {
     show_directories();
     show_mkstemp();
     show_errors(show_mkdtemp());
+    show_file_objects();
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "demo failed: " << e.what() << '\n';
