@@ -202,12 +202,6 @@ void validate_text(std::string_view text) {
   }
 }
 
-std::size_t count_chars(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;
-  }));
-}
-
 bool is_surrogate(char32_t code_point) {
   return code_point >= 0xD800 && code_point <= 0xDFFF;
 }
@@ -938,6 +932,12 @@ std::unique_ptr<Encoder> Codec::encoder(ErrorHandler errors) const {
     default:
       return std::make_unique<IconvEncoder>(errors, family_, iconv_name_, name_);
   }
+}
+
+std::size_t count_chars(std::string_view utf8) noexcept {
+  return static_cast<std::size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;
+  }));
 }
 
 }  // namespace tempfile::io

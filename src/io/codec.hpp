@@ -21,6 +21,10 @@
 
 namespace tempfile::io {
 
+/// Characters (code points) in UTF-8 text: Python's len() of the same str. Our surrogate
+/// escapes (3-byte forms) count as one, as in Python.
+[[nodiscard]] std::size_t count_chars(std::string_view utf8) noexcept;
+
 /// Python's `errors` argument.
 enum class ErrorHandler : unsigned char { strict, replace, ignore, surrogateescape };
 

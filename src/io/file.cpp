@@ -1,11 +1,11 @@
 // tempfile::File: Python's io interface dispatched to the byte layer or the text layer.
 #include "tempfile/file.hpp"
 
-#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 #include <utility>
 
+#include "io/codec.hpp"
 #include "io/file_state.hpp"
 #include "os/random.hpp"
 #include "os/sys.hpp"
@@ -28,11 +28,7 @@ int FileState::remove_now() noexcept {
 
 void FileState::close_and_clean_up() noexcept {
   try {
-    if (text) {
-      text->close();
-    } else if (binary) {
-      binary->close();
-    }
+    close_layers();
   } catch (...) {
     // A destructor has no one to report to; close() is the way to see this error.
   }
@@ -114,10 +110,7 @@ std::vector<std::string> File::readlines(std::int64_t hint) {
     if (line.empty()) {
       break;
     }
-    total += s.text ? static_cast<std::int64_t>(std::count_if(
-                          line.begin(), line.end(),
-                          [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; }))
-                    : static_cast<std::int64_t>(line.size());
+    total += static_cast<std::int64_t>(s.text ? io::count_chars(line) : line.size());
     lines.push_back(std::move(line));
     if (hint > 0 && total > hint) {
       break;
@@ -166,19 +159,15 @@ void File::close() {
   const bool remove = s.remove_on_close;
   std::exception_ptr failure;
   try {
-    if (s.text) {
-      s.text->close();
-    } else {
-      s.binary->close();
-    }
+    s.close_layers();
   } catch (...) {
     failure = std::current_exception();
   }
   if (remove) {
     const std::string path = s.remove_path;
     if (const int err = s.remove_now(); err != 0 && !failure) {
-      failure = std::make_exception_ptr(error("cannot remove temporary file", path,
-                                              std::error_code(err, std::generic_category())));
+      failure = std::make_exception_ptr(
+          error("cannot remove temporary file", path, os::to_error_code(err)));
     }
   }
   if (failure) {

@@ -41,6 +41,15 @@ struct FileState {
   [[nodiscard]] io::BufferedFile& bytes() { return text ? text->buffer() : *binary; }
   [[nodiscard]] const io::BufferedFile& bytes() const { return text ? text->buffer() : *binary; }
 
+  /// Closes whichever layer this file has (flushing); throws what close throws.
+  void close_layers() {
+    if (text) {
+      text->close();
+    } else if (binary) {
+      binary->close();
+    }
+  }
+
   /// Removes the named file now if there is one to remove (in the creating process); a file
   /// already gone is not an error (Python 3.12). Returns 0 or the unlink errno.
   int remove_now() noexcept;

@@ -29,12 +29,6 @@ bool is_continuation_byte(char c) noexcept {
   return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U;
 }
 
-// Characters (code points) in UTF-8 text: Python's len() of the same str.
-std::size_t count_chars(std::string_view text) noexcept {
-  return static_cast<std::size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return !is_continuation_byte(c); }));
-}
-
 // The byte offset `chars` characters after `from` (or the end); `taken` gets how many.
 std::size_t advance_chars(std::string_view text, std::size_t from, std::size_t chars,
                           std::size_t& taken) noexcept {
