@@ -22,6 +22,7 @@
 
 #include "create/names.hpp"
 #include "os/random.hpp"
+#include "support/name_sources.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
 
@@ -64,60 +65,6 @@ inline std::string describe_affixes(std::string_view prefix, std::string_view su
   text += "'";
   return text;
 }
-
-/// CPython's _mock_candidate_names: yields the given names in order and counts the calls.
-/// Running past the end is a test bug, reported as a failure.
-class SequenceNames final : public create::NameSource {
- public:
-  explicit SequenceNames(std::vector<std::string> names) : names_(std::move(names)) {}
-
-  std::string_view next() override {
-    ++calls_;
-    if (calls_ > names_.size()) {
-      ADD_FAILURE() << "SequenceNames: more than " << names_.size() << " names requested";
-      return "exhausted";
-    }
-    return names_[calls_ - 1];
-  }
-
-  [[nodiscard]] std::size_t calls() const { return calls_; }
-
- private:
-  std::vector<std::string> names_;
-  std::size_t calls_ = 0;
-};
-
-/// A name source that always yields the same name, counting how often it was asked.
-class RepeatingName final : public create::NameSource {
- public:
-  explicit RepeatingName(std::string name) : name_(std::move(name)) {}
-
-  std::string_view next() override {
-    ++calls_;
-    return name_;
-  }
-
-  [[nodiscard]] long calls() const { return calls_; }
-
- private:
-  std::string name_;
-  long calls_ = 0;
-};
-
-/// Random names, counted: shows how many candidates a creation needed.
-class CountingRandomNames final : public create::NameSource {
- public:
-  std::string_view next() override {
-    ++calls_;
-    return random_.next();
-  }
-
-  [[nodiscard]] long calls() const { return calls_; }
-
- private:
-  create::RandomNames random_;
-  long calls_ = 0;
-};
 
 /// Sets (or, with nullopt, unsets) an environment variable for one scope, then puts back what
 /// was there: the fixture itself reads TMPDIR, and later tests must see the original value.

@@ -80,7 +80,7 @@ TEST_F(MkdtempTest, Mode) {
 // CPython makes these collisions through the public functions with a mocked name iterator;
 // here the same iterator feeds create_unique, which mkdtemp and mkstemp are built on.
 TEST_F(MkdtempTest, CollisionWithExistingFile) {
-  test::SequenceNames names({"aaa", "aaa", "bbb"});
+  test::ScriptedNames names({"aaa", "aaa", "bbb"});
   const std::optional<std::filesystem::path> dir = gettempdir();
   const std::optional<std::string> no_affix;
   const create::CreatedEntry file =
@@ -95,7 +95,7 @@ TEST_F(MkdtempTest, CollisionWithExistingFile) {
 }
 
 TEST_F(MkdtempTest, CollisionWithExistingDirectory) {
-  test::SequenceNames names({"aaa", "aaa", "bbb"});
+  test::ScriptedNames names({"aaa", "aaa", "bbb"});
   const std::optional<std::filesystem::path> dir = gettempdir();
   const std::optional<std::string> no_affix;
   const create::CreatedEntry first = create::create_unique(

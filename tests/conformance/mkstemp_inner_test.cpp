@@ -130,17 +130,17 @@ TEST_F(MkstempInnerTest, Noinherit) {
 }
 
 TEST_F(MkstempInnerTest, CollisionWithExistingFile) {
-  test::SequenceNames names({"aaa", "aaa", "bbb"});
+  test::ScriptedNames names({"aaa", "aaa", "bbb"});
   const std::filesystem::path dir = gettempdir();
   const CreatedFile first = make_file(names, dir);
   EXPECT_EQ(first.entry.path, (dir / "tmpaaa").string());
   const CreatedFile second = make_file(names, dir);
   EXPECT_EQ(second.entry.path, (dir / "tmpbbb").string());
-  EXPECT_EQ(names.calls(), 3U);
+  EXPECT_EQ(names.calls(), 3);
 }
 
 TEST_F(MkstempInnerTest, CollisionWithExistingDirectory) {
-  test::SequenceNames names({"aaa", "aaa", "bbb"});
+  test::ScriptedNames names({"aaa", "aaa", "bbb"});
   const std::filesystem::path dir = gettempdir();
   const std::optional<std::string> no_affix;
   const CreatedEntry directory =

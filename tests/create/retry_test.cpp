@@ -70,10 +70,10 @@ TEST_F(RetryTest, EveryKindOfExistingEntryIsRetried) {
   std::filesystem::create_directory(scratch() / "xdir");
   std::filesystem::create_symlink("nowhere", scratch() / "xdangling");
   for (const EntryKind kind : {EntryKind::file, EntryKind::directory}) {
-    test::SequenceNames names({"file", "dir", "dangling", "fresh"});
+    test::ScriptedNames names({"file", "dir", "dangling", "fresh"});
     const CreatedEntry created = create_unique(kind, {"mkstemp", prefix_, no_suffix_, dir_}, names);
     EXPECT_EQ(created.path, (scratch() / "xfresh").string());
-    EXPECT_EQ(names.calls(), 4U);
+    EXPECT_EQ(names.calls(), 4);
     std::filesystem::remove(created.path);
   }
   EXPECT_FALSE(std::filesystem::exists(scratch() / "nowhere"));  // the link was not followed

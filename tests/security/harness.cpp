@@ -31,19 +31,6 @@ std::string errno_text(int err) {
 
 }  // namespace
 
-std::string_view ScriptedNames::next() {
-  const auto index = static_cast<std::size_t>(calls_++);
-  if (index < names_.size()) {
-    current_ = names_[index];
-  } else {
-    std::array<char, 16> spare{};
-    static_cast<void>(
-        std::snprintf(spare.data(), spare.size(), "spare%04zu", index - names_.size()));
-    current_ = spare.data();
-  }
-  return current_;
-}
-
 Attempt record_attempt(const std::function<std::string()>& creation) {
   Attempt attempt;
   try {

@@ -15,37 +15,9 @@
 
 #include "create/create.hpp"
 #include "create/names.hpp"
+#include "support/name_sources.hpp"
 
 namespace tempfile::test {
-
-/// Serves the given names in order, then "spare0000", "spare0001"... and counts every call:
-/// a call count of 1 proves the first failure was not retried, 2 that it was retried once.
-class ScriptedNames final : public create::NameSource {
- public:
-  explicit ScriptedNames(std::vector<std::string> names) : names_(std::move(names)) {}
-  std::string_view next() override;
-  [[nodiscard]] int calls() const { return calls_; }
-
- private:
-  std::vector<std::string> names_;
-  std::string current_;
-  int calls_ = 0;
-};
-
-/// Always serves the same name: every attempt collides with whatever holds it.
-class StuckNames final : public create::NameSource {
- public:
-  explicit StuckNames(std::string name) : name_(std::move(name)) {}
-  std::string_view next() override {
-    ++calls_;
-    return name_;
-  }
-  [[nodiscard]] int calls() const { return calls_; }
-
- private:
-  std::string name_;
-  int calls_ = 0;
-};
 
 /// What one call to a creation function did, flattened to strings so that a child process
 /// (another user, a private mount namespace, a low fd limit) can send it to the parent, where

@@ -305,7 +305,7 @@ TEST_P(NameExhaustionTest, GivesUpAfterTmpMaxNamesWithEexist) {
   const EntryKind kind = GetParam();
   plant(Plant::symlink_to_sentinel);
   const EntrySnapshot sentinel_before = snapshot(sentinel_);
-  StuckNames names(planted_name);
+  RepeatingName names(planted_name);
   const Attempt attempt = attempt_create(kind, dir_, prefix, suffix, names);
   ASSERT_TRUE(attempt.threw_error) << attempt.path << attempt.other_failure;
   EXPECT_EQ(attempt.code, EEXIST);
