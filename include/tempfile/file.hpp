@@ -1,5 +1,5 @@
 // The file interface shared by every temporary file object (TemporaryFile, NamedTemporaryFile,
-// and later SpooledTemporaryFile and PseudoTemporaryFile): Python's io methods and semantics.
+// SpooledTemporaryFile, and later PseudoTemporaryFile): Python's io methods and semantics.
 #pragma once
 
 #include <cstddef>
@@ -151,6 +151,8 @@ class TEMPFILE_API File {
  protected:
   explicit File(std::unique_ptr<detail::FileState> state) noexcept;
   [[nodiscard]] detail::FileState& state() const;
+  /// The state, or null for a moved-from object; never throws.
+  [[nodiscard]] detail::FileState* state_if_any() const noexcept { return state_.get(); }
 
  private:
   std::unique_ptr<detail::FileState> state_;

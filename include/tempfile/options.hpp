@@ -2,6 +2,7 @@
 // initializers read like the Python call: tempfile::mkstemp({.suffix = ".c", .dir = "/x"}).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -77,6 +78,29 @@ struct NamedTemporaryFileOptions {
   std::optional<std::string> errors{};
   /// With delete_: remove at close() (true) or only when the object dies (false). Python 3.12.
   bool delete_on_close = true;
+};
+
+/// Python: SpooledTemporaryFile(max_size=0, mode='w+b', buffering=-1, encoding=None,
+/// newline=None, suffix=None, prefix=None, dir=None, *, errors=None), plus `memfd`.
+struct SpooledTemporaryFileOptions {
+  /// Roll over to a file when a write leaves the position past this many bytes (as Python:
+  /// the position, not the size, and strictly greater). 0: writes never roll over. Negative:
+  /// std::invalid_argument (Python would roll over on the first write).
+  std::int64_t max_size = 0;
+  std::string mode = "w+b";
+  /// Applies once on a file; in memory there is nothing to buffer.
+  int buffering = -1;
+  std::optional<std::string> encoding{};
+  std::optional<std::string> newline{};
+  std::optional<std::string> suffix{};
+  std::optional<std::string> prefix{};
+  /// Where the rollover file goes (TemporaryFile's rules); nullopt means gettempdir().
+  std::optional<std::filesystem::path> dir{};
+  std::optional<std::string> errors{};
+  /// Linux: roll over into an anonymous memory file (memfd_create) instead of a file in
+  /// `dir`, so fileno() works without touching a disk. Where memfd is missing (other systems,
+  /// old kernels, TEMPFILE_PORTABLE builds) the rollover goes to `dir` as usual.
+  bool memfd = false;
 };
 
 }  // namespace tempfile

@@ -7,5 +7,6 @@
 #include "tempfile/file.hpp"
 #include "tempfile/mkstemp.hpp"
 #include "tempfile/options.hpp"
+#include "tempfile/spooled_temporary_file.hpp"
 #include "tempfile/temporary_file.hpp"
 #include "tempfile/version.hpp"

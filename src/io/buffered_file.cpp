@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <stdexcept>
 
 #include "os/sys.hpp"
@@ -63,7 +64,25 @@ int BufferedFile::fileno() const {
 
 bool BufferedFile::isatty() const {
   check_open();
-  return os::is_terminal(raw_.fileno());
+  return !raw_.in_memory() && os::is_terminal(raw_.fileno());
+}
+
+void BufferedFile::roll_over() {
+  check_open();
+  if (!raw_.in_memory()) {
+    return;
+  }
+  os::FileDescriptor fd = spill_->create();
+  const std::size_t size = spill_->buffer_size();
+  auto buffer = size > 0 ? std::make_unique_for_overwrite<std::byte[]>(size) : nullptr;
+  if (const os::Errno err = raw_.move_to(fd); err != 0) {
+    spill_->fail(err);  // `fd` closes as this unwinds: the new file vanishes with it
+  }
+  capacity_ = size;
+  buffer_ = std::move(buffer);
+  pos_ = raw_pos_ = write_pos_ = 0;
+  read_end_ = write_end_ = -1;
+  spill_->rolled(raw_.fileno());
 }
 
 std::int64_t BufferedFile::raw_offset() const noexcept {
@@ -150,6 +169,15 @@ std::int64_t BufferedFile::fill_buffer() {
 }
 
 std::int64_t BufferedFile::raw_read_into(std::string& out, std::int64_t count) {
+  if (raw_.in_memory()) {
+    const std::span<const std::byte> ahead = raw_.memory_ahead();
+    const std::size_t got = std::min(ahead.size(), static_cast<std::size_t>(count));
+    if (got > 0) {
+      out.append(reinterpret_cast<const char*>(ahead.data()), got);
+      raw_.advance(got);
+    }
+    return static_cast<std::int64_t>(got);
+  }
   const std::size_t old_size = out.size();
   const std::size_t got = raw_.read(writable_tail(out, old_size, static_cast<std::size_t>(count)));
   out.resize(old_size + got);
@@ -157,6 +185,10 @@ std::int64_t BufferedFile::raw_read_into(std::string& out, std::int64_t count) {
 }
 
 void BufferedFile::raw_read_all(std::string& out) {
+  if (raw_.in_memory()) {
+    raw_read_into(out, std::numeric_limits<std::int64_t>::max());
+    return;
+  }
   std::size_t chunk = std::max(capacity_, default_buffer_size);
   while (raw_read_into(out, static_cast<std::int64_t>(chunk)) > 0) {
     chunk = std::min(chunk * 2, max_readall_chunk);
@@ -307,6 +339,24 @@ std::size_t BufferedFile::readinto(std::span<std::byte> into) {
 std::string BufferedFile::readline(std::int64_t limit) {
   check_readable("readline");
   std::string line;
+  if (raw_.in_memory()) {
+    // BytesIO.readline: straight from the bytes.
+    std::span<const std::byte> ahead = raw_.memory_ahead();
+    if (limit >= 0 && static_cast<std::size_t>(limit) < ahead.size()) {
+      ahead = ahead.first(static_cast<std::size_t>(limit));
+    }
+    const auto* begin = reinterpret_cast<const char*>(ahead.data());
+    const auto* newline = ahead.empty() ? nullptr
+                                        : static_cast<const char*>(
+                                              std::memchr(begin, '\n', ahead.size()));
+    const std::size_t count =
+        newline == nullptr ? ahead.size() : static_cast<std::size_t>(newline - begin) + 1;
+    if (count > 0) {
+      line.assign(begin, count);
+      raw_.advance(count);
+    }
+    return line;
+  }
   if (capacity_ == 0) {
     // IOBase.readline on FileIO: one byte per read(2).
     while (limit < 0 || static_cast<std::int64_t>(line.size()) < limit) {
@@ -377,6 +427,12 @@ std::string BufferedFile::readline(std::int64_t limit) {
 // _io_BufferedWriter_write_impl (blocking descriptors: no BlockingIOError paths).
 std::size_t BufferedFile::write(std::span<const std::byte> data) {
   check_writable("write");
+  if (raw_.in_memory() && spill_ != nullptr) {
+    if (const std::int64_t max_size = spill_->max_size();
+        max_size > 0 && raw_.tell() + static_cast<std::int64_t>(data.size()) > max_size) {
+      roll_over();
+    }
+  }
   if (capacity_ == 0) {
     return raw_.write(data);
   }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "io/raw_file.hpp"
+#include "io/spill.hpp"
 
 namespace tempfile::io {
 
@@ -48,6 +49,16 @@ class BufferedFile {
   [[nodiscard]] bool isatty() const;
   [[nodiscard]] const OpenMode& mode() const noexcept { return raw_.mode(); }
   [[nodiscard]] bool unbuffered() const noexcept { return capacity_ == 0; }
+
+  /// A spooled file (its raw file in memory): where to go when it rolls over. The Spill
+  /// outlives this object (the file's state owns both).
+  void set_spill(Spill* spill) noexcept { spill_ = spill; }
+  [[nodiscard]] bool in_memory() const noexcept { return raw_.in_memory(); }
+  /// Moves an in-memory file onto a new descriptor from the Spill, with the strong
+  /// guarantee: on any failure it throws and nothing has changed. A no-op once on a
+  /// descriptor. Memory is used unbuffered (a buffer would copy twice); from here on the
+  /// Spill's buffer size applies.
+  void roll_over();
 
   /// For the objects above: make sure the descriptor's offset is the logical position and no
   /// write is pending (before handing the descriptor to someone else).
@@ -97,6 +108,7 @@ class BufferedFile {
   [[nodiscard]] std::int64_t minus_last_block(std::int64_t size) const noexcept;
 
   RawFile raw_;
+  Spill* spill_ = nullptr;
   std::size_t capacity_;
   std::unique_ptr<std::byte[]> buffer_;
   // bufferedio.c's fields, indices into buffer_: pos_ is the logical position; raw_pos_ where

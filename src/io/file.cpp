@@ -76,7 +76,21 @@ detail::FileState& File::state() const {
 std::size_t File::write(std::string_view data) {
   detail::FileState& s = state();
   if (s.text) {
-    return s.text->write(data);
+    if (!s.spooling() || s.spill->max_size() == 0) {
+      return s.text->write(data);
+    }
+    // A spooled text file checks its size after each write as Python's does (its tell()
+    // flushes the pending text first), so the encoded text goes down now; nothing was pending
+    // before this call, so on failure (a rollover that failed) dropping what is pending
+    // takes back exactly this write.
+    try {
+      const std::size_t written = s.text->write(data);
+      s.text->write_pending();
+      return written;
+    } catch (...) {
+      s.text->discard_pending();
+      throw;
+    }
   }
   return s.binary->write(std::as_bytes(std::span(data)));
 }
@@ -139,6 +153,10 @@ std::int64_t File::tell() {
 
 std::int64_t File::truncate(std::optional<std::int64_t> size) {
   detail::FileState& s = state();
+  // Python's SpooledTemporaryFile rolls over before growing past max_size (even max_size 0).
+  if (s.spooling() && size && *size > s.spill->max_size() && !s.bytes().closed()) {
+    s.roll_over();
+  }
   return s.text ? s.text->truncate(size) : s.binary->truncate(size);
 }
 
@@ -180,7 +198,9 @@ bool File::closed() const noexcept {
 }
 
 int File::fileno() const {
-  return state().bytes().fileno();
+  detail::FileState& s = state();
+  s.roll_over();  // a spooled file needs a descriptor for this
+  return s.bytes().fileno();
 }
 
 bool File::isatty() const {
@@ -217,7 +237,8 @@ const std::filesystem::path& File::name() const noexcept {
 
 std::string File::mode() const {
   const detail::FileState& s = state();
-  return s.text ? s.mode_given : s.bytes().mode().raw_mode();
+  // Python: a spooled file's mode is the string it was given until it rolls over.
+  return s.text || (s.spill && !s.rolled) ? s.mode_given : s.bytes().mode().raw_mode();
 }
 
 std::optional<std::string> File::encoding() const {
@@ -255,6 +276,7 @@ std::iostream& File::stream() {
 
 std::FILE* File::fdopen() {
   detail::FileState& s = state();
+  s.roll_over();
   if (s.text) {
     s.text->flush();
     s.text->seek(s.text->tell(), SEEK_SET);  // Python's idiom to drop decoded read-ahead

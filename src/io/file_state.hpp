@@ -10,11 +10,18 @@
 
 #include "io/buffered_file.hpp"
 #include "io/file_streambuf.hpp"
+#include "io/spill.hpp"
 #include "io/text_file.hpp"
 
 namespace tempfile::detail {
 
 struct FileState {
+  // SpooledTemporaryFile only: how the byte layer leaves memory. Declared first so that it
+  // outlives the layers, which point to it.
+  std::unique_ptr<io::Spill> spill;
+  // Set by the Spill once the contents live on a descriptor.
+  bool rolled = false;
+
   // Exactly one is set: binary mode uses `binary`, text mode `text` (which owns its bytes).
   std::optional<io::BufferedFile> binary;
   std::optional<io::TextFile> text;
@@ -35,6 +42,17 @@ struct FileState {
   void settle_stream() {
     if (streambuf) {
       streambuf->settle();
+    }
+  }
+
+  /// A spooled file still in memory.
+  [[nodiscard]] bool spooling() const noexcept { return spill && !rolled; }
+
+  /// Spooled files: move to a descriptor now (strong guarantee); a no-op for other files and
+  /// once rolled over.
+  void roll_over() {
+    if (spooling()) {
+      bytes().roll_over();
     }
   }
 

@@ -1,9 +1,12 @@
 // Python's FileIO: one descriptor, its mode, and the offset tracked in memory so that no
-// lseek is needed to answer tell() (CPython probes with lseek on every open).
+// lseek is needed to answer tell() (CPython probes with lseek on every open). Or, for a
+// SpooledTemporaryFile before rollover, the same interface over bytes in memory (BytesIO).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <span>
 
 #include "io/mode.hpp"
@@ -17,28 +20,59 @@ class RawFile {
   RawFile(os::FileDescriptor fd, OpenMode mode, std::int64_t position = 0) noexcept
       : fd_(std::move(fd)), mode_(mode), position_(position) {}
 
-  /// One read(2); 0 at end of file. Throws tempfile::error.
+  /// An empty file in memory; it moves onto a descriptor with move_to().
+  [[nodiscard]] static RawFile in_memory(OpenMode mode) noexcept;
+
+  /// One read(2) (or copy); 0 at end of file. Throws tempfile::error.
   std::size_t read(std::span<std::byte> into);
-  /// One write(2); may write fewer bytes than given. Throws tempfile::error.
+  /// One write(2) (or copy); may write fewer bytes than given. Throws tempfile::error (in
+  /// memory: std::bad_alloc, with nothing written).
   std::size_t write(std::span<const std::byte> from);
   /// write() until everything is written.
   void write_all(std::span<const std::byte> from);
   /// lseek(2); SEEK_SET/SEEK_CUR/SEEK_END (and SEEK_DATA/SEEK_HOLE where they exist).
   std::int64_t seek(std::int64_t offset, int whence);
   [[nodiscard]] std::int64_t tell() const noexcept { return position_; }
-  /// ftruncate(2); the offset does not move.
+  /// ftruncate(2); the offset does not move. In memory too, growing fills with zero bytes.
   void truncate(std::int64_t size);
-  /// Closes the descriptor; reports close's error once. Idempotent.
+  /// Closes the descriptor (or frees the memory); reports close's error once. Idempotent.
   void close();
 
-  [[nodiscard]] bool closed() const noexcept { return !fd_.valid(); }
+  [[nodiscard]] bool closed() const noexcept { return !fd_.valid() && !in_memory_; }
+  /// -1 in memory.
   [[nodiscard]] int fileno() const noexcept { return fd_.get(); }
   [[nodiscard]] const OpenMode& mode() const noexcept { return mode_; }
 
+  [[nodiscard]] bool in_memory() const noexcept { return in_memory_; }
+  /// In memory: the bytes from the position to the end (empty past the end), for reads that
+  /// copy straight out; advance() then moves the position over what was taken.
+  [[nodiscard]] std::span<const std::byte> memory_ahead() const noexcept;
+  void advance(std::size_t count) noexcept { position_ += static_cast<std::int64_t>(count); }
+
+  /// In memory: writes every byte to `fd` (a new, empty file at offset 0) and leaves its
+  /// offset at the position; only when all of that worked does this object switch to `fd`
+  /// and free the memory. On failure returns the errno and nothing has changed (`fd` is
+  /// still the caller's to close). Python's SpooledTemporaryFile.rollover(), without its
+  /// data loss.
+  [[nodiscard]] os::Errno move_to(os::FileDescriptor& fd) noexcept;
+
  private:
+  struct FreeBytes {
+    void operator()(std::byte* bytes) const noexcept { std::free(bytes); }  // NOLINT
+  };
+
+  // Makes room for `size` bytes, keeping the contents; new bytes are uninitialized.
+  void reserve_memory(std::size_t size);
+  [[noreturn]] void fail(const char* action, os::Errno err) const;
+
   os::FileDescriptor fd_;
   OpenMode mode_;
   std::int64_t position_;
+  // In memory: a realloc'd block (realloc grows in place where it can; std::vector would copy).
+  bool in_memory_ = false;
+  std::unique_ptr<std::byte, FreeBytes> memory_;
+  std::size_t memory_size_ = 0;
+  std::size_t memory_capacity_ = 0;
 };
 
 }  // namespace tempfile::io

@@ -366,16 +366,22 @@ struct TextFile::State {
   // textio.c's _textiowrapper_writeflush: hands the pending encoded text to the buffer.
   // Even empty pending text is written: an empty write still sets up the buffer's write
   // window, as in C io.
+  // Unlike C io, bytes the buffer did not take stay pending when it throws (a full disk, a
+  // failed rollover): a later flush retries them, nothing is lost.
   void write_pending() {
     if (!pending_bytes) {
       return;
     }
-    const std::string pending = std::move(*pending_bytes);
+    std::span<const std::byte> rest = as_bytes(*pending_bytes);
+    try {
+      do {
+        rest = rest.subspan(buffer.write(rest));
+      } while (!rest.empty());
+    } catch (...) {
+      pending_bytes->erase(0, pending_bytes->size() - rest.size());
+      throw;
+    }
     pending_bytes.reset();
-    std::span<const std::byte> rest = as_bytes(pending);
-    do {
-      rest = rest.subspan(buffer.write(rest));
-    } while (!rest.empty());
   }
 
   // TextIOWrapper.flush: the pending text, then the buffer; it also ends a next() call's
@@ -799,6 +805,18 @@ void TextFile::flush() {
   State& s = live(state_);
   s.check_open();
   s.flush();
+}
+
+void TextFile::write_pending() {
+  State& s = live(state_);
+  s.check_open();
+  s.write_pending();
+}
+
+void TextFile::discard_pending() noexcept {
+  if (state_) {
+    state_->pending_bytes.reset();
+  }
 }
 
 void TextFile::close() {

@@ -43,10 +43,16 @@ OpenPlan plan_open(const OpenArguments& arguments) {
   return plan;
 }
 
-std::unique_ptr<detail::FileState> open_file(os::FileDescriptor fd, const OpenPlan& plan) {
+namespace {
+
+std::unique_ptr<detail::FileState> open_layers(io::BufferedFile bytes, const OpenPlan& plan,
+                                               std::unique_ptr<io::Spill> spill) {
   auto state = std::make_unique<detail::FileState>();
   state->mode_given = plan.mode_given;
-  io::BufferedFile bytes(io::RawFile(std::move(fd), plan.mode), plan.buffer_size);
+  if (spill) {
+    bytes.set_spill(spill.get());
+    state->spill = std::move(spill);
+  }
   if (plan.mode.binary) {
     state->binary.emplace(std::move(bytes));
   } else {
@@ -54,6 +60,19 @@ std::unique_ptr<detail::FileState> open_file(os::FileDescriptor fd, const OpenPl
                         plan.line_buffering);
   }
   return state;
+}
+
+}  // namespace
+
+std::unique_ptr<detail::FileState> open_file(os::FileDescriptor fd, const OpenPlan& plan) {
+  return open_layers(io::BufferedFile(io::RawFile(std::move(fd), plan.mode), plan.buffer_size),
+                     plan, nullptr);
+}
+
+std::unique_ptr<detail::FileState> open_in_memory(const OpenPlan& plan,
+                                                  std::unique_ptr<io::Spill> spill) {
+  return open_layers(io::BufferedFile(io::RawFile::in_memory(plan.mode), 0), plan,
+                     std::move(spill));
 }
 
 }  // namespace tempfile::objects

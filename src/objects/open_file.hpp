@@ -41,4 +41,9 @@ struct OpenPlan {
 [[nodiscard]] std::unique_ptr<detail::FileState> open_file(os::FileDescriptor fd,
                                                            const OpenPlan& plan);
 
+/// The same layers over an empty in-memory file, unbuffered (SpooledTemporaryFile); `spill`
+/// says where it goes when it rolls over.
+[[nodiscard]] std::unique_ptr<detail::FileState> open_in_memory(
+    const OpenPlan& plan, std::unique_ptr<io::Spill> spill);
+
 }  // namespace tempfile::objects

@@ -8,19 +8,21 @@
 #include "create/create.hpp"
 #include "create/paths.hpp"
 #include "objects/open_file.hpp"
+#include "objects/unnamed_file.hpp"
 #include "os/random.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 
 namespace tempfile {
-namespace {
+namespace objects {
 
-os::FileDescriptor create_unnamed(const TemporaryFileOptions& options) {
+os::FileDescriptor create_unnamed(const TemporaryFileOptions& options, std::string& dir_used) {
   // Checked here too, although O_TMPFILE never uses them: the same call must not succeed on
   // one file system and fail on another.
   create::check_name_part("TemporaryFile", "prefix", options.prefix.value_or(""));
   create::check_name_part("TemporaryFile", "suffix", options.suffix.value_or(""));
-  const std::string dir = create::resolve_directory(options.dir);
+  dir_used = create::resolve_directory(options.dir);
+  const std::string& dir = dir_used;
   os::FileDescriptor fd;
   const os::Errno err =
       os::open_unnamed_file(os::current_directory_fd, dir.c_str(), os::file_mode, fd);
@@ -44,10 +46,15 @@ os::FileDescriptor create_unnamed(const TemporaryFileOptions& options) {
   return std::move(created.fd);
 }
 
+}  // namespace objects
+
+namespace {
+
 std::unique_ptr<detail::FileState> open_temporary(const TemporaryFileOptions& options) {
   const objects::OpenPlan plan = objects::plan_open(
       {options.mode, options.buffering, options.encoding, options.newline, options.errors});
-  os::FileDescriptor fd = create_unnamed(options);
+  std::string dir;
+  os::FileDescriptor fd = objects::create_unnamed(options, dir);
   const int number = fd.get();
   auto state = objects::open_file(std::move(fd), plan);
   state->name = std::to_string(number);

@@ -15,6 +15,7 @@
 
 #if defined(__linux__) && !defined(TEMPFILE_PORTABLE)
 #  define TEMPFILE_LINUX_FAST_PATHS 1
+#  include <sys/mman.h>
 #  include <sys/random.h>
 #  include <sys/syscall.h>
 #else
@@ -116,6 +117,22 @@ Errno open_unnamed_file(int dirfd, const char* dir, unsigned mode, FileDescripto
   static_cast<void>(mode);
   static_cast<void>(out);
   return EOPNOTSUPP;
+#endif
+}
+
+Errno open_memory_file(const char* name, FileDescriptor& out) noexcept {
+#if TEMPFILE_LINUX_FAST_PATHS && defined(MFD_CLOEXEC)
+  const int fd = ::memfd_create(name, MFD_CLOEXEC);
+  if (fd < 0) {
+    // EINVAL too: a kernel older than the flags we pass answers that, not ENOSYS.
+    return errno == EINVAL ? ENOSYS : errno;
+  }
+  out = FileDescriptor(fd);
+  return 0;
+#else
+  static_cast<void>(name);
+  static_cast<void>(out);
+  return ENOSYS;
 #endif
 }
 

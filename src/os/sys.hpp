@@ -44,6 +44,11 @@ inline constexpr unsigned directory_mode = 0700;
 [[nodiscard]] Errno open_unnamed_file(int dirfd, const char* dir, unsigned mode,
                                       FileDescriptor& out) noexcept;
 
+/// Opens an anonymous file that lives in memory only (Linux memfd_create with MFD_CLOEXEC;
+/// `name` shows in /proc/self/fd). Gives ENOSYS where the platform, the kernel or the build
+/// (TEMPFILE_PORTABLE) lacks it, so the caller can fall back to a file on disk.
+[[nodiscard]] Errno open_memory_file(const char* name, FileDescriptor& out) noexcept;
+
 [[nodiscard]] Errno remove_file(int dirfd, const char* path) noexcept;
 [[nodiscard]] Errno remove_directory(int dirfd, const char* path) noexcept;
 
