@@ -80,12 +80,13 @@ std::size_t File::write(std::string_view data) {
       return s.text->write(data);
     }
     // A spooled text file checks its size after each write as Python's does (its tell()
-    // flushes the pending text first), so the encoded text goes down now; nothing was pending
-    // before this call, so on failure (a rollover that failed) dropping what is pending
-    // takes back exactly this write.
+    // flushes first), so the encoded text goes down now; nothing was pending before this
+    // call, so on failure (a rollover that failed) dropping what is pending takes back
+    // exactly this write. (flush(), not Python's tell(): tell() would refuse during
+    // iteration.)
     try {
       const std::size_t written = s.text->write(data);
-      s.text->write_pending();
+      s.text->flush();
       return written;
     } catch (...) {
       s.text->discard_pending();

@@ -807,12 +807,6 @@ void TextFile::flush() {
   s.flush();
 }
 
-void TextFile::write_pending() {
-  State& s = live(state_);
-  s.check_open();
-  s.write_pending();
-}
-
 void TextFile::discard_pending() noexcept {
   if (state_) {
     state_->pending_bytes.reset();

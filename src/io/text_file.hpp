@@ -47,10 +47,6 @@ class TextFile {
   /// Python: flush, then truncate the buffer at `size` (default: tell()'s byte position).
   std::int64_t truncate(std::optional<std::int64_t> size);
   void flush();
-  /// Hands the encoded text write() is holding to the buffer, and no more (flush() also
-  /// flushes the buffer and re-allows tell() during iteration). What Python's tell() does
-  /// first; a SpooledTemporaryFile calls it after each write to check its size as Python does.
-  void write_pending();
   /// Forgets encoded text not yet handed to the buffer: a spooled write whose rollover failed
   /// takes back what it added, so the failed call leaves the file as it was.
   void discard_pending() noexcept;
