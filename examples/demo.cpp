@@ -139,6 +139,15 @@ void show_file_objects() {
   check(text == "written through std::iostream, 42\n", "TemporaryFile read back " + text);
   std::cout << "TemporaryFile(): name() is fd " << anonymous.name().string()
             << ", read back: " << text;
+
+  tempfile::SpooledTemporaryFile spooled({.max_size = 1024});
+  spooled.write(std::string(1000, 'a'));
+  const bool in_memory = !spooled.rolled();
+  spooled.write(std::string(100, 'b'));
+  check(in_memory && spooled.rolled() && spooled.tell() == 1100, "SpooledTemporaryFile rollover");
+  std::cout << "SpooledTemporaryFile({.max_size = 1024}): 1000 bytes in memory, 1100 rolled over "
+               "to fd "
+            << spooled.name().string() << " at position " << spooled.tell() << '\n';
 }
 
 }  // namespace
