@@ -1,5 +1,6 @@
 // P5: this library as a peer of /work/shared/bench (protocol in its README): w1 with mkstemp
-// and with NamedTemporaryFile, w2 with TemporaryFile, w3 with mkdtemp. The mkstemp/mkdtemp
+// and with NamedTemporaryFile, w2 with TemporaryFile, w3 with mkdtemp, w5 with
+// SpooledTemporaryFile. The mkstemp/mkdtemp
 // variants build their options per call; the *_once variants and the file objects build them
 // once outside the loop, as a loop in user code would.
 // bench-flags: -I$TEMPFILE_SRC/include $TEMPFILE_BUILD/libtempfile.a -pthread
@@ -10,7 +11,9 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <span>
 #include <string_view>
+#include <vector>
 
 #include "bench.h"
 #include "tempfile/tempfile.hpp"
@@ -58,6 +61,32 @@ void w3_op(const std::filesystem::path& dir) {
   if (::rmdir(created.c_str()) != 0) {
     tb_die("rmdir", created.c_str());
   }
+}
+
+// The floor's w5: 64 writes of 1 KiB, seek to 0, read everything, close. In memory all along
+// for w5mem (max_size 1 MiB); w5roll rolls over to an O_TMPFILE file at 32 KiB.
+volatile std::size_t sink;
+
+void w5_op(const tempfile::SpooledTemporaryFileOptions& options, std::string_view chunk) {
+  tempfile::SpooledTemporaryFile f(options);
+  for (int i = 0; i < TB_SPOOL_TOTAL / TB_CHUNK; ++i) {
+    f.write(chunk);
+  }
+  f.seek(0);
+  sink = sink + f.read().size();
+  f.close();
+}
+
+// The same, reading into the caller's buffer as the floor does (Python's readinto).
+void w5_readinto_op(const tempfile::SpooledTemporaryFileOptions& options, std::string_view chunk,
+                    std::span<std::byte> into) {
+  tempfile::SpooledTemporaryFile f(options);
+  for (int i = 0; i < TB_SPOOL_TOTAL / TB_CHUNK; ++i) {
+    f.write(chunk);
+  }
+  f.seek(0);
+  sink = sink + f.readinto(into);
+  f.close();
 }
 
 template <class Op>
@@ -112,6 +141,19 @@ int run(std::string_view workload, std::string_view variant, long n, const char*
     tb_ok(timed(warmup, n, [&] { w3_op(dir); }));
     return 0;
   }
+  if ((workload == "w5mem" || workload == "w5roll") &&
+      (variant == "SpooledTemporaryFile" || variant == "SpooledTemporaryFile_readinto")) {
+    const std::string_view chunk(tb_payload(), TB_CHUNK);
+    const tempfile::SpooledTemporaryFileOptions options{
+        .max_size = workload == "w5mem" ? TB_MEM_MAX : TB_ROLL_MAX, .dir = dir};
+    if (variant == "SpooledTemporaryFile") {
+      tb_ok(timed(warmup, n, [&] { w5_op(options, chunk); }));
+    } else {
+      std::vector<std::byte> into(TB_SPOOL_TOTAL);
+      tb_ok(timed(warmup, n, [&] { w5_readinto_op(options, chunk, into); }));
+    }
+    return 0;
+  }
   std::puts("unsupported");
   return 3;
 }
@@ -126,6 +168,10 @@ int main(int argc, char** argv) {
     std::puts("w2 TemporaryFile tempfile::TemporaryFile(O_TMPFILE)+write+close");
     std::puts("w3 mkdtemp tempfile::mkdtemp({.dir})+rmdir");
     std::puts("w3 mkdtemp_once tempfile::mkdtemp(options built once)+rmdir");
+    std::puts("w5mem SpooledTemporaryFile 64x1KiB write, seek 0, read(), close; in memory");
+    std::puts("w5mem SpooledTemporaryFile_readinto the same with readinto(64 KiB buffer)");
+    std::puts("w5roll SpooledTemporaryFile the same with max_size 32 KiB: rolls over");
+    std::puts("w5roll SpooledTemporaryFile_readinto the same with readinto(64 KiB buffer)");
     return 0;
   }
   if (argc != 6 || std::strcmp(argv[1], "run") != 0) {

@@ -62,6 +62,12 @@ int BufferedFile::fileno() const {
   return raw_.fileno();
 }
 
+int BufferedFile::share_descriptor() {
+  check_open();
+  raw_.share();
+  return raw_.fileno();
+}
+
 bool BufferedFile::isatty() const {
   check_open();
   return !raw_.in_memory() && os::is_terminal(raw_.fileno());
@@ -185,9 +191,13 @@ std::int64_t BufferedFile::raw_read_into(std::string& out, std::int64_t count) {
 }
 
 void BufferedFile::raw_read_all(std::string& out) {
-  if (raw_.in_memory()) {
-    raw_read_into(out, std::numeric_limits<std::int64_t>::max());
-    return;
+  if (const std::int64_t remaining = raw_.known_remaining(); remaining >= 0) {
+    // The size is known (in memory, or a file no one else can reach): one read, no read of 0
+    // at the end to find it.
+    out.reserve(out.size() + static_cast<std::size_t>(remaining));
+    if (raw_read_into(out, remaining) == remaining) {
+      return;
+    }
   }
   std::size_t chunk = std::max(capacity_, default_buffer_size);
   while (raw_read_into(out, static_cast<std::int64_t>(chunk)) > 0) {
@@ -481,13 +491,8 @@ std::size_t BufferedFile::write(std::span<const std::byte> data) {
 }
 
 std::int64_t BufferedFile::seek(std::int64_t offset, int whence) {
-  bool known_whence = whence == SEEK_SET || whence == SEEK_CUR || whence == SEEK_END;
-#ifdef SEEK_DATA
-  known_whence = known_whence || whence == SEEK_DATA;
-#endif
-#ifdef SEEK_HOLE
-  known_whence = known_whence || whence == SEEK_HOLE;
-#endif
+  const bool known_whence = whence == SEEK_SET || whence == SEEK_CUR || whence == SEEK_END ||
+                           (whence != -1 && (whence == os::seek_data || whence == os::seek_hole));
   if (!known_whence) {
     throw std::invalid_argument("tempfile: whence value " + std::to_string(whence) +
                                 " unsupported");

@@ -46,6 +46,9 @@ class BufferedFile {
 
   [[nodiscard]] bool closed() const noexcept { return raw_.closed(); }
   [[nodiscard]] int fileno() const;
+  /// fileno() for a descriptor that leaves this object (Python's fileno(), a dup): an
+  /// unshared file starts using the descriptor's offset (RawFile::share()).
+  [[nodiscard]] int share_descriptor();
   [[nodiscard]] bool isatty() const;
   [[nodiscard]] const OpenMode& mode() const noexcept { return raw_.mode(); }
   [[nodiscard]] bool unbuffered() const noexcept { return capacity_ == 0; }

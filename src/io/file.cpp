@@ -201,7 +201,7 @@ bool File::closed() const noexcept {
 int File::fileno() const {
   detail::FileState& s = state();
   s.roll_over();  // a spooled file needs a descriptor for this
-  return s.bytes().fileno();
+  return s.bytes().share_descriptor();
 }
 
 bool File::isatty() const {
@@ -256,7 +256,9 @@ std::vector<std::string> File::newlines() const {
 }
 
 void File::chmod(std::filesystem::perms permissions) {
-  const int fd = fileno();
+  detail::FileState& s = state();
+  s.roll_over();
+  const int fd = s.bytes().fileno();
   if (const os::Errno err = os::change_mode(fd, static_cast<unsigned>(permissions) & 07777U);
       err != 0) {
     throw error("cannot change the mode of", name(), os::to_error_code(err));
@@ -288,7 +290,7 @@ std::FILE* File::fdopen() {
                            : mode.readable()                  ? "rb"
                                                               : "wb";
   os::FileDescriptor copy;
-  if (const os::Errno err = os::duplicate(s.bytes().fileno(), copy); err != 0) {
+  if (const os::Errno err = os::duplicate(s.bytes().share_descriptor(), copy); err != 0) {
     throw error("cannot duplicate the descriptor of", name(), os::to_error_code(err));
   }
   std::FILE* stream = nullptr;

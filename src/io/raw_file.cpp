@@ -27,6 +27,31 @@ RawFile RawFile::in_memory(OpenMode mode) noexcept {
   return file;
 }
 
+RawFile RawFile::unshared(os::FileDescriptor fd, OpenMode mode) noexcept {
+  RawFile file(std::move(fd), mode);
+  file.unshared_ = true;
+  return file;
+}
+
+std::int64_t RawFile::known_remaining() const noexcept {
+  if (!in_memory_ && !unshared_) {
+    return -1;
+  }
+  const std::int64_t size = in_memory_ ? static_cast<std::int64_t>(memory_size_) : size_;
+  return position_ < size ? size - position_ : 0;
+}
+
+void RawFile::share() {
+  if (!unshared_) {
+    return;
+  }
+  std::int64_t moved = 0;
+  if (const os::Errno err = os::seek(fd_.get(), position_, SEEK_SET, moved); err != 0) {
+    fail("cannot seek in", err);
+  }
+  unshared_ = false;
+}
+
 void RawFile::fail(const char* action, os::Errno err) const {
   throw error(action,
               std::filesystem::path(in_memory_ ? std::string("<memory>")
@@ -70,7 +95,10 @@ std::size_t RawFile::read(std::span<std::byte> into) {
     return got;
   }
   std::size_t got = 0;
-  if (const os::Errno err = os::read_some(fd_.get(), into.data(), into.size(), got); err != 0) {
+  if (const os::Errno err =
+          unshared_ ? os::read_at(fd_.get(), into.data(), into.size(), position_, got)
+                    : os::read_some(fd_.get(), into.data(), into.size(), got);
+      err != 0) {
     fail("cannot read from", err);
   }
   position_ += static_cast<std::int64_t>(got);
@@ -94,11 +122,16 @@ std::size_t RawFile::write(std::span<const std::byte> from) {
     return from.size();
   }
   std::size_t written = 0;
-  if (const os::Errno err = os::write_some(fd_.get(), from.data(), from.size(), written);
+  if (const os::Errno err =
+          unshared_ ? os::write_at(fd_.get(), from.data(), from.size(), position_, written)
+                    : os::write_some(fd_.get(), from.data(), from.size(), written);
       err != 0) {
     fail("cannot write to", err);
   }
   position_ += static_cast<std::int64_t>(written);
+  if (unshared_ && position_ > size_) {
+    size_ = position_;
+  }
   return written;
 }
 
@@ -108,35 +141,44 @@ void RawFile::write_all(std::span<const std::byte> from) {
   }
 }
 
+std::int64_t RawFile::seek_without_descriptor(std::int64_t offset, int whence,
+                                              std::int64_t size) {
+  std::int64_t base = 0;
+  if (whence == SEEK_CUR) {
+    base = position_;
+  } else if (whence == SEEK_END) {
+    base = size;
+  }
+  if ((offset > 0 && base > std::numeric_limits<std::int64_t>::max() - offset) ||
+      base + offset < 0) {
+    fail("cannot seek in", EINVAL);
+  }
+  position_ = base + offset;
+  return position_;
+}
+
 std::int64_t RawFile::seek(std::int64_t offset, int whence) {
+  const bool plain = whence == SEEK_SET || whence == SEEK_CUR || whence == SEEK_END;
+  if (unshared_ && plain) {
+    return seek_without_descriptor(offset, whence, size_);
+  }
   if (in_memory_) {
-    // lseek's rules, so that a spooled file answers the same before and after rollover.
     const auto size = static_cast<std::int64_t>(memory_size_);
-    std::int64_t base = 0;
-    if (whence == SEEK_CUR) {
-      base = position_;
-    } else if (whence == SEEK_END) {
-      base = size;
+    if (plain) {
+      return seek_without_descriptor(offset, whence, size);
     }
-#ifdef SEEK_DATA
-    if (whence == SEEK_DATA || whence == SEEK_HOLE) {
-      if (offset < 0) {
-        fail("cannot seek in", EINVAL);
-      }
-      if (offset >= size) {
-        fail("cannot seek in", ENXIO);
-      }
-      position_ = whence == SEEK_DATA ? offset : size;
-      return position_;
-    }
-#endif
-    if ((offset > 0 && base > std::numeric_limits<std::int64_t>::max() - offset) ||
-        base + offset < 0) {
+    // SEEK_DATA / SEEK_HOLE: memory has no holes.
+    if (offset < 0) {
       fail("cannot seek in", EINVAL);
     }
-    position_ = base + offset;
+    if (offset >= size) {
+      fail("cannot seek in", ENXIO);
+    }
+    position_ = whence == os::seek_hole ? size : offset;
     return position_;
   }
+  // With a descriptor: lseek (SEEK_DATA/SEEK_HOLE take an absolute offset, so an unshared
+  // file's stale descriptor offset does not matter to them).
   std::int64_t position = 0;
   if (const os::Errno err = os::seek(fd_.get(), offset, whence, position); err != 0) {
     fail("cannot seek in", err);
@@ -161,6 +203,7 @@ void RawFile::truncate(std::int64_t size) {
   if (const os::Errno err = os::truncate(fd_.get(), size); err != 0) {
     fail("cannot truncate", err);
   }
+  size_ = size;
 }
 
 void RawFile::close() {
@@ -181,13 +224,11 @@ os::Errno RawFile::move_to(os::FileDescriptor& fd) noexcept {
       return err;
     }
   }
-  if (position_ != static_cast<std::int64_t>(memory_size_)) {
-    std::int64_t moved = 0;
-    if (const os::Errno err = os::seek(fd.get(), position_, SEEK_SET, moved); err != 0) {
-      return err;
-    }
-  }
+  // The new file has no name and no one else holds it: unshared, so the position needs no
+  // lseek (pread/pwrite use it).
   fd_ = std::move(fd);
+  unshared_ = true;
+  size_ = static_cast<std::int64_t>(memory_size_);
   memory_.reset();
   memory_size_ = memory_capacity_ = 0;
   in_memory_ = false;

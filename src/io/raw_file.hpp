@@ -1,6 +1,9 @@
 // Python's FileIO: one descriptor, its mode, and the offset tracked in memory so that no
 // lseek is needed to answer tell() (CPython probes with lseek on every open). Or, for a
 // SpooledTemporaryFile before rollover, the same interface over bytes in memory (BytesIO).
+// A file nobody else can reach (no name, descriptor not handed out) goes further: pread and
+// pwrite at the tracked position, so seek() is free, and a known size, so reading to the end
+// needs no extra read to find it.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +22,10 @@ class RawFile {
   /// Takes a freshly created descriptor whose offset is `position` (0 for a new file).
   RawFile(os::FileDescriptor fd, OpenMode mode, std::int64_t position = 0) noexcept
       : fd_(std::move(fd)), mode_(mode), position_(position) {}
+
+  /// Takes the descriptor of a new, empty file that has no name, which no one else holds:
+  /// reads and writes use pread/pwrite until share() (see the class comment).
+  [[nodiscard]] static RawFile unshared(os::FileDescriptor fd, OpenMode mode) noexcept;
 
   /// An empty file in memory; it moves onto a descriptor with move_to().
   [[nodiscard]] static RawFile in_memory(OpenMode mode) noexcept;
@@ -44,6 +51,13 @@ class RawFile {
   [[nodiscard]] const OpenMode& mode() const noexcept { return mode_; }
 
   [[nodiscard]] bool in_memory() const noexcept { return in_memory_; }
+  /// Bytes from the position to the end of file when this object knows the size (in memory,
+  /// or unshared); -1 when only reading can tell.
+  [[nodiscard]] std::int64_t known_remaining() const noexcept;
+  /// Before the descriptor leaves this object (fileno(), a dup): from now on the
+  /// descriptor's offset is the position, and someone else may change the file. Throws
+  /// tempfile::error if the offset cannot be set.
+  void share();
   /// In memory: the bytes from the position to the end (empty past the end), for reads that
   /// copy straight out; advance() then moves the position over what was taken.
   [[nodiscard]] std::span<const std::byte> memory_ahead() const noexcept;
@@ -63,11 +77,16 @@ class RawFile {
 
   // Makes room for `size` bytes, keeping the contents; new bytes are uninitialized.
   void reserve_memory(std::size_t size);
+  // lseek's arithmetic for SEEK_SET/SEEK_CUR/SEEK_END, done here (in memory, or unshared).
+  std::int64_t seek_without_descriptor(std::int64_t offset, int whence, std::int64_t size);
   [[noreturn]] void fail(const char* action, os::Errno err) const;
 
   os::FileDescriptor fd_;
   OpenMode mode_;
   std::int64_t position_;
+  // Unshared: pread/pwrite at position_, and size_ is the file's size.
+  bool unshared_ = false;
+  std::int64_t size_ = 0;
   // In memory: a realloc'd block (realloc grows in place where it can; std::vector would copy).
   bool in_memory_ = false;
   std::unique_ptr<std::byte, FreeBytes> memory_;

@@ -64,9 +64,11 @@ std::unique_ptr<detail::FileState> open_layers(io::BufferedFile bytes, const Ope
 
 }  // namespace
 
-std::unique_ptr<detail::FileState> open_file(os::FileDescriptor fd, const OpenPlan& plan) {
-  return open_layers(io::BufferedFile(io::RawFile(std::move(fd), plan.mode), plan.buffer_size),
-                     plan, nullptr);
+std::unique_ptr<detail::FileState> open_file(os::FileDescriptor fd, const OpenPlan& plan,
+                                             Reach reach) {
+  io::RawFile raw = reach == Reach::unshared ? io::RawFile::unshared(std::move(fd), plan.mode)
+                                             : io::RawFile(std::move(fd), plan.mode);
+  return open_layers(io::BufferedFile(std::move(raw), plan.buffer_size), plan, nullptr);
 }
 
 std::unique_ptr<detail::FileState> open_in_memory(const OpenPlan& plan,

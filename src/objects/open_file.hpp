@@ -37,9 +37,14 @@ struct OpenPlan {
 /// Python's io.open checks, with its messages; throws std::invalid_argument.
 [[nodiscard]] OpenPlan plan_open(const OpenArguments& arguments);
 
-/// Wraps a new file's descriptor (offset 0) per the plan.
+/// Whether anyone but the new object can reach the file: `unshared` for a file with no name
+/// whose descriptor no one else holds (io::RawFile::unshared: pread/pwrite, known size).
+enum class Reach : unsigned char { shared, unshared };
+
+/// Wraps a new, empty file's descriptor (offset 0) per the plan.
 [[nodiscard]] std::unique_ptr<detail::FileState> open_file(os::FileDescriptor fd,
-                                                           const OpenPlan& plan);
+                                                           const OpenPlan& plan,
+                                                           Reach reach = Reach::shared);
 
 /// The same layers over an empty in-memory file, unbuffered (SpooledTemporaryFile); `spill`
 /// says where it goes when it rolls over.

@@ -56,7 +56,7 @@ std::unique_ptr<detail::FileState> open_temporary(const TemporaryFileOptions& op
   std::string dir;
   os::FileDescriptor fd = objects::create_unnamed(options, dir);
   const int number = fd.get();
-  auto state = objects::open_file(std::move(fd), plan);
+  auto state = objects::open_file(std::move(fd), plan, objects::Reach::unshared);
   state->name = std::to_string(number);
   return state;
 }

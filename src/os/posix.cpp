@@ -188,6 +188,36 @@ Errno write_some(int fd, const void* data, std::size_t size, std::size_t& writte
   }
 }
 
+Errno read_at(int fd, void* data, std::size_t size, std::int64_t offset,
+              std::size_t& got) noexcept {
+  for (;;) {
+    const ssize_t count = ::pread(fd, data, size, static_cast<off_t>(offset));
+    if (count >= 0) {
+      got = static_cast<std::size_t>(count);
+      return 0;
+    }
+    if (errno != EINTR) {
+      got = 0;
+      return errno;
+    }
+  }
+}
+
+Errno write_at(int fd, const void* data, std::size_t size, std::int64_t offset,
+               std::size_t& written) noexcept {
+  for (;;) {
+    const ssize_t count = ::pwrite(fd, data, size, static_cast<off_t>(offset));
+    if (count >= 0) {
+      written = static_cast<std::size_t>(count);
+      return 0;
+    }
+    if (errno != EINTR) {
+      written = 0;
+      return errno;
+    }
+  }
+}
+
 Errno seek(int fd, std::int64_t offset, int whence, std::int64_t& position) noexcept {
   const off_t result = ::lseek(fd, static_cast<off_t>(offset), whence);
   if (result < 0) {

@@ -62,6 +62,21 @@ inline constexpr unsigned directory_mode = 0700;
 [[nodiscard]] Errno write_some(int fd, const void* data, std::size_t size,
                                std::size_t& written) noexcept;
 
+/// pread/pwrite: as read_some/write_some at `offset`, leaving the descriptor's offset alone.
+[[nodiscard]] Errno read_at(int fd, void* data, std::size_t size, std::int64_t offset,
+                            std::size_t& got) noexcept;
+[[nodiscard]] Errno write_at(int fd, const void* data, std::size_t size, std::int64_t offset,
+                             std::size_t& written) noexcept;
+
+/// lseek's SEEK_DATA and SEEK_HOLE where the platform has them, else -1 (never a valid whence).
+#ifdef SEEK_DATA
+inline constexpr int seek_data = SEEK_DATA;
+inline constexpr int seek_hole = SEEK_HOLE;
+#else
+inline constexpr int seek_data = -1;
+inline constexpr int seek_hole = -1;
+#endif
+
 /// Moves the offset (lseek); `whence` is SEEK_SET, SEEK_CUR or SEEK_END as in <cstdio>.
 [[nodiscard]] Errno seek(int fd, std::int64_t offset, int whence, std::int64_t& position) noexcept;
 

@@ -1,0 +1,872 @@
+// The tree remover (os/remove_tree.hpp): an iterative, descriptor-relative walk with a bounded
+// window of open directories; getdents64 and statx on Linux, readdir and fstat elsewhere.
+#if defined(__linux__) && !defined(TEMPFILE_PORTABLE)
+#  define TEMPFILE_LINUX_FAST_PATHS 1
+#else
+#  define TEMPFILE_LINUX_FAST_PATHS 0
+#endif
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "os/fd.hpp"
+#include "os/remove_tree.hpp"
+
+#if TEMPFILE_LINUX_FAST_PATHS
+#  include <sys/syscall.h>
+#endif
+
+namespace tempfile::os {
+namespace {
+
+// O_NONBLOCK: if a FIFO or device is swapped in for a directory, O_DIRECTORY already refuses it
+// before it is opened; O_NONBLOCK makes sure nothing could ever wait on it anyway.
+constexpr int directory_flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+constexpr mode_t walkable_mode = 0700;
+// A directory that is still not empty after being emptied this many more times is reported:
+// somebody keeps creating entries in it, and cleanup must end.
+constexpr unsigned max_rescans = 3;
+// How often an entry may flip between directory and non-directory under us before we give up.
+constexpr unsigned max_flips = 3;
+
+// Who a directory is. The mount id tells bind mounts of the same file system apart, which the
+// device number alone cannot; it is 0 where the kernel does not give it (device only then).
+struct Identity {
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  std::uint64_t mount = 0;
+  bool operator==(const Identity&) const = default;
+};
+
+bool same_mount(const Identity& a, const Identity& b) noexcept {
+  return a.device == b.device && a.mount == b.mount;
+}
+
+#if TEMPFILE_LINUX_FAST_PATHS
+#  ifdef STATX_MNT_ID
+constexpr unsigned mount_id_mask = STATX_MNT_ID;
+#  else
+constexpr unsigned mount_id_mask = 0;
+#  endif
+
+Errno identify(int dirfd, const char* name, int flags, Identity& out) noexcept {
+  struct statx info {};
+  if (::statx(dirfd, name, flags, STATX_INO | mount_id_mask, &info) != 0) {
+    return errno;
+  }
+  out.device = (static_cast<std::uint64_t>(info.stx_dev_major) << 32U) | info.stx_dev_minor;
+  out.inode = info.stx_ino;
+#  ifdef STATX_MNT_ID
+  out.mount = (info.stx_mask & STATX_MNT_ID) != 0 ? info.stx_mnt_id : 0;
+#  endif
+  return 0;
+}
+
+Errno identify_fd(int fd, Identity& out) noexcept {
+  return identify(fd, "", AT_EMPTY_PATH, out);
+}
+
+Errno identify_name(int dirfd, const char* name, Identity& out) noexcept {
+  return identify(dirfd, name, AT_SYMLINK_NOFOLLOW, out);
+}
+#else
+void fill(const struct stat& info, Identity& out) noexcept {
+  out.device = static_cast<std::uint64_t>(info.st_dev);
+  out.inode = static_cast<std::uint64_t>(info.st_ino);
+}
+
+Errno identify_fd(int fd, Identity& out) noexcept {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    return errno;
+  }
+  fill(info, out);
+  return 0;
+}
+
+Errno identify_name(int dirfd, const char* name, Identity& out) noexcept {
+  struct stat info {};
+  if (::fstatat(dirfd, name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
+    return errno;
+  }
+  fill(info, out);
+  return 0;
+}
+#endif
+
+Errno open_directory(int dirfd, const char* name, FileDescriptor& out) noexcept {
+  for (;;) {
+    const int fd = ::openat(dirfd, name, directory_flags);
+    if (fd >= 0) {
+      out = FileDescriptor(fd);
+      return 0;
+    }
+    if (errno != EINTR) {
+      return errno;
+    }
+  }
+}
+
+Errno unlink_at(int dirfd, const char* name, int flags) noexcept {
+  for (;;) {
+    if (::unlinkat(dirfd, name, flags) == 0) {
+      return 0;
+    }
+    if (errno != EINTR) {
+      return errno;
+    }
+  }
+}
+
+// What openat(O_DIRECTORY|O_NOFOLLOW) says about a symbolic link or any other non-directory.
+bool is_not_a_directory(Errno err) noexcept {
+#ifdef EFTYPE
+  if (err == EFTYPE) {  // NetBSD: O_NOFOLLOW on a symbolic link
+    return true;
+  }
+#endif
+#ifndef __linux__
+  if (err == EMLINK) {  // FreeBSD: O_NOFOLLOW on a symbolic link
+    return true;
+  }
+#endif
+  return err == ENOTDIR || err == ELOOP;
+}
+
+bool is_directory_at(int dirfd, const char* name) noexcept {
+  struct stat info {};
+  return ::fstatat(dirfd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(info.st_mode);
+}
+
+Errno count_links(int fd, std::uint64_t& links) noexcept {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    return errno;
+  }
+  links = static_cast<std::uint64_t>(info.st_nlink);
+  return 0;
+}
+
+bool is_dot_or_dotdot(const char* name) noexcept {
+  return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
+}
+
+enum class EntryType : unsigned char { unknown, directory, other };
+
+EntryType type_of([[maybe_unused]] unsigned char d_type) noexcept {
+#ifdef DT_DIR
+  if (d_type == DT_DIR) {
+    return EntryType::directory;
+  }
+  return d_type == DT_UNKNOWN ? EntryType::unknown : EntryType::other;
+#else
+  return EntryType::unknown;
+#endif
+}
+
+// Gives an O_PATH descriptor's directory u+rwx. fchmod() refuses O_PATH descriptors (EBADF);
+// the /proc magic link reaches the very inode the descriptor holds, whatever its name is now.
+#if TEMPFILE_LINUX_FAST_PATHS
+Errno change_mode_of_handle(int handle) noexcept {
+  constexpr std::string_view prefix = "/proc/self/fd/";
+  std::array<char, 40> path{};
+  std::memcpy(path.data(), prefix.data(), prefix.size());
+  const auto [end, error] =
+      std::to_chars(path.data() + prefix.size(), path.data() + path.size() - 1, handle);
+  if (error != std::errc{}) {
+    return EINVAL;
+  }
+  *end = '\0';
+  if (::chmod(path.data(), walkable_mode) == 0) {
+    return 0;
+  }
+  Errno err = errno;
+#  ifdef SYS_fchmodat2
+  // Without /proc (a chroot), fchmodat2(AT_EMPTY_PATH) does the same on Linux 6.6 and later.
+  if (err == ENOENT && ::syscall(SYS_fchmodat2, handle, "", walkable_mode, AT_EMPTY_PATH) == 0) {
+    return 0;
+  }
+  err = errno;
+#  endif
+  return err;
+}
+#endif
+
+// Reads a whole directory, calling visit(name, type) for each entry but "." and "..". Linux:
+// getdents64 into one 64 KiB buffer, allocated on first use and reused for every directory.
+// Elsewhere: readdir on a duplicate (fdopendir takes the descriptor it is given).
+class DirectoryReader {
+ public:
+  template <class Visit>
+  Errno read_all(int fd, bool rewind, Visit&& visit);
+
+ private:
+#if TEMPFILE_LINUX_FAST_PATHS
+  static constexpr std::size_t buffer_size = 64 * 1024;
+  // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[].
+  static constexpr std::size_t reclen_offset = 16;
+  static constexpr std::size_t type_offset = 18;
+  static constexpr std::size_t name_offset = 19;
+  std::unique_ptr<char[]> buffer_;
+#endif
+};
+
+#if TEMPFILE_LINUX_FAST_PATHS
+template <class Visit>
+Errno DirectoryReader::read_all(int fd, bool rewind, Visit&& visit) {
+  if (!buffer_) {
+    buffer_ = std::make_unique_for_overwrite<char[]>(buffer_size);
+  }
+  if (rewind && ::lseek(fd, 0, SEEK_SET) < 0) {
+    return errno;
+  }
+  for (;;) {
+    const long got = ::syscall(SYS_getdents64, fd, buffer_.get(), buffer_size);
+    if (got < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return errno;
+    }
+    if (got == 0) {
+      return 0;
+    }
+    for (std::size_t offset = 0; offset < static_cast<std::size_t>(got);) {
+      const char* record = buffer_.get() + offset;
+      unsigned short length = 0;
+      std::memcpy(&length, record + reclen_offset, sizeof length);  // records are not aligned
+      if (length == 0) {
+        return EIO;  // never from a sane kernel; without this check it would loop forever
+      }
+      offset += length;
+      const char* name = record + name_offset;
+      if (!is_dot_or_dotdot(name)) {
+        visit(name, type_of(static_cast<unsigned char>(record[type_offset])));
+      }
+    }
+  }
+}
+#else
+struct DirectoryCloser {
+  void operator()(DIR* stream) const noexcept { ::closedir(stream); }
+};
+
+template <class Visit>
+Errno DirectoryReader::read_all(int fd, bool rewind, Visit&& visit) {
+  const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) {
+    return errno;
+  }
+  FileDescriptor owner(copy);
+  DIR* stream = ::fdopendir(owner.get());
+  if (stream == nullptr) {
+    return errno;
+  }
+  static_cast<void>(owner.release());  // the stream owns it now: closedir closes it
+  const std::unique_ptr<DIR, DirectoryCloser> stream_owner(stream);
+  if (rewind) {
+    ::rewinddir(stream);  // the duplicate shares the offset a previous scan left at the end
+  }
+  for (;;) {
+    errno = 0;
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): this stream is private to this call
+    const dirent* entry = ::readdir(stream);
+    if (entry == nullptr) {
+      return errno;
+    }
+    if (!is_dot_or_dotdot(entry->d_name)) {
+#  ifdef DT_DIR
+      visit(entry->d_name, type_of(entry->d_type));
+#  else
+      visit(entry->d_name, EntryType::unknown);
+#  endif
+    }
+  }
+}
+#endif
+
+// One directory on the walk's stack. Its descriptor may be closed to bound the open
+// descriptors; it is then re-opened by name from its parent and checked against `identity`.
+struct Level {
+  std::string name;  // in the parent level; unused for the root
+  Identity identity;
+  FileDescriptor fd;
+  std::string pending;    // subdirectories the scan found, each name ended by '\0'
+  std::size_t next = 0;   // offset in `pending` of the next one to enter
+  unsigned rescans = 0;   // times it was found not empty after being emptied
+  bool scanned = false;   // read to the end; non-directories removed
+  bool rewind = false;    // `fd`'s offset is past the start (it was read before)
+  bool failed = false;    // something below was left behind, and reported
+  bool mode_fixed = false;
+};
+
+class Remover {
+ public:
+  Remover(std::vector<RemovalFailure>& failures, RemovalObserver* observer) noexcept
+      : failures_(failures), observer_(observer) {}
+
+  Errno remove(int parent_fd, const char* name);
+  Errno remove_held(int parent_fd, const char* name, int root_fd);
+
+ private:
+  enum class Outcome : unsigned char { gone, directory, failed };
+
+  void start(FileDescriptor root, const Identity& identity, bool rewind);
+  void walk();
+  void scan(std::size_t index);
+  void entry(std::size_t index, const char* name, EntryType type);
+  Outcome remove_non_directory(std::size_t index, const char* name);
+  void descend(std::size_t index);
+  bool open_child(std::size_t index, const std::string& name, FileDescriptor& fd, Identity& id);
+  Errno open_unsearchable(int dirfd, const char* name, std::size_t index, bool root,
+                          FileDescriptor& out);
+  void finish(std::size_t index);
+  bool ensure_open(std::size_t index);
+  bool fix_mode(std::size_t index);
+  void make_room();
+  bool shed();
+  void close_level(std::size_t index);
+  void truncate(std::size_t size);
+  void rescan_root();
+  void add_pending(std::size_t index, const char* name);
+  void observe(RemovalObserver::Step step, std::size_t index, std::string_view name = {}) const;
+  [[nodiscard]] std::string path_of(std::size_t index, std::string_view name = {}) const;
+  void report(std::string path, Errno err);
+
+  std::vector<RemovalFailure>& failures_;
+  RemovalObserver* observer_;
+  Errno first_error_ = 0;
+  std::vector<Level> levels_;
+  std::vector<std::size_t> open_;  // levels holding a descriptor, shallowest first; [0] is the root
+  std::size_t max_open_ = removal_descriptor_limit;
+  Identity root_identity_;
+  DirectoryReader reader_;
+};
+
+Errno Remover::remove(int parent_fd, const char* name) {
+  // The 1-system-call path for an empty directory: AT_REMOVEDIR only ever removes an empty
+  // directory, and never follows a symbolic link, so trying it first is safe.
+  Errno err = unlink_at(parent_fd, name, AT_REMOVEDIR);
+  if (err == 0) {
+    return 0;
+  }
+  // EACCES/EPERM: `parent_fd` forbids removing the root (we never change its mode); the
+  // contents may still be removable, so they are removed, and the root is reported afterwards.
+  if (err != ENOTEMPTY && err != EEXIST && err != EACCES && err != EPERM) {
+    report({}, err);
+    return first_error_;
+  }
+  FileDescriptor root;
+  err = open_directory(parent_fd, name, root);
+  if (err == EACCES) {
+    err = open_unsearchable(parent_fd, name, 0, true, root);
+  }
+  if (err == 0) {
+    err = identify_fd(root.get(), root_identity_);
+  }
+  if (err != 0) {
+    report({}, is_not_a_directory(err) ? ENOTDIR : err);
+    return first_error_;
+  }
+  start(std::move(root), root_identity_, false);
+  walk();
+  while (!levels_[0].failed) {
+    err = unlink_at(parent_fd, name, AT_REMOVEDIR);
+    if (err == 0 || err == ENOENT) {
+      break;
+    }
+    if ((err == ENOTEMPTY || err == EEXIST) && levels_[0].rescans < max_rescans) {
+      rescan_root();
+      continue;
+    }
+    report({}, err);
+    break;
+  }
+  truncate(0);
+  return first_error_;
+}
+
+Errno Remover::remove_held(int parent_fd, const char* name, int root_fd) {
+  Errno err = identify_fd(root_fd, root_identity_);
+  if (err != 0) {
+    report({}, err);
+    return first_error_;
+  }
+  if (name != nullptr) {
+    Identity named;
+    if (identify_name(parent_fd, name, named) == 0 && named == root_identity_ &&
+        unlink_at(parent_fd, name, AT_REMOVEDIR) == 0) {
+      return 0;
+    }
+  }
+  // A duplicate, so that the window can own and close it like any other level; it shares the
+  // caller's offset, which may be anywhere: rewind before the first read.
+  const int copy = ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) {
+    report({}, errno);
+    return first_error_;
+  }
+  start(FileDescriptor(copy), root_identity_, true);
+  walk();
+  while (name != nullptr && !levels_[0].failed) {
+    Identity named;
+    err = identify_name(parent_fd, name, named);
+    if (err == ENOENT) {
+      // Removed by somebody else (no links left), or renamed away (then it is not ours to find).
+      std::uint64_t links = 0;
+      err = count_links(root_fd, links);
+      if (err != 0 || links != 0) {
+        report({}, err != 0 ? err : removal_replaced);
+      }
+      break;
+    }
+    if (err == 0 && !(named == root_identity_)) {
+      err = removal_replaced;
+    }
+    if (err == 0) {
+      err = unlink_at(parent_fd, name, AT_REMOVEDIR);
+      if (err == 0) {
+        break;
+      }
+      if (err == ENOENT) {
+        continue;  // gone in between: the check above tells removed from renamed
+      }
+      if ((err == ENOTEMPTY || err == EEXIST) && levels_[0].rescans < max_rescans) {
+        rescan_root();
+        continue;
+      }
+    }
+    report({}, err);
+    break;
+  }
+  truncate(0);
+  return first_error_;
+}
+
+void Remover::start(FileDescriptor root, const Identity& identity, bool rewind) {
+  levels_.clear();
+  open_.clear();
+  open_.reserve(removal_descriptor_limit + 1);
+  Level& level = levels_.emplace_back();
+  level.identity = identity;
+  level.fd = std::move(root);
+  level.rewind = rewind;
+  open_.push_back(0);
+}
+
+// The root keeps its descriptor for the whole walk (it is never re-resolved by name), so a
+// root found not empty is read again from the start through the same descriptor.
+void Remover::rescan_root() {
+  Level& root = levels_[0];
+  ++root.rescans;
+  root.scanned = false;
+  walk();
+}
+
+// Depth first with an explicit stack: each directory is read to the end first (non-directories
+// removed on the way, subdirectories remembered), then its subdirectories are entered one by
+// one, so no directory's read position is ever needed again after leaving it.
+void Remover::walk() {
+  for (;;) {
+    const std::size_t top = levels_.size() - 1;
+    if (!ensure_open(top)) {
+      continue;  // the stack was cut back to an ancestor that is still valid
+    }
+    const Level& level = levels_[top];
+    if (!level.scanned) {
+      scan(top);
+    } else if (level.next < level.pending.size()) {
+      descend(top);
+    } else if (top == 0) {
+      return;
+    } else {
+      finish(top);
+    }
+  }
+}
+
+void Remover::scan(std::size_t index) {
+  Level& level = levels_[index];
+  level.pending.clear();
+  level.next = 0;
+  const Errno err = reader_.read_all(level.fd.get(), level.rewind,
+                                     [this, index](const char* name, EntryType type) {
+                                       entry(index, name, type);
+                                     });
+  level.scanned = true;
+  level.rewind = true;
+  // ENOENT: the directory itself was removed meanwhile (Linux refuses to read a dead one).
+  if (err != 0 && err != ENOENT) {
+    report(path_of(index), err);
+    level.failed = true;
+  }
+}
+
+void Remover::entry(std::size_t index, const char* name, EntryType type) {
+  // d_type says "directory": skip the unlinkat that could only answer EISDIR.
+  if (type == EntryType::directory || remove_non_directory(index, name) == Outcome::directory) {
+    add_pending(index, name);
+  }
+}
+
+Remover::Outcome Remover::remove_non_directory(std::size_t index, const char* name) {
+  for (;;) {
+    const Errno err = unlink_at(levels_[index].fd.get(), name, 0);
+    if (err == 0 || err == ENOENT) {
+      return Outcome::gone;
+    }
+    if (err == EISDIR) {
+      return Outcome::directory;
+    }
+    // POSIX lets unlink() of a directory fail with EPERM (Linux says EISDIR); EPERM is also an
+    // immutable entry or a sticky directory, so ask only in that rare case.
+    if (err == EPERM && is_directory_at(levels_[index].fd.get(), name)) {
+      return Outcome::directory;
+    }
+    // EACCES/EPERM: this directory is not writable (or searchable) for us; fix it once.
+    if ((err == EACCES || err == EPERM) && !levels_[index].mode_fixed && fix_mode(index)) {
+      continue;
+    }
+    report(path_of(index, name), err);
+    levels_[index].failed = true;
+    return Outcome::failed;
+  }
+}
+
+void Remover::add_pending(std::size_t index, const char* name) {
+  std::string& pending = levels_[index].pending;
+  pending.append(name);
+  pending.push_back('\0');
+}
+
+void Remover::descend(std::size_t index) {
+  Level& parent = levels_[index];
+  std::string name(parent.pending.c_str() + parent.next);
+  parent.next += name.size() + 1;
+  observe(RemovalObserver::Step::descend, index, name);
+  FileDescriptor fd;
+  Identity id;
+  if (!open_child(index, name, fd, id)) {
+    return;
+  }
+  Level& child = levels_.emplace_back();  // invalidates `parent`
+  child.name = std::move(name);
+  child.identity = id;
+  child.fd = std::move(fd);
+  open_.push_back(levels_.size() - 1);
+}
+
+// Opens subdirectory `name` of level `index`; false when there is nothing to enter (gone,
+// removed as a non-directory, or left behind and reported).
+bool Remover::open_child(std::size_t index, const std::string& name, FileDescriptor& fd,
+                         Identity& id) {
+  make_room();
+  bool child_fixed = false;
+  for (unsigned flips = 0;;) {
+    const int dirfd = levels_[index].fd.get();
+    Errno err = open_directory(dirfd, name.c_str(), fd);
+    if (err == EACCES && !levels_[index].mode_fixed && fix_mode(index)) {
+      continue;  // the parent lacked search permission
+    }
+    if (err == EACCES && !child_fixed) {
+      child_fixed = true;  // the directory itself is unreadable or unsearchable (000, 0300...)
+      err = open_unsearchable(dirfd, name.c_str(), index, false, fd);
+    }
+    if ((err == EMFILE || err == ENFILE) && shed()) {
+      continue;
+    }
+    if (err == ENOENT) {
+      return false;
+    }
+    if (is_not_a_directory(err)) {
+      // A symbolic link or a file was swapped in after the scan: unlink it, never follow it.
+      const Outcome outcome = remove_non_directory(index, name.c_str());
+      if (outcome != Outcome::directory) {
+        return false;
+      }
+      if (++flips < max_flips) {
+        continue;
+      }
+      err = removal_replaced;  // it keeps changing between directory and non-directory
+    }
+    if (err == 0) {
+      err = identify_fd(fd.get(), id);
+    }
+    if (err == 0 && !same_mount(id, root_identity_)) {
+      err = removal_other_mount;
+    }
+    if (err == 0) {
+      return true;
+    }
+    static_cast<void>(fd.close());
+    report(path_of(index, name), err);
+    levels_[index].failed = true;
+    return false;
+  }
+}
+
+// Opens a directory whose own mode forbids opening it (entry `name` of level `index`, or the
+// root), after giving it u+rwx without following a symbolic link. Another mount's directory is
+// never changed: its mode is not ours to fix.
+Errno Remover::open_unsearchable(int dirfd, const char* name, std::size_t index, bool root,
+                                 FileDescriptor& out) {
+  const std::string_view shown = root ? std::string_view() : std::string_view(name);
+#if TEMPFILE_LINUX_FAST_PATHS
+  // O_PATH needs no permission on the directory itself; O_NOFOLLOW|O_DIRECTORY refuses a link.
+  FileDescriptor handle;
+  for (;;) {
+    const int fd = ::openat(dirfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+      handle = FileDescriptor(fd);
+      break;
+    }
+    if (errno != EINTR) {
+      return errno;
+    }
+  }
+  if (!root) {
+    Identity id;
+    if (const Errno err = identify_fd(handle.get(), id); err != 0) {
+      return err;
+    }
+    if (!same_mount(id, root_identity_)) {
+      return removal_other_mount;  // never change the mode of another file system's directory
+    }
+  }
+  observe(RemovalObserver::Step::fix_mode, index, shown);
+  if (const Errno err = change_mode_of_handle(handle.get()); err != 0) {
+    return err;
+  }
+  // "." of the handle is the same directory, whatever has been renamed since.
+  return open_directory(handle.get(), ".", out);
+#else
+  // Portable: fchmodat(AT_SYMLINK_NOFOLLOW) changes a symbolic link swapped in meanwhile (or
+  // refuses it, EOPNOTSUPP on Linux), never the link's target.
+  struct stat info {};
+  if (::fstatat(dirfd, name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
+    return errno;
+  }
+  if (!S_ISDIR(info.st_mode)) {
+    return ENOTDIR;
+  }
+  if (!root && static_cast<std::uint64_t>(info.st_dev) != root_identity_.device) {
+    return removal_other_mount;
+  }
+  observe(RemovalObserver::Step::fix_mode, index, shown);
+  if (::fchmodat(dirfd, name, walkable_mode, AT_SYMLINK_NOFOLLOW) != 0) {
+    return errno;
+  }
+  return open_directory(dirfd, name, out);
+#endif
+}
+
+// Level `index` is empty (as far as its scan saw): remove it from its parent.
+void Remover::finish(std::size_t index) {
+  const std::size_t parent = index - 1;
+  if (levels_[index].failed) {
+    levels_[parent].failed = true;  // its rmdir could only fail with ENOTEMPTY: skip it
+    truncate(index);
+    return;
+  }
+  close_level(index);
+  if (!ensure_open(parent)) {
+    return;  // the stack was cut back above `index`
+  }
+  observe(RemovalObserver::Step::remove_directory, index);
+  for (;;) {
+    const Errno err =
+        unlink_at(levels_[parent].fd.get(), levels_[index].name.c_str(), AT_REMOVEDIR);
+    if (err == 0 || err == ENOENT) {
+      break;
+    }
+    if ((err == EACCES || err == EPERM) && !levels_[parent].mode_fixed && fix_mode(parent)) {
+      continue;
+    }
+    if ((err == ENOTEMPTY || err == EEXIST) && levels_[index].rescans < max_rescans) {
+      // Entries appeared after the scan. The walk re-opens it by name, checks it is still the
+      // same directory, and empties it again.
+      ++levels_[index].rescans;
+      levels_[index].scanned = false;
+      return;
+    }
+    report(path_of(index), err);
+    levels_[parent].failed = true;
+    break;
+  }
+  truncate(index);
+}
+
+// Gives level `index` a descriptor again, re-opening each closed level from the deepest open
+// ancestor down, by name, with O_NOFOLLOW, and checking each is the directory it was. A level
+// that is gone (ENOENT) is dropped; one replaced by anything else is reported and abandoned.
+bool Remover::ensure_open(std::size_t index) {
+  if (levels_[index].fd.valid()) {
+    return true;
+  }
+  for (std::size_t k = open_.back() + 1; k <= index; ++k) {
+    observe(RemovalObserver::Step::reopen, k);
+    make_room();
+    FileDescriptor fd;
+    Errno err = open_directory(levels_[k - 1].fd.get(), levels_[k].name.c_str(), fd);
+    if ((err == EMFILE || err == ENFILE) && shed()) {
+      err = open_directory(levels_[k - 1].fd.get(), levels_[k].name.c_str(), fd);
+    }
+    Identity id;
+    if (err == 0) {
+      err = identify_fd(fd.get(), id);
+    }
+    if (err == 0 && !(id == levels_[k].identity)) {
+      err = removal_replaced;
+    }
+    if (err != 0) {
+      if (err != ENOENT) {
+        report(path_of(k), is_not_a_directory(err) ? removal_replaced : err);
+        levels_[k - 1].failed = true;
+      }
+      truncate(k);
+      return false;
+    }
+    levels_[k].fd = std::move(fd);
+    levels_[k].rewind = false;
+    open_.push_back(k);
+  }
+  return true;
+}
+
+bool Remover::fix_mode(std::size_t index) {
+  levels_[index].mode_fixed = true;  // once per directory: a second failure is reported
+  observe(RemovalObserver::Step::fix_mode, index);
+  return ::fchmod(levels_[index].fd.get(), walkable_mode) == 0;
+}
+
+// Keeps at most max_open_ levels open, leaving room for one more. The root and the deepest
+// level stay; among the others the one whose closing leaves the smallest gap relative to its
+// distance from the deepest goes. That keeps open ancestors spaced roughly geometrically, so
+// climbing back out of a 10,000-deep chain with 16 descriptors re-opens about 5 levels per
+// level (a simulation: ~55,000 openat), where "close the oldest" re-opens ~330 per level.
+void Remover::make_room() {
+  while (open_.size() >= max_open_ && open_.size() > 2) {
+    std::size_t victim = 1;
+    std::uint64_t victim_gap = 0;
+    std::uint64_t victim_distance = 1;
+    const std::size_t deepest = open_.back();
+    for (std::size_t j = 1; j + 1 < open_.size(); ++j) {
+      const std::uint64_t gap = open_[j + 1] - open_[j - 1];
+      const std::uint64_t distance = deepest - open_[j] + 1;
+      if (j == 1 || gap * victim_distance < victim_gap * distance) {
+        victim = j;
+        victim_gap = gap;
+        victim_distance = distance;
+      }
+    }
+    levels_[open_[victim]].fd = FileDescriptor();
+    open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(victim));
+  }
+}
+
+// EMFILE/ENFILE: the process has fewer descriptors to spare than the window; narrow it.
+bool Remover::shed() {
+  if (open_.size() <= 2) {
+    return false;
+  }
+  max_open_ = open_.size() - 1;
+  make_room();
+  return true;
+}
+
+void Remover::close_level(std::size_t index) {
+  levels_[index].fd = FileDescriptor();
+  for (auto it = open_.begin(); it != open_.end(); ++it) {
+    if (*it == index) {
+      open_.erase(it);
+      break;
+    }
+  }
+}
+
+void Remover::truncate(std::size_t size) {
+  while (!open_.empty() && open_.back() >= size) {
+    open_.pop_back();
+  }
+  while (levels_.size() > size) {
+    levels_.pop_back();  // closes its descriptor
+  }
+}
+
+// The path is only built when a test is watching: a walk without an observer builds none.
+void Remover::observe(RemovalObserver::Step step, std::size_t index, std::string_view name) const {
+  if (observer_ != nullptr) {
+    observer_->before(step, path_of(index, name));
+  }
+}
+
+std::string Remover::path_of(std::size_t index, std::string_view name) const {
+  std::string path;
+  for (std::size_t k = 1; k <= index; ++k) {
+    if (!path.empty()) {
+      path += '/';
+    }
+    path += levels_[k].name;
+  }
+  if (!name.empty()) {
+    if (!path.empty()) {
+      path += '/';
+    }
+    path += name;
+  }
+  return path;
+}
+
+void Remover::report(std::string path, Errno err) {
+  if (first_error_ == 0) {
+    first_error_ = err;
+  }
+  failures_.push_back({std::move(path), err});
+}
+
+Errno out_of_memory(std::vector<RemovalFailure>& failures) noexcept {
+  try {
+    failures.push_back({std::string(), ENOMEM});
+  } catch (...) {  // NOLINT(bugprone-empty-catch): the return value still says ENOMEM
+  }
+  return ENOMEM;
+}
+
+}  // namespace
+
+Errno remove_tree(int parent_fd, const char* name, std::vector<RemovalFailure>& failures,
+                  RemovalObserver* observer) noexcept {
+  // Only allocation can throw in here (std::bad_alloc); descriptors close as the stack unwinds.
+  try {
+    Remover remover(failures, observer);
+    return remover.remove(parent_fd, name);
+  } catch (...) {
+    return out_of_memory(failures);
+  }
+}
+
+Errno remove_tree_at(int parent_fd, const char* name, int root_fd,
+                     std::vector<RemovalFailure>& failures, RemovalObserver* observer) noexcept {
+  try {
+    Remover remover(failures, observer);
+    return remover.remove_held(parent_fd, name, root_fd);
+  } catch (...) {
+    return out_of_memory(failures);
+  }
+}
+
+}  // namespace tempfile::os

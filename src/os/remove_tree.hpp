@@ -1,0 +1,97 @@
+// The library's one tree remover: deletes a directory tree through directory descriptors only,
+// never following a symbolic link, never crossing a mount, with a bounded number of descriptors.
+#pragma once
+
+#include <cerrno>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "os/errno.hpp"
+
+namespace tempfile::os {
+
+/// One entry the remover left behind, and why.
+struct RemovalFailure {
+  /// Relative to the root: "a/b/c" for an entry three levels down, "" for the root itself.
+  std::string path;
+  Errno error = 0;
+};
+
+/// The errno reported for a directory whose name, when the remover came back to it, referred to
+/// something else (a symbolic link or another directory swapped in): the remover abandons it.
+inline constexpr Errno removal_replaced = ESTALE;
+/// The errno reported for a directory on another mount than the root (a mount point in the tree):
+/// the remover neither enters it nor removes it.
+inline constexpr Errno removal_other_mount = EXDEV;
+/// At most this many directory descriptors are open at once, whatever the depth, plus one
+/// transient descriptor (a duplicate for readdir, or an O_PATH descriptor during a mode fix).
+inline constexpr std::size_t removal_descriptor_limit = 16;
+
+/// A test seam (security.md 5.1): told before the remover's steps that a racing attacker could
+/// exploit, so a test can change the tree at exactly that point. The library passes nullptr.
+class RemovalObserver {
+ public:
+  enum class Step {
+    descend,           // about to open a subdirectory for the first time
+    reopen,            // about to re-open, by name, a directory whose descriptor was closed
+    fix_mode,          // about to give a directory u+rwx through a descriptor
+    remove_directory,  // about to remove an emptied subdirectory (unlinkat AT_REMOVEDIR)
+  };
+  RemovalObserver() = default;
+  RemovalObserver(const RemovalObserver&) = delete;
+  RemovalObserver& operator=(const RemovalObserver&) = delete;
+  RemovalObserver(RemovalObserver&&) = delete;
+  RemovalObserver& operator=(RemovalObserver&&) = delete;
+  virtual ~RemovalObserver() = default;
+  /// `path` is relative to the root, as in RemovalFailure. Must not throw.
+  virtual void before(Step step, const std::string& path) noexcept = 0;
+};
+
+/// Removes the entry `name` of directory `parent_fd` and everything below it.
+///
+/// - Tries unlinkat(parent_fd, name, AT_REMOVEDIR) first: an empty directory costs exactly that
+///   one system call. Otherwise opens it (O_RDONLY|O_DIRECTORY|O_NOFOLLOW) and walks it.
+/// - Every operation below the root is relative to a directory descriptor (openat, unlinkat);
+///   no path is re-resolved, ".." is never used. Symbolic links are unlinked, never followed;
+///   FIFOs, sockets and devices are unlinked, never opened.
+/// - Directories that forbid the walk (modes such as 000 or 0500) get u+rwx (0700) through a
+///   descriptor, never by path; only directories inside the tree, never `parent_fd` itself.
+/// - A directory on another mount than the root is left and reported with removal_other_mount.
+/// - ENOENT below the root is ignored (somebody else removed it first). A directory that keeps
+///   filling up while it is removed is rescanned at most 3 times, then reported (ENOTEMPTY).
+/// - Errors are collected, not fatal: each entry left behind is appended to `failures` with its
+///   errno and the walk goes on with its siblings. A directory that could not be removed only
+///   because something below it was left (and reported) is not reported itself.
+/// - The root must be a directory: a root that is a file or a symbolic link is left and reported
+///   with ENOTDIR; a missing root is reported with ENOENT.
+/// - `name` is normally one component. If it is a path, its leading components are resolved by
+///   the kernel (following symbolic links) each time it is used: to remove the root, to open it,
+///   and (if the first removal failed) to remove it again.
+///
+/// Returns 0 when `name` is gone, otherwise the errno of the first failure appended. Never
+/// throws: running out of memory is reported as ENOMEM (for the root, "").
+[[nodiscard]] Errno remove_tree(int parent_fd, const char* name,
+                                std::vector<RemovalFailure>& failures,
+                                RemovalObserver* observer = nullptr) noexcept;
+
+/// remove_tree for a directory the caller already holds open (TemporaryDirectory's root):
+/// `root_fd` must be an O_RDONLY|O_DIRECTORY descriptor. The contents are removed through
+/// `root_fd` (through a duplicate; the caller's descriptor stays open, its offset rewound) and
+/// the root is never re-resolved by name for the walk. Then, unless `name` is nullptr, the root
+/// is removed as `name` in `parent_fd`, but only while that name still refers to the same
+/// directory (device, inode and mount): otherwise it is reported with removal_replaced and left.
+/// If `name` no longer exists the root counts as removed when the directory itself was removed
+/// (no links left), and as replaced when it was renamed away.
+///
+/// The check and the final unlinkat(AT_REMOVEDIR) are two system calls: in between, whoever can
+/// write to `parent_fd` can swap in another empty directory, which is then removed instead. That
+/// window is inherent to removing by name; it can never reach a non-empty directory or a file.
+///
+/// When it matches, the name is tried with unlinkat(AT_REMOVEDIR) before the walk, so an empty
+/// root costs three system calls (statx of the root, statx of the name, unlinkat).
+[[nodiscard]] Errno remove_tree_at(int parent_fd, const char* name, int root_fd,
+                                   std::vector<RemovalFailure>& failures,
+                                   RemovalObserver* observer = nullptr) noexcept;
+
+}  // namespace tempfile::os
