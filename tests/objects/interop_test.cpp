@@ -1,6 +1,7 @@
 // File::stream() and File::fdopen(): the C++ stream and the stdio stream see the same bytes
 // and, where documented, the same position as the file object.
 #include <gmock/gmock.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
@@ -102,6 +103,38 @@ TEST_F(InteropTest, FdopenFlushesPendingWrites) {
   char buffer[16] = {};
   EXPECT_EQ(std::fread(buffer, 1, sizeof buffer, c_stream), 7U);
   std::fclose(c_stream);
+}
+
+// A TemporaryFile nobody else holds uses pread/pwrite and leaves the descriptor's offset
+// alone; fileno() hands the descriptor out with its offset at the position, and from then on
+// what others do through it is seen.
+TEST_F(InteropTest, FilenoHandsOutTheOffsetAtThePosition) {
+  TemporaryFile f;
+  f.write(std::string_view("abcdef"));
+  f.seek(2);
+  const int fd = f.fileno();
+  EXPECT_EQ(::lseek(fd, 0, SEEK_CUR), 2);
+  ASSERT_EQ(::write(fd, "XY", 2), 2);
+  ASSERT_EQ(::lseek(fd, 0, SEEK_END), 6);
+  ASSERT_EQ(::write(fd, "gh", 2), 2);
+  f.seek(0);
+  EXPECT_EQ(f.read(), "abXYefgh");
+}
+
+TEST_F(InteropTest, UnsharedFileTracksItsSizeThroughGapsAndTruncation) {
+  TemporaryFile f;
+  f.write(std::string_view("abc"));
+  EXPECT_EQ(f.seek(0, SEEK_END), 3);
+  EXPECT_EQ(f.seek(10), 10);
+  f.write(std::string_view("x"));
+  f.seek(0);
+  EXPECT_EQ(f.read(), std::string("abc\0\0\0\0\0\0\0x", 11));
+  EXPECT_EQ(f.truncate(4), 4);
+  f.seek(0);
+  EXPECT_EQ(f.read(), std::string("abc\0", 4));
+  EXPECT_EQ(f.seek(0, SEEK_END), 4);
+  f.truncate(6);
+  EXPECT_EQ(f.read(), std::string("\0\0", 2));
 }
 
 TEST_F(InteropTest, ClosedFileRefusesStreamAndFdopen) {
