@@ -73,8 +73,7 @@ bool floor_write(FloorSpool& s, const char* data, std::size_t n) {
   if (s.fd < 0) {
     if (s.len + n > s.max) {
       s.fd = ::openat(s.dfd, ".", O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
-      if (s.fd < 0 ||
-          (s.len > 0 && ::write(s.fd, s.buf, s.len) != static_cast<ssize_t>(s.len))) {
+      if (s.fd < 0 || (s.len > 0 && ::write(s.fd, s.buf, s.len) != static_cast<ssize_t>(s.len))) {
         return false;
       }
     } else {
@@ -140,8 +139,12 @@ void floor_spool(benchmark::State& state, std::size_t max_size) {
   ::close(dfd);
 }
 
-void w5mem_floor(benchmark::State& state) { floor_spool(state, memory_max_size); }
-void w5roll_floor(benchmark::State& state) { floor_spool(state, rollover_max_size); }
+void w5mem_floor(benchmark::State& state) {
+  floor_spool(state, memory_max_size);
+}
+void w5roll_floor(benchmark::State& state) {
+  floor_spool(state, rollover_max_size);
+}
 
 // ---- tempfile::SpooledTemporaryFile: read() returns a string, readinto() fills a buffer ----
 template <bool ReadInto>
@@ -164,9 +167,15 @@ void spooled(benchmark::State& state, std::int64_t max_size) {
   }
 }
 
-void w5mem_tempfile(benchmark::State& state) { spooled<false>(state, memory_max_size); }
-void w5mem_tempfile_readinto(benchmark::State& state) { spooled<true>(state, memory_max_size); }
-void w5roll_tempfile(benchmark::State& state) { spooled<false>(state, rollover_max_size); }
+void w5mem_tempfile(benchmark::State& state) {
+  spooled<false>(state, memory_max_size);
+}
+void w5mem_tempfile_readinto(benchmark::State& state) {
+  spooled<true>(state, memory_max_size);
+}
+void w5roll_tempfile(benchmark::State& state) {
+  spooled<false>(state, rollover_max_size);
+}
 void w5roll_tempfile_readinto(benchmark::State& state) {
   spooled<true>(state, rollover_max_size);
 }

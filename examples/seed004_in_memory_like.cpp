@@ -33,8 +33,8 @@ int main() {
     std::cout << "SpooledTemporaryFile: " << f.tell() << " bytes, rolled() " << f.rolled()
               << ", name() \"" << f.name().string() << "\"\n";
     f.write(std::string(100, 'x'));
-    std::cout << "after 100 more: rolled() " << f.rolled() << ", name() is fd "
-              << f.name().string() << ", directory empty: " << directory_is_empty(dir) << '\n';
+    std::cout << "after 100 more: rolled() " << f.rolled() << ", name() is fd " << f.name().string()
+              << ", directory empty: " << directory_is_empty(dir) << '\n';
     f.seek(0);
     std::cout << "first line read back: " << f.readline();
   }

@@ -356,9 +356,8 @@ std::string BufferedFile::readline(std::int64_t limit) {
       ahead = ahead.first(static_cast<std::size_t>(limit));
     }
     const auto* begin = reinterpret_cast<const char*>(ahead.data());
-    const auto* newline = ahead.empty() ? nullptr
-                                        : static_cast<const char*>(
-                                              std::memchr(begin, '\n', ahead.size()));
+    const auto* newline =
+        ahead.empty() ? nullptr : static_cast<const char*>(std::memchr(begin, '\n', ahead.size()));
     const std::size_t count =
         newline == nullptr ? ahead.size() : static_cast<std::size_t>(newline - begin) + 1;
     if (count > 0) {
@@ -492,7 +491,7 @@ std::size_t BufferedFile::write(std::span<const std::byte> data) {
 
 std::int64_t BufferedFile::seek(std::int64_t offset, int whence) {
   const bool known_whence = whence == SEEK_SET || whence == SEEK_CUR || whence == SEEK_END ||
-                           (whence != -1 && (whence == os::seek_data || whence == os::seek_hole));
+                            (whence != -1 && (whence == os::seek_data || whence == os::seek_hole));
   if (!known_whence) {
     throw std::invalid_argument("tempfile: whence value " + std::to_string(whence) +
                                 " unsupported");

@@ -95,9 +95,9 @@ std::size_t RawFile::read(std::span<std::byte> into) {
     return got;
   }
   std::size_t got = 0;
-  if (const os::Errno err =
-          unshared_ ? os::read_at(fd_.get(), into.data(), into.size(), position_, got)
-                    : os::read_some(fd_.get(), into.data(), into.size(), got);
+  if (const os::Errno err = unshared_
+                                ? os::read_at(fd_.get(), into.data(), into.size(), position_, got)
+                                : os::read_some(fd_.get(), into.data(), into.size(), got);
       err != 0) {
     fail("cannot read from", err);
   }
@@ -141,8 +141,7 @@ void RawFile::write_all(std::span<const std::byte> from) {
   }
 }
 
-std::int64_t RawFile::seek_without_descriptor(std::int64_t offset, int whence,
-                                              std::int64_t size) {
+std::int64_t RawFile::seek_without_descriptor(std::int64_t offset, int whence, std::int64_t size) {
   std::int64_t base = 0;
   if (whence == SEEK_CUR) {
     base = position_;

@@ -48,7 +48,7 @@ enum class Reach : unsigned char { shared, unshared };
 
 /// The same layers over an empty in-memory file, unbuffered (SpooledTemporaryFile); `spill`
 /// says where it goes when it rolls over.
-[[nodiscard]] std::unique_ptr<detail::FileState> open_in_memory(
-    const OpenPlan& plan, std::unique_ptr<io::Spill> spill);
+[[nodiscard]] std::unique_ptr<detail::FileState> open_in_memory(const OpenPlan& plan,
+                                                                std::unique_ptr<io::Spill> spill);
 
 }  // namespace tempfile::objects

@@ -38,16 +38,14 @@ class SpillToFile final : public io::Spill {
         return fd;
       }
       if (err != ENOSYS) {
-        throw error("cannot create memory file", "memfd:tempfile-spooled",
-                    os::to_error_code(err));
+        throw error("cannot create memory file", "memfd:tempfile-spooled", os::to_error_code(err));
       }
     }
     return objects::create_unnamed(target_, where_);
   }
 
   [[noreturn]] void fail(os::Errno err) const override {
-    throw error("cannot move spooled data to a temporary file in", where_,
-                os::to_error_code(err));
+    throw error("cannot move spooled data to a temporary file in", where_, os::to_error_code(err));
   }
 
   void rolled(int fd) noexcept override {
