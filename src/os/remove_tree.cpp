@@ -6,6 +6,8 @@
 #  define TEMPFILE_LINUX_FAST_PATHS 0
 #endif
 
+#include "os/remove_tree.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -24,7 +26,6 @@
 #include <vector>
 
 #include "os/fd.hpp"
-#include "os/remove_tree.hpp"
 
 #if TEMPFILE_LINUX_FAST_PATHS
 #  include <sys/syscall.h>
@@ -216,7 +217,7 @@ class DirectoryReader {
 
  private:
 #if TEMPFILE_LINUX_FAST_PATHS
-  static constexpr std::size_t buffer_size = 64 * 1024;
+  static constexpr std::size_t buffer_size = std::size_t{64} * 1024;
   // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[].
   static constexpr std::size_t reclen_offset = 16;
   static constexpr std::size_t type_offset = 18;
@@ -305,12 +306,12 @@ struct Level {
   std::string name;  // in the parent level; unused for the root
   Identity identity;
   FileDescriptor fd;
-  std::string pending;    // subdirectories the scan found, each name ended by '\0'
-  std::size_t next = 0;   // offset in `pending` of the next one to enter
-  unsigned rescans = 0;   // times it was found not empty after being emptied
-  bool scanned = false;   // read to the end; non-directories removed
-  bool rewind = false;    // `fd`'s offset is past the start (it was read before)
-  bool failed = false;    // something below was left behind, and reported
+  std::string pending;   // subdirectories the scan found, each name ended by '\0'
+  std::size_t next = 0;  // offset in `pending` of the next one to enter
+  unsigned rescans = 0;  // times it was found not empty after being emptied
+  bool scanned = false;  // read to the end; non-directories removed
+  bool rewind = false;   // `fd`'s offset is past the start (it was read before)
+  bool failed = false;   // something below was left behind, and reported
   bool mode_fixed = false;
 };
 
@@ -503,10 +504,9 @@ void Remover::scan(std::size_t index) {
   Level& level = levels_[index];
   level.pending.clear();
   level.next = 0;
-  const Errno err = reader_.read_all(level.fd.get(), level.rewind,
-                                     [this, index](const char* name, EntryType type) {
-                                       entry(index, name, type);
-                                     });
+  const Errno err = reader_.read_all(
+      level.fd.get(), level.rewind,
+      [this, index](const char* name, EntryType type) { entry(index, name, type); });
   level.scanned = true;
   level.rewind = true;
   // ENOENT: the directory itself was removed meanwhile (Linux refuses to read a dead one).
@@ -703,7 +703,8 @@ void Remover::finish(std::size_t index) {
       levels_[index].scanned = false;
       return;
     }
-    report(path_of(index), err);
+    // ENOTDIR: the name is now a symbolic link or a file; the directory we emptied was moved.
+    report(path_of(index), err == ENOTDIR ? removal_replaced : err);
     levels_[parent].failed = true;
     break;
   }
