@@ -1,7 +1,9 @@
 // tempfile::error: filesystem_error with our own what() text.
 #include "tempfile/error.hpp"
 
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace tempfile {
 namespace {
@@ -40,6 +42,36 @@ error error::with_message(std::string message, const std::filesystem::path& path
 const char* error::what() const noexcept {
   return message_.c_str();
 }
+
+namespace {
+
+std::string describe_failures(const std::vector<cleanup_error::failure>& failures) {
+  std::string text = std::to_string(failures.size());
+  text += failures.size() == 1 ? " entry left: " : " entries left: ";
+  for (std::size_t i = 0; i < failures.size(); ++i) {
+    if (i > 0) {
+      text += ", ";
+    }
+    text += '\'';
+    text += failures[i].path.native();
+    text += "' (";
+    text += failures[i].code.message();
+    text += ')';
+  }
+  return text;
+}
+
+std::error_code first_code(const std::vector<cleanup_error::failure>& failures) {
+  return failures.empty() ? std::error_code() : failures.front().code;
+}
+
+}  // namespace
+
+cleanup_error::cleanup_error(const std::filesystem::path& directory, std::vector<failure> failures)
+    : error("cannot remove temporary directory", directory, first_code(failures),
+            describe_failures(failures)),
+      failures_(std::move(failures)) {}
+cleanup_error::~cleanup_error() = default;
 
 closed_file_error::closed_file_error() : std::logic_error("I/O operation on closed file.") {}
 closed_file_error::~closed_file_error() = default;

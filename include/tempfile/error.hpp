@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "tempfile/export.hpp"
 
@@ -41,6 +42,28 @@ class TEMPFILE_API error : public std::filesystem::filesystem_error {
   error(raw_message, std::string message, const std::filesystem::path& path1,
         const std::filesystem::path& path2, std::error_code code);
   std::string message_;
+};
+
+/// Thrown by TemporaryDirectory::cleanup() when something could not be removed: code() and
+/// path1() are the first failure's errno and the directory; failures() lists every entry left
+/// behind (its path, absolute) with its errno, and what() names them all:
+/// "tempfile: cannot remove temporary directory '/tmp/tmpab12cd34': 1 entry left: '/tmp/...'
+/// (Operation not permitted)".
+class TEMPFILE_API cleanup_error : public error {
+ public:
+  struct failure {
+    std::filesystem::path path;
+    std::error_code code;
+  };
+  cleanup_error(const std::filesystem::path& directory, std::vector<failure> failures);
+  cleanup_error(const cleanup_error&) = default;
+  cleanup_error& operator=(const cleanup_error&) = default;
+  ~cleanup_error() override;
+
+  [[nodiscard]] const std::vector<failure>& failures() const noexcept { return failures_; }
+
+ private:
+  std::vector<failure> failures_;
 };
 
 /// Python's ValueError("I/O operation on closed file."): any operation but close() and

@@ -103,4 +103,17 @@ struct SpooledTemporaryFileOptions {
   bool memfd = false;
 };
 
+/// Python: TemporaryDirectory(suffix=None, prefix=None, dir=None, ignore_cleanup_errors=False,
+/// *, delete=True) (3.12).
+struct TemporaryDirectoryOptions {
+  std::optional<std::string> suffix{};
+  std::optional<std::string> prefix{};
+  /// Where to create it; nullopt means gettempdir(). The name is always absolute.
+  std::optional<std::filesystem::path> dir{};
+  /// cleanup() and the destructor then ignore every failure (Python 3.10).
+  bool ignore_cleanup_errors = false;
+  /// Remove the tree when the object dies (and at normal exit). cleanup() removes it anyway.
+  bool delete_ = true;
+};
+
 }  // namespace tempfile

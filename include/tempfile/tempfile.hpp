@@ -8,5 +8,6 @@
 #include "tempfile/mkstemp.hpp"
 #include "tempfile/options.hpp"
 #include "tempfile/spooled_temporary_file.hpp"
+#include "tempfile/temporary_directory.hpp"
 #include "tempfile/temporary_file.hpp"
 #include "tempfile/version.hpp"

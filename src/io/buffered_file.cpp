@@ -437,8 +437,12 @@ std::string BufferedFile::readline(std::int64_t limit) {
 std::size_t BufferedFile::write(std::span<const std::byte> data) {
   check_writable("write");
   if (raw_.in_memory() && spill_ != nullptr) {
-    if (const std::int64_t max_size = spill_->max_size();
-        max_size > 0 && raw_.tell() + static_cast<std::int64_t>(data.size()) > max_size) {
+    // Python's `tell() > max_size` after the write, without overflowing at huge positions.
+    const std::int64_t max_size = spill_->max_size();
+    const std::int64_t position = raw_.tell();
+    if (max_size > 0 &&
+        (position > max_size || static_cast<std::uint64_t>(data.size()) >
+                                    static_cast<std::uint64_t>(max_size - position))) {
       roll_over();
     }
   }
@@ -541,6 +545,12 @@ void BufferedFile::flush() {
   if (capacity_ > 0) {
     flush_and_rewind();
   }
+}
+
+void BufferedFile::abandon() noexcept {
+  pos_ = raw_pos_ = write_pos_ = 0;
+  read_end_ = write_end_ = -1;
+  raw_.abandon();
 }
 
 void BufferedFile::close() {

@@ -43,6 +43,8 @@ class BufferedFile {
   void flush();
   /// Flushes, then closes the descriptor even if the flush failed (and then rethrows).
   void close();
+  /// Closes without flushing: pending writes are dropped (a fork()ed child's destructor).
+  void abandon() noexcept;
 
   [[nodiscard]] bool closed() const noexcept { return raw_.closed(); }
   [[nodiscard]] int fileno() const;

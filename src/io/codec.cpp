@@ -702,6 +702,7 @@ class OwnEncoder final : public Encoder {
   }
   void reset() override { write_bom_ = signature_; }
   void skip_bom() override { write_bom_ = false; }
+  [[nodiscard]] bool bom_pending() const noexcept override { return write_bom_; }
 
  private:
   ErrorHandler errors_;
@@ -741,6 +742,7 @@ class IconvEncoder final : public Encoder {
     iconv_.reset();
   }
   void skip_bom() override { write_bom_ = false; }
+  [[nodiscard]] bool bom_pending() const noexcept override { return write_bom_; }
 
  private:
   // utf-16 and utf-32 without a byte order write a BOM, then native order, as CPython does.

@@ -86,6 +86,9 @@ class Encoder {
   virtual void reset() = 0;
   /// Python's encoder.setstate(0) after a seek to a non-zero position: never write a BOM.
   virtual void skip_bom() = 0;
+  /// Whether the next encode() writes a BOM (so that a write can be undone: reset() puts a
+  /// pending BOM back).
+  [[nodiscard]] virtual bool bom_pending() const noexcept = 0;
 };
 
 /// A looked-up encoding: Python's canonical name and factories for its coders.

@@ -19,7 +19,9 @@ int FileState::remove_now() noexcept {
     return 0;
   }
   std::string path = std::exchange(remove_path, {});
-  if (os::process_generation() != created_in_generation) {
+  // False when an exit or signal handler claimed the duty first (and removed the file).
+  const bool still_ours = !exit_cleanup.registered() || exit_cleanup.withdraw();
+  if (!still_ours || os::process_generation() != created_in_generation) {
     return 0;
   }
   const os::Errno err = os::remove_file(os::current_directory_fd, path.c_str());
@@ -27,6 +29,12 @@ int FileState::remove_now() noexcept {
 }
 
 void FileState::close_and_clean_up() noexcept {
+  if (os::process_generation() != created_in_generation) {
+    // A fork()ed child: its copy of the object only closes its descriptor. Flushing would
+    // write the parent's buffered bytes a second time; removing would take the parent's file.
+    abandon_layers();
+    return;
+  }
   try {
     close_layers();
   } catch (...) {
@@ -80,18 +88,9 @@ std::size_t File::write(std::string_view data) {
       return s.text->write(data);
     }
     // A spooled text file checks its size after each write as Python's does (its tell()
-    // flushes first), so the encoded text goes down now; nothing was pending before this
-    // call, so on failure (a rollover that failed) dropping what is pending takes back
-    // exactly this write. (flush(), not Python's tell(): tell() would refuse during
-    // iteration.)
-    try {
-      const std::size_t written = s.text->write(data);
-      s.text->flush();
-      return written;
-    } catch (...) {
-      s.text->discard_pending();
-      throw;
-    }
+    // flushes first), so the encoded text goes down at once; if that needs a rollover that
+    // fails, write_through() leaves the text layer as it was: the call wrote nothing.
+    return s.text->write_through(data);
   }
   return s.binary->write(std::as_bytes(std::span(data)));
 }

@@ -12,6 +12,7 @@
 #include "io/file_streambuf.hpp"
 #include "io/spill.hpp"
 #include "io/text_file.hpp"
+#include "os/cleanup.hpp"
 
 namespace tempfile::detail {
 
@@ -29,9 +30,12 @@ struct FileState {
   std::filesystem::path name;
 
   // Named files only: what to remove and when. Removal happens at most once, and only in the
-  // process generation that created the file (never in a fork()ed child).
+  // process generation that created the file (never in a fork()ed child). `exit_cleanup`
+  // shares the duty with the exit and signal handlers: whoever claims it first removes.
   std::string remove_path;
   bool remove_on_close = false;
+  os::CleanupRegistration exit_cleanup;
+  // Every file: in another generation (a fork()ed child) the destructor only closes.
   unsigned created_in_generation = 0;
 
   // File::stream(), made on first use; the stream is declared last so it is destroyed first.
@@ -58,6 +62,16 @@ struct FileState {
 
   [[nodiscard]] io::BufferedFile& bytes() { return text ? text->buffer() : *binary; }
   [[nodiscard]] const io::BufferedFile& bytes() const { return text ? text->buffer() : *binary; }
+
+  /// Closes the descriptor without flushing anything (a fork()ed child's destructor: the
+  /// buffered bytes are the parent's to write).
+  void abandon_layers() noexcept {
+    if (text) {
+      text->abandon();
+    } else if (binary) {
+      binary->abandon();
+    }
+  }
 
   /// Closes whichever layer this file has (flushing); throws what close throws.
   void close_layers() {

@@ -217,6 +217,13 @@ void RawFile::close() {
   }
 }
 
+void RawFile::abandon() noexcept {
+  memory_.reset();
+  memory_size_ = memory_capacity_ = 0;
+  in_memory_ = false;
+  static_cast<void>(fd_.close());
+}
+
 os::Errno RawFile::move_to(os::FileDescriptor& fd) noexcept {
   if (memory_size_ > 0) {
     if (const os::Errno err = os::write_all(fd.get(), memory_.get(), memory_size_); err != 0) {

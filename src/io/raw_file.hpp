@@ -44,6 +44,8 @@ class RawFile {
   void truncate(std::int64_t size);
   /// Closes the descriptor (or frees the memory); reports close's error once. Idempotent.
   void close();
+  /// close() that ignores close's error.
+  void abandon() noexcept;
 
   [[nodiscard]] bool closed() const noexcept { return !fd_.valid() && !in_memory_; }
   /// -1 in memory.

@@ -664,6 +664,14 @@ TextFile::~TextFile() {
 }
 
 std::size_t TextFile::write(std::string_view text) {
+  return write_text(text, false);
+}
+
+std::size_t TextFile::write_through(std::string_view text) {
+  return write_text(text, true);
+}
+
+std::size_t TextFile::write_text(std::string_view text, bool through) {
   State& s = live(state_);
   s.check_open();
   if (!s.encoder) {
@@ -686,21 +694,41 @@ std::size_t TextFile::write(std::string_view text) {
   }
   const bool needs_flush =
       s.line_buffering && (has_lf || text.find('\r') != std::string_view::npos);
+  // What write_through() puts back if the buffer refuses the bytes; the read side is only
+  // reset below, after the bytes went down.
+  const bool bom_was_pending = through && s.encoder->bom_pending();
+  std::optional<std::string> pending_before;
+  if (through) {
+    pending_before = s.pending_bytes;
+  }
   std::string encoded;
   s.encoder->encode(text, encoded);
-  // C io writes at the buffer's position even after a read that went ahead of the text
-  // position (its "XXX What if we were just reading?"), then forgets the read-ahead. What is
-  // pending goes first when the two together would pass chunk_size, as textio.c does.
-  if (s.pending_bytes && s.pending_bytes->size() + encoded.size() > s.chunk_size) {
-    s.write_pending();
+  try {
+    // C io writes at the buffer's position even after a read that went ahead of the text
+    // position (its "XXX What if we were just reading?"), then forgets the read-ahead. What
+    // is pending goes first when the two together would pass chunk_size, as textio.c does.
+    if (s.pending_bytes && s.pending_bytes->size() + encoded.size() > s.chunk_size) {
+      s.write_pending();
+    }
+    if (s.pending_bytes) {
+      *s.pending_bytes += encoded;
+    } else {
+      s.pending_bytes = std::move(encoded);
+    }
+    if (s.pending_bytes->size() >= s.chunk_size || needs_flush || through) {
+      s.write_pending();
+    }
+  } catch (...) {
+    if (through) {
+      s.pending_bytes = std::move(pending_before);
+      if (bom_was_pending) {
+        s.encoder->reset();
+      }
+    }
+    throw;
   }
-  if (s.pending_bytes) {
-    *s.pending_bytes += encoded;
-  } else {
-    s.pending_bytes = std::move(encoded);
-  }
-  if (s.pending_bytes->size() >= s.chunk_size || needs_flush) {
-    s.write_pending();
+  if (through) {
+    s.telling = true;  // as flush() would
   }
   if (needs_flush) {
     s.buffer.flush();
@@ -807,9 +835,10 @@ void TextFile::flush() {
   s.flush();
 }
 
-void TextFile::discard_pending() noexcept {
+void TextFile::abandon() noexcept {
   if (state_) {
     state_->pending_bytes.reset();
+    state_->buffer.abandon();
   }
 }
 

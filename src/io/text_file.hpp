@@ -32,6 +32,10 @@ class TextFile {
 
   /// Writes UTF-8 text; returns the number of characters (code points), as Python's len(s).
   std::size_t write(std::string_view text);
+  /// write(), then hands the encoded text to the buffer at once (as flush() would, before the
+  /// buffer is flushed), all or nothing: if the buffer throws (a spooled file's failed
+  /// rollover), the text layer is as before the call (pending text, BOM, read-ahead).
+  std::size_t write_through(std::string_view text);
   /// n = -1: to end of file; otherwise up to n characters. Returns UTF-8.
   std::string read(std::int64_t n = -1);
   /// Up to and including the next line end (after translation), at most `limit` characters.
@@ -47,9 +51,8 @@ class TextFile {
   /// Python: flush, then truncate the buffer at `size` (default: tell()'s byte position).
   std::int64_t truncate(std::optional<std::int64_t> size);
   void flush();
-  /// Forgets encoded text not yet handed to the buffer: a spooled write whose rollover failed
-  /// takes back what it added, so the failed call leaves the file as it was.
-  void discard_pending() noexcept;
+  /// Closes the descriptor without writing anything pending (BufferedFile::abandon).
+  void abandon() noexcept;
   void close();
 
   [[nodiscard]] bool closed() const noexcept;
@@ -61,6 +64,8 @@ class TextFile {
   [[nodiscard]] const BufferedFile& buffer() const noexcept;
 
  private:
+  std::size_t write_text(std::string_view text, bool through);
+
   friend struct TextFileTesting;  // io/text_file_testing.hpp: the chunk size, for tests
   /// Python's TextIOWrapper.__next__ (iteration, and so readlines()): a line, "" at the end.
   /// Until the end is reached, tell() is an error ("telling position disabled by next()

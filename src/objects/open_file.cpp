@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "os/random.hpp"
+
 namespace tempfile::objects {
 
 OpenPlan plan_open(const OpenArguments& arguments) {
@@ -49,6 +51,7 @@ std::unique_ptr<detail::FileState> open_layers(io::BufferedFile bytes, const Ope
                                                std::unique_ptr<io::Spill> spill) {
   auto state = std::make_unique<detail::FileState>();
   state->mode_given = plan.mode_given;
+  state->created_in_generation = os::process_generation();
   if (spill) {
     bytes.set_spill(spill.get());
     state->spill = std::move(spill);

@@ -72,9 +72,9 @@ std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& o
     auto state = objects::open_file(std::move(created.fd), plan);
     state->name = created.path;
     if (options.delete_) {
+      state->exit_cleanup = os::CleanupRegistration::add(os::CleanupKind::file, created.path);
       state->remove_path = created.path;
       state->remove_on_close = options.delete_on_close;
-      state->created_in_generation = os::process_generation();
     }
     return state;
   } catch (...) {

@@ -136,6 +136,28 @@ Errno open_memory_file(const char* name, FileDescriptor& out) noexcept {
 #endif
 }
 
+Errno open_directory(int dirfd, const char* path, FileDescriptor& out) noexcept {
+  for (;;) {
+    const int fd = ::openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+      out = FileDescriptor(fd);
+      return 0;
+    }
+    if (errno != EINTR) {
+      return errno;
+    }
+  }
+}
+
+Errno link_count(int fd, std::uint64_t& links) noexcept {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    return errno;
+  }
+  links = static_cast<std::uint64_t>(info.st_nlink);
+  return 0;
+}
+
 Errno remove_file(int dirfd, const char* path) noexcept {
   return ::unlinkat(dirfd, path, 0) == 0 ? 0 : errno;
 }

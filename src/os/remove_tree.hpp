@@ -94,4 +94,17 @@ class RemovalObserver {
                                    std::vector<RemovalFailure>& failures,
                                    RemovalObserver* observer = nullptr) noexcept;
 
+/// For a signal handler (os/cleanup.cpp): removes the directory `path` (absolute) whose
+/// O_DIRECTORY descriptor `root_fd` the owner holds, with only async-signal-safe calls and no
+/// allocation: the contents through `root_fd` with the same rules as remove_tree (no link
+/// followed, no other mount entered, modes fixed through descriptors), then `path` only while it
+/// still names the same directory. Simpler than remove_tree, as befits a process about to die:
+/// at most removal_descriptor_limit levels deep (deeper entries are left), no failure list,
+/// one pass (entries that reappear are left). Linux only; elsewhere readdir is not
+/// async-signal-safe, so only an already empty directory is removed. Call
+/// prepare_signal_removal() once, outside any handler, before the handler can run.
+void remove_tree_in_signal_handler(const char* path, int root_fd) noexcept;
+/// Faults in the static workspace remove_tree_in_signal_handler uses. Returns 0.
+[[nodiscard]] Errno prepare_signal_removal() noexcept;
+
 }  // namespace tempfile::os

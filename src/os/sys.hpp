@@ -49,6 +49,13 @@ inline constexpr unsigned directory_mode = 0700;
 /// (TEMPFILE_PORTABLE) lacks it, so the caller can fall back to a file on disk.
 [[nodiscard]] Errno open_memory_file(const char* name, FileDescriptor& out) noexcept;
 
+/// Opens directory `path` (relative to `dirfd`) for reading, never through a symbolic link:
+/// O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC.
+[[nodiscard]] Errno open_directory(int dirfd, const char* path, FileDescriptor& out) noexcept;
+
+/// The number of names an open file or directory still has (fstat's st_nlink): 0 once removed.
+[[nodiscard]] Errno link_count(int fd, std::uint64_t& links) noexcept;
+
 [[nodiscard]] Errno remove_file(int dirfd, const char* path) noexcept;
 [[nodiscard]] Errno remove_directory(int dirfd, const char* path) noexcept;
 

@@ -1,0 +1,73 @@
+// TemporaryDirectory: Python's self-removing directory, with a cleanup that cannot be tricked
+// into removing anything outside its own tree.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "tempfile/export.hpp"
+#include "tempfile/options.hpp"
+
+namespace tempfile {
+
+/// Python: TemporaryDirectory() (3.12). Creates a directory as mkdtemp does (0700, a new
+/// random name, absolute path) and keeps an O_DIRECTORY descriptor of it for its whole life.
+///
+/// cleanup() removes the tree through that descriptor with the library's one tree remover
+/// (docs/tree-removal.md): no symbolic link is followed, no mount point crossed, no FIFO
+/// opened, unsearchable or read-only directories are fixed through descriptors (never by
+/// path), and the directory itself is removed only while its name still refers to it (a root
+/// replaced by a symbolic link or another directory is left alone and reported). It is
+/// idempotent, removes the tree even with delete_ = false (Python's rule), and throws
+/// tempfile::cleanup_error listing every entry left behind (path and errno) unless
+/// ignore_cleanup_errors, which makes it never throw.
+///
+/// With delete_ (default) the destructor does the same and never throws; the tree is also
+/// removed at normal exit (return from main, std::exit) if the object is still alive then, and
+/// on SIGINT/SIGTERM/SIGHUP after tempfile::cleanup_on_signals(). Only the process that created
+/// it removes it: in a fork()ed child the destructor just closes the descriptor.
+///
+/// Move-only: a moved-from object owns nothing and does nothing.
+class TEMPFILE_API TemporaryDirectory {
+ public:
+  TemporaryDirectory();
+  explicit TemporaryDirectory(const TemporaryDirectoryOptions& options);
+  TemporaryDirectory(TemporaryDirectory&& other) noexcept;
+  /// Cleans up what this object held (as the destructor would), then takes over `other`'s.
+  TemporaryDirectory& operator=(TemporaryDirectory&& other) noexcept;
+  TemporaryDirectory(const TemporaryDirectory&) = delete;
+  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
+  ~TemporaryDirectory();
+
+  /// The directory's absolute path (Python's name); empty for a moved-from object.
+  [[nodiscard]] const std::filesystem::path& name() const noexcept;
+  /// The same path, for `dir.path() / "file.txt"`.
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return name(); }
+
+  /// Removes the directory and everything in it now. Idempotent.
+  void cleanup();
+
+  /// `dir / "file.txt"`: a path inside the directory.
+  friend std::filesystem::path operator/(const TemporaryDirectory& directory,
+                                         const std::filesystem::path& relative) {
+    return directory.name() / relative;
+  }
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+/// Opt-in: from now on SIGINT, SIGTERM and SIGHUP first remove every live NamedTemporaryFile
+/// (with delete_) and TemporaryDirectory (with delete_) this process created, then act as they
+/// would have: a handler installed earlier is called (ours stays installed if it returns), a
+/// default action ends the process as if unhandled (the wait status says "killed by SIGx"),
+/// an ignored signal stays ignored. The handler only makes async-signal-safe calls on state
+/// prepared in advance (no allocation, no lock). Calling it again does nothing. Throws
+/// tempfile::error if sigaction fails.
+///
+/// Nothing can clean up after _exit(), abort() or SIGKILL: the kernel frees TemporaryFile and
+/// SpooledTemporaryFile storage, named entries stay (docs/cleanup.md).
+TEMPFILE_API void cleanup_on_signals();
+
+}  // namespace tempfile

@@ -1,0 +1,15 @@
+// tempfile::cleanup_on_signals(): the public switch for the OS layer's signal cleanup.
+#include "os/cleanup.hpp"
+#include "tempfile/error.hpp"
+#include "tempfile/temporary_directory.hpp"
+
+namespace tempfile {
+
+void cleanup_on_signals() {
+  if (const os::Errno err = os::install_signal_cleanup(); err != 0) {
+    throw error("cannot install signal handlers for", "SIGINT, SIGTERM, SIGHUP",
+                os::to_error_code(err));
+  }
+}
+
+}  // namespace tempfile

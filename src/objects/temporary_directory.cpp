@@ -1,0 +1,148 @@
+// TemporaryDirectory: mkdtemp's creation, a descriptor of the root held for life, and cleanup
+// through the one tree remover; registered for exit/signal cleanup while it has that duty.
+#include "tempfile/temporary_directory.hpp"
+
+#include <cerrno>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "create/create.hpp"
+#include "os/cleanup.hpp"
+#include "os/random.hpp"
+#include "os/remove_tree.hpp"
+#include "os/sys.hpp"
+#include "tempfile/error.hpp"
+
+namespace tempfile {
+
+struct TemporaryDirectory::State {
+  std::filesystem::path name;
+  std::string path;  // the same, as the system calls take it
+  os::FileDescriptor root;
+  os::CleanupRegistration exit_cleanup;
+  unsigned created_in_generation = 0;
+  bool ignore_cleanup_errors = false;
+  bool delete_ = true;
+  bool removed = false;
+};
+
+namespace {
+
+// Removes the tree; returns what was left (empty: all gone). The name is tried with
+// unlinkat(AT_REMOVEDIR) first: an empty directory then costs that call and an fstat of the
+// root (to tell our directory from an empty one swapped in under the name).
+std::vector<cleanup_error::failure> remove_directory_tree(const std::string& path, int root_fd) {
+  std::vector<cleanup_error::failure> left;
+  const std::filesystem::path root_path(path);
+  const os::Errno first = os::remove_directory(os::current_directory_fd, path.c_str());
+  if (first == 0) {
+    std::uint64_t links = 0;
+    if (const os::Errno err = os::link_count(root_fd, links); err != 0 || links > 0) {
+      // What we removed was an empty directory put in place of ours; ours is elsewhere now.
+      left.push_back({root_path, os::to_error_code(err != 0 ? err : os::removal_replaced)});
+    }
+    return left;
+  }
+  if (first == ENOENT) {
+    return left;  // already gone (Python ignores FileNotFoundError here)
+  }
+  std::vector<os::RemovalFailure> failures;
+  static_cast<void>(os::remove_tree_at(os::current_directory_fd, path.c_str(), root_fd, failures));
+  left.reserve(failures.size());
+  for (const os::RemovalFailure& failure : failures) {
+    left.push_back({failure.path.empty() ? root_path : root_path / failure.path,
+                    os::to_error_code(failure.error)});
+  }
+  return left;
+}
+
+}  // namespace
+
+TemporaryDirectory::TemporaryDirectory() : TemporaryDirectory(TemporaryDirectoryOptions{}) {}
+
+TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options)
+    : state_(std::make_unique<State>()) {
+  create::RandomNames names;
+  create::CreatedEntry created = create::create_unique(
+      create::EntryKind::directory,
+      {"TemporaryDirectory", options.prefix, options.suffix, options.dir}, names);
+  State& s = *state_;
+  try {
+    if (const os::Errno err =
+            os::open_directory(os::current_directory_fd, created.path.c_str(), s.root);
+        err != 0) {
+      throw error("cannot open temporary directory", created.path, os::to_error_code(err));
+    }
+    s.name = created.path;
+    s.path = std::move(created.path);
+    s.created_in_generation = os::process_generation();
+    s.ignore_cleanup_errors = options.ignore_cleanup_errors;
+    s.delete_ = options.delete_;
+    if (s.delete_) {
+      s.exit_cleanup =
+          os::CleanupRegistration::add(os::CleanupKind::directory, s.path, s.root.get());
+    }
+  } catch (...) {
+    // Nothing is in it yet: the name goes with one rmdir.
+    static_cast<void>(os::remove_directory(os::current_directory_fd,
+                                           s.path.empty() ? created.path.c_str() : s.path.c_str()));
+    throw;
+  }
+}
+
+TemporaryDirectory::TemporaryDirectory(TemporaryDirectory&& other) noexcept = default;
+
+TemporaryDirectory& TemporaryDirectory::operator=(TemporaryDirectory&& other) noexcept {
+  if (this != &other) {
+    TemporaryDirectory discarded(std::move(*this));  // its destructor does the cleanup
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+
+TemporaryDirectory::~TemporaryDirectory() {
+  if (!state_ || state_->removed || !state_->delete_) {
+    return;
+  }
+  if (os::process_generation() != state_->created_in_generation) {
+    return;  // a fork()ed child: its parent's directory is not its to remove
+  }
+  try {
+    cleanup();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor cannot report; cleanup() can
+  }
+}
+
+const std::filesystem::path& TemporaryDirectory::name() const noexcept {
+  static const std::filesystem::path none;
+  return state_ ? state_->name : none;
+}
+
+void TemporaryDirectory::cleanup() {
+  if (!state_ || state_->removed) {
+    return;
+  }
+  State& s = *state_;
+  // An exit or signal handler that claimed it first has removed it already.
+  const bool claimed_by_handler = s.exit_cleanup.registered() && !s.exit_cleanup.withdraw();
+  std::vector<cleanup_error::failure> left;
+  if (!claimed_by_handler) {
+    left = remove_directory_tree(s.path, s.root.get());
+  }
+  if (left.empty()) {
+    s.removed = true;
+    s.root = os::FileDescriptor();
+    return;
+  }
+  // Something stayed: keep the descriptor so that a later cleanup() (or the exit handler)
+  // can try again, as Python's cleanup() retries while the name exists.
+  if (s.delete_) {
+    s.exit_cleanup = os::CleanupRegistration::add(os::CleanupKind::directory, s.path, s.root.get());
+  }
+  if (!s.ignore_cleanup_errors) {
+    throw cleanup_error(s.name, std::move(left));
+  }
+}
+
+}  // namespace tempfile

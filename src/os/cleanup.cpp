@@ -1,0 +1,249 @@
+// The exit/signal cleanup registry: a list of nodes that is only ever pushed to (nodes are
+// reused, never freed), so a signal handler can walk it without locks or allocation; each
+// node's path is claimed with one atomic exchange by whoever removes the entry.
+#include "os/cleanup.hpp"
+
+#include <fcntl.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): sigaction is POSIX, not <csignal>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <utility>
+#include <vector>
+
+#include "os/random.hpp"
+#include "os/remove_tree.hpp"
+
+namespace tempfile::os {
+
+struct CleanupNode {
+  std::atomic<CleanupNode*> next{nullptr};
+  std::atomic<bool> in_use{true};
+  // The entry to remove; nullptr once claimed. Owned (new[]) by the node until claimed, then
+  // by the claimer (a signal handler cannot free it: it is left, the process is ending).
+  std::atomic<char*> path{nullptr};
+  // Atomic because a handler may read them while the node is being reused (it then finds
+  // path null and skips the node).
+  std::atomic<CleanupKind> kind{CleanupKind::file};
+  std::atomic<int> root_fd{-1};
+  std::atomic<unsigned> generation{0};
+};
+
+namespace {
+
+std::atomic<CleanupNode*> list_head{nullptr};
+
+static_assert(std::atomic<CleanupNode*>::is_always_lock_free);
+static_assert(std::atomic<char*>::is_always_lock_free);
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+CleanupNode* take_free_node() noexcept {
+  for (CleanupNode* node = list_head.load(std::memory_order_acquire); node != nullptr;
+       node = node->next.load(std::memory_order_acquire)) {
+    bool expected = false;
+    if (!node->in_use.load(std::memory_order_relaxed) &&
+        node->in_use.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
+      return node;
+    }
+  }
+  return nullptr;
+}
+
+void push_node(CleanupNode* node) noexcept {
+  CleanupNode* head = list_head.load(std::memory_order_relaxed);
+  do {
+    node->next.store(head, std::memory_order_relaxed);
+  } while (!list_head.compare_exchange_weak(head, node, std::memory_order_release,
+                                            std::memory_order_relaxed));
+}
+
+void exit_handler() noexcept {
+  run_exit_cleanup();
+}
+
+void install_exit_handler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (std::atexit(&exit_handler) != 0) {
+      throw std::bad_alloc();  // atexit's only failure is running out of room for handlers
+    }
+  });
+}
+
+// Removes a claimed entry in normal context (exit): failures cannot be reported to anyone.
+void remove_claimed(const CleanupNode& node, const char* path) noexcept {
+  if (node.kind.load(std::memory_order_relaxed) == CleanupKind::file) {
+    static_cast<void>(::unlinkat(AT_FDCWD, path, 0));
+    return;
+  }
+  std::vector<RemovalFailure> ignored;
+  static_cast<void>(
+      remove_tree_at(AT_FDCWD, path, node.root_fd.load(std::memory_order_relaxed), ignored));
+}
+
+// ---- signals ----
+
+constexpr std::array<int, 3> cleanup_signals{SIGINT, SIGTERM, SIGHUP};
+// The actions in place before ours, per signal in cleanup_signals; written once before our
+// handler is installed for that signal.
+std::array<struct sigaction, cleanup_signals.size()> previous_actions{};
+std::array<std::atomic<bool>, cleanup_signals.size()> installed{};
+
+std::size_t signal_index(int signal_number) noexcept {
+  for (std::size_t i = 0; i < cleanup_signals.size(); ++i) {
+    if (cleanup_signals[i] == signal_number) {
+      return i;
+    }
+  }
+  return cleanup_signals.size();
+}
+
+// Only async-signal-safe calls from here on: unlinkat, and the tree remover's signal-safe entry
+// (openat, getdents64, unlinkat, fstat, fchmod, close on a static workspace).
+void remove_all_in_signal_handler() noexcept {
+  const unsigned generation = process_generation();
+  for (CleanupNode* node = list_head.load(std::memory_order_acquire); node != nullptr;
+       node = node->next.load(std::memory_order_acquire)) {
+    if (node->path.load(std::memory_order_acquire) == nullptr ||
+        node->generation.load(std::memory_order_relaxed) != generation) {
+      continue;
+    }
+    char* path = node->path.exchange(nullptr, std::memory_order_acq_rel);
+    if (path == nullptr) {
+      continue;
+    }
+    if (node->kind.load(std::memory_order_relaxed) == CleanupKind::file) {
+      static_cast<void>(::unlinkat(AT_FDCWD, path, 0));
+    } else {
+      remove_tree_in_signal_handler(path, node->root_fd.load(std::memory_order_relaxed));
+    }
+  }
+}
+
+void on_signal(int signal_number, siginfo_t* info, void* context) {
+  const int saved_errno = errno;
+  remove_all_in_signal_handler();
+  const std::size_t index = signal_index(signal_number);
+  if (index < cleanup_signals.size()) {
+    const struct sigaction& previous = previous_actions[index];
+    struct sigaction ours {};
+    static_cast<void>(::sigaction(signal_number, &previous, &ours));
+    if ((previous.sa_flags & SA_SIGINFO) != 0) {
+      if (previous.sa_sigaction != nullptr) {
+        previous.sa_sigaction(signal_number, info, context);
+        static_cast<void>(::sigaction(signal_number, &ours, nullptr));
+      }
+    } else if (previous.sa_handler == SIG_DFL) {
+      // Blocked while this handler runs: delivered, with the default action, when it returns.
+      static_cast<void>(::raise(signal_number));
+    } else if (previous.sa_handler != SIG_IGN) {
+      previous.sa_handler(signal_number);
+      static_cast<void>(::sigaction(signal_number, &ours, nullptr));
+    }
+  }
+  errno = saved_errno;
+}
+
+}  // namespace
+
+CleanupRegistration::CleanupRegistration(CleanupRegistration&& other) noexcept
+    : node_(std::exchange(other.node_, nullptr)) {}
+
+CleanupRegistration& CleanupRegistration::operator=(CleanupRegistration&& other) noexcept {
+  if (this != &other) {
+    static_cast<void>(withdraw());
+    node_ = std::exchange(other.node_, nullptr);
+  }
+  return *this;
+}
+
+CleanupRegistration::~CleanupRegistration() {
+  static_cast<void>(withdraw());
+}
+
+CleanupRegistration CleanupRegistration::add(CleanupKind kind, const std::string& absolute_path,
+                                             int root_fd) {
+  install_exit_handler();
+  auto path = std::make_unique<char[]>(absolute_path.size() + 1);
+  std::memcpy(path.get(), absolute_path.c_str(), absolute_path.size() + 1);
+  CleanupNode* node = take_free_node();
+  if (node == nullptr) {
+    node = new CleanupNode;  // never freed: handlers may be walking the list at any time
+    push_node(node);
+  }
+  node->kind.store(kind, std::memory_order_relaxed);
+  node->root_fd.store(root_fd, std::memory_order_relaxed);
+  node->generation.store(process_generation(), std::memory_order_relaxed);
+  node->path.store(path.release(), std::memory_order_release);
+  return CleanupRegistration(node);
+}
+
+bool CleanupRegistration::withdraw() noexcept {
+  CleanupNode* node = std::exchange(node_, nullptr);
+  if (node == nullptr) {
+    return false;
+  }
+  char* path = node->path.exchange(nullptr, std::memory_order_acq_rel);
+  node->in_use.store(false, std::memory_order_release);
+  if (path == nullptr) {
+    return false;  // a handler took it
+  }
+  delete[] path;
+  return true;
+}
+
+void run_exit_cleanup() noexcept {
+  const unsigned generation = process_generation();
+  for (CleanupNode* node = list_head.load(std::memory_order_acquire); node != nullptr;
+       node = node->next.load(std::memory_order_acquire)) {
+    if (node->path.load(std::memory_order_acquire) == nullptr ||
+        node->generation.load(std::memory_order_relaxed) != generation) {
+      continue;
+    }
+    char* path = node->path.exchange(nullptr, std::memory_order_acq_rel);
+    if (path == nullptr) {
+      continue;
+    }
+    remove_claimed(*node, path);
+    delete[] path;
+  }
+}
+
+Errno install_signal_cleanup() noexcept {
+  static std::mutex mutex;
+  const std::lock_guard lock(mutex);
+  if (const Errno err = prepare_signal_removal(); err != 0) {
+    return err;
+  }
+  for (std::size_t i = 0; i < cleanup_signals.size(); ++i) {
+    if (installed[i].load(std::memory_order_relaxed)) {
+      continue;
+    }
+    struct sigaction current {};
+    if (::sigaction(cleanup_signals[i], nullptr, &current) != 0) {
+      return errno;
+    }
+    if ((current.sa_flags & SA_SIGINFO) == 0 && current.sa_handler == SIG_IGN) {
+      continue;  // ignored on purpose (nohup): a signal that cannot end us needs no cleanup
+    }
+    previous_actions[i] = current;
+    struct sigaction ours {};
+    ours.sa_sigaction = &on_signal;
+    ours.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigfillset(&ours.sa_mask);  // one cleanup at a time; other signals wait for it
+    if (::sigaction(cleanup_signals[i], &ours, nullptr) != 0) {
+      return errno;
+    }
+    installed[i].store(true, std::memory_order_relaxed);
+  }
+  return 0;
+}
+
+}  // namespace tempfile::os

@@ -1,0 +1,62 @@
+// What must be removed if the process ends while temporary objects are alive: a registry that
+// the atexit handler and the (opt-in) SIGINT/SIGTERM/SIGHUP handlers walk, in the process that
+// created each entry only, with nothing allocated or locked inside a signal handler.
+#pragma once
+
+#include <string>
+
+#include "os/errno.hpp"
+
+namespace tempfile::os {
+
+enum class CleanupKind : unsigned char { file, directory };
+
+struct CleanupNode;  // defined in cleanup.cpp
+
+/// One live entry's removal duty, shared with the exit and signal handlers; move-only. Whoever
+/// claims it first (the owner through withdraw(), or a handler) does the removal; the other
+/// then does nothing, so an entry is never removed twice (and a new entry that reused the name
+/// is never touched).
+class CleanupRegistration {
+ public:
+  CleanupRegistration() noexcept = default;
+  CleanupRegistration(CleanupRegistration&& other) noexcept;
+  CleanupRegistration& operator=(CleanupRegistration&& other) noexcept;
+  CleanupRegistration(const CleanupRegistration&) = delete;
+  CleanupRegistration& operator=(const CleanupRegistration&) = delete;
+  /// Withdraws (the owner keeps nothing to do: a destroyed owner has already cleaned up or
+  /// decided not to).
+  ~CleanupRegistration();
+
+  /// Registers `absolute_path` for removal at normal exit (and on signals once
+  /// install_signal_cleanup() ran). For a directory, `root_fd` is the owner's O_DIRECTORY
+  /// descriptor of it, which must stay open while registered: the handlers remove the
+  /// contents through it and remove the root only while the name still refers to it. The
+  /// first registration installs the atexit handler. Throws std::bad_alloc.
+  [[nodiscard]] static CleanupRegistration add(CleanupKind kind, const std::string& absolute_path,
+                                               int root_fd = -1);
+
+  /// Takes the duty back: true if the caller still has to remove the entry, false if a
+  /// handler already claimed it (or nothing was registered). Idempotent.
+  [[nodiscard]] bool withdraw() noexcept;
+
+  [[nodiscard]] bool registered() const noexcept { return node_ != nullptr; }
+
+ private:
+  explicit CleanupRegistration(CleanupNode* node) noexcept : node_(node) {}
+  CleanupNode* node_ = nullptr;
+};
+
+/// Installs the cleanup handler for SIGINT, SIGTERM and SIGHUP, once (later calls do nothing).
+/// A signal that is ignored when this runs stays ignored (nohup). The handler removes every
+/// registered entry of this process (files with unlinkat, directories through their held
+/// descriptors), then restores the handler that was there before: calls it if it was a
+/// function (and reinstalls ours if it returns), re-raises if it was the default (so the exit
+/// status says "killed by SIGx", as if unhandled). Returns 0 or the sigaction errno.
+[[nodiscard]] Errno install_signal_cleanup() noexcept;
+
+/// The atexit handler's work, callable directly (tests): removes every entry registered by
+/// this process, never one registered before a fork() in another process.
+void run_exit_cleanup() noexcept;
+
+}  // namespace tempfile::os
