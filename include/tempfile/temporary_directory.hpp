@@ -58,6 +58,14 @@ class TEMPFILE_API TemporaryDirectory {
   std::unique_ptr<State> state_;
 };
 
+/// Python: shutil.rmtree(path), the twin of mkdtemp() for a caller who owns the directory: removes
+/// `path` and everything below it with the library's tree remover (no symbolic link followed,
+/// no mount point crossed, modes fixed through descriptors; docs/tree-removal.md). A `path` that
+/// is a symbolic link is not followed and is reported, as Python's "Cannot call rmtree on a
+/// symbolic link". Throws tempfile::cleanup_error listing every entry left behind, unless
+/// ignore_errors.
+TEMPFILE_API void rmtree(const std::filesystem::path& path, bool ignore_errors = false);
+
 /// Opt-in: from now on SIGINT, SIGTERM and SIGHUP first remove every live NamedTemporaryFile
 /// (with delete_) and TemporaryDirectory (with delete_) this process created, then act as they
 /// would have: a handler installed earlier is called (ours stays installed if it returns), a

@@ -59,6 +59,20 @@ std::vector<cleanup_error::failure> remove_directory_tree(const std::string& pat
 
 }  // namespace
 
+void rmtree(const std::filesystem::path& path, bool ignore_errors) {
+  std::vector<os::RemovalFailure> failures;
+  if (os::remove_tree(os::current_directory_fd, path.c_str(), failures) == 0 || ignore_errors) {
+    return;
+  }
+  std::vector<cleanup_error::failure> left;
+  left.reserve(failures.size());
+  for (const os::RemovalFailure& failure : failures) {
+    left.push_back({failure.path.empty() ? path : path / failure.path,
+                    os::to_error_code(failure.error)});
+  }
+  throw cleanup_error(path, std::move(left));
+}
+
 TemporaryDirectory::TemporaryDirectory() : TemporaryDirectory(TemporaryDirectoryOptions{}) {}
 
 TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options)
