@@ -1,6 +1,6 @@
 // P5: this library as a peer of /work/shared/bench (protocol in its README): w1 with mkstemp
-// and with NamedTemporaryFile, w2 with TemporaryFile, w3 with mkdtemp, w5 with
-// SpooledTemporaryFile. The mkstemp/mkdtemp
+// and with NamedTemporaryFile, w2 with TemporaryFile, w3 with mkdtemp (+ rmdir or rmtree) and
+// TemporaryDirectory, w4 with rmtree, w5 with SpooledTemporaryFile. The mkstemp/mkdtemp
 // variants build their options per call; the *_once variants and the file objects build them
 // once outside the loop, as a loop in user code would.
 // bench-flags: -I$TEMPFILE_SRC/include $TEMPFILE_BUILD/libtempfile.a -pthread
@@ -137,6 +137,22 @@ int run(std::string_view workload, std::string_view variant, long n, const char*
     }));
     return 0;
   }
+  if (workload == "w3" && variant == "mkdtemp_rmtree") {
+    const tempfile::MkdtempOptions options{.dir = dir};
+    tb_ok(timed(warmup, n, [&] { tempfile::rmtree(tempfile::mkdtemp(options)); }));
+    return 0;
+  }
+  if (workload == "w3" && variant == "TemporaryDirectory") {
+    const tempfile::TemporaryDirectoryOptions options{.dir = dir};
+    tb_ok(timed(warmup, n, [&] { tempfile::TemporaryDirectory created(options); }));
+    return 0;
+  }
+  if ((workload == "w4tree" || workload == "w4flat") && variant == "rmtree") {
+    const double start = tb_now();
+    tempfile::rmtree(dir);
+    tb_ok(tb_now() - start);
+    return 0;
+  }
   if (workload == "w3" && variant == "mkdtemp") {
     tb_ok(timed(warmup, n, [&] { w3_op(dir); }));
     return 0;
@@ -168,6 +184,10 @@ int main(int argc, char** argv) {
     std::puts("w2 TemporaryFile tempfile::TemporaryFile(O_TMPFILE)+write+close");
     std::puts("w3 mkdtemp tempfile::mkdtemp({.dir})+rmdir");
     std::puts("w3 mkdtemp_once tempfile::mkdtemp(options built once)+rmdir");
+    std::puts("w3 mkdtemp_rmtree tempfile::mkdtemp+tempfile::rmtree (the tree remover)");
+    std::puts("w3 TemporaryDirectory tempfile::TemporaryDirectory created and destroyed");
+    std::puts("w4tree rmtree tempfile::rmtree (fd-relative getdents64+unlinkat walk)");
+    std::puts("w4flat rmtree tempfile::rmtree (fd-relative getdents64+unlinkat walk)");
     std::puts("w5mem SpooledTemporaryFile 64x1KiB write, seek 0, read(), close; in memory");
     std::puts("w5mem SpooledTemporaryFile_readinto the same with readinto(64 KiB buffer)");
     std::puts("w5roll SpooledTemporaryFile the same with max_size 32 KiB: rolls over");
