@@ -114,6 +114,10 @@ struct TemporaryDirectoryOptions {
   bool ignore_cleanup_errors = false;
   /// Remove the tree when the object dies (and at normal exit). cleanup() removes it anyway.
   bool delete_ = true;
+  /// Not in Python: hold a shared flock on the directory while the object lives, so that
+  /// systemd-tmpfiles does not age it away (or its old-dated contents, e.g. from an archive)
+  /// from under a long-running program. One system call; false to skip it.
+  bool lock = true;
 };
 
 }  // namespace tempfile

@@ -88,6 +88,11 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options)
         err != 0) {
       throw error("cannot open temporary directory", created.path, os::to_error_code(err));
     }
+    if (options.lock) {
+      // Best effort: a file system without flock, or a cleaner holding the directory this
+      // very moment, only loses the protection against ageing.
+      static_cast<void>(os::lock_shared(s.root.get()));
+    }
     s.name = created.path;
     s.path = std::move(created.path);
     s.created_in_generation = os::process_generation();

@@ -1,6 +1,7 @@
 // The POSIX implementation of os/sys.hpp, with Linux fast paths (getrandom, O_TMPFILE,
 // renameat2, secure_getenv) that TEMPFILE_PORTABLE switches off so the fallbacks get tested.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -141,6 +142,17 @@ Errno open_directory(int dirfd, const char* path, FileDescriptor& out) noexcept 
     const int fd = ::openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0) {
       out = FileDescriptor(fd);
+      return 0;
+    }
+    if (errno != EINTR) {
+      return errno;
+    }
+  }
+}
+
+Errno lock_shared(int fd) noexcept {
+  for (;;) {
+    if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {
       return 0;
     }
     if (errno != EINTR) {

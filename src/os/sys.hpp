@@ -53,6 +53,11 @@ inline constexpr unsigned directory_mode = 0700;
 /// O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC.
 [[nodiscard]] Errno open_directory(int dirfd, const char* path, FileDescriptor& out) noexcept;
 
+/// Takes a shared BSD lock (flock LOCK_SH, not waiting) on an open directory: systemd-tmpfiles
+/// skips locked directories when it ages /tmp. Returns the errno (EWOULDBLOCK while a cleaner
+/// holds it exclusively for a moment; callers treat any failure as "not locked").
+[[nodiscard]] Errno lock_shared(int fd) noexcept;
+
 /// The number of names an open file or directory still has (fstat's st_nlink): 0 once removed.
 [[nodiscard]] Errno link_count(int fd, std::uint64_t& links) noexcept;
 
