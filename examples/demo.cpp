@@ -150,6 +150,28 @@ void show_file_objects() {
             << spooled.name().string() << " at position " << spooled.tell() << '\n';
 }
 
+// A directory tree that removes itself, symbolic links pointing out of it included, without
+// ever following them.
+void show_temporary_directory() {
+  fs::path kept;
+  fs::path name;
+  {
+    tempfile::TemporaryDirectory dir({.prefix = "demo-"});
+    name = dir.name();
+    fs::create_directories(dir / "a" / "b");
+    std::ofstream(dir / "a" / "b" / "data.txt") << "scratch";
+    kept = fs::path(tempfile::mkdtemp({.prefix = "outside-"}));
+    std::ofstream(kept / "precious.txt") << "keep me";
+    fs::create_directory_symlink(kept, dir / "a" / "link-to-outside");
+    std::cout << "\nTemporaryDirectory({.prefix = \"demo-\"}): " << name.string()
+              << " with a/b/data.txt and a symlink to a directory outside\n";
+  }
+  check(!fs::exists(name), "TemporaryDirectory left " + name.string());
+  check(fs::exists(kept / "precious.txt"), "the symlink's target was touched");
+  std::cout << "  removed when the object died; the symlink's target is intact\n";
+  tempfile::rmtree(kept);
+}
+
 }  // namespace
 
 int main() {
@@ -159,6 +181,7 @@ int main() {
     show_mkstemp();
     show_errors(show_mkdtemp());
     show_file_objects();
+    show_temporary_directory();
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "demo failed: " << e.what() << '\n';
