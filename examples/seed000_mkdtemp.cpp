@@ -11,8 +11,8 @@
 int main() {
   const std::filesystem::path temp_dir = tempfile::mkdtemp();
   std::cout << "Temporary directory path: " << temp_dir.string() << '\n';
-  // Clean up manually: std::filesystem::remove_all is shutil.rmtree.
-  std::filesystem::remove_all(temp_dir);
+  // Clean up manually: tempfile::rmtree is shutil.rmtree (no symbolic link followed).
+  tempfile::rmtree(temp_dir);
 
   if (std::filesystem::exists(temp_dir)) {
     std::cerr << "example failed: " << temp_dir.string() << " still exists\n";

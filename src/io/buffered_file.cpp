@@ -347,6 +347,12 @@ std::size_t BufferedFile::readinto(std::span<std::byte> into) {
 // _buffered_readline: a line within the read-ahead, else the read-ahead and then buffer after
 // buffer from the descriptor.
 std::string BufferedFile::readline(std::int64_t limit) {
+  if (limit == 0 && !readable()) {
+    // CPython: a write-only binary file inherits IOBase.readline, which reads nothing (and so
+    // checks nothing) for a limit of 0.
+    check_open();
+    return {};
+  }
   check_readable("readline");
   std::string line;
   if (raw_.in_memory()) {

@@ -19,6 +19,7 @@ int FileState::remove_now() noexcept {
     return 0;
   }
   std::string path = std::exchange(remove_path, {});
+  const os::CleanupWindow window;  // withdrawn but not yet removed: a handler must wait
   // False when an exit or signal handler claimed the duty first (and removed the file).
   const bool still_ours = !exit_cleanup.registered() || exit_cleanup.withdraw();
   if (!still_ours || os::process_generation() != created_in_generation) {

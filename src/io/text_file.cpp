@@ -728,7 +728,10 @@ std::size_t TextFile::write_text(std::string_view text, bool through) {
     throw;
   }
   if (through) {
-    s.telling = true;  // as flush() would
+    // As flush() (Python's tell()) would. The buffer is flushed outside the all-or-nothing
+    // part: once the bytes are in it, a failing flush keeps them for a later one, as always.
+    s.telling = true;
+    s.buffer.flush();
   }
   if (needs_flush) {
     s.buffer.flush();

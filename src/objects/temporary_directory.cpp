@@ -67,8 +67,8 @@ void rmtree(const std::filesystem::path& path, bool ignore_errors) {
   std::vector<cleanup_error::failure> left;
   left.reserve(failures.size());
   for (const os::RemovalFailure& failure : failures) {
-    left.push_back({failure.path.empty() ? path : path / failure.path,
-                    os::to_error_code(failure.error)});
+    left.push_back(
+        {failure.path.empty() ? path : path / failure.path, os::to_error_code(failure.error)});
   }
   throw cleanup_error(path, std::move(left));
 }
@@ -78,6 +78,7 @@ TemporaryDirectory::TemporaryDirectory() : TemporaryDirectory(TemporaryDirectory
 TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options)
     : state_(std::make_unique<State>()) {
   create::RandomNames names;
+  const os::CleanupWindow window;  // created but not yet registered: a handler must wait
   create::CreatedEntry created = create::create_unique(
       create::EntryKind::directory,
       {"TemporaryDirectory", options.prefix, options.suffix, options.dir}, names);
@@ -143,6 +144,7 @@ void TemporaryDirectory::cleanup() {
     return;
   }
   State& s = *state_;
+  const os::CleanupWindow window;  // withdrawn but not yet removed: a handler must wait
   // An exit or signal handler that claimed it first has removed it already.
   const bool claimed_by_handler = s.exit_cleanup.registered() && !s.exit_cleanup.withdraw();
   std::vector<cleanup_error::failure> left;

@@ -9,6 +9,7 @@
 #include "create/paths.hpp"
 #include "objects/open_file.hpp"
 #include "objects/unnamed_file.hpp"
+#include "os/cleanup.hpp"
 #include "os/random.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
@@ -65,6 +66,7 @@ std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& o
   const objects::OpenPlan plan = objects::plan_open(
       {options.mode, options.buffering, options.encoding, options.newline, options.errors});
   create::RandomNames names;
+  const os::CleanupWindow window;  // created but not yet registered: a handler must wait
   create::CreatedEntry created = create::create_unique(
       create::EntryKind::file, {"NamedTemporaryFile", options.prefix, options.suffix, options.dir},
       names);

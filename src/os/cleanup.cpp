@@ -4,6 +4,7 @@
 #include "os/cleanup.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>  // NOLINT(modernize-deprecated-headers): sigaction is POSIX, not <csignal>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -34,11 +36,23 @@ struct CleanupNode {
   std::atomic<CleanupKind> kind{CleanupKind::file};
   std::atomic<int> root_fd{-1};
   std::atomic<unsigned> generation{0};
+  // Handlers that may be using this node's root_fd right now. A handler counts itself in
+  // before it tries to claim; an owner that lost the claim waits for 0 before it closes the
+  // descriptor or lets the node be reused, so a handler never walks a closed (or reused)
+  // descriptor.
+  std::atomic<int> handlers{0};
 };
 
 namespace {
 
 std::atomic<CleanupNode*> list_head{nullptr};
+
+// Signal cleanup only: creations and removals in progress (an entry that exists but is not
+// registered yet, or withdrawn but not removed yet), and whether a handler has started. The
+// handler waits (boundedly) for the first to drain; a new window then never opens.
+std::atomic<bool> signal_cleanup_installed{false};
+std::atomic<int> windows_open{0};
+std::atomic<bool> ending{false};
 
 static_assert(std::atomic<CleanupNode*>::is_always_lock_free);
 static_assert(std::atomic<char*>::is_always_lock_free);
@@ -105,9 +119,27 @@ std::size_t signal_index(int signal_number) noexcept {
   return cleanup_signals.size();
 }
 
-// Only async-signal-safe calls from here on: unlinkat, and the tree remover's signal-safe entry
-// (openat, getdents64, unlinkat, fstat, fchmod, close on a static workspace).
+// Only async-signal-safe calls from here on: clock_gettime, unlinkat, and the tree remover's
+// signal-safe entry (openat, getdents64, unlinkat, fstat, fchmod, close on a static workspace).
+
+// Other threads' creations and removals in progress finish first. Bounded: a thread inside
+// its window could be waiting for a lock this thread held when the signal came (malloc's),
+// and then it never finishes; after a second we go on without it.
+void wait_for_open_windows() noexcept {
+  ending.store(true);
+  timespec start{};
+  ::clock_gettime(CLOCK_MONOTONIC, &start);
+  while (windows_open.load() > 0) {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - start.tv_sec > 1) {
+      return;
+    }
+  }
+}
+
 void remove_all_in_signal_handler() noexcept {
+  wait_for_open_windows();
   const unsigned generation = process_generation();
   for (CleanupNode* node = list_head.load(std::memory_order_acquire); node != nullptr;
        node = node->next.load(std::memory_order_acquire)) {
@@ -115,15 +147,15 @@ void remove_all_in_signal_handler() noexcept {
         node->generation.load(std::memory_order_relaxed) != generation) {
       continue;
     }
-    char* path = node->path.exchange(nullptr, std::memory_order_acq_rel);
-    if (path == nullptr) {
-      continue;
+    node->handlers.fetch_add(1);
+    if (char* path = node->path.exchange(nullptr); path != nullptr) {
+      if (node->kind.load() == CleanupKind::file) {
+        static_cast<void>(::unlinkat(AT_FDCWD, path, 0));
+      } else {
+        remove_tree_in_signal_handler(path, node->root_fd.load());
+      }
     }
-    if (node->kind.load(std::memory_order_relaxed) == CleanupKind::file) {
-      static_cast<void>(::unlinkat(AT_FDCWD, path, 0));
-    } else {
-      remove_tree_in_signal_handler(path, node->root_fd.load(std::memory_order_relaxed));
-    }
+    node->handlers.fetch_sub(1);
   }
 }
 
@@ -139,6 +171,7 @@ void on_signal(int signal_number, siginfo_t* info, void* context) {
       if (previous.sa_sigaction != nullptr) {
         previous.sa_sigaction(signal_number, info, context);
         static_cast<void>(::sigaction(signal_number, &ours, nullptr));
+        ending.store(false);  // it returned: the program goes on, and may create again
       }
     } else if (previous.sa_handler == SIG_DFL) {
       // Blocked while this handler runs: delivered, with the default action, when it returns.
@@ -146,6 +179,7 @@ void on_signal(int signal_number, siginfo_t* info, void* context) {
     } else if (previous.sa_handler != SIG_IGN) {
       previous.sa_handler(signal_number);
       static_cast<void>(::sigaction(signal_number, &ours, nullptr));
+      ending.store(false);
     }
   }
   errno = saved_errno;
@@ -190,13 +224,57 @@ bool CleanupRegistration::withdraw() noexcept {
   if (node == nullptr) {
     return false;
   }
-  char* path = node->path.exchange(nullptr, std::memory_order_acq_rel);
+  char* path = node->path.exchange(nullptr);
+  if (path == nullptr) {
+    // A handler took it: let it finish with our descriptor before the caller closes it.
+    while (node->handlers.load() > 0) {
+    }
+  }
   node->in_use.store(false, std::memory_order_release);
   if (path == nullptr) {
-    return false;  // a handler took it
+    return false;
   }
   delete[] path;
   return true;
+}
+
+CleanupWindow::CleanupWindow() noexcept {
+  if (!signal_cleanup_installed.load()) {
+    return;
+  }
+  // The handler never runs on this thread inside the window (it would wait for it); another
+  // thread's handler waits for it instead.
+  sigset_t cleanup_set;
+  sigemptyset(&cleanup_set);
+  for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
+    sigaddset(&cleanup_set, signal_number);
+  }
+  sigset_t previous;
+  if (::pthread_sigmask(SIG_BLOCK, &cleanup_set, &previous) != 0) {
+    return;
+  }
+  windows_open.fetch_add(1);
+  if (ending.load()) {
+    // A handler is cleaning up and the process is about to end: do not start anything it
+    // could miss. (Our signals are blocked here; the handler's thread ends the process.)
+    windows_open.fetch_sub(1);
+    for (;;) {
+      ::pause();
+    }
+  }
+  active_ = true;
+  static_assert(sizeof(previous) <= sizeof(saved_mask_));
+  std::memcpy(saved_mask_.data(), &previous, sizeof(previous));
+}
+
+CleanupWindow::~CleanupWindow() {
+  if (!active_) {
+    return;
+  }
+  windows_open.fetch_sub(1);
+  sigset_t previous;
+  std::memcpy(&previous, saved_mask_.data(), sizeof(previous));
+  static_cast<void>(::pthread_sigmask(SIG_SETMASK, &previous, nullptr));
 }
 
 void run_exit_cleanup() noexcept {
@@ -207,12 +285,12 @@ void run_exit_cleanup() noexcept {
         node->generation.load(std::memory_order_relaxed) != generation) {
       continue;
     }
-    char* path = node->path.exchange(nullptr, std::memory_order_acq_rel);
-    if (path == nullptr) {
-      continue;
+    node->handlers.fetch_add(1);
+    if (char* path = node->path.exchange(nullptr); path != nullptr) {
+      remove_claimed(*node, path);
+      delete[] path;
     }
-    remove_claimed(*node, path);
-    delete[] path;
+    node->handlers.fetch_sub(1);
   }
 }
 
@@ -243,6 +321,7 @@ Errno install_signal_cleanup() noexcept {
     }
     installed[i].store(true, std::memory_order_relaxed);
   }
+  signal_cleanup_installed.store(true);
   return 0;
 }
 

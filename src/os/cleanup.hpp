@@ -3,6 +3,7 @@
 // created each entry only, with nothing allocated or locked inside a signal handler.
 #pragma once
 
+#include <array>
 #include <string>
 
 #include "os/errno.hpp"
@@ -45,6 +46,28 @@ class CleanupRegistration {
  private:
   explicit CleanupRegistration(CleanupNode* node) noexcept : node_(node) {}
   CleanupNode* node_ = nullptr;
+};
+
+/// Brackets the moments in which an entry exists but the registry cannot see it: from its
+/// creation until it is registered, and from withdraw() until it is removed. While signal
+/// cleanup is installed, the window blocks SIGINT/SIGTERM/SIGHUP on this thread and a handler
+/// on another thread waits for open windows (at most about a second) before it walks the
+/// registry; once a handler has started, a new window never opens (the thread waits for the
+/// end). Without signal cleanup it costs one atomic load.
+class CleanupWindow {
+ public:
+  CleanupWindow() noexcept;
+  ~CleanupWindow();
+  CleanupWindow(const CleanupWindow&) = delete;
+  CleanupWindow& operator=(const CleanupWindow&) = delete;
+  CleanupWindow(CleanupWindow&&) = delete;
+  CleanupWindow& operator=(CleanupWindow&&) = delete;
+
+ private:
+  bool active_ = false;
+  // The thread's previous signal mask (a sigset_t; kept opaque so this header stays free of
+  // <signal.h>).
+  alignas(8) std::array<unsigned char, 128> saved_mask_{};
 };
 
 /// Installs the cleanup handler for SIGINT, SIGTERM and SIGHUP, once (later calls do nothing).
