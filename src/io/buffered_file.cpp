@@ -442,9 +442,9 @@ std::string BufferedFile::readline(std::int64_t limit) {
 // _io_BufferedWriter_write_impl (blocking descriptors: no BlockingIOError paths).
 std::size_t BufferedFile::write(std::span<const std::byte> data) {
   check_writable("write");
-  if (raw_.in_memory() && spill_ != nullptr) {
+  if (spill_limit_ > 0 && raw_.in_memory()) {
     // Python's `tell() > max_size` after the write, without overflowing at huge positions.
-    const std::int64_t max_size = spill_->max_size();
+    const std::int64_t max_size = spill_limit_;
     const std::int64_t position = raw_.tell();
     if (max_size > 0 &&
         (position > max_size || static_cast<std::uint64_t>(data.size()) >

@@ -57,7 +57,10 @@ class BufferedFile {
 
   /// A spooled file (its raw file in memory): where to go when it rolls over. The Spill
   /// outlives this object (the file's state owns both).
-  void set_spill(Spill* spill) noexcept { spill_ = spill; }
+  void set_spill(Spill* spill) noexcept {
+    spill_ = spill;
+    spill_limit_ = spill->max_size();
+  }
   [[nodiscard]] bool in_memory() const noexcept { return raw_.in_memory(); }
   /// Moves an in-memory file onto a new descriptor from the Spill, with the strong
   /// guarantee: on any failure it throws and nothing has changed. A no-op once on a
@@ -114,6 +117,7 @@ class BufferedFile {
 
   RawFile raw_;
   Spill* spill_ = nullptr;
+  std::int64_t spill_limit_ = 0;  // spill_->max_size(), read once (it never changes)
   std::size_t capacity_;
   std::unique_ptr<std::byte[]> buffer_;
   // bufferedio.c's fields, indices into buffer_: pos_ is the logical position; raw_pos_ where
