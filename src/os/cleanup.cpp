@@ -91,6 +91,26 @@ void install_exit_handler() {
   });
 }
 
+// Claims every entry this process registered that nobody has claimed yet, and hands each to
+// `remove` (which then owns the path). Counting on the node before the claim lets an owner that
+// lost it wait until `remove` is done with its descriptor. Async-signal-safe when `remove` is.
+template <class Remove>
+void claim_each(Remove&& remove) noexcept {
+  const unsigned generation = process_generation();
+  for (CleanupNode* node = list_head.load(std::memory_order_acquire); node != nullptr;
+       node = node->next.load(std::memory_order_acquire)) {
+    if (node->path.load(std::memory_order_acquire) == nullptr ||
+        node->generation.load(std::memory_order_relaxed) != generation) {
+      continue;
+    }
+    node->handlers.fetch_add(1);
+    if (char* path = node->path.exchange(nullptr); path != nullptr) {
+      remove(*node, path);
+    }
+    node->handlers.fetch_sub(1);
+  }
+}
+
 // Removes a claimed entry in normal context (exit): failures cannot be reported to anyone.
 void remove_claimed(const CleanupNode& node, const char* path) noexcept {
   if (node.kind.load(std::memory_order_relaxed) == CleanupKind::file) {
@@ -140,23 +160,14 @@ void wait_for_open_windows() noexcept {
 
 void remove_all_in_signal_handler() noexcept {
   wait_for_open_windows();
-  const unsigned generation = process_generation();
-  for (CleanupNode* node = list_head.load(std::memory_order_acquire); node != nullptr;
-       node = node->next.load(std::memory_order_acquire)) {
-    if (node->path.load(std::memory_order_acquire) == nullptr ||
-        node->generation.load(std::memory_order_relaxed) != generation) {
-      continue;
+  claim_each([](const CleanupNode& node, const char* path) noexcept {
+    if (node.kind.load() == CleanupKind::file) {
+      static_cast<void>(::unlinkat(AT_FDCWD, path, 0));
+    } else {
+      remove_tree_in_signal_handler(path, node.root_fd.load());
     }
-    node->handlers.fetch_add(1);
-    if (char* path = node->path.exchange(nullptr); path != nullptr) {
-      if (node->kind.load() == CleanupKind::file) {
-        static_cast<void>(::unlinkat(AT_FDCWD, path, 0));
-      } else {
-        remove_tree_in_signal_handler(path, node->root_fd.load());
-      }
-    }
-    node->handlers.fetch_sub(1);
-  }
+    // The path is not freed: free() is not async-signal-safe, and the process is ending.
+  });
 }
 
 void on_signal(int signal_number, siginfo_t* info, void* context) {
@@ -278,20 +289,10 @@ CleanupWindow::~CleanupWindow() {
 }
 
 void run_exit_cleanup() noexcept {
-  const unsigned generation = process_generation();
-  for (CleanupNode* node = list_head.load(std::memory_order_acquire); node != nullptr;
-       node = node->next.load(std::memory_order_acquire)) {
-    if (node->path.load(std::memory_order_acquire) == nullptr ||
-        node->generation.load(std::memory_order_relaxed) != generation) {
-      continue;
-    }
-    node->handlers.fetch_add(1);
-    if (char* path = node->path.exchange(nullptr); path != nullptr) {
-      remove_claimed(*node, path);
-      delete[] path;
-    }
-    node->handlers.fetch_sub(1);
-  }
+  claim_each([](const CleanupNode& node, char* path) noexcept {
+    remove_claimed(node, path);
+    delete[] path;
+  });
 }
 
 Errno install_signal_cleanup() noexcept {

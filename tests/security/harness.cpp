@@ -2,6 +2,7 @@
 // tmpfs mounts, snapshots and environment/umask scopes.
 #include "harness.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -16,7 +17,9 @@
 #include <cstdlib>
 #include <exception>
 #include <sstream>
+#include <string>
 #include <system_error>
+#include <vector>
 
 #include "support/scratch.hpp"
 #include "tempfile/error.hpp"
@@ -369,6 +372,42 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
     sent += static_cast<std::size_t>(wrote);
   }
   ::close(fd);
+}
+
+std::size_t count_files(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::size_t count = 0;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    count += it->is_regular_file() ? 1U : 0U;
+  }
+  return count;
+}
+
+void naive_remove(const std::filesystem::path& path) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0) {
+    return;
+  }
+  if (!S_ISDIR(info.st_mode)) {
+    ::unlink(path.c_str());
+    return;
+  }
+  std::vector<std::string> names;
+  if (DIR* dir = ::opendir(path.c_str()); dir != nullptr) {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): one reader per DIR; this is the naive control
+    while (const dirent* entry = ::readdir(dir)) {
+      const std::string name = entry->d_name;
+      if (name != "." && name != "..") {
+        names.push_back(name);
+      }
+    }
+    ::closedir(dir);
+  }
+  for (const std::string& name : names) {
+    naive_remove(path / name);
+  }
+  ::rmdir(path.c_str());
 }
 
 }  // namespace tempfile::test

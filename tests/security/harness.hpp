@@ -147,4 +147,12 @@ class FastDirectory {
 /// Writes all of `text` to a file (created or truncated) and closes it.
 void write_file(const std::filesystem::path& path, const std::string& text);
 
+/// Regular files below `dir`, recursively (0 when it cannot be read).
+[[nodiscard]] std::size_t count_files(const std::filesystem::path& dir);
+
+/// The positive control for the tree-removal races: the bug the library must not have
+/// (CVE-2022-21658's shape). It checks with lstat, then acts on the full path, which the kernel
+/// resolves again through whatever is there by then.
+void naive_remove(const std::filesystem::path& path);
+
 }  // namespace tempfile::test

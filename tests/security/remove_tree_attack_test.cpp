@@ -57,43 +57,6 @@ void fill(const fs::path& dir, int count) {
   }
 }
 
-std::size_t count_files(const fs::path& dir) {
-  std::error_code ec;
-  std::size_t count = 0;
-  for (auto it = fs::recursive_directory_iterator(dir, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    count += it->is_regular_file() ? 1U : 0U;
-  }
-  return count;
-}
-
-// The bug the real remover must not have (CVE-2022-21658's shape): check with lstat, then
-// act on the full path, which the kernel resolves again, through whatever is there by then.
-void naive_remove(const fs::path& path) {
-  struct stat info {};
-  if (::lstat(path.c_str(), &info) != 0) {
-    return;
-  }
-  if (!S_ISDIR(info.st_mode)) {
-    ::unlink(path.c_str());
-    return;
-  }
-  std::vector<std::string> names;
-  if (DIR* dir = ::opendir(path.c_str()); dir != nullptr) {
-    while (const dirent* entry = ::readdir(dir)) {
-      const std::string name = entry->d_name;
-      if (name != "." && name != "..") {
-        names.push_back(name);
-      }
-    }
-    ::closedir(dir);
-  }
-  for (const std::string& name : names) {
-    naive_remove(path / name);
-  }
-  ::rmdir(path.c_str());
-}
-
 void library_remove(const fs::path& path) {
   std::vector<RemovalFailure> failures;
   static_cast<void>(os::remove_tree(os::current_directory_fd, path.c_str(), failures));
