@@ -44,7 +44,9 @@ class TEMPFILE_API TemporaryDirectory {
   /// The same path, for `dir.path() / "file.txt"`.
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return name(); }
 
-  /// Removes the directory and everything in it now. Idempotent.
+  /// Removes the directory and everything in it now. Idempotent. In a fork()ed child it
+  /// removes nothing: it throws tempfile::error (EPERM), or with ignore_cleanup_errors does
+  /// nothing (security.md D1; Python's would remove the parent's tree).
   void cleanup();
 
   /// `dir / "file.txt"`: a path inside the directory.

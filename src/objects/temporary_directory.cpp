@@ -144,6 +144,15 @@ void TemporaryDirectory::cleanup() {
     return;
   }
   State& s = *state_;
+  if (os::process_generation() != s.created_in_generation) {
+    // security.md D1: a fork()ed child must not remove its parent's directory, even when
+    // asked (Python's would); as close() in a child never removes a NamedTemporaryFile.
+    if (s.ignore_cleanup_errors) {
+      return;
+    }
+    throw error("cannot clean up, in a forked child, the temporary directory of its parent", s.name,
+                std::make_error_code(std::errc::operation_not_permitted));
+  }
   const os::CleanupWindow window;  // withdrawn but not yet removed: a handler must wait
   // An exit or signal handler that claimed it first has removed it already.
   const bool claimed_by_handler = s.exit_cleanup.registered() && !s.exit_cleanup.withdraw();

@@ -612,12 +612,6 @@ TEST_F(SpooledTemporaryFileTest, WriteAtTheLargestPositionStillRollsOver) {
   EXPECT_EQ(f.seek(0, SEEK_END), 0);
 }
 
-}  // namespace
-}  // namespace tempfile
-
-namespace tempfile {
-namespace {
-
 // Found by the differential test (seed 6, 20,000 sequences): the text write that rolls over
 // must reach the file before the next read, whose read1 reads at the descriptor's offset.
 TEST_F(SpooledTemporaryFileTest, TextWriteThatRollsOverIsVisibleToTheNextRead) {

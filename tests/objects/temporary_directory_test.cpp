@@ -433,5 +433,27 @@ TEST_F(TemporaryDirectoryObjectTest, RmtreeIgnoreErrors) {
   EXPECT_FALSE(exists_no_follow("tree"));
 }
 
+// security.md D1: an explicit cleanup() in a fork()ed child removes nothing of its parent's.
+TEST_F(TemporaryDirectoryObjectTest, CleanupInAForkedChildIsRefused) {
+  TemporaryDirectory dir({.dir = scratch()});
+  std::ofstream(dir / "f") << "parent's";
+  TemporaryDirectory quiet({.dir = scratch(), .ignore_cleanup_errors = true});
+  const int status = test::run_in_child([&] {
+    try {
+      dir.cleanup();
+      return 1;  // it must throw
+    } catch (const tempfile::error& e) {
+      if (e.code() != std::errc::operation_not_permitted) {
+        return 2;
+      }
+    }
+    quiet.cleanup();  // ignore_cleanup_errors: nothing, and no exception
+    return 0;
+  });
+  EXPECT_EQ(status, 0);
+  EXPECT_TRUE(std::filesystem::exists(dir / "f"));
+  EXPECT_TRUE(std::filesystem::exists(quiet.name()));
+}
+
 }  // namespace
 }  // namespace tempfile
