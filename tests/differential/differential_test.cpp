@@ -836,13 +836,11 @@ TEST_F(DifferentialTest, SpooledSequencesMatchModel) {
   check_sequences(true);
 }
 
-// Minimized disagreements found by long runs that are library bugs or undecided deviations,
-// each described in known_disagreements.txt. Disabled so that the default run stays green
-// until they are fixed: --gtest_also_run_disabled_tests shows them (this test passes once
-// none is left).
-TEST_F(DifferentialTest, DISABLED_KnownDisagreements) {
+// Minimized disagreements that long runs once found, fixed since (regressions.txt, each with
+// what was wrong): they must keep agreeing.
+TEST_F(DifferentialTest, FoundDisagreementsStayFixed) {
   const std::string script =
-      (std::filesystem::path(TEMPFILE_ORACLE).parent_path() / "known_disagreements.txt").string();
+      (std::filesystem::path(TEMPFILE_ORACLE).parent_path() / "regressions.txt").string();
   check_sequences(false, script.c_str());
   check_sequences(true, script.c_str());
 }
