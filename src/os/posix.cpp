@@ -12,15 +12,13 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "os/platform.hpp"
 #include "os/sys.hpp"
 
-#if defined(__linux__) && !defined(TEMPFILE_PORTABLE)
-#  define TEMPFILE_LINUX_FAST_PATHS 1
+#if TEMPFILE_LINUX_FAST_PATHS
 #  include <sys/mman.h>
 #  include <sys/random.h>
 #  include <sys/syscall.h>
-#else
-#  define TEMPFILE_LINUX_FAST_PATHS 0
 #endif
 
 namespace tempfile::os {
@@ -28,6 +26,26 @@ namespace tempfile::os {
 const int current_directory_fd = AT_FDCWD;
 
 namespace {
+
+// Runs a system call until it is not interrupted: its result (>= 0), or -1 with errno set.
+template <class Call>
+auto retry_interrupted(Call call) noexcept {
+  for (;;) {
+    const auto result = call();
+    if (result >= 0 || errno != EINTR) {
+      return result;
+    }
+  }
+}
+
+// A count-returning call (read, write, pread, pwrite) as this file's convention: 0 and the
+// count, or the errno and a count of 0.
+template <class Call>
+Errno counted(Call call, std::size_t& count) noexcept {
+  const ssize_t result = retry_interrupted(call);
+  count = result >= 0 ? static_cast<std::size_t>(result) : 0;
+  return result >= 0 ? 0 : errno;
+}
 
 #if TEMPFILE_LINUX_FAST_PATHS
 bool probe_getrandom() noexcept {
@@ -69,27 +87,19 @@ const Features& features() noexcept {
 Errno create_file_exclusive(int dirfd, const char* path, unsigned mode,
                             FileDescriptor& out) noexcept {
   constexpr int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-  for (;;) {
-    const int fd = ::openat(dirfd, path, flags, static_cast<mode_t>(mode));
-    if (fd >= 0) {
-      out = FileDescriptor(fd);
-      return 0;
-    }
-    if (errno != EINTR) {
-      return errno;
-    }
+  const int fd =
+      retry_interrupted([&] { return ::openat(dirfd, path, flags, static_cast<mode_t>(mode)); });
+  if (fd < 0) {
+    return errno;
   }
+  out = FileDescriptor(fd);
+  return 0;
 }
 
 Errno create_directory(int dirfd, const char* path, unsigned mode) noexcept {
-  for (;;) {
-    if (::mkdirat(dirfd, path, static_cast<mode_t>(mode)) == 0) {
-      return 0;
-    }
-    if (errno != EINTR) {
-      return errno;
-    }
-  }
+  return retry_interrupted([&] { return ::mkdirat(dirfd, path, static_cast<mode_t>(mode)); }) == 0
+             ? 0
+             : errno;
 }
 
 Errno open_unnamed_file(int dirfd, const char* dir, unsigned mode, FileDescriptor& out) noexcept {
@@ -138,27 +148,20 @@ Errno open_memory_file(const char* name, FileDescriptor& out) noexcept {
 }
 
 Errno open_directory(int dirfd, const char* path, FileDescriptor& out) noexcept {
-  for (;;) {
-    const int fd = ::openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd >= 0) {
-      out = FileDescriptor(fd);
-      return 0;
-    }
-    if (errno != EINTR) {
-      return errno;
-    }
+  // O_NONBLOCK: should a FIFO or device be swapped in, O_DIRECTORY refuses it before it is
+  // opened; O_NONBLOCK makes sure nothing could ever wait on it anyway.
+  const int fd = retry_interrupted([&] {
+    return ::openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  });
+  if (fd < 0) {
+    return errno;
   }
+  out = FileDescriptor(fd);
+  return 0;
 }
 
 Errno lock_shared(int fd) noexcept {
-  for (;;) {
-    if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {
-      return 0;
-    }
-    if (errno != EINTR) {
-      return errno;
-    }
-  }
+  return retry_interrupted([&] { return ::flock(fd, LOCK_SH | LOCK_NB); }) == 0 ? 0 : errno;
 }
 
 Errno link_count(int fd, std::uint64_t& links) noexcept {
@@ -171,11 +174,11 @@ Errno link_count(int fd, std::uint64_t& links) noexcept {
 }
 
 Errno remove_file(int dirfd, const char* path) noexcept {
-  return ::unlinkat(dirfd, path, 0) == 0 ? 0 : errno;
+  return retry_interrupted([&] { return ::unlinkat(dirfd, path, 0); }) == 0 ? 0 : errno;
 }
 
 Errno remove_directory(int dirfd, const char* path) noexcept {
-  return ::unlinkat(dirfd, path, AT_REMOVEDIR) == 0 ? 0 : errno;
+  return retry_interrupted([&] { return ::unlinkat(dirfd, path, AT_REMOVEDIR); }) == 0 ? 0 : errno;
 }
 
 Errno write_all(int fd, const void* data, std::size_t size) noexcept {
@@ -195,61 +198,21 @@ Errno write_all(int fd, const void* data, std::size_t size) noexcept {
 }
 
 Errno read_some(int fd, void* data, std::size_t size, std::size_t& got) noexcept {
-  for (;;) {
-    const ssize_t count = ::read(fd, data, size);
-    if (count >= 0) {
-      got = static_cast<std::size_t>(count);
-      return 0;
-    }
-    if (errno != EINTR) {
-      got = 0;
-      return errno;
-    }
-  }
+  return counted([&] { return ::read(fd, data, size); }, got);
 }
 
 Errno write_some(int fd, const void* data, std::size_t size, std::size_t& written) noexcept {
-  for (;;) {
-    const ssize_t count = ::write(fd, data, size);
-    if (count >= 0) {
-      written = static_cast<std::size_t>(count);
-      return 0;
-    }
-    if (errno != EINTR) {
-      written = 0;
-      return errno;
-    }
-  }
+  return counted([&] { return ::write(fd, data, size); }, written);
 }
 
 Errno read_at(int fd, void* data, std::size_t size, std::int64_t offset,
               std::size_t& got) noexcept {
-  for (;;) {
-    const ssize_t count = ::pread(fd, data, size, static_cast<off_t>(offset));
-    if (count >= 0) {
-      got = static_cast<std::size_t>(count);
-      return 0;
-    }
-    if (errno != EINTR) {
-      got = 0;
-      return errno;
-    }
-  }
+  return counted([&] { return ::pread(fd, data, size, static_cast<off_t>(offset)); }, got);
 }
 
 Errno write_at(int fd, const void* data, std::size_t size, std::int64_t offset,
                std::size_t& written) noexcept {
-  for (;;) {
-    const ssize_t count = ::pwrite(fd, data, size, static_cast<off_t>(offset));
-    if (count >= 0) {
-      written = static_cast<std::size_t>(count);
-      return 0;
-    }
-    if (errno != EINTR) {
-      written = 0;
-      return errno;
-    }
-  }
+  return counted([&] { return ::pwrite(fd, data, size, static_cast<off_t>(offset)); }, written);
 }
 
 Errno seek(int fd, std::int64_t offset, int whence, std::int64_t& position) noexcept {

@@ -1,11 +1,5 @@
 // The tree remover (os/remove_tree.hpp): an iterative, descriptor-relative walk with a bounded
 // window of open directories; getdents64 and statx on Linux, readdir and fstat elsewhere.
-#if defined(__linux__) && !defined(TEMPFILE_PORTABLE)
-#  define TEMPFILE_LINUX_FAST_PATHS 1
-#else
-#  define TEMPFILE_LINUX_FAST_PATHS 0
-#endif
-
 #include "os/remove_tree.hpp"
 
 #include <dirent.h>
@@ -27,6 +21,8 @@
 #include <vector>
 
 #include "os/fd.hpp"
+#include "os/platform.hpp"
+#include "os/sys.hpp"
 
 #if TEMPFILE_LINUX_FAST_PATHS
 #  include <sys/syscall.h>
@@ -110,30 +106,6 @@ Errno identify_name(int dirfd, const char* name, Identity& out) noexcept {
 }
 #endif
 
-Errno open_directory(int dirfd, const char* name, FileDescriptor& out) noexcept {
-  for (;;) {
-    const int fd = ::openat(dirfd, name, directory_flags);
-    if (fd >= 0) {
-      out = FileDescriptor(fd);
-      return 0;
-    }
-    if (errno != EINTR) {
-      return errno;
-    }
-  }
-}
-
-Errno unlink_at(int dirfd, const char* name, int flags) noexcept {
-  for (;;) {
-    if (::unlinkat(dirfd, name, flags) == 0) {
-      return 0;
-    }
-    if (errno != EINTR) {
-      return errno;
-    }
-  }
-}
-
 // What openat(O_DIRECTORY|O_NOFOLLOW) says about a symbolic link or any other non-directory.
 bool is_not_a_directory(Errno err) noexcept {
 #ifdef EFTYPE
@@ -152,15 +124,6 @@ bool is_not_a_directory(Errno err) noexcept {
 bool is_directory_at(int dirfd, const char* name) noexcept {
   struct stat info {};
   return ::fstatat(dirfd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(info.st_mode);
-}
-
-Errno count_links(int fd, std::uint64_t& links) noexcept {
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) {
-    return errno;
-  }
-  links = static_cast<std::uint64_t>(info.st_nlink);
-  return 0;
 }
 
 bool is_dot_or_dotdot(const char* name) noexcept {
@@ -362,7 +325,7 @@ class Remover {
 Errno Remover::remove(int parent_fd, const char* name) {
   // The 1-system-call path for an empty directory: AT_REMOVEDIR only ever removes an empty
   // directory, and never follows a symbolic link, so trying it first is safe.
-  Errno err = unlink_at(parent_fd, name, AT_REMOVEDIR);
+  Errno err = remove_directory(parent_fd, name);
   if (err == 0) {
     return 0;
   }
@@ -387,7 +350,7 @@ Errno Remover::remove(int parent_fd, const char* name) {
   start(std::move(root), root_identity_, false);
   walk();
   while (!levels_[0].failed) {
-    err = unlink_at(parent_fd, name, AT_REMOVEDIR);
+    err = remove_directory(parent_fd, name);
     if (err == 0 || err == ENOENT) {
       break;
     }
@@ -411,7 +374,7 @@ Errno Remover::remove_held(int parent_fd, const char* name, int root_fd) {
   if (name != nullptr) {
     Identity named;
     if (identify_name(parent_fd, name, named) == 0 && named == root_identity_ &&
-        unlink_at(parent_fd, name, AT_REMOVEDIR) == 0) {
+        remove_directory(parent_fd, name) == 0) {
       return 0;
     }
   }
@@ -430,7 +393,7 @@ Errno Remover::remove_held(int parent_fd, const char* name, int root_fd) {
     if (err == ENOENT) {
       // Removed by somebody else (no links left), or renamed away (then it is not ours to find).
       std::uint64_t links = 0;
-      err = count_links(root_fd, links);
+      err = link_count(root_fd, links);
       if (err != 0 || links != 0) {
         report({}, err != 0 ? err : removal_replaced);
       }
@@ -440,7 +403,7 @@ Errno Remover::remove_held(int parent_fd, const char* name, int root_fd) {
       err = removal_replaced;
     }
     if (err == 0) {
-      err = unlink_at(parent_fd, name, AT_REMOVEDIR);
+      err = remove_directory(parent_fd, name);
       if (err == 0) {
         break;
       }
@@ -526,7 +489,7 @@ void Remover::entry(std::size_t index, const char* name, EntryType type) {
 
 Remover::Outcome Remover::remove_non_directory(std::size_t index, const char* name) {
   for (;;) {
-    const Errno err = unlink_at(levels_[index].fd.get(), name, 0);
+    const Errno err = remove_file(levels_[index].fd.get(), name);
     if (err == 0 || err == ENOENT) {
       return Outcome::gone;
     }
@@ -689,8 +652,7 @@ void Remover::finish(std::size_t index) {
   }
   observe(RemovalObserver::Step::remove_directory, index);
   for (;;) {
-    const Errno err =
-        unlink_at(levels_[parent].fd.get(), levels_[index].name.c_str(), AT_REMOVEDIR);
+    const Errno err = remove_directory(levels_[parent].fd.get(), levels_[index].name.c_str());
     if (err == 0 || err == ENOENT) {
       break;
     }

@@ -49,8 +49,8 @@ inline constexpr unsigned directory_mode = 0700;
 /// (TEMPFILE_PORTABLE) lacks it, so the caller can fall back to a file on disk.
 [[nodiscard]] Errno open_memory_file(const char* name, FileDescriptor& out) noexcept;
 
-/// Opens directory `path` (relative to `dirfd`) for reading, never through a symbolic link:
-/// O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC.
+/// Opens directory `path` (relative to `dirfd`) for reading, never through a symbolic link and
+/// never waiting on a FIFO or device: O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK.
 [[nodiscard]] Errno open_directory(int dirfd, const char* path, FileDescriptor& out) noexcept;
 
 /// Takes a shared BSD lock (flock LOCK_SH, not waiting) on an open directory: systemd-tmpfiles
@@ -61,6 +61,7 @@ inline constexpr unsigned directory_mode = 0700;
 /// The number of names an open file or directory still has (fstat's st_nlink): 0 once removed.
 [[nodiscard]] Errno link_count(int fd, std::uint64_t& links) noexcept;
 
+/// unlinkat without and with AT_REMOVEDIR (retrying EINTR).
 [[nodiscard]] Errno remove_file(int dirfd, const char* path) noexcept;
 [[nodiscard]] Errno remove_directory(int dirfd, const char* path) noexcept;
 
