@@ -15,17 +15,16 @@ namespace tempfile {
 namespace detail {
 
 int FileState::remove_now() noexcept {
-  if (remove_path.empty()) {
+  if (!exit_cleanup.registered()) {
     return 0;
   }
-  std::string path = std::exchange(remove_path, {});
   const os::CleanupWindow window;  // withdrawn but not yet removed: a handler must wait
-  // False when an exit or signal handler claimed the duty first (and removed the file).
-  const bool still_ours = !exit_cleanup.registered() || exit_cleanup.withdraw();
-  if (!still_ours || os::process_generation() != created_in_generation) {
+  // Null when an exit or signal handler claimed the duty first (and removed the file).
+  const std::unique_ptr<char[]> path = exit_cleanup.withdraw();
+  if (path == nullptr || os::process_generation() != created_in_generation) {
     return 0;
   }
-  const os::Errno err = os::remove_file(os::current_directory_fd, path.c_str());
+  const os::Errno err = os::remove_file(os::current_directory_fd, path.get());
   return err == ENOENT ? 0 : err;
 }
 
@@ -183,10 +182,9 @@ void File::close() {
     failure = std::current_exception();
   }
   if (remove) {
-    const std::string path = s.remove_path;
     if (const int err = s.remove_now(); err != 0 && !failure) {
       failure = std::make_exception_ptr(
-          error("cannot remove temporary file", path, os::to_error_code(err)));
+          error("cannot remove temporary file", s.name, os::to_error_code(err)));
     }
   }
   if (failure) {

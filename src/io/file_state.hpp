@@ -29,12 +29,12 @@ struct FileState {
   std::string mode_given;
   std::filesystem::path name;
 
-  // Named files only: what to remove and when. Removal happens at most once, and only in the
-  // process generation that created the file (never in a fork()ed child). `exit_cleanup`
-  // shares the duty with the exit and signal handlers: whoever claims it first removes.
-  std::string remove_path;
-  bool remove_on_close = false;
+  // Named files with delete_ only: the removal duty, shared with the exit and signal handlers
+  // (whoever claims it first removes; it also holds the path), and when. Removal happens at
+  // most once, and only in the process generation that created the file (never in a
+  // fork()ed child).
   os::CleanupRegistration exit_cleanup;
+  bool remove_on_close = false;
   // Every file: in another generation (a fork()ed child) the destructor only closes.
   unsigned created_in_generation = 0;
 

@@ -18,7 +18,6 @@ namespace tempfile {
 
 struct TemporaryDirectory::State {
   std::filesystem::path name;
-  std::string path;  // the same, as the system calls take it
   os::FileDescriptor root;
   os::CleanupRegistration exit_cleanup;
   unsigned created_in_generation = 0;
@@ -32,10 +31,11 @@ namespace {
 // Removes the tree; returns what was left (empty: all gone). The name is tried with
 // unlinkat(AT_REMOVEDIR) first: an empty directory then costs that call and an fstat of the
 // root (to tell our directory from an empty one swapped in under the name).
-std::vector<cleanup_error::failure> remove_directory_tree(const std::string& path, int root_fd) {
+std::vector<cleanup_error::failure> remove_directory_tree(const std::filesystem::path& root_path,
+                                                          int root_fd) {
   std::vector<cleanup_error::failure> left;
-  const std::filesystem::path root_path(path);
-  const os::Errno first = os::remove_directory(os::current_directory_fd, path.c_str());
+  const char* path = root_path.c_str();
+  const os::Errno first = os::remove_directory(os::current_directory_fd, path);
   if (first == 0) {
     std::uint64_t links = 0;
     if (const os::Errno err = os::link_count(root_fd, links); err != 0 || links > 0) {
@@ -48,7 +48,7 @@ std::vector<cleanup_error::failure> remove_directory_tree(const std::string& pat
     return left;  // already gone (Python ignores FileNotFoundError here)
   }
   std::vector<os::RemovalFailure> failures;
-  static_cast<void>(os::remove_tree_at(os::current_directory_fd, path.c_str(), root_fd, failures));
+  static_cast<void>(os::remove_tree_at(os::current_directory_fd, path, root_fd, failures));
   left.reserve(failures.size());
   for (const os::RemovalFailure& failure : failures) {
     left.push_back({failure.path.empty() ? root_path : root_path / failure.path,
@@ -94,19 +94,18 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options)
       // very moment, only loses the protection against ageing.
       static_cast<void>(os::lock_shared(s.root.get()));
     }
-    s.name = created.path;
-    s.path = std::move(created.path);
+    s.name = std::move(created.path);
     s.created_in_generation = os::process_generation();
     s.ignore_cleanup_errors = options.ignore_cleanup_errors;
     s.delete_ = options.delete_;
     if (s.delete_) {
       s.exit_cleanup =
-          os::CleanupRegistration::add(os::CleanupKind::directory, s.path, s.root.get());
+          os::CleanupRegistration::add(os::CleanupKind::directory, s.name.native(), s.root.get());
     }
   } catch (...) {
     // Nothing is in it yet: the name goes with one rmdir.
     static_cast<void>(os::remove_directory(os::current_directory_fd,
-                                           s.path.empty() ? created.path.c_str() : s.path.c_str()));
+                                           s.name.empty() ? created.path.c_str() : s.name.c_str()));
     throw;
   }
 }
@@ -155,10 +154,11 @@ void TemporaryDirectory::cleanup() {
   }
   const os::CleanupWindow window;  // withdrawn but not yet removed: a handler must wait
   // An exit or signal handler that claimed it first has removed it already.
-  const bool claimed_by_handler = s.exit_cleanup.registered() && !s.exit_cleanup.withdraw();
+  const bool claimed_by_handler =
+      s.exit_cleanup.registered() && s.exit_cleanup.withdraw() == nullptr;
   std::vector<cleanup_error::failure> left;
   if (!claimed_by_handler) {
-    left = remove_directory_tree(s.path, s.root.get());
+    left = remove_directory_tree(s.name, s.root.get());
   }
   if (left.empty()) {
     s.removed = true;
@@ -168,7 +168,8 @@ void TemporaryDirectory::cleanup() {
   // Something stayed: keep the descriptor so that a later cleanup() (or the exit handler)
   // can try again, as Python's cleanup() retries while the name exists.
   if (s.delete_) {
-    s.exit_cleanup = os::CleanupRegistration::add(os::CleanupKind::directory, s.path, s.root.get());
+    s.exit_cleanup =
+        os::CleanupRegistration::add(os::CleanupKind::directory, s.name.native(), s.root.get());
   }
   if (!s.ignore_cleanup_errors) {
     throw cleanup_error(s.name, std::move(left));

@@ -75,7 +75,6 @@ std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& o
     state->name = created.path;
     if (options.delete_) {
       state->exit_cleanup = os::CleanupRegistration::add(os::CleanupKind::file, created.path);
-      state->remove_path = created.path;
       state->remove_on_close = options.delete_on_close;
     }
     return state;

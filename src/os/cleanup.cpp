@@ -230,23 +230,19 @@ CleanupRegistration CleanupRegistration::add(CleanupKind kind, const std::string
   return CleanupRegistration(node);
 }
 
-bool CleanupRegistration::withdraw() noexcept {
+std::unique_ptr<char[]> CleanupRegistration::withdraw() noexcept {
   CleanupNode* node = std::exchange(node_, nullptr);
   if (node == nullptr) {
-    return false;
+    return nullptr;
   }
-  char* path = node->path.exchange(nullptr);
+  std::unique_ptr<char[]> path(node->path.exchange(nullptr));
   if (path == nullptr) {
     // A handler took it: let it finish with our descriptor before the caller closes it.
     while (node->handlers.load() > 0) {
     }
   }
   node->in_use.store(false, std::memory_order_release);
-  if (path == nullptr) {
-    return false;
-  }
-  delete[] path;
-  return true;
+  return path;
 }
 
 CleanupWindow::CleanupWindow() noexcept {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <string>
 
 #include "os/errno.hpp"
@@ -37,9 +38,10 @@ class CleanupRegistration {
   [[nodiscard]] static CleanupRegistration add(CleanupKind kind, const std::string& absolute_path,
                                                int root_fd = -1);
 
-  /// Takes the duty back: true if the caller still has to remove the entry, false if a
-  /// handler already claimed it (or nothing was registered). Idempotent.
-  [[nodiscard]] bool withdraw() noexcept;
+  /// Takes the duty back: the registered path if the caller still has to remove the entry
+  /// (the one copy of it the owner needs), null if a handler already claimed it (or nothing
+  /// was registered). Idempotent.
+  [[nodiscard]] std::unique_ptr<char[]> withdraw() noexcept;
 
   [[nodiscard]] bool registered() const noexcept { return node_ != nullptr; }
 
