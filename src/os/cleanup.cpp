@@ -58,16 +58,45 @@ static_assert(std::atomic<CleanupNode*>::is_always_lock_free);
 static_assert(std::atomic<char*>::is_always_lock_free);
 static_assert(std::atomic<bool>::is_always_lock_free);
 
+// Reusing nodes keeps the list as long as the most entries ever alive at once. A program
+// that only creates must not pay a walk over all of them per registration, and one that
+// creates and destroys in turn finds its node at once: the walk starts only when a node is
+// known to be free, and at the one freed last.
+std::atomic<std::size_t> free_nodes{0};
+std::atomic<CleanupNode*> last_freed{nullptr};
+
+bool try_take(CleanupNode* node) noexcept {
+  bool expected = false;
+  if (node == nullptr || node->in_use.load(std::memory_order_relaxed) ||
+      !node->in_use.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
+    return false;
+  }
+  free_nodes.fetch_sub(1, std::memory_order_relaxed);
+  return true;
+}
+
 CleanupNode* take_free_node() noexcept {
+  if (free_nodes.load(std::memory_order_relaxed) == 0) {
+    return nullptr;
+  }
+  if (CleanupNode* hint = last_freed.load(std::memory_order_acquire); try_take(hint)) {
+    return hint;
+  }
   for (CleanupNode* node = list_head.load(std::memory_order_acquire); node != nullptr;
        node = node->next.load(std::memory_order_acquire)) {
-    bool expected = false;
-    if (!node->in_use.load(std::memory_order_relaxed) &&
-        node->in_use.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
+    if (try_take(node)) {
       return node;
     }
   }
   return nullptr;
+}
+
+void give_back(CleanupNode* node) noexcept {
+  // Counted before it is free, so the count can run ahead of the free nodes (a walk that
+  // finds none) but never behind them.
+  free_nodes.fetch_add(1, std::memory_order_relaxed);
+  last_freed.store(node, std::memory_order_release);
+  node->in_use.store(false, std::memory_order_release);
 }
 
 void push_node(CleanupNode* node) noexcept {
@@ -241,7 +270,7 @@ std::unique_ptr<char[]> CleanupRegistration::withdraw() noexcept {
     while (node->handlers.load() > 0) {
     }
   }
-  node->in_use.store(false, std::memory_order_release);
+  give_back(node);
   return path;
 }
 
