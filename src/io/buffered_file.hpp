@@ -61,7 +61,6 @@ class BufferedFile {
     spill_ = spill;
     spill_limit_ = spill->max_size();
   }
-  [[nodiscard]] bool in_memory() const noexcept { return raw_.in_memory(); }
   /// Moves an in-memory file onto a new descriptor from the Spill, with the strong
   /// guarantee: on any failure it throws and nothing has changed. A no-op once on a
   /// descriptor. Memory is used unbuffered (a buffer would copy twice); from here on the
