@@ -19,16 +19,18 @@ bool directory_is_empty(const std::filesystem::path& dir) {
 }  // namespace
 
 int main() {
-  const std::filesystem::path dir = tempfile::gettempdir();
+  // A directory of its own: other programs (the other examples, run in parallel) share TMPDIR.
+  const tempfile::TemporaryDirectory scratch;
+  const std::filesystem::path& dir = scratch.name();
   {
-    tempfile::TemporaryFile tmpfile("w+t");
+    tempfile::TemporaryFile tmpfile({.mode = "w+t", .dir = dir});
     tmpfile.write(std::string_view("Hello Shravan this is shravan"));
     tmpfile.seek(0);
     std::cout << "TemporaryFile: " << tmpfile.read() << " (directory empty: " << std::boolalpha
               << directory_is_empty(dir) << ")\n";
   }
   {
-    tempfile::SpooledTemporaryFile f({.max_size = 64, .mode = "w+t"});
+    tempfile::SpooledTemporaryFile f({.max_size = 64, .mode = "w+t", .dir = dir});
     f.write(std::string_view("small note\n"));
     std::cout << "SpooledTemporaryFile: " << f.tell() << " bytes, rolled() " << f.rolled()
               << ", name() \"" << f.name().string() << "\"\n";
