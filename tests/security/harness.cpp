@@ -389,6 +389,7 @@ void naive_remove(const std::filesystem::path& path) {
   if (::lstat(path.c_str(), &info) != 0) {
     return;
   }
+  ::sched_yield();
   if (!S_ISDIR(info.st_mode)) {
     ::unlink(path.c_str());
     return;
@@ -407,6 +408,7 @@ void naive_remove(const std::filesystem::path& path) {
   for (const std::string& name : names) {
     naive_remove(path / name);
   }
+  ::sched_yield();
   ::rmdir(path.c_str());
 }
 

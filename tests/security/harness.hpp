@@ -152,7 +152,9 @@ void write_file(const std::filesystem::path& path, const std::string& text);
 
 /// The positive control for the tree-removal races: the bug the library must not have
 /// (CVE-2022-21658's shape). It checks with lstat, then acts on the full path, which the kernel
-/// resolves again through whatever is there by then.
+/// resolves again through whatever is there by then. It yields the processor between the check
+/// and each use, so that the window exists on one core too, where two threads only interleave
+/// when one gives way (a control that loses only on multi-core machines proves nothing there).
 void naive_remove(const std::filesystem::path& path);
 
 }  // namespace tempfile::test

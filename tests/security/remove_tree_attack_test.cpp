@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -58,9 +59,17 @@ void fill(const fs::path& dir, int count) {
   }
 }
 
+// Gives the processor away before each of the remover's steps, so the attacker also runs
+// inside the remover's windows on one core (where threads interleave only when one gives way).
+class YieldingObserver final : public RemovalObserver {
+ public:
+  void before(Step /*step*/, const std::string& /*path*/) noexcept override { ::sched_yield(); }
+};
+
 void library_remove(const fs::path& path) {
   std::vector<RemovalFailure> failures;
-  static_cast<void>(os::remove_tree(os::current_directory_fd, path.c_str(), failures));
+  YieldingObserver yielding;
+  static_cast<void>(os::remove_tree(os::current_directory_fd, path.c_str(), failures, &yielding));
 }
 
 // One round of the subtree-swap race (security.md 1.4, C5): `tree`/a/<sub> holds `files` files,
