@@ -174,6 +174,21 @@ std::optional<std::string> fact(const std::string& output, const std::string& ke
   return std::nullopt;
 }
 
+std::string read_to_end(int fd) {
+  std::string text;
+  std::array<char, 4096> buffer{};
+  for (;;) {
+    const ssize_t got = ::read(fd, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got <= 0) {
+      return text;
+    }
+    text.append(buffer.data(), static_cast<std::size_t>(got));
+  }
+}
+
 ChildRun run_child(const std::function<int(std::string&)>& body, unsigned deadline_seconds) {
   ChildRun run;
   std::array<int, 2> pipe_fds{-1, -1};
@@ -215,17 +230,7 @@ ChildRun run_child(const std::function<int(std::string&)>& body, unsigned deadli
     ::_exit(code);
   }
   ::close(pipe_fds[1]);
-  std::array<char, 4096> buffer{};
-  for (;;) {
-    const ssize_t got = ::read(pipe_fds[0], buffer.data(), buffer.size());
-    if (got < 0 && errno == EINTR) {
-      continue;
-    }
-    if (got <= 0) {
-      break;
-    }
-    run.output.append(buffer.data(), static_cast<std::size_t>(got));
-  }
+  run.output = read_to_end(pipe_fds[0]);
   ::close(pipe_fds[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {

@@ -64,6 +64,9 @@ inline constexpr int child_capability_missing = 77;
 /// The status of a child that SIGALRM killed: it blocked past its deadline.
 inline constexpr int child_hit_deadline = 128 + 14;
 
+/// Everything `fd` gives until end of file or an error (EINTR retried).
+[[nodiscard]] std::string read_to_end(int fd);
+
 /// Forks; the child arms alarm(deadline_seconds) (the default SIGALRM action kills it, so a
 /// blocked call shows up as child_hit_deadline instead of hanging the suite), runs `body`
 /// with a string to fill, sends the string to the parent and _exits with body's result (100

@@ -609,18 +609,7 @@ std::string run_python(const std::string& python, const std::string& script,
     ::_exit(127);
   }
   ::close(pipe_fds[1]);
-  std::string output;
-  std::array<char, 4096> buffer{};
-  for (;;) {
-    const ssize_t got = ::read(pipe_fds[0], buffer.data(), buffer.size());
-    if (got < 0 && errno == EINTR) {
-      continue;
-    }
-    if (got <= 0) {
-      break;
-    }
-    output.append(buffer.data(), static_cast<std::size_t>(got));
-  }
+  std::string output = read_to_end(pipe_fds[0]);
   ::close(pipe_fds[0]);
   int wait_status = 0;
   status = -1;
