@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -415,6 +416,17 @@ void naive_remove(const std::filesystem::path& path) {
   }
   ::sched_yield();
   ::rmdir(path.c_str());
+}
+
+ControlRun run_until_first_loss(const std::function<bool()>& round) {
+  ControlRun run;
+  const auto started = std::chrono::steady_clock::now();
+  while (!run.lost && run.rounds < 5000 &&
+         std::chrono::steady_clock::now() - started < std::chrono::seconds(30)) {
+    ++run.rounds;
+    run.lost = round();
+  }
+  return run;
 }
 
 }  // namespace tempfile::test

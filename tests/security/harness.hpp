@@ -160,4 +160,15 @@ void write_file(const std::filesystem::path& path, const std::string& text);
 /// when one gives way (a control that loses only on multi-core machines proves nothing there).
 void naive_remove(const std::filesystem::path& path);
 
+/// What a positive control's rounds came to.
+struct ControlRun {
+  int rounds = 0;
+  bool lost = false;  // some round lost victim files: the harness can see the attack land
+};
+
+/// Runs `round` (true when it lost victim files) until its first loss, for up to 5000 rounds
+/// or 30 s: on a loaded machine the window is hit less often, and a control that gave up early
+/// would fail for the wrong reason.
+[[nodiscard]] ControlRun run_until_first_loss(const std::function<bool()>& round);
+
 }  // namespace tempfile::test

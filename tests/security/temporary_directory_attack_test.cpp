@@ -189,24 +189,14 @@ TEST_F(TemporaryDirectoryAttackTest, SubtreeSwapRaceDuringCleanupNeverReachesThe
   EXPECT_EQ(lost, 0U) << "victim files deleted in " << damaged_rounds << "/" << rounds << " rounds";
   EXPECT_GE(rounds, 20) << "too few rounds to mean anything";
 
-  int naive_damaged = 0;
-  int naive_rounds = 0;
-  // Until the first loss, for up to 5000 rounds or 30 s: on a loaded machine (CI runs the
-  // suites in parallel) the window is hit less often, and a control that gives up early
-  // would fail for the wrong reason.
-  const auto control_started = std::chrono::steady_clock::now();
-  while (naive_rounds < 5000 && naive_damaged == 0 &&
-         std::chrono::steady_clock::now() - control_started < std::chrono::seconds(30)) {
-    ++naive_rounds;
-    naive_damaged +=
-        race_round(fast.path(), 50, [](TemporaryDirectory& tree) { naive_remove(tree.name()); }) > 0
-            ? 1
-            : 0;
-  }
-  EXPECT_GT(naive_damaged, 0) << "positive control: the naive remover survived " << naive_rounds
-                              << " rounds, so this harness cannot tell a safe remover apart";
+  const ControlRun control = run_until_first_loss([&] {
+    return race_round(fast.path(), 50,
+                      [](TemporaryDirectory& tree) { naive_remove(tree.name()); }) > 0;
+  });
+  EXPECT_TRUE(control.lost) << "positive control: the naive remover survived " << control.rounds
+                            << " rounds, so this harness cannot tell a safe remover apart";
   std::printf("%d library rounds; the naive remover lost victim files after %d round(s)\n", rounds,
-              naive_rounds);
+              control.rounds);
   EXPECT_TRUE(list_dir(fast.path()).empty());
 }
 
