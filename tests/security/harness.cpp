@@ -344,6 +344,36 @@ void TempdirEnvironmentScope::set(const char* variable, const std::optional<std:
   // NOLINTEND(concurrency-mt-unsafe)
 }
 
+void fill_victim_files(const std::filesystem::path& dir, int count) {
+  std::filesystem::create_directories(dir);
+  for (int i = 0; i < count; ++i) {
+    write_file(dir / ("f" + std::to_string(i)), "victim data");
+  }
+}
+
+SubtreeSwapper::SubtreeSwapper(std::filesystem::path target, std::filesystem::path victim)
+    : target_(std::move(target)), victim_(std::move(victim)) {
+  moved_ = target_;
+  moved_ += ".moved";
+  attacker_ = std::thread([this] {
+    while (!stop_.load(std::memory_order_relaxed)) {
+      static_cast<void>(::rename(target_.c_str(), moved_.c_str()));
+      static_cast<void>(::symlink(victim_.c_str(), target_.c_str()));
+      started_.store(true, std::memory_order_relaxed);
+      static_cast<void>(::unlink(target_.c_str()));
+      static_cast<void>(::rename(moved_.c_str(), target_.c_str()));
+    }
+  });
+  while (!started_.load(std::memory_order_relaxed)) {
+    std::this_thread::yield();
+  }
+}
+
+SubtreeSwapper::~SubtreeSwapper() {
+  stop_.store(true);
+  attacker_.join();
+}
+
 FastDirectory::FastDirectory(const std::filesystem::path& fallback_parent) {
   constexpr auto tmpfs_magic = 0x01021994;  // TMPFS_MAGIC from <linux/magic.h>
   struct statfs info {};

@@ -4,12 +4,14 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstddef>
 #include <ctime>
 #include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -127,6 +129,31 @@ class TempdirEnvironmentScope {
 
  private:
   std::vector<std::pair<const char*, std::optional<std::string>>> saved_;
+};
+
+/// Files f0..f<count-1> holding "victim data", in `dir` (created with its parents).
+void fill_victim_files(const std::filesystem::path& dir, int count);
+
+/// The subtree-swap attacker (security.md 1.4, C5): a thread that keeps replacing directory
+/// `target` with a symbolic link to `victim` (rename away to `target`.moved, symlink, unlink,
+/// rename back). The constructor returns once the first link was in place; the destructor
+/// stops the thread after a whole cycle, so `target` is never left a link.
+class SubtreeSwapper {
+ public:
+  SubtreeSwapper(std::filesystem::path target, std::filesystem::path victim);
+  SubtreeSwapper(const SubtreeSwapper&) = delete;
+  SubtreeSwapper& operator=(const SubtreeSwapper&) = delete;
+  SubtreeSwapper(SubtreeSwapper&&) = delete;
+  SubtreeSwapper& operator=(SubtreeSwapper&&) = delete;
+  ~SubtreeSwapper();
+
+ private:
+  std::filesystem::path target_;
+  std::filesystem::path moved_;
+  std::filesystem::path victim_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> started_{false};
+  std::thread attacker_;  // last: it starts once every member it reads is built
 };
 
 /// A private (0700) directory on /dev/shm when that is a writable tmpfs, else `fallback_parent`

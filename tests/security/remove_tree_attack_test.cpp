@@ -9,14 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <functional>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "harness.hpp"
@@ -50,14 +48,6 @@ bool has_failure(const std::vector<RemovalFailure>& failures, const std::string&
   return false;
 }
 
-// Files 0..count-1 named f<i>, in `dir` (created).
-void fill(const fs::path& dir, int count) {
-  fs::create_directories(dir);
-  for (int i = 0; i < count; ++i) {
-    write_file(dir / ("f" + std::to_string(i)), "victim data");
-  }
-}
-
 // Gives the processor away before each of the remover's steps, so the attacker also runs
 // inside the remover's windows on one core (where threads interleave only when one gives way).
 class YieldingObserver final : public RemovalObserver {
@@ -79,27 +69,12 @@ std::size_t race_round(const fs::path& base, const std::string& sub, int files,
                        const std::function<void(const fs::path&)>& remover) {
   const fs::path tree = base / "tree";
   const fs::path victim = base / "victim";
-  fill(tree / "a" / sub, files);
-  fill(victim / sub, files);
-  const fs::path a = tree / "a";
-  const fs::path moved = tree / "a.moved";
-  std::atomic<bool> stop{false};
-  std::atomic<bool> started{false};
-  std::thread attacker([&] {
-    while (!stop.load(std::memory_order_relaxed)) {
-      ::rename(a.c_str(), moved.c_str());
-      ::symlink(victim.c_str(), a.c_str());
-      started.store(true, std::memory_order_relaxed);
-      ::unlink(a.c_str());
-      ::rename(moved.c_str(), a.c_str());
-    }
-  });
-  while (!started.load(std::memory_order_relaxed)) {
-    std::this_thread::yield();
+  fill_victim_files(tree / "a" / sub, files);
+  fill_victim_files(victim / sub, files);
+  {
+    const SubtreeSwapper attacker(tree / "a", victim);
+    remover(tree);
   }
-  remover(tree);
-  stop.store(true);
-  attacker.join();
   const std::size_t left = count_files(victim);
   force_remove_all(tree);
   force_remove_all(victim);
@@ -165,8 +140,8 @@ TEST_F(RemoveTreeAttackTest, AncestorReplacedBeforeReopeningIsAbandoned) {
     for (std::size_t level = 1; level < os::removal_descriptor_limit * 3; ++level) {
       deep += "/l";
     }
-    fill(scratch() / "tree" / deep, 3);
-    fill(scratch() / "victim" / deep, 3);
+    fill_victim_files(scratch() / "tree" / deep, 3);
+    fill_victim_files(scratch() / "victim" / deep, 3);
     std::string replaced;
     Hook hook([&](RemovalObserver::Step step, const std::string& path) {
       if (step != RemovalObserver::Step::reopen || !replaced.empty()) {
@@ -212,8 +187,8 @@ TEST_F(RemoveTreeAttackTest, SwapDuringModeFixNeverReachesTheVictim) {
     }
     // b: 0500 (the fix is an fchmod of an open directory); c: 000 (the fix goes through O_PATH).
     for (const char* root : {"tree/a", "victim"}) {
-      fill(fs::path(root) / "b", 2);
-      fill(fs::path(root) / "c", 2);
+      fill_victim_files(fs::path(root) / "b", 2);
+      fill_victim_files(fs::path(root) / "c", 2);
       ::chmod((fs::path(root) / "b").c_str(), 0500);
       ::chmod((fs::path(root) / "c").c_str(), 0);
     }
@@ -255,8 +230,8 @@ TEST_F(RemoveTreeAttackTest, SwapDuringModeFixNeverReachesTheVictim) {
 // a tmpfs inside the tree, in a private mount namespace. Neither is entered nor removed; each
 // is reported with removal_other_mount; everything else in the tree goes.
 TEST_F(RemoveTreeAttackTest, MountPointsInsideTheTreeAreNotCrossed) {
-  fill(scratch() / "victim", 5);
-  fill(scratch() / "tree" / "sub", 5);
+  fill_victim_files(scratch() / "victim", 5);
+  fill_victim_files(scratch() / "tree" / "sub", 5);
   fs::create_directories(scratch() / "tree" / "bind");
   fs::create_directories(scratch() / "tree" / "sub" / "tmpfs");
   const bool bind_detectable = os::linux_fast_paths;  // portable builds compare st_dev only

@@ -49,14 +49,6 @@ bool exists_no_follow(const fs::path& path) {
   return ::lstat(path.c_str(), &info) == 0;
 }
 
-// Files f0..f<count-1> holding "victim data" in `dir` (created).
-void fill(const fs::path& dir, int count) {
-  fs::create_directories(dir);
-  for (int i = 0; i < count; ++i) {
-    write_file(dir / ("f" + std::to_string(i)), "victim data");
-  }
-}
-
 // Snapshots of every entry below `dir` (not following links), keyed by relative path.
 std::vector<std::pair<std::string, EntrySnapshot>> snapshot_tree(const fs::path& dir) {
   std::vector<std::pair<std::string, EntrySnapshot>> entries{{".", snapshot(dir)}};
@@ -92,30 +84,15 @@ bool reports(const cleanup_error& failure, const fs::path& path, int err) {
 std::size_t race_round(const fs::path& base, int files,
                        const std::function<void(TemporaryDirectory&)>& remove) {
   const fs::path victim = base / "victim";
-  fill(victim, files);
+  fill_victim_files(victim, files);
   std::size_t left = 0;
   {
     TemporaryDirectory tree({.dir = base, .ignore_cleanup_errors = true});
-    fill(tree / "a", files);
-    const fs::path a = tree / "a";
-    const fs::path moved = tree / "a.moved";
-    std::atomic<bool> stop{false};
-    std::atomic<bool> started{false};
-    std::thread attacker([&] {
-      while (!stop.load(std::memory_order_relaxed)) {
-        static_cast<void>(::rename(a.c_str(), moved.c_str()));
-        ::symlink(victim.c_str(), a.c_str());
-        started.store(true, std::memory_order_relaxed);
-        ::unlink(a.c_str());
-        static_cast<void>(::rename(moved.c_str(), a.c_str()));
-      }
-    });
-    while (!started.load(std::memory_order_relaxed)) {
-      std::this_thread::yield();
+    fill_victim_files(tree / "a", files);
+    {
+      const SubtreeSwapper attacker(tree / "a", victim);
+      remove(tree);
     }
-    remove(tree);
-    stop.store(true);
-    attacker.join();
     left = count_files(victim);
   }  // the destructor finishes what the race left (the symlink, a.moved), again without harm
   const std::size_t after_destructor = count_files(victim);
@@ -129,7 +106,7 @@ class TemporaryDirectoryAttackTest : public ScratchTest {};
 // each other, and a hard link to a victim file, with the tree's directories made read-only.
 // cleanup() removes the links and the tree; every victim entry keeps its content and mode.
 TEST_F(TemporaryDirectoryAttackTest, SymbolicLinksOutOfTheTreeAreNeverFollowed) {
-  fill(scratch() / "victim" / "sub", 3);
+  fill_victim_files(scratch() / "victim" / "sub", 3);
   write_file(scratch() / "victim" / "file", "victim file");
   ASSERT_EQ(::chmod((scratch() / "victim" / "sub").c_str(), 0500), 0);
   const auto before = snapshot_tree(scratch() / "victim");
@@ -213,7 +190,7 @@ TEST_F(TemporaryDirectoryAttackTest, SwapDuringModeFixRaceNeverReachesTheVictim)
           out = std::string("become_unprivileged: ") + errno_text(errno);
           return 1;
         }
-        fill(work / "victim" / "dir1", 2);
+        fill_victim_files(work / "victim" / "dir1", 2);
         ::chmod((work / "victim" / "dir1").c_str(), 0500);
         int damaged = 0;
         int rounds = 0;
@@ -221,28 +198,17 @@ TEST_F(TemporaryDirectoryAttackTest, SwapDuringModeFixRaceNeverReachesTheVictim)
         for (; rounds < 300 && std::chrono::steady_clock::now() - started < std::chrono::seconds(2);
              ++rounds) {
           TemporaryDirectory tree({.dir = work, .ignore_cleanup_errors = true});
-          fill(tree / "a" / "dir1", 2);
+          fill_victim_files(tree / "a" / "dir1", 2);
           ::chmod((tree / "a" / "dir1").c_str(), 0500);
-          const fs::path a = tree / "a";
-          const fs::path moved = tree / "a.moved";
-          const fs::path victim = work / "victim";
-          std::atomic<bool> stop{false};
-          std::thread attacker([&] {
-            while (!stop.load(std::memory_order_relaxed)) {
-              static_cast<void>(::rename(a.c_str(), moved.c_str()));
-              ::symlink(victim.c_str(), a.c_str());
-              ::unlink(a.c_str());
-              static_cast<void>(::rename(moved.c_str(), a.c_str()));
-            }
-          });
-          tree.cleanup();
-          stop.store(true);
-          attacker.join();
+          {
+            const SubtreeSwapper attacker(tree / "a", work / "victim");
+            tree.cleanup();
+          }
           struct stat info {};
           ::stat((work / "victim" / "dir1").c_str(), &info);
           if (count_files(work / "victim") != 2 || (info.st_mode & 07777U) != 0500) {
             ++damaged;
-            fill(work / "victim" / "dir1", 2);
+            fill_victim_files(work / "victim" / "dir1", 2);
             ::chmod((work / "victim" / "dir1").c_str(), 0500);
           }
         }
@@ -268,10 +234,10 @@ TEST_F(TemporaryDirectoryAttackTest, SwapDuringModeFixRaceNeverReachesTheVictim)
 TEST_F(TemporaryDirectoryAttackTest, RootReplacedBySymbolicLinkIsLeftAndReported) {
   for (const bool ignore : {false, true}) {
     SCOPED_TRACE(ignore ? "ignore_cleanup_errors" : "default");
-    fill(scratch() / "victim" / "sub", 4);
+    fill_victim_files(scratch() / "victim" / "sub", 4);
     const auto before = snapshot_tree(scratch() / "victim");
     TemporaryDirectory dir({.ignore_cleanup_errors = ignore});
-    fill(dir / "sub", 4);
+    fill_victim_files(dir / "sub", 4);
     const fs::path moved = scratch() / "moved";
     fs::rename(dir.name(), moved);
     fs::create_directory_symlink(scratch() / "victim", dir.name());
@@ -300,12 +266,12 @@ TEST_F(TemporaryDirectoryAttackTest, RootReplacedByAnotherDirectoryIsLeftAndRepo
   for (const bool empty_impostor : {false, true}) {
     SCOPED_TRACE(empty_impostor ? "empty impostor" : "non-empty impostor");
     TemporaryDirectory dir;
-    fill(dir / "sub", 3);
+    fill_victim_files(dir / "sub", 3);
     const fs::path moved = scratch() / "moved";
     fs::rename(dir.name(), moved);
     fs::create_directory(dir.name());
     if (!empty_impostor) {
-      fill(dir.name() / "impostor", 3);
+      fill_victim_files(dir.name() / "impostor", 3);
     }
     const auto before = snapshot_tree(dir.name());
     try {
@@ -330,7 +296,7 @@ TEST_F(TemporaryDirectoryAttackTest, RootReplacedByAnotherDirectoryIsLeftAndRepo
 // The root replaced by a regular file: the file is kept, the root reported as replaced.
 TEST_F(TemporaryDirectoryAttackTest, RootReplacedByAFileIsLeftAndReported) {
   TemporaryDirectory dir;
-  fill(dir / "sub", 2);
+  fill_victim_files(dir / "sub", 2);
   const fs::path moved = scratch() / "moved";
   fs::rename(dir.name(), moved);
   write_file(dir.name(), "not ours");
@@ -350,14 +316,14 @@ TEST_F(TemporaryDirectoryAttackTest, RootReplacedByAFileIsLeftAndReported) {
 // moment. Whatever the timing, the victim and the impostor keep every file.
 TEST_F(TemporaryDirectoryAttackTest, RootReplacedDuringCleanupNeverReachesTheVictim) {
   const FastDirectory fast(scratch());
-  fill(fast.path() / "victim", 20);
+  fill_victim_files(fast.path() / "victim", 20);
   int reported = 0;
   int rounds = 0;
   for (; rounds < 60; ++rounds) {
     const bool with_symlink = rounds % 2 == 0;
     TemporaryDirectory dir({.dir = fast.path(), .ignore_cleanup_errors = false});
     for (int sub = 0; sub < 6; ++sub) {
-      fill(dir / ("d" + std::to_string(sub)), 50);
+      fill_victim_files(dir / ("d" + std::to_string(sub)), 50);
     }
     const fs::path name = dir.name();
     const fs::path moved = fast.path() / "moved";
@@ -374,7 +340,7 @@ TEST_F(TemporaryDirectoryAttackTest, RootReplacedDuringCleanupNeverReachesTheVic
       if (with_symlink) {
         ::symlink((fast.path() / "victim").c_str(), name.c_str());
       } else {
-        fill(name / "impostor", 5);
+        fill_victim_files(name / "impostor", 5);
       }
     });
     go.store(true);
@@ -447,7 +413,7 @@ TEST_F(TemporaryDirectoryAttackTest, FifosAreRemovedWithoutBlocking) {
 // are plain empty directories that the kernel refuses to remove (EBUSY): still reported,
 // still not crossed.
 TEST_F(TemporaryDirectoryAttackTest, MountPointsInsideTheTreeAreNotCrossed) {
-  fill(scratch() / "victim", 5);
+  fill_victim_files(scratch() / "victim", 5);
   const fs::path work = make_subdir("work");
   fs::create_directory(work / "namespace-tmpfs");
   const bool bind_detectable = os::linux_fast_paths;
@@ -468,7 +434,7 @@ TEST_F(TemporaryDirectoryAttackTest, MountPointsInsideTheTreeAreNotCrossed) {
       if (created_in_namespace) {
         dir.emplace(TemporaryDirectoryOptions{.dir = work});
       }
-      fill(*dir / "sub", 5);
+      fill_victim_files(*dir / "sub", 5);
       fs::create_directories(*dir / "bind");
       fs::create_directories(*dir / "sub" / "tmpfs");
       if (::mount("tmpfs", (*dir / "sub" / "tmpfs").c_str(), "tmpfs", 0, "size=64k") != 0) {
