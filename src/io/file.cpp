@@ -7,7 +7,7 @@
 
 #include "io/codec.hpp"
 #include "io/file_state.hpp"
-#include "os/random.hpp"
+#include "os/process.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "os/random.hpp"
+#include "os/process.hpp"
 
 namespace tempfile::objects {
 

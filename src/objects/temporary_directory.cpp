@@ -9,7 +9,7 @@
 
 #include "create/create.hpp"
 #include "os/cleanup.hpp"
-#include "os/random.hpp"
+#include "os/process.hpp"
 #include "os/remove_tree.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"

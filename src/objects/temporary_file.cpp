@@ -10,7 +10,7 @@
 #include "objects/open_file.hpp"
 #include "objects/unnamed_file.hpp"
 #include "os/cleanup.hpp"
-#include "os/random.hpp"
+#include "os/process.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 

@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "os/random.hpp"
+#include "os/process.hpp"
 #include "os/remove_tree.hpp"
 
 namespace tempfile::os {

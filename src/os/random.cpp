@@ -1,29 +1,14 @@
 // Random names: a per-thread buffer of kernel random bytes, rejection-sampled into Python's
-// 37-letter alphabet, invalidated in a forked child through a pthread_atfork generation count.
+// 37-letter alphabet, invalidated in a forked child (os/process.hpp counts the forks).
 #include "os/random.hpp"
 
-#include <pthread.h>
-
 #include <array>
-#include <atomic>
 
+#include "os/process.hpp"
 #include "os/sys.hpp"
 
 namespace tempfile::os {
 namespace {
-
-// Bumped in every forked child; a thread's buffer filled under another generation is stale.
-std::atomic<unsigned> fork_generation{0};
-
-void on_fork_in_child() noexcept {
-  fork_generation.fetch_add(1, std::memory_order_relaxed);
-}
-
-void register_fork_handler() noexcept {
-  // A function-local static: after the first call this is one load of the guard.
-  static const bool registered = ::pthread_atfork(nullptr, nullptr, &on_fork_in_child) == 0;
-  static_cast<void>(registered);
-}
 
 // 256 bytes give about 28 names per refill (8 characters, ~13% of bytes rejected): one
 // getrandom per 28 names, at 256 bytes of thread-local storage.
@@ -38,7 +23,7 @@ struct RandomBuffer {
 
   // A buffer filled before a fork() belongs to the parent's stream of names: drop it.
   void forget_if_forked() noexcept {
-    const unsigned current = fork_generation.load(std::memory_order_relaxed);
+    const unsigned current = process_generation();
     if (generation != current) {
       next = bytes.size();
       generation = current;
@@ -58,13 +43,7 @@ thread_local RandomBuffer thread_buffer;
 
 }  // namespace
 
-unsigned process_generation() noexcept {
-  register_fork_handler();
-  return fork_generation.load(std::memory_order_relaxed);
-}
-
 void random_name(char* out) noexcept {
-  register_fork_handler();
   RandomBuffer& buffer = thread_buffer;
   buffer.forget_if_forked();
   for (std::size_t i = 0; i < name_length;) {

@@ -19,12 +19,4 @@ inline constexpr std::size_t name_length = 8;
 /// draw the same names (Python's test_process_awareness), without a getpid() per name.
 void random_name(char* out) noexcept;
 
-/// Counts the forks this process descends from (0 in the original process, bumped in every
-/// forked child by the same pthread_atfork handler that refreshes the name buffer). An object
-/// records it at creation and deletes files only while it is unchanged: a forked child's
-/// destructors then never remove their parent's files, without a getpid() per object.
-/// The first call (of this or random_name()) installs the handler; forks before that are
-/// not counted, so callers ask at creation time, before they could fork.
-[[nodiscard]] unsigned process_generation() noexcept;
-
 }  // namespace tempfile::os
