@@ -1,6 +1,7 @@
 // The umbrella header: includes the whole public API of the tempfile library.
 #pragma once
 
+#include "tempfile/cleanup.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/export.hpp"

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <memory>
 
+// Kept for code written before cleanup_on_signals() had a header of its own.
+#include "tempfile/cleanup.hpp"
 #include "tempfile/export.hpp"
 #include "tempfile/options.hpp"
 
@@ -67,17 +69,5 @@ class TEMPFILE_API TemporaryDirectory {
 /// symbolic link". Throws tempfile::cleanup_error listing every entry left behind, unless
 /// ignore_errors.
 TEMPFILE_API void rmtree(const std::filesystem::path& path, bool ignore_errors = false);
-
-/// Opt-in: from now on SIGINT, SIGTERM and SIGHUP first remove every live NamedTemporaryFile
-/// (with delete_) and TemporaryDirectory (with delete_) this process created, then act as they
-/// would have: a handler installed earlier is called (ours stays installed if it returns), a
-/// default action ends the process as if unhandled (the wait status says "killed by SIGx"),
-/// an ignored signal stays ignored. The handler only makes async-signal-safe calls on state
-/// prepared in advance (no allocation, no lock). Calling it again does nothing. Throws
-/// tempfile::error if sigaction fails.
-///
-/// Nothing can clean up after _exit(), abort() or SIGKILL: the kernel frees TemporaryFile and
-/// SpooledTemporaryFile storage, named entries stay (docs/cleanup.md).
-TEMPFILE_API void cleanup_on_signals();
 
 }  // namespace tempfile

@@ -1,7 +1,7 @@
 // tempfile::cleanup_on_signals(): the public switch for the OS layer's signal cleanup.
 #include "os/cleanup.hpp"
+#include "tempfile/cleanup.hpp"
 #include "tempfile/error.hpp"
-#include "tempfile/temporary_directory.hpp"
 
 namespace tempfile {
 
