@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "create/paths.hpp"
+#include "create/report_through.hpp"
 #include "create/tempdir.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
@@ -116,26 +117,6 @@ std::string unused_name(const MktempOptions& options, NameSource& names) {
               "No usable temporary filename found (" + std::to_string(TMP_MAX) + " names tried)");
 }
 
-namespace {
-
-// The std::error_code overloads share one translation of our exceptions.
-template <class Result, class Body>
-Result report_through(std::error_code& ec, Result failed, Body&& body) noexcept {
-  try {
-    Result result = std::forward<Body>(body)();
-    ec.clear();
-    return result;
-  } catch (const std::system_error& failure) {
-    ec = failure.code();
-  } catch (const std::invalid_argument&) {
-    ec = std::make_error_code(std::errc::invalid_argument);
-  } catch (const std::bad_alloc&) {
-    ec = std::make_error_code(std::errc::not_enough_memory);
-  }
-  return failed;
-}
-
-}  // namespace
 }  // namespace create
 
 std::string gettempprefix() {

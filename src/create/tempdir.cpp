@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "create/paths.hpp"
+#include "create/report_through.hpp"
 #include "os/sys.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
@@ -127,16 +128,7 @@ std::filesystem::path gettempdir() {
 }
 
 std::filesystem::path gettempdir(std::error_code& ec) noexcept {
-  try {
-    std::filesystem::path dir = gettempdir();
-    ec.clear();
-    return dir;
-  } catch (const std::system_error& failure) {
-    ec = failure.code();
-  } catch (const std::bad_alloc&) {
-    ec = std::make_error_code(std::errc::not_enough_memory);
-  }
-  return {};
+  return create::report_through(ec, std::filesystem::path(), [] { return gettempdir(); });
 }
 
 std::optional<std::filesystem::path> tempdir() {
