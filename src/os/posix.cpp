@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "os/interrupted.hpp"
 #include "os/platform.hpp"
 #include "os/sys.hpp"
 
@@ -26,17 +27,6 @@ namespace tempfile::os {
 const int current_directory_fd = AT_FDCWD;
 
 namespace {
-
-// Runs a system call until it is not interrupted: its result (>= 0), or -1 with errno set.
-template <class Call>
-auto retry_interrupted(Call call) noexcept {
-  for (;;) {
-    const auto result = call();
-    if (result >= 0 || errno != EINTR) {
-      return result;
-    }
-  }
-}
 
 // A count-returning call (read, write, pread, pwrite) as this file's convention: 0 and the
 // count, or the errno and a count of 0.
@@ -107,21 +97,18 @@ Errno open_unnamed_file(int dirfd, const char* dir, unsigned mode, FileDescripto
   if (!unnamed_files_work.load(std::memory_order_relaxed)) {
     return EOPNOTSUPP;
   }
-  for (;;) {
-    const int fd = ::openat(dirfd, dir, O_TMPFILE | O_RDWR | O_CLOEXEC, static_cast<mode_t>(mode));
-    if (fd >= 0) {
-      out = FileDescriptor(fd);
-      return 0;
-    }
-    if (errno == EINTR) {
-      continue;
-    }
-    if (errno == EISDIR) {
-      unnamed_files_work.store(false, std::memory_order_relaxed);
-      return EOPNOTSUPP;
-    }
-    return errno;
+  const int fd = retry_interrupted([&] {
+    return ::openat(dirfd, dir, O_TMPFILE | O_RDWR | O_CLOEXEC, static_cast<mode_t>(mode));
+  });
+  if (fd >= 0) {
+    out = FileDescriptor(fd);
+    return 0;
   }
+  if (errno == EISDIR) {
+    unnamed_files_work.store(false, std::memory_order_relaxed);
+    return EOPNOTSUPP;
+  }
+  return errno;
 #else
   static_cast<void>(dirfd);
   static_cast<void>(dir);
@@ -184,11 +171,8 @@ Errno remove_directory(int dirfd, const char* path) noexcept {
 Errno write_all(int fd, const void* data, std::size_t size) noexcept {
   const auto* next = static_cast<const unsigned char*>(data);
   while (size > 0) {
-    const ssize_t written = ::write(fd, next, size);
+    const ssize_t written = retry_interrupted([&] { return ::write(fd, next, size); });
     if (written < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
       return errno;
     }
     next += written;
@@ -225,14 +209,8 @@ Errno seek(int fd, std::int64_t offset, int whence, std::int64_t& position) noex
 }
 
 Errno truncate(int fd, std::int64_t size) noexcept {
-  for (;;) {
-    if (::ftruncate(fd, static_cast<off_t>(size)) == 0) {
-      return 0;
-    }
-    if (errno != EINTR) {
-      return errno;
-    }
-  }
+  return retry_interrupted([&] { return ::ftruncate(fd, static_cast<off_t>(size)); }) == 0 ? 0
+                                                                                           : errno;
 }
 
 bool is_terminal(int fd) noexcept {
@@ -307,11 +285,8 @@ bool fill_from_getrandom(unsigned char* out, std::size_t size) noexcept {
     return false;
   }
   while (size > 0) {
-    const ssize_t got = ::getrandom(out, size, GRND_NONBLOCK);
+    const ssize_t got = retry_interrupted([&] { return ::getrandom(out, size, GRND_NONBLOCK); });
     if (got < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
       return false;  // EAGAIN before the pool is ready: use /dev/urandom, which never blocks
     }
     out += got;
@@ -326,19 +301,13 @@ bool fill_from_getrandom(unsigned char* out, std::size_t size) noexcept {
 }
 
 bool fill_from_urandom(unsigned char* out, std::size_t size) noexcept {
-  int fd = -1;
-  do {
-    fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
+  const int fd = retry_interrupted([] { return ::open("/dev/urandom", O_RDONLY | O_CLOEXEC); });
   if (fd < 0) {
     return false;
   }
   const FileDescriptor owner(fd);
   while (size > 0) {
-    const ssize_t got = ::read(owner.get(), out, size);
-    if (got < 0 && errno == EINTR) {
-      continue;
-    }
+    const ssize_t got = retry_interrupted([&] { return ::read(owner.get(), out, size); });
     if (got <= 0) {
       return false;
     }
