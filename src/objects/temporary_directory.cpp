@@ -28,31 +28,14 @@ struct TemporaryDirectory::State {
 
 namespace {
 
-// Removes the tree; returns what was left (empty: all gone). The name is tried with
-// unlinkat(AT_REMOVEDIR) first: an empty directory then costs that call and an fstat of the
-// root (to tell our directory from an empty one swapped in under the name).
-std::vector<cleanup_error::failure> remove_directory_tree(const std::filesystem::path& root_path,
-                                                          int root_fd) {
+// What the remover left, as cleanup_error reports it: absolute paths.
+std::vector<cleanup_error::failure> left_behind(const std::filesystem::path& root,
+                                                const std::vector<os::RemovalFailure>& failures) {
   std::vector<cleanup_error::failure> left;
-  const char* path = root_path.c_str();
-  const os::Errno first = os::remove_directory(os::current_directory_fd, path);
-  if (first == 0) {
-    std::uint64_t links = 0;
-    if (const os::Errno err = os::link_count(root_fd, links); err != 0 || links > 0) {
-      // What we removed was an empty directory put in place of ours; ours is elsewhere now.
-      left.push_back({root_path, os::to_error_code(err != 0 ? err : os::removal_replaced)});
-    }
-    return left;
-  }
-  if (first == ENOENT) {
-    return left;  // already gone (Python ignores FileNotFoundError here)
-  }
-  std::vector<os::RemovalFailure> failures;
-  static_cast<void>(os::remove_tree_at(os::current_directory_fd, path, root_fd, failures));
   left.reserve(failures.size());
   for (const os::RemovalFailure& failure : failures) {
-    left.push_back({failure.path.empty() ? root_path : root_path / failure.path,
-                    os::to_error_code(failure.error)});
+    left.push_back(
+        {failure.path.empty() ? root : root / failure.path, os::to_error_code(failure.error)});
   }
   return left;
 }
@@ -64,13 +47,7 @@ void rmtree(const std::filesystem::path& path, bool ignore_errors) {
   if (os::remove_tree(os::current_directory_fd, path.c_str(), failures) == 0 || ignore_errors) {
     return;
   }
-  std::vector<cleanup_error::failure> left;
-  left.reserve(failures.size());
-  for (const os::RemovalFailure& failure : failures) {
-    left.push_back(
-        {failure.path.empty() ? path : path / failure.path, os::to_error_code(failure.error)});
-  }
-  throw cleanup_error(path, std::move(left));
+  throw cleanup_error(path, left_behind(path, failures));
 }
 
 TemporaryDirectory::TemporaryDirectory() : TemporaryDirectory(TemporaryDirectoryOptions{}) {}
@@ -158,7 +135,9 @@ void TemporaryDirectory::cleanup() {
       s.exit_cleanup.registered() && s.exit_cleanup.withdraw() == nullptr;
   std::vector<cleanup_error::failure> left;
   if (!claimed_by_handler) {
-    left = remove_directory_tree(s.name, s.root.get());
+    std::vector<os::RemovalFailure> failures;
+    static_cast<void>(os::remove_held_directory(s.name.c_str(), s.root.get(), failures));
+    left = left_behind(s.name, failures);
   }
   if (left.empty()) {
     s.removed = true;

@@ -148,7 +148,7 @@ void remove_claimed(const CleanupNode& node, const char* path) noexcept {
   }
   std::vector<RemovalFailure> ignored;
   static_cast<void>(
-      remove_tree_at(AT_FDCWD, path, node.root_fd.load(std::memory_order_relaxed), ignored));
+      remove_held_directory(path, node.root_fd.load(std::memory_order_relaxed), ignored));
 }
 
 // ---- signals ----
@@ -168,8 +168,9 @@ std::size_t signal_index(int signal_number) noexcept {
   return cleanup_signals.size();
 }
 
-// Only async-signal-safe calls from here on: clock_gettime, unlinkat, and the tree remover's
-// signal-safe entry (openat, getdents64, unlinkat, fstat, fchmod, close on a static workspace).
+// Only async-signal-safe calls from here on: clock_gettime, unlinkat, and the held-directory
+// remover's signal-safe entry (openat, getdents64, unlinkat, fstat, fchmod, close on a static
+// workspace).
 
 // Other threads' creations and removals in progress finish first. Bounded: a thread inside
 // its window could be waiting for a lock this thread held when the signal came (malloc's),
@@ -193,7 +194,7 @@ void remove_all_in_signal_handler() noexcept {
     if (node.kind.load() == CleanupKind::file) {
       static_cast<void>(::unlinkat(AT_FDCWD, path, 0));
     } else {
-      remove_tree_in_signal_handler(path, node.root_fd.load());
+      remove_held_directory_in_signal_handler(path, node.root_fd.load());
     }
     // The path is not freed: free() is not async-signal-safe, and the process is ending.
   });

@@ -1,40 +1,30 @@
-// The tree remover (os/remove_tree.hpp): an iterative, descriptor-relative walk with a bounded
-// window of open directories; getdents64 and statx on Linux, readdir and fstat elsewhere.
+// The tree walker (os/remove_tree.hpp): an iterative, descriptor-relative walk with a bounded
+// window of open directories. Directories are read by os/directory_reader.hpp; the signal
+// handler's walker is remove_tree_signal.cpp, the held-directory entry remove_held_directory.cpp.
 #include "os/remove_tree.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
-#include <array>
-#include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <cstdint>
-#include <cstring>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "os/directory_reader.hpp"
 #include "os/fd.hpp"
+#include "os/interrupted.hpp"
 #include "os/platform.hpp"
 #include "os/sys.hpp"
-
-#if TEMPFILE_LINUX_FAST_PATHS
-#  include <sys/syscall.h>
-#endif
+#include "os/tree_rules.hpp"
 
 namespace tempfile::os {
 namespace {
 
-// O_NONBLOCK: if a FIFO or device is swapped in for a directory, O_DIRECTORY already refuses it
-// before it is opened; O_NONBLOCK makes sure nothing could ever wait on it anyway.
-constexpr int directory_flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
-constexpr mode_t walkable_mode = 0700;
 // A directory that is still not empty after being emptied this many more times is reported:
 // somebody keeps creating entries in it, and cleanup must end.
 constexpr unsigned max_rescans = 3;
@@ -125,144 +115,6 @@ bool is_directory_at(int dirfd, const char* name) noexcept {
   struct stat info {};
   return ::fstatat(dirfd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(info.st_mode);
 }
-
-bool is_dot_or_dotdot(const char* name) noexcept {
-  return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
-}
-
-enum class EntryType : unsigned char { unknown, directory, other };
-
-EntryType type_of([[maybe_unused]] unsigned char d_type) noexcept {
-#ifdef DT_DIR
-  if (d_type == DT_DIR) {
-    return EntryType::directory;
-  }
-  return d_type == DT_UNKNOWN ? EntryType::unknown : EntryType::other;
-#else
-  return EntryType::unknown;
-#endif
-}
-
-// Gives an O_PATH descriptor's directory u+rwx. fchmod() refuses O_PATH descriptors (EBADF);
-// the /proc magic link reaches the very inode the descriptor holds, whatever its name is now.
-#if TEMPFILE_LINUX_FAST_PATHS
-Errno change_mode_of_handle(int handle) noexcept {
-  constexpr std::string_view prefix = "/proc/self/fd/";
-  std::array<char, 40> path{};
-  std::memcpy(path.data(), prefix.data(), prefix.size());
-  const auto [end, error] =
-      std::to_chars(path.data() + prefix.size(), path.data() + path.size() - 1, handle);
-  if (error != std::errc{}) {
-    return EINVAL;
-  }
-  *end = '\0';
-  if (::chmod(path.data(), walkable_mode) == 0) {
-    return 0;
-  }
-  Errno err = errno;
-#  ifdef SYS_fchmodat2
-  // Without /proc (a chroot), fchmodat2(AT_EMPTY_PATH) does the same on Linux 6.6 and later.
-  if (err == ENOENT && ::syscall(SYS_fchmodat2, handle, "", walkable_mode, AT_EMPTY_PATH) == 0) {
-    return 0;
-  }
-  err = errno;
-#  endif
-  return err;
-}
-#endif
-
-// Reads a whole directory, calling visit(name, type) for each entry but "." and "..". Linux:
-// getdents64 into one 64 KiB buffer, allocated on first use and reused for every directory.
-// Elsewhere: readdir on a duplicate (fdopendir takes the descriptor it is given).
-class DirectoryReader {
- public:
-  template <class Visit>
-  Errno read_all(int fd, bool rewind, Visit&& visit);
-
- private:
-#if TEMPFILE_LINUX_FAST_PATHS
-  static constexpr std::size_t buffer_size = std::size_t{64} * 1024;
-  // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[].
-  static constexpr std::size_t reclen_offset = 16;
-  static constexpr std::size_t type_offset = 18;
-  static constexpr std::size_t name_offset = 19;
-  std::unique_ptr<char[]> buffer_;
-#endif
-};
-
-#if TEMPFILE_LINUX_FAST_PATHS
-template <class Visit>
-Errno DirectoryReader::read_all(int fd, bool rewind, Visit&& visit) {
-  if (!buffer_) {
-    buffer_ = std::make_unique_for_overwrite<char[]>(buffer_size);
-  }
-  if (rewind && ::lseek(fd, 0, SEEK_SET) < 0) {
-    return errno;
-  }
-  for (;;) {
-    const long got = ::syscall(SYS_getdents64, fd, buffer_.get(), buffer_size);
-    if (got < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return errno;
-    }
-    if (got == 0) {
-      return 0;
-    }
-    for (std::size_t offset = 0; offset < static_cast<std::size_t>(got);) {
-      const char* record = buffer_.get() + offset;
-      unsigned short length = 0;
-      std::memcpy(&length, record + reclen_offset, sizeof length);  // records are not aligned
-      if (length == 0) {
-        return EIO;  // never from a sane kernel; without this check it would loop forever
-      }
-      offset += length;
-      const char* name = record + name_offset;
-      if (!is_dot_or_dotdot(name)) {
-        visit(name, type_of(static_cast<unsigned char>(record[type_offset])));
-      }
-    }
-  }
-}
-#else
-struct DirectoryCloser {
-  void operator()(DIR* stream) const noexcept { ::closedir(stream); }
-};
-
-template <class Visit>
-Errno DirectoryReader::read_all(int fd, bool rewind, Visit&& visit) {
-  const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (copy < 0) {
-    return errno;
-  }
-  FileDescriptor owner(copy);
-  DIR* stream = ::fdopendir(owner.get());
-  if (stream == nullptr) {
-    return errno;
-  }
-  static_cast<void>(owner.release());  // the stream owns it now: closedir closes it
-  const std::unique_ptr<DIR, DirectoryCloser> stream_owner(stream);
-  if (rewind) {
-    ::rewinddir(stream);  // the duplicate shares the offset a previous scan left at the end
-  }
-  for (;;) {
-    errno = 0;
-    // NOLINTNEXTLINE(concurrency-mt-unsafe): this stream is private to this call
-    const dirent* entry = ::readdir(stream);
-    if (entry == nullptr) {
-      return errno;
-    }
-    if (!is_dot_or_dotdot(entry->d_name)) {
-#  ifdef DT_DIR
-      visit(entry->d_name, type_of(entry->d_type));
-#  else
-      visit(entry->d_name, EntryType::unknown);
-#  endif
-    }
-  }
-}
-#endif
 
 // One directory on the walk's stack. Its descriptor may be closed to bound the open
 // descriptors; it is then re-opened by name from its parent and checked against `identity`.
@@ -371,21 +223,23 @@ Errno Remover::remove_held(int parent_fd, const char* name, int root_fd) {
     report({}, err);
     return first_error_;
   }
-  if (name != nullptr) {
-    Identity named;
-    if (identify_name(parent_fd, name, named) == 0 && named == root_identity_ &&
-        remove_directory(parent_fd, name) == 0) {
-      return 0;
+  // A descriptor of our own, so that the window can own and close it like any other level.
+  // "." of the held descriptor is the same directory whatever has been renamed, and a new open
+  // starts at offset 0. It needs read permission: a root whose mode forbids that (or one
+  // already removed) gets a duplicate instead, which shares the caller's offset, which may be
+  // anywhere: that one is rewound before the first read.
+  FileDescriptor own;
+  bool rewind = false;
+  if (open_directory(root_fd, ".", own) != 0) {
+    const int copy = ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) {
+      report({}, errno);
+      return first_error_;
     }
+    own = FileDescriptor(copy);
+    rewind = true;
   }
-  // A duplicate, so that the window can own and close it like any other level; it shares the
-  // caller's offset, which may be anywhere: rewind before the first read.
-  const int copy = ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
-  if (copy < 0) {
-    report({}, errno);
-    return first_error_;
-  }
-  start(FileDescriptor(copy), root_identity_, true);
+  start(std::move(own), root_identity_, rewind);
   walk();
   while (name != nullptr && !levels_[0].failed) {
     Identity named;
@@ -468,9 +322,14 @@ void Remover::scan(std::size_t index) {
   Level& level = levels_[index];
   level.pending.clear();
   level.next = 0;
-  const Errno err = reader_.read_all(
-      level.fd.get(), level.rewind,
-      [this, index](const char* name, EntryType type) { entry(index, name, type); });
+  // A local class may call the private entry(), as this member function may.
+  struct Visit final : DirectoryVisitor {
+    Visit(Remover& owner, std::size_t level) noexcept : remover(owner), index(level) {}
+    void entry(const char* name, EntryType type) override { remover.entry(index, name, type); }
+    Remover& remover;
+    std::size_t index;
+  } visit(*this, index);
+  const Errno err = reader_.read_all(level.fd.get(), level.rewind, visit);
   level.scanned = true;
   level.rewind = true;
   // ENOENT: the directory itself was removed meanwhile (Linux refuses to read a dead one).
@@ -591,16 +450,10 @@ Errno Remover::open_unsearchable(int dirfd, const char* name, std::size_t index,
   const std::string_view shown = root ? std::string_view() : std::string_view(name);
 #if TEMPFILE_LINUX_FAST_PATHS
   // O_PATH needs no permission on the directory itself; O_NOFOLLOW|O_DIRECTORY refuses a link.
-  FileDescriptor handle;
-  for (;;) {
-    const int fd = ::openat(dirfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-      handle = FileDescriptor(fd);
-      break;
-    }
-    if (errno != EINTR) {
-      return errno;
-    }
+  const FileDescriptor handle(retry_interrupted(
+      [&] { return ::openat(dirfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC); }));
+  if (!handle.valid()) {
+    return errno;
   }
   if (!root) {
     Identity id;
@@ -612,7 +465,7 @@ Errno Remover::open_unsearchable(int dirfd, const char* name, std::size_t index,
     }
   }
   observe(RemovalObserver::Step::fix_mode, index, shown);
-  if (const Errno err = change_mode_of_handle(handle.get()); err != 0) {
+  if (const Errno err = tree::change_mode_of_handle(handle.get()); err != 0) {
     return err;
   }
   // "." of the handle is the same directory, whatever has been renamed since.
@@ -631,7 +484,7 @@ Errno Remover::open_unsearchable(int dirfd, const char* name, std::size_t index,
     return removal_other_mount;
   }
   observe(RemovalObserver::Step::fix_mode, index, shown);
-  if (::fchmodat(dirfd, name, walkable_mode, AT_SYMLINK_NOFOLLOW) != 0) {
+  if (::fchmodat(dirfd, name, tree::walkable_mode, AT_SYMLINK_NOFOLLOW) != 0) {
     return errno;
   }
   return open_directory(dirfd, name, out);
@@ -714,7 +567,7 @@ bool Remover::ensure_open(std::size_t index) {
 bool Remover::fix_mode(std::size_t index) {
   levels_[index].mode_fixed = true;  // once per directory: a second failure is reported
   observe(RemovalObserver::Step::fix_mode, index);
-  return ::fchmod(levels_[index].fd.get(), walkable_mode) == 0;
+  return ::fchmod(levels_[index].fd.get(), tree::walkable_mode) == 0;
 }
 
 // Keeps at most max_open_ levels open, leaving room for one more. The root and the deepest
@@ -831,140 +684,6 @@ Errno remove_tree_at(int parent_fd, const char* name, int root_fd,
   } catch (...) {
     return out_of_memory(failures);
   }
-}
-
-// ---- the signal handler's entry: the same rules, nothing allocated, nothing locked ----
-namespace {
-
-// One directory being walked: its descriptor, its own getdents64 buffer (so a parent's listing
-// survives its children's) and its name in its parent. Static: a handler cannot allocate. A
-// spin flag keeps two threads' handlers from sharing it.
-struct SignalLevel {
-  int fd = -1;
-  long got = 0;
-  long offset = 0;
-  std::array<char, 256> name{};
-  std::array<char, 8192> buffer{};
-};
-constexpr std::size_t signal_depth_limit = removal_descriptor_limit;
-std::array<SignalLevel, signal_depth_limit> signal_levels;  // NOLINT: see above
-std::atomic_flag signal_walk_busy = ATOMIC_FLAG_INIT;
-
-#if TEMPFILE_LINUX_FAST_PATHS
-// A directory entry `name` of `dirfd`, opened for the walk; u+rwx first when its mode forbids
-// that, through an O_PATH handle as the walk does. -1 when it cannot be opened.
-int open_in_signal_handler(int dirfd, const char* name, dev_t root_device) noexcept {
-  int fd = ::openat(dirfd, name, directory_flags);
-  if (fd < 0 && errno == EACCES) {
-    const int handle = ::openat(dirfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
-    if (handle >= 0) {
-      struct stat info {};
-      if (::fstat(handle, &info) == 0 && info.st_dev == root_device &&
-          change_mode_of_handle(handle) == 0) {
-        fd = ::openat(handle, ".", directory_flags);
-      }
-      ::close(handle);
-    }
-  }
-  if (fd < 0) {
-    return -1;
-  }
-  struct stat info {};
-  if (::fstat(fd, &info) != 0 || info.st_dev != root_device) {
-    ::close(fd);  // another mount: never entered
-    return -1;
-  }
-  return fd;
-}
-
-void empty_in_signal_handler(int root_fd, dev_t root_device) noexcept {
-  std::size_t top = 0;
-  signal_levels[0].fd = ::openat(root_fd, ".", directory_flags);
-  if (signal_levels[0].fd < 0) {
-    return;
-  }
-  signal_levels[0].got = signal_levels[0].offset = 0;
-  for (;;) {
-    SignalLevel& level = signal_levels[top];
-    if (level.offset >= level.got) {
-      level.got = ::syscall(SYS_getdents64, level.fd, level.buffer.data(), level.buffer.size());
-      level.offset = 0;
-      if (level.got <= 0) {  // the end (or an error): this directory is as empty as it gets
-        ::close(level.fd);
-        if (top == 0) {
-          return;
-        }
-        --top;
-        static_cast<void>(::unlinkat(signal_levels[top].fd, level.name.data(), AT_REMOVEDIR));
-        continue;
-      }
-    }
-    const char* record = level.buffer.data() + level.offset;
-    unsigned short length = 0;
-    std::memcpy(&length, record + 16, sizeof length);
-    level.offset = length == 0 ? level.got : level.offset + length;
-    const char* name = record + 19;
-    const auto type = static_cast<unsigned char>(record[18]);
-    if (length == 0 || is_dot_or_dotdot(name)) {
-      continue;
-    }
-    if (type != DT_DIR) {
-      if (::unlinkat(level.fd, name, 0) == 0) {
-        continue;
-      }
-      if (errno == EACCES && ::fchmod(level.fd, walkable_mode) == 0 &&
-          ::unlinkat(level.fd, name, 0) == 0) {
-        continue;
-      }
-      if (errno != EISDIR && !(errno == EPERM && type == DT_UNKNOWN)) {
-        continue;  // left behind: nobody to tell
-      }
-    }
-    const std::size_t name_length = std::strlen(name);
-    if (top + 1 >= signal_depth_limit || name_length >= level.name.size()) {
-      continue;  // deeper than the walk goes here: left behind
-    }
-    const int child = open_in_signal_handler(level.fd, name, root_device);
-    if (child < 0) {
-      continue;
-    }
-    SignalLevel& next = signal_levels[++top];
-    next.fd = child;
-    next.got = next.offset = 0;
-    std::memcpy(next.name.data(), name, name_length + 1);
-  }
-}
-#endif
-
-}  // namespace
-
-Errno prepare_signal_removal() noexcept {
-  // Everything the handler uses is static; touch it now so the handler faults in no pages.
-  for (SignalLevel& level : signal_levels) {
-    level.buffer.fill('\0');
-  }
-  return 0;
-}
-
-void remove_tree_in_signal_handler(const char* path, int root_fd) noexcept {
-  while (signal_walk_busy.test_and_set(std::memory_order_acquire)) {
-    // Another thread's handler is walking; it finishes without waiting for anything.
-  }
-  const int saved_errno = errno;
-  struct stat root {};
-  if (::fstat(root_fd, &root) == 0) {
-#if TEMPFILE_LINUX_FAST_PATHS
-    empty_in_signal_handler(root_fd, root.st_dev);
-#endif
-    // The root only while its name is still this directory (and only once it is empty).
-    struct stat named {};
-    if (::fstatat(AT_FDCWD, path, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
-        named.st_dev == root.st_dev && named.st_ino == root.st_ino) {
-      static_cast<void>(::unlinkat(AT_FDCWD, path, AT_REMOVEDIR));
-    }
-  }
-  errno = saved_errno;
-  signal_walk_busy.clear(std::memory_order_release);
 }
 
 }  // namespace tempfile::os

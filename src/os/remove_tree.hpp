@@ -77,7 +77,8 @@ class RemovalObserver {
 
 /// remove_tree for a directory the caller already holds open (TemporaryDirectory's root):
 /// `root_fd` must be an O_RDONLY|O_DIRECTORY descriptor. The contents are removed through
-/// `root_fd` (through a duplicate; the caller's descriptor stays open, its offset rewound) and
+/// `root_fd` (through openat(root_fd, "."), or a rewound duplicate when the root's mode forbids
+/// reading it; the caller's descriptor stays open) and
 /// the root is never re-resolved by name for the walk. Then, unless `name` is nullptr, the root
 /// is removed as `name` in `parent_fd`, but only while that name still refers to the same
 /// directory (device, inode and mount): otherwise it is reported with removal_replaced and left.
@@ -88,23 +89,37 @@ class RemovalObserver {
 /// write to `parent_fd` can swap in another empty directory, which is then removed instead. That
 /// window is inherent to removing by name; it can never reach a non-empty directory or a file.
 ///
-/// When it matches, the name is tried with unlinkat(AT_REMOVEDIR) before the walk, so an empty
-/// root costs three system calls (statx of the root, statx of the name, unlinkat).
+/// It always walks: whether an "rmdir first" fast path is worth trying is the caller's decision
+/// (remove_held_directory below makes it, once, for every owner).
 [[nodiscard]] Errno remove_tree_at(int parent_fd, const char* name, int root_fd,
                                    std::vector<RemovalFailure>& failures,
                                    RemovalObserver* observer = nullptr) noexcept;
 
-/// For a signal handler (os/cleanup.cpp): removes the directory `path` (absolute) whose
-/// O_DIRECTORY descriptor `root_fd` the owner holds, with only async-signal-safe calls and no
-/// allocation: the contents through `root_fd` with the same rules as remove_tree (no link
-/// followed, no other mount entered, modes fixed through descriptors), then `path` only while it
-/// still names the same directory. Simpler than remove_tree, as befits a process about to die:
-/// at most removal_descriptor_limit levels deep (deeper entries are left), no failure list,
-/// one pass (entries that reappear are left). Linux only; elsewhere readdir is not
-/// async-signal-safe, so only an already empty directory is removed. Call
-/// prepare_signal_removal() once, outside any handler, before the handler can run.
-void remove_tree_in_signal_handler(const char* path, int root_fd) noexcept;
-/// Faults in the static workspace remove_tree_in_signal_handler uses. Returns 0.
+/// The one way a directory whose root descriptor its owner holds (a TemporaryDirectory) is
+/// removed, whoever removes it: the owner's cleanup(), the exit handler, and (below) a signal
+/// handler. `path` is absolute; `root_fd` is the owner's O_DIRECTORY descriptor of it.
+///
+/// The one fast-path decision: unlinkat(path, AT_REMOVEDIR) first. It only ever removes an
+/// empty directory and never follows a symbolic link, so it is safe to try, and for an empty
+/// directory it is the whole job (plus an fstat of `root_fd`: if our directory still has a
+/// name, what went was an empty directory swapped in for ours, reported as removal_replaced).
+/// A missing name is done (Python ignores FileNotFoundError). Anything else (ENOTEMPTY, EACCES,
+/// ...) goes to remove_tree_at, which walks through `root_fd` and reports; the one failed
+/// rmdir is the only call a non-empty tree pays for the fast path.
+[[nodiscard]] Errno remove_held_directory(const char* path, int root_fd,
+                                          std::vector<RemovalFailure>& failures) noexcept;
+
+/// remove_held_directory for a signal handler (os/cleanup.cpp): the same first step, then the
+/// allocation-free walk (os/remove_tree_signal.cpp) with the same rules as remove_tree (no link
+/// followed, no other mount entered, modes fixed through descriptors) and `path` removed only
+/// while it still names the same directory. Only async-signal-safe calls, nothing allocated.
+/// Simpler than remove_tree, as befits a process about to die: at most
+/// removal_descriptor_limit levels deep (deeper entries are left), no failure list, one pass
+/// (entries that reappear are left). Linux only; elsewhere readdir is not async-signal-safe, so
+/// only an already empty directory is removed. Call prepare_signal_removal() once, outside any
+/// handler, before the handler can run.
+void remove_held_directory_in_signal_handler(const char* path, int root_fd) noexcept;
+/// Faults in the static workspace remove_held_directory_in_signal_handler uses. Returns 0.
 [[nodiscard]] Errno prepare_signal_removal() noexcept;
 
 }  // namespace tempfile::os

@@ -1,5 +1,7 @@
 // Runs one workload of docs/performance.md N times, after one warm-up op, so that
 // count_syscalls.py can strace it at two N and assert the system calls per op exactly.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -80,6 +82,37 @@ void w3_mkdtemp(const std::filesystem::path& dir) {
   }
 }
 
+// W3: an empty TemporaryDirectory, created and cleaned up.
+void w3_temporary_directory(const tempfile::TemporaryDirectoryOptions& options) {
+  tempfile::TemporaryDirectory directory(options);
+  directory.cleanup();
+}
+
+// An empty file made by the driver itself (openat, close), as a program would put it there.
+void make_file(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    die("open", path);
+  }
+  if (::close(fd) != 0) {
+    die("close", path);
+  }
+}
+
+// W3, non-empty: a TemporaryDirectory holding 3 files and a subdirectory with 1 file, cleaned up.
+void w3_temporary_directory_tree(const tempfile::TemporaryDirectoryOptions& options) {
+  tempfile::TemporaryDirectory directory(options);
+  for (const char* name : {"a", "b", "c"}) {
+    make_file(directory / name);
+  }
+  const std::filesystem::path sub = directory / "sub";
+  if (::mkdir(sub.c_str(), 0700) != 0) {
+    die("mkdir", sub);
+  }
+  make_file(sub / "d");
+  directory.cleanup();
+}
+
 // W5: 64 writes of 1 KiB, seek to 0, read everything back, close.
 void w5_spooled(const tempfile::SpooledTemporaryFileOptions& options) {
   tempfile::SpooledTemporaryFile file(options);
@@ -112,6 +145,12 @@ int run(std::string_view workload, long n, const std::filesystem::path& dir) {
     repeat(n, [&] { w2_temporary(options); });
   } else if (workload == "w3-mkdtemp") {
     repeat(n, [&] { w3_mkdtemp(dir); });
+  } else if (workload == "w3-temporary-directory") {
+    const tempfile::TemporaryDirectoryOptions options{.dir = dir};
+    repeat(n, [&] { w3_temporary_directory(options); });
+  } else if (workload == "w3-temporary-directory-tree") {
+    const tempfile::TemporaryDirectoryOptions options{.dir = dir};
+    repeat(n, [&] { w3_temporary_directory_tree(options); });
   } else if (workload == "w5a-spooled-memory") {
     const tempfile::SpooledTemporaryFileOptions options{.max_size = in_memory_max};
     repeat(n, [&] { w5_spooled(options); });
@@ -130,12 +169,12 @@ int run(std::string_view workload, long n, const std::filesystem::path& dir) {
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    static_cast<void>(
-        std::fprintf(stderr,
-                     "usage: %s WORKLOAD N DIR\n"
-                     "workloads: w1-mkstemp w1-named w2-temporary w3-mkdtemp w5a-spooled-memory "
-                     "w5b-spooled-rollover\n",
-                     argv[0]));
+    static_cast<void>(std::fprintf(
+        stderr,
+        "usage: %s WORKLOAD N DIR\n"
+        "workloads: w1-mkstemp w1-named w2-temporary w3-mkdtemp w3-temporary-directory "
+        "w3-temporary-directory-tree w5a-spooled-memory w5b-spooled-rollover\n",
+        argv[0]));
     return 2;
   }
   const std::string_view count_text(argv[2]);
