@@ -7,40 +7,29 @@
 
 #include "io/codec.hpp"
 #include "io/file_state.hpp"
-#include "os/process.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 
 namespace tempfile {
 namespace detail {
 
-int FileState::remove_now() noexcept {
-  if (!exit_cleanup.registered()) {
-    return 0;
-  }
-  const os::CleanupWindow window;  // withdrawn but not yet removed: a handler must wait
-  // Null when an exit or signal handler claimed the duty first (and removed the file).
-  const std::unique_ptr<char[]> path = exit_cleanup.withdraw();
-  if (path == nullptr || os::process_generation() != created_in_generation) {
-    return 0;
-  }
-  const os::Errno err = os::remove_file(os::current_directory_fd, path.get());
-  return err == ENOENT ? 0 : err;
-}
-
 void FileState::close_and_clean_up() noexcept {
-  if (os::process_generation() != created_in_generation) {
+  if (!opened_by.is_current()) {
     // A fork()ed child: its copy of the object only closes its descriptor. Flushing would
-    // write the parent's buffered bytes a second time; removing would take the parent's file.
+    // write the parent's buffered bytes a second time; the hook would act for the parent.
     abandon_layers();
     return;
   }
   try {
     close_layers();
-  } catch (...) {
-    // A destructor has no one to report to; close() is the way to see this error.
+  } catch (...) {  // NOLINT(bugprone-empty-catch): nobody to report to; close() reports
   }
-  static_cast<void>(remove_now());
+  if (after_close) {
+    try {
+      after_close->closed(io::AfterClose::Why::destroy, name);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): as above
+    }
+  }
 }
 
 }  // namespace detail
@@ -174,17 +163,19 @@ void File::close() {
     return;
   }
   detail::FileState& s = *state_;
-  const bool remove = s.remove_on_close;
   std::exception_ptr failure;
   try {
     s.close_layers();
   } catch (...) {
     failure = std::current_exception();
   }
-  if (remove) {
-    if (const int err = s.remove_now(); err != 0 && !failure) {
-      failure = std::make_exception_ptr(
-          error("cannot remove temporary file", s.name, os::to_error_code(err)));
+  if (s.after_close) {
+    try {
+      s.after_close->closed(io::AfterClose::Why::close, s.name);
+    } catch (...) {
+      if (!failure) {
+        failure = std::current_exception();
+      }
     }
   }
   if (failure) {

@@ -1,5 +1,6 @@
 // What a public tempfile::File holds: its byte layer (and text layer in text mode), its name,
-// and for named files the removal duty. Shared by io/file.cpp and the objects that create files.
+// and what a layer above attached to its closing. Shared by io/file.cpp and the objects that
+// create files.
 #pragma once
 
 #include <filesystem>
@@ -8,11 +9,12 @@
 #include <optional>
 #include <string>
 
+#include "io/after_close.hpp"
 #include "io/buffered_file.hpp"
 #include "io/file_streambuf.hpp"
 #include "io/spill.hpp"
 #include "io/text_file.hpp"
-#include "os/cleanup.hpp"
+#include "os/process.hpp"
 
 namespace tempfile::detail {
 
@@ -29,14 +31,12 @@ struct FileState {
   std::string mode_given;
   std::filesystem::path name;
 
-  // Named files with delete_ only: the removal duty, shared with the exit and signal handlers
-  // (whoever claims it first removes; it also holds the path), and when. Removal happens at
-  // most once, and only in the process generation that created the file (never in a
-  // fork()ed child).
-  os::CleanupRegistration exit_cleanup;
-  bool remove_on_close = false;
-  // Every file: in another generation (a fork()ed child) the destructor only closes.
-  unsigned created_in_generation = 0;
+  // Every file: in a fork()ed child the destructor only closes (the buffered bytes are the
+  // parent's to write).
+  os::CreatingProcess opened_by;
+  // Set by the object that made the file when it has something to do after the close
+  // (NamedTemporaryFile: remove its entry, objects/temporary_file.cpp).
+  std::unique_ptr<io::AfterClose> after_close;
 
   // File::stream(), made on first use; the stream is declared last so it is destroyed first.
   std::unique_ptr<FileStreambuf> streambuf;
@@ -82,11 +82,8 @@ struct FileState {
     }
   }
 
-  /// Removes the named file now if there is one to remove (in the creating process); a file
-  /// already gone is not an error (Python 3.12). Returns 0 or the unlink errno.
-  int remove_now() noexcept;
-
-  /// Closes (flushing), then removes per the policy; for the destructor: never throws.
+  /// For the destructor, never throws: closes (flushing), then runs the after-close hook; in a
+  /// fork()ed child only closes the descriptor.
   void close_and_clean_up() noexcept;
 };
 

@@ -1,54 +1,16 @@
-// From Python's open() arguments to a File's state: every argument is checked before a file
-// exists (Python's rule: a bad mode or encoding leaves nothing behind), then a descriptor is
-// wrapped in the byte layer and, in text mode, the text layer.
+// Forwards to io/open_file.hpp, where Python's io.open rules and the layer assembly live, so
+// that sources still naming them objects:: compile unchanged. New code includes the io header.
 #pragma once
 
-#include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-
-#include "io/codec.hpp"
-#include "io/file_state.hpp"
-#include "io/mode.hpp"
-#include "os/fd.hpp"
+#include "io/open_file.hpp"
 
 namespace tempfile::objects {
 
-struct OpenArguments {
-  std::string_view mode;
-  int buffering;
-  const std::optional<std::string>& encoding;
-  const std::optional<std::string>& newline;
-  const std::optional<std::string>& errors;
-};
-
-/// The arguments, validated and resolved.
-struct OpenPlan {
-  io::OpenMode mode;
-  std::string mode_given;
-  std::size_t buffer_size = 0;
-  bool line_buffering = false;
-  std::optional<io::Codec> codec{};  // text mode only
-  io::ErrorHandler errors = io::ErrorHandler::strict;
-  std::optional<std::string> newline{};
-};
-
-/// Python's io.open checks, with its messages; throws std::invalid_argument.
-[[nodiscard]] OpenPlan plan_open(const OpenArguments& arguments);
-
-/// Whether anyone but the new object can reach the file: `unshared` for a file with no name
-/// whose descriptor no one else holds (io::RawFile::unshared: pread/pwrite, known size).
-enum class Reach : unsigned char { shared, unshared };
-
-/// Wraps a new, empty file's descriptor (offset 0) per the plan.
-[[nodiscard]] std::unique_ptr<detail::FileState> open_file(os::FileDescriptor fd,
-                                                           const OpenPlan& plan,
-                                                           Reach reach = Reach::shared);
-
-/// The same layers over an empty in-memory file, unbuffered (SpooledTemporaryFile); `spill`
-/// says where it goes when it rolls over.
-[[nodiscard]] std::unique_ptr<detail::FileState> open_in_memory(const OpenPlan& plan,
-                                                                std::unique_ptr<io::Spill> spill);
+using io::open_file;
+using io::open_in_memory;
+using io::OpenArguments;
+using io::OpenPlan;
+using io::plan_open;
+using io::Reach;
 
 }  // namespace tempfile::objects

@@ -1,5 +1,5 @@
 // TemporaryDirectory: mkdtemp's creation, a descriptor of the root held for life, and cleanup
-// through the one tree remover; registered for exit/signal cleanup while it has that duty.
+// through its OwnedEntry (the one held-directory remover; exit/signal cleanup while delete_).
 #include "tempfile/temporary_directory.hpp"
 
 #include <cerrno>
@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "create/create.hpp"
+#include "objects/owned_entry.hpp"
 #include "os/cleanup.hpp"
-#include "os/process.hpp"
 #include "os/remove_tree.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
@@ -19,8 +19,9 @@ namespace tempfile {
 struct TemporaryDirectory::State {
   std::filesystem::path name;
   os::FileDescriptor root;
-  os::CleanupRegistration exit_cleanup;
-  unsigned created_in_generation = 0;
+  // Declared after `root`, so destroyed before it: the handlers may walk `root` until the
+  // entry is withdrawn.
+  objects::OwnedEntry entry;
   bool ignore_cleanup_errors = false;
   bool delete_ = true;
   bool removed = false;
@@ -72,13 +73,11 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options)
       static_cast<void>(os::lock_shared(s.root.get()));
     }
     s.name = std::move(created.path);
-    s.created_in_generation = os::process_generation();
     s.ignore_cleanup_errors = options.ignore_cleanup_errors;
     s.delete_ = options.delete_;
-    if (s.delete_) {
-      s.exit_cleanup =
-          os::CleanupRegistration::add(os::CleanupKind::directory, s.name.native(), s.root.get());
-    }
+    // cleanup() removes the tree even without delete_ (Python's rule); delete_ adds the
+    // destructor's and the exit/signal handlers' removal.
+    s.entry = objects::OwnedEntry::directory(s.name, s.root.get(), s.delete_);
   } catch (...) {
     // Nothing is in it yet: the name goes with one rmdir.
     static_cast<void>(os::remove_directory(os::current_directory_fd,
@@ -101,7 +100,7 @@ TemporaryDirectory::~TemporaryDirectory() {
   if (!state_ || state_->removed || !state_->delete_) {
     return;
   }
-  if (os::process_generation() != state_->created_in_generation) {
+  if (!state_->entry.in_creating_process()) {
     return;  // a fork()ed child: its parent's directory is not its to remove
   }
   try {
@@ -120,36 +119,28 @@ void TemporaryDirectory::cleanup() {
     return;
   }
   State& s = *state_;
-  if (os::process_generation() != s.created_in_generation) {
-    // security.md D1: a fork()ed child must not remove its parent's directory, even when
-    // asked (Python's would); as close() in a child never removes a NamedTemporaryFile.
+  if (!s.entry.in_creating_process()) {
+    // A fork()ed child must not remove its parent's directory, even when asked (Python's
+    // would); as close() in a child never removes a NamedTemporaryFile.
     if (s.ignore_cleanup_errors) {
       return;
     }
     throw error("cannot clean up, in a forked child, the temporary directory of its parent", s.name,
                 std::make_error_code(std::errc::operation_not_permitted));
   }
-  const os::CleanupWindow window;  // withdrawn but not yet removed: a handler must wait
-  // An exit or signal handler that claimed it first has removed it already.
-  const bool claimed_by_handler =
-      s.exit_cleanup.registered() && s.exit_cleanup.withdraw() == nullptr;
-  std::vector<cleanup_error::failure> left;
-  if (!claimed_by_handler) {
-    std::vector<os::RemovalFailure> failures;
-    static_cast<void>(os::remove_held_directory(s.name.c_str(), s.root.get(), failures));
-    left = left_behind(s.name, failures);
-  }
-  if (left.empty()) {
+  // Nothing left when an exit or signal handler claimed it first (and removed it).
+  std::vector<os::RemovalFailure> failures;
+  static_cast<void>(s.entry.remove(s.name, failures));
+  if (failures.empty()) {
     s.removed = true;
+    s.entry = objects::OwnedEntry();
     s.root = os::FileDescriptor();
     return;
   }
   // Something stayed: keep the descriptor so that a later cleanup() (or the exit handler)
   // can try again, as Python's cleanup() retries while the name exists.
-  if (s.delete_) {
-    s.exit_cleanup =
-        os::CleanupRegistration::add(os::CleanupKind::directory, s.name.native(), s.root.get());
-  }
+  s.entry.retry_later(s.name, s.delete_);
+  std::vector<cleanup_error::failure> left = left_behind(s.name, failures);
   if (!s.ignore_cleanup_errors) {
     throw cleanup_error(s.name, std::move(left));
   }

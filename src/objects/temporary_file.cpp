@@ -1,16 +1,19 @@
 // TemporaryFile (O_TMPFILE, else create-and-unlink) and NamedTemporaryFile (mkstemp's rules,
-// removal per Python 3.12's delete/delete_on_close).
+// removal per Python 3.12's delete/delete_on_close, through RemoveAfterClose below).
 #include "tempfile/temporary_file.hpp"
 
 #include <cerrno>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "create/create.hpp"
 #include "create/paths.hpp"
-#include "objects/open_file.hpp"
+#include "io/open_file.hpp"
+#include "objects/owned_entry.hpp"
 #include "objects/unnamed_file.hpp"
 #include "os/cleanup.hpp"
-#include "os/process.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 
@@ -51,19 +54,42 @@ os::FileDescriptor create_unnamed(const TemporaryFileOptions& options, std::stri
 
 namespace {
 
+// Where a NamedTemporaryFile (with delete_) is removed: after its layers are closed, by close()
+// with delete_on_close, else by the destructor (Python 3.12). Never in a fork()ed child, and
+// never after an exit or signal handler claimed the file (OwnedEntry::remove).
+class RemoveAfterClose final : public io::AfterClose {
+ public:
+  RemoveAfterClose(objects::OwnedEntry entry, bool on_close) noexcept
+      : entry_(std::move(entry)), on_close_(on_close) {}
+
+  void closed(Why why, const std::filesystem::path& name) override {
+    if (why == Why::close && !on_close_) {
+      return;
+    }
+    std::vector<os::RemovalFailure> failures;
+    if (const os::Errno err = entry_.remove(name, failures); err != 0 && why == Why::close) {
+      throw error("cannot remove temporary file", name, os::to_error_code(err));
+    }
+  }
+
+ private:
+  objects::OwnedEntry entry_;
+  bool on_close_;
+};
+
 std::unique_ptr<detail::FileState> open_temporary(const TemporaryFileOptions& options) {
-  const objects::OpenPlan plan = objects::plan_open(
+  const io::OpenPlan plan = io::plan_open(
       {options.mode, options.buffering, options.encoding, options.newline, options.errors});
   std::string dir;
   os::FileDescriptor fd = objects::create_unnamed(options, dir);
   const int number = fd.get();
-  auto state = objects::open_file(std::move(fd), plan, objects::Reach::unshared);
+  auto state = io::open_file(std::move(fd), plan, io::Reach::unshared);
   state->name = std::to_string(number);
   return state;
 }
 
 std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& options) {
-  const objects::OpenPlan plan = objects::plan_open(
+  const io::OpenPlan plan = io::plan_open(
       {options.mode, options.buffering, options.encoding, options.newline, options.errors});
   create::RandomNames names;
   const os::CleanupWindow window;  // created but not yet registered: a handler must wait
@@ -71,11 +97,11 @@ std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& o
       create::EntryKind::file, {"NamedTemporaryFile", options.prefix, options.suffix, options.dir},
       names);
   try {
-    auto state = objects::open_file(std::move(created.fd), plan);
+    auto state = io::open_file(std::move(created.fd), plan);
     state->name = created.path;
     if (options.delete_) {
-      state->exit_cleanup = os::CleanupRegistration::add(os::CleanupKind::file, created.path);
-      state->remove_on_close = options.delete_on_close;
+      state->after_close = std::make_unique<RemoveAfterClose>(
+          objects::OwnedEntry::file(created.path, true), options.delete_on_close);
     }
     return state;
   } catch (...) {
@@ -96,6 +122,8 @@ NamedTemporaryFile::NamedTemporaryFile(const NamedTemporaryFileOptions& options)
     : File(open_named(options)) {}
 NamedTemporaryFile::NamedTemporaryFile(std::string_view mode)
     : NamedTemporaryFile(NamedTemporaryFileOptions{.mode = std::string(mode)}) {}
+// File's destructor closes the layers, then calls RemoveAfterClose (above), which removes the
+// file when delete_ says so.
 NamedTemporaryFile::~NamedTemporaryFile() = default;
 
 }  // namespace tempfile

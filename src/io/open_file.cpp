@@ -1,15 +1,14 @@
-// plan_open/open_file: Python's io.open argument rules, then the io layers over a descriptor.
-#include "objects/open_file.hpp"
+// plan_open/open_file: Python's io.open argument rules, then the io layers over a descriptor
+// or memory.
+#include "io/open_file.hpp"
 
 #include <stdexcept>
 #include <utility>
 
-#include "os/process.hpp"
-
-namespace tempfile::objects {
+namespace tempfile::io {
 
 OpenPlan plan_open(const OpenArguments& arguments) {
-  OpenPlan plan{io::parse_mode(arguments.mode), std::string(arguments.mode)};
+  OpenPlan plan{parse_mode(arguments.mode), std::string(arguments.mode)};
   const bool binary = plan.mode.binary;
   if (binary && arguments.encoding) {
     throw std::invalid_argument("tempfile: binary mode doesn't take an encoding argument");
@@ -30,7 +29,7 @@ OpenPlan plan_open(const OpenArguments& arguments) {
   } else if (arguments.buffering > 1) {
     plan.buffer_size = static_cast<std::size_t>(arguments.buffering);
   } else {
-    plan.buffer_size = io::BufferedFile::default_buffer_size;
+    plan.buffer_size = BufferedFile::default_buffer_size;
     plan.line_buffering = !binary && arguments.buffering == 1;
   }
   if (!binary) {
@@ -39,19 +38,18 @@ OpenPlan plan_open(const OpenArguments& arguments) {
       throw std::invalid_argument("tempfile: illegal newline value: " + *newline);
     }
     plan.newline = arguments.newline;
-    plan.codec = io::Codec::lookup(arguments.encoding.value_or("utf-8"));
-    plan.errors = io::parse_error_handler(arguments.errors.value_or("strict"));
+    plan.codec = Codec::lookup(arguments.encoding.value_or("utf-8"));
+    plan.errors = parse_error_handler(arguments.errors.value_or("strict"));
   }
   return plan;
 }
 
 namespace {
 
-std::unique_ptr<detail::FileState> open_layers(io::BufferedFile bytes, const OpenPlan& plan,
-                                               std::unique_ptr<io::Spill> spill) {
-  auto state = std::make_unique<detail::FileState>();
+std::unique_ptr<tempfile::detail::FileState> open_layers(BufferedFile bytes, const OpenPlan& plan,
+                                                         std::unique_ptr<Spill> spill) {
+  auto state = std::make_unique<tempfile::detail::FileState>();
   state->mode_given = plan.mode_given;
-  state->created_in_generation = os::process_generation();
   if (spill) {
     bytes.set_spill(spill.get());
     state->spill = std::move(spill);
@@ -67,17 +65,16 @@ std::unique_ptr<detail::FileState> open_layers(io::BufferedFile bytes, const Ope
 
 }  // namespace
 
-std::unique_ptr<detail::FileState> open_file(os::FileDescriptor fd, const OpenPlan& plan,
-                                             Reach reach) {
-  io::RawFile raw = reach == Reach::unshared ? io::RawFile::unshared(std::move(fd), plan.mode)
-                                             : io::RawFile(std::move(fd), plan.mode);
-  return open_layers(io::BufferedFile(std::move(raw), plan.buffer_size), plan, nullptr);
+std::unique_ptr<tempfile::detail::FileState> open_file(os::FileDescriptor fd, const OpenPlan& plan,
+                                                       Reach reach) {
+  RawFile raw = reach == Reach::unshared ? RawFile::unshared(std::move(fd), plan.mode)
+                                         : RawFile(std::move(fd), plan.mode);
+  return open_layers(BufferedFile(std::move(raw), plan.buffer_size), plan, nullptr);
 }
 
-std::unique_ptr<detail::FileState> open_in_memory(const OpenPlan& plan,
-                                                  std::unique_ptr<io::Spill> spill) {
-  return open_layers(io::BufferedFile(io::RawFile::in_memory(plan.mode), 0), plan,
-                     std::move(spill));
+std::unique_ptr<tempfile::detail::FileState> open_in_memory(const OpenPlan& plan,
+                                                            std::unique_ptr<Spill> spill) {
+  return open_layers(BufferedFile(RawFile::in_memory(plan.mode), 0), plan, std::move(spill));
 }
 
-}  // namespace tempfile::objects
+}  // namespace tempfile::io

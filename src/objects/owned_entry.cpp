@@ -1,0 +1,84 @@
+// OwnedEntry: where a NamedTemporaryFile's file and a TemporaryDirectory's tree are removed,
+// with the claim shared with the exit and signal handlers and the fork rule.
+#include "objects/owned_entry.hpp"
+
+#include <cerrno>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "os/sys.hpp"
+
+namespace tempfile::objects {
+
+OwnedEntry OwnedEntry::file(const std::filesystem::path& path, bool exit_cleanup) {
+  OwnedEntry entry(os::CleanupKind::file, -1);
+  entry.owe(path, exit_cleanup);
+  return entry;
+}
+
+OwnedEntry OwnedEntry::directory(const std::filesystem::path& path, int root_fd,
+                                 bool exit_cleanup) {
+  OwnedEntry entry(os::CleanupKind::directory, root_fd);
+  entry.owe(path, exit_cleanup);
+  return entry;
+}
+
+OwnedEntry::OwnedEntry(OwnedEntry&& other) noexcept
+    : kind_(other.kind_),
+      root_fd_(std::exchange(other.root_fd_, -1)),
+      owed_(std::exchange(other.owed_, false)),
+      created_by_(other.created_by_),
+      registration_(std::move(other.registration_)) {}
+
+OwnedEntry& OwnedEntry::operator=(OwnedEntry&& other) noexcept {
+  if (this != &other) {
+    kind_ = other.kind_;
+    root_fd_ = std::exchange(other.root_fd_, -1);
+    owed_ = std::exchange(other.owed_, false);
+    created_by_ = other.created_by_;
+    registration_ = std::move(other.registration_);
+  }
+  return *this;
+}
+
+void OwnedEntry::owe(const std::filesystem::path& path, bool exit_cleanup) {
+  if (exit_cleanup) {
+    registration_ = os::CleanupRegistration::add(kind_, path.native(), root_fd_);
+  }
+  owed_ = true;
+}
+
+void OwnedEntry::retry_later(const std::filesystem::path& path, bool exit_cleanup) {
+  owe(path, exit_cleanup);
+}
+
+os::Errno OwnedEntry::remove(const std::filesystem::path& path,
+                             std::vector<os::RemovalFailure>& failures) noexcept {
+  if (!owed_) {
+    return 0;
+  }
+  owed_ = false;
+  const os::CleanupWindow window;  // withdrawn but not yet removed: a handler must wait
+  // Null when an exit or signal handler claimed the entry first (and removed it).
+  if (registration_.registered() && registration_.withdraw() == nullptr) {
+    return 0;
+  }
+  if (!in_creating_process()) {
+    return 0;  // a fork()ed child never removes its parent's entry
+  }
+  if (kind_ == os::CleanupKind::directory) {
+    return os::remove_held_directory(path.c_str(), root_fd_, failures);
+  }
+  const os::Errno err = os::remove_file(os::current_directory_fd, path.c_str());
+  if (err == 0 || err == ENOENT) {
+    return 0;
+  }
+  try {
+    failures.push_back({std::string(), err});
+  } catch (...) {  // NOLINT(bugprone-empty-catch): the return value still says what happened
+  }
+  return err;
+}
+
+}  // namespace tempfile::objects

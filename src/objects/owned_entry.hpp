@@ -1,0 +1,69 @@
+// An entry on disk that a temporary object created and may have to remove: its registration
+// with the exit/signal cleanup, the process that created it, and the one way it is withdrawn
+// and removed. NamedTemporaryFile and TemporaryDirectory hold one; so can later owners
+// (persist, keep, pseudo-files).
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include "os/cleanup.hpp"
+#include "os/errno.hpp"
+#include "os/process.hpp"
+#include "os/remove_tree.hpp"
+
+namespace tempfile::objects {
+
+/// Move-only. The entry's path is not kept here: the owner has it (File::name(),
+/// TemporaryDirectory::name()), and the registration keeps the copy the handlers need.
+class OwnedEntry {
+ public:
+  /// Owns nothing: remove() does nothing.
+  OwnedEntry() noexcept = default;
+
+  /// A file this process just created at `path`, which this object owes a removal. With
+  /// `exit_cleanup` it is also registered, so the exit and signal handlers remove it if the
+  /// process ends first. Throws std::bad_alloc.
+  [[nodiscard]] static OwnedEntry file(const std::filesystem::path& path, bool exit_cleanup);
+  /// The same for a directory whose O_DIRECTORY descriptor `root_fd` the owner holds (and keeps
+  /// open while this object lives): the handlers and remove() walk the tree through it.
+  [[nodiscard]] static OwnedEntry directory(const std::filesystem::path& path, int root_fd,
+                                            bool exit_cleanup);
+
+  /// A moved-from entry owes nothing.
+  OwnedEntry(OwnedEntry&& other) noexcept;
+  OwnedEntry& operator=(OwnedEntry&& other) noexcept;
+  OwnedEntry(const OwnedEntry&) = delete;
+  OwnedEntry& operator=(const OwnedEntry&) = delete;
+  /// Withdraws the registration (the handlers no longer remove it); removes nothing itself.
+  ~OwnedEntry() = default;
+
+  /// False in a fork()ed child of the creating process: nothing there is the child's to remove.
+  [[nodiscard]] bool in_creating_process() const noexcept { return created_by_.is_current(); }
+
+  /// Withdraws the entry from exit/signal cleanup and removes it, if that is still this
+  /// object's job: a removal is owed (once; see retry_later), no handler claimed it first (the
+  /// handler then removed it), and this is the creating process. A file goes with one unlinkat
+  /// (ENOENT counts as removed, as Python 3.12); a directory with os::remove_held_directory.
+  /// What was left goes to `failures` (paths relative to `path`, "" for the entry itself);
+  /// returns 0 or the first failure's errno.
+  [[nodiscard]] os::Errno remove(const std::filesystem::path& path,
+                                 std::vector<os::RemovalFailure>& failures) noexcept;
+
+  /// After a remove() that left something: owe the removal again, and with `exit_cleanup`
+  /// register again, so a later remove() (or the exit handler) retries. Throws std::bad_alloc.
+  void retry_later(const std::filesystem::path& path, bool exit_cleanup);
+
+ private:
+  OwnedEntry(os::CleanupKind kind, int root_fd) noexcept : kind_(kind), root_fd_(root_fd) {}
+  void owe(const std::filesystem::path& path, bool exit_cleanup);
+
+  os::CleanupKind kind_ = os::CleanupKind::file;
+  int root_fd_ = -1;
+  bool owed_ = false;
+  os::CreatingProcess created_by_;
+  // Shared with the exit and signal handlers: whoever claims it first removes the entry.
+  os::CleanupRegistration registration_;
+};
+
+}  // namespace tempfile::objects
