@@ -1,5 +1,5 @@
 // The file interface shared by every temporary file object (TemporaryFile, NamedTemporaryFile,
-// SpooledTemporaryFile, and later PseudoTemporaryFile): Python's io methods and semantics.
+// SpooledTemporaryFile): Python's io methods and semantics.
 #pragma once
 
 #include <cstddef>

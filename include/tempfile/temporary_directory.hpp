@@ -48,7 +48,7 @@ class TEMPFILE_API TemporaryDirectory {
 
   /// Removes the directory and everything in it now. Idempotent. In a fork()ed child it
   /// removes nothing: it throws tempfile::error (EPERM), or with ignore_cleanup_errors does
-  /// nothing (security.md D1; Python's would remove the parent's tree).
+  /// nothing (Python's would remove the parent's tree; docs/cleanup.md).
   void cleanup();
 
   /// `dir / "file.txt"`: a path inside the directory.

@@ -1,5 +1,6 @@
 // Which system-call paths this build compiles: the Linux fast paths, or only the portable POSIX
-// ones (TEMPFILE_PORTABLE, and every other system). For the OS layer's sources only.
+// ones (TEMPFILE_PORTABLE, and every other system). For #if in the OS layer's sources only;
+// other layers ask os::linux_fast_paths (sys.hpp), which is this switch as a constant.
 #pragma once
 
 #if defined(__linux__) && !defined(TEMPFILE_PORTABLE)

@@ -28,7 +28,7 @@ inline constexpr Errno removal_other_mount = EXDEV;
 /// transient descriptor (a duplicate for readdir, or an O_PATH descriptor during a mode fix).
 inline constexpr std::size_t removal_descriptor_limit = 16;
 
-/// A test seam (security.md 5.1): told before the remover's steps that a racing attacker could
+/// A test seam for the race tests: told before the remover's steps that a racing attacker could
 /// exploit, so a test can change the tree at exactly that point. The library passes nullptr.
 class RemovalObserver {
  public:

@@ -11,16 +11,14 @@
 
 #include "os/errno.hpp"
 #include "os/fd.hpp"
+#include "os/platform.hpp"
 
 namespace tempfile::os {
 
 /// Whether this build uses the Linux fast paths (false on other systems and with
-/// TEMPFILE_PORTABLE, where only the portable POSIX fallbacks run).
-#if defined(__linux__) && !defined(TEMPFILE_PORTABLE)
-inline constexpr bool linux_fast_paths = true;
-#else
-inline constexpr bool linux_fast_paths = false;
-#endif
+/// TEMPFILE_PORTABLE, where only the portable POSIX fallbacks run): the one switch of
+/// os/platform.hpp, for code that asks with `if` rather than `#if`.
+inline constexpr bool linux_fast_paths = TEMPFILE_LINUX_FAST_PATHS != 0;
 
 /// The directory-descriptor value meaning "relative to the current directory" (AT_FDCWD).
 extern const int current_directory_fd;
