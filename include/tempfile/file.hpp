@@ -79,11 +79,15 @@ class TEMPFILE_API File {
   /// Binary mode only (text mode: std::invalid_argument, as Python's TypeError).
   std::size_t write(std::span<const std::byte> data);
   /// Writes each element of a range of strings (anything convertible to std::string_view).
+  /// Python's writelines(): no line ends are added. Like Python, an empty range still
+  /// checks that the file is open, and a SpooledTemporaryFile checks its size afterwards (so
+  /// an empty range after a seek past max_size rolls it over).
   template <class Range>
   void writelines(const Range& lines) {
     for (const auto& line : lines) {
       write(std::string_view(line));
     }
+    end_writelines();
   }
 
   /// n = -1: to end of file. Otherwise up to n bytes (binary) or characters (text).
@@ -155,6 +159,8 @@ class TEMPFILE_API File {
   [[nodiscard]] detail::FileState* state_if_any() const noexcept { return state_.get(); }
 
  private:
+  void end_writelines();
+
   std::unique_ptr<detail::FileState> state_;
 };
 

@@ -84,7 +84,7 @@ detail::FileState& File::state() const {
 std::size_t File::write(std::string_view data) {
   detail::FileState& s = state();
   if (s.text) {
-    if (!s.spooling() || s.spill->max_size() == 0) {
+    if (!s.spooling() || s.bytes().spill_max_size() == 0) {
       return s.text->write(data);
     }
     // A spooled text file checks its size after each write as Python's does (its tell()
@@ -154,7 +154,7 @@ std::int64_t File::tell() {
 std::int64_t File::truncate(std::optional<std::int64_t> size) {
   detail::FileState& s = state();
   // Python's SpooledTemporaryFile rolls over before growing past max_size (even max_size 0).
-  if (s.spooling() && size && *size > s.spill->max_size() && !s.bytes().closed()) {
+  if (s.spooling() && size && *size > s.bytes().spill_max_size() && !s.bytes().closed()) {
     s.roll_over();
   }
   return s.text ? s.text->truncate(size) : s.binary->truncate(size);
@@ -184,7 +184,7 @@ void File::close() {
   if (remove) {
     if (const int err = s.remove_now(); err != 0 && !failure) {
       failure = std::make_exception_ptr(
-          error("cannot remove temporary file", s.name, os::to_error_code(err)));
+          error("cannot remove temporary file", s.name(), os::to_error_code(err)));
     }
   }
   if (failure) {
@@ -194,6 +194,20 @@ void File::close() {
 
 bool File::closed() const noexcept {
   return !state_ || state_->bytes().closed();
+}
+
+void File::end_writelines() {
+  detail::FileState& s = state();
+  if (s.bytes().closed()) {
+    throw closed_file_error();  // IOBase.writelines checks even for an empty range
+  }
+  // SpooledTemporaryFile.writelines: `tell() > max_size` after the lines, as after write().
+  // A spooled text file with a max_size wrote each line down at once, so the byte position
+  // is the one Python's tell() would flush to.
+  const std::int64_t max_size = s.bytes().spill_max_size();
+  if (s.spooling() && max_size > 0 && s.bytes().tell() > max_size) {
+    s.roll_over();
+  }
 }
 
 int File::fileno() const {
@@ -231,13 +245,13 @@ bool File::seekable() const {
 
 const std::filesystem::path& File::name() const noexcept {
   static const std::filesystem::path none;
-  return state_ ? state_->name : none;
+  return state_ ? state_->name() : none;
 }
 
 std::string File::mode() const {
   const detail::FileState& s = state();
   // Python: a spooled file's mode is the string it was given until it rolls over.
-  return s.text || (s.spill && !s.rolled) ? s.mode_given : s.bytes().mode().raw_mode();
+  return s.text || s.spooling() ? s.mode_given : s.bytes().mode().raw_mode();
 }
 
 std::optional<std::string> File::encoding() const {

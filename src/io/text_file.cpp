@@ -358,8 +358,7 @@ struct TextFile::State {
   }
 
   [[noreturn]] void fail_position(const char* what) const {
-    throw error::with_message(std::string("tempfile: ") + what,
-                              std::filesystem::path("fd " + std::to_string(buffer.fileno())),
+    throw error::with_message(std::string("tempfile: ") + what, buffer.raw().describe(),
                               std::make_error_code(std::errc::invalid_argument));
   }
 
@@ -836,6 +835,17 @@ void TextFile::flush() {
   State& s = live(state_);
   s.check_open();
   s.flush();
+}
+
+void TextFile::roll_over() {
+  State& s = live(state_);
+  s.check_open();
+  // Python's rollover asks the text layer's tell(), which flushes: pending text goes into
+  // the memory first (or, should it pass max_size, into the new file with the rollover), so
+  // the descriptor holds every byte. If the rollover then fails, that text is in memory,
+  // where a flush would have put it: nothing is lost and nothing visible changed.
+  s.write_pending();
+  s.buffer.roll_over();
 }
 
 void TextFile::abandon() noexcept {

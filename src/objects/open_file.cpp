@@ -47,15 +47,10 @@ OpenPlan plan_open(const OpenArguments& arguments) {
 
 namespace {
 
-std::unique_ptr<detail::FileState> open_layers(io::BufferedFile bytes, const OpenPlan& plan,
-                                               std::unique_ptr<io::Spill> spill) {
+std::unique_ptr<detail::FileState> open_layers(io::BufferedFile bytes, const OpenPlan& plan) {
   auto state = std::make_unique<detail::FileState>();
   state->mode_given = plan.mode_given;
   state->created_in_generation = os::process_generation();
-  if (spill) {
-    bytes.set_spill(spill.get());
-    state->spill = std::move(spill);
-  }
   if (plan.mode.binary) {
     state->binary.emplace(std::move(bytes));
   } else {
@@ -68,16 +63,16 @@ std::unique_ptr<detail::FileState> open_layers(io::BufferedFile bytes, const Ope
 }  // namespace
 
 std::unique_ptr<detail::FileState> open_file(os::FileDescriptor fd, const OpenPlan& plan,
-                                             Reach reach) {
-  io::RawFile raw = reach == Reach::unshared ? io::RawFile::unshared(std::move(fd), plan.mode)
-                                             : io::RawFile(std::move(fd), plan.mode);
-  return open_layers(io::BufferedFile(std::move(raw), plan.buffer_size), plan, nullptr);
+                                             std::filesystem::path name, Reach reach) {
+  io::RawFile raw = reach == Reach::unshared
+                        ? io::RawFile::unshared(std::move(fd), plan.mode, std::move(name))
+                        : io::RawFile(std::move(fd), plan.mode, 0, std::move(name));
+  return open_layers(io::BufferedFile(std::move(raw), plan.buffer_size), plan);
 }
 
 std::unique_ptr<detail::FileState> open_in_memory(const OpenPlan& plan,
                                                   std::unique_ptr<io::Spill> spill) {
-  return open_layers(io::BufferedFile(io::RawFile::in_memory(plan.mode), 0), plan,
-                     std::move(spill));
+  return open_layers(io::BufferedFile::spooled(plan.mode, std::move(spill)), plan);
 }
 
 }  // namespace tempfile::objects

@@ -3,6 +3,7 @@
 // wrapped in the byte layer and, in text mode, the text layer.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,13 +42,15 @@ struct OpenPlan {
 /// whose descriptor no one else holds (io::RawFile::unshared: pread/pwrite, known size).
 enum class Reach : unsigned char { shared, unshared };
 
-/// Wraps a new, empty file's descriptor (offset 0) per the plan.
+/// Wraps a new, empty file's descriptor (offset 0) per the plan; `name` is the file's
+/// name() (a path, or the descriptor number for a file with no name), which errors name too.
 [[nodiscard]] std::unique_ptr<detail::FileState> open_file(os::FileDescriptor fd,
                                                            const OpenPlan& plan,
+                                                           std::filesystem::path name,
                                                            Reach reach = Reach::shared);
 
 /// The same layers over an empty in-memory file, unbuffered (SpooledTemporaryFile); `spill`
-/// says where it goes when it rolls over.
+/// says when it rolls over and where to.
 [[nodiscard]] std::unique_ptr<detail::FileState> open_in_memory(const OpenPlan& plan,
                                                                 std::unique_ptr<io::Spill> spill);
 

@@ -56,10 +56,8 @@ std::unique_ptr<detail::FileState> open_temporary(const TemporaryFileOptions& op
       {options.mode, options.buffering, options.encoding, options.newline, options.errors});
   std::string dir;
   os::FileDescriptor fd = objects::create_unnamed(options, dir);
-  const int number = fd.get();
-  auto state = objects::open_file(std::move(fd), plan, objects::Reach::unshared);
-  state->name = std::to_string(number);
-  return state;
+  std::string number = std::to_string(fd.get());
+  return objects::open_file(std::move(fd), plan, std::move(number), objects::Reach::unshared);
 }
 
 std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& options) {
@@ -71,8 +69,7 @@ std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& o
       create::EntryKind::file, {"NamedTemporaryFile", options.prefix, options.suffix, options.dir},
       names);
   try {
-    auto state = objects::open_file(std::move(created.fd), plan);
-    state->name = created.path;
+    auto state = objects::open_file(std::move(created.fd), plan, created.path);
     if (options.delete_) {
       state->exit_cleanup = os::CleanupRegistration::add(os::CleanupKind::file, created.path);
       state->remove_on_close = options.delete_on_close;
