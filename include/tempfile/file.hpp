@@ -65,10 +65,12 @@ class TEMPFILE_API LineIterator {
 /// close() yourself when the data matters.
 ///
 /// Not thread-safe: one object, one thread at a time (as most C++ streams).
+///
+/// Held by its concrete type (TemporaryFile, NamedTemporaryFile, SpooledTemporaryFile) or
+/// by reference: File's own move is protected, so `File f = NamedTemporaryFile();` does not
+/// compile (it would slice off what the derived object promises, such as its removal).
 class TEMPFILE_API File {
  public:
-  File(File&& other) noexcept;
-  File& operator=(File&& other) noexcept;
   File(const File&) = delete;
   File& operator=(const File&) = delete;
   virtual ~File();
@@ -112,8 +114,11 @@ class TEMPFILE_API File {
   void close();
 
   [[nodiscard]] bool closed() const noexcept;
-  [[nodiscard]] int fileno() const;
-  [[nodiscard]] bool isatty() const;
+  /// Not const: a SpooledTemporaryFile rolls over to have a descriptor (and can throw).
+  [[nodiscard]] int fileno();
+  /// Not const, as fileno(): it asks the storage (a spooled file in memory is no terminal)
+  /// and throws on a closed file.
+  [[nodiscard]] bool isatty();
   [[nodiscard]] bool readable() const;
   [[nodiscard]] bool writable() const;
   [[nodiscard]] bool seekable() const;
@@ -154,11 +159,16 @@ class TEMPFILE_API File {
 
  protected:
   explicit File(std::unique_ptr<detail::FileState> state) noexcept;
+  // For the derived objects' own moves only (no slicing from outside, see above).
+  File(File&& other) noexcept;
+  File& operator=(File&& other) noexcept;
   [[nodiscard]] detail::FileState& state() const;
   /// The state, or null for a moved-from object; never throws.
   [[nodiscard]] detail::FileState* state_if_any() const noexcept { return state_.get(); }
 
  private:
+  friend class LineIterator;  // reads lines through the layers, as readlines() does
+
   void end_writelines();
 
   std::unique_ptr<detail::FileState> state_;

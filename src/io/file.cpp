@@ -210,13 +210,13 @@ void File::end_writelines() {
   }
 }
 
-int File::fileno() const {
+int File::fileno() {
   detail::FileState& s = state();
   s.roll_over();  // a spooled file needs a descriptor for this
   return s.bytes().share_descriptor();
 }
 
-bool File::isatty() const {
+bool File::isatty() {
   return state().bytes().isatty();
 }
 
@@ -316,17 +316,8 @@ LineIterator::LineIterator(File& file) : file_(&file) {
   ++*this;
 }
 
-namespace {
-
-// LineIterator reaches File's protected state() as any class derived from File could.
-struct StateAccess : File {
-  static detail::FileState& of(File& file) { return (file.*&StateAccess::state)(); }
-};
-
-}  // namespace
-
 LineIterator& LineIterator::operator++() {
-  detail::FileState& s = StateAccess::of(*file_);
+  detail::FileState& s = file_->state();
   line_ = s.text ? next_line(*s.text) : s.binary->readline(-1);
   if (line_.empty()) {
     file_ = nullptr;

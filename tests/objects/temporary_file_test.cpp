@@ -13,6 +13,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "os/sys.hpp"
@@ -249,6 +250,16 @@ TEST_F(TemporaryFileTest, ErrorsNameTheFile) {
     EXPECT_EQ(e.path1(), text.name());
   }
 }
+
+// A File holds what its derived object promises (a named file's removal, a spooled file's
+// storage): it cannot be sliced off by value, only used by reference.
+static_assert(!std::is_constructible_v<File, NamedTemporaryFile&&>);
+static_assert(!std::is_constructible_v<File, TemporaryFile&&>);
+static_assert(!std::is_assignable_v<File&, NamedTemporaryFile&&>);
+static_assert(!std::is_move_constructible_v<File>);
+static_assert(std::is_move_constructible_v<NamedTemporaryFile>);
+static_assert(std::is_move_assignable_v<TemporaryFile>);
+static_assert(std::is_convertible_v<NamedTemporaryFile&, File&>);
 
 }  // namespace
 }  // namespace tempfile
