@@ -9,6 +9,7 @@
 #include <limits>
 #include <new>
 #include <string>
+#include <type_traits>
 
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
@@ -22,23 +23,19 @@ constexpr std::size_t first_memory_block = 4096;
 }  // namespace
 
 RawFile RawFile::in_memory(OpenMode mode) noexcept {
-  RawFile file(os::FileDescriptor(), mode);
-  file.storage_.emplace<Memory>();
-  return file;
+  return {Memory{}, mode};
 }
 
 RawFile RawFile::unshared(os::FileDescriptor fd, OpenMode mode,
                           std::filesystem::path name) noexcept {
-  RawFile file(std::move(fd), mode, 0, std::move(name));
-  std::get<Descriptor>(file.storage_).unshared = true;
-  return file;
+  return {Descriptor{std::move(fd), true, 0}, mode, std::move(name)};
 }
 
 bool RawFile::closed() const noexcept {
   if (const auto* memory = std::get_if<Memory>(&storage_)) {
     return !memory->open;
   }
-  return !std::get<Descriptor>(storage_).fd.valid();
+  return !descriptor().fd.valid();
 }
 
 int RawFile::fileno() const noexcept {
@@ -57,7 +54,7 @@ std::int64_t RawFile::known_remaining() const noexcept {
   std::int64_t size = 0;
   if (const auto* memory = std::get_if<Memory>(&storage_)) {
     size = static_cast<std::int64_t>(memory->size);
-  } else if (const auto& file = std::get<Descriptor>(storage_); file.unshared) {
+  } else if (const Descriptor& file = descriptor(); file.unshared) {
     size = file.size;
   } else {
     return -1;
@@ -117,7 +114,7 @@ std::size_t RawFile::read(std::span<std::byte> into) {
     advance(got);
     return got;
   }
-  const Descriptor& file = std::get<Descriptor>(storage_);
+  const Descriptor& file = descriptor();
   std::size_t got = 0;
   if (const os::Errno err =
           file.unshared ? os::read_at(file.fd.get(), into.data(), into.size(), position_, got)
@@ -147,7 +144,7 @@ std::size_t RawFile::write(std::span<const std::byte> from) {
     position_ = static_cast<std::int64_t>(end);
     return from.size();
   }
-  Descriptor& file = std::get<Descriptor>(storage_);
+  Descriptor& file = descriptor();
   std::size_t written = 0;
   if (const os::Errno err =
           file.unshared ? os::write_at(file.fd.get(), from.data(), from.size(), position_, written)
@@ -200,7 +197,7 @@ std::int64_t RawFile::seek(std::int64_t offset, int whence) {
     position_ = whence == os::seek_hole ? size : offset;
     return position_;
   }
-  const Descriptor& file = std::get<Descriptor>(storage_);
+  const Descriptor& file = descriptor();
   if (file.unshared && plain) {
     return seek_without_descriptor(offset, whence, file.size);
   }
@@ -227,7 +224,7 @@ void RawFile::truncate(std::int64_t size) {
     memory->size = new_size;
     return;
   }
-  Descriptor& file = std::get<Descriptor>(storage_);
+  Descriptor& file = descriptor();
   if (const os::Errno err = os::truncate(file.fd.get(), size); err != 0) {
     fail("cannot truncate", err);
   }
@@ -240,7 +237,7 @@ void RawFile::close() {
     memory->open = false;
     return;
   }
-  if (const os::Errno err = std::get<Descriptor>(storage_).fd.close(); err != 0) {
+  if (const os::Errno err = descriptor().fd.close(); err != 0) {
     fail("cannot close", err);
   }
 }
@@ -251,9 +248,10 @@ void RawFile::abandon() noexcept {
     memory->open = false;
     return;
   }
-  static_cast<void>(std::get<Descriptor>(storage_).fd.close());
+  static_cast<void>(descriptor().fd.close());
 }
 
+// NOLINTNEXTLINE(bugprone-exception-escape): the variant's move cannot throw (asserted below)
 os::Errno RawFile::roll_over_to(os::FileDescriptor& fd,
                                 std::span<const std::byte> then_write) noexcept {
   auto* memory = std::get_if<Memory>(&storage_);
@@ -272,7 +270,7 @@ os::Errno RawFile::roll_over_to(os::FileDescriptor& fd,
       std::memcpy(memory->block.get() + spooled_size, then_write.data(), then_write.size());
       memory->size += then_write.size();
       joined = true;
-    } catch (const std::bad_alloc&) {  // NOLINT(bugprone-empty-catch): pwrite it instead
+    } catch (...) {  // NOLINT(bugprone-empty-catch): no memory to join: pwrite it instead
     }
   }
   if (memory->size > 0) {
@@ -304,7 +302,8 @@ os::Errno RawFile::roll_over_to(os::FileDescriptor& fd,
     name = std::to_string(fd.get());  // a few characters: no allocation in practice
   } catch (...) {  // NOLINT(bugprone-empty-catch): name() stays empty, the data is safe
   }
-  storage_.emplace<Descriptor>(Descriptor{std::move(fd), true, size});
+  static_assert(std::is_nothrow_move_assignable_v<decltype(storage_)>);
+  storage_ = Descriptor{std::move(fd), true, size};
   position_ += static_cast<std::int64_t>(then_write.size());
   name_ = std::move(name);
   return 0;

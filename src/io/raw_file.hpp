@@ -86,6 +86,7 @@ class RawFile {
   /// `fd` (unshared, named by its number) and frees the memory; the position moves past
   /// `then_write`. On failure returns the errno and nothing has changed (`fd` is still the
   /// caller's to close). Python's SpooledTemporaryFile.rollover(), without its data loss.
+  // NOLINTNEXTLINE(bugprone-exception-escape): the variant's move cannot throw (raw_file.cpp)
   [[nodiscard]] os::Errno roll_over_to(os::FileDescriptor& fd,
                                        std::span<const std::byte> then_write) noexcept;
 
@@ -109,6 +110,17 @@ class RawFile {
     std::int64_t size = 0;
   };
 
+  RawFile(Memory memory, OpenMode mode) noexcept
+      : storage_(std::move(memory)), mode_(mode), position_(0) {}
+  RawFile(Descriptor file, OpenMode mode, std::filesystem::path name) noexcept
+      : storage_(std::move(file)), mode_(mode), position_(0), name_(std::move(name)) {}
+
+  // The storage when it is a descriptor (callers have checked in_memory()); get_if, not
+  // std::get, so no bad_variant_access path reaches the noexcept functions.
+  [[nodiscard]] Descriptor& descriptor() noexcept { return *std::get_if<Descriptor>(&storage_); }
+  [[nodiscard]] const Descriptor& descriptor() const noexcept {
+    return *std::get_if<Descriptor>(&storage_);
+  }
   // Makes room for `size` bytes, keeping the contents; new bytes are uninitialized.
   static void reserve(Memory& memory, std::size_t size);
   // lseek's arithmetic for SEEK_SET/SEEK_CUR/SEEK_END, done here (in memory, or unshared).
