@@ -65,10 +65,12 @@ class TEMPFILE_API LineIterator {
 /// close() yourself when the data matters.
 ///
 /// Not thread-safe: one object, one thread at a time (as most C++ streams).
+///
+/// Held by its concrete type (TemporaryFile, NamedTemporaryFile, SpooledTemporaryFile) or
+/// by reference: File's own move is protected, so `File f = NamedTemporaryFile();` does not
+/// compile (it would slice off what the derived object promises, such as its removal).
 class TEMPFILE_API File {
  public:
-  File(File&& other) noexcept;
-  File& operator=(File&& other) noexcept;
   File(const File&) = delete;
   File& operator=(const File&) = delete;
   virtual ~File();
@@ -79,11 +81,15 @@ class TEMPFILE_API File {
   /// Binary mode only (text mode: std::invalid_argument, as Python's TypeError).
   std::size_t write(std::span<const std::byte> data);
   /// Writes each element of a range of strings (anything convertible to std::string_view).
+  /// Python's writelines(): no line ends are added. Like Python, an empty range still
+  /// checks that the file is open, and a SpooledTemporaryFile checks its size afterwards (so
+  /// an empty range after a seek past max_size rolls it over).
   template <class Range>
   void writelines(const Range& lines) {
     for (const auto& line : lines) {
       write(std::string_view(line));
     }
+    end_writelines();
   }
 
   /// n = -1: to end of file. Otherwise up to n bytes (binary) or characters (text).
@@ -108,8 +114,11 @@ class TEMPFILE_API File {
   void close();
 
   [[nodiscard]] bool closed() const noexcept;
-  [[nodiscard]] int fileno() const;
-  [[nodiscard]] bool isatty() const;
+  /// Not const: a SpooledTemporaryFile rolls over to have a descriptor (and can throw).
+  [[nodiscard]] int fileno();
+  /// Not const, as fileno(): it asks the storage (a spooled file in memory is no terminal)
+  /// and throws on a closed file.
+  [[nodiscard]] bool isatty();
   [[nodiscard]] bool readable() const;
   [[nodiscard]] bool writable() const;
   [[nodiscard]] bool seekable() const;
@@ -150,11 +159,18 @@ class TEMPFILE_API File {
 
  protected:
   explicit File(std::unique_ptr<detail::FileState> state) noexcept;
+  // For the derived objects' own moves only (no slicing from outside, see above).
+  File(File&& other) noexcept;
+  File& operator=(File&& other) noexcept;
   [[nodiscard]] detail::FileState& state() const;
   /// The state, or null for a moved-from object; never throws.
   [[nodiscard]] detail::FileState* state_if_any() const noexcept { return state_.get(); }
 
  private:
+  friend class LineIterator;  // reads lines through the layers, as readlines() does
+
+  void end_writelines();
+
   std::unique_ptr<detail::FileState> state_;
 };
 

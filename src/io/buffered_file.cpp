@@ -73,22 +73,29 @@ bool BufferedFile::isatty() const {
   return !raw_.in_memory() && os::is_terminal(raw_.fileno());
 }
 
-void BufferedFile::roll_over() {
+BufferedFile BufferedFile::spooled(OpenMode mode, std::unique_ptr<Spill> spill) {
+  BufferedFile file(RawFile::in_memory(mode), 0);
+  file.spill_ = std::move(spill);
+  return file;
+}
+
+void BufferedFile::roll_over_with(std::span<const std::byte> then_write) {
   check_open();
-  if (!raw_.in_memory()) {
+  if (!spooling()) {
     return;
   }
+  // Unbuffered while in memory: nothing is pending in this layer, so the memory and
+  // `then_write` are every byte written.
   os::FileDescriptor fd = spill_->create();
   const std::size_t size = spill_->buffer_size();
   auto buffer = size > 0 ? std::make_unique_for_overwrite<std::byte[]>(size) : nullptr;
-  if (const os::Errno err = raw_.move_to(fd); err != 0) {
+  if (const os::Errno err = raw_.roll_over_to(fd, then_write); err != 0) {
     spill_->fail(err);  // `fd` closes as this unwinds: the new file vanishes with it
   }
   capacity_ = size;
   buffer_ = std::move(buffer);
   pos_ = raw_pos_ = write_pos_ = 0;
   read_end_ = write_end_ = -1;
-  spill_->rolled(raw_.fileno());
 }
 
 std::int64_t BufferedFile::raw_offset() const noexcept {
@@ -442,14 +449,18 @@ std::string BufferedFile::readline(std::int64_t limit) {
 // _io_BufferedWriter_write_impl (blocking descriptors: no BlockingIOError paths).
 std::size_t BufferedFile::write(std::span<const std::byte> data) {
   check_writable("write");
-  if (spill_limit_ > 0 && raw_.in_memory()) {
+  if (spooling()) {
     // Python's `tell() > max_size` after the write, without overflowing at huge positions.
-    const std::int64_t max_size = spill_limit_;
+    // Python writes to memory and then copies everything; this copies the memory and writes
+    // the data into the new file before switching to it, so a failure writes nothing and
+    // success leaves every byte in the file.
+    const std::int64_t max_size = spill_->max_size();
     const std::int64_t position = raw_.tell();
     if (max_size > 0 &&
         (position > max_size || static_cast<std::uint64_t>(data.size()) >
                                     static_cast<std::uint64_t>(max_size - position))) {
-      roll_over();
+      roll_over_with(data);
+      return data.size();
     }
   }
   if (capacity_ == 0) {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <span>
@@ -23,6 +24,11 @@ class BufferedFile {
   /// `buffer_size` 0 gives Python's unbuffered FileIO behaviour: one system call per read or
   /// write, and write() may report a short count.
   BufferedFile(RawFile raw, std::size_t buffer_size);
+
+  /// A spooled file: an empty file in memory, used unbuffered (a buffer in front of memory
+  /// would only copy twice, and so no write is ever pending in this layer while spooling);
+  /// `spill` says when it leaves memory and where to.
+  [[nodiscard]] static BufferedFile spooled(OpenMode mode, std::unique_ptr<Spill> spill);
 
   /// n = -1 reads to end of file; otherwise up to n bytes (fewer only at end of file).
   std::string read(std::int64_t n = -1);
@@ -48,6 +54,9 @@ class BufferedFile {
 
   [[nodiscard]] bool closed() const noexcept { return raw_.closed(); }
   [[nodiscard]] int fileno() const;
+  /// The file's name (empty in memory); what errors name is raw().describe().
+  [[nodiscard]] const std::filesystem::path& name() const noexcept { return raw_.name(); }
+  [[nodiscard]] const RawFile& raw() const noexcept { return raw_; }
   /// fileno() for a descriptor that leaves this object (Python's fileno(), a dup): an
   /// unshared file starts using the descriptor's offset (RawFile::share()).
   [[nodiscard]] int share_descriptor();
@@ -55,17 +64,20 @@ class BufferedFile {
   [[nodiscard]] const OpenMode& mode() const noexcept { return raw_.mode(); }
   [[nodiscard]] bool unbuffered() const noexcept { return capacity_ == 0; }
 
-  /// A spooled file (its raw file in memory): where to go when it rolls over. The Spill
-  /// outlives this object (the file's state owns both).
-  void set_spill(Spill* spill) noexcept {
-    spill_ = spill;
-    spill_limit_ = spill->max_size();
+  /// A spooled file whose bytes are still in memory.
+  [[nodiscard]] bool spooling() const noexcept { return spill_ && raw_.in_memory(); }
+  /// A spooled file's max_size (0: writes never roll over; also 0 for other files).
+  [[nodiscard]] std::int64_t spill_max_size() const noexcept {
+    return spill_ ? spill_->max_size() : 0;
   }
-  /// Moves an in-memory file onto a new descriptor from the Spill, with the strong
-  /// guarantee: on any failure it throws and nothing has changed. A no-op once on a
-  /// descriptor. Memory is used unbuffered (a buffer would copy twice); from here on the
-  /// Spill's buffer size applies.
-  void roll_over();
+  /// A spooled file whose bytes moved to a descriptor (also once closed).
+  [[nodiscard]] bool rolled() const noexcept { return spill_ && !raw_.in_memory(); }
+  /// Moves a spooled file's bytes onto a new descriptor from the Spill (the rollover; a
+  /// write past max_size does the same with its own bytes), with the strong guarantee: on
+  /// any failure it throws and nothing has changed. A no-op when not spooling. From here on
+  /// the Spill's buffer size applies. Pending text above must be written down first
+  /// (TextFile::roll_over): afterwards the descriptor holds every byte written.
+  void roll_over() { roll_over_with({}); }
 
   /// For the objects above: make sure the descriptor's offset is the logical position and no
   /// write is pending (before handing the descriptor to someone else).
@@ -114,9 +126,14 @@ class BufferedFile {
   std::string read_generic(std::int64_t n);
   [[nodiscard]] std::int64_t minus_last_block(std::int64_t size) const noexcept;
 
+  // The rollover, with the bytes of the write that asked for it (written into the new file
+  // at the position before the switch, so they are there when write() returns).
+  void roll_over_with(std::span<const std::byte> then_write);
+
   RawFile raw_;
-  Spill* spill_ = nullptr;
-  std::int64_t spill_limit_ = 0;  // spill_->max_size(), read once (it never changes)
+  // Spooled files only, for the object's life (rolled() asks whether the bytes still live in
+  // memory).
+  std::unique_ptr<Spill> spill_;
   std::size_t capacity_;
   std::unique_ptr<std::byte[]> buffer_;
   // bufferedio.c's fields, indices into buffer_: pos_ is the logical position; raw_pos_ where

@@ -73,7 +73,7 @@ detail::FileState& File::state() const {
 std::size_t File::write(std::string_view data) {
   detail::FileState& s = state();
   if (s.text) {
-    if (!s.spooling() || s.spill->max_size() == 0) {
+    if (!s.spooling() || s.bytes().spill_max_size() == 0) {
       return s.text->write(data);
     }
     // A spooled text file checks its size after each write as Python's does (its tell()
@@ -143,7 +143,7 @@ std::int64_t File::tell() {
 std::int64_t File::truncate(std::optional<std::int64_t> size) {
   detail::FileState& s = state();
   // Python's SpooledTemporaryFile rolls over before growing past max_size (even max_size 0).
-  if (s.spooling() && size && *size > s.spill->max_size() && !s.bytes().closed()) {
+  if (s.spooling() && size && *size > s.bytes().spill_max_size() && !s.bytes().closed()) {
     s.roll_over();
   }
   return s.text ? s.text->truncate(size) : s.binary->truncate(size);
@@ -171,7 +171,7 @@ void File::close() {
   }
   if (s.after_close) {
     try {
-      s.after_close->closed(io::AfterClose::Why::close, s.name);
+      s.after_close->closed(io::AfterClose::Why::close, s.name());
     } catch (...) {
       if (!failure) {
         failure = std::current_exception();
@@ -187,13 +187,27 @@ bool File::closed() const noexcept {
   return !state_ || state_->bytes().closed();
 }
 
-int File::fileno() const {
+void File::end_writelines() {
+  detail::FileState& s = state();
+  if (s.bytes().closed()) {
+    throw closed_file_error();  // IOBase.writelines checks even for an empty range
+  }
+  // SpooledTemporaryFile.writelines: `tell() > max_size` after the lines, as after write().
+  // A spooled text file with a max_size wrote each line down at once, so the byte position
+  // is the one Python's tell() would flush to.
+  const std::int64_t max_size = s.bytes().spill_max_size();
+  if (s.spooling() && max_size > 0 && s.bytes().tell() > max_size) {
+    s.roll_over();
+  }
+}
+
+int File::fileno() {
   detail::FileState& s = state();
   s.roll_over();  // a spooled file needs a descriptor for this
   return s.bytes().share_descriptor();
 }
 
-bool File::isatty() const {
+bool File::isatty() {
   return state().bytes().isatty();
 }
 
@@ -222,13 +236,13 @@ bool File::seekable() const {
 
 const std::filesystem::path& File::name() const noexcept {
   static const std::filesystem::path none;
-  return state_ ? state_->name : none;
+  return state_ ? state_->name() : none;
 }
 
 std::string File::mode() const {
   const detail::FileState& s = state();
   // Python: a spooled file's mode is the string it was given until it rolls over.
-  return s.text || (s.spill && !s.rolled) ? s.mode_given : s.bytes().mode().raw_mode();
+  return s.text || s.spooling() ? s.mode_given : s.bytes().mode().raw_mode();
 }
 
 std::optional<std::string> File::encoding() const {
@@ -293,17 +307,8 @@ LineIterator::LineIterator(File& file) : file_(&file) {
   ++*this;
 }
 
-namespace {
-
-// LineIterator reaches File's protected state() as any class derived from File could.
-struct StateAccess : File {
-  static detail::FileState& of(File& file) { return (file.*&StateAccess::state)(); }
-};
-
-}  // namespace
-
 LineIterator& LineIterator::operator++() {
-  detail::FileState& s = StateAccess::of(*file_);
+  detail::FileState& s = file_->state();
   line_ = s.text ? next_line(*s.text) : s.binary->readline(-1);
   if (line_.empty()) {
     file_ = nullptr;

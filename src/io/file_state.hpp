@@ -1,6 +1,6 @@
-// What a public tempfile::File holds: its byte layer (and text layer in text mode), its name,
-// and what a layer above attached to its closing. Shared by io/file.cpp and the objects that
-// create files.
+// What a public tempfile::File holds: its byte layer (and text layer in text mode; the byte
+// layer holds the name and, for a spooled file, the storage swap), and what a layer above
+// attached to its closing. Shared by io/file.cpp and the objects that create files.
 #pragma once
 
 #include <filesystem>
@@ -12,24 +12,16 @@
 #include "io/after_close.hpp"
 #include "io/buffered_file.hpp"
 #include "io/file_streambuf.hpp"
-#include "io/spill.hpp"
 #include "io/text_file.hpp"
 #include "os/process.hpp"
 
 namespace tempfile::detail {
 
 struct FileState {
-  // SpooledTemporaryFile only: how the byte layer leaves memory. Declared first so that it
-  // outlives the layers, which point to it.
-  std::unique_ptr<io::Spill> spill;
-  // Set by the Spill once the contents live on a descriptor.
-  bool rolled = false;
-
   // Exactly one is set: binary mode uses `binary`, text mode `text` (which owns its bytes).
   std::optional<io::BufferedFile> binary;
   std::optional<io::TextFile> text;
   std::string mode_given;
-  std::filesystem::path name;
 
   // Every file: in a fork()ed child the destructor only closes (the buffered bytes are the
   // parent's to write).
@@ -50,15 +42,23 @@ struct FileState {
   }
 
   /// A spooled file still in memory.
-  [[nodiscard]] bool spooling() const noexcept { return spill && !rolled; }
+  [[nodiscard]] bool spooling() const noexcept { return bytes().spooling(); }
 
-  /// Spooled files: move to a descriptor now (strong guarantee); a no-op for other files and
-  /// once rolled over.
+  /// Spooled files: move to a descriptor now, with every layer's pending bytes (strong
+  /// guarantee); a no-op for other files and once rolled over.
   void roll_over() {
-    if (spooling()) {
-      bytes().roll_over();
+    if (!spooling()) {
+      return;
+    }
+    if (text) {
+      text->roll_over();
+    } else {
+      binary->roll_over();
     }
   }
+
+  /// The file's name: a path, the descriptor number, or empty (a spooled file in memory).
+  [[nodiscard]] const std::filesystem::path& name() const noexcept { return bytes().name(); }
 
   [[nodiscard]] io::BufferedFile& bytes() { return text ? text->buffer() : *binary; }
   [[nodiscard]] const io::BufferedFile& bytes() const { return text ? text->buffer() : *binary; }

@@ -46,14 +46,9 @@ OpenPlan plan_open(const OpenArguments& arguments) {
 
 namespace {
 
-std::unique_ptr<tempfile::detail::FileState> open_layers(BufferedFile bytes, const OpenPlan& plan,
-                                                         std::unique_ptr<Spill> spill) {
+std::unique_ptr<tempfile::detail::FileState> open_layers(BufferedFile bytes, const OpenPlan& plan) {
   auto state = std::make_unique<tempfile::detail::FileState>();
   state->mode_given = plan.mode_given;
-  if (spill) {
-    bytes.set_spill(spill.get());
-    state->spill = std::move(spill);
-  }
   if (plan.mode.binary) {
     state->binary.emplace(std::move(bytes));
   } else {
@@ -66,15 +61,15 @@ std::unique_ptr<tempfile::detail::FileState> open_layers(BufferedFile bytes, con
 }  // namespace
 
 std::unique_ptr<tempfile::detail::FileState> open_file(os::FileDescriptor fd, const OpenPlan& plan,
-                                                       Reach reach) {
-  RawFile raw = reach == Reach::unshared ? RawFile::unshared(std::move(fd), plan.mode)
-                                         : RawFile(std::move(fd), plan.mode);
-  return open_layers(BufferedFile(std::move(raw), plan.buffer_size), plan, nullptr);
+                                                       std::filesystem::path name, Reach reach) {
+  RawFile raw = reach == Reach::unshared ? RawFile::unshared(std::move(fd), plan.mode, std::move(name))
+                                         : RawFile(std::move(fd), plan.mode, 0, std::move(name));
+  return open_layers(BufferedFile(std::move(raw), plan.buffer_size), plan);
 }
 
 std::unique_ptr<tempfile::detail::FileState> open_in_memory(const OpenPlan& plan,
                                                             std::unique_ptr<Spill> spill) {
-  return open_layers(BufferedFile(RawFile::in_memory(plan.mode), 0), plan, std::move(spill));
+  return open_layers(BufferedFile::spooled(plan.mode, std::move(spill)), plan);
 }
 
 }  // namespace tempfile::io

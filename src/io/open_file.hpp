@@ -4,6 +4,7 @@
 // text layer.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,9 +43,11 @@ struct OpenPlan {
 /// whose descriptor no one else holds (RawFile::unshared: pread/pwrite, known size).
 enum class Reach : unsigned char { shared, unshared };
 
-/// Wraps a new, empty file's descriptor (offset 0) per the plan.
+/// Wraps a new, empty file's descriptor (offset 0) per the plan; `name` is the file's
+/// name() (a path, or the descriptor number for a file with no name), which errors name too.
 [[nodiscard]] std::unique_ptr<tempfile::detail::FileState> open_file(os::FileDescriptor fd,
                                                                      const OpenPlan& plan,
+                                                                     std::filesystem::path name,
                                                                      Reach reach = Reach::shared);
 
 /// The same layers over an empty in-memory file, unbuffered (SpooledTemporaryFile); `spill`

@@ -1,5 +1,5 @@
 // RawFile: the OS layer's read/write/seek/truncate with errors turned into tempfile::error, and
-// the in-memory variant a SpooledTemporaryFile starts with.
+// the in-memory storage a SpooledTemporaryFile starts with, and the swap from one to the other.
 #include "io/raw_file.hpp"
 
 #include <algorithm>
@@ -9,6 +9,7 @@
 #include <limits>
 #include <new>
 #include <string>
+#include <type_traits>
 
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
@@ -22,70 +23,89 @@ constexpr std::size_t first_memory_block = 4096;
 }  // namespace
 
 RawFile RawFile::in_memory(OpenMode mode) noexcept {
-  RawFile file(os::FileDescriptor(), mode);
-  file.in_memory_ = true;
-  return file;
+  return {Memory{}, mode};
 }
 
-RawFile RawFile::unshared(os::FileDescriptor fd, OpenMode mode) noexcept {
-  RawFile file(std::move(fd), mode);
-  file.unshared_ = true;
-  return file;
+RawFile RawFile::unshared(os::FileDescriptor fd, OpenMode mode,
+                          std::filesystem::path name) noexcept {
+  return {Descriptor{std::move(fd), true, 0}, mode, std::move(name)};
+}
+
+bool RawFile::closed() const noexcept {
+  if (const auto* memory = std::get_if<Memory>(&storage_)) {
+    return !memory->open;
+  }
+  return !descriptor().fd.valid();
+}
+
+int RawFile::fileno() const noexcept {
+  const auto* file = std::get_if<Descriptor>(&storage_);
+  return file != nullptr ? file->fd.get() : -1;
+}
+
+std::filesystem::path RawFile::describe() const {
+  if (in_memory()) {
+    return "<memory>";
+  }
+  return name_.empty() ? std::filesystem::path("fd " + std::to_string(fileno())) : name_;
 }
 
 std::int64_t RawFile::known_remaining() const noexcept {
-  if (!in_memory_ && !unshared_) {
+  std::int64_t size = 0;
+  if (const auto* memory = std::get_if<Memory>(&storage_)) {
+    size = static_cast<std::int64_t>(memory->size);
+  } else if (const Descriptor& file = descriptor(); file.unshared) {
+    size = file.size;
+  } else {
     return -1;
   }
-  const std::int64_t size = in_memory_ ? static_cast<std::int64_t>(memory_size_) : size_;
   return position_ < size ? size - position_ : 0;
 }
 
 void RawFile::share() {
-  if (!unshared_) {
+  auto* file = std::get_if<Descriptor>(&storage_);
+  if (file == nullptr || !file->unshared) {
     return;
   }
   std::int64_t moved = 0;
-  if (const os::Errno err = os::seek(fd_.get(), position_, SEEK_SET, moved); err != 0) {
+  if (const os::Errno err = os::seek(file->fd.get(), position_, SEEK_SET, moved); err != 0) {
     fail("cannot seek in", err);
   }
-  unshared_ = false;
+  file->unshared = false;
 }
 
 void RawFile::fail(const char* action, os::Errno err) const {
-  throw error(action,
-              std::filesystem::path(in_memory_ ? std::string("<memory>")
-                                               : "fd " + std::to_string(fd_.get())),
-              os::to_error_code(err));
+  throw error(action, describe(), os::to_error_code(err));
 }
 
 std::span<const std::byte> RawFile::memory_ahead() const noexcept {
+  const auto* memory = std::get_if<Memory>(&storage_);
   const auto position = static_cast<std::size_t>(position_);
-  if (position >= memory_size_) {
+  if (memory == nullptr || position >= memory->size) {
     return {};
   }
-  return {memory_.get() + position, memory_size_ - position};
+  return {memory->block.get() + position, memory->size - position};
 }
 
-void RawFile::reserve_memory(std::size_t size) {
-  if (size <= memory_capacity_) {
+void RawFile::reserve(Memory& memory, std::size_t size) {
+  if (size <= memory.capacity) {
     return;
   }
-  std::size_t capacity = std::max(memory_capacity_ * 2, first_memory_block);
+  std::size_t capacity = std::max(memory.capacity * 2, first_memory_block);
   while (capacity < size) {
     capacity = capacity > std::numeric_limits<std::size_t>::max() / 2 ? size : capacity * 2;
   }
-  void* grown = std::realloc(memory_.get(), capacity);  // NOLINT(cppcoreguidelines-no-malloc)
+  void* grown = std::realloc(memory.block.get(), capacity);  // NOLINT(cppcoreguidelines-no-malloc)
   if (grown == nullptr) {
     throw std::bad_alloc();
   }
-  static_cast<void>(memory_.release());
-  memory_.reset(static_cast<std::byte*>(grown));
-  memory_capacity_ = capacity;
+  static_cast<void>(memory.block.release());
+  memory.block.reset(static_cast<std::byte*>(grown));
+  memory.capacity = capacity;
 }
 
 std::size_t RawFile::read(std::span<std::byte> into) {
-  if (in_memory_) {
+  if (in_memory()) {
     const std::span<const std::byte> ahead = memory_ahead();
     const std::size_t got = std::min(ahead.size(), into.size());
     if (got > 0) {
@@ -94,10 +114,11 @@ std::size_t RawFile::read(std::span<std::byte> into) {
     advance(got);
     return got;
   }
+  const Descriptor& file = descriptor();
   std::size_t got = 0;
-  if (const os::Errno err = unshared_
-                                ? os::read_at(fd_.get(), into.data(), into.size(), position_, got)
-                                : os::read_some(fd_.get(), into.data(), into.size(), got);
+  if (const os::Errno err =
+          file.unshared ? os::read_at(file.fd.get(), into.data(), into.size(), position_, got)
+                        : os::read_some(file.fd.get(), into.data(), into.size(), got);
       err != 0) {
     fail("cannot read from", err);
   }
@@ -106,31 +127,34 @@ std::size_t RawFile::read(std::span<std::byte> into) {
 }
 
 std::size_t RawFile::write(std::span<const std::byte> from) {
-  if (in_memory_) {
-    if (from.empty()) {  // an empty write does not extend a file, even past its end
+  // An empty write does not extend a file, even past its end (write(2) and pwrite(2) with
+  // no bytes change nothing), in memory or not.
+  if (auto* memory = std::get_if<Memory>(&storage_)) {
+    if (from.empty()) {
       return 0;
     }
     const auto position = static_cast<std::size_t>(position_);
     const std::size_t end = position + from.size();
-    reserve_memory(end);
-    if (position > memory_size_) {  // past the end: the gap reads as zero bytes, as in a file
-      std::memset(memory_.get() + memory_size_, 0, position - memory_size_);
+    reserve(*memory, end);
+    if (position > memory->size) {  // past the end: the gap reads as zero bytes, as in a file
+      std::memset(memory->block.get() + memory->size, 0, position - memory->size);
     }
-    std::memcpy(memory_.get() + position, from.data(), from.size());
-    memory_size_ = std::max(memory_size_, end);
+    std::memcpy(memory->block.get() + position, from.data(), from.size());
+    memory->size = std::max(memory->size, end);
     position_ = static_cast<std::int64_t>(end);
     return from.size();
   }
+  Descriptor& file = descriptor();
   std::size_t written = 0;
   if (const os::Errno err =
-          unshared_ ? os::write_at(fd_.get(), from.data(), from.size(), position_, written)
-                    : os::write_some(fd_.get(), from.data(), from.size(), written);
+          file.unshared ? os::write_at(file.fd.get(), from.data(), from.size(), position_, written)
+                        : os::write_some(file.fd.get(), from.data(), from.size(), written);
       err != 0) {
     fail("cannot write to", err);
   }
   position_ += static_cast<std::int64_t>(written);
-  if (unshared_ && position_ > size_) {
-    size_ = position_;
+  if (file.unshared && written > 0 && position_ > file.size) {
+    file.size = position_;
   }
   return written;
 }
@@ -158,11 +182,8 @@ std::int64_t RawFile::seek_without_descriptor(std::int64_t offset, int whence, s
 
 std::int64_t RawFile::seek(std::int64_t offset, int whence) {
   const bool plain = whence == SEEK_SET || whence == SEEK_CUR || whence == SEEK_END;
-  if (unshared_ && plain) {
-    return seek_without_descriptor(offset, whence, size_);
-  }
-  if (in_memory_) {
-    const auto size = static_cast<std::int64_t>(memory_size_);
+  if (const auto* memory = std::get_if<Memory>(&storage_)) {
+    const auto size = static_cast<std::int64_t>(memory->size);
     if (plain) {
       return seek_without_descriptor(offset, whence, size);
     }
@@ -176,10 +197,14 @@ std::int64_t RawFile::seek(std::int64_t offset, int whence) {
     position_ = whence == os::seek_hole ? size : offset;
     return position_;
   }
+  const Descriptor& file = descriptor();
+  if (file.unshared && plain) {
+    return seek_without_descriptor(offset, whence, file.size);
+  }
   // With a descriptor: lseek (SEEK_DATA/SEEK_HOLE take an absolute offset, so an unshared
   // file's stale descriptor offset does not matter to them).
   std::int64_t position = 0;
-  if (const os::Errno err = os::seek(fd_.get(), offset, whence, position); err != 0) {
+  if (const os::Errno err = os::seek(file.fd.get(), offset, whence, position); err != 0) {
     fail("cannot seek in", err);
   }
   position_ = position;
@@ -187,57 +212,100 @@ std::int64_t RawFile::seek(std::int64_t offset, int whence) {
 }
 
 void RawFile::truncate(std::int64_t size) {
-  if (in_memory_) {
+  if (auto* memory = std::get_if<Memory>(&storage_)) {
     if (size < 0) {
       fail("cannot truncate", EINVAL);
     }
     const auto new_size = static_cast<std::size_t>(size);
-    if (new_size > memory_size_) {
-      reserve_memory(new_size);
-      std::memset(memory_.get() + memory_size_, 0, new_size - memory_size_);
+    if (new_size > memory->size) {
+      reserve(*memory, new_size);
+      std::memset(memory->block.get() + memory->size, 0, new_size - memory->size);
     }
-    memory_size_ = new_size;
+    memory->size = new_size;
     return;
   }
-  if (const os::Errno err = os::truncate(fd_.get(), size); err != 0) {
+  Descriptor& file = descriptor();
+  if (const os::Errno err = os::truncate(file.fd.get(), size); err != 0) {
     fail("cannot truncate", err);
   }
-  size_ = size;
+  file.size = size;
 }
 
 void RawFile::close() {
-  if (in_memory_) {
-    memory_.reset();
-    memory_size_ = memory_capacity_ = 0;
-    in_memory_ = false;
+  if (auto* memory = std::get_if<Memory>(&storage_)) {
+    *memory = Memory{};
+    memory->open = false;
     return;
   }
-  if (const os::Errno err = fd_.close(); err != 0) {
+  if (const os::Errno err = descriptor().fd.close(); err != 0) {
     fail("cannot close", err);
   }
 }
 
 void RawFile::abandon() noexcept {
-  memory_.reset();
-  memory_size_ = memory_capacity_ = 0;
-  in_memory_ = false;
-  static_cast<void>(fd_.close());
+  if (auto* memory = std::get_if<Memory>(&storage_)) {
+    *memory = Memory{};
+    memory->open = false;
+    return;
+  }
+  static_cast<void>(descriptor().fd.close());
 }
 
-os::Errno RawFile::move_to(os::FileDescriptor& fd) noexcept {
-  if (memory_size_ > 0) {
-    if (const os::Errno err = os::write_all(fd.get(), memory_.get(), memory_size_); err != 0) {
+// NOLINTNEXTLINE(bugprone-exception-escape): the variant's move cannot throw (asserted below)
+os::Errno RawFile::roll_over_to(os::FileDescriptor& fd,
+                                std::span<const std::byte> then_write) noexcept {
+  auto* memory = std::get_if<Memory>(&storage_);
+  if (memory == nullptr || !memory->open) {
+    return EBADF;
+  }
+  // The usual case, a write at the end, joins the memory (one write(2) for everything, as
+  // many system calls as before the write asked for the rollover); a failure takes the
+  // appended bytes back by restoring the size. A write elsewhere (over earlier bytes, or past
+  // a gap that would have to be filled in memory) goes in with pwrite after the copy.
+  const std::size_t spooled_size = memory->size;
+  bool joined = false;
+  if (!then_write.empty() && position_ == static_cast<std::int64_t>(spooled_size)) {
+    try {
+      reserve(*memory, spooled_size + then_write.size());
+      std::memcpy(memory->block.get() + spooled_size, then_write.data(), then_write.size());
+      memory->size += then_write.size();
+      joined = true;
+    } catch (...) {  // NOLINT(bugprone-empty-catch): no memory to join: pwrite it instead
+    }
+  }
+  if (memory->size > 0) {
+    if (const os::Errno err = os::write_all(fd.get(), memory->block.get(), memory->size);
+        err != 0) {
+      memory->size = spooled_size;
       return err;
     }
   }
-  // The new file has no name and no one else holds it: unshared, so the position needs no
-  // lseek (pread/pwrite use it).
-  fd_ = std::move(fd);
-  unshared_ = true;
-  size_ = static_cast<std::int64_t>(memory_size_);
-  memory_.reset();
-  memory_size_ = memory_capacity_ = 0;
-  in_memory_ = false;
+  auto size = static_cast<std::int64_t>(memory->size);
+  for (std::size_t done = 0; !joined && done < then_write.size();) {
+    std::size_t written = 0;
+    const auto at = position_ + static_cast<std::int64_t>(done);
+    if (const os::Errno err =
+            os::write_at(fd.get(), then_write.data() + done, then_write.size() - done, at, written);
+        err != 0) {
+      return err;
+    }
+    if (written == 0) {
+      return EIO;  // pwrite made no progress: treat as an I/O error rather than loop
+    }
+    done += written;
+    size = std::max(size, at + static_cast<std::int64_t>(written));
+  }
+  // Everything is in the file: switch. The new file has no name and no one else holds it:
+  // unshared, so the position needs no lseek (pread/pwrite use it).
+  std::filesystem::path name;
+  try {
+    name = std::to_string(fd.get());  // a few characters: no allocation in practice
+  } catch (...) {  // NOLINT(bugprone-empty-catch): name() stays empty, the data is safe
+  }
+  static_assert(std::is_nothrow_move_assignable_v<decltype(storage_)>);
+  storage_ = Descriptor{std::move(fd), true, size};
+  position_ += static_cast<std::int64_t>(then_write.size());
+  name_ = std::move(name);
   return 0;
 }
 

@@ -9,8 +9,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <span>
+#include <variant>
 
 #include "io/mode.hpp"
 #include "os/fd.hpp"
@@ -20,14 +22,21 @@ namespace tempfile::io {
 class RawFile {
  public:
   /// Takes a freshly created descriptor whose offset is `position` (0 for a new file).
-  RawFile(os::FileDescriptor fd, OpenMode mode, std::int64_t position = 0) noexcept
-      : fd_(std::move(fd)), mode_(mode), position_(position) {}
+  /// `name` is what errors name (a path, or for a file with no name the descriptor number);
+  /// empty: "fd N".
+  RawFile(os::FileDescriptor fd, OpenMode mode, std::int64_t position = 0,
+          std::filesystem::path name = {}) noexcept
+      : storage_(Descriptor{std::move(fd)}),
+        mode_(mode),
+        position_(position),
+        name_(std::move(name)) {}
 
   /// Takes the descriptor of a new, empty file that has no name, which no one else holds:
   /// reads and writes use pread/pwrite until share() (see the class comment).
-  [[nodiscard]] static RawFile unshared(os::FileDescriptor fd, OpenMode mode) noexcept;
+  [[nodiscard]] static RawFile unshared(os::FileDescriptor fd, OpenMode mode,
+                                        std::filesystem::path name = {}) noexcept;
 
-  /// An empty file in memory; it moves onto a descriptor with move_to().
+  /// An empty file in memory; it moves onto a descriptor with roll_over_to().
   [[nodiscard]] static RawFile in_memory(OpenMode mode) noexcept;
 
   /// One read(2) (or copy); 0 at end of file. Throws tempfile::error.
@@ -47,12 +56,18 @@ class RawFile {
   /// close() that ignores close's error.
   void abandon() noexcept;
 
-  [[nodiscard]] bool closed() const noexcept { return !fd_.valid() && !in_memory_; }
+  [[nodiscard]] bool closed() const noexcept;
   /// -1 in memory.
-  [[nodiscard]] int fileno() const noexcept { return fd_.get(); }
+  [[nodiscard]] int fileno() const noexcept;
   [[nodiscard]] const OpenMode& mode() const noexcept { return mode_; }
+  /// The name given at construction (after a rollover, the descriptor number); empty in
+  /// memory (Python's None).
+  [[nodiscard]] const std::filesystem::path& name() const noexcept { return name_; }
+  /// What errors name: name(), "<memory>" in memory, "fd N" for a descriptor without a name.
+  [[nodiscard]] std::filesystem::path describe() const;
 
-  [[nodiscard]] bool in_memory() const noexcept { return in_memory_; }
+  /// Whether the bytes live in memory (also once such a file is closed).
+  [[nodiscard]] bool in_memory() const noexcept { return std::holds_alternative<Memory>(storage_); }
   /// Bytes from the position to the end of file when this object knows the size (in memory,
   /// or unshared); -1 when only reading can tell.
   [[nodiscard]] std::int64_t known_remaining() const noexcept;
@@ -65,35 +80,57 @@ class RawFile {
   [[nodiscard]] std::span<const std::byte> memory_ahead() const noexcept;
   void advance(std::size_t count) noexcept { position_ += static_cast<std::int64_t>(count); }
 
-  /// In memory: writes every byte to `fd` (a new, empty file at offset 0) and leaves its
-  /// offset at the position; only when all of that worked does this object switch to `fd`
-  /// and free the memory. On failure returns the errno and nothing has changed (`fd` is
-  /// still the caller's to close). Python's SpooledTemporaryFile.rollover(), without its
-  /// data loss.
-  [[nodiscard]] os::Errno move_to(os::FileDescriptor& fd) noexcept;
+  /// The storage swap of a rollover, its only home. In memory: writes every byte to `fd` (a
+  /// new, empty file at offset 0, which no name reaches), then `then_write` at the position
+  /// (the write that asked for the rollover), and only when all of that worked switches to
+  /// `fd` (unshared, named by its number) and frees the memory; the position moves past
+  /// `then_write`. On failure returns the errno and nothing has changed (`fd` is still the
+  /// caller's to close). Python's SpooledTemporaryFile.rollover(), without its data loss.
+  // NOLINTNEXTLINE(bugprone-exception-escape): the variant's move cannot throw (raw_file.cpp)
+  [[nodiscard]] os::Errno roll_over_to(os::FileDescriptor& fd,
+                                       std::span<const std::byte> then_write) noexcept;
 
  private:
   struct FreeBytes {
     void operator()(std::byte* bytes) const noexcept { std::free(bytes); }  // NOLINT
   };
+  // A spooled file before rollover: a realloc'd block (realloc grows in place where it can;
+  // std::vector would copy). `open` turns false at close, when the block is freed.
+  struct Memory {
+    std::unique_ptr<std::byte, FreeBytes> block;
+    std::size_t size = 0;
+    std::size_t capacity = 0;
+    bool open = true;
+  };
+  // A descriptor (invalid once closed). Unshared: pread/pwrite at the position, and `size`
+  // is the file's size.
+  struct Descriptor {
+    os::FileDescriptor fd;
+    bool unshared = false;
+    std::int64_t size = 0;
+  };
 
+  RawFile(Memory memory, OpenMode mode) noexcept
+      : storage_(std::move(memory)), mode_(mode), position_(0) {}
+  RawFile(Descriptor file, OpenMode mode, std::filesystem::path name) noexcept
+      : storage_(std::move(file)), mode_(mode), position_(0), name_(std::move(name)) {}
+
+  // The storage when it is a descriptor (callers have checked in_memory()); get_if, not
+  // std::get, so no bad_variant_access path reaches the noexcept functions.
+  [[nodiscard]] Descriptor& descriptor() noexcept { return *std::get_if<Descriptor>(&storage_); }
+  [[nodiscard]] const Descriptor& descriptor() const noexcept {
+    return *std::get_if<Descriptor>(&storage_);
+  }
   // Makes room for `size` bytes, keeping the contents; new bytes are uninitialized.
-  void reserve_memory(std::size_t size);
+  static void reserve(Memory& memory, std::size_t size);
   // lseek's arithmetic for SEEK_SET/SEEK_CUR/SEEK_END, done here (in memory, or unshared).
   std::int64_t seek_without_descriptor(std::int64_t offset, int whence, std::int64_t size);
   [[noreturn]] void fail(const char* action, os::Errno err) const;
 
-  os::FileDescriptor fd_;
+  std::variant<Descriptor, Memory> storage_;
   OpenMode mode_;
   std::int64_t position_;
-  // Unshared: pread/pwrite at position_, and size_ is the file's size.
-  bool unshared_ = false;
-  std::int64_t size_ = 0;
-  // In memory: a realloc'd block (realloc grows in place where it can; std::vector would copy).
-  bool in_memory_ = false;
-  std::unique_ptr<std::byte, FreeBytes> memory_;
-  std::size_t memory_size_ = 0;
-  std::size_t memory_capacity_ = 0;
+  std::filesystem::path name_;
 };
 
 }  // namespace tempfile::io

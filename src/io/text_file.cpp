@@ -1,5 +1,6 @@
 // TextFile: a port of CPython's TextIOWrapper (Modules/_io/textio.c, the C io module that
-// open() returns; Lib/_pyio.py is the readable reference) over our BufferedFile.
+// open() returns; Lib/_pyio.py is the readable reference) over our BufferedFile. The
+// newline decoder it reads through is in newline_decoder.cpp.
 #include "io/text_file.hpp"
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <tuple>
 #include <utility>
 
+#include "io/newline_decoder.hpp"
 #include "io/text_file_testing.hpp"
 #include "tempfile/error.hpp"
 
@@ -52,120 +54,6 @@ std::size_t advance_chars(std::string_view text, std::size_t from, std::size_t c
 std::span<const std::byte> as_bytes(std::string_view text) noexcept {
   return std::as_bytes(std::span(text.data(), text.size()));
 }
-
-// Python's IncrementalNewlineDecoder around the codec's decoder when reading with universal
-// newlines (newline None or ""), and the plain codec decoder otherwise: one type so that the
-// text layer's state handling is written once.
-class TextDecoder {
- public:
-  TextDecoder(std::unique_ptr<Decoder> codec, bool universal, bool translate)
-      : codec_(std::move(codec)), universal_(universal), translate_(translate) {}
-
-  std::string decode(std::string_view input, bool final) {
-    std::string output;
-    codec_->decode(input, final, output);
-    if (!universal_) {
-      return output;
-    }
-    if (pending_cr_ && (!output.empty() || final)) {
-      output.insert(output.begin(), '\r');
-      pending_cr_ = false;
-    }
-    // Keep a trailing '\r' back, even untranslated, so that readline sees "\r\n" in one piece.
-    if (!final && !output.empty() && output.back() == '\r') {
-      output.pop_back();
-      pending_cr_ = true;
-    }
-    return record_and_translate(std::move(output));
-  }
-
-  // The codec's (pending bytes, flags), with the held-back '\r' as the lowest flag bit.
-  [[nodiscard]] Decoder::State state() const {
-    Decoder::State result = codec_->state();
-    if (universal_) {
-      result.flags = (result.flags << 1U) | (pending_cr_ ? 1U : 0U);
-    }
-    return result;
-  }
-
-  void set_state(const Decoder::State& state) {
-    if (!universal_) {
-      codec_->set_state(state);
-      return;
-    }
-    pending_cr_ = (state.flags & 1U) != 0;
-    codec_->set_state({state.pending, state.flags >> 1U});
-  }
-
-  void reset() {
-    seen_ = 0;
-    pending_cr_ = false;
-    codec_->reset();
-  }
-
-  // Python's decoder.newlines, as the tuple's elements in Python's order.
-  [[nodiscard]] std::vector<std::string> newlines() const {
-    std::vector<std::string> result;
-    if (!universal_) {
-      return result;  // a plain codec decoder has no newlines attribute: None
-    }
-    if ((seen_ & seen_cr) != 0) {
-      result.emplace_back("\r");
-    }
-    if ((seen_ & seen_lf) != 0) {
-      result.emplace_back("\n");
-    }
-    if ((seen_ & seen_crlf) != 0) {
-      result.emplace_back("\r\n");
-    }
-    return result;
-  }
-
- private:
-  static constexpr unsigned seen_lf = 1;
-  static constexpr unsigned seen_cr = 2;
-  static constexpr unsigned seen_crlf = 4;
-
-  std::string record_and_translate(std::string output) {
-    if (output.find('\r') == std::string::npos) {
-      if (output.find('\n') != std::string::npos) {
-        seen_ |= seen_lf;
-      }
-      return output;
-    }
-    std::string translated;
-    if (translate_) {
-      translated.reserve(output.size());
-    }
-    for (std::size_t i = 0; i < output.size(); ++i) {
-      const char c = output[i];
-      if (c == '\n') {
-        seen_ |= seen_lf;
-      } else if (c == '\r') {
-        if (i + 1 < output.size() && output[i + 1] == '\n') {
-          seen_ |= seen_crlf;
-          ++i;
-        } else {
-          seen_ |= seen_cr;
-        }
-        if (translate_) {
-          translated += '\n';
-        }
-        continue;
-      }
-      if (translate_) {
-        translated += c;
-      }
-    }
-    return translate_ ? translated : output;
-  }
-
-  std::unique_ptr<Decoder> codec_;
-  bool universal_;
-  bool translate_;
-  bool pending_cr_ = false;
-  unsigned seen_ = 0;
-};
 
 // What a tell() cookie means (CPython packs the same five fields into one big integer): seek
 // to start_pos, set the decoder flags to dec_flags, feed it bytes_to_feed bytes (with final =
@@ -242,7 +130,7 @@ struct TextFile::State {
     }
     if (buffer.mode().readable()) {
       decoder =
-          std::make_unique<TextDecoder>(codec.decoder(errors), read_universal, read_translate);
+          std::make_unique<NewlineDecoder>(codec.decoder(errors), read_universal, read_translate);
     }
     if (buffer.mode().writable()) {
       encoder = codec.encoder(errors);
@@ -358,8 +246,7 @@ struct TextFile::State {
   }
 
   [[noreturn]] void fail_position(const char* what) const {
-    throw error::with_message(std::string("tempfile: ") + what,
-                              std::filesystem::path("fd " + std::to_string(buffer.fileno())),
+    throw error::with_message(std::string("tempfile: ") + what, buffer.raw().describe(),
                               std::make_error_code(std::errc::invalid_argument));
   }
 
@@ -405,8 +292,8 @@ struct TextFile::State {
   std::string write_newline;  // empty: write "\n" as is
   bool line_buffering;
   std::size_t chunk_size = default_chunk_size;
-  std::unique_ptr<TextDecoder> decoder;  // only when readable
-  std::unique_ptr<Encoder> encoder;      // only when writable
+  std::unique_ptr<NewlineDecoder> decoder;  // only when readable
+  std::unique_ptr<Encoder> encoder;         // only when writable
   // Encoded text that write() has not yet given to the buffer (C io's pending_bytes): it goes
   // there once chunk_size bytes are pending, on a line end with line buffering, and before
   // any read, tell, seek, truncate, flush or close.
@@ -836,6 +723,17 @@ void TextFile::flush() {
   State& s = live(state_);
   s.check_open();
   s.flush();
+}
+
+void TextFile::roll_over() {
+  State& s = live(state_);
+  s.check_open();
+  // Python's rollover asks the text layer's tell(), which flushes: pending text goes into
+  // the memory first (or, should it pass max_size, into the new file with the rollover), so
+  // the descriptor holds every byte. If the rollover then fails, that text is in memory,
+  // where a flush would have put it: nothing is lost and nothing visible changed.
+  s.write_pending();
+  s.buffer.roll_over();
 }
 
 void TextFile::abandon() noexcept {

@@ -51,6 +51,10 @@ class TextFile {
   /// Python: flush, then truncate the buffer at `size` (default: tell()'s byte position).
   std::int64_t truncate(std::optional<std::int64_t> size);
   void flush();
+  /// A spooled file: the rollover (BufferedFile::roll_over) after handing the pending
+  /// encoded text to the byte layer, so the new file holds every character written. The
+  /// encoder's and decoder's state stay (the same object goes on above the new storage).
+  void roll_over();
   /// Closes the descriptor without writing anything pending (BufferedFile::abandon).
   void abandon() noexcept;
   void close();

@@ -1,5 +1,5 @@
-// SpooledTemporaryFile: the in-memory byte layer plus the Spill that tells it where to go (a
-// TemporaryFile's file, or a memfd), and Python's rules for when.
+// SpooledTemporaryFile: the in-memory byte layer plus the Spill that tells it when to leave
+// memory (max_size) and where to go (a TemporaryFile's file, or a memfd).
 #include "tempfile/spooled_temporary_file.hpp"
 
 #include <cerrno>
@@ -8,7 +8,7 @@
 
 #include "create/paths.hpp"
 #include "io/file_state.hpp"
-#include "objects/open_file.hpp"
+#include "io/open_file.hpp"
 #include "objects/unnamed_file.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
@@ -19,15 +19,9 @@ namespace {
 class SpillToFile final : public io::Spill {
  public:
   SpillToFile(const SpooledTemporaryFileOptions& options, std::size_t buffer_size)
-      : max_size_(options.max_size),
-        buffer_size_(buffer_size),
+      : Spill(options.max_size, buffer_size),
         memfd_(options.memfd),
         target_{.suffix = options.suffix, .prefix = options.prefix, .dir = options.dir} {}
-
-  void attach(detail::FileState& state) noexcept { state_ = &state; }
-
-  [[nodiscard]] std::int64_t max_size() const noexcept override { return max_size_; }
-  [[nodiscard]] std::size_t buffer_size() const noexcept override { return buffer_size_; }
 
   [[nodiscard]] os::FileDescriptor create() override {
     if (memfd_) {
@@ -48,21 +42,10 @@ class SpillToFile final : public io::Spill {
     throw error("cannot move spooled data to a temporary file in", where_, os::to_error_code(err));
   }
 
-  void rolled(int fd) noexcept override {
-    state_->rolled = true;
-    try {
-      state_->name = std::to_string(fd);  // a few characters: no allocation in practice
-    } catch (...) {  // NOLINT(bugprone-empty-catch): name() stays empty, the data is safe
-    }
-  }
-
  private:
-  std::int64_t max_size_;
-  std::size_t buffer_size_;
   bool memfd_;
   TemporaryFileOptions target_;
   std::string where_;
-  detail::FileState* state_ = nullptr;
 };
 
 std::unique_ptr<detail::FileState> open_spooled(const SpooledTemporaryFileOptions& options) {
@@ -73,15 +56,11 @@ std::unique_ptr<detail::FileState> open_spooled(const SpooledTemporaryFileOption
   }
   // Python checks all of these only at rollover; a bad argument is better found here, before
   // any data is entrusted to the object.
-  const objects::OpenPlan plan = objects::plan_open(
+  const io::OpenPlan plan = io::plan_open(
       {options.mode, options.buffering, options.encoding, options.newline, options.errors});
   create::check_name_part("SpooledTemporaryFile", "prefix", options.prefix.value_or(""));
   create::check_name_part("SpooledTemporaryFile", "suffix", options.suffix.value_or(""));
-  auto spill = std::make_unique<SpillToFile>(options, plan.buffer_size);
-  SpillToFile& target = *spill;
-  auto state = objects::open_in_memory(plan, std::move(spill));
-  target.attach(*state);
-  return state;
+  return io::open_in_memory(plan, std::make_unique<SpillToFile>(options, plan.buffer_size));
 }
 
 }  // namespace
@@ -99,7 +78,7 @@ void SpooledTemporaryFile::rollover() {
 
 bool SpooledTemporaryFile::rolled() const noexcept {
   const detail::FileState* state = state_if_any();
-  return state != nullptr && state->rolled;
+  return state != nullptr && state->bytes().rolled();
 }
 
 }  // namespace tempfile

@@ -82,10 +82,8 @@ std::unique_ptr<detail::FileState> open_temporary(const TemporaryFileOptions& op
       {options.mode, options.buffering, options.encoding, options.newline, options.errors});
   std::string dir;
   os::FileDescriptor fd = objects::create_unnamed(options, dir);
-  const int number = fd.get();
-  auto state = io::open_file(std::move(fd), plan, io::Reach::unshared);
-  state->name = std::to_string(number);
-  return state;
+  std::string number = std::to_string(fd.get());
+  return io::open_file(std::move(fd), plan, std::move(number), io::Reach::unshared);
 }
 
 std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& options) {
@@ -97,8 +95,7 @@ std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& o
       create::EntryKind::file, {"NamedTemporaryFile", options.prefix, options.suffix, options.dir},
       names);
   try {
-    auto state = io::open_file(std::move(created.fd), plan);
-    state->name = created.path;
+    auto state = io::open_file(std::move(created.fd), plan, created.path);
     if (options.delete_) {
       state->after_close = std::make_unique<RemoveAfterClose>(
           objects::OwnedEntry::file(created.path, true), options.delete_on_close);

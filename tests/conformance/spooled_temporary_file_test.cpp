@@ -57,14 +57,14 @@ using ::testing::ElementsAre;
 template <class F>
 concept IOBaseInterface = requires(F& f, const F& cf, std::span<std::byte> bytes,
                                    const std::vector<std::string>& lines) {
-  { cf.fileno() } -> std::same_as<int>;
+  { f.fileno() } -> std::same_as<int>;  // not const: it rolls a spooled file over
   { f.seek(std::int64_t{0}, SEEK_SET) } -> std::same_as<std::int64_t>;
   { f.truncate() } -> std::same_as<std::int64_t>;
   { f.truncate(std::int64_t{0}) } -> std::same_as<std::int64_t>;
   f.close();
   { cf.closed() } -> std::same_as<bool>;
   f.flush();
-  { cf.isatty() } -> std::same_as<bool>;
+  { f.isatty() } -> std::same_as<bool>;
   { f.begin() } -> std::input_iterator;  // __iter__ / __next__
   { f.begin() == f.end() } -> std::same_as<bool>;
   { cf.readable() } -> std::same_as<bool>;
@@ -85,6 +85,17 @@ concept IOBaseInterface = requires(F& f, const F& cf, std::span<std::byte> bytes
   { cf.rolled() } -> std::same_as<bool>;
 };
 static_assert(IOBaseInterface<SpooledTemporaryFile>);
+// fileno() rolls a spooled file over, and both can throw: neither is on a const object.
+template <class F>
+concept ConstFileno = requires(const F& cf) {
+  cf.fileno();
+};
+template <class F>
+concept ConstIsatty = requires(const F& cf) {
+  cf.isatty();
+};
+static_assert(!ConstFileno<SpooledTemporaryFile>);
+static_assert(!ConstIsatty<SpooledTemporaryFile>);
 static_assert(std::is_base_of_v<File, SpooledTemporaryFile>);
 static_assert(std::is_nothrow_move_constructible_v<SpooledTemporaryFile>);
 

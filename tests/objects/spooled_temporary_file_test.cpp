@@ -627,5 +627,156 @@ TEST_F(SpooledTemporaryFileTest, TextWriteThatRollsOverIsVisibleToTheNextRead) {
   EXPECT_EQ(f.read(), "bcdef");
 }
 
+// What another process, mmap or fstat sees through the descriptor: the file's bytes, read
+// with pread so the object's position is untouched.
+std::string bytes_through_descriptor(int fd) {
+  struct stat info {};
+  EXPECT_EQ(::fstat(fd, &info), 0);
+  std::string bytes(static_cast<std::size_t>(info.st_size), '\0');
+  EXPECT_EQ(::pread(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+  return bytes;
+}
+
+// python3: f = SpooledTemporaryFile(mode='w+', newline='\n'); f.write('\n'); f.seek(0);
+// f.write('\r'); f.rollover(); f.readlines() -> [], and the file holds '\r'.
+TEST_F(SpooledTemporaryFileTest, RolloverWritesPendingTextBeforeTheCopy) {
+  SpooledTemporaryFile f({.mode = "w+", .newline = "\n", .dir = scratch()});
+  f.write(std::string_view("\n"));
+  f.seek(0);
+  f.write(std::string_view("\r"));
+  f.rollover();
+  EXPECT_EQ(bytes_through_descriptor(f.fileno()), "\r");
+  EXPECT_THAT(f.readlines(), ElementsAre());
+  EXPECT_EQ(bytes_through_descriptor(f.fileno()), "\r");
+}
+
+// python3: write('abc'); seek(0); write('X'); rollover(); read(1) -> 'b'; the file is 'Xbc'.
+TEST_F(SpooledTemporaryFileTest, RolloverKeepsRewrittenTextInPlace) {
+  for (const bool memfd : {false, true}) {
+    SCOPED_TRACE(memfd ? "memfd" : "dir");
+    SpooledTemporaryFile f({.mode = "w+", .dir = scratch(), .memfd = memfd});
+    f.write(std::string_view("abc"));
+    f.seek(0);
+    f.write(std::string_view("X"));
+    f.rollover();
+    EXPECT_EQ(bytes_through_descriptor(f.fileno()), "Xbc");
+    EXPECT_EQ(f.read(1), "b");
+    f.seek(0);
+    EXPECT_EQ(f.read(), "Xbc");
+  }
+}
+
+// python3: S = SpooledTemporaryFile(max_size=30); S.seek(100); S.write(b'x');
+// os.fstat(S.fileno()).st_size -> 101 (and 20 for max_size=10 after write(b'a'*20)): the
+// write that rolls over is in the file when it returns.
+TEST_F(SpooledTemporaryFileTest, WriteThatRollsOverIsInTheFileAtOnce) {
+  for (const bool memfd : {false, true}) {
+    for (const int buffering : {-1, 0, 64}) {
+      SCOPED_TRACE(std::string(memfd ? "memfd" : "dir") + " buffering " +
+                   std::to_string(buffering));
+      SpooledTemporaryFile sparse(
+          {.max_size = 30, .buffering = buffering, .dir = scratch(), .memfd = memfd});
+      sparse.seek(100);
+      EXPECT_EQ(sparse.write(std::string_view("x")), 1U);
+      ASSERT_TRUE(sparse.rolled());
+      EXPECT_EQ(sparse.tell(), 101);
+      EXPECT_EQ(bytes_through_descriptor(sparse.fileno()), std::string(100, '\0') + "x");
+
+      SpooledTemporaryFile big(
+          {.max_size = 10, .buffering = buffering, .dir = scratch(), .memfd = memfd});
+      big.write(std::string_view("0123"));
+      EXPECT_EQ(big.write(std::string(20, 'a')), 20U);
+      ASSERT_TRUE(big.rolled());
+      EXPECT_EQ(bytes_through_descriptor(big.fileno()), "0123" + std::string(20, 'a'));
+      EXPECT_EQ(big.tell(), 24);
+    }
+  }
+}
+
+// python3: SpooledTemporaryFile(mode='w+'); write('abc'); then rollover() or fileno(): the
+// file holds 3 bytes; with encoding='utf-16' b'\xff\xfea\x00b\x00c\x00'; with max_size=10
+// and write('abcdefgh') in utf-16 the write rolls over and the file holds all 18 bytes.
+TEST_F(SpooledTemporaryFileTest, TextRolloverPutsEveryCharacterInTheFile) {
+  const std::string utf16(
+      "\xff\xfe"
+      "a\0b\0c\0",
+      8);
+  for (const bool memfd : {false, true}) {
+    for (const bool explicit_rollover : {false, true}) {
+      SCOPED_TRACE(std::string(memfd ? "memfd" : "dir") +
+                   (explicit_rollover ? " rollover()" : " fileno()"));
+      SpooledTemporaryFile f({.mode = "w+", .dir = scratch(), .memfd = memfd});
+      SpooledTemporaryFile g(
+          {.mode = "w+", .encoding = "utf-16", .dir = scratch(), .memfd = memfd});
+      f.write(std::string_view("abc"));
+      g.write(std::string_view("abc"));
+      if (explicit_rollover) {
+        f.rollover();
+        g.rollover();
+      }
+      EXPECT_EQ(bytes_through_descriptor(f.fileno()), "abc");
+      EXPECT_EQ(bytes_through_descriptor(g.fileno()), utf16);
+      f.seek(0);
+      EXPECT_EQ(f.read(), "abc");
+      g.seek(0);
+      EXPECT_EQ(g.read(), "abc");
+    }
+    SpooledTemporaryFile h(
+        {.max_size = 10, .mode = "w+", .encoding = "utf-16", .dir = scratch(), .memfd = memfd});
+    h.write(std::string_view("abcdefgh"));
+    ASSERT_TRUE(h.rolled());
+    EXPECT_EQ(bytes_through_descriptor(h.fileno()), std::string("\xff\xfe"
+                                                                "a\0b\0c\0d\0e\0f\0g\0h\0",
+                                                                18));
+  }
+}
+
+// python3: S = SpooledTemporaryFile(max_size=10); S.seek(20); S.writelines([]) rolls over
+// (S._rolled True, tell() 20, st_size 0); on a closed file it raises ValueError.
+TEST_F(SpooledTemporaryFileTest, EmptyWritelinesChecksTheSize) {
+  SpooledTemporaryFile f({.max_size = 10, .dir = scratch()});
+  f.seek(20);
+  f.writelines(std::vector<std::string>{});
+  EXPECT_TRUE(f.rolled());
+  EXPECT_EQ(f.tell(), 20);
+  EXPECT_EQ(bytes_through_descriptor(f.fileno()), "");
+
+  SpooledTemporaryFile text({.max_size = 10, .mode = "w+", .dir = scratch()});
+  text.writelines(std::vector<std::string>{"0123456789"});
+  EXPECT_FALSE(text.rolled());
+  text.writelines(std::vector<std::string>{});
+  EXPECT_FALSE(text.rolled());
+  text.seek(0, SEEK_END);
+  text.writelines(std::vector<std::string>{"x"});
+  EXPECT_TRUE(text.rolled());
+
+  SpooledTemporaryFile closed({.max_size = 10, .dir = scratch()});
+  closed.close();
+  EXPECT_THROW(closed.writelines(std::vector<std::string>{}), closed_file_error);
+}
+
+// python3: SpooledTemporaryFile(max_size=10) (also buffering=0); seek(20); write(b'')
+// rolls over, and the empty write adds nothing: tell() 20, st_size 0.
+TEST_F(SpooledTemporaryFileTest, EmptyWritePastMaxSizeRollsOverWithoutGrowing) {
+  for (const int buffering : {-1, 0}) {
+    SpooledTemporaryFile f({.max_size = 10, .buffering = buffering, .dir = scratch()});
+    f.seek(20);
+    EXPECT_EQ(f.write(std::string_view()), 0U);
+    EXPECT_TRUE(f.rolled());
+    EXPECT_EQ(f.tell(), 20);
+    EXPECT_EQ(bytes_through_descriptor(f.fileno()), "");
+    EXPECT_EQ(f.seek(0, SEEK_END), 0);
+  }
+}
+
+// Errors name what name() says: "<memory>" while spooled, the descriptor number after.
+TEST_F(SpooledTemporaryFileTest, ErrorsNameTheStorage) {
+  SpooledTemporaryFile f({.dir = scratch()});
+  EXPECT_TEMPFILE_ERROR(f.seek(-1), std::errc::invalid_argument, "<memory>");
+  f.rollover();
+  EXPECT_TEMPFILE_ERROR(f.seek(-1), std::errc::invalid_argument,
+                        "'" + std::to_string(f.fileno()) + "'");
+}
+
 }  // namespace
 }  // namespace tempfile

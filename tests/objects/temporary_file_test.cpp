@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "os/sys.hpp"
@@ -178,6 +180,86 @@ TEST_F(TemporaryFileTest, DescriptorIsCloseOnExec) {
   TemporaryFile f;
   EXPECT_NE(::fcntl(f.fileno(), F_GETFD) & FD_CLOEXEC, 0);
 }
+
+// python3, for TemporaryFile and NamedTemporaryFile with buffering 0, -1 and 64:
+// f.seek(9000); f.write(b'') -> 0; f.flush(); f.seek(0, 2) -> 0 and st_size 0; then
+// f.seek(9000); f.write(b''); f.write(b'x'); f.flush() -> st_size 9001. In text mode
+// ('w+'): seek(9000); write(''); flush(); seek(0, 2) -> 0 (3 after write('abc') first).
+TEST_F(TemporaryFileTest, EmptyWritePastTheEndDoesNotGrowTheFile) {
+  const auto size_of = [](int fd) {
+    struct stat info {};
+    EXPECT_EQ(::fstat(fd, &info), 0);
+    return static_cast<std::int64_t>(info.st_size);
+  };
+  for (const bool named : {false, true}) {
+    for (const int buffering : {0, -1, 64}) {
+      SCOPED_TRACE(std::string(named ? "named" : "unnamed") + " buffering " +
+                   std::to_string(buffering));
+      std::optional<TemporaryFile> unnamed;
+      std::optional<NamedTemporaryFile> with_name;
+      if (named) {
+        with_name.emplace(NamedTemporaryFileOptions{.buffering = buffering, .dir = scratch()});
+      } else {
+        unnamed.emplace(TemporaryFileOptions{.buffering = buffering, .dir = scratch()});
+      }
+      File& f = named ? static_cast<File&>(*with_name) : *unnamed;
+      f.seek(9000);
+      EXPECT_EQ(f.write(std::string_view()), 0U);
+      f.writelines(std::vector<std::string>{"", ""});
+      f.flush();
+      EXPECT_EQ(size_of(f.fileno()), 0);
+      EXPECT_EQ(f.seek(0, SEEK_END), 0);
+      f.seek(9000);
+      f.write(std::string_view());
+      f.write(std::string_view("x"));
+      f.flush();
+      EXPECT_EQ(size_of(f.fileno()), 9001);
+    }
+  }
+  for (const bool first : {false, true}) {
+    TemporaryFile text({.mode = "w+", .dir = scratch()});
+    if (first) {
+      text.write(std::string_view("abc"));
+    }
+    text.seek(9000);
+    text.write(std::string_view());
+    text.flush();
+    EXPECT_EQ(text.seek(0, SEEK_END), first ? 3 : 0);
+  }
+}
+
+// Errors name the file as name() does: the path of a named file, the descriptor number of an
+// unnamed one; in the byte layer and in the text layer.
+TEST_F(TemporaryFileTest, ErrorsNameTheFile) {
+  NamedTemporaryFile named({.dir = scratch()});
+  EXPECT_TEMPFILE_ERROR(named.seek(-1), std::errc::invalid_argument,
+                        "'" + named.name().string() + "'");
+  TemporaryFile unnamed({.buffering = 0, .dir = scratch()});
+  EXPECT_TEMPFILE_ERROR(unnamed.seek(-1), std::errc::invalid_argument,
+                        "'" + unnamed.name().string() + "'");
+  NamedTemporaryFile text({.mode = "w+", .dir = scratch()});
+  text.write(std::string_view("a\nb\n"));
+  text.seek(0);
+  LineIterator line = text.begin();
+  EXPECT_EQ(*line, "a\n");
+  try {
+    static_cast<void>(text.tell());
+    ADD_FAILURE() << "tell() during iteration did not throw";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::errc::invalid_argument);
+    EXPECT_EQ(e.path1(), text.name());
+  }
+}
+
+// A File holds what its derived object promises (a named file's removal, a spooled file's
+// storage): it cannot be sliced off by value, only used by reference.
+static_assert(!std::is_constructible_v<File, NamedTemporaryFile&&>);
+static_assert(!std::is_constructible_v<File, TemporaryFile&&>);
+static_assert(!std::is_assignable_v<File&, NamedTemporaryFile&&>);
+static_assert(!std::is_move_constructible_v<File>);
+static_assert(std::is_move_constructible_v<NamedTemporaryFile>);
+static_assert(std::is_move_assignable_v<TemporaryFile>);
+static_assert(std::is_convertible_v<NamedTemporaryFile&, File&>);
 
 }  // namespace
 }  // namespace tempfile

@@ -459,6 +459,61 @@ TEST_F(SpooledRolloverTest, EfbigAtRolloverKeepsEveryByteAndRetryWorks) {
   EXPECT_TRUE(fs::remove(dir));
 }
 
+// (b) EFBIG in the bytes of the write that asked for the rollover, after the spooled bytes
+// fitted: at the end (they join the memory for one write(2)) and over earlier bytes (a pwrite
+// after the copy). Either way the write stores nothing and the object stays in memory; once
+// the limit is lifted the same writes succeed and the file holds every byte.
+TEST_F(SpooledRolloverTest, EfbigInTheRolloverWriteStoresNothing) {
+  const fs::path dir = make_subdir("dir");
+  const ChildRun child = run_child([&](std::string& out) {
+    static_cast<void>(std::signal(SIGXFSZ, SIG_IGN));
+    rlimit original{};
+    ::getrlimit(RLIMIT_FSIZE, &original);
+    rlimit small = original;
+    small.rlim_cur = 4096;
+    if (::setrlimit(RLIMIT_FSIZE, &small) != 0) {
+      out = std::string("setrlimit(RLIMIT_FSIZE) failed: ") + errno_text(errno);
+      return 1;
+    }
+    const std::string data = pattern(3000);
+    const std::string more(2500, 'z');
+    SpooledTemporaryFile at_end({.max_size = 3000, .dir = dir});
+    at_end.write(data);
+    add_fact(out, "at_end", outcome([&] { static_cast<void>(at_end.write(more)); }));
+    report_unchanged(at_end, data, "after_at_end.", out);
+    SpooledTemporaryFile inside({.max_size = 3000, .dir = dir});
+    inside.write(data);
+    inside.seek(2000);
+    add_fact(out, "inside", outcome([&] { static_cast<void>(inside.write(more)); }));
+    report_unchanged(inside, data, "after_inside.", out);
+    add_fact(out, "entries_when_limited", names_in(dir));
+
+    if (::setrlimit(RLIMIT_FSIZE, &original) != 0) {
+      out += std::string("cannot restore RLIMIT_FSIZE: ") + errno_text(errno);
+      return 1;
+    }
+    add_fact(out, "retry_at_end", outcome([&] { static_cast<void>(at_end.write(more)); }));
+    add_fact(out, "disk_at_end", compare(disk_bytes(at_end), data + more));
+    add_fact(out, "retry_inside", outcome([&] { static_cast<void>(inside.write(more)); }));
+    add_fact(out, "tell_inside", std::to_string(inside.tell()));
+    add_fact(out, "disk_inside", compare(disk_bytes(inside), data.substr(0, 2000) + more));
+    return 0;
+  });
+  ASSERT_EQ(child.status, 0) << child.output;
+  expect_rollover_error(value(child, "at_end"), EFBIG, dir);
+  expect_unchanged(child, 3000, "after_at_end.");
+  expect_rollover_error(value(child, "inside"), EFBIG, dir);
+  expect_unchanged(child, 2000, "after_inside.");
+  EXPECT_EQ(value(child, "entries_when_limited"), "");
+  EXPECT_EQ(value(child, "retry_at_end"), "ok");
+  EXPECT_EQ(value(child, "disk_at_end"), "same");
+  EXPECT_EQ(value(child, "retry_inside"), "ok");
+  EXPECT_EQ(value(child, "tell_inside"), "4500");
+  EXPECT_EQ(value(child, "disk_inside"), "same");
+  EXPECT_TRUE(list_dir(dir).empty());
+  EXPECT_TRUE(fs::remove(dir));
+}
+
 // (c) EMFILE: a real RLIMIT_NOFILE and a table filled with /dev/null; the rollover cannot get a
 // descriptor (for a file in dir, or a memfd). Nothing changes, no descriptor leaks, and once
 // the soft limit is raised the same objects roll over.
