@@ -26,7 +26,7 @@ void FileState::close_and_clean_up() noexcept {
   }
   if (after_close) {
     try {
-      after_close->closed(io::AfterClose::Why::destroy, name);
+      after_close->closed(io::AfterClose::Why::destroy, name());
     } catch (...) {  // NOLINT(bugprone-empty-catch): as above
     }
   }
