@@ -433,7 +433,7 @@ TEST_F(TemporaryDirectoryObjectTest, RmtreeIgnoreErrors) {
   EXPECT_FALSE(exists_no_follow("tree"));
 }
 
-// security.md D1: an explicit cleanup() in a fork()ed child removes nothing of its parent's.
+// threat-model.md D1: an explicit cleanup() in a fork()ed child removes nothing of its parent's.
 TEST_F(TemporaryDirectoryObjectTest, CleanupInAForkedChildIsRefused) {
   TemporaryDirectory dir({.dir = scratch()});
   std::ofstream(dir / "f") << "parent's";

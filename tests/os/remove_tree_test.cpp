@@ -482,7 +482,7 @@ TEST_F(RemoveTreeTest, HeldRootWithoutNameKeepsTheRoot) {
   fs::remove("t");
 }
 
-// security.md C6: the root was renamed away and something else put under its name. The
+// threat-model.md C6: the root was renamed away and something else put under its name. The
 // original tree is emptied through the descriptor; the impostor is left alone and reported.
 TEST_F(RemoveTreeTest, HeldRootReplacedUnderItsNameIsReported) {
   fs::create_directories("t/a");
@@ -530,7 +530,7 @@ TEST_F(RemoveTreeTest, DescriptorWindowIsBounded) {
   EXPECT_LT(reopens, 300 * 10) << "re-opening should stay near-linear in the depth";
 }
 
-// security.md C10/C11: a 10,000-deep chain (names of 16 characters: 170,000-character paths)
+// threat-model.md C10/C11: a 10,000-deep chain (names of 16 characters: 170,000-character paths)
 // under a real `ulimit -n 64`, in a child so the limit does not reach the test runner.
 TEST_F(RemoveTreeTest, TenThousandDeepChainUnderUlimit64) {
   const FastDirectory fast(scratch());
@@ -686,7 +686,7 @@ TEST_F(RemoveTreeTest, EmptyDirectoryCostsOneSystemCall) {
   EXPECT_FALSE(exists_no_follow("t"));
 }
 
-// A flat directory of N files: the floor (performance.md W4) is open, getdents64 until empty,
+// A flat directory of N files: the floor (docs/performance.md, W4) is open, getdents64 until empty,
 // N unlinkat, close, rmdir = N + 5. We add the first rmdir attempt and one statx (the mount
 // check) per directory: N + 7 on Linux.
 TEST_F(RemoveTreeTest, FlatDirectorySystemCalls) {

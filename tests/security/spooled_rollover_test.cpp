@@ -1,4 +1,4 @@
-// security.md E2 and rule 9: a SpooledTemporaryFile whose rollover hits a real fault (a full
+// threat-model.md E2 and rule 9: a SpooledTemporaryFile whose rollover hits a real fault (a full
 // tmpfs, RLIMIT_FSIZE, a full descriptor table) loses no byte, stays in memory unchanged and can
 // retry; the positive control shows CPython losing data on the same tmpfs.
 #include <fcntl.h>
@@ -38,7 +38,7 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 namespace fs = std::filesystem;
 
-// security.md E2's setup: a 16 KiB tmpfs with 12 KiB taken, so 4 KiB are left for 8 KiB of
+// threat-model.md E2's setup: a 16 KiB tmpfs with 12 KiB taken, so 4 KiB are left for 8 KiB of
 // spooled data (CPython then keeps only the first 4 KiB).
 constexpr const char* tiny_tmpfs_options = "size=16k";
 constexpr std::size_t filler_size = std::size_t{12} * 1024;
@@ -677,9 +677,10 @@ std::string run_python(const std::string& python, const std::string& script,
 // E2's reproduction in CPython: 8192 bytes accepted, fileno() hits ENOSPC. It prints facts in
 // our format. How much the object can still give back while the tmpfs is full: 3.11 and 3.12
 // keep the second 4 KiB in the new file's write buffer, which cannot be flushed, so every
-// seek()/read() raises ENOSPC and nothing is readable; 3.13 drops them (4096 readable, security.md
-// E2). Either way the rollover cannot be retried (its arguments were deleted). After the filler
-// is removed, 3.11/3.12 can flush the buffer again; 3.13 has lost the bytes for good.
+// seek()/read() raises ENOSPC and nothing is readable; 3.13 drops them (4096 readable,
+// threat-model.md E2). Either way the rollover cannot be retried (its arguments were deleted).
+// After the filler is removed, 3.11/3.12 can flush the buffer again; 3.13 has lost the bytes for
+// good.
 constexpr const char* cpython_e2 = R"(
 import os, sys, tempfile
 d = sys.argv[1]

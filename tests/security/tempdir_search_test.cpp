@@ -1,5 +1,5 @@
-// security.md A9: which directory gettempdir() settles on when TMPDIR (or an explicit candidate)
-// is missing, a file, unwritable, relative, slash-terminated, a symbolic link or ".".
+// threat-model.md A9: which directory gettempdir() settles on when TMPDIR (or an explicit
+// candidate) is missing, a file, unwritable, relative, slash-terminated, a symbolic link or ".".
 #include <gmock/gmock.h>
 #include <sys/stat.h>
 #include <unistd.h>
