@@ -81,10 +81,27 @@ def long_forms(codec, rng):
                     for _ in range(rng.randrange(3, 9)))
 
 
+class Output:
+    """Records written out in batches (gb18030 alone has over a million)."""
+
+    def __init__(self):
+        self.lines = []
+
+    def append(self, line):
+        self.lines.append(line)
+        if len(self.lines) >= 65536:
+            self.flush()
+
+    def flush(self):
+        if self.lines:
+            sys.stdout.write("\n".join(self.lines) + "\n")
+            self.lines = []
+
+
 def main():
     codec = sys.argv[1]
     rng = random.Random(20261203)
-    out = []
+    out = Output()
     for b1 in range(256):
         decode_record(codec, bytes([b1]), out)
     for b1 in range(256):
@@ -139,7 +156,7 @@ def main():
             start = split
         texts.append(cps(decoder.decode(b"", True)))
         out.append(f"C {hexb(data)} {'.'.join(str(s) for s in splits) or '-'} {'/'.join(texts)}")
-    sys.stdout.write("\n".join(out) + "\n")
+    out.flush()
 
 
 if __name__ == "__main__":
