@@ -26,10 +26,20 @@ namespace tempfile::io {
 [[nodiscard]] std::size_t count_chars(std::string_view utf8) noexcept;
 
 /// Python's `errors` argument.
-enum class ErrorHandler : unsigned char { strict, replace, ignore, surrogateescape };
+enum class ErrorHandler : unsigned char {
+  strict,
+  replace,
+  ignore,
+  surrogateescape,
+  backslashreplace,   // decoding: \xNN per byte; encoding: \xNN, \uNNNN or \UNNNNNNNN
+  xmlcharrefreplace,  // encoding only: &#NNN; (decoding fails as in CPython, see Decoder)
+  surrogatepass,      // utf-8, utf-16, utf-32: lone surrogates pass; elsewhere as strict
+};
 
-/// "strict", "replace", "ignore", "surrogateescape"; anything else throws std::invalid_argument
-/// ("tempfile: unknown error handler name 'x'").
+/// "strict", "replace", "ignore", "surrogateescape", "backslashreplace", "xmlcharrefreplace",
+/// "surrogatepass". "namereplace" throws std::invalid_argument saying it is not supported
+/// (it needs the Unicode character name database); anything else throws
+/// std::invalid_argument ("tempfile: unknown error handler name 'x'").
 [[nodiscard]] ErrorHandler parse_error_handler(std::string_view name);
 
 /// Python's codecs.IncrementalDecoder: bytes of the file's encoding in, UTF-8 out.
@@ -44,7 +54,9 @@ class Decoder {
 
   /// Decodes `input`, appending UTF-8 to `out`. The bytes of a character split across calls
   /// are kept until the next call; with `final`, an incomplete character is an error (handled
-  /// per the error handler). Strict errors throw tempfile::unicode_error.
+  /// per the error handler). Strict errors throw tempfile::unicode_error; an undecodable byte
+  /// under xmlcharrefreplace throws std::invalid_argument (CPython's TypeError "don't know
+  /// how to handle UnicodeDecodeError in error callback").
   /// Without a BOM, utf-16/utf-32 take native byte order (CPython's codecs.decode does; its
   /// incremental decoder raises "UTF-16 stream does not start with BOM").
   virtual void decode(std::string_view input, bool final, std::string& out) = 0;
@@ -91,7 +103,8 @@ class Encoder {
   [[nodiscard]] virtual bool bom_pending() const noexcept = 0;
 };
 
-/// A looked-up encoding: Python's canonical name and factories for its coders.
+/// A looked-up encoding: the name as given, Python's canonical name and factories for its
+/// coders.
 class Codec {
  public:
   /// Looks `encoding` up as Python does (case-insensitive, '_' and '-' and ' ' alike, aliases:
@@ -102,15 +115,25 @@ class Codec {
 
   /// Python's codecs.lookup(encoding).name, e.g. "utf-8", "iso8859-1", "cp1252", "utf-16".
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  /// The name lookup() was given, e.g. "latin-1": what Python's TextIOWrapper.encoding shows.
+  [[nodiscard]] const std::string& given_name() const noexcept { return given_name_; }
   [[nodiscard]] std::unique_ptr<Decoder> decoder(ErrorHandler errors) const;
   [[nodiscard]] std::unique_ptr<Encoder> encoder(ErrorHandler errors) const;
 
  private:
-  // family_ says whose code (ours or iconv) and whose error conventions; iconv_name_ is the
-  // iconv spelling ("UTF-16"/"UTF-32" without an order: the BOM decides).
-  Codec(std::string name, detail::Family family, std::string iconv_name)
-      : name_(std::move(name)), family_(family), iconv_name_(std::move(iconv_name)) {}
+  // family_ says whose code (ours, tables or iconv) and whose error conventions; module_ is
+  // Python's module (what the tables are found by); iconv_name_ is the iconv spelling
+  // ("UTF-16"/"UTF-32" without an order: the BOM decides).
+  Codec(std::string name, std::string given_name, std::string module, detail::Family family,
+        std::string iconv_name)
+      : name_(std::move(name)),
+        given_name_(std::move(given_name)),
+        module_(std::move(module)),
+        family_(family),
+        iconv_name_(std::move(iconv_name)) {}
   std::string name_;
+  std::string given_name_;
+  std::string module_;
   detail::Family family_;
   std::string iconv_name_;
 };

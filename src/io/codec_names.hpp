@@ -12,7 +12,8 @@ enum class Family : unsigned char {
   utf8_sig,   // our own code, plus the byte-order mark
   latin1,     // our own code
   ascii,      // our own code
-  charmap,    // iconv; CPython's single-byte "charmap" codecs ('charmap' in error messages)
+  charmap,    // tables generated from CPython's single-byte "charmap" codecs ('charmap' in
+              // error messages)
   utf16,      // iconv UTF-16LE/BE; the BOM handled by us
   utf32,      // iconv UTF-32LE/BE; the BOM handled by us
   multibyte,  // iconv; CPython's CJK codecs and anything else iconv knows

@@ -785,9 +785,13 @@ TEST_F(CodecTest, ParsesPythonErrorHandlerNames) {
   EXPECT_THAT(
       [] { static_cast<void>(parse_error_handler("Strict")); },
       ThrowsMessage<std::invalid_argument>(StrEq("tempfile: unknown error handler name 'Strict'")));
-  EXPECT_THAT([] { static_cast<void>(parse_error_handler("backslashreplace")); },
+  EXPECT_EQ(parse_error_handler("backslashreplace"), ErrorHandler::backslashreplace);
+  EXPECT_EQ(parse_error_handler("xmlcharrefreplace"), ErrorHandler::xmlcharrefreplace);
+  EXPECT_EQ(parse_error_handler("surrogatepass"), ErrorHandler::surrogatepass);
+  EXPECT_THAT([] { static_cast<void>(parse_error_handler("namereplace")); },
               ThrowsMessage<std::invalid_argument>(
-                  StrEq("tempfile: unknown error handler name 'backslashreplace'")));
+                  StrEq("tempfile: error handler 'namereplace' is not supported: it needs the "
+                        "Unicode character name database, which this library does not carry")));
 }
 
 // python3 -c "import codecs; print(codecs.lookup(SPELLING).name)"
