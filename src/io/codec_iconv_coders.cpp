@@ -118,9 +118,7 @@ class IconvDecoder final : public BufferedDecoder {
     }
   }
 
-  // Reads a BOM if there is one; returns its size. Without one, native order (CPython's
-  // codecs.decode does this; its incremental decoder raises "UTF-16 stream does not start
-  // with BOM" instead).
+  // Reads a BOM if there is one (the byte order is then decided); returns its size, or 0.
   std::size_t read_bom(std::string_view data) {
     const bool utf16 = family_ == Family::utf16;
     const std::string_view little_bom =
@@ -135,26 +133,38 @@ class IconvDecoder final : public BufferedDecoder {
       set_flags(native_big_endian() ? native_order : swapped_order);
       return big_bom.size();
     }
-    // CPython's incremental utf-16/utf-32 decoder (what TextIOWrapper uses) refuses a stream
-    // without a byte-order mark, whatever the error handler; only bytes.decode() assumes
-    // native order.
-    throw unicode_error(utf16 ? "UTF-16 stream does not start with BOM"
-                              : "UTF-32 stream does not start with BOM");
+    return 0;
   }
 
   std::size_t decode_buffer(std::string_view data, bool final, std::string& out) override {
-    std::size_t position = 0;
-    if (detect_bom_ && flags() == order_undecided) {
-      if (data.size() >= unit()) {
-        position = read_bom(data);
-      } else if (!final) {
-        return 0;
-      }
-      // A final piece too short for a BOM is decoded in native order, leaving the order
-      // undecided, as CPython's state shows (2).
+    if (!detect_bom_ || flags() != order_undecided) {
+      return convert_from(data, 0, final, out);
     }
+    if (data.size() < unit() && !final) {
+      return 0;
+    }
+    if (const std::size_t bom = read_bom(data); bom != 0) {
+      return convert_from(data, bom, final, out);
+    }
+    // No BOM: CPython's incremental decoder decodes in native order (its errors are raised
+    // as they are), then refuses the stream if that consumed a whole code unit. A final
+    // piece shorter than a unit leaves the order undecided, as CPython's state shows (2).
+    std::string decoded;
+    const std::size_t consumed = convert_from(data, 0, final, decoded);
+    if (consumed >= unit()) {
+      throw unicode_error(family_ == Family::utf16 ? "UTF-16 stream does not start with BOM"
+                                                   : "UTF-32 stream does not start with BOM");
+    }
+    out += decoded;
+    return consumed;
+  }
+
+  // Converts data[position...]; returns how far it got (all of it when final).
+  std::size_t convert_from(std::string_view data, std::size_t position, bool final,
+                           std::string& out) {
     Iconv& iconv = converter();
     const std::string codec = error_codec();
+    const std::size_t surrogate_unit = is_utf() ? unit() : 0;
     while (position < data.size()) {
       const Iconv::Step step = iconv.convert(data.substr(position), out);
       position += step.consumed;
@@ -166,15 +176,16 @@ class IconvDecoder final : public BufferedDecoder {
           return position;
         }
         position = on_decode_error(errors(), codec, data, position, data.size(),
-                                   incomplete_reason(data.size() - position), out);
+                                   incomplete_reason(data.size() - position), out, surrogate_unit,
+                                   big_endian());
         iconv.reset();
         continue;
       }
       // One code unit per error: a byte, or 2/4 bytes for utf-16/utf-32, as in CPython.
       const std::size_t length = std::min(unit(), data.size() - position);
       position = on_decode_error(errors(), codec, data, position, position + length,
-                                 invalid_reason(data.substr(position, length)), out,
-                                 is_utf() ? unit() : 0, big_endian());
+                                 invalid_reason(data.substr(position, length)), out, surrogate_unit,
+                                 big_endian());
     }
     if (final) {
       iconv.flush(out);

@@ -475,4 +475,8 @@ const PythonCodec* find_python_codec(std::string_view encoding) {
   return find_module(module);
 }
 
+std::span<const PythonCodec> python_codecs() noexcept {
+  return modules;
+}
+
 }  // namespace tempfile::io::detail

@@ -1,6 +1,7 @@
 // Python's encoding names (normalisation and aliases) and the codecs we implement for them.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -33,5 +34,8 @@ struct PythonCodec {
 
 /// The codec Python would find for `encoding` among those we serve, or nullptr.
 [[nodiscard]] const PythonCodec* find_python_codec(std::string_view encoding);
+
+/// Every codec we serve under a Python name, sorted by module (for tests that prove them).
+[[nodiscard]] std::span<const PythonCodec> python_codecs() noexcept;
 
 }  // namespace tempfile::io::detail
