@@ -85,7 +85,17 @@ Codec Codec::lookup(std::string_view encoding) {
     }
     return std::invalid_argument("tempfile: unknown encoding: " + shown);
   };
+  const auto not_supported = [&](std::string_view why) {
+    return std::invalid_argument("tempfile: encoding '" + std::string(encoding) +
+                                 "' is not supported: " + std::string(why));
+  };
   if (const detail::PythonCodec* known = detail::find_python_codec(encoding)) {
+    if (known->family == Family::refused) {
+      throw not_supported(
+          "glibc's ISO-2022 converters differ from CPython's codec (the escape sequences "
+          "accepted, the errors, the shift state across reads) and this library has no exact "
+          "implementation of it");
+    }
     const std::string iconv_name(known->iconv_name);
     if (!iconv_name.empty() && !Iconv::converts(iconv_name)) {
       throw unknown();
@@ -93,7 +103,12 @@ Codec Codec::lookup(std::string_view encoding) {
     return {std::string(known->name), std::string(encoding), std::string(known->module),
             known->family, iconv_name};
   }
-  // Not a name Python knows (among those we serve): any encoding iconv converts, under the
+  if (detail::is_unserved_python_codec(encoding)) {
+    throw not_supported(
+        "this library has no implementation of CPython's codec of that name, and iconv's "
+        "converter would not behave the same");
+  }
+  // Not a name Python knows: any encoding iconv converts, under the
   // name as given, lower-cased. No '/' (glibc's //TRANSLIT and //IGNORE suffixes), no NUL,
   // and not empty (iconv's "" means the locale's charset).
   const std::string name(encoding);

@@ -365,9 +365,9 @@ constexpr PythonCodec modules[] = {
     {"gb2312", "gb2312", Family::multibyte, "EUC-CN"},
     {"gbk", "gbk", Family::multibyte, "GBK"},
     {"hp_roman8", "hp-roman8", Family::charmap, ""},
-    {"iso2022_jp", "iso2022_jp", Family::multibyte, "ISO-2022-JP"},
-    {"iso2022_jp_2", "iso2022_jp_2", Family::multibyte, "ISO-2022-JP-2"},
-    {"iso2022_kr", "iso2022_kr", Family::multibyte, "ISO-2022-KR"},
+    {"iso2022_jp", "iso2022_jp", Family::refused, ""},
+    {"iso2022_jp_2", "iso2022_jp_2", Family::refused, ""},
+    {"iso2022_kr", "iso2022_kr", Family::refused, ""},
     {"iso8859_10", "iso8859-10", Family::charmap, ""},
     {"iso8859_11", "iso8859-11", Family::charmap, ""},
     {"iso8859_13", "iso8859-13", Family::charmap, ""},
@@ -413,12 +413,79 @@ constexpr PythonCodec modules[] = {
     {"utf_8_sig", "utf-8-sig", Family::utf8_sig, ""},
 };
 
+// Names Python knows (codec modules of the `encodings` package, and aliases of them) whose
+// codec we do not serve: refused rather than handed to iconv, whose converter of the same
+// name would behave differently (or, for bytes-to-bytes codecs, is no text encoding at all).
+// Regenerate: the modules of encodings and the keys of encodings.aliases.aliases whose module
+// is not in `modules`.
+constexpr std::string_view unserved[] = {
+    "ansi",
+    "base64",
+    "base64_codec",
+    "base_64",
+    "bz2",
+    "bz2_codec",
+    "charmap",
+    "dbcs",
+    "euc_jis2004",
+    "euc_jis_2004",
+    "euc_jisx0213",
+    "eucjis2004",
+    "eucjisx0213",
+    "hex",
+    "hex_codec",
+    "hz",
+    "hz_gb",
+    "hz_gb_2312",
+    "hzgb",
+    "idna",
+    "iso2022_jp_1",
+    "iso2022_jp_2004",
+    "iso2022_jp_3",
+    "iso2022_jp_ext",
+    "iso2022jp_1",
+    "iso2022jp_2004",
+    "iso2022jp_3",
+    "iso2022jp_ext",
+    "iso_2022_jp_1",
+    "iso_2022_jp_2004",
+    "iso_2022_jp_3",
+    "iso_2022_jp_ext",
+    "jisx0213",
+    "mbcs",
+    "oem",
+    "punycode",
+    "quopri",
+    "quopri_codec",
+    "quoted_printable",
+    "quotedprintable",
+    "raw_unicode_escape",
+    "rot13",
+    "rot_13",
+    "s_jis_2004",
+    "s_jisx0213",
+    "shift_jis_2004",
+    "shift_jisx0213",
+    "shiftjis2004",
+    "shiftjisx0213",
+    "sjis_2004",
+    "sjisx0213",
+    "undefined",
+    "unicode_escape",
+    "uu",
+    "uu_codec",
+    "zip",
+    "zlib",
+    "zlib_codec",
+};
+
 constexpr bool sorted_by(const auto& table, auto key) {
   return std::is_sorted(std::begin(table), std::end(table),
                         [&](const auto& a, const auto& b) { return key(a) < key(b); });
 }
 static_assert(sorted_by(aliases, [](const Alias& a) { return a.alias; }));
 static_assert(sorted_by(modules, [](const PythonCodec& c) { return c.module; }));
+static_assert(std::is_sorted(std::begin(unserved), std::end(unserved)));
 
 bool is_ascii_alnum(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -473,6 +540,12 @@ const PythonCodec* find_python_codec(std::string_view encoding) {
     module = normalized;
   }
   return find_module(module);
+}
+
+bool is_unserved_python_codec(std::string_view encoding) {
+  std::string normalized = normalize_encoding(encoding);
+  std::replace(normalized.begin(), normalized.end(), '.', '_');
+  return std::binary_search(std::begin(unserved), std::end(unserved), normalized);
 }
 
 std::span<const PythonCodec> python_codecs() noexcept {

@@ -18,6 +18,7 @@ enum class Family : unsigned char {
   utf16,      // iconv UTF-16LE/BE; the BOM handled by us
   utf32,      // iconv UTF-32LE/BE; the BOM handled by us
   multibyte,  // iconv; CPython's CJK codecs and anything else iconv knows
+  refused,    // a codec Python has whose behaviour we cannot reproduce exactly: lookup throws
 };
 
 struct PythonCodec {
@@ -34,6 +35,10 @@ struct PythonCodec {
 
 /// The codec Python would find for `encoding` among those we serve, or nullptr.
 [[nodiscard]] const PythonCodec* find_python_codec(std::string_view encoding);
+
+/// Whether `encoding` names a codec Python has that we do not serve (e.g. "hz", "idna",
+/// "base64"): such names are refused, never looked up in iconv.
+[[nodiscard]] bool is_unserved_python_codec(std::string_view encoding);
 
 /// Every codec we serve under a Python name, sorted by module (for tests that prove them).
 [[nodiscard]] std::span<const PythonCodec> python_codecs() noexcept;

@@ -176,7 +176,9 @@ TEST_P(CodecOracle, BehavesAsCPythonsCodec) {
 std::vector<std::string> every_codec() {
   std::vector<std::string> names;
   for (const detail::PythonCodec& codec : detail::python_codecs()) {
-    names.emplace_back(codec.module);
+    if (codec.family != detail::Family::refused) {
+      names.emplace_back(codec.module);
+    }
   }
   return names;
 }

@@ -19,6 +19,7 @@ namespace tempfile::io {
 namespace {
 
 using namespace std::string_view_literals;
+using ::testing::StartsWith;
 using ::testing::StrEq;
 using ::testing::ThrowsMessage;
 
@@ -857,6 +858,52 @@ TEST_F(CodecTest, AcceptsAnyOtherEncodingIconvConverts) {
               ThrowsMessage<unicode_error>(
                   StrEq("'euc-tw' codec can't decode byte 0xc4 in position 0: incomplete multibyte "
                         "sequence")));
+}
+
+// The ISO-2022 codecs and the Python codecs we have no implementation of are refused, with
+// the reason, rather than served by an iconv converter that behaves differently.
+TEST_F(CodecTest, RefusesPythonCodecsItCannotReproduce) {
+  for (const char* name :
+       {"iso2022_jp", "ISO-2022-JP", "csISO2022JP", "iso2022_jp_2", "iso2022kr"}) {
+    EXPECT_THAT([&] { static_cast<void>(Codec::lookup(name)); },
+                ThrowsMessage<std::invalid_argument>(
+                    StartsWith("tempfile: encoding '" + std::string(name) +
+                               "' is not supported: glibc's ISO-2022 converters differ")))
+        << name;
+  }
+  for (const char* name : {"hz", "HZ-GB-2312", "euc_jis_2004", "shift_jisx0213", "idna", "base64",
+                           "rot13", "unicode_escape", "iso2022_jp_3"}) {
+    EXPECT_THAT([&] { static_cast<void>(Codec::lookup(name)); },
+                ThrowsMessage<std::invalid_argument>(
+                    StartsWith("tempfile: encoding '" + std::string(name) +
+                               "' is not supported: this library has no implementation")))
+        << name;
+  }
+}
+
+// python3: io.TextIOWrapper(io.BytesIO(), encoding='Latin-1').encoding == 'Latin-1'
+TEST_F(CodecTest, KeepsTheNameAsGiven) {
+  EXPECT_EQ(Codec::lookup("Latin-1").given_name(), "Latin-1");
+  EXPECT_EQ(Codec::lookup("Latin-1").name(), "iso8859-1");
+  EXPECT_EQ(Codec::lookup("UTF8").given_name(), "UTF8");
+}
+
+// python3: io.TextIOWrapper(io.BytesIO(b'\xef'), encoding='utf-8-sig', errors=h).read() == ''
+// for every handler, and the decoder keeps the bytes: getstate() == (b'\xef', 1).
+TEST_F(CodecTest, Utf8SigKeepsAPartialBomAtTheEnd) {
+  const Codec codec = Codec::lookup("utf-8-sig");
+  for (const ErrorHandler errors :
+       {ErrorHandler::strict, ErrorHandler::replace, ErrorHandler::ignore,
+        ErrorHandler::surrogateescape, ErrorHandler::backslashreplace}) {
+    for (const std::string_view partial : {"\xef"sv, "\xef\xbb"sv}) {
+      const auto decoder = codec.decoder(errors);
+      std::string out;
+      decoder->decode(partial, true, out);
+      EXPECT_EQ(out, "");
+      EXPECT_EQ(decoder->state().pending, partial);
+      EXPECT_EQ(decoder->state().flags, 1U);
+    }
+  }
 }
 
 TEST_F(CodecTest, RejectsUnknownEncodingsWithPythonsMessage) {
