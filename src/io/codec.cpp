@@ -123,6 +123,9 @@ std::unique_ptr<Decoder> Codec::decoder(ErrorHandler errors) const {
   if (const auto own = own_codec(family_)) {
     return detail::make_own_decoder(*own, errors);
   }
+  if (family_ == Family::utf7) {
+    return detail::make_utf7_decoder(errors);
+  }
   if (const TableCodec* table = find_table_codec(module_)) {
     return detail::make_table_decoder(*table, table_error_name(family_, name_), errors);
   }
@@ -132,6 +135,9 @@ std::unique_ptr<Decoder> Codec::decoder(ErrorHandler errors) const {
 std::unique_ptr<Encoder> Codec::encoder(ErrorHandler errors) const {
   if (const auto own = own_codec(family_)) {
     return detail::make_own_encoder(*own, errors);
+  }
+  if (family_ == Family::utf7) {
+    return detail::make_utf7_encoder(errors);
   }
   if (const TableCodec* table = find_table_codec(module_)) {
     return detail::make_table_encoder(*table, table_error_name(family_, name_), errors);

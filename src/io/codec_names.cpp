@@ -408,7 +408,7 @@ constexpr PythonCodec modules[] = {
     {"utf_32", "utf-32", Family::utf32, "UTF-32"},
     {"utf_32_be", "utf-32-be", Family::utf32, "UTF-32BE"},
     {"utf_32_le", "utf-32-le", Family::utf32, "UTF-32LE"},
-    {"utf_7", "utf-7", Family::multibyte, "UTF-7"},
+    {"utf_7", "utf-7", Family::utf7, ""},
     {"utf_8", "utf-8", Family::utf8, ""},
     {"utf_8_sig", "utf-8-sig", Family::utf8_sig, ""},
 };

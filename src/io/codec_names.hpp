@@ -17,6 +17,7 @@ enum class Family : unsigned char {
               // error messages)
   utf16,      // iconv UTF-16LE/BE; the BOM handled by us
   utf32,      // iconv UTF-32LE/BE; the BOM handled by us
+  utf7,       // our own code
   multibyte,  // iconv; CPython's CJK codecs and anything else iconv knows
   refused,    // a codec Python has whose behaviour we cannot reproduce exactly: lookup throws
 };

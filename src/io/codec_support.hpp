@@ -142,7 +142,8 @@ class BufferedDecoder : public Decoder {
   std::string pending_;
 };
 
-// ---- The coders, by implementation (codec_own.cpp, codec_table.cpp, codec_iconv_coders.cpp).
+// ---- The coders, by implementation (codec_own.cpp, codec_table.cpp, codec_utf7.cpp,
+// codec_iconv_coders.cpp).
 
 enum class OwnCodec : unsigned char { utf8, utf8_sig, latin1, ascii };
 std::unique_ptr<Decoder> make_own_decoder(OwnCodec codec, ErrorHandler errors);
@@ -155,6 +156,9 @@ std::unique_ptr<Encoder> make_table_encoder(const TableCodec& table, std::string
                                             ErrorHandler errors);
 /// The single-byte codec of CPython's module `module` (e.g. "cp1252"), or nullptr.
 const TableCodec* find_charmap_table_codec(std::string_view module);
+
+std::unique_ptr<Decoder> make_utf7_decoder(ErrorHandler errors);
+std::unique_ptr<Encoder> make_utf7_encoder(ErrorHandler errors);
 
 std::unique_ptr<Decoder> make_iconv_decoder(ErrorHandler errors, Family family,
                                             const std::string& iconv_name, std::string name);
