@@ -64,7 +64,9 @@ class Decoder {
   /// Python's decoder.getstate(): the bytes fed but not yet decoded, and an integer of decoder
   /// flags, CPython's values: 0 for stateless codecs; utf-16/utf-32 2 until the byte order is
   /// known, then 0 (native order) or 1 (swapped); utf-8-sig 1 until the start was passed,
-  /// then 0. (iconv's own shift state, for ISO-2022-* and UTF-7, is not captured.)
+  /// then 0. No Python codec we serve keeps a shift state outside these (utf-7 keeps an
+  /// unfinished shift sequence as pending bytes, as CPython does; the ISO-2022 codecs are
+  /// refused); for an encoding only iconv knows, iconv's own state is not captured.
   struct State {
     std::string pending;
     std::uint64_t flags = 0;
@@ -109,7 +111,9 @@ class Codec {
  public:
   /// Looks `encoding` up as Python does (case-insensitive, '_' and '-' and ' ' alike, aliases:
   /// "utf8", "UTF-8", "latin-1", "latin1", "iso-8859-1", "cp1252", "ascii", "utf-16", ...),
-  /// then in iconv. Throws std::invalid_argument ("tempfile: unknown encoding: bad-encoding").
+  /// then in iconv. Throws std::invalid_argument ("tempfile: unknown encoding: bad-encoding");
+  /// a codec Python has that we cannot reproduce exactly (the ISO-2022 ones, hz, idna...)
+  /// throws std::invalid_argument ("tempfile: encoding 'hz' is not supported: <why>").
   /// An encoding only iconv knows (e.g. "IBM1047") is named as given, lower-cased.
   static Codec lookup(std::string_view encoding);
 
