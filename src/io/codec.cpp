@@ -27,7 +27,8 @@ std::string ascii_lower(std::string_view text) {
 }
 
 // The table codec of Python's module `module`, if we have one. This is the one place that
-// says which tables exist.
+// says which tables exist; a table found here wins over iconv for that module (the CJK
+// tables join with one more line: `if (auto* cjk = find_cjk_table_codec(module)) return cjk;`).
 const TableCodec* find_table_codec(std::string_view module) {
   return detail::find_charmap_table_codec(module);
 }
