@@ -120,6 +120,13 @@ Codec Codec::lookup(std::string_view encoding) {
   return {ascii_lower(name), name, std::string(), Family::multibyte, name};
 }
 
+std::string_view Codec::implementation() const {
+  if (own_codec(family_) || family_ == Family::utf7) {
+    return "own";
+  }
+  return find_table_codec(module_) != nullptr ? "table" : "iconv";
+}
+
 std::unique_ptr<Decoder> Codec::decoder(ErrorHandler errors) const {
   if (const auto own = own_codec(family_)) {
     return detail::make_own_decoder(*own, errors);
