@@ -121,7 +121,8 @@ Codec Codec::lookup(std::string_view encoding) {
 }
 
 std::string_view Codec::implementation() const {
-  if (own_codec(family_) || family_ == Family::utf7) {
+  if (own_codec(family_) || family_ == Family::utf7 || family_ == Family::utf16 ||
+      family_ == Family::utf32) {
     return "own";
   }
   return find_table_codec(module_) != nullptr ? "table" : "iconv";
@@ -134,10 +135,13 @@ std::unique_ptr<Decoder> Codec::decoder(ErrorHandler errors) const {
   if (family_ == Family::utf7) {
     return detail::make_utf7_decoder(errors);
   }
+  if (family_ == Family::utf16 || family_ == Family::utf32) {
+    return detail::make_utf16_32_decoder(errors, family_, module_);
+  }
   if (const TableCodec* table = find_table_codec(module_)) {
     return detail::make_table_decoder(*table, table_error_name(family_, name_), errors);
   }
-  return detail::make_iconv_decoder(errors, family_, iconv_name_, name_);
+  return detail::make_iconv_decoder(iconv_name_, name_, errors);
 }
 
 std::unique_ptr<Encoder> Codec::encoder(ErrorHandler errors) const {
@@ -147,10 +151,13 @@ std::unique_ptr<Encoder> Codec::encoder(ErrorHandler errors) const {
   if (family_ == Family::utf7) {
     return detail::make_utf7_encoder(errors);
   }
+  if (family_ == Family::utf16 || family_ == Family::utf32) {
+    return detail::make_utf16_32_encoder(errors, family_, module_, name_);
+  }
   if (const TableCodec* table = find_table_codec(module_)) {
     return detail::make_table_encoder(*table, table_error_name(family_, name_), errors);
   }
-  return detail::make_iconv_encoder(errors, family_, iconv_name_, name_);
+  return detail::make_iconv_encoder(iconv_name_, name_, errors);
 }
 
 std::size_t count_chars(std::string_view utf8) noexcept {

@@ -121,8 +121,8 @@ class Codec {
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
   /// The name lookup() was given, e.g. "latin-1": what Python's TextIOWrapper.encoding shows.
   [[nodiscard]] const std::string& given_name() const noexcept { return given_name_; }
-  /// Which code serves it: "own" (utf-8, utf-8-sig, latin-1, ascii, utf-7), "table" (tables
-  /// measured from CPython's codecs) or "iconv" (utf-16/32 code units, the CJK codecs for now,
+  /// Which code serves it: "own" (utf-8, utf-8-sig, latin-1, ascii, utf-7, utf-16, utf-32),
+  /// "table" (tables measured from CPython's codecs) or "iconv" (the CJK codecs for now, and
   /// names only iconv knows).
   [[nodiscard]] std::string_view implementation() const;
   [[nodiscard]] std::unique_ptr<Decoder> decoder(ErrorHandler errors) const;

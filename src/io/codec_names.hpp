@@ -15,8 +15,8 @@ enum class Family : unsigned char {
   ascii,      // our own code
   charmap,    // tables generated from CPython's single-byte "charmap" codecs ('charmap' in
               // error messages)
-  utf16,      // iconv UTF-16LE/BE; the BOM handled by us
-  utf32,      // iconv UTF-32LE/BE; the BOM handled by us
+  utf16,      // our own code (utf-16, utf-16-le, utf-16-be)
+  utf32,      // our own code (utf-32, utf-32-le, utf-32-be)
   utf7,       // our own code
   multibyte,  // iconv; CPython's CJK codecs and anything else iconv knows
   refused,    // a codec Python has whose behaviour we cannot reproduce exactly: lookup throws
@@ -26,7 +26,7 @@ struct PythonCodec {
   std::string_view module;  // encodings.<module>
   std::string_view name;    // codecs.lookup(...).name
   Family family;
-  std::string_view iconv_name;  // empty for our own codecs; "UTF-16"/"UTF-32": BOM decides
+  std::string_view iconv_name;  // empty unless iconv serves it
 };
 
 /// encodings.normalize_encoding after CPython's lower-casing: runs of characters other than

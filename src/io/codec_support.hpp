@@ -143,7 +143,7 @@ class BufferedDecoder : public Decoder {
 };
 
 // ---- The coders, by implementation (codec_own.cpp, codec_table.cpp, codec_utf7.cpp,
-// codec_iconv_coders.cpp).
+// codec_utf16_32.cpp, codec_iconv_coders.cpp).
 
 enum class OwnCodec : unsigned char { utf8, utf8_sig, latin1, ascii };
 std::unique_ptr<Decoder> make_own_decoder(OwnCodec codec, ErrorHandler errors);
@@ -160,9 +160,16 @@ const TableCodec* find_charmap_table_codec(std::string_view module);
 std::unique_ptr<Decoder> make_utf7_decoder(ErrorHandler errors);
 std::unique_ptr<Encoder> make_utf7_encoder(ErrorHandler errors);
 
-std::unique_ptr<Decoder> make_iconv_decoder(ErrorHandler errors, Family family,
-                                            const std::string& iconv_name, std::string name);
-std::unique_ptr<Encoder> make_iconv_encoder(ErrorHandler errors, Family family,
-                                            const std::string& iconv_name, std::string name);
+/// utf-16, utf-16-le/be, utf-32, utf-32-le/be, told apart by Python's module name.
+std::unique_ptr<Decoder> make_utf16_32_decoder(ErrorHandler errors, Family family,
+                                               std::string_view module);
+std::unique_ptr<Encoder> make_utf16_32_encoder(ErrorHandler errors, Family family,
+                                               std::string_view module, std::string name);
+
+/// `iconv_name` is iconv's spelling; `name` the one in error messages.
+std::unique_ptr<Decoder> make_iconv_decoder(const std::string& iconv_name, std::string name,
+                                            ErrorHandler errors);
+std::unique_ptr<Encoder> make_iconv_encoder(const std::string& iconv_name, std::string name,
+                                            ErrorHandler errors);
 
 }  // namespace tempfile::io::detail
