@@ -57,8 +57,9 @@ class Decoder {
   /// per the error handler). Strict errors throw tempfile::unicode_error; an undecodable byte
   /// under xmlcharrefreplace throws std::invalid_argument (CPython's TypeError "don't know
   /// how to handle UnicodeDecodeError in error callback").
-  /// Without a BOM, utf-16/utf-32 take native byte order (CPython's codecs.decode does; its
-  /// incremental decoder raises "UTF-16 stream does not start with BOM").
+  /// Without a BOM, utf-16/utf-32 decode in native byte order and then, as CPython's
+  /// incremental decoders do, throw "UTF-16 stream does not start with BOM" once a whole code
+  /// unit was consumed (a decoding error met first is thrown instead).
   virtual void decode(std::string_view input, bool final, std::string& out) = 0;
 
   /// Python's decoder.getstate(): the bytes fed but not yet decoded, and an integer of decoder
