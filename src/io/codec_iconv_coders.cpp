@@ -1,6 +1,7 @@
 // The coders still on iconv(3): the CJK codecs until tables measured from CPython replace
 // them, and encodings only iconv knows; CPython's error handlers, messages and decoder state
 // are ours, around iconv's conversion.
+#include <algorithm>
 #include <cerrno>
 #include <string>
 
@@ -35,8 +36,10 @@ class IconvDecoder final : public BufferedDecoder {
         iconv_.reset();
         continue;
       }
-      // One byte per error, as CPython's CJK codecs report most of theirs.
-      position = on_decode_error(errors(), name_, data, position, position + 1, illegal, out);
+      // One byte per error, as CPython's CJK codecs report most of theirs (glibc may report
+      // EILSEQ with nothing left, e.g. cp949: an empty range then, never one past the end).
+      const std::size_t end = std::min(position + 1, data.size());
+      position = on_decode_error(errors(), name_, data, position, end, illegal, out);
     }
     if (final) {
       iconv_.flush(out);
