@@ -931,6 +931,24 @@ TEST_F(CodecTest, TableCodecsTakeTheNewHandlers) {
   EXPECT_EQ(encode_all(codec, ErrorHandler::xmlcharrefreplace, "ab\u20ac\u4e00"), "ab\x80&#19968;");
 }
 
+// python3: TemporaryFile('w+', errors='surrogatepass').write('a\ud800'), seek(0), read()
+// gives 'a\ud800'; with encoding='cp1252', errors='backslashreplace', 'a\u4e00' reads back
+// as 'a\\u4e00'.
+TEST_F(CodecTest, TextFilesTakeTheNewHandlers) {
+  {
+    TemporaryFile file({.mode = "w+", .errors = "surrogatepass"});
+    EXPECT_EQ(file.write(std::string_view("a\xED\xA0\x80")), 2U);
+    file.seek(0);
+    EXPECT_EQ(file.read(), "a\xED\xA0\x80");
+  }
+  {
+    TemporaryFile file({.mode = "w+", .encoding = "cp1252", .errors = "backslashreplace"});
+    EXPECT_EQ(file.write(std::string_view("a\u4e00")), 2U);
+    file.seek(0);
+    EXPECT_EQ(file.read(), "a\\u4e00");
+  }
+}
+
 // python3: tempfile.TemporaryFile('w+', encoding='Latin-1').encoding == 'Latin-1'
 TEST_F(CodecTest, TextFileEncodingIsTheNameAsGiven) {
   TemporaryFile file({.mode = "w+", .encoding = "Latin-1"});
