@@ -1,6 +1,8 @@
 // The table-driven coders: CPython's incremental decoder and encoder (pending bytes, error
 // handlers, messages) over any TableCodec's steps, and the single-byte codecs' TableCodec.
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -16,7 +18,13 @@ constexpr std::string_view undefined_reason = "character maps to <undefined>";
 
 class CharmapCodec final : public TableCodec {
  public:
-  explicit CharmapCodec(const CharmapTable& table) : table_(table) {}
+  explicit CharmapCodec(const CharmapTable& table) : table_(table) {
+    low_.fill(-1);
+    for (std::size_t k = 0; k < table_.encode_size && table_.encode[k].code_point < low_.size();
+         ++k) {
+      low_[table_.encode[k].code_point] = table_.encode[k].byte;
+    }
+  }
 
   [[nodiscard]] DecodeStep decode(const unsigned char* data, std::size_t /*size*/,
                                   bool /*final*/) const noexcept override {
@@ -38,6 +46,17 @@ class CharmapCodec final : public TableCodec {
                                   bool /*final*/) const noexcept override {
     EncodeStep step;
     const char32_t code_point = code_points[0];
+    if (code_point < low_.size()) {
+      // Most text is Latin: a direct look-up instead of a search.
+      if (low_[code_point] < 0) {
+        step.reason = undefined_reason;
+        return step;
+      }
+      step.used = 1;
+      step.length = 1;
+      step.bytes[0] = static_cast<unsigned char>(low_[code_point]);
+      return step;
+    }
     const CharmapPair* end = table_.encode + table_.encode_size;
     const CharmapPair* found =
         std::lower_bound(table_.encode, end, code_point,
@@ -54,6 +73,7 @@ class CharmapCodec final : public TableCodec {
 
  private:
   const CharmapTable& table_;
+  std::array<std::int16_t, 256> low_{};  // byte for U+0000..U+00FF, or -1
 };
 
 class TableDecoder final : public BufferedDecoder {
