@@ -26,10 +26,20 @@ namespace tempfile::io {
 [[nodiscard]] std::size_t count_chars(std::string_view utf8) noexcept;
 
 /// Python's `errors` argument.
-enum class ErrorHandler : unsigned char { strict, replace, ignore, surrogateescape };
+enum class ErrorHandler : unsigned char {
+  strict,
+  replace,
+  ignore,
+  surrogateescape,
+  backslashreplace,   // decoding: \xNN per byte; encoding: \xNN, \uNNNN or \UNNNNNNNN
+  xmlcharrefreplace,  // encoding only: &#NNN; (decoding fails as in CPython, see Decoder)
+  surrogatepass,      // utf-8, utf-16, utf-32: lone surrogates pass; elsewhere as strict
+};
 
-/// "strict", "replace", "ignore", "surrogateescape"; anything else throws std::invalid_argument
-/// ("tempfile: unknown error handler name 'x'").
+/// "strict", "replace", "ignore", "surrogateescape", "backslashreplace", "xmlcharrefreplace",
+/// "surrogatepass". "namereplace" throws std::invalid_argument saying it is not supported
+/// (it needs the Unicode character name database); anything else throws
+/// std::invalid_argument ("tempfile: unknown error handler name 'x'").
 [[nodiscard]] ErrorHandler parse_error_handler(std::string_view name);
 
 /// Python's codecs.IncrementalDecoder: bytes of the file's encoding in, UTF-8 out.
@@ -44,15 +54,20 @@ class Decoder {
 
   /// Decodes `input`, appending UTF-8 to `out`. The bytes of a character split across calls
   /// are kept until the next call; with `final`, an incomplete character is an error (handled
-  /// per the error handler). Strict errors throw tempfile::unicode_error.
-  /// Without a BOM, utf-16/utf-32 take native byte order (CPython's codecs.decode does; its
-  /// incremental decoder raises "UTF-16 stream does not start with BOM").
+  /// per the error handler). Strict errors throw tempfile::unicode_error; an undecodable byte
+  /// under xmlcharrefreplace throws std::invalid_argument (CPython's TypeError "don't know
+  /// how to handle UnicodeDecodeError in error callback").
+  /// Without a BOM, utf-16/utf-32 decode in native byte order and then, as CPython's
+  /// incremental decoders do, throw "UTF-16 stream does not start with BOM" once a whole code
+  /// unit was consumed (a decoding error met first is thrown instead).
   virtual void decode(std::string_view input, bool final, std::string& out) = 0;
 
   /// Python's decoder.getstate(): the bytes fed but not yet decoded, and an integer of decoder
   /// flags, CPython's values: 0 for stateless codecs; utf-16/utf-32 2 until the byte order is
   /// known, then 0 (native order) or 1 (swapped); utf-8-sig 1 until the start was passed,
-  /// then 0. (iconv's own shift state, for ISO-2022-* and UTF-7, is not captured.)
+  /// then 0. No Python codec we serve keeps a shift state outside these (utf-7 keeps an
+  /// unfinished shift sequence as pending bytes, as CPython does; the ISO-2022 codecs are
+  /// refused); for an encoding only iconv knows, iconv's own state is not captured.
   struct State {
     std::string pending;
     std::uint64_t flags = 0;
@@ -91,26 +106,43 @@ class Encoder {
   [[nodiscard]] virtual bool bom_pending() const noexcept = 0;
 };
 
-/// A looked-up encoding: Python's canonical name and factories for its coders.
+/// A looked-up encoding: the name as given, Python's canonical name and factories for its
+/// coders.
 class Codec {
  public:
   /// Looks `encoding` up as Python does (case-insensitive, '_' and '-' and ' ' alike, aliases:
   /// "utf8", "UTF-8", "latin-1", "latin1", "iso-8859-1", "cp1252", "ascii", "utf-16", ...),
-  /// then in iconv. Throws std::invalid_argument ("tempfile: unknown encoding: bad-encoding").
+  /// then in iconv. Throws std::invalid_argument ("tempfile: unknown encoding: bad-encoding");
+  /// a codec Python has that we cannot reproduce exactly (the ISO-2022 ones, hz, idna...)
+  /// throws std::invalid_argument ("tempfile: encoding 'hz' is not supported: <why>").
   /// An encoding only iconv knows (e.g. "IBM1047") is named as given, lower-cased.
   static Codec lookup(std::string_view encoding);
 
   /// Python's codecs.lookup(encoding).name, e.g. "utf-8", "iso8859-1", "cp1252", "utf-16".
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  /// The name lookup() was given, e.g. "latin-1": what Python's TextIOWrapper.encoding shows.
+  [[nodiscard]] const std::string& given_name() const noexcept { return given_name_; }
+  /// Which code serves it: "own" (utf-8, utf-8-sig, latin-1, ascii, utf-7, utf-16, utf-32),
+  /// "table" (tables measured from CPython's codecs) or "iconv" (the CJK codecs for now, and
+  /// names only iconv knows).
+  [[nodiscard]] std::string_view implementation() const;
   [[nodiscard]] std::unique_ptr<Decoder> decoder(ErrorHandler errors) const;
   [[nodiscard]] std::unique_ptr<Encoder> encoder(ErrorHandler errors) const;
 
  private:
-  // family_ says whose code (ours or iconv) and whose error conventions; iconv_name_ is the
-  // iconv spelling ("UTF-16"/"UTF-32" without an order: the BOM decides).
-  Codec(std::string name, detail::Family family, std::string iconv_name)
-      : name_(std::move(name)), family_(family), iconv_name_(std::move(iconv_name)) {}
+  // family_ says whose code (ours, tables or iconv) and whose error conventions; module_ is
+  // Python's module (what the tables are found by); iconv_name_ is the iconv spelling
+  // ("UTF-16"/"UTF-32" without an order: the BOM decides).
+  Codec(std::string name, std::string given_name, std::string module, detail::Family family,
+        std::string iconv_name)
+      : name_(std::move(name)),
+        given_name_(std::move(given_name)),
+        module_(std::move(module)),
+        family_(family),
+        iconv_name_(std::move(iconv_name)) {}
   std::string name_;
+  std::string given_name_;
+  std::string module_;
   detail::Family family_;
   std::string iconv_name_;
 };

@@ -5,6 +5,8 @@
 #include <system_error>
 #include <utility>
 
+#include "tempfile/error.hpp"
+
 namespace tempfile::io::detail {
 namespace {
 
@@ -23,8 +25,10 @@ char* writable(const char* input) {
 Iconv::Iconv(const std::string& to, const std::string& from)
     : cd_(::iconv_open(to.c_str(), from.c_str())) {
   if (cd_ == invalid_cd()) {
-    throw std::system_error(errno, std::generic_category(),
-                            "tempfile: iconv_open(\"" + to + "\", \"" + from + "\")");
+    const std::error_code code(errno, std::generic_category());
+    throw tempfile::error::with_message(
+        "tempfile: iconv_open(\"" + to + "\", \"" + from + "\") failed: " + code.message(), {},
+        code);
   }
 }
 
@@ -77,7 +81,8 @@ Iconv::Step Iconv::convert(std::string_view input, std::string& out) {
       continue;
     }
     if (error != 0 && error != EILSEQ && error != EINVAL) {
-      throw std::system_error(error, std::generic_category(), "tempfile: iconv");
+      const std::error_code code(error, std::generic_category());
+      throw tempfile::error::with_message("tempfile: iconv failed: " + code.message(), {}, code);
     }
     return {input.size() - in_left, error};
   }

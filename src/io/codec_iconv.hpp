@@ -11,7 +11,7 @@ namespace tempfile::io::detail {
 
 class Iconv {
  public:
-  /// iconv_open(to, from); throws std::system_error if the conversion is unavailable.
+  /// iconv_open(to, from); throws tempfile::error if the conversion is unavailable.
   Iconv(const std::string& to, const std::string& from);
   Iconv(const Iconv&) = delete;
   Iconv& operator=(const Iconv&) = delete;

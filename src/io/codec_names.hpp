@@ -1,6 +1,7 @@
 // Python's encoding names (normalisation and aliases) and the codecs we implement for them.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -12,17 +13,20 @@ enum class Family : unsigned char {
   utf8_sig,   // our own code, plus the byte-order mark
   latin1,     // our own code
   ascii,      // our own code
-  charmap,    // iconv; CPython's single-byte "charmap" codecs ('charmap' in error messages)
-  utf16,      // iconv UTF-16LE/BE; the BOM handled by us
-  utf32,      // iconv UTF-32LE/BE; the BOM handled by us
+  charmap,    // tables generated from CPython's single-byte "charmap" codecs ('charmap' in
+              // error messages)
+  utf16,      // our own code (utf-16, utf-16-le, utf-16-be)
+  utf32,      // our own code (utf-32, utf-32-le, utf-32-be)
+  utf7,       // our own code
   multibyte,  // iconv; CPython's CJK codecs and anything else iconv knows
+  refused,    // a codec Python has whose behaviour we cannot reproduce exactly: lookup throws
 };
 
 struct PythonCodec {
   std::string_view module;  // encodings.<module>
   std::string_view name;    // codecs.lookup(...).name
   Family family;
-  std::string_view iconv_name;  // empty for our own codecs; "UTF-16"/"UTF-32": BOM decides
+  std::string_view iconv_name;  // empty unless iconv serves it
 };
 
 /// encodings.normalize_encoding after CPython's lower-casing: runs of characters other than
@@ -32,5 +36,12 @@ struct PythonCodec {
 
 /// The codec Python would find for `encoding` among those we serve, or nullptr.
 [[nodiscard]] const PythonCodec* find_python_codec(std::string_view encoding);
+
+/// Whether `encoding` names a codec Python has that we do not serve (e.g. "hz", "idna",
+/// "base64"): such names are refused, never looked up in iconv.
+[[nodiscard]] bool is_unserved_python_codec(std::string_view encoding);
+
+/// Every codec we serve under a Python name, sorted by module (for tests that prove them).
+[[nodiscard]] std::span<const PythonCodec> python_codecs() noexcept;
 
 }  // namespace tempfile::io::detail

@@ -118,7 +118,7 @@ struct TextFile::State {
   State(BufferedFile file, const Codec& codec, ErrorHandler errors,
         const std::optional<std::string>& newline, bool line_buffered)
       : buffer(std::move(file)),
-        encoding(codec.name()),
+        encoding(codec.given_name()),
         read_universal(!newline || newline->empty()),
         read_translate(!newline),
         read_newline(newline.value_or("")),

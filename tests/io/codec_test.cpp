@@ -14,11 +14,13 @@
 
 #include "support/scratch.hpp"
 #include "tempfile/error.hpp"
+#include "tempfile/temporary_file.hpp"
 
 namespace tempfile::io {
 namespace {
 
 using namespace std::string_view_literals;
+using ::testing::StartsWith;
 using ::testing::StrEq;
 using ::testing::ThrowsMessage;
 
@@ -785,9 +787,13 @@ TEST_F(CodecTest, ParsesPythonErrorHandlerNames) {
   EXPECT_THAT(
       [] { static_cast<void>(parse_error_handler("Strict")); },
       ThrowsMessage<std::invalid_argument>(StrEq("tempfile: unknown error handler name 'Strict'")));
-  EXPECT_THAT([] { static_cast<void>(parse_error_handler("backslashreplace")); },
+  EXPECT_EQ(parse_error_handler("backslashreplace"), ErrorHandler::backslashreplace);
+  EXPECT_EQ(parse_error_handler("xmlcharrefreplace"), ErrorHandler::xmlcharrefreplace);
+  EXPECT_EQ(parse_error_handler("surrogatepass"), ErrorHandler::surrogatepass);
+  EXPECT_THAT([] { static_cast<void>(parse_error_handler("namereplace")); },
               ThrowsMessage<std::invalid_argument>(
-                  StrEq("tempfile: unknown error handler name 'backslashreplace'")));
+                  StrEq("tempfile: error handler 'namereplace' is not supported: it needs the "
+                        "Unicode character name database, which this library does not carry")));
 }
 
 // python3 -c "import codecs; print(codecs.lookup(SPELLING).name)"
@@ -853,6 +859,100 @@ TEST_F(CodecTest, AcceptsAnyOtherEncodingIconvConverts) {
               ThrowsMessage<unicode_error>(
                   StrEq("'euc-tw' codec can't decode byte 0xc4 in position 0: incomplete multibyte "
                         "sequence")));
+}
+
+// The ISO-2022 codecs and the Python codecs we have no implementation of are refused, with
+// the reason, rather than served by an iconv converter that behaves differently.
+TEST_F(CodecTest, RefusesPythonCodecsItCannotReproduce) {
+  for (const char* name :
+       {"iso2022_jp", "ISO-2022-JP", "csISO2022JP", "iso2022_jp_2", "iso2022kr"}) {
+    EXPECT_THAT([&] { static_cast<void>(Codec::lookup(name)); },
+                ThrowsMessage<std::invalid_argument>(
+                    StartsWith("tempfile: encoding '" + std::string(name) +
+                               "' is not supported: glibc's ISO-2022 converters differ")))
+        << name;
+  }
+  for (const char* name : {"hz", "HZ-GB-2312", "euc_jis_2004", "shift_jisx0213", "idna", "base64",
+                           "rot13", "unicode_escape", "iso2022_jp_3"}) {
+    EXPECT_THAT([&] { static_cast<void>(Codec::lookup(name)); },
+                ThrowsMessage<std::invalid_argument>(
+                    StartsWith("tempfile: encoding '" + std::string(name) +
+                               "' is not supported: this library has no implementation")))
+        << name;
+  }
+}
+
+// python3: io.TextIOWrapper(io.BytesIO(), encoding='Latin-1').encoding == 'Latin-1'
+TEST_F(CodecTest, KeepsTheNameAsGiven) {
+  EXPECT_EQ(Codec::lookup("Latin-1").given_name(), "Latin-1");
+  EXPECT_EQ(Codec::lookup("Latin-1").name(), "iso8859-1");
+  EXPECT_EQ(Codec::lookup("UTF8").given_name(), "UTF8");
+}
+
+// python3: io.TextIOWrapper(io.BytesIO(b'\xef'), encoding='utf-8-sig', errors=h).read() == ''
+// for every handler, and the decoder keeps the bytes: getstate() == (b'\xef', 1).
+TEST_F(CodecTest, Utf8SigKeepsAPartialBomAtTheEnd) {
+  const Codec codec = Codec::lookup("utf-8-sig");
+  for (const ErrorHandler errors :
+       {ErrorHandler::strict, ErrorHandler::replace, ErrorHandler::ignore,
+        ErrorHandler::surrogateescape, ErrorHandler::backslashreplace}) {
+    for (const std::string_view partial : {"\xef"sv, "\xef\xbb"sv}) {
+      const auto decoder = codec.decoder(errors);
+      std::string out;
+      decoder->decode(partial, true, out);
+      EXPECT_EQ(out, "");
+      EXPECT_EQ(decoder->state().pending, partial);
+      EXPECT_EQ(decoder->state().flags, 1U);
+    }
+  }
+}
+
+// glibc's cp1258 held a base letter back to compose it with a following mark, so read(3)
+// then read() lost a character and seek(tell()) skipped one. CPython composes nothing:
+// io.TextIOWrapper(io.BytesIO(b'Ti\xea\xecng Vi\xea\xf2t'), encoding='cp1258'):
+// read(3) 'Tiê', tell() 3, read() '\u0301ng Viê\u0323t', and the same after seek(3).
+TEST_F(CodecTest, Cp1258KeepsEveryCharacterAcrossReadsAndSeeks) {
+  TemporaryFile file({.mode = "w+", .encoding = "cp1258"});
+  EXPECT_EQ(file.write(std::string_view("Ti\u00ea\u0301ng Vi\u00ea\u0323t")), 12U);
+  file.seek(0);
+  EXPECT_EQ(file.read(3), "Ti\u00ea");
+  const std::int64_t cookie = file.tell();
+  EXPECT_EQ(cookie, 3);
+  EXPECT_EQ(file.read(), "\u0301ng Vi\u00ea\u0323t");
+  file.seek(cookie);
+  EXPECT_EQ(file.read(), "\u0301ng Vi\u00ea\u0323t");
+}
+
+// python3: b'\x81\x9f'.decode('cp1255', 'backslashreplace') == '\\x81\\x9f';
+// 'ab\u20ac\u4e00'.encode('cp1255', 'xmlcharrefreplace') == b'ab\x80&#19968;'
+TEST_F(CodecTest, TableCodecsTakeTheNewHandlers) {
+  const Codec codec = Codec::lookup("cp1255");
+  EXPECT_EQ(decode_all(codec, ErrorHandler::backslashreplace, "\x81\x9f"), "\\x81\\x9f");
+  EXPECT_EQ(encode_all(codec, ErrorHandler::xmlcharrefreplace, "ab\u20ac\u4e00"), "ab\x80&#19968;");
+}
+
+// python3: TemporaryFile('w+', errors='surrogatepass').write('a\ud800'), seek(0), read()
+// gives 'a\ud800'; with encoding='cp1252', errors='backslashreplace', 'a\u4e00' reads back
+// as 'a\\u4e00'.
+TEST_F(CodecTest, TextFilesTakeTheNewHandlers) {
+  {
+    TemporaryFile file({.mode = "w+", .errors = "surrogatepass"});
+    EXPECT_EQ(file.write(std::string_view("a\xED\xA0\x80")), 2U);
+    file.seek(0);
+    EXPECT_EQ(file.read(), "a\xED\xA0\x80");
+  }
+  {
+    TemporaryFile file({.mode = "w+", .encoding = "cp1252", .errors = "backslashreplace"});
+    EXPECT_EQ(file.write(std::string_view("a\u4e00")), 2U);
+    file.seek(0);
+    EXPECT_EQ(file.read(), "a\\u4e00");
+  }
+}
+
+// python3: tempfile.TemporaryFile('w+', encoding='Latin-1').encoding == 'Latin-1'
+TEST_F(CodecTest, TextFileEncodingIsTheNameAsGiven) {
+  TemporaryFile file({.mode = "w+", .encoding = "Latin-1"});
+  EXPECT_EQ(file.encoding(), "Latin-1");
 }
 
 TEST_F(CodecTest, RejectsUnknownEncodingsWithPythonsMessage) {
