@@ -52,7 +52,7 @@ struct TemporaryFileOptions {
   /// -1: an 8 KiB buffer; 0: unbuffered (binary only); 1: line buffered (text only);
   /// larger: the buffer size in bytes.
   int buffering = -1;
-  /// Text mode only; nullopt means "utf-8". Any name Python or iconv knows.
+  /// Text mode only; nullopt means "utf-8". A name Python knows (docs/file-object.md, "Encodings").
   std::optional<std::string> encoding{};
   /// Text mode only: nullopt, "", "\n", "\r" or "\r\n", with Python's meaning.
   std::optional<std::string> newline{};

@@ -1,5 +1,5 @@
 // Looking encodings up and choosing their coders: Python's names and error-handler names, and
-// which implementation serves each codec (our own, a table, or iconv).
+// which implementation serves each codec (our own code, or a table generated from CPython's).
 #include "io/codec.hpp"
 
 #include <algorithm>
@@ -7,30 +7,26 @@
 #include <stdexcept>
 #include <utility>
 
-#include "io/codec_iconv.hpp"
+#include "io/cjk_codecs.hpp"
 #include "io/codec_support.hpp"
 
 namespace tempfile::io {
 namespace {
 
 using detail::Family;
-using detail::Iconv;
 
-std::string ascii_lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
+// The table codec of Python's module `module`, if we have one: the one place that says which
+// tables exist.
+const TableCodec* find_table_codec(std::string_view module) {
+  if (const TableCodec* charmap = detail::find_charmap_table_codec(module)) {
+    return charmap;
   }
-  return lower;
+  return find_cjk_table_codec(module);
 }
 
-// The table codec of Python's module `module`, if we have one. This is the one place that
-// says which tables exist; a table found here wins over iconv for that module (the CJK
-// tables join with one more line: `if (auto* cjk = find_cjk_table_codec(module)) return cjk;`).
-const TableCodec* find_table_codec(std::string_view module) {
-  return detail::find_charmap_table_codec(module);
+// The table of a codec lookup() accepted as a table codec (it checked that one exists).
+const TableCodec& table_of(std::string_view module) {
+  return *find_table_codec(module);
 }
 
 // The codec name in a table codec's error messages: CPython's charmap codecs say 'charmap'.
@@ -97,27 +93,21 @@ Codec Codec::lookup(std::string_view encoding) {
           "accepted, the errors, the shift state across reads) and this library has no exact "
           "implementation of it");
     }
-    const std::string iconv_name(known->iconv_name);
-    if (!iconv_name.empty() && !Iconv::converts(iconv_name)) {
-      throw unknown();
+    if ((known->family == Family::charmap || known->family == Family::cjk) &&
+        find_table_codec(known->module) == nullptr) {
+      throw not_supported("this library has no table for CPython's codec of that name");
     }
     return {std::string(known->name), std::string(encoding), std::string(known->module),
-            known->family, iconv_name};
+            known->family};
   }
   if (detail::is_unserved_python_codec(encoding)) {
     throw not_supported(
-        "this library has no implementation of CPython's codec of that name, and iconv's "
-        "converter would not behave the same");
+        "this library has no implementation of CPython's codec of that name, and a platform "
+        "converter of that name would not behave the same");
   }
-  // Not a name Python knows: any encoding iconv converts, under the
-  // name as given, lower-cased. No '/' (glibc's //TRANSLIT and //IGNORE suffixes), no NUL,
-  // and not empty (iconv's "" means the locale's charset).
-  const std::string name(encoding);
-  if (detail::normalize_encoding(name).empty() || name.find('/') != std::string::npos ||
-      name.find('\0') != std::string::npos || !Iconv::converts(name)) {
-    throw unknown();
-  }
-  return {ascii_lower(name), name, std::string(), Family::multibyte, name};
+  // Not a name Python knows: Python's LookupError, even where a platform converter (iconv)
+  // knows the name, since nothing would say how it should behave.
+  throw unknown();
 }
 
 std::string_view Codec::implementation() const {
@@ -125,7 +115,7 @@ std::string_view Codec::implementation() const {
       family_ == Family::utf32) {
     return "own";
   }
-  return find_table_codec(module_) != nullptr ? "table" : "iconv";
+  return "table";
 }
 
 std::unique_ptr<Decoder> Codec::decoder(ErrorHandler errors) const {
@@ -138,10 +128,7 @@ std::unique_ptr<Decoder> Codec::decoder(ErrorHandler errors) const {
   if (family_ == Family::utf16 || family_ == Family::utf32) {
     return detail::make_utf16_32_decoder(errors, family_, module_);
   }
-  if (const TableCodec* table = find_table_codec(module_)) {
-    return detail::make_table_decoder(*table, table_error_name(family_, name_), errors);
-  }
-  return detail::make_iconv_decoder(iconv_name_, name_, errors);
+  return detail::make_table_decoder(table_of(module_), table_error_name(family_, name_), errors);
 }
 
 std::unique_ptr<Encoder> Codec::encoder(ErrorHandler errors) const {
@@ -154,10 +141,7 @@ std::unique_ptr<Encoder> Codec::encoder(ErrorHandler errors) const {
   if (family_ == Family::utf16 || family_ == Family::utf32) {
     return detail::make_utf16_32_encoder(errors, family_, module_, name_);
   }
-  if (const TableCodec* table = find_table_codec(module_)) {
-    return detail::make_table_encoder(*table, table_error_name(family_, name_), errors);
-  }
-  return detail::make_iconv_encoder(iconv_name_, name_, errors);
+  return detail::make_table_encoder(table_of(module_), table_error_name(family_, name_), errors);
 }
 
 std::size_t count_chars(std::string_view utf8) noexcept {

@@ -67,7 +67,7 @@ class Decoder {
   /// known, then 0 (native order) or 1 (swapped); utf-8-sig 1 until the start was passed,
   /// then 0. No Python codec we serve keeps a shift state outside these (utf-7 keeps an
   /// unfinished shift sequence as pending bytes, as CPython does; the ISO-2022 codecs are
-  /// refused); for an encoding only iconv knows, iconv's own state is not captured.
+  /// refused).
   struct State {
     std::string pending;
     std::uint64_t flags = 0;
@@ -95,7 +95,7 @@ class Encoder {
   /// reset(), even for empty text, as CPython does. Strict errors (a character the encoding
   /// lacks) throw tempfile::unicode_error; text that is not (generalized) UTF-8 throws
   /// std::invalid_argument ("tempfile: text is not valid UTF-8") whatever the error handler.
-  /// Stateful encodings (ISO-2022-*, UTF-7) end each call in their initial shift state.
+  /// UTF-7 ends each call in its initial shift state.
   virtual void encode(std::string_view text, std::string& out) = 0;
   /// Back to the state at construction: the next encode() writes a BOM again, if any.
   virtual void reset() = 0;
@@ -111,11 +111,11 @@ class Encoder {
 class Codec {
  public:
   /// Looks `encoding` up as Python does (case-insensitive, '_' and '-' and ' ' alike, aliases:
-  /// "utf8", "UTF-8", "latin-1", "latin1", "iso-8859-1", "cp1252", "ascii", "utf-16", ...),
-  /// then in iconv. Throws std::invalid_argument ("tempfile: unknown encoding: bad-encoding");
-  /// a codec Python has that we cannot reproduce exactly (the ISO-2022 ones, hz, idna...)
+  /// "utf8", "UTF-8", "latin-1", "latin1", "iso-8859-1", "cp1252", "ascii", "utf-16", ...).
+  /// A name Python does not know (e.g. "IBM1047", which a platform converter may know) throws
+  /// std::invalid_argument ("tempfile: unknown encoding: IBM1047", Python's LookupError); a
+  /// codec Python has that we cannot reproduce exactly (the ISO-2022 ones, hz, idna...)
   /// throws std::invalid_argument ("tempfile: encoding 'hz' is not supported: <why>").
-  /// An encoding only iconv knows (e.g. "IBM1047") is named as given, lower-cased.
   static Codec lookup(std::string_view encoding);
 
   /// Python's codecs.lookup(encoding).name, e.g. "utf-8", "iso8859-1", "cp1252", "utf-16".
@@ -123,28 +123,23 @@ class Codec {
   /// The name lookup() was given, e.g. "latin-1": what Python's TextIOWrapper.encoding shows.
   [[nodiscard]] const std::string& given_name() const noexcept { return given_name_; }
   /// Which code serves it: "own" (utf-8, utf-8-sig, latin-1, ascii, utf-7, utf-16, utf-32),
-  /// "table" (tables measured from CPython's codecs) or "iconv" (the CJK codecs for now, and
-  /// names only iconv knows).
+  /// or "table" (tables measured from CPython's single-byte and CJK codecs).
   [[nodiscard]] std::string_view implementation() const;
   [[nodiscard]] std::unique_ptr<Decoder> decoder(ErrorHandler errors) const;
   [[nodiscard]] std::unique_ptr<Encoder> encoder(ErrorHandler errors) const;
 
  private:
-  // family_ says whose code (ours, tables or iconv) and whose error conventions; module_ is
-  // Python's module (what the tables are found by); iconv_name_ is the iconv spelling
-  // ("UTF-16"/"UTF-32" without an order: the BOM decides).
-  Codec(std::string name, std::string given_name, std::string module, detail::Family family,
-        std::string iconv_name)
+  // family_ says whose code (ours or tables) and whose error conventions; module_ is Python's
+  // module (what the tables are found by).
+  Codec(std::string name, std::string given_name, std::string module, detail::Family family)
       : name_(std::move(name)),
         given_name_(std::move(given_name)),
         module_(std::move(module)),
-        family_(family),
-        iconv_name_(std::move(iconv_name)) {}
+        family_(family) {}
   std::string name_;
   std::string given_name_;
   std::string module_;
   detail::Family family_;
-  std::string iconv_name_;
 };
 
 }  // namespace tempfile::io

@@ -18,7 +18,7 @@ enum class Family : unsigned char {
   utf16,      // our own code (utf-16, utf-16-le, utf-16-be)
   utf32,      // our own code (utf-32, utf-32-le, utf-32-be)
   utf7,       // our own code
-  multibyte,  // iconv; CPython's CJK codecs and anything else iconv knows
+  cjk,        // tables generated from CPython's stateless CJK codecs
   refused,    // a codec Python has whose behaviour we cannot reproduce exactly: lookup throws
 };
 
@@ -26,7 +26,6 @@ struct PythonCodec {
   std::string_view module;  // encodings.<module>
   std::string_view name;    // codecs.lookup(...).name
   Family family;
-  std::string_view iconv_name;  // empty unless iconv serves it
 };
 
 /// encodings.normalize_encoding after CPython's lower-casing: runs of characters other than
@@ -38,7 +37,7 @@ struct PythonCodec {
 [[nodiscard]] const PythonCodec* find_python_codec(std::string_view encoding);
 
 /// Whether `encoding` names a codec Python has that we do not serve (e.g. "hz", "idna",
-/// "base64"): such names are refused, never looked up in iconv.
+/// "base64"): such names are refused, with the reason.
 [[nodiscard]] bool is_unserved_python_codec(std::string_view encoding);
 
 /// Every codec we serve under a Python name, sorted by module (for tests that prove them).

@@ -337,7 +337,6 @@ void BufferedDecoder::decode(std::string_view input, bool final, std::string& ou
   } catch (...) {
     out.resize(mark);
     flags_ = flags;
-    restart();
     throw;
   }
 }
@@ -345,13 +344,11 @@ void BufferedDecoder::decode(std::string_view input, bool final, std::string& ou
 void BufferedDecoder::set_state(const State& state) {
   pending_ = state.pending;
   flags_ = accept_flags(state.flags);
-  restart();
 }
 
 void BufferedDecoder::reset() {
   pending_.clear();
   flags_ = initial_flags_;
-  restart();
 }
 
 }  // namespace tempfile::io::detail

@@ -128,8 +128,6 @@ class BufferedDecoder : public Decoder {
   virtual std::size_t decode_buffer(std::string_view data, bool final, std::string& out) = 0;
   /// What set_state() keeps of Python's integer flags (stateless codecs: nothing).
   [[nodiscard]] virtual std::uint64_t accept_flags(std::uint64_t /*flags*/) const { return 0; }
-  /// Back to the initial conversion state (iconv's shift state).
-  virtual void restart() {}
 
   [[nodiscard]] ErrorHandler errors() const noexcept { return errors_; }
   [[nodiscard]] std::uint64_t flags() const noexcept { return flags_; }
@@ -143,7 +141,7 @@ class BufferedDecoder : public Decoder {
 };
 
 // ---- The coders, by implementation (codec_own.cpp, codec_table.cpp, codec_utf7.cpp,
-// codec_utf16_32.cpp, codec_iconv_coders.cpp).
+// codec_utf16_32.cpp).
 
 enum class OwnCodec : unsigned char { utf8, utf8_sig, latin1, ascii };
 std::unique_ptr<Decoder> make_own_decoder(OwnCodec codec, ErrorHandler errors);
@@ -166,10 +164,5 @@ std::unique_ptr<Decoder> make_utf16_32_decoder(ErrorHandler errors, Family famil
 std::unique_ptr<Encoder> make_utf16_32_encoder(ErrorHandler errors, Family family,
                                                std::string_view module, std::string name);
 
-/// `iconv_name` is iconv's spelling; `name` the one in error messages.
-std::unique_ptr<Decoder> make_iconv_decoder(const std::string& iconv_name, std::string name,
-                                            ErrorHandler errors);
-std::unique_ptr<Encoder> make_iconv_encoder(const std::string& iconv_name, std::string name,
-                                            ErrorHandler errors);
 
 }  // namespace tempfile::io::detail

@@ -175,17 +175,6 @@ TEST_P(CodecOracle, BehavesAsCPythonsCodec) {
   }
   python.close();
   EXPECT_GT(cases, 1000U);
-  // The CJK codecs are served by glibc iconv until tables measured from CPython replace it
-  // (docs/python-differences.md): their differences are reported as a skip, not hidden, and
-  // fail as soon as a table serves the codec (or with TEMPFILE_CODEC_ORACLE_STRICT=1).
-  // NOLINTNEXTLINE(concurrency-mt-unsafe): read before any thread starts
-  const bool strict = std::getenv("TEMPFILE_CODEC_ORACLE_STRICT") != nullptr;
-  if (failures != 0 && !strict && codec.implementation() == "iconv" &&
-      detail::find_python_codec(encoding)->family == detail::Family::multibyte) {
-    GTEST_SKIP() << encoding
-                 << " is served by glibc iconv, whose tables differ from CPython's: " << failures
-                 << " of " << cases << " cases differ";
-  }
   EXPECT_EQ(failures, 0U) << encoding << ": " << failures << " of " << cases
                           << " cases differ from CPython";
 }
