@@ -65,7 +65,7 @@ constexpr std::uint32_t four_byte_supplementary_start = 15 * four_byte_block;  /
 constexpr std::uint32_t four_byte_bmp_limit = 4 * four_byte_block;             // b1 < 0x85
 constexpr std::uint32_t no_linear = 0xFFFFFFFF;                                // no four-byte code
 
-class TableDrivenCjkCodec final : public CjkCodec {
+class TableDrivenCjkCodec final : public TableCodec {
  public:
   explicit TableDrivenCjkCodec(const CjkTables& tables) noexcept : tables_(tables) {}
 
@@ -106,20 +106,8 @@ class TableDrivenCjkCodec final : public CjkCodec {
 
   EncodeStep encode(const char32_t* code_points, std::size_t size,
                     bool final) const noexcept override {
-    const LongEncodeStep step = encode_long(code_points, size, final);
-    if (step.long_length != 0) {
-      // Only euc_kr's make-up sequences, and find_cjk_table_codec does not hand out euc_kr.
-      EncodeStep too_long;
-      too_long.reason = "code longer than an EncodeStep holds";
-      return too_long;
-    }
-    return step.step;
-  }
-
-  LongEncodeStep encode_long(const char32_t* code_points, std::size_t size,
-                             bool final) const noexcept override {
     const char32_t code_point = code_points[0];
-    LongEncodeStep result;
+    EncodeStep result;
     if (!tables_.pairs.empty()) {
       const auto starter = std::lower_bound(
           tables_.pairs.begin(), tables_.pairs.end(), code_point,
@@ -130,7 +118,7 @@ class TableDrivenCjkCodec final : public CjkCodec {
                ++pair) {
             if (pair->second == code_points[1]) {
               write(result, pair->code, 2);
-              result.step.used = 2;
+              result.used = 2;
               return result;
             }
           }
@@ -143,13 +131,12 @@ class TableDrivenCjkCodec final : public CjkCodec {
     if (value == detail::cjk_unencodable) {
       if (!tables_.four_byte_encode.empty()) {
         if (const std::uint32_t linear = four_byte_linear(code_point); linear != no_linear) {
-          write_four_byte(result.step, linear);
-          result.step.used = 1;
+          write_four_byte(result, linear);
+          result.used = 1;
           return result;
         }
       }
-      result.step = encode_error();
-      return result;
+      return encode_error();
     }
     if (value < detail::cjk_long_code_base) {
       write(result, value, 1);
@@ -158,12 +145,12 @@ class TableDrivenCjkCodec final : public CjkCodec {
     } else {
       const std::uint64_t code = tables_.long_codes[value - detail::cjk_long_code_base];
       std::size_t length = 1;
-      while (length < 8 && (code >> (8 * length)) != 0) {
+      while (length < result.bytes.size() && (code >> (8 * length)) != 0) {
         ++length;
       }
       write(result, code, length);
     }
-    result.step.used = 1;
+    result.used = 1;
     return result;
   }
 
@@ -278,21 +265,12 @@ class TableDrivenCjkCodec final : public CjkCodec {
     step.length = 4;
   }
 
-  // `code`'s `length` bytes, big-endian, into the step (or its long form past 4 bytes).
-  static void write(LongEncodeStep& result, std::uint64_t code, std::size_t length) noexcept {
+  // `code`'s `length` bytes (at most 8: euc_kr's make-up sequences), big-endian, into the step.
+  static void write(EncodeStep& step, std::uint64_t code, std::size_t length) noexcept {
     for (std::size_t i = 0; i < length; ++i) {
-      const auto byte = static_cast<unsigned char>(code >> (8 * (length - 1 - i)));
-      if (length <= result.step.bytes.size()) {
-        result.step.bytes[i] = byte;
-      } else {
-        result.long_bytes[i] = byte;
-      }
+      step.bytes[i] = static_cast<unsigned char>(code >> (8 * (length - 1 - i)));
     }
-    if (length <= result.step.bytes.size()) {
-      result.step.length = static_cast<std::uint8_t>(length);
-    } else {
-      result.long_length = length;
-    }
+    step.length = static_cast<std::uint8_t>(length);
   }
 
   const CjkTables& tables_;
@@ -319,7 +297,7 @@ static_assert(std::is_sorted(std::begin(codecs), std::end(codecs),
 
 }  // namespace
 
-const CjkCodec* find_cjk_codec(std::string_view module) noexcept {
+const TableCodec* find_cjk_table_codec(std::string_view module) noexcept {
   // Built on first use: the tables are defined in other translation units.
   static const std::array<TableDrivenCjkCodec, std::size(codecs)> instances{
       TableDrivenCjkCodec(*codecs[0].tables),  TableDrivenCjkCodec(*codecs[1].tables),
@@ -336,10 +314,6 @@ const CjkCodec* find_cjk_codec(std::string_view module) noexcept {
     return nullptr;
   }
   return &instances[static_cast<std::size_t>(found - std::begin(codecs))];
-}
-
-const TableCodec* find_cjk_table_codec(std::string_view module) noexcept {
-  return module == "euc_kr" ? nullptr : find_cjk_codec(module);
 }
 
 }  // namespace tempfile::io

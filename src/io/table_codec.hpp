@@ -34,7 +34,10 @@ struct EncodeStep {
   /// without one (never when final) means a pair may follow: wait for more text.
   std::uint8_t used = 0;
   std::uint8_t length = 0;
-  std::array<unsigned char, 4> bytes{};
+  /// The code's first `length` bytes. Eight, for euc_kr: CPython encodes the Hangul syllables
+  /// outside KS X 1001 as 8-byte make-up sequences (A4 D4 A4 cho A4 jung A4 jong); every other
+  /// code of every codec is at most 4 bytes.
+  std::array<unsigned char, 8> bytes{};
   std::string_view reason;
 };
 
