@@ -9,17 +9,17 @@ namespace tempfile::io::detail {
 
 /// How a Python codec is implemented here, and whose error conventions it follows.
 enum class Family : unsigned char {
-  utf8,       // our own code
-  utf8_sig,   // our own code, plus the byte-order mark
-  latin1,     // our own code
-  ascii,      // our own code
-  charmap,    // tables generated from CPython's single-byte "charmap" codecs ('charmap' in
-              // error messages)
-  utf16,      // our own code (utf-16, utf-16-le, utf-16-be)
-  utf32,      // our own code (utf-32, utf-32-le, utf-32-be)
-  utf7,       // our own code
-  cjk,        // tables generated from CPython's stateless CJK codecs
-  refused,    // a codec Python has whose behaviour we cannot reproduce exactly: lookup throws
+  utf8,      // our own code
+  utf8_sig,  // our own code, plus the byte-order mark
+  latin1,    // our own code
+  ascii,     // our own code
+  charmap,   // tables generated from CPython's single-byte "charmap" codecs ('charmap' in
+             // error messages)
+  utf16,     // our own code (utf-16, utf-16-le, utf-16-be)
+  utf32,     // our own code (utf-32, utf-32-le, utf-32-be)
+  utf7,      // our own code
+  cjk,       // tables generated from CPython's stateless CJK codecs
+  refused,   // a codec Python has whose behaviour we cannot reproduce exactly: lookup throws
 };
 
 struct PythonCodec {

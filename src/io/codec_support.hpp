@@ -164,5 +164,4 @@ std::unique_ptr<Decoder> make_utf16_32_decoder(ErrorHandler errors, Family famil
 std::unique_ptr<Encoder> make_utf16_32_encoder(ErrorHandler errors, Family family,
                                                std::string_view module, std::string name);
 
-
 }  // namespace tempfile::io::detail

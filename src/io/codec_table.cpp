@@ -15,6 +15,7 @@ namespace tempfile::io::detail {
 namespace {
 
 constexpr std::string_view undefined_reason = "character maps to <undefined>";
+constexpr std::string_view incomplete_reason = "incomplete multibyte sequence";
 
 class CharmapCodec final : public TableCodec {
  public:
@@ -99,13 +100,22 @@ class TableDecoder final : public BufferedDecoder {
             return i;
           }
           // A codec should report this itself when final; CPython's words if it does not.
-          i = on_decode_error(errors(), codec_, data, i, data.size(),
-                              "incomplete multibyte sequence", out);
+          static_cast<void>(
+              on_decode_error(errors(), codec_, data, i, data.size(), incomplete_reason, out));
+          return data.size();
+        case DecodeStep::Kind::error: {
+          const std::size_t end = i + std::max<std::size_t>(step.consumed, 1);
+          const std::size_t resume =
+              on_decode_error(errors(), codec_, data, i, end, step.reason, out);
+          if (final && end == data.size() && step.reason == incomplete_reason) {
+            // CPython's incremental decoder hands the bytes left unfinished at the end to the
+            // handler once and drops what the handler did not take (surrogateescape stops at
+            // an ASCII byte, e.g. gb18030's b'\x81\x30' gives '\udc81'): matched exactly.
+            return data.size();
+          }
+          i = resume;
           break;
-        case DecodeStep::Kind::error:
-          i = on_decode_error(errors(), codec_, data, i,
-                              i + std::max<std::size_t>(step.consumed, 1), step.reason, out);
-          break;
+        }
       }
     }
     return data.size();
