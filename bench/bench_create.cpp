@@ -79,7 +79,7 @@ const bool bench_dir_in_context = [] {
   return true;
 }();
 
-// The floor's names (/work/shared/bench/peers/p0_floor.c): "tmp" + 10 characters of a 64-letter
+// The floor's names (the peer harness's p0_floor.c): "tmp" + 10 characters of a 64-letter
 // alphabet, from a 4 KiB getrandom buffer, so one getrandom call serves ~400 names.
 class RawNames {
  public:

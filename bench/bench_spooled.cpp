@@ -47,7 +47,7 @@ const std::array<char, chunk_size>& payload() {
   return bytes;
 }
 
-// ---- the floor, as /work/shared/bench/peers/p0_floor.c's spool_t ----
+// ---- the floor, as the peer harness's floor (p0_floor.c) spool_t ----
 struct FloorSpool {
   char* buf = nullptr;
   std::size_t len = 0;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CPU-time ratios to the floor for peers already built by /work/shared/bench/run.sh.
+"""CPU-time ratios to the floor for peers already built by the peer harness's run.sh.
 
 On a shared machine the harness's wall-clock ratios swing by +-30% from round to round, because
 the peers wait for a CPU. This reruns the same peer binaries (same protocol, same N, a fresh

@@ -1,6 +1,6 @@
-// P5: this library as a peer of /work/shared/bench (protocol in its README): w1 with mkstemp
-// and with NamedTemporaryFile, w2 with TemporaryFile, w3 with mkdtemp (+ rmdir or rmtree) and
-// TemporaryDirectory, w4 with rmtree, w5 with SpooledTemporaryFile. The mkstemp/mkdtemp
+// P5: this library as a peer of the project's peer benchmark harness (protocol in its README): w1
+// with mkstemp and with NamedTemporaryFile, w2 with TemporaryFile, w3 with mkdtemp (+ rmdir or
+// rmtree) and TemporaryDirectory, w4 with rmtree, w5 with SpooledTemporaryFile. The mkstemp/mkdtemp
 // variants build their options per call; the *_once variants and the file objects build them
 // once outside the loop, as a loop in user code would.
 // bench-flags: -I$TEMPFILE_SRC/include $TEMPFILE_BUILD/libtempfile.a -pthread
