@@ -82,6 +82,11 @@ def error_kind(error):
     # FileIO); ours throws unsupported_operation, as for a method the mode does not allow.
     if isinstance(error, AttributeError):
         return "UnsupportedOperation"
+    # TypeError: an argument of the wrong kind, e.g. decoding with an encode-only error
+    # handler ("don't know how to handle UnicodeDecodeError in error callback"); ours throws
+    # std::invalid_argument for it, which stands for both TypeError and ValueError.
+    if isinstance(error, TypeError):
+        return "ValueError"
     for kind in (UnicodeError, io.UnsupportedOperation, ValueError, OSError):
         if isinstance(error, kind):
             return kind.__name__
@@ -501,7 +506,7 @@ def apply(f, op, config, cookies, spooled=None):
             result = "r%d" % spooled.rolled()
         else:
             raise SystemExit("unknown operation " + op)
-    except (ValueError, OSError, AttributeError) as error:
+    except (ValueError, OSError, AttributeError, TypeError) as error:
         result = "error:" + error_kind(error)
     return result
 
@@ -521,7 +526,7 @@ def end_state(f, spooled, out):
     as ours can: the lines still compare."""
     try:
         f.flush()
-    except (ValueError, OSError):
+    except (ValueError, OSError, TypeError):
         pass
     if spooled is not None:
         out.append("rolled r%d" % spooled.rolled())
@@ -607,7 +612,7 @@ def check_real(config, ops, expected):
 def close_quietly(f):
     try:
         f.close()
-    except (ValueError, OSError):
+    except (ValueError, OSError, TypeError):
         pass
 
 
@@ -642,6 +647,9 @@ def main():
     # buffering=1 in binary mode warns (RuntimeWarning) and uses the default size; so do we.
     import warnings
     warnings.simplefilter("ignore")
+    # A SpooledTemporaryFile whose constructor raised (a bogus encoding) complains from
+    # __del__; that is CPython's noise, not a result.
+    sys.unraisablehook = lambda unraisable: None
     use_our_buffer_size()
     out = sys.stdout
     lines = open(sys.argv[1], encoding="ascii").read().splitlines()
