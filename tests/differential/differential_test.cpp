@@ -897,12 +897,16 @@ std::vector<Sequence> smaller_variants(const Sequence& sequence) {
   }
   const bool binary = sequence.config.mode.find('b') != std::string::npos;
   for (std::size_t i = 0; i < sequence.ops.size(); ++i) {
-    if (!sequence.ops[i].starts_with("write ")) {
+    // Payloads to halve: a write's, and the bytes of a pwrite (at a byte, not a character).
+    const std::string& op = sequence.ops[i];
+    const bool pwrite = op.starts_with("pwrite ");
+    if (!op.starts_with("write ") && !pwrite) {
       continue;
     }
-    for (const std::string& half : halves(unhex(sequence.ops[i].substr(6)), binary)) {
+    const std::size_t at = op.find(' ') + 1;
+    for (const std::string& half : halves(unhex(op.substr(at)), binary || pwrite)) {
       variants.push_back(sequence);
-      variants.back().ops[i] = "write " + hex(half);
+      variants.back().ops[i] = op.substr(0, at) + hex(half);
     }
   }
   return variants;
