@@ -112,8 +112,8 @@ std::optional<std::string> newline_value(const std::string& name) {
 // garbage (e.g. a position past the end of file). We bound the guess (text_file.cpp) and report
 // "can't reconstruct logical file position". Reading out of bounds is not behaviour to match,
 // so sequences never ask a text file for tell() (or seek(0, SEEK_CUR), which calls it) in that
-// state: after an iteration and a flush or truncate, until a seek or write replaces the
-// snapshot. (Right after the iteration, tell() is C io's plain error, and that is tested.)
+// state: after an iteration and a flush or truncate, until a seek replaces the snapshot. (Right
+// after the iteration, tell() is C io's plain error, and that is tested.)
 //
 // 2. CPython's SpooledTemporaryFile calls tell() in rollover() and (with a max_size) after each
 // write; after an iteration tell() raises, so its rollover fails and its write raises after
@@ -138,9 +138,11 @@ class TextStateTracker {
     } else if (op == "flush" || op.starts_with("truncate") || (spooled_ && may_roll_over(op))) {
       told_again_ = iterated_;
       telling_off_ = false;
-    } else if (op.starts_with("seek") || op.starts_with("write")) {
-      iterated_ = told_again_ = false;
-      telling_off_ = op.starts_with("write") && telling_off_;
+    } else if (op == "seek 0 0" || op == "seek 0 2" || op == "seek0" || op == "seekend" ||
+               op.starts_with("seekcookie")) {
+      // Only a seek that succeeds replaces the snapshot for sure: a write that fails to encode
+      // leaves the stale one (C io clears it after encoding), so a write does not count.
+      iterated_ = told_again_ = telling_off_ = false;
     }
     return false;
   }
