@@ -396,6 +396,9 @@ class Generator {
   }
 
   std::string piece(bool binary) {
+    if (between(0, 29) == 0) {
+      return {};  // an empty write still moves nothing, grows nothing, and checks max_size
+    }
     if (between(0, 19) == 0) {
       // A long run, up to tens of KiB: crosses the text layer's 8 KiB chunks and every
       // buffer size, with line ends at random places.
