@@ -48,13 +48,14 @@ cannot drift from CPython. The real object stops being compared at:
     readlines(): "telling position disabled by next() call"): CPython's rollover, or its
     write after storing the text, raises. (The generator puts a flush() there, so such
     sequences are not drawn; the check is the guard);
-  - text mode in utf-16, utf-32 or utf-8-sig, at any operation after a rollover but rolled,
-    disk, fileno, rollover and flush: CPython's new TextIOWrapper seeks to the position, so its
-    decoder takes the BOM as seen (a read of a file that starts without one works) and its
-    encoder writes none (a write after reading from the start writes one in C io, as in ours
-    and in CPython's plain files) (deviation "text state at rollover");
-  - text mode `newlines` after a rollover: CPython builds a new TextIOWrapper (deviation "text
-    state at rollover"). `newlines` is compared as long as the real object had not rolled
+  - text mode, at any operation after a rollover but rolled, disk, fileno, rollover and flush:
+    CPython's new TextIOWrapper starts from seek(position) (deviation "text state at
+    rollover"), without the old one's read-ahead (C io's truncate() and a write after a read
+    act at the byte layer's position, past the read-ahead, in ours and in CPython's plain
+    files), snapshot or decoder state (a BOM codec's decoder takes the BOM as seen, its encoder
+    writes none); so from there on the model is the reference for text, and the bytes are
+    still compared;
+  - text mode `newlines` after a rollover (it is a new TextIOWrapper's). `newlines` is compared as long as the real object had not rolled
     over before the end state (the end state reads it before fileno()).
 The model (SpoolBuffer over MemoryBytes, then over io's byte layer on a real TemporaryFile,
 under one TextIOWrapper for the file's life) follows CPython's rollover: the text layer is
@@ -73,7 +74,6 @@ import tempfile
 NEWLINES = {"none": None, "empty": "", "lf": "\n", "cr": "\r", "crlf": "\r\n", "-": None}
 PLAIN_LIMIT = 1 << 62
 OUR_DEFAULT_BUFFER_SIZE = 8192
-BOM_ENCODINGS = {"utf-16", "utf-32", "utf-8-sig"}
 REAL_SPOOLED_MODES = {"w+", "r+", "x+", "w+b", "r+b", "x+b", "w+t", "r+t", "x+t"}
 
 
@@ -272,9 +272,10 @@ class MemoryBytes:
 class SpoolBuffer(io.BufferedIOBase):
     """Our SpooledTemporaryFile's byte layer: every call goes to the current storage, first a
     MemoryBytes, then (after rollover) io.open's byte layer over a real TemporaryFile at the
-    same position with the same bytes, all of them written to the file. A write of b bytes at
-    position p rolls over when max_size > 0 and p + b > max_size, after storing them in memory
-    (CPython: write, then tell() > max_size); truncate(n) does, first, when n > max_size (even
+    same position with the same bytes, all of them written to the file. check_size() is
+    CPython's size check, which apply() makes where CPython's SpooledTemporaryFile does: after
+    a write or writelines that did not raise (text: after flushing the text layer, as tell()
+    does), never on a plain flush; truncate(n) rolls over first when n > max_size (even
     max_size 0). read1 and peek do not exist with buffering=0 (FileIO has neither)."""
 
     def __init__(self, mode, buffering, max_size):
@@ -283,7 +284,6 @@ class SpoolBuffer(io.BufferedIOBase):
         self.buffering = buffering
         self.max_size = max_size
         self.rolled = False
-        self.holding = False  # inside writelines: CPython checks the size once, after it
         self.file = MemoryBytes(mode, buffering)
 
     def rollover(self):
@@ -307,10 +307,7 @@ class SpoolBuffer(io.BufferedIOBase):
             self.rollover()
 
     def write(self, data):
-        written = self.file.write(data)
-        if not self.holding:
-            self.check_size()
-        return written
+        return self.file.write(data)
 
     def truncate(self, size=None):
         if not self.rolled and size is not None and size > self.max_size:
@@ -438,30 +435,20 @@ def apply(f, op, config, cookies, spooled=None):
     binary = config.binary
     model = isinstance(spooled, Model)
     try:
-        if name == "write":
-            data = bytes.fromhex(arg)
-            # While spooling with a limit, CPython's write calls tell() after each write, which
-            # flushes the text layer: the model does the same.
-            flushes = (model and not binary and not spooled.rolled() and config.max_size > 0)
-            result = "n%d" % f.write(data if binary else text_of(data))
-            if flushes:
-                f.flush()
-        elif name == "writelines":
-            items = [bytes.fromhex(item) for item in arg.split(",") if arg]
-            items = items if binary else [text_of(item) for item in items]
-            if model and not spooled.rolled():
-                spooled.spool.holding = True
-                try:
-                    f.writelines(items)
-                finally:
-                    spooled.spool.holding = False
-                if config.max_size > 0:
-                    if not binary:
-                        f.flush()  # CPython: tell()
-                    spooled.spool.check_size()
+        if name in ("write", "writelines"):
+            if name == "write":
+                data = bytes.fromhex(arg)
+                result = "n%d" % f.write(data if binary else text_of(data))
             else:
-                f.writelines(items)
-            result = "ok"
+                items = [bytes.fromhex(item) for item in arg.split(",") if arg]
+                f.writelines(items if binary else [text_of(item) for item in items])
+                result = "ok"
+            # CPython's SpooledTemporaryFile checks tell() > max_size after a write or
+            # writelines that did not raise; its tell() flushes the text layer first.
+            if model and not spooled.rolled() and config.max_size > 0:
+                if not binary:
+                    f.flush()
+                spooled.spool.check_size()
         elif name == "read":
             result = "d" + payload(f.read(int(arg)), binary)
         elif name == "read1":
@@ -554,11 +541,9 @@ def real_stops_at(f, op, config):
     if name == "peek" or (name == "read1" and config.buffering == 0):
         return True
     if f._rolled:
-        # CPython's new TextIOWrapper starts from seek(position): a BOM codec's decoder counts
-        # the BOM as seen and its encoder writes none, where our kept layer (and CPython's own
-        # plain files) go on from the state they had (deviation "text state at rollover").
-        return (not config.binary and config.encoding in BOM_ENCODINGS
-                and name not in ("rolled", "disk", "fileno", "rollover", "flush"))
+        # CPython's new TextIOWrapper starts from seek(position), without the old one's
+        # read-ahead, snapshot and decoder state (deviation "text state at rollover").
+        return not config.binary and name not in ("rolled", "disk", "fileno", "rollover", "flush")
     text = not config.binary
     memory = f._file.buffer if text else f._file
     size = len(memory.getbuffer())
