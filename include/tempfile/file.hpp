@@ -101,6 +101,16 @@ class TEMPFILE_API File {
   std::vector<std::string> readlines(std::int64_t hint = -1);
   /// Binary mode only: fills `into` as far as the file allows, returns the count.
   std::size_t readinto(std::span<std::byte> into);
+  /// Buffered binary mode only, as Python's BufferedReader/BufferedRandom: up to n bytes with at
+  /// most one read from the file (n = -1: up to the buffer size; a spooled file in memory gives
+  /// everything ahead, as BytesIO); only the buffered bytes when there are any. Text mode and
+  /// buffering=0 throw unsupported_operation (Python: no such method).
+  std::string read1(std::int64_t n = -1);
+  /// Buffered binary mode only: the bytes ahead in the buffer, without moving; at least one
+  /// unless at end of file, often more than n (C io's peek, which ignores n). A read-write file
+  /// writes what is pending and refills from the position first. Text mode and buffering=0
+  /// throw unsupported_operation (Python: no such method).
+  std::string peek(std::int64_t n = 0);
 
   /// Binary mode: any offset with SEEK_SET/SEEK_CUR/SEEK_END. Text mode: a tell() cookie with
   /// SEEK_SET, or 0 with SEEK_CUR/SEEK_END (Python's rules). Returns the new position.

@@ -294,7 +294,10 @@ std::string BufferedFile::read_generic(std::int64_t n) {
 
 std::string BufferedFile::read1(std::int64_t n) {
   check_readable("read1");
-  if (n < 0) {
+  if (n < 0 && raw_.in_memory()) {
+    // A spooled file in memory: Python's BytesIO.read1(-1) gives everything ahead.
+    n = std::numeric_limits<std::int64_t>::max();
+  } else if (n < 0) {
     n = static_cast<std::int64_t>(capacity_ > 0 ? capacity_ : default_buffer_size);
   }
   std::string out;
@@ -308,6 +311,26 @@ std::string BufferedFile::read1(std::int64_t n) {
   reset_read_buffer();
   raw_read_into(out, n);
   return out;
+}
+
+// _io__Buffered_peek_impl and _bufferedreader_peek_unlocked.
+std::string BufferedFile::peek() {
+  check_readable("peek");
+  if (raw_.in_memory()) {
+    const std::span<const std::byte> ahead = raw_.memory_ahead();
+    const std::size_t size = spill_ != nullptr ? spill_->buffer_size() : default_buffer_size;
+    return {reinterpret_cast<const char*>(ahead.data()), std::min(ahead.size(), size)};
+  }
+  if (writable()) {
+    flush_and_rewind();
+  }
+  if (const std::int64_t have = readahead(); have > 0) {
+    return {reinterpret_cast<const char*>(at(pos_)), static_cast<std::size_t>(have)};
+  }
+  reset_read_buffer();
+  const std::int64_t got = fill_buffer();
+  pos_ = 0;
+  return {reinterpret_cast<const char*>(at(0)), static_cast<std::size_t>(got)};
 }
 
 std::size_t BufferedFile::readinto(std::span<std::byte> into) {

@@ -36,6 +36,13 @@ class BufferedFile {
   /// bytes when any are buffered. As C io before 3.13, this does not flush pending writes
   /// first: the system call reads at the descriptor's offset.
   std::string read1(std::int64_t n = -1);
+  /// Python's peek(): the read-ahead without moving, after writing what is pending (a
+  /// read-write file then refills from the position, as C io); with none, one read fills the
+  /// buffer. At least one byte unless at end of file, possibly more than asked (C io ignores
+  /// the size, so there is no argument). In memory (a spooled file): the bytes ahead, up to the
+  /// buffer size the file will have on disk, as that refill would give. Not for an unbuffered
+  /// file on a descriptor (Python's FileIO has no peek): the caller checks.
+  std::string peek();
   /// Fills `into` as far as the file allows; returns the count.
   std::size_t readinto(std::span<std::byte> into);
   /// Up to and including the next '\n', at most `limit` bytes when limit >= 0.

@@ -41,6 +41,20 @@ namespace {
                               ": a text mode file takes and gives text (std::string_view)");
 }
 
+// The byte layer for read1() and peek(), which only Python's Buffered* objects have: not
+// TextIOWrapper, not FileIO (buffering=0; a spooled one too, in memory as on disk).
+io::BufferedFile& buffered_binary(detail::FileState& s, const char* operation) {
+  if (s.text) {
+    throw unsupported_operation(std::string("tempfile: ") + operation +
+                                ": not available on a text mode file");
+  }
+  if (s.spill ? s.spill->buffer_size() == 0 : s.binary->unbuffered()) {
+    throw unsupported_operation(std::string("tempfile: ") + operation +
+                                ": not available on an unbuffered file (buffering=0)");
+  }
+  return *s.binary;
+}
+
 }  // namespace
 
 File::File(std::unique_ptr<detail::FileState> state) noexcept : state_(std::move(state)) {}
@@ -128,6 +142,16 @@ std::size_t File::readinto(std::span<std::byte> into) {
     throw unsupported_operation("tempfile: readinto: not available on a text mode file");
   }
   return s.binary->readinto(into);
+}
+
+std::string File::read1(std::int64_t n) {
+  detail::FileState& s = state();
+  return buffered_binary(s, "read1").read1(n);
+}
+
+std::string File::peek(std::int64_t /*n: C io ignores it*/) {
+  detail::FileState& s = state();
+  return buffered_binary(s, "peek").peek();
 }
 
 std::int64_t File::seek(std::int64_t offset, int whence) {

@@ -16,7 +16,7 @@
 //   the destructor closes silently (there is no warnings machinery); the intent (destruction
 //   releases the descriptor and leaves no file) is tested.
 // not ported, part of test_iobase_interface: detach (the object owns its layers; nothing can
-//   be taken out of it), read1/readinto1 (read/readinto are the only byte reads of the public
+//   be taken out of it), readinto1 (read, read1 and readinto are the byte reads of the public
 //   interface), errors (not exposed; the "strict"/"ignore" checks of test_text_mode and
 //   test_text_newline_and_encoding are done by behaviour instead), __enter__/__exit__ (RAII and
 //   close()), __next__ (LineIterator's operator++).

@@ -776,6 +776,31 @@ TEST_F(SpooledTemporaryFileTest, ErrorsNameTheStorage) {
   f.rollover();
   EXPECT_TEMPFILE_ERROR(f.seek(-1), std::errc::invalid_argument,
                         "'" + std::to_string(f.fileno()) + "'");
+
+// read1() in memory is BytesIO's (-1: everything ahead); on disk, the buffer's size. peek()
+// in memory gives what a buffer fill at the position would give on disk (CPython's
+// SpooledTemporaryFile has no peek). buffering=0 has neither, in memory too (FileIO has none).
+//   s = tempfile.SpooledTemporaryFile(100000); s.write(b'y' * 10000); s.seek(0)
+//   len(s.read1()) -> 10000
+TEST_F(SpooledTemporaryFileTest, Read1AndPeekInMemoryAndOnDisk) {
+  SpooledTemporaryFile f({.max_size = 100000});
+  f.write(std::string(10000, 'y'));
+  f.seek(0);
+  EXPECT_EQ(f.peek().size(), 8192U);
+  EXPECT_EQ(f.tell(), 0);
+  EXPECT_EQ(f.read1().size(), 10000U);
+  f.seek(9998);
+  EXPECT_EQ(f.peek(), "yy");
+  f.rollover();
+  EXPECT_EQ(f.peek(), "yy");
+  f.seek(0);
+  EXPECT_EQ(f.read1().size(), 8192U);  // our default buffer (CPython's: st_blksize)
+  SpooledTemporaryFile raw({.max_size = 100, .buffering = 0});
+  raw.write(std::string_view("abc"));
+  raw.seek(0);
+  EXPECT_THROW(static_cast<void>(raw.read1()), unsupported_operation);
+  EXPECT_THROW(static_cast<void>(raw.peek()), unsupported_operation);
+  EXPECT_FALSE(raw.rolled());
 }
 
 }  // namespace

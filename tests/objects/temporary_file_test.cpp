@@ -261,5 +261,65 @@ static_assert(std::is_move_constructible_v<NamedTemporaryFile>);
 static_assert(std::is_move_assignable_v<TemporaryFile>);
 static_assert(std::is_convertible_v<NamedTemporaryFile&, File&>);
 
+
+// read1() and peek(), as C io's BufferedRandom (values from python3):
+//   f = tempfile.TemporaryFile('w+b'); f.write(b'hello world'); f.seek(0)
+//   f.peek() -> b'hello world', f.tell() -> 0, f.read1(3) -> b'hel', f.peek(1) -> b'lo world',
+//   f.read1() -> b'lo world', f.read1() -> b'', f.peek() -> b''
+//   f.seek(0); f.read1(2); f.write(b'XY'); f.peek() -> b'o world', f.tell() -> 4
+TEST_F(TemporaryFileTest, Read1AndPeekAsBufferedRandom) {
+  TemporaryFile f({.mode = "w+b"});
+  f.write(std::string_view("hello world"));
+  f.seek(0);
+  EXPECT_EQ(f.peek(), "hello world");
+  EXPECT_EQ(f.tell(), 0);
+  EXPECT_EQ(f.read1(3), "hel");
+  EXPECT_EQ(f.peek(1), "lo world");
+  EXPECT_EQ(f.read1(), "lo world");
+  EXPECT_EQ(f.read1(), "");
+  EXPECT_EQ(f.peek(), "");
+  f.seek(0);
+  EXPECT_EQ(f.read1(2), "he");
+  f.write(std::string_view("XY"));
+  EXPECT_EQ(f.peek(), "o world");
+  EXPECT_EQ(f.tell(), 4);
+}
+
+// peek() gives at most one buffer; read1(n) with nothing buffered reads n at once:
+//   f = tempfile.TemporaryFile('w+b', buffering=64); f.write(b'x' * 200); f.seek(0)
+//   len(f.peek()) -> 64, len(f.read1()) -> 64, len(f.read1(100)) -> 100
+TEST_F(TemporaryFileTest, PeekIsOneBufferFill) {
+  TemporaryFile f({.mode = "w+b", .buffering = 64});
+  f.write(std::string(200, 'x'));
+  f.seek(0);
+  EXPECT_EQ(f.peek().size(), 64U);
+  EXPECT_EQ(f.read1().size(), 64U);
+  EXPECT_EQ(f.read1(100).size(), 100U);
+}
+
+// Python has no read1/peek on TextIOWrapper or FileIO (AttributeError), and BufferedWriter's
+// read1 raises UnsupportedOperation: all are unsupported_operation here, and move nothing.
+TEST_F(TemporaryFileTest, Read1AndPeekOnlyOnBufferedBinaryFiles) {
+  TemporaryFile text({.mode = "w+"});
+  text.write(std::string_view("abc"));
+  text.seek(0);
+  EXPECT_THAT([&] { static_cast<void>(text.read1()); },
+              ThrowsMessage<unsupported_operation>(HasSubstr("text mode")));
+  EXPECT_THAT([&] { static_cast<void>(text.peek()); },
+              ThrowsMessage<unsupported_operation>(HasSubstr("text mode")));
+  EXPECT_EQ(text.read(), "abc");
+  TemporaryFile raw({.mode = "w+b", .buffering = 0});
+  raw.write(std::string_view("abc"));
+  raw.seek(0);
+  EXPECT_THAT([&] { static_cast<void>(raw.read1()); },
+              ThrowsMessage<unsupported_operation>(HasSubstr("unbuffered")));
+  EXPECT_THAT([&] { static_cast<void>(raw.peek()); },
+              ThrowsMessage<unsupported_operation>(HasSubstr("unbuffered")));
+  EXPECT_EQ(raw.read(), "abc");
+  TemporaryFile write_only({.mode = "wb"});
+  EXPECT_THROW(static_cast<void>(write_only.read1()), unsupported_operation);
+  EXPECT_THROW(static_cast<void>(write_only.peek()), unsupported_operation);
+}
+
 }  // namespace
 }  // namespace tempfile
