@@ -70,6 +70,11 @@ class BufferedFile {
   [[nodiscard]] bool isatty() const;
   [[nodiscard]] const OpenMode& mode() const noexcept { return raw_.mode(); }
   [[nodiscard]] bool unbuffered() const noexcept { return capacity_ == 0; }
+  /// Python's buffering=0 (a FileIO, with no read1() or peek()): unbuffered, or for a spooled
+  /// file, unbuffered once on a descriptor (memory is always used unbuffered).
+  [[nodiscard]] bool raw_io() const noexcept {
+    return spill_ ? spill_->buffer_size() == 0 : unbuffered();
+  }
 
   /// A spooled file whose bytes are still in memory.
   [[nodiscard]] bool spooling() const noexcept { return spill_ && raw_.in_memory(); }

@@ -48,7 +48,7 @@ io::BufferedFile& buffered_binary(detail::FileState& s, const char* operation) {
     throw unsupported_operation(std::string("tempfile: ") + operation +
                                 ": not available on a text mode file");
   }
-  if (s.spill ? s.spill->buffer_size() == 0 : s.binary->unbuffered()) {
+  if (s.binary->raw_io()) {
     throw unsupported_operation(std::string("tempfile: ") + operation +
                                 ": not available on an unbuffered file (buffering=0)");
   }

@@ -433,7 +433,7 @@ std::string cookie(std::int64_t value) {
 
 // The bytes in the file now, through the descriptor (nothing flushed; fileno() rolls a spooled
 // file over).
-std::string bytes_on_disk(const File& f) {
+std::string bytes_on_disk(File& f) {
   const int fd = f.fileno();
   struct stat info {};
   if (::fstat(fd, &info) != 0) {

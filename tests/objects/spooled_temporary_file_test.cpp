@@ -776,6 +776,7 @@ TEST_F(SpooledTemporaryFileTest, ErrorsNameTheStorage) {
   f.rollover();
   EXPECT_TEMPFILE_ERROR(f.seek(-1), std::errc::invalid_argument,
                         "'" + std::to_string(f.fileno()) + "'");
+}
 
 // read1() in memory is BytesIO's (-1: everything ahead); on disk, the buffer's size. peek()
 // in memory gives what a buffer fill at the position would give on disk (CPython's
