@@ -54,6 +54,7 @@ class Utf8Decoder final : public BufferedDecoder {
         return 0;
       }
       set_flags(0);
+      keep_flags_on_error();
       if (data.starts_with(utf8_bom)) {
         // Positions in errors then count from after the BOM, as in CPython.
         return utf8_bom.size() + decode_utf8(data.substr(utf8_bom.size()), final, errors(), out);

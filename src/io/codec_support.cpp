@@ -331,12 +331,13 @@ void BufferedDecoder::decode(std::string_view input, bool final, std::string& ou
   }
   const std::size_t mark = out.size();
   const std::uint64_t flags = flags_;
+  kept_flags_.reset();
   try {
     const std::size_t consumed = decode_buffer(data, final, out);
     pending_.assign(data.substr(consumed));
   } catch (...) {
     out.resize(mark);
-    flags_ = flags;
+    flags_ = kept_flags_.value_or(flags);
     throw;
   }
 }

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -132,11 +133,15 @@ class BufferedDecoder : public Decoder {
   [[nodiscard]] ErrorHandler errors() const noexcept { return errors_; }
   [[nodiscard]] std::uint64_t flags() const noexcept { return flags_; }
   void set_flags(std::uint64_t flags) noexcept { flags_ = flags; }
+  /// Within decode_buffer(): the flags as they are now stay even if the call then throws
+  /// (CPython's utf-8-sig decides "no BOM" before the bytes fail to decode).
+  void keep_flags_on_error() noexcept { kept_flags_ = flags_; }
 
  private:
   ErrorHandler errors_;
   std::uint64_t flags_;
   std::uint64_t initial_flags_;
+  std::optional<std::uint64_t> kept_flags_;
   std::string pending_;
 };
 

@@ -441,8 +441,10 @@ void TextFile::State::seek_to(const Cookie& cookie) {
 // textio.c's _textiowrapper_readline: scan the decoded text for the line end, setting aside
 // what has none and reading more chunks; `limit` counts characters.
 std::string TextFile::State::readline(std::int64_t limit) {
-  check_readable("readline");
+  // C io writes pending text down before it finds the file unreadable (read() checks first).
+  check_open();
   write_pending();
+  check_readable("readline");
   const bool bounded = limit >= 0;
   const auto max_chars = static_cast<std::size_t>(bounded ? limit : 0);
   std::string chunks;  // text set aside, without a line end

@@ -435,6 +435,32 @@ class Model:
         return self.spool.rolled
 
 
+def model_check_size(f, spooled, binary):
+    """The model's size check, where CPython's SpooledTemporaryFile makes it."""
+    if not binary:
+        f.flush()
+    spooled.spool.check_size()
+
+
+def spooled_writelines(f, spooled, lines, model, binary):
+    """SpooledTemporaryFile.writelines as CPython 3.14 has it (gh-127371), which ours follows:
+    item by item, each a write() with its size check, and once rolled over the rest of the
+    items in one writelines() to the file (so they sit in its buffer). An empty list writes
+    nothing; the size check after it (apply) is 3.11's, which ours keeps: a writelines([])
+    after a seek past max_size rolls over."""
+    rest = iter(lines)
+    for line in rest:
+        f.write(line)
+        if model and not spooled.rolled():
+            model_check_size(f, spooled, binary)
+        if spooled.rolled():
+            (f if model else f._file).writelines(rest)
+            break
+    else:
+        if not model and not lines:
+            f.writelines(lines)  # 3.11's check after an empty list
+
+
 def apply(f, op, config, cookies, spooled=None):
     """One operation on f (spooled: Real or Model hooks of a spooled file), as a result line."""
     name, _, arg = op.partition(" ")
@@ -447,14 +473,16 @@ def apply(f, op, config, cookies, spooled=None):
                 result = "n%d" % f.write(data if binary else text_of(data))
             else:
                 items = [bytes.fromhex(item) for item in arg.split(",") if arg]
-                f.writelines(items if binary else [text_of(item) for item in items])
+                lines = items if binary else [text_of(item) for item in items]
+                if spooled is not None and config.max_size > 0 and not spooled.rolled():
+                    spooled_writelines(f, spooled, lines, model, binary)
+                else:
+                    f.writelines(lines)
                 result = "ok"
             # CPython's SpooledTemporaryFile checks tell() > max_size after a write or
             # writelines that did not raise; its tell() flushes the text layer first.
             if model and not spooled.rolled() and config.max_size > 0:
-                if not binary:
-                    f.flush()
-                spooled.spool.check_size()
+                model_check_size(f, spooled, binary)
         elif name == "read":
             result = "d" + payload(f.read(int(arg)), binary)
         elif name == "read1":
