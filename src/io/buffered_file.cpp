@@ -75,6 +75,7 @@ bool BufferedFile::isatty() const {
 
 BufferedFile BufferedFile::spooled(OpenMode mode, std::unique_ptr<Spill> spill) {
   BufferedFile file(RawFile::in_memory(mode), 0);
+  file.spill_max_size_ = spill->max_size();
   file.spill_ = std::move(spill);
   return file;
 }
@@ -477,7 +478,7 @@ std::size_t BufferedFile::write(std::span<const std::byte> data) {
     // Python writes to memory and then copies everything; this copies the memory and writes
     // the data into the new file before switching to it, so a failure writes nothing and
     // success leaves every byte in the file.
-    const std::int64_t max_size = spill_->max_size();
+    const std::int64_t max_size = spill_max_size_;
     const std::int64_t position = raw_.tell();
     if (max_size > 0 &&
         (position > max_size || static_cast<std::uint64_t>(data.size()) >

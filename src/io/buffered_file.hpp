@@ -79,9 +79,7 @@ class BufferedFile {
   /// A spooled file whose bytes are still in memory.
   [[nodiscard]] bool spooling() const noexcept { return spill_ && raw_.in_memory(); }
   /// A spooled file's max_size (0: writes never roll over; also 0 for other files).
-  [[nodiscard]] std::int64_t spill_max_size() const noexcept {
-    return spill_ ? spill_->max_size() : 0;
-  }
+  [[nodiscard]] std::int64_t spill_max_size() const noexcept { return spill_max_size_; }
   /// A spooled file whose bytes moved to a descriptor (also once closed).
   [[nodiscard]] bool rolled() const noexcept { return spill_ && !raw_.in_memory(); }
   /// Moves a spooled file's bytes onto a new descriptor from the Spill (the rollover; a
@@ -146,6 +144,7 @@ class BufferedFile {
   // Spooled files only, for the object's life (rolled() asks whether the bytes still live in
   // memory).
   std::unique_ptr<Spill> spill_;
+  std::int64_t spill_max_size_ = 0;  // spill_->max_size(), read once: it never changes
   std::size_t capacity_;
   std::unique_ptr<std::byte[]> buffer_;
   // bufferedio.c's fields, indices into buffer_: pos_ is the logical position; raw_pos_ where

@@ -31,13 +31,6 @@ RawFile RawFile::unshared(os::FileDescriptor fd, OpenMode mode,
   return {Descriptor{std::move(fd), true, 0}, mode, std::move(name)};
 }
 
-bool RawFile::closed() const noexcept {
-  if (const auto* memory = std::get_if<Memory>(&storage_)) {
-    return !memory->open;
-  }
-  return !descriptor().fd.valid();
-}
-
 int RawFile::fileno() const noexcept {
   const auto* file = std::get_if<Descriptor>(&storage_);
   return file != nullptr ? file->fd.get() : -1;

@@ -56,7 +56,13 @@ class RawFile {
   /// close() that ignores close's error.
   void abandon() noexcept;
 
-  [[nodiscard]] bool closed() const noexcept;
+  // Inline: every read and write asks.
+  [[nodiscard]] bool closed() const noexcept {
+    if (const auto* memory = std::get_if<Memory>(&storage_)) {
+      return !memory->open;
+    }
+    return !descriptor().fd.valid();
+  }
   /// -1 in memory.
   [[nodiscard]] int fileno() const noexcept;
   [[nodiscard]] const OpenMode& mode() const noexcept { return mode_; }
