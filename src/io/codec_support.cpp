@@ -8,6 +8,16 @@
 #include "tempfile/error.hpp"
 
 namespace tempfile::io::detail {
+
+std::uint32_t read_unit(const unsigned char* data, std::size_t size, bool big_endian) {
+  std::uint32_t value = 0;
+  for (std::size_t k = 0; k < size; ++k) {
+    const std::size_t shift = big_endian ? size - 1 - k : k;
+    value |= std::uint32_t{data[k]} << (8U * shift);
+  }
+  return value;
+}
+
 namespace {
 
 std::string hex(std::uint32_t value, int digits) {
@@ -33,15 +43,6 @@ std::string python_escape(char32_t code_point) {
 
 void append_escaped_byte(std::string& out, unsigned char byte) {
   append_utf8(out, 0xDC00U + byte);
-}
-
-std::uint32_t read_unit(const unsigned char* data, std::size_t size, bool big_endian) {
-  std::uint32_t value = 0;
-  for (std::size_t k = 0; k < size; ++k) {
-    const std::size_t shift = big_endian ? size - 1 - k : k;
-    value |= std::uint32_t{data[k]} << (8U * shift);
-  }
-  return value;
 }
 
 // The surrogate encoded at data[start] in a codec's own form (surrogatepass), if any.

@@ -44,6 +44,9 @@ inline constexpr std::string_view replacement_character = "\xEF\xBF\xBD";  // U+
 
 std::size_t skip_ascii(const unsigned char* data, std::size_t i, std::size_t size) noexcept;
 
+/// A code unit of `size` bytes (utf-16: 2, utf-32: 4) in the given byte order.
+std::uint32_t read_unit(const unsigned char* data, std::size_t size, bool big_endian);
+
 enum class Scan : unsigned char { valid, invalid_start, invalid_continuation, incomplete };
 
 struct Sequence {

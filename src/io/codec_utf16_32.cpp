@@ -35,15 +35,6 @@ UtfForm form_of(Family family, std::string_view module) {
   return {unit, UtfForm::Order::bom};
 }
 
-std::uint32_t read_unit(const unsigned char* data, std::size_t size, bool big_endian) {
-  std::uint32_t value = 0;
-  for (std::size_t k = 0; k < size; ++k) {
-    const std::size_t shift = big_endian ? size - 1 - k : k;
-    value |= std::uint32_t{data[k]} << (8U * shift);
-  }
-  return value;
-}
-
 void write_unit(std::string& out, std::uint32_t value, std::size_t size, bool big_endian) {
   for (std::size_t k = 0; k < size; ++k) {
     const std::size_t shift = big_endian ? size - 1 - k : k;

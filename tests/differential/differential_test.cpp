@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "support/hex.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/spooled_temporary_file.hpp"
@@ -55,16 +56,7 @@ struct Sequence {
   std::vector<std::string> ops;
 };
 
-std::string hex(std::string_view data) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (const char c : data) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += digits[byte >> 4U];
-    out += digits[byte & 15U];
-  }
-  return out;
-}
+using test::to_hex;
 
 std::string unhex(std::string_view text) {
   std::string out;
@@ -227,7 +219,7 @@ class Generator {
     // Bytes at the start of the file through its descriptor: the way a text file gets bytes
     // that are invalid in its encoding (a spooled file rolls over for it).
     if (between(0, binary ? 15 : 3) == 0) {
-      add("pwrite " + hex(raw_bytes(between(1, 40))));
+      add("pwrite " + to_hex(raw_bytes(between(1, 40))));
     }
     for (int i = 0; i < count; ++i) {
       if (spooled_) {
@@ -239,12 +231,12 @@ class Generator {
       }
       const int kind = between(0, 99);
       if (kind < 24) {
-        add("write " + hex(piece(binary)));
+        add("write " + to_hex(piece(binary)));
       } else if (kind < 27) {
         std::string items;
         const int n = between(0, 3);
         for (int k = 0; k < n; ++k) {
-          items += (k > 0 ? "," : "") + hex(piece(binary));
+          items += (k > 0 ? "," : "") + to_hex(piece(binary));
         }
         add(items.empty() ? "writelines" : "writelines " + items);
       } else if (kind < 37) {
@@ -483,33 +475,33 @@ std::string apply(File& f, SpooledTemporaryFile* spooled, const std::string& op,
       return "ok";
     }
     if (name == "read") {
-      return "d" + hex(f.read(std::stoll(arg)));
+      return "d" + to_hex(f.read(std::stoll(arg)));
     }
     if (name == "read1") {
-      return "d" + hex(f.read1(std::stoll(arg)));
+      return "d" + to_hex(f.read1(std::stoll(arg)));
     }
     if (name == "peek") {
-      return "d" + hex(f.peek(std::stoll(arg)));
+      return "d" + to_hex(f.peek(std::stoll(arg)));
     }
     if (name == "readline") {
-      return "d" + hex(f.readline(std::stoll(arg)));
+      return "d" + to_hex(f.readline(std::stoll(arg)));
     }
     if (name == "readlines") {
       std::string result = "l";
       const auto lines = f.readlines(arg.empty() ? -1 : std::stoll(arg));
       for (std::size_t i = 0; i < lines.size(); ++i) {
-        result += (i > 0 ? "," : "") + hex(lines[i]);
+        result += (i > 0 ? "," : "") + to_hex(lines[i]);
       }
       return result;
     }
     if (name == "next") {
       const LineIterator line = f.begin();  // one step of Python's iteration: next(f, '')
-      return "d" + hex(line == std::default_sentinel ? std::string() : *line);
+      return "d" + to_hex(line == std::default_sentinel ? std::string() : *line);
     }
     if (name == "readinto") {
       std::vector<std::byte> into(std::stoul(arg));
       const std::size_t got = f.readinto(into);
-      return "d" + hex(std::string_view(reinterpret_cast<const char*>(into.data()), got));
+      return "d" + to_hex(std::string_view(reinterpret_cast<const char*>(into.data()), got));
     }
     if (name == "seek") {
       const std::size_t middle = arg.find(' ');
@@ -551,7 +543,7 @@ std::string apply(File& f, SpooledTemporaryFile* spooled, const std::string& op,
       return "ok";
     }
     if (name == "disk") {
-      return "b" + hex(bytes_on_disk(f));
+      return "b" + to_hex(bytes_on_disk(f));
     }
     if (name == "pwrite") {
       const std::string data = unhex(arg);
@@ -612,9 +604,9 @@ std::vector<std::string> run_ours(const Sequence& sequence) {
   std::string seen = "newlines ";
   const auto newlines = f.newlines();
   for (std::size_t i = 0; i < newlines.size(); ++i) {
-    seen += (i > 0 ? "," : "") + hex(newlines[i]);
+    seen += (i > 0 ? "," : "") + to_hex(newlines[i]);
   }
-  results.push_back("content " + hex(bytes_on_disk(f)));
+  results.push_back("content " + to_hex(bytes_on_disk(f)));
   results.push_back(seen);
   try {
     f.close();
@@ -911,7 +903,7 @@ std::vector<Sequence> smaller_variants(const Sequence& sequence) {
     const std::size_t at = op.find(' ') + 1;
     for (const std::string& half : halves(unhex(op.substr(at)), binary || pwrite)) {
       variants.push_back(sequence);
-      variants.back().ops[i] = op.substr(0, at) + hex(half);
+      variants.back().ops[i] = op.substr(0, at) + to_hex(half);
     }
   }
   return variants;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "io/cjk_codecs.hpp"
+#include "support/hex.hpp"
 #include "support/scratch.hpp"
 
 namespace tempfile::io {
@@ -80,15 +81,9 @@ std::u32string code_points_of(std::string_view field) {
   return text;
 }
 
+// The oracle prints empty bytes as "-".
 std::string hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (const char c : bytes) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += digits[byte >> 4U];
-    out += digits[byte & 15U];
-  }
-  return out.empty() ? "-" : out;
+  return bytes.empty() ? "-" : test::to_hex(bytes);
 }
 
 std::string shown(std::u32string_view text) {

@@ -17,6 +17,7 @@
 
 #include "io/codec.hpp"
 #include "io/codec_names.hpp"
+#include "support/hex.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/temporary_file.hpp"
@@ -45,16 +46,7 @@ std::string unhex(const std::string& hex) {
   return bytes;
 }
 
-std::string to_hex(std::string_view bytes) {
-  constexpr std::string_view digits = "0123456789abcdef";
-  std::string hex;
-  for (const char c : bytes) {
-    const auto byte = static_cast<unsigned char>(c);
-    hex += digits[byte >> 4U];
-    hex += digits[byte & 0xFU];
-  }
-  return hex;
-}
+using test::to_hex;
 
 std::vector<std::string> chunks_of(const std::string& field) {
   std::vector<std::string> chunks;
