@@ -62,8 +62,9 @@ std::unique_ptr<tempfile::detail::FileState> open_layers(BufferedFile bytes, con
 
 std::unique_ptr<tempfile::detail::FileState> open_file(os::FileDescriptor fd, const OpenPlan& plan,
                                                        std::filesystem::path name, Reach reach) {
-  RawFile raw = reach == Reach::unshared ? RawFile::unshared(std::move(fd), plan.mode, std::move(name))
-                                         : RawFile(std::move(fd), plan.mode, 0, std::move(name));
+  RawFile raw = reach == Reach::unshared
+                    ? RawFile::unshared(std::move(fd), plan.mode, std::move(name))
+                    : RawFile(std::move(fd), plan.mode, 0, std::move(name));
   return open_layers(BufferedFile(std::move(raw), plan.buffer_size), plan);
 }
 

@@ -261,7 +261,6 @@ static_assert(std::is_move_constructible_v<NamedTemporaryFile>);
 static_assert(std::is_move_assignable_v<TemporaryFile>);
 static_assert(std::is_convertible_v<NamedTemporaryFile&, File&>);
 
-
 // read1() and peek(), as C io's BufferedRandom (values from python3):
 //   f = tempfile.TemporaryFile('w+b'); f.write(b'hello world'); f.seek(0)
 //   f.peek() -> b'hello world', f.tell() -> 0, f.read1(3) -> b'hel', f.peek(1) -> b'lo world',
