@@ -59,17 +59,13 @@ ErrorHandler parse_error_handler(std::string_view name) {
       {"surrogateescape", ErrorHandler::surrogateescape},
       {"backslashreplace", ErrorHandler::backslashreplace},
       {"xmlcharrefreplace", ErrorHandler::xmlcharrefreplace},
+      {"namereplace", ErrorHandler::namereplace},
       {"surrogatepass", ErrorHandler::surrogatepass},
   };
   for (const auto& [handler_name, handler] : handlers) {
     if (name == handler_name) {
       return handler;
     }
-  }
-  if (name == "namereplace") {
-    throw std::invalid_argument(
-        "tempfile: error handler 'namereplace' is not supported: it needs the Unicode "
-        "character name database, which this library does not carry");
   }
   throw std::invalid_argument("tempfile: unknown error handler name '" + std::string(name) + "'");
 }

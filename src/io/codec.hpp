@@ -33,13 +33,13 @@ enum class ErrorHandler : unsigned char {
   surrogateescape,
   backslashreplace,   // decoding: \xNN per byte; encoding: \xNN, \uNNNN or \UNNNNNNNN
   xmlcharrefreplace,  // encoding only: &#NNN; (decoding fails as in CPython, see Decoder)
+  namereplace,        // encoding only: \N{NAME}, else as backslashreplace (decoding fails)
   surrogatepass,      // utf-8, utf-16, utf-32: lone surrogates pass; elsewhere as strict
 };
 
 /// "strict", "replace", "ignore", "surrogateescape", "backslashreplace", "xmlcharrefreplace",
-/// "surrogatepass". "namereplace" throws std::invalid_argument saying it is not supported
-/// (it needs the Unicode character name database); anything else throws
-/// std::invalid_argument ("tempfile: unknown error handler name 'x'").
+/// "namereplace", "surrogatepass"; anything else throws std::invalid_argument ("tempfile:
+/// unknown error handler name 'x'").
 [[nodiscard]] ErrorHandler parse_error_handler(std::string_view name);
 
 /// Python's codecs.IncrementalDecoder: bytes of the file's encoding in, UTF-8 out.
@@ -55,8 +55,8 @@ class Decoder {
   /// Decodes `input`, appending UTF-8 to `out`. The bytes of a character split across calls
   /// are kept until the next call; with `final`, an incomplete character is an error (handled
   /// per the error handler). Strict errors throw tempfile::unicode_error; an undecodable byte
-  /// under xmlcharrefreplace throws std::invalid_argument (CPython's TypeError "don't know
-  /// how to handle UnicodeDecodeError in error callback").
+  /// under xmlcharrefreplace or namereplace throws std::invalid_argument (CPython's TypeError
+  /// "don't know how to handle UnicodeDecodeError in error callback").
   /// Without a BOM, utf-16/utf-32 decode in native byte order and then, as CPython's
   /// incremental decoders do, throw "UTF-16 stream does not start with BOM" once a whole code
   /// unit was consumed (a decoding error met first is thrown instead).

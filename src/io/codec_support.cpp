@@ -5,6 +5,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "io/unicode_names.hpp"
 #include "tempfile/error.hpp"
 
 namespace tempfile::io::detail {
@@ -224,6 +225,15 @@ void append_utf8(std::string& out, char32_t code_point) {
   }
 }
 
+std::string name_escape(char32_t code_point) {
+  std::string escape = "\\N{";
+  if (!append_namereplace_name(code_point, escape)) {
+    return python_escape(code_point);
+  }
+  escape += '}';
+  return escape;
+}
+
 std::size_t on_decode_error(ErrorHandler errors, std::string_view codec, std::string_view data,
                             std::size_t start, std::size_t end, std::string_view reason,
                             std::string& out, std::size_t surrogate_unit, bool big_endian) {
@@ -241,6 +251,7 @@ std::size_t on_decode_error(ErrorHandler errors, std::string_view codec, std::st
       }
       return end;
     case ErrorHandler::xmlcharrefreplace:
+    case ErrorHandler::namereplace:
       throw_decode_only_handler(errors);
     case ErrorHandler::surrogatepass: {
       char32_t code_point = 0;
@@ -290,6 +301,13 @@ EncodeReplacement on_encode_error(ErrorHandler errors, std::string_view codec,
     case ErrorHandler::xmlcharrefreplace:
       for (std::size_t k = 0; k < end - start; ++k) {
         for (const char c : "&#" + std::to_string(run[k]) + ";") {
+          replacement.text += static_cast<char32_t>(c);
+        }
+      }
+      return replacement;
+    case ErrorHandler::namereplace:
+      for (std::size_t k = 0; k < end - start; ++k) {
+        for (const char c : name_escape(run[k])) {
           replacement.text += static_cast<char32_t>(c);
         }
       }

@@ -36,7 +36,8 @@ inline constexpr std::string_view replacement_character = "\xEF\xBF\xBD";  // U+
                                      std::size_t start, std::size_t end, std::string_view reason);
 [[noreturn]] void throw_encode_error(std::string_view codec, char32_t first, std::size_t start,
                                      std::size_t end, std::string_view reason);
-/// Python's TypeError for a handler that only encodes (xmlcharrefreplace) met in decoding.
+/// Python's TypeError for a handler that only encodes (xmlcharrefreplace, namereplace) met in
+/// decoding.
 [[noreturn]] void throw_decode_only_handler(ErrorHandler errors);
 [[noreturn]] void throw_not_text();
 
@@ -72,6 +73,9 @@ void validate_text(std::string_view text);
 /// The code points of generalized-UTF-8 text; throws std::invalid_argument if it is not.
 std::u32string code_points_of(std::string_view text);
 void append_utf8(std::string& out, char32_t code_point);
+/// What namereplace writes for one character: \N{NAME} (append_namereplace_name), or for a
+/// character with no name what backslashreplace writes (\xhh, \uhhhh, \Uhhhhhhhh).
+std::string name_escape(char32_t code_point);
 
 inline bool is_surrogate(char32_t code_point) {
   return code_point >= 0xD800 && code_point <= 0xDFFF;
@@ -94,8 +98,8 @@ std::size_t on_decode_error(ErrorHandler errors, std::string_view codec, std::st
                             bool big_endian = false);
 
 /// What an encode error handler made of the unencodable code points [start, end): either
-/// `bytes` to write as they are (surrogateescape, surrogatepass), or `text` that the codec
-/// must encode in their place (replace, backslashreplace, xmlcharrefreplace; ASCII).
+/// `bytes` to write as they are (surrogateescape, surrogatepass), or ASCII `text` that the
+/// codec must encode in their place (replace, backslashreplace, xmlcharrefreplace, namereplace).
 struct EncodeReplacement {
   std::string bytes;
   std::u32string text;

@@ -29,7 +29,7 @@ import sys
 import zlib
 
 HANDLERS = ["strict", "replace", "ignore", "surrogateescape", "backslashreplace",
-            "xmlcharrefreplace", "surrogatepass"]
+            "xmlcharrefreplace", "namereplace", "surrogatepass"]
 
 
 def text_hex(text):
@@ -42,7 +42,7 @@ def decode(encoding, errors, chunks):
         out = "".join(decoder.decode(chunk, i == len(chunks) - 1) for i, chunk in enumerate(chunks))
     except UnicodeError as error:
         return "!" + str(error)
-    except Exception:  # noqa: BLE001 - CPython's TypeError for xmlcharrefreplace
+    except Exception:  # noqa: BLE001 - CPython's TypeError for xmlcharrefreplace, namereplace
         return "?"
     return "=" + text_hex(out)
 
