@@ -219,8 +219,9 @@ void File::end_writelines() {
   // SpooledTemporaryFile.writelines: `tell() > max_size` after the lines, as after write().
   // A spooled text file with a max_size wrote each line down at once, so the byte position
   // is the one Python's tell() would flush to.
+  // A read-only file cannot have grown: it never rolls over here.
   const std::int64_t max_size = s.bytes().spill_max_size();
-  if (s.spooling() && max_size > 0 && s.bytes().tell() > max_size) {
+  if (s.spooling() && s.bytes().mode().writable() && max_size > 0 && s.bytes().tell() > max_size) {
     s.roll_over();
   }
 }

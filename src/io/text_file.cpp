@@ -425,13 +425,16 @@ void TextFile::State::seek_to(const Cookie& cookie) {
     std::string input = buffer.read(cookie.bytes_to_feed);
     set_decoded(decoder->decode(input, cookie.need_eof));
     snapshot = Snapshot{cookie.dec_flags, std::move(input)};
-    const std::size_t skipped_to = advance_chars(
-        decoded, 0, static_cast<std::size_t>(cookie.chars_to_skip), decoded_used_chars);
-    if (decoded_used_chars < static_cast<std::size_t>(cookie.chars_to_skip)) {
-      clear_decoded();
+    std::size_t skipped = 0;
+    const std::size_t skipped_to =
+        advance_chars(decoded, 0, static_cast<std::size_t>(cookie.chars_to_skip), skipped);
+    if (skipped < static_cast<std::size_t>(cookie.chars_to_skip)) {
+      // C io fails here with the decoded characters kept, none of them used: a read after
+      // the error starts from the cookie's start point.
       fail_position("can't restore logical file position");
     }
     decoded_used_bytes = skipped_to;
+    decoded_used_chars = skipped;
   } else {
     snapshot = Snapshot{cookie.dec_flags, std::string()};
   }
