@@ -32,7 +32,8 @@ differs from ours by a documented deviation (docs/python-differences.md); from t
 for other modes, a model of ours built from CPython's io is the reference (open_spooled). The
 model runs every sequence, and wherever the real object ran, the two must agree step by step
 (a line saying where they differ is appended otherwise, which fails the test): the model
-cannot drift from CPython. The real object stops being compared at:
+cannot drift from CPython. The real object stops being compared after a text write or writelines whose size check
+rolled it over by comparing a tell() cookie holding decoder state (accidental_rollover), and at:
   - a one-way (r w rb wb) or append (a a+ ab a+b) mode: CPython ignores the mode in memory
     (deviation "mode in memory"), and a read-only one cannot even roll over;
   - truncate growing the file in memory (truncate(n) with size < n <= max_size, or
@@ -601,6 +602,17 @@ def real_stops_at(f, op, config):
     return text and calls_tell and not can_tell(f)
 
 
+def accidental_rollover(f, op, config, was_rolled):
+    """Whether CPython's text size check just rolled `f` over by comparing max_size with a
+    tell() cookie that holds decoder state (after a read, e.g. utf-32's "BOM undecided" flag
+    makes the cookie huge) rather than with the byte position, which has not passed max_size:
+    not a sane outcome, so the real object stops being a reference there (ours, and the
+    model, compare byte positions)."""
+    name = op.partition(" ")[0]
+    return (not config.binary and not was_rolled and f._rolled
+            and name in ("write", "writelines") and f._file.buffer.tell() <= config.max_size)
+
+
 def can_tell(f):
     """Whether CPython's text tell() works now: it fails after next() ("telling position
     disabled"), from a stale snapshot ("can't reconstruct logical file position"), and while
@@ -630,11 +642,15 @@ def check_real(config, ops, expected):
         if real_stops_at(f, op, config):
             complete = False
             break
+        was_rolled = f._rolled
         result = apply(f, op, config, cookies, hooks)
         if result != expected[step + 1]:
             close_quietly(f)
             return "real SpooledTemporaryFile differs from the model at step %d [%s]: %s" % (
                 step, op[:60], result[:200])
+        if accidental_rollover(f, op, config, was_rolled):
+            complete = False
+            break
     newlines = newlines_line(f)  # before can_tell(), which can reset them
     if complete and not config.binary and not f._rolled and not can_tell(f):
         complete = False  # the end state's fileno() would roll over through a failing tell()
