@@ -583,7 +583,9 @@ std::int64_t BufferedFile::truncate(std::optional<std::int64_t> size) {
 
 void BufferedFile::flush() {
   check_open();
-  if (capacity_ > 0) {
+  // C io's BufferedReader.flush only flushes the raw file: a read-only file keeps its
+  // read-ahead (BufferedWriter and BufferedRandom write pending bytes and drop it).
+  if (capacity_ > 0 && writable()) {
     flush_and_rewind();
   }
 }
