@@ -618,9 +618,10 @@ def text_rollover_failed(op, config, was_rolled, result):
     """Whether CPython's text rollover itself failed where ours did not: it makes a new
     TextIOWrapper and seeks it to the old one's tell() cookie, which can fail to restore a
     position the old wrapper reached by decoding (deviation "text state at rollover")."""
-    name = op.partition(" ")[0]
-    return (not config.binary and not was_rolled and result.startswith("error:")
-            and name in ("rollover", "fileno", "disk", "pwrite"))
+    name, _, arg = op.partition(" ")
+    rolls = name in ("rollover", "fileno", "disk", "pwrite") or (
+        name == "truncate" and arg != "" and int(arg) > config.max_size)
+    return not config.binary and not was_rolled and result.startswith("error:") and rolls
 
 
 def can_tell(f):
