@@ -28,7 +28,7 @@ EntryType type_of(unsigned char d_type) noexcept {
 
 }  // namespace
 
-Errno DirectoryReader::read_all(int fd, bool rewind, DirectoryVisitor& visit) {
+Errno DirectoryReader::read_all(int fd, bool rewind, const DirectoryVisitor& visit) {
   if (!buffer_) {
     buffer_ = std::make_unique_for_overwrite<char[]>(buffer_size);
   }

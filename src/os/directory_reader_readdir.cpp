@@ -33,7 +33,7 @@ EntryType type_of([[maybe_unused]] const dirent& entry) noexcept {
 
 }  // namespace
 
-Errno DirectoryReader::read_all(int fd, bool rewind, DirectoryVisitor& visit) {
+Errno DirectoryReader::read_all(int fd, bool rewind, const DirectoryVisitor& visit) {
   const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (copy < 0) {
     return errno;

@@ -322,14 +322,9 @@ void Remover::scan(std::size_t index) {
   Level& level = levels_[index];
   level.pending.clear();
   level.next = 0;
-  // A local class may call the private entry(), as this member function may.
-  struct Visit final : DirectoryVisitor {
-    Visit(Remover& owner, std::size_t level) noexcept : remover(owner), index(level) {}
-    void entry(const char* name, EntryType type) override { remover.entry(index, name, type); }
-    Remover& remover;
-    std::size_t index;
-  } visit(*this, index);
-  const Errno err = reader_.read_all(level.fd.get(), level.rewind, visit);
+  auto visit = [this, index](const char* name, EntryType type) { entry(index, name, type); };
+  DirectoryVisitor visitor(visit);
+  const Errno err = reader_.read_all(level.fd.get(), level.rewind, visitor);
   level.scanned = true;
   level.rewind = true;
   // ENOENT: the directory itself was removed meanwhile (Linux refuses to read a dead one).
