@@ -251,29 +251,18 @@ os::Errno RawFile::roll_over_to(os::FileDescriptor& fd,
   if (memory == nullptr || !memory->open) {
     return EBADF;
   }
-  // The usual case, a write at the end, joins the memory (one write(2) for everything, as
-  // many system calls as before the write asked for the rollover); a failure takes the
-  // appended bytes back by restoring the size. A write elsewhere (over earlier bytes, or past
-  // a gap that would have to be filled in memory) goes in with pwrite after the copy.
-  const std::size_t spooled_size = memory->size;
-  bool joined = false;
-  if (!then_write.empty() && position_ == static_cast<std::int64_t>(spooled_size)) {
-    try {
-      reserve(*memory, spooled_size + then_write.size());
-      std::memcpy(memory->block.get() + spooled_size, then_write.data(), then_write.size());
-      memory->size += then_write.size();
-      joined = true;
-    } catch (...) {  // NOLINT(bugprone-empty-catch): no memory to join: pwrite it instead
-    }
+  // The usual case, a write at the end, goes out with the memory in one writev (as many
+  // system calls as before the write asked for the rollover, and no copy to join them). A
+  // write elsewhere (over earlier bytes, or past a gap that would have to be filled in
+  // memory) goes in with pwrite after the copy.
+  const std::span<const std::byte> spooled(memory->block.get(), memory->size);
+  const bool joined = !then_write.empty() && position_ == static_cast<std::int64_t>(spooled.size());
+  if (const os::Errno err =
+          os::write_all(fd.get(), spooled, joined ? then_write : std::span<const std::byte>());
+      err != 0) {
+    return err;
   }
-  if (memory->size > 0) {
-    if (const os::Errno err = os::write_all(fd.get(), memory->block.get(), memory->size);
-        err != 0) {
-      memory->size = spooled_size;
-      return err;
-    }
-  }
-  auto size = static_cast<std::int64_t>(memory->size);
+  auto size = static_cast<std::int64_t>(spooled.size() + (joined ? then_write.size() : 0));
   for (std::size_t done = 0; !joined && done < then_write.size();) {
     std::size_t written = 0;
     const auto at = position_ + static_cast<std::int64_t>(done);

@@ -4,8 +4,10 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
@@ -177,6 +179,39 @@ Errno write_all(int fd, const void* data, std::size_t size) noexcept {
     }
     next += written;
     size -= static_cast<std::size_t>(written);
+  }
+  return 0;
+}
+
+Errno write_all(int fd, std::span<const std::byte> first,
+                std::span<const std::byte> second) noexcept {
+  // writev takes non-const bases; it only reads them.
+  std::array<iovec, 2> pieces = {
+      iovec{const_cast<std::byte*>(first.data()), first.size()},     // NOLINT
+      iovec{const_cast<std::byte*>(second.data()), second.size()}};  // NOLINT
+  std::size_t next = 0;
+  while (next < pieces.size()) {
+    if (pieces[next].iov_len == 0) {
+      ++next;
+      continue;
+    }
+    const ssize_t written = retry_interrupted(
+        [&] { return ::writev(fd, &pieces[next], static_cast<int>(pieces.size() - next)); });
+    if (written < 0) {
+      return errno;
+    }
+    if (written == 0) {
+      return EIO;  // no progress on a non-empty write: an I/O error rather than a loop
+    }
+    auto left = static_cast<std::size_t>(written);
+    while (next < pieces.size() && left >= pieces[next].iov_len) {
+      left -= pieces[next].iov_len;
+      ++next;
+    }
+    if (next < pieces.size()) {
+      pieces[next].iov_base = static_cast<std::byte*>(pieces[next].iov_base) + left;
+      pieces[next].iov_len -= left;
+    }
   }
   return 0;
 }

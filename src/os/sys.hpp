@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "os/errno.hpp"
@@ -65,6 +66,10 @@ inline constexpr unsigned directory_mode = 0700;
 
 /// Writes all of [data, data + size), retrying short writes and EINTR.
 [[nodiscard]] Errno write_all(int fd, const void* data, std::size_t size) noexcept;
+/// Writes all of `first` and then all of `second` with writev: one system call where a single
+/// write would need the two joined in one buffer first.
+[[nodiscard]] Errno write_all(int fd, std::span<const std::byte> first,
+                              std::span<const std::byte> second) noexcept;
 
 /// Reads up to `size` bytes at the current offset, retrying EINTR; `got` is 0 at end of file.
 [[nodiscard]] Errno read_some(int fd, void* data, std::size_t size, std::size_t& got) noexcept;

@@ -52,7 +52,7 @@ EXPECTED = {
         "w3-temporary-directory-tree": {"mkdirat": 1, "openat": 7, "flock": 1, "mkdir": 1,
                                         "close": 7, "unlinkat": 7, "statx": 3, "getdents64": 4},
         "w5a-spooled-memory": {},
-        "w5b-spooled-rollover": {"openat": 1, "write": 1, "pwrite64": 4, "pread64": 1,
+        "w5b-spooled-rollover": {"openat": 1, "writev": 1, "pwrite64": 4, "pread64": 1,
                                  "close": 1},
     },
     "portable": {
@@ -68,7 +68,7 @@ EXPECTED = {
                                         "close": 9, "unlinkat": 7, "newfstatat": 5,
                                         "fcntl": 6, "getdents64": 4},
         "w5a-spooled-memory": {},
-        "w5b-spooled-rollover": {"openat": 1, "unlinkat": 1, "write": 1, "pwrite64": 4,
+        "w5b-spooled-rollover": {"openat": 1, "unlinkat": 1, "writev": 1, "pwrite64": 4,
                                  "pread64": 1, "close": 1},
     },
 }
