@@ -5,9 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <filesystem>
+#include <span>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include "support/scratch.hpp"
 
@@ -61,6 +65,43 @@ TEST_F(SysTest, WriteAllWritesEverything) {
   ASSERT_EQ(::fstat(fd.get(), &info), 0);
   EXPECT_EQ(info.st_size, static_cast<off_t>(data.size()));
   EXPECT_EQ(remove_file(current_directory_fd, "w"), 0);
+}
+
+// The two-piece write_all (a rollover's spooled bytes and the write that triggered it): both
+// pieces in order, either one empty, and across a pipe whose capacity forces short writevs.
+TEST_F(SysTest, WriteAllOfTwoPiecesWritesBothInOrder) {
+  const std::string first(100000, 'a');
+  const std::string second = "tail";
+  const auto bytes = [](const std::string& text) { return std::as_bytes(std::span(text)); };
+  for (const auto& [one, two] : {std::pair{first, second}, std::pair{std::string(), second},
+                                 std::pair{first, std::string()}}) {
+    FileDescriptor fd;
+    ASSERT_EQ(create_file_exclusive(current_directory_fd, "w", file_mode, fd), 0);
+    EXPECT_EQ(write_all(fd.get(), bytes(one), bytes(two)), 0);
+    std::string back(one.size() + two.size() + 1, '\0');
+    const ssize_t got = ::pread(fd.get(), back.data(), back.size(), 0);
+    ASSERT_EQ(got, static_cast<ssize_t>(one.size() + two.size()));
+    back.resize(static_cast<std::size_t>(got));
+    EXPECT_EQ(back, one + two);
+    EXPECT_EQ(remove_file(current_directory_fd, "w"), 0);
+  }
+  // A pipe holds 64 KiB: the writer's writev comes back short while a reader drains it.
+  std::array<int, 2> ends{};
+  ASSERT_EQ(::pipe(ends.data()), 0);
+  FileDescriptor read_end(ends[0]);
+  FileDescriptor write_end(ends[1]);
+  std::string drained;
+  std::thread reader([&] {
+    std::array<char, 4096> chunk{};
+    ssize_t got = 0;
+    while ((got = ::read(read_end.get(), chunk.data(), chunk.size())) > 0) {
+      drained.append(chunk.data(), static_cast<std::size_t>(got));
+    }
+  });
+  EXPECT_EQ(write_all(write_end.get(), bytes(first), bytes(second)), 0);
+  EXPECT_EQ(write_end.close(), 0);
+  reader.join();
+  EXPECT_EQ(drained, first + second);
 }
 
 TEST_F(SysTest, EntryExistsCountsDanglingSymlinks) {
