@@ -396,18 +396,28 @@ TEST_F(SpooledRolloverTest, EnospcInATextWriteTakesTheWriteBack) {
   EXPECT_EQ(value(child, "read_back"), "same");
 }
 
+// In a child: files may grow to `bytes` (RLIMIT_FSIZE), SIGXFSZ ignored so that write(2)
+// reports EFBIG; `original` keeps the limit to restore. False, with the reason in `out`, if
+// the limit cannot be set.
+bool limit_file_size(rlim_t bytes, rlimit& original, std::string& out) {
+  static_cast<void>(std::signal(SIGXFSZ, SIG_IGN));
+  ::getrlimit(RLIMIT_FSIZE, &original);
+  rlimit small = original;
+  small.rlim_cur = bytes;
+  if (::setrlimit(RLIMIT_FSIZE, &small) != 0) {
+    out = std::string("setrlimit(RLIMIT_FSIZE) failed: ") + errno_text(errno);
+    return false;
+  }
+  return true;
+}
+
 // (b) EFBIG: RLIMIT_FSIZE of 4 KiB in a child (SIGXFSZ ignored, so write(2) reports it). The
 // copy writes 4096 bytes, then fails: the half-filled file must be dropped, not kept.
 TEST_F(SpooledRolloverTest, EfbigAtRolloverKeepsEveryByteAndRetryWorks) {
   const fs::path dir = make_subdir("dir");
   const ChildRun child = run_child([&](std::string& out) {
-    static_cast<void>(std::signal(SIGXFSZ, SIG_IGN));
     rlimit original{};
-    ::getrlimit(RLIMIT_FSIZE, &original);
-    rlimit small = original;
-    small.rlim_cur = 4096;
-    if (::setrlimit(RLIMIT_FSIZE, &small) != 0) {
-      out = std::string("setrlimit(RLIMIT_FSIZE) failed: ") + errno_text(errno);
+    if (!limit_file_size(4096, original, out)) {
       return 1;
     }
     const std::string data = pattern(spooled_size);
@@ -466,13 +476,8 @@ TEST_F(SpooledRolloverTest, EfbigAtRolloverKeepsEveryByteAndRetryWorks) {
 TEST_F(SpooledRolloverTest, EfbigInTheRolloverWriteStoresNothing) {
   const fs::path dir = make_subdir("dir");
   const ChildRun child = run_child([&](std::string& out) {
-    static_cast<void>(std::signal(SIGXFSZ, SIG_IGN));
     rlimit original{};
-    ::getrlimit(RLIMIT_FSIZE, &original);
-    rlimit small = original;
-    small.rlim_cur = 4096;
-    if (::setrlimit(RLIMIT_FSIZE, &small) != 0) {
-      out = std::string("setrlimit(RLIMIT_FSIZE) failed: ") + errno_text(errno);
+    if (!limit_file_size(4096, original, out)) {
       return 1;
     }
     const std::string data = pattern(3000);
