@@ -12,14 +12,14 @@
 namespace tempfile::objects {
 
 OwnedEntry OwnedEntry::file(const std::filesystem::path& path, bool exit_cleanup) {
-  OwnedEntry entry(os::CleanupKind::file, -1);
+  OwnedEntry entry(os::CleanupKind::file, -1, {});
   entry.owe(path, exit_cleanup);
   return entry;
 }
 
 OwnedEntry OwnedEntry::directory(const std::filesystem::path& path, int root_fd,
-                                 bool exit_cleanup) {
-  OwnedEntry entry(os::CleanupKind::directory, root_fd);
+                                 const os::EntryIdentity& identity, bool exit_cleanup) {
+  OwnedEntry entry(os::CleanupKind::directory, root_fd, identity);
   entry.owe(path, exit_cleanup);
   return entry;
 }
@@ -27,6 +27,7 @@ OwnedEntry OwnedEntry::directory(const std::filesystem::path& path, int root_fd,
 OwnedEntry::OwnedEntry(OwnedEntry&& other) noexcept
     : kind_(other.kind_),
       root_fd_(std::exchange(other.root_fd_, -1)),
+      identity_(other.identity_),
       owed_(std::exchange(other.owed_, false)),
       created_by_(other.created_by_),
       registration_(std::move(other.registration_)) {}
@@ -35,6 +36,7 @@ OwnedEntry& OwnedEntry::operator=(OwnedEntry&& other) noexcept {
   if (this != &other) {
     kind_ = other.kind_;
     root_fd_ = std::exchange(other.root_fd_, -1);
+    identity_ = other.identity_;
     owed_ = std::exchange(other.owed_, false);
     created_by_ = other.created_by_;
     registration_ = std::move(other.registration_);
@@ -44,7 +46,7 @@ OwnedEntry& OwnedEntry::operator=(OwnedEntry&& other) noexcept {
 
 void OwnedEntry::owe(const std::filesystem::path& path, bool exit_cleanup) {
   if (exit_cleanup) {
-    registration_ = os::CleanupRegistration::add(kind_, path.native(), root_fd_);
+    registration_ = os::CleanupRegistration::add(kind_, path.native(), root_fd_, identity_);
   }
   owed_ = true;
 }
@@ -68,7 +70,7 @@ os::Errno OwnedEntry::remove(const std::filesystem::path& path,
     return 0;  // a fork()ed child never removes its parent's entry
   }
   if (kind_ == os::CleanupKind::directory) {
-    return os::remove_held_directory(path.c_str(), root_fd_, failures);
+    return os::remove_held_directory(path.c_str(), root_fd_, identity_, failures);
   }
   const os::Errno err = os::remove_file(os::current_directory_fd, path.c_str());
   if (err == 0 || err == ENOENT) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "os/cleanup.hpp"
+#include "os/entry_identity.hpp"
 #include "os/errno.hpp"
 #include "os/process.hpp"
 #include "os/remove_tree.hpp"
@@ -26,9 +27,10 @@ class OwnedEntry {
   /// process ends first. Throws std::bad_alloc.
   [[nodiscard]] static OwnedEntry file(const std::filesystem::path& path, bool exit_cleanup);
   /// The same for a directory whose O_DIRECTORY descriptor `root_fd` the owner holds (and keeps
-  /// open while this object lives): the handlers and remove() walk the tree through it.
+  /// open while this object lives): the handlers and remove() walk the tree through it, and only
+  /// while it is still `identity` (os::identify_fd of it, taken when it was opened).
   [[nodiscard]] static OwnedEntry directory(const std::filesystem::path& path, int root_fd,
-                                            bool exit_cleanup);
+                                            const os::EntryIdentity& identity, bool exit_cleanup);
 
   /// A moved-from entry owes nothing.
   OwnedEntry(OwnedEntry&& other) noexcept;
@@ -55,11 +57,15 @@ class OwnedEntry {
   void retry_later(const std::filesystem::path& path, bool exit_cleanup);
 
  private:
-  OwnedEntry(os::CleanupKind kind, int root_fd) noexcept : kind_(kind), root_fd_(root_fd) {}
+  OwnedEntry(os::CleanupKind kind, int root_fd, const os::EntryIdentity& identity) noexcept
+      : kind_(kind), root_fd_(root_fd), identity_(identity) {}
   void owe(const std::filesystem::path& path, bool exit_cleanup);
 
   os::CleanupKind kind_ = os::CleanupKind::file;
   int root_fd_ = -1;
+  // Who the entry is, recorded at creation: nothing is removed through a descriptor (or, later,
+  // a name) that no longer refers to it.
+  os::EntryIdentity identity_;
   bool owed_ = false;
   os::CreatingProcess created_by_;
   // Shared with the exit and signal handlers: whoever claims it first removes the entry.

@@ -10,6 +10,7 @@
 #include "create/create.hpp"
 #include "objects/owned_entry.hpp"
 #include "os/cleanup.hpp"
+#include "os/entry_identity.hpp"
 #include "os/remove_tree.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
@@ -67,6 +68,11 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options)
         err != 0) {
       throw error("cannot open temporary directory", created.path, os::to_error_code(err));
     }
+    // Who the root is, so that no remover ever walks its descriptor once it is something else.
+    os::EntryIdentity identity;
+    if (const os::Errno err = os::identify_fd(s.root.get(), identity); err != 0) {
+      throw error("cannot identify temporary directory", created.path, os::to_error_code(err));
+    }
     if (options.lock) {
       // Best effort: a file system without flock, or a cleaner holding the directory this
       // very moment, only loses the protection against ageing.
@@ -77,7 +83,7 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options)
     s.delete_ = options.delete_;
     // cleanup() removes the tree even without delete_ (Python's rule); delete_ adds the
     // destructor's and the exit/signal handlers' removal.
-    s.entry = objects::OwnedEntry::directory(s.name, s.root.get(), s.delete_);
+    s.entry = objects::OwnedEntry::directory(s.name, s.root.get(), identity, s.delete_);
   } catch (...) {
     // Nothing is in it yet: the name goes with one rmdir.
     static_cast<void>(os::remove_directory(os::current_directory_fd,

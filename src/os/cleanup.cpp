@@ -36,6 +36,10 @@ struct CleanupNode {
   std::atomic<CleanupKind> kind{CleanupKind::file};
   std::atomic<int> root_fd{-1};
   std::atomic<unsigned> generation{0};
+  // The entry's recorded identity. Not atomic (too wide to be lock-free): it is written before
+  // `path` is stored (release) and read only by whoever then claimed `path`, and a claimed node
+  // is not reused until its handlers count drops to 0.
+  EntryIdentity identity{};
   // Handlers that may be using this node's root_fd right now. A handler counts itself in
   // before it tries to claim; an owner that lost the claim waits for 0 before it closes the
   // descriptor or lets the node be reused, so a handler never walks a closed (or reused)
@@ -147,8 +151,8 @@ void remove_claimed(const CleanupNode& node, const char* path) noexcept {
     return;
   }
   std::vector<RemovalFailure> ignored;
-  static_cast<void>(
-      remove_held_directory(path, node.root_fd.load(std::memory_order_relaxed), ignored));
+  static_cast<void>(remove_held_directory(path, node.root_fd.load(std::memory_order_relaxed),
+                                          node.identity, ignored));
 }
 
 // ---- signals ----
@@ -194,7 +198,7 @@ void remove_all_in_signal_handler() noexcept {
     if (node.kind.load() == CleanupKind::file) {
       static_cast<void>(::unlinkat(AT_FDCWD, path, 0));
     } else {
-      remove_held_directory_in_signal_handler(path, node.root_fd.load());
+      remove_held_directory_in_signal_handler(path, node.root_fd.load(), node.identity);
     }
     // The path is not freed: free() is not async-signal-safe, and the process is ending.
   });
@@ -244,7 +248,7 @@ CleanupRegistration::~CleanupRegistration() {
 }
 
 CleanupRegistration CleanupRegistration::add(CleanupKind kind, const std::string& absolute_path,
-                                             int root_fd) {
+                                             int root_fd, const EntryIdentity& identity) {
   install_exit_handler();
   auto path = std::make_unique<char[]>(absolute_path.size() + 1);
   std::memcpy(path.get(), absolute_path.c_str(), absolute_path.size() + 1);
@@ -255,6 +259,7 @@ CleanupRegistration CleanupRegistration::add(CleanupKind kind, const std::string
   }
   node->kind.store(kind, std::memory_order_relaxed);
   node->root_fd.store(root_fd, std::memory_order_relaxed);
+  node->identity = identity;
   node->generation.store(process_generation(), std::memory_order_relaxed);
   node->path.store(path.release(), std::memory_order_release);
   return CleanupRegistration(node);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "os/entry_identity.hpp"
 #include "os/errno.hpp"
 
 namespace tempfile::os {
@@ -33,10 +34,13 @@ class CleanupRegistration {
   /// Registers `absolute_path` for removal at normal exit (and on signals once
   /// install_signal_cleanup() ran). For a directory, `root_fd` is the owner's O_DIRECTORY
   /// descriptor of it, which must stay open while registered: the handlers remove the
-  /// contents through it and remove the root only while the name still refers to it. The
-  /// first registration installs the atexit handler. Throws std::bad_alloc.
+  /// contents through it and remove the root only while the name still refers to it.
+  /// `identity` is the entry's, recorded when it was created: the handlers touch nothing
+  /// through a descriptor that no longer matches it. The first registration installs the
+  /// atexit handler. Throws std::bad_alloc.
   [[nodiscard]] static CleanupRegistration add(CleanupKind kind, const std::string& absolute_path,
-                                               int root_fd = -1);
+                                               int root_fd = -1,
+                                               const EntryIdentity& identity = {});
 
   /// Takes the duty back: the registered path if the caller still has to remove the entry
   /// (the one copy of it the owner needs), null if a handler already claimed it (or nothing

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "os/entry_identity.hpp"
 #include "os/remove_tree.hpp"
 #include "os/remove_tree_signal.hpp"
 #include "os/sys.hpp"
@@ -37,11 +38,29 @@ FirstStep remove_if_empty(const char* path, int root_fd, Errno& err) noexcept {
   return err == 0 ? FirstStep::done : FirstStep::replaced;
 }
 
+// Whether `root_fd` is still the directory recorded when it was created. A descriptor closed by
+// mistake and reused by an unrelated open() must never be walked: it would empty that directory.
+Errno check_descriptor(int root_fd, const EntryIdentity& expected) noexcept {
+  EntryIdentity held;
+  const Errno err = identify_fd(root_fd, held);
+  if (err != 0 && err != EBADF) {
+    return err;
+  }
+  return err == 0 && held == expected ? 0 : removal_wrong_descriptor;
+}
+
 }  // namespace
 
-Errno remove_held_directory(const char* path, int root_fd,
+Errno remove_held_directory(const char* path, int root_fd, const EntryIdentity& expected,
                             std::vector<RemovalFailure>& failures) noexcept {
-  Errno err = 0;
+  Errno err = check_descriptor(root_fd, expected);
+  if (err != 0) {
+    try {
+      failures.push_back({std::string(), err});
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the return value still says what happened
+    }
+    return err;
+  }
   switch (remove_if_empty(path, root_fd, err)) {
     case FirstStep::done:
       return 0;
@@ -57,10 +76,12 @@ Errno remove_held_directory(const char* path, int root_fd,
   return remove_tree_at(current_directory_fd, path, root_fd, failures);
 }
 
-void remove_held_directory_in_signal_handler(const char* path, int root_fd) noexcept {
+void remove_held_directory_in_signal_handler(const char* path, int root_fd,
+                                             const EntryIdentity& expected) noexcept {
   const int saved_errno = errno;
   Errno ignored = 0;
-  if (remove_if_empty(path, root_fd, ignored) == FirstStep::walk) {
+  if (check_descriptor(root_fd, expected) == 0 &&
+      remove_if_empty(path, root_fd, ignored) == FirstStep::walk) {
     walk_and_remove_in_signal_handler(path, root_fd);
   }
   errno = saved_errno;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "os/directory_reader.hpp"
+#include "os/entry_identity.hpp"
 #include "os/fd.hpp"
 #include "os/interrupted.hpp"
 #include "os/platform.hpp"
@@ -30,71 +31,6 @@ namespace {
 constexpr unsigned max_rescans = 3;
 // How often an entry may flip between directory and non-directory under us before we give up.
 constexpr unsigned max_flips = 3;
-
-// Who a directory is. The mount id tells bind mounts of the same file system apart, which the
-// device number alone cannot; it is 0 where the kernel does not give it (device only then).
-struct Identity {
-  std::uint64_t device = 0;
-  std::uint64_t inode = 0;
-  std::uint64_t mount = 0;
-  bool operator==(const Identity&) const = default;
-};
-
-bool same_mount(const Identity& a, const Identity& b) noexcept {
-  return a.device == b.device && a.mount == b.mount;
-}
-
-#if TEMPFILE_LINUX_FAST_PATHS
-#  ifdef STATX_MNT_ID
-constexpr unsigned mount_id_mask = STATX_MNT_ID;
-#  else
-constexpr unsigned mount_id_mask = 0;
-#  endif
-
-Errno identify(int dirfd, const char* name, int flags, Identity& out) noexcept {
-  struct statx info {};
-  if (::statx(dirfd, name, flags, STATX_INO | mount_id_mask, &info) != 0) {
-    return errno;
-  }
-  out.device = (static_cast<std::uint64_t>(info.stx_dev_major) << 32U) | info.stx_dev_minor;
-  out.inode = info.stx_ino;
-#  ifdef STATX_MNT_ID
-  out.mount = (info.stx_mask & STATX_MNT_ID) != 0 ? info.stx_mnt_id : 0;
-#  endif
-  return 0;
-}
-
-Errno identify_fd(int fd, Identity& out) noexcept {
-  return identify(fd, "", AT_EMPTY_PATH, out);
-}
-
-Errno identify_name(int dirfd, const char* name, Identity& out) noexcept {
-  return identify(dirfd, name, AT_SYMLINK_NOFOLLOW, out);
-}
-#else
-void fill(const struct stat& info, Identity& out) noexcept {
-  out.device = static_cast<std::uint64_t>(info.st_dev);
-  out.inode = static_cast<std::uint64_t>(info.st_ino);
-}
-
-Errno identify_fd(int fd, Identity& out) noexcept {
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) {
-    return errno;
-  }
-  fill(info, out);
-  return 0;
-}
-
-Errno identify_name(int dirfd, const char* name, Identity& out) noexcept {
-  struct stat info {};
-  if (::fstatat(dirfd, name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
-    return errno;
-  }
-  fill(info, out);
-  return 0;
-}
-#endif
 
 // What openat(O_DIRECTORY|O_NOFOLLOW) says about a symbolic link or any other non-directory.
 bool is_not_a_directory(Errno err) noexcept {
@@ -120,7 +56,7 @@ bool is_directory_at(int dirfd, const char* name) noexcept {
 // descriptors; it is then re-opened by name from its parent and checked against `identity`.
 struct Level {
   std::string name;  // in the parent level; unused for the root
-  Identity identity;
+  EntryIdentity identity;
   FileDescriptor fd;
   std::string pending;   // subdirectories the scan found, each name ended by '\0'
   std::size_t next = 0;  // offset in `pending` of the next one to enter
@@ -142,13 +78,14 @@ class Remover {
  private:
   enum class Outcome : unsigned char { gone, directory, failed };
 
-  void start(FileDescriptor root, const Identity& identity, bool rewind);
+  void start(FileDescriptor root, const EntryIdentity& identity, bool rewind);
   void walk();
   void scan(std::size_t index);
   void entry(std::size_t index, const char* name, EntryType type);
   Outcome remove_non_directory(std::size_t index, const char* name);
   void descend(std::size_t index);
-  bool open_child(std::size_t index, const std::string& name, FileDescriptor& fd, Identity& id);
+  bool open_child(std::size_t index, const std::string& name, FileDescriptor& fd,
+                  EntryIdentity& id);
   Errno open_unsearchable(int dirfd, const char* name, std::size_t index, bool root,
                           FileDescriptor& out);
   void finish(std::size_t index);
@@ -170,7 +107,7 @@ class Remover {
   std::vector<Level> levels_;
   std::vector<std::size_t> open_;  // levels holding a descriptor, shallowest first; [0] is the root
   std::size_t max_open_ = removal_descriptor_limit;
-  Identity root_identity_;
+  EntryIdentity root_identity_;
   DirectoryReader reader_;
 };
 
@@ -242,7 +179,7 @@ Errno Remover::remove_held(int parent_fd, const char* name, int root_fd) {
   start(std::move(own), root_identity_, rewind);
   walk();
   while (name != nullptr && !levels_[0].failed) {
-    Identity named;
+    EntryIdentity named;
     err = identify_name(parent_fd, name, named);
     if (err == ENOENT) {
       // Removed by somebody else (no links left), or renamed away (then it is not ours to find).
@@ -276,7 +213,7 @@ Errno Remover::remove_held(int parent_fd, const char* name, int root_fd) {
   return first_error_;
 }
 
-void Remover::start(FileDescriptor root, const Identity& identity, bool rewind) {
+void Remover::start(FileDescriptor root, const EntryIdentity& identity, bool rewind) {
   levels_.clear();
   open_.clear();
   open_.reserve(removal_descriptor_limit + 1);
@@ -377,7 +314,7 @@ void Remover::descend(std::size_t index) {
   parent.next += name.size() + 1;
   observe(RemovalObserver::Step::descend, index, name);
   FileDescriptor fd;
-  Identity id;
+  EntryIdentity id;
   if (!open_child(index, name, fd, id)) {
     return;
   }
@@ -391,7 +328,7 @@ void Remover::descend(std::size_t index) {
 // Opens subdirectory `name` of level `index`; false when there is nothing to enter (gone,
 // removed as a non-directory, or left behind and reported).
 bool Remover::open_child(std::size_t index, const std::string& name, FileDescriptor& fd,
-                         Identity& id) {
+                         EntryIdentity& id) {
   make_room();
   bool child_fixed = false;
   for (unsigned flips = 0;;) {
@@ -451,7 +388,7 @@ Errno Remover::open_unsearchable(int dirfd, const char* name, std::size_t index,
     return errno;
   }
   if (!root) {
-    Identity id;
+    EntryIdentity id;
     if (const Errno err = identify_fd(handle.get(), id); err != 0) {
       return err;
     }
@@ -537,7 +474,7 @@ bool Remover::ensure_open(std::size_t index) {
     if ((err == EMFILE || err == ENFILE) && shed()) {
       err = open_directory(levels_[k - 1].fd.get(), levels_[k].name.c_str(), fd);
     }
-    Identity id;
+    EntryIdentity id;
     if (err == 0) {
       err = identify_fd(fd.get(), id);
     }

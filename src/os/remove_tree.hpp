@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "os/entry_identity.hpp"
 #include "os/errno.hpp"
 
 namespace tempfile::os {
@@ -24,6 +25,10 @@ inline constexpr Errno removal_replaced = ESTALE;
 /// The errno reported for a directory on another mount than the root (a mount point in the tree):
 /// the remover neither enters it nor removes it.
 inline constexpr Errno removal_other_mount = EXDEV;
+/// The errno reported for a held directory whose descriptor no longer refers to the directory
+/// recorded when it was created (closed by mistake and its number reused by another open()): the
+/// remover touches nothing through it.
+inline constexpr Errno removal_wrong_descriptor = EBADF;
 /// At most this many directory descriptors are open at once, whatever the depth, plus one
 /// transient descriptor (a duplicate for readdir, or an O_PATH descriptor during a mode fix).
 inline constexpr std::size_t removal_descriptor_limit = 16;
@@ -97,7 +102,12 @@ class RemovalObserver {
 
 /// The one way a directory whose root descriptor its owner holds (a TemporaryDirectory) is
 /// removed, whoever removes it: the owner's cleanup(), the exit handler, and (below) a signal
-/// handler. `path` is absolute; `root_fd` is the owner's O_DIRECTORY descriptor of it.
+/// handler. `path` is absolute; `root_fd` is the owner's O_DIRECTORY descriptor of it, and
+/// `expected` the identity recorded for it when it was created.
+///
+/// First, `root_fd` must still be that directory (identify_fd equal to `expected`): otherwise the
+/// descriptor was closed and its number reused, and nothing is touched (the root is reported
+/// with removal_wrong_descriptor).
 ///
 /// The one fast-path decision: unlinkat(path, AT_REMOVEDIR) first. It only ever removes an
 /// empty directory and never follows a symbolic link, so it is safe to try, and for an empty
@@ -107,9 +117,11 @@ class RemovalObserver {
 /// ...) goes to remove_tree_at, which walks through `root_fd` and reports; the one failed
 /// rmdir is the only call a non-empty tree pays for the fast path.
 [[nodiscard]] Errno remove_held_directory(const char* path, int root_fd,
+                                          const EntryIdentity& expected,
                                           std::vector<RemovalFailure>& failures) noexcept;
 
-/// remove_held_directory for a signal handler (os/cleanup.cpp): the same first step, then the
+/// remove_held_directory for a signal handler (os/cleanup.cpp): the same descriptor check and
+/// first step, then the
 /// allocation-free walk (os/remove_tree_signal.cpp) with the same rules as remove_tree (no link
 /// followed, no other mount entered, modes fixed through descriptors) and `path` removed only
 /// while it still names the same directory. Only async-signal-safe calls, nothing allocated.
@@ -118,7 +130,8 @@ class RemovalObserver {
 /// (entries that reappear are left). Linux only; elsewhere readdir is not async-signal-safe, so
 /// only an already empty directory is removed. Call prepare_signal_removal() once, outside any
 /// handler, before the handler can run.
-void remove_held_directory_in_signal_handler(const char* path, int root_fd) noexcept;
+void remove_held_directory_in_signal_handler(const char* path, int root_fd,
+                                             const EntryIdentity& expected) noexcept;
 /// Faults in the static workspace remove_held_directory_in_signal_handler uses. Returns 0.
 [[nodiscard]] Errno prepare_signal_removal() noexcept;
 

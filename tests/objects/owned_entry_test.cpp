@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "os/entry_identity.hpp"
 #include "os/fd.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
@@ -80,7 +81,9 @@ TEST_F(OwnedEntryTest, ADirectoryIsRemovedThroughItsRootAndRetriedWhenAsked) {
   ASSERT_EQ(::mkdir(path.c_str(), 0700), 0);
   os::FileDescriptor root(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   ASSERT_TRUE(root.valid());
-  OwnedEntry entry = OwnedEntry::directory(path, root.get(), true);
+  os::EntryIdentity identity;
+  ASSERT_EQ(os::identify_fd(root.get(), identity), 0);
+  OwnedEntry entry = OwnedEntry::directory(path, root.get(), identity, true);
   std::vector<os::RemovalFailure> failures;
   // The root's name is replaced by a file: the entry is left and reported.
   const fs::path aside = scratch() / "aside";

@@ -1,0 +1,89 @@
+// EntryIdentity (os/entry_identity.hpp): statx with the mount id on Linux, called as a raw system
+// call so that it stays async-signal-safe whatever the C library's wrapper does; fstat elsewhere.
+#include "os/entry_identity.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <cerrno>
+#include <cstdint>
+
+#include "os/platform.hpp"
+
+#if TEMPFILE_LINUX_FAST_PATHS
+#  include <sys/syscall.h>
+#  include <sys/sysmacros.h>
+#  include <unistd.h>
+#endif
+
+namespace tempfile::os {
+namespace {
+
+void fill(const struct stat& info, EntryIdentity& out) noexcept {
+  out.device = static_cast<std::uint64_t>(info.st_dev);
+  out.inode = static_cast<std::uint64_t>(info.st_ino);
+  out.mount = 0;
+}
+
+Errno identify_with_stat(int dirfd, const char* name, int flags, EntryIdentity& out) noexcept {
+  struct stat info {};
+  if (::fstatat(dirfd, name, &info, flags) != 0) {
+    return errno;
+  }
+  fill(info, out);
+  return 0;
+}
+
+#if TEMPFILE_LINUX_FAST_PATHS && defined(SYS_statx)
+#  ifdef STATX_MNT_ID
+constexpr unsigned mount_id_mask = STATX_MNT_ID;
+#  else
+constexpr unsigned mount_id_mask = 0;
+#  endif
+
+Errno identify(int dirfd, const char* name, int flags, EntryIdentity& out) noexcept {
+  struct statx info {};
+  if (::syscall(SYS_statx, dirfd, name, flags, STATX_INO | mount_id_mask, &info) != 0) {
+    if (errno == ENOSYS) {  // a kernel older than 4.11: no mount id to compare
+      return identify_with_stat(dirfd, name, flags, out);
+    }
+    return errno;
+  }
+  // The same numbering as st_dev, so that both ways identify a device the same.
+  out.device = static_cast<std::uint64_t>(makedev(info.stx_dev_major, info.stx_dev_minor));
+  out.inode = info.stx_ino;
+  out.mount = 0;
+#  ifdef STATX_MNT_ID
+  if ((info.stx_mask & STATX_MNT_ID) != 0) {
+    out.mount = info.stx_mnt_id;
+  }
+#  endif
+  return 0;
+}
+#else
+Errno identify(int dirfd, const char* name, int flags, EntryIdentity& out) noexcept {
+  return identify_with_stat(dirfd, name, flags, out);
+}
+#endif
+
+}  // namespace
+
+Errno identify_fd(int fd, EntryIdentity& out) noexcept {
+#if TEMPFILE_LINUX_FAST_PATHS
+  return identify(fd, "", AT_EMPTY_PATH, out);
+#else
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    return errno;
+  }
+  fill(info, out);
+  return 0;
+#endif
+}
+
+Errno identify_name(int dirfd, const char* name, EntryIdentity& out) noexcept {
+  return identify(dirfd, name, AT_SYMLINK_NOFOLLOW, out);
+}
+
+}  // namespace tempfile::os

@@ -1,0 +1,34 @@
+// Who an entry on disk is (device, inode and mount), recorded when a temporary object creates it
+// and checked before anything removes through its descriptor or by its name.
+#pragma once
+
+#include <cstdint>
+
+#include "os/errno.hpp"
+
+namespace tempfile::os {
+
+/// The mount id tells bind mounts of the same file system apart, which the device number alone
+/// cannot; it is 0 where the kernel does not give it (the device alone decides then). A
+/// default-constructed identity (all 0) means "not recorded".
+struct EntryIdentity {
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  std::uint64_t mount = 0;
+  bool operator==(const EntryIdentity&) const = default;
+  [[nodiscard]] bool recorded() const noexcept { return device != 0 || inode != 0; }
+};
+
+/// Both on the same mount (and so the same file system).
+[[nodiscard]] inline bool same_mount(const EntryIdentity& a, const EntryIdentity& b) noexcept {
+  return a.device == b.device && a.mount == b.mount;
+}
+
+/// The identity of what `fd` refers to. Async-signal-safe (one statx, or fstat where the
+/// kernel has no statx): the signal handler's walk uses it too.
+[[nodiscard]] Errno identify_fd(int fd, EntryIdentity& out) noexcept;
+/// The identity of entry `name` of `dirfd`, never following a final symbolic link (the link
+/// itself is identified). Async-signal-safe.
+[[nodiscard]] Errno identify_name(int dirfd, const char* name, EntryIdentity& out) noexcept;
+
+}  // namespace tempfile::os
