@@ -7,12 +7,11 @@
 #include <string>
 #include <utility>
 
-#include "os/sys.hpp"
-
 namespace tempfile::objects {
 
-OwnedEntry OwnedEntry::file(const std::filesystem::path& path, bool exit_cleanup) {
-  OwnedEntry entry(os::CleanupKind::file, -1, {});
+OwnedEntry OwnedEntry::file(const std::filesystem::path& path, const os::EntryIdentity& identity,
+                            bool exit_cleanup) {
+  OwnedEntry entry(os::CleanupKind::file, -1, identity);
   entry.owe(path, exit_cleanup);
   return entry;
 }
@@ -45,8 +44,8 @@ OwnedEntry& OwnedEntry::operator=(OwnedEntry&& other) noexcept {
 }
 
 void OwnedEntry::owe(const std::filesystem::path& path, bool exit_cleanup) {
-  if (exit_cleanup) {
-    registration_ = os::CleanupRegistration::add(kind_, path.native(), root_fd_, identity_);
+  if (exit_cleanup && !registration_.registered()) {
+    registration_ = os::CleanupRegistration::add(kind_, path.native(), identity_, root_fd_);
   }
   owed_ = true;
 }
@@ -61,25 +60,29 @@ os::Errno OwnedEntry::remove(const std::filesystem::path& path,
     return 0;
   }
   owed_ = false;
-  const os::CleanupWindow window;  // withdrawn but not yet removed: a handler must wait
-  // Null when an exit or signal handler claimed the entry first (and removed it).
-  if (registration_.registered() && registration_.withdraw() == nullptr) {
-    return 0;
-  }
   if (!in_creating_process()) {
-    return 0;  // a fork()ed child never removes its parent's entry
+    return 0;  // a child never removes its parent's entry
   }
-  if (kind_ == os::CleanupKind::directory) {
-    return os::remove_held_directory(path.c_str(), root_fd_, identity_, failures);
-  }
-  const os::Errno err = os::remove_file(os::current_directory_fd, path.c_str());
-  if (err == 0 || err == ENOENT) {
+  // False when an exit or signal handler claimed the entry first (and removed it).
+  if (registration_.registered() && !registration_.claim()) {
     return 0;
   }
-  try {
-    failures.push_back({std::string(), err});
-  } catch (...) {  // NOLINT(bugprone-empty-catch): the return value still says what happened
+  os::Errno err = 0;
+  if (kind_ == os::CleanupKind::directory) {
+    err = os::remove_held_directory(path.c_str(), root_fd_, identity_, failures);
+  } else {
+    err = os::remove_file_if_same(path.c_str(), identity_);
+    if (err == os::removal_replaced) {
+      err = 0;  // ours was removed by someone else; what has the name now is not ours
+    }
+    if (err != 0) {
+      try {
+        failures.push_back({std::string(), err});
+      } catch (...) {  // NOLINT(bugprone-empty-catch): the return value still says what happened
+      }
+    }
   }
+  registration_.finish(err != 0);
   return err;
 }
 

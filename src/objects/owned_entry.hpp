@@ -22,10 +22,13 @@ class OwnedEntry {
   /// Owns nothing: remove() does nothing.
   OwnedEntry() noexcept = default;
 
-  /// A file this process just created at `path`, which this object owes a removal. With
+  /// A file this process just created at `path`, which this object owes a removal, and its
+  /// `identity` (os::identify_fd of the new descriptor): whoever removes it (remove(), the exit
+  /// or a signal handler) unlinks the name only while it still refers to that file. With
   /// `exit_cleanup` it is also registered, so the exit and signal handlers remove it if the
   /// process ends first. Throws std::bad_alloc.
-  [[nodiscard]] static OwnedEntry file(const std::filesystem::path& path, bool exit_cleanup);
+  [[nodiscard]] static OwnedEntry file(const std::filesystem::path& path,
+                                       const os::EntryIdentity& identity, bool exit_cleanup);
   /// The same for a directory whose O_DIRECTORY descriptor `root_fd` the owner holds (and keeps
   /// open while this object lives): the handlers and remove() walk the tree through it, and only
   /// while it is still `identity` (os::identify_fd of it, taken when it was opened).
@@ -40,20 +43,25 @@ class OwnedEntry {
   /// Withdraws the registration (the handlers no longer remove it); removes nothing itself.
   ~OwnedEntry() = default;
 
-  /// False in a fork()ed child of the creating process: nothing there is the child's to remove.
+  /// False in any child of the creating process (fork(), syscall(SYS_fork), clone()): nothing
+  /// there is the child's to remove.
   [[nodiscard]] bool in_creating_process() const noexcept { return created_by_.is_current(); }
 
-  /// Withdraws the entry from exit/signal cleanup and removes it, if that is still this
-  /// object's job: a removal is owed (once; see retry_later), no handler claimed it first (the
-  /// handler then removed it), and this is the creating process. A file goes with one unlinkat
-  /// (ENOENT counts as removed, as Python 3.12); a directory with os::remove_held_directory.
-  /// What was left goes to `failures` (paths relative to `path`, "" for the entry itself);
-  /// returns 0 or the first failure's errno.
+  /// Removes the entry, if that is still this object's job: a removal is owed (once; see
+  /// retry_later), this is the creating process, and no handler claimed it first (the handler
+  /// then removed it). The registration stays visible to the handlers during the removal (a
+  /// signal that ends the process meanwhile finishes it) and is withdrawn after it, or kept
+  /// if something was left. A file goes with os::remove_file_if_same: a name that no longer
+  /// refers to our file is left alone and counts as removed (ours is gone), as does a missing
+  /// name (Python 3.12); a directory with os::remove_held_directory. What was left goes to
+  /// `failures` (paths relative to `path`, "" for the entry itself); returns 0 or the first
+  /// failure's errno.
   [[nodiscard]] os::Errno remove(const std::filesystem::path& path,
                                  std::vector<os::RemovalFailure>& failures) noexcept;
 
   /// After a remove() that left something: owe the removal again, and with `exit_cleanup`
-  /// register again, so a later remove() (or the exit handler) retries. Throws std::bad_alloc.
+  /// stay registered (or register again), so a later remove() (or the exit handler) retries.
+  /// Throws std::bad_alloc.
   void retry_later(const std::filesystem::path& path, bool exit_cleanup);
 
  private:
@@ -63,12 +71,13 @@ class OwnedEntry {
 
   os::CleanupKind kind_ = os::CleanupKind::file;
   int root_fd_ = -1;
-  // Who the entry is, recorded at creation: nothing is removed through a descriptor (or, later,
-  // a name) that no longer refers to it.
+  // Who the entry is, recorded at creation: nothing is removed through a descriptor or by a
+  // name that no longer refers to it.
   os::EntryIdentity identity_;
   bool owed_ = false;
   os::CreatingProcess created_by_;
-  // Shared with the exit and signal handlers: whoever claims it first removes the entry.
+  // Shared with the exit and signal handlers: whoever claims it first removes the entry; the
+  // others finish it if the process ends during that removal.
   os::CleanupRegistration registration_;
 };
 

@@ -14,6 +14,7 @@
 #include "objects/owned_entry.hpp"
 #include "objects/unnamed_file.hpp"
 #include "os/cleanup.hpp"
+#include "os/entry_identity.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 
@@ -55,8 +56,9 @@ os::FileDescriptor create_unnamed(const TemporaryFileOptions& options, std::stri
 namespace {
 
 // Where a NamedTemporaryFile (with delete_) is removed: after its layers are closed, by close()
-// with delete_on_close, else by the destructor (Python 3.12). Never in a fork()ed child, and
-// never after an exit or signal handler claimed the file (OwnedEntry::remove).
+// with delete_on_close, else by the destructor (Python 3.12). Never in a child process, never
+// after an exit or signal handler claimed the file, and never a file that replaced ours under
+// its name (OwnedEntry::remove).
 class RemoveAfterClose final : public io::AfterClose {
  public:
   RemoveAfterClose(objects::OwnedEntry entry, bool on_close) noexcept
@@ -95,10 +97,17 @@ std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& o
       create::EntryKind::file, {"NamedTemporaryFile", options.prefix, options.suffix, options.dir},
       names);
   try {
+    // Who the file is, so that nobody ever unlinks its name once it refers to another file.
+    os::EntryIdentity identity;
+    if (options.delete_) {
+      if (const os::Errno err = os::identify_fd(created.fd.get(), identity); err != 0) {
+        throw error("cannot identify temporary file", created.path, os::to_error_code(err));
+      }
+    }
     auto state = io::open_file(std::move(created.fd), plan, created.path);
     if (options.delete_) {
       state->after_close = std::make_unique<RemoveAfterClose>(
-          objects::OwnedEntry::file(created.path, true), options.delete_on_close);
+          objects::OwnedEntry::file(created.path, identity, true), options.delete_on_close);
     }
     return state;
   } catch (...) {

@@ -1,10 +1,11 @@
 // The exit/signal cleanup registry: a list of nodes that is only ever pushed to (nodes are
 // reused, never freed), so a signal handler can walk it without locks or allocation; each
-// node's path is claimed with one atomic exchange by whoever removes the entry.
+// node's state says who removes its entry, and the entry stays visible while it is removed.
 #include "os/cleanup.hpp"
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>  // NOLINT(modernize-deprecated-headers): sigaction is POSIX, not <csignal>
 #include <unistd.h>
 
@@ -25,25 +26,33 @@
 
 namespace tempfile::os {
 
+// Who is doing what with a node's entry. Handlers look only at registered and *_removing.
+enum class NodeState : unsigned char {
+  free,              // in the pool
+  setting_up,        // taken by add(), fields being written
+  registered,        // live: the first claim decides who removes it
+  owner_removing,    // the owner claimed it and is removing it
+  handler_removing,  // the exit or a signal handler claimed it and is removing it
+  handler_done,      // a handler removed it; the owner (if any) only gives the node back
+  retiring,          // the owner is giving the node back
+};
+
 struct CleanupNode {
   std::atomic<CleanupNode*> next{nullptr};
-  std::atomic<bool> in_use{true};
-  // The entry to remove; nullptr once claimed. Owned (new[]) by the node until claimed, then
-  // by the claimer (a signal handler cannot free it: it is left, the process is ending).
+  std::atomic<NodeState> state{NodeState::setting_up};
+  // The entry to remove, owned by the node (new[]) and freed by the owner that gives the node
+  // back; a handler only reads it.
   std::atomic<char*> path{nullptr};
-  // Atomic because a handler may read them while the node is being reused (it then finds
-  // path null and skips the node).
+  // Written while setting_up, read by handlers after they saw another state (acquire); a node
+  // is not set up again while a handler is counted on it.
   std::atomic<CleanupKind> kind{CleanupKind::file};
   std::atomic<int> root_fd{-1};
-  std::atomic<unsigned> generation{0};
-  // The entry's recorded identity. Not atomic (too wide to be lock-free): it is written before
-  // `path` is stored (release) and read only by whoever then claimed `path`, and a claimed node
-  // is not reused until its handlers count drops to 0.
+  std::atomic<pid_t> creator{0};
+  // Not atomic (too wide to be lock-free): written while setting_up, like the fields above.
   EntryIdentity identity{};
-  // Handlers that may be using this node's root_fd right now. A handler counts itself in
-  // before it tries to claim; an owner that lost the claim waits for 0 before it closes the
-  // descriptor or lets the node be reused, so a handler never walks a closed (or reused)
-  // descriptor.
+  // Handlers that may be using this node's path and root_fd right now. A handler counts itself
+  // in before it looks at the state again; an owner that gives the node back marks it retiring
+  // first and then waits for 0, so a handler never walks a closed (or reused) descriptor.
   std::atomic<int> handlers{0};
 };
 
@@ -51,16 +60,17 @@ namespace {
 
 std::atomic<CleanupNode*> list_head{nullptr};
 
-// Signal cleanup only: creations and removals in progress (an entry that exists but is not
-// registered yet, or withdrawn but not removed yet), and whether a handler has started. The
-// handler waits (boundedly) for the first to drain; a new window then never opens.
+// Signal cleanup only: creations in progress (an entry that exists but is not registered yet),
+// and whether a handler is about to end the process. Such a handler waits (boundedly) for the
+// first to drain; a new window then waits for the end instead of opening.
 std::atomic<bool> signal_cleanup_installed{false};
 std::atomic<int> windows_open{0};
 std::atomic<bool> ending{false};
 
 static_assert(std::atomic<CleanupNode*>::is_always_lock_free);
 static_assert(std::atomic<char*>::is_always_lock_free);
-static_assert(std::atomic<bool>::is_always_lock_free);
+static_assert(std::atomic<NodeState>::is_always_lock_free);
+static_assert(std::atomic<pid_t>::is_always_lock_free);
 
 // Reusing nodes keeps the list as long as the most entries ever alive at once. A program
 // that only creates must not pay a walk over all of them per registration, and one that
@@ -70,9 +80,9 @@ std::atomic<std::size_t> free_nodes{0};
 std::atomic<CleanupNode*> last_freed{nullptr};
 
 bool try_take(CleanupNode* node) noexcept {
-  bool expected = false;
-  if (node == nullptr || node->in_use.load(std::memory_order_relaxed) ||
-      !node->in_use.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
+  NodeState expected = NodeState::free;
+  if (node == nullptr || node->state.load(std::memory_order_relaxed) != NodeState::free ||
+      !node->state.compare_exchange_strong(expected, NodeState::setting_up)) {
     return false;
   }
   free_nodes.fetch_sub(1, std::memory_order_relaxed);
@@ -95,20 +105,20 @@ CleanupNode* take_free_node() noexcept {
   return nullptr;
 }
 
-void give_back(CleanupNode* node) noexcept {
-  // Counted before it is free, so the count can run ahead of the free nodes (a walk that
-  // finds none) but never behind them.
-  free_nodes.fetch_add(1, std::memory_order_relaxed);
-  last_freed.store(node, std::memory_order_release);
-  node->in_use.store(false, std::memory_order_release);
-}
-
 void push_node(CleanupNode* node) noexcept {
   CleanupNode* head = list_head.load(std::memory_order_relaxed);
   do {
     node->next.store(head, std::memory_order_relaxed);
   } while (!list_head.compare_exchange_weak(head, node, std::memory_order_release,
                                             std::memory_order_relaxed));
+}
+
+// Waits until no handler is using `node`. Bounded in practice: the exit handler finishes its
+// removal, and a signal handler counted on a node is about to end the process.
+void wait_for_handlers(const CleanupNode& node) noexcept {
+  while (node.handlers.load() > 0) {
+    ::sched_yield();
+  }
 }
 
 void exit_handler() noexcept {
@@ -124,35 +134,42 @@ void install_exit_handler() {
   });
 }
 
-// Claims every entry this process registered that nobody has claimed yet, and hands each to
-// `remove` (which then owns the path). Counting on the node before the claim lets an owner that
-// lost it wait until `remove` is done with its descriptor. Async-signal-safe when `remove` is.
+bool being_removed(NodeState state) noexcept {
+  return state == NodeState::owner_removing || state == NodeState::handler_removing;
+}
+
+// Hands every entry of this process that is registered (claimed first) or being removed by
+// someone else to `remove`, counted on the node meanwhile so its owner waits for us before it
+// closes the descriptor or reuses the node. `help_owners`: also entries an owner is removing
+// right now (it may be cut short when the process ends); entries another handler claimed are
+// always included when `help_handlers`. Async-signal-safe when `remove` is.
 template <class Remove>
-void claim_each(Remove&& remove) noexcept {
-  const unsigned generation = process_generation();
+void claim_each(bool help_handlers, Remove&& remove) noexcept {
+  const pid_t self = ::getpid();  // exact, even in a child that no fork handler has seen yet
   for (CleanupNode* node = list_head.load(std::memory_order_acquire); node != nullptr;
        node = node->next.load(std::memory_order_acquire)) {
-    if (node->path.load(std::memory_order_acquire) == nullptr ||
-        node->generation.load(std::memory_order_relaxed) != generation) {
+    const NodeState seen = node->state.load();
+    if (seen != NodeState::registered && !being_removed(seen)) {
       continue;
     }
     node->handlers.fetch_add(1);
-    if (char* path = node->path.exchange(nullptr); path != nullptr) {
-      remove(*node, path);
+    NodeState state = node->state.load();
+    if (node->creator.load(std::memory_order_relaxed) == self) {
+      bool claimed = false;
+      if (state == NodeState::registered) {
+        claimed = node->state.compare_exchange_strong(state, NodeState::handler_removing);
+      }
+      if (claimed || state == NodeState::owner_removing ||
+          (help_handlers && state == NodeState::handler_removing)) {
+        remove(*node);
+      }
+      if (claimed) {
+        NodeState removing = NodeState::handler_removing;
+        node->state.compare_exchange_strong(removing, NodeState::handler_done);
+      }
     }
     node->handlers.fetch_sub(1);
   }
-}
-
-// Removes a claimed entry in normal context (exit): failures cannot be reported to anyone.
-void remove_claimed(const CleanupNode& node, const char* path) noexcept {
-  if (node.kind.load(std::memory_order_relaxed) == CleanupKind::file) {
-    static_cast<void>(::unlinkat(AT_FDCWD, path, 0));
-    return;
-  }
-  std::vector<RemovalFailure> ignored;
-  static_cast<void>(remove_held_directory(path, node.root_fd.load(std::memory_order_relaxed),
-                                          node.identity, ignored));
 }
 
 // ---- signals ----
@@ -172,112 +189,197 @@ std::size_t signal_index(int signal_number) noexcept {
   return cleanup_signals.size();
 }
 
-// Only async-signal-safe calls from here on: clock_gettime, unlinkat, and the held-directory
-// remover's signal-safe entry (openat, getdents64, unlinkat, fstat, fchmod, close on a static
-// workspace).
+// Only async-signal-safe calls from here on: clock_gettime, getpid, statx/fstatat, unlinkat,
+// sigaction, sigpending, raise, and the held-directory remover's signal-safe entry (openat,
+// getdents64, unlinkat, fstat, fchmod, close on a static workspace).
 
-// Other threads' creations and removals in progress finish first. Bounded: a thread inside
-// its window could be waiting for a lock this thread held when the signal came (malloc's),
-// and then it never finishes; after a second we go on without it.
+double seconds_since(const timespec& start) noexcept {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<double>(now.tv_sec - start.tv_sec) +
+         static_cast<double>(now.tv_nsec - start.tv_nsec) / 1e9;
+}
+
+// Other threads' creations in progress finish first. Bounded: a thread inside its window
+// could be waiting for a lock this thread held when the signal came (malloc's), and then it
+// never finishes; after a second we go on without it.
 void wait_for_open_windows() noexcept {
   ending.store(true);
   timespec start{};
   ::clock_gettime(CLOCK_MONOTONIC, &start);
-  while (windows_open.load() > 0) {
-    timespec now{};
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec - start.tv_sec > 1) {
-      return;
-    }
+  while (windows_open.load() > 0 && seconds_since(start) < 1.0) {
+    ::sched_yield();
   }
 }
 
+// The process is about to end: remove every entry of this process, also those an owner or the
+// exit handler was removing when the signal came (they would be cut short).
 void remove_all_in_signal_handler() noexcept {
   wait_for_open_windows();
-  claim_each([](const CleanupNode& node, const char* path) noexcept {
+  claim_each(true, [](const CleanupNode& node) noexcept {
+    const char* path = node.path.load(std::memory_order_acquire);
+    if (path == nullptr) {
+      return;
+    }
     if (node.kind.load() == CleanupKind::file) {
-      static_cast<void>(::unlinkat(AT_FDCWD, path, 0));
+      static_cast<void>(remove_file_if_same(path, node.identity));
     } else {
       remove_held_directory_in_signal_handler(path, node.root_fd.load(), node.identity);
     }
-    // The path is not freed: free() is not async-signal-safe, and the process is ending.
   });
+}
+
+bool is_default(const struct sigaction& action) noexcept {
+  return action.sa_handler == SIG_DFL;  // sa_handler and sa_sigaction share their storage
+}
+
+bool is_function(const struct sigaction& action) noexcept {
+  return action.sa_handler != SIG_DFL && action.sa_handler != SIG_IGN;
+}
+
+// Whether the application's handler, which just returned, arranged for the process to end by
+// this signal's default action: the default is in place again and the signal is pending (it
+// raised it while the signal is blocked in our handler). The common "clean up, then re-raise"
+// pattern.
+bool about_to_die_of(int signal_number) noexcept {
+  struct sigaction now {};
+  if (::sigaction(signal_number, nullptr, &now) != 0 || !is_default(now)) {
+    return false;
+  }
+  sigset_t pending;
+  sigemptyset(&pending);
+  return ::sigpending(&pending) == 0 && sigismember(&pending, signal_number) == 1;
 }
 
 void on_signal(int signal_number, siginfo_t* info, void* context) {
   const int saved_errno = errno;
-  remove_all_in_signal_handler();
   const std::size_t index = signal_index(signal_number);
-  if (index < cleanup_signals.size()) {
-    const struct sigaction& previous = previous_actions[index];
-    struct sigaction ours {};
-    static_cast<void>(::sigaction(signal_number, &previous, &ours));
-    if ((previous.sa_flags & SA_SIGINFO) != 0) {
-      if (previous.sa_sigaction != nullptr) {
-        previous.sa_sigaction(signal_number, info, context);
-        static_cast<void>(::sigaction(signal_number, &ours, nullptr));
-        ending.store(false);  // it returned: the program goes on, and may create again
-      }
-    } else if (previous.sa_handler == SIG_DFL) {
-      // Blocked while this handler runs: delivered, with the default action, when it returns.
-      static_cast<void>(::raise(signal_number));
-    } else if (previous.sa_handler != SIG_IGN) {
-      previous.sa_handler(signal_number);
-      static_cast<void>(::sigaction(signal_number, &ours, nullptr));
-      ending.store(false);
+  const struct sigaction* previous =
+      index < cleanup_signals.size() ? &previous_actions[index] : nullptr;
+  if (previous != nullptr && is_function(*previous)) {
+    // The application handles this signal: its handler decides. Ours stays installed.
+    if ((previous->sa_flags & SA_SIGINFO) != 0) {
+      previous->sa_sigaction(signal_number, info, context);
+    } else {
+      previous->sa_handler(signal_number);
     }
+    if (about_to_die_of(signal_number)) {
+      remove_all_in_signal_handler();
+    }
+    errno = saved_errno;
+    return;
   }
+  remove_all_in_signal_handler();
+  // The default action: put it back and re-raise. The signal is blocked while this handler
+  // runs, so it is delivered, with the default action, when the handler returns.
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  sigemptyset(&default_action.sa_mask);
+  static_cast<void>(::sigaction(signal_number, &default_action, nullptr));
+  static_cast<void>(::raise(signal_number));
   errno = saved_errno;
 }
 
 }  // namespace
+
+Errno remove_file_if_same(const char* path, const EntryIdentity& identity) noexcept {
+  EntryIdentity now;
+  if (const Errno err = identify_name(AT_FDCWD, path, now); err != 0) {
+    return err == ENOENT ? 0 : err;
+  }
+  if (now != identity) {
+    return removal_replaced;
+  }
+  if (::unlinkat(AT_FDCWD, path, 0) != 0) {
+    return errno == ENOENT ? 0 : errno;
+  }
+  return 0;
+}
 
 CleanupRegistration::CleanupRegistration(CleanupRegistration&& other) noexcept
     : node_(std::exchange(other.node_, nullptr)) {}
 
 CleanupRegistration& CleanupRegistration::operator=(CleanupRegistration&& other) noexcept {
   if (this != &other) {
-    static_cast<void>(withdraw());
+    if (node_ != nullptr && claim()) {
+      release();
+    }
     node_ = std::exchange(other.node_, nullptr);
   }
   return *this;
 }
 
 CleanupRegistration::~CleanupRegistration() {
-  static_cast<void>(withdraw());
+  if (node_ != nullptr && claim()) {
+    release();
+  }
 }
 
 CleanupRegistration CleanupRegistration::add(CleanupKind kind, const std::string& absolute_path,
-                                             int root_fd, const EntryIdentity& identity) {
+                                             const EntryIdentity& identity, int root_fd) {
   install_exit_handler();
   auto path = std::make_unique<char[]>(absolute_path.size() + 1);
   std::memcpy(path.get(), absolute_path.c_str(), absolute_path.size() + 1);
   CleanupNode* node = take_free_node();
-  if (node == nullptr) {
+  const bool fresh = node == nullptr;
+  if (fresh) {
     node = new CleanupNode;  // never freed: handlers may be walking the list at any time
-    push_node(node);
   }
   node->kind.store(kind, std::memory_order_relaxed);
   node->root_fd.store(root_fd, std::memory_order_relaxed);
+  node->creator.store(process_id(), std::memory_order_relaxed);
   node->identity = identity;
-  node->generation.store(process_generation(), std::memory_order_relaxed);
-  node->path.store(path.release(), std::memory_order_release);
+  node->path.store(path.release(), std::memory_order_relaxed);
+  node->state.store(NodeState::registered);  // publishes the fields above
+  if (fresh) {
+    push_node(node);
+  }
   return CleanupRegistration(node);
 }
 
-std::unique_ptr<char[]> CleanupRegistration::withdraw() noexcept {
-  CleanupNode* node = std::exchange(node_, nullptr);
-  if (node == nullptr) {
-    return nullptr;
+bool CleanupRegistration::claim() noexcept {
+  if (node_ == nullptr) {
+    return false;
   }
-  std::unique_ptr<char[]> path(node->path.exchange(nullptr));
-  if (path == nullptr) {
-    // A handler took it: let it finish with our descriptor before the caller closes it.
-    while (node->handlers.load() > 0) {
+  if (node_->creator.load(std::memory_order_relaxed) != process_id()) {
+    // A child's copy of its parent's registry: nothing in it is this process's to remove or to
+    // give back (a count copied from the parent could even stay above 0 forever).
+    node_ = nullptr;
+    return false;
+  }
+  NodeState expected = NodeState::registered;
+  if (node_->state.compare_exchange_strong(expected, NodeState::owner_removing)) {
+    return true;
+  }
+  // A handler claimed it first: let it finish with our descriptor, then give the node back.
+  wait_for_handlers(*node_);
+  release();
+  return false;
+}
+
+void CleanupRegistration::finish(bool still_there) noexcept {
+  if (node_ == nullptr) {
+    return;
+  }
+  if (still_there) {
+    NodeState expected = NodeState::owner_removing;
+    if (node_->state.compare_exchange_strong(expected, NodeState::registered)) {
+      return;
     }
   }
-  give_back(node);
-  return path;
+  release();
+}
+
+void CleanupRegistration::release() noexcept {
+  CleanupNode* node = std::exchange(node_, nullptr);
+  node->state.store(NodeState::retiring);  // handlers that look from now on skip it
+  wait_for_handlers(*node);                // those that looked before are done with it
+  delete[] node->path.exchange(nullptr, std::memory_order_relaxed);
+  // Counted before it is free, so the count can run ahead of the free nodes (a walk that
+  // finds none) but never behind them.
+  free_nodes.fetch_add(1, std::memory_order_relaxed);
+  last_freed.store(node, std::memory_order_release);
+  node->state.store(NodeState::free);
 }
 
 CleanupWindow::CleanupWindow() noexcept {
@@ -288,21 +390,32 @@ CleanupWindow::CleanupWindow() noexcept {
   // thread's handler waits for it instead.
   sigset_t cleanup_set;
   sigemptyset(&cleanup_set);
-  for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
+  for (const int signal_number : cleanup_signals) {
     sigaddset(&cleanup_set, signal_number);
   }
   sigset_t previous;
   if (::pthread_sigmask(SIG_BLOCK, &cleanup_set, &previous) != 0) {
     return;
   }
-  windows_open.fetch_add(1);
-  if (ending.load()) {
-    // A handler is cleaning up and the process is about to end: do not start anything it
-    // could miss. (Our signals are blocked here; the handler's thread ends the process.)
-    windows_open.fetch_sub(1);
-    for (;;) {
-      ::pause();
+  timespec start{};
+  bool waited = false;
+  for (;;) {
+    windows_open.fetch_add(1);
+    if (!ending.load()) {
+      break;
     }
+    // A handler is removing everything and the process is about to end: do not create
+    // anything it could miss. Bounded: should the process go on after all, so do we.
+    windows_open.fetch_sub(1);
+    if (!waited) {
+      ::clock_gettime(CLOCK_MONOTONIC, &start);
+      waited = true;
+    } else if (seconds_since(start) > 5.0) {
+      windows_open.fetch_add(1);
+      break;
+    }
+    const timespec pause{0, 1000000};
+    ::nanosleep(&pause, nullptr);
   }
   active_ = true;
   static_assert(sizeof(previous) <= sizeof(saved_mask_));
@@ -320,9 +433,18 @@ CleanupWindow::~CleanupWindow() {
 }
 
 void run_exit_cleanup() noexcept {
-  claim_each([](const CleanupNode& node, char* path) noexcept {
-    remove_claimed(node, path);
-    delete[] path;
+  // Also the entries other threads are removing right now: exit() ends them with the process.
+  claim_each(false, [](const CleanupNode& node) noexcept {
+    const char* path = node.path.load(std::memory_order_acquire);
+    if (path == nullptr) {
+      return;
+    }
+    if (node.kind.load() == CleanupKind::file) {
+      static_cast<void>(remove_file_if_same(path, node.identity));
+      return;
+    }
+    std::vector<RemovalFailure> ignored;  // failures cannot be reported to anyone at exit
+    static_cast<void>(remove_held_directory(path, node.root_fd.load(), node.identity, ignored));
   });
 }
 
@@ -340,7 +462,7 @@ Errno install_signal_cleanup() noexcept {
     if (::sigaction(cleanup_signals[i], nullptr, &current) != 0) {
       return errno;
     }
-    if ((current.sa_flags & SA_SIGINFO) == 0 && current.sa_handler == SIG_IGN) {
+    if (current.sa_handler == SIG_IGN) {
       continue;  // ignored on purpose (nohup): a signal that cannot end us needs no cleanup
     }
     previous_actions[i] = current;
@@ -353,6 +475,9 @@ Errno install_signal_cleanup() noexcept {
     }
     installed[i].store(true, std::memory_order_relaxed);
   }
+  // The handlers compare with getpid(); this only maps os::process_id()'s page now, outside
+  // any handler, for the registrations to come.
+  static_cast<void>(process_id());
   signal_cleanup_installed.store(true);
   return 0;
 }

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <array>
-#include <memory>
 #include <string>
 
 #include "os/entry_identity.hpp"
@@ -16,10 +15,14 @@ enum class CleanupKind : unsigned char { file, directory };
 
 struct CleanupNode;  // defined in cleanup.cpp
 
-/// One live entry's removal duty, shared with the exit and signal handlers; move-only. Whoever
-/// claims it first (the owner through withdraw(), or a handler) does the removal; the other
-/// then does nothing, so an entry is never removed twice (and a new entry that reused the name
-/// is never touched).
+/// One live entry's removal duty, shared with the exit and signal handlers; move-only.
+///
+/// A registered entry is claimed once, by the owner (claim()) or by the exit handler, and then
+/// stays visible while it is being removed: if the process ends during that removal (a signal,
+/// or exit() while another thread removes), the handler that runs last finishes it too, since a
+/// second remover is harmless (what is gone is skipped, names are checked against the
+/// identity). An owner that lost the claim does nothing: the handler removed the entry, and a
+/// new entry that took the name later is never touched.
 class CleanupRegistration {
  public:
   CleanupRegistration() noexcept = default;
@@ -27,39 +30,49 @@ class CleanupRegistration {
   CleanupRegistration& operator=(CleanupRegistration&& other) noexcept;
   CleanupRegistration(const CleanupRegistration&) = delete;
   CleanupRegistration& operator=(const CleanupRegistration&) = delete;
-  /// Withdraws (the owner keeps nothing to do: a destroyed owner has already cleaned up or
-  /// decided not to).
+  /// Withdraws without removing (a destroyed owner has already cleaned up or decided not to).
   ~CleanupRegistration();
 
   /// Registers `absolute_path` for removal at normal exit (and on signals once
-  /// install_signal_cleanup() ran). For a directory, `root_fd` is the owner's O_DIRECTORY
-  /// descriptor of it, which must stay open while registered: the handlers remove the
-  /// contents through it and remove the root only while the name still refers to it.
-  /// `identity` is the entry's, recorded when it was created: the handlers touch nothing
-  /// through a descriptor that no longer matches it. The first registration installs the
-  /// atexit handler. Throws std::bad_alloc.
+  /// install_signal_cleanup() ran), by this process only (os::process_id() is recorded).
+  /// `identity` is the entry's, recorded when it was created. For a directory, `root_fd` is
+  /// the owner's O_DIRECTORY descriptor of it, which must stay open while registered: the
+  /// handlers remove the contents through it (only while it still matches `identity`) and the
+  /// root only while the name still refers to it. A file is unlinked only while its name still
+  /// refers to `identity`. The first registration installs the atexit handler. Throws
+  /// std::bad_alloc.
   [[nodiscard]] static CleanupRegistration add(CleanupKind kind, const std::string& absolute_path,
-                                               int root_fd = -1,
-                                               const EntryIdentity& identity = {});
+                                               const EntryIdentity& identity, int root_fd = -1);
 
-  /// Takes the duty back: the registered path if the caller still has to remove the entry
-  /// (the one copy of it the owner needs), null if a handler already claimed it (or nothing
-  /// was registered). Idempotent.
-  [[nodiscard]] std::unique_ptr<char[]> withdraw() noexcept;
+  /// The owner takes the removal: true if it is the owner's to do now (the entry stays visible
+  /// to the handlers until finish()), false if a handler claimed it first and removed it, or
+  /// nothing is registered. After true, call finish().
+  [[nodiscard]] bool claim() noexcept;
+
+  /// After a claim() that returned true, once the owner's removal is over: `still_there` puts
+  /// the entry back in the registry (the exit handler retries it), otherwise it is withdrawn.
+  void finish(bool still_there) noexcept;
 
   [[nodiscard]] bool registered() const noexcept { return node_ != nullptr; }
 
  private:
   explicit CleanupRegistration(CleanupNode* node) noexcept : node_(node) {}
+  void release() noexcept;
   CleanupNode* node_ = nullptr;
 };
 
-/// Brackets the moments in which an entry exists but the registry cannot see it: from its
-/// creation until it is registered, and from withdraw() until it is removed. While signal
-/// cleanup is installed, the window blocks SIGINT/SIGTERM/SIGHUP on this thread and a handler
-/// on another thread waits for open windows (at most about a second) before it walks the
-/// registry; once a handler has started, a new window never opens (the thread waits for the
-/// end). Without signal cleanup it costs one atomic load.
+/// Unlinks `path` only while it still names the file recorded as `identity` (one statx or
+/// fstatat, then unlinkat: whatever replaced the file under its name in between the two calls
+/// is the one window left). 0 when it was removed or the name is gone, removal_replaced when
+/// the name now refers to something else (left alone), else the errno. Async-signal-safe.
+[[nodiscard]] Errno remove_file_if_same(const char* path, const EntryIdentity& identity) noexcept;
+
+/// Brackets the moment in which an entry exists but the registry cannot see it: from its
+/// creation until it is registered. While signal cleanup is installed, the window blocks
+/// SIGINT/SIGTERM/SIGHUP on this thread, and a handler that is about to end the process waits
+/// for open windows (at most about a second) before it walks the registry; a window that would
+/// open once such a handler started waits for the end instead (bounded too: if the process goes
+/// on after all, so does the thread). Without signal cleanup it costs one atomic load.
 class CleanupWindow {
  public:
   CleanupWindow() noexcept;
@@ -77,15 +90,19 @@ class CleanupWindow {
 };
 
 /// Installs the cleanup handler for SIGINT, SIGTERM and SIGHUP, once (later calls do nothing).
-/// A signal that is ignored when this runs stays ignored (nohup). The handler removes every
-/// registered entry of this process (files with unlinkat, directories through their held
-/// descriptors), then restores the handler that was there before: calls it if it was a
-/// function (and reinstalls ours if it returns), re-raises if it was the default (so the exit
-/// status says "killed by SIGx", as if unhandled). Returns 0 or the sigaction errno.
+/// A signal that is ignored when this runs stays ignored (nohup). When the action in place
+/// before was the default (the process would end), the handler removes every registered entry
+/// of this process (files with unlinkat while their names still refer to them, directories
+/// through their held descriptors), then restores the default and re-raises, so the exit status
+/// says "killed by SIGx". When it was a function, that function runs first and decides: if it
+/// returns, the signal was handled and nothing is removed (the objects are alive and the
+/// program goes on); if it put the default back and raised the signal again to end the
+/// process, the entries are removed before that happens. Returns 0 or the sigaction errno.
 [[nodiscard]] Errno install_signal_cleanup() noexcept;
 
 /// The atexit handler's work, callable directly (tests): removes every entry registered by
-/// this process, never one registered before a fork() in another process.
+/// this process (never one registered by another, whatever made this process), and finishes
+/// those other threads are removing right now.
 void run_exit_cleanup() noexcept;
 
 }  // namespace tempfile::os

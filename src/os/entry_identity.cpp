@@ -24,6 +24,7 @@ void fill(const struct stat& info, EntryIdentity& out) noexcept {
   out.device = static_cast<std::uint64_t>(info.st_dev);
   out.inode = static_cast<std::uint64_t>(info.st_ino);
   out.mount = 0;
+  out.birth = 0;
 }
 
 Errno identify_with_stat(int dirfd, const char* name, int flags, EntryIdentity& out) noexcept {
@@ -44,7 +45,8 @@ constexpr unsigned mount_id_mask = 0;
 
 Errno identify(int dirfd, const char* name, int flags, EntryIdentity& out) noexcept {
   struct statx info {};
-  if (::syscall(SYS_statx, dirfd, name, flags, STATX_INO | mount_id_mask, &info) != 0) {
+  if (::syscall(SYS_statx, dirfd, name, flags, STATX_INO | STATX_BTIME | mount_id_mask, &info) !=
+      0) {
     if (errno == ENOSYS) {  // a kernel older than 4.11: no mount id to compare
       return identify_with_stat(dirfd, name, flags, out);
     }
@@ -54,6 +56,11 @@ Errno identify(int dirfd, const char* name, int flags, EntryIdentity& out) noexc
   out.device = static_cast<std::uint64_t>(makedev(info.stx_dev_major, info.stx_dev_minor));
   out.inode = info.stx_ino;
   out.mount = 0;
+  out.birth = 0;
+  if ((info.stx_mask & STATX_BTIME) != 0) {
+    out.birth =
+        static_cast<std::uint64_t>(info.stx_btime.tv_sec) * 1000000000U + info.stx_btime.tv_nsec;
+  }
 #  ifdef STATX_MNT_ID
   if ((info.stx_mask & STATX_MNT_ID) != 0) {
     out.mount = info.stx_mnt_id;

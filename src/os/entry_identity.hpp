@@ -15,6 +15,10 @@ struct EntryIdentity {
   std::uint64_t device = 0;
   std::uint64_t inode = 0;
   std::uint64_t mount = 0;
+  // The birth time in nanoseconds where the file system keeps one (Linux statx), else 0. A file
+  // system may give a freed inode number to the next file created (ext4 does at once): the
+  // birth time tells that newcomer from the entry that had the number before.
+  std::uint64_t birth = 0;
   bool operator==(const EntryIdentity&) const = default;
   [[nodiscard]] bool recorded() const noexcept { return device != 0 || inode != 0; }
 };

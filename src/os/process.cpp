@@ -1,26 +1,78 @@
-// The fork generation counter (os/process.hpp): a pthread_atfork child handler bumps it.
+// os::process_id(): getpid() cached where a child cannot inherit the cache (os/process.hpp).
 #include "os/process.hpp"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <new>
+
+#if defined(__linux__)
+#  include <sys/mman.h>
+#endif
 
 namespace tempfile::os {
 namespace {
 
-std::atomic<unsigned> fork_generation{0};
+static_assert(std::atomic<pid_t>::is_always_lock_free);
 
-void on_fork_in_child() noexcept {
-  fork_generation.fetch_add(1, std::memory_order_relaxed);
+#if defined(__linux__) && defined(MADV_WIPEONFORK)
+
+// The cache: one page that every child without CLONE_VM gets zero-filled, whoever made it (the
+// kernel does this in its copy of our memory, so raw clone() and SYS_fork children too). Null
+// when the kernel refused the advice: then nothing is cached.
+std::atomic<pid_t>* map_cache() noexcept {
+  const long page = ::sysconf(_SC_PAGESIZE);
+  void* memory = ::mmap(nullptr, page > 0 ? static_cast<std::size_t>(page) : 4096,
+                        PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) {
+    return nullptr;
+  }
+  if (::madvise(memory, page > 0 ? static_cast<std::size_t>(page) : 4096, MADV_WIPEONFORK) != 0) {
+    ::munmap(memory, page > 0 ? static_cast<std::size_t>(page) : 4096);
+    return nullptr;
+  }
+  // Zero-filled memory is a valid atomic holding 0 ("not known yet").
+  return new (memory) std::atomic<pid_t>(0);
 }
 
 }  // namespace
 
-unsigned process_generation() noexcept {
-  // A function-local static: after the first call this is one load of the guard.
-  static const bool registered = ::pthread_atfork(nullptr, nullptr, &on_fork_in_child) == 0;
-  static_cast<void>(registered);
-  return fork_generation.load(std::memory_order_relaxed);
+pid_t process_id() noexcept {
+  static std::atomic<pid_t>* const cache = map_cache();  // never unmapped
+  if (cache == nullptr) {
+    return ::getpid();
+  }
+  pid_t id = cache->load(std::memory_order_relaxed);
+  if (id == 0) {
+    id = ::getpid();
+    cache->store(id, std::memory_order_relaxed);
+  }
+  return id;
 }
+
+#else
+
+// No page the kernel wipes in a child: fork() refreshes the cache through pthread_atfork.
+std::atomic<pid_t> cached_id{0};
+
+void on_fork_in_child() noexcept {
+  cached_id.store(::getpid(), std::memory_order_relaxed);
+}
+
+}  // namespace
+
+pid_t process_id() noexcept {
+  static const bool registered = [] {
+    cached_id.store(::getpid(), std::memory_order_relaxed);
+    return ::pthread_atfork(nullptr, nullptr, &on_fork_in_child) == 0;
+  }();
+  if (!registered) {
+    return ::getpid();
+  }
+  return cached_id.load(std::memory_order_relaxed);
+}
+
+#endif
 
 }  // namespace tempfile::os

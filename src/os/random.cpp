@@ -1,5 +1,5 @@
 // Random names: a per-thread buffer of kernel random bytes, rejection-sampled into Python's
-// 37-letter alphabet, invalidated in a forked child (os/process.hpp counts the forks).
+// 37-letter alphabet, invalidated in a child process (os/process.hpp tells which process this is).
 #include "os/random.hpp"
 
 #include <array>
@@ -19,14 +19,14 @@ constexpr unsigned accept_below = 256 - (256 % name_alphabet.size());
 struct RandomBuffer {
   std::array<unsigned char, buffer_size> bytes{};
   std::size_t next = buffer_size;  // empty until the first refill
-  unsigned generation = 0;
+  pid_t owner = 0;                 // the process that filled it
 
-  // A buffer filled before a fork() belongs to the parent's stream of names: drop it.
+  // A buffer filled before a fork() (or clone()) belongs to the parent's stream of names: drop it.
   void forget_if_forked() noexcept {
-    const unsigned current = process_generation();
-    if (generation != current) {
+    const pid_t current = process_id();
+    if (owner != current) {
       next = bytes.size();
-      generation = current;
+      owner = current;
     }
   }
 

@@ -32,12 +32,17 @@ class OwnedEntryTest : public test::ScratchTest {
     }
     return path;
   }
+  [[nodiscard]] static os::EntryIdentity identity_of(const fs::path& path) {
+    os::EntryIdentity identity;
+    EXPECT_EQ(os::identify_name(AT_FDCWD, path.c_str(), identity), 0);
+    return identity;
+  }
 };
 
 // Removed once; a file that later takes the same name is never touched by the same entry.
 TEST_F(OwnedEntryTest, AFileIsRemovedOnceAndANewFileUnderItsNameSurvives) {
   const fs::path path = make_file("f");
-  OwnedEntry entry = OwnedEntry::file(path, true);
+  OwnedEntry entry = OwnedEntry::file(path, identity_of(path), true);
   std::vector<os::RemovalFailure> failures;
   EXPECT_EQ(entry.remove(path, failures), 0);
   EXPECT_FALSE(fs::exists(path));
@@ -50,7 +55,7 @@ TEST_F(OwnedEntryTest, AFileIsRemovedOnceAndANewFileUnderItsNameSurvives) {
 
 TEST_F(OwnedEntryTest, AMovedFromEntryOwesNothing) {
   const fs::path path = make_file("f");
-  OwnedEntry entry = OwnedEntry::file(path, false);
+  OwnedEntry entry = OwnedEntry::file(path, identity_of(path), false);
   OwnedEntry taken = std::move(entry);
   std::vector<os::RemovalFailure> failures;
   EXPECT_EQ(entry.remove(path, failures), 0);  // NOLINT(bugprone-use-after-move): the point
@@ -61,7 +66,7 @@ TEST_F(OwnedEntryTest, AMovedFromEntryOwesNothing) {
 
 TEST_F(OwnedEntryTest, AForkedChildRemovesNothing) {
   const fs::path path = make_file("f");
-  OwnedEntry entry = OwnedEntry::file(path, true);
+  OwnedEntry entry = OwnedEntry::file(path, identity_of(path), true);
   const int status = test::run_in_child([&] {
     std::vector<os::RemovalFailure> failures;
     return entry.in_creating_process() || entry.remove(path, failures) != 0 ? 1 : 0;

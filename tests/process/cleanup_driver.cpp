@@ -7,14 +7,19 @@
 // Entries the process must never remove are named "keep-*"; every other entry must be gone
 // once cleanup happened. Exit codes 90+ mean the driver itself failed.
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>  // NOLINT(modernize-deprecated-headers): sigaction is POSIX
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -170,6 +175,14 @@ void siginfo_handler(int signal_number, siginfo_t* /*info*/, void* /*context*/) 
 void exiting_handler(int signal_number) {
   append_marker(signal_number);
   ::_exit(7);
+}
+
+// chain-before-reraise: the application's handler puts the default back and raises the signal
+// again to end the process, the common "clean up, then re-raise" pattern.
+void reraising_handler(int signal_number) {
+  append_marker(signal_number);
+  ::signal(signal_number, SIG_DFL);
+  ::raise(signal_number);
 }
 
 void install(int signal_number, void (*handler)(int)) {
@@ -328,10 +341,11 @@ int fork_child(const fs::path& dir, std::string_view how) {
   return 0;
 }
 
-// chain-before-<plain|siginfo|exit>: the application's handler is installed first, then
-// cleanup_on_signals(). Two rounds: each "ready" waits for a signal (the test checks that our
-// handler removed the entries and the application's ran) and then "go". At the end the names
-// of round one are reused by plain entries, which the objects' destructors must not touch.
+// chain-before-<plain|siginfo|exit|reraise>: the application's handler is installed first,
+// then cleanup_on_signals(). Its handler runs first and decides: one that returns handled the
+// signal, so nothing is removed. Two rounds: each "ready" waits for a signal (the test checks
+// that the application's handler ran and the entries are intact) and then "go". At the end the
+// objects are all still there and their destructors (and the exit handler) remove them.
 int chain_before(const fs::path& dir, std::string_view variant) {
   for (const int signal_number : cleanup_signals) {
     if (variant == "plain") {
@@ -340,6 +354,8 @@ int chain_before(const fs::path& dir, std::string_view variant) {
       install_siginfo(signal_number);
     } else if (variant == "exit") {
       install(signal_number, &exiting_handler);
+    } else if (variant == "reraise") {
+      install(signal_number, &reraising_handler);
     } else {
       fail("unknown chain variant");
     }
@@ -353,33 +369,16 @@ int chain_before(const fs::path& dir, std::string_view variant) {
   make_objects(second, dir, "2");
   say("ready");
   wait_go();
-  // Both rounds were removed by our handler; their objects are alive. Reuse round one's names.
-  // (A tree the handler could not empty, as in the portable build, is still there: its
-  // name is not reused.)
-  const fs::path file_name = first.named->name();
-  const fs::path dir_name = first.tree->path();
-  const fs::path empty_name = first.empty_dir->path();
-  if (exists_no_follow(file_name) || exists_no_follow(empty_name)) {
-    fail("round one was not removed");
+  std::string missing;
+  for (const Objects* objects : {&first, &second}) {
+    for (const fs::path& name : {objects->named->name(), objects->named_closed->name(),
+                                 objects->tree->path() / "sub" / "b", objects->empty_dir->path()}) {
+      if (!exists_no_follow(name)) {
+        missing += " " + name.string();
+      }
+    }
   }
-  const bool reuse_tree = !exists_no_follow(dir_name);
-  write_file(file_name, "someone else's");
-  fs::create_directory(empty_name);
-  if (reuse_tree) {
-    fs::create_directory(dir_name);
-    write_file(dir_name / "theirs", "someone else's");
-  }
-  first = Objects();
-  second = Objects();
-  const bool intact = exists_no_follow(file_name) && exists_no_follow(empty_name) &&
-                      (!reuse_tree || exists_no_follow(dir_name / "theirs"));
-  say(intact ? "reused-intact" : "reused-removed");
-  std::error_code ignored;
-  fs::remove(file_name, ignored);
-  fs::remove(empty_name, ignored);
-  if (reuse_tree) {
-    fs::remove_all(dir_name, ignored);
-  }
+  say(missing.empty() ? "entries-intact" : "entries-missing:" + missing);
   return 0;
 }
 
@@ -470,6 +469,345 @@ int threads(const fs::path& dir, bool trees) {
   ::_exit(driver_failed + 2);
 }
 
+// ---- the registry's own scenarios (D1, D2, D3, B1) ----
+
+// chain-threads: an earlier SIGTERM handler that returns (a reload), then
+// cleanup_on_signals(); workers create and close NamedTemporaryFiles and TemporaryDirectories
+// in a loop. After the signal every worker must go on (20 more rounds each, within 10 s); then
+// they stop, main returns and its held objects are removed by their destructors.
+int chain_threads(const fs::path& dir) {
+  install(SIGTERM, &plain_handler);
+  tempfile::cleanup_on_signals();
+  std::vector<TemporaryDirectory> held;
+  for (int i = 0; i < 4; ++i) {
+    held.emplace_back(tempfile::TemporaryDirectoryOptions{.prefix = "held-", .dir = dir});
+    fs::create_directories(held.back().path() / "x" / "y");
+    for (int f = 0; f < 50; ++f) {
+      write_file(held.back().path() / "x" / ("f" + std::to_string(f)), "f");
+    }
+  }
+  constexpr int workers = 4;
+  std::array<std::atomic<long>, workers> rounds{};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> pool;
+  pool.reserve(workers);
+  for (int t = 0; t < workers; ++t) {
+    pool.emplace_back([&, t] {
+      while (!stop.load()) {
+        NamedTemporaryFile file(tempfile::NamedTemporaryFileOptions{.prefix = "wf-", .dir = dir});
+        file.write(std::string_view("data"));
+        file.close();
+        TemporaryDirectory sub(tempfile::TemporaryDirectoryOptions{.prefix = "wd-", .dir = dir});
+        write_file(sub.path() / "f", "f");
+        if (t % 2 == 0) {
+          sub.cleanup();
+        }
+        rounds[static_cast<std::size_t>(t)].fetch_add(1);
+      }
+    });
+  }
+  while (rounds[workers - 1].load() < 20) {
+    std::this_thread::yield();
+  }
+  say("ready");
+  wait_go();  // the test signals, waits for the marker, then says go
+  std::array<long, workers> at_go{};
+  for (int t = 0; t < workers; ++t) {
+    at_go[static_cast<std::size_t>(t)] = rounds[static_cast<std::size_t>(t)].load();
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool progressed = false;
+  while (!progressed && std::chrono::steady_clock::now() < deadline) {
+    progressed = true;
+    for (int t = 0; t < workers; ++t) {
+      const auto i = static_cast<std::size_t>(t);
+      progressed = progressed && rounds[i].load() >= at_go[i] + 20;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!progressed) {
+    say("workers-stuck");
+    ::_exit(driver_failed + 3);  // they would never join
+  }
+  stop.store(true);
+  for (std::thread& worker : pool) {
+    worker.join();
+  }
+  say("workers-progressed");
+  return 0;
+}
+
+// What the parent of a fork-like child reports: its entries before the child, still there?
+void report_parent_entries(const std::vector<fs::path>& entries, const Objects& objects,
+                           const fs::path& named_path, int status) {
+  say("child " + describe_status(status));
+  std::string missing;
+  for (const fs::path& entry : entries) {
+    if (!exists_no_follow(entry)) {
+      missing += " " + entry.filename().string();
+    }
+  }
+  for (const char* inside : {"a", "sub/deeper/deepest/c", "ro/d", "link-out"}) {
+    if (!exists_no_follow(objects.tree->path() / inside)) {
+      missing += std::string(" tree/") + inside;
+    }
+  }
+  say(missing.empty() ? "parent-entries-intact" : "parent-entries-missing:" + missing);
+  struct stat info {};
+  if (::stat(named_path.c_str(), &info) != 0) {
+    fail("stat of the named file");
+  }
+  say("size-before-close:" + std::to_string(info.st_size));
+}
+
+std::vector<fs::path> list_entries(const fs::path& dir) {
+  std::vector<fs::path> entries;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    entries.push_back(entry.path());
+  }
+  return entries;
+}
+
+int wait_child(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      fail("waitpid");
+    }
+  }
+  return status;
+}
+
+// What the clone()d child runs on its own stack: its own entry, then exit() (atexit handlers
+// and static destructors run; the parent's objects on the parent's stack are not destroyed).
+int cloned_child(void* arg) {
+  const fs::path& dir = *static_cast<const fs::path*>(arg);
+  new NamedTemporaryFile(tempfile::NamedTemporaryFileOptions{.prefix = "child-", .dir = dir});
+  std::exit(0);  // NOLINT(concurrency-mt-unsafe): one thread
+}
+
+// rawfork-<sysfork-return|sysfork-exit|clone-exit>: as fork-<how>, but the child is made by
+// syscall(SYS_fork) or clone() without CLONE_VM, so no pthread_atfork handler runs in it.
+int raw_fork_child(const fs::path& dir, std::string_view how) {
+  Objects objects;
+  make_objects(objects, dir, "p");
+  objects.named.reset();
+  objects.named.emplace(tempfile::NamedTemporaryFileOptions{
+      .prefix = "nf-p", .dir = dir, .delete_on_close = false});  // readable after close()
+  objects.named->write(std::string_view("abc"));
+  const fs::path named_path = objects.named->name();
+  const std::vector<fs::path> entries = list_entries(dir);
+
+  pid_t pid = -1;
+  if (how.starts_with("sysfork-")) {
+    pid = static_cast<pid_t>(::syscall(SYS_fork));
+    if (pid == 0) {
+      new NamedTemporaryFile(tempfile::NamedTemporaryFileOptions{.prefix = "child-", .dir = dir});
+      if (how == "sysfork-return") {
+        return 0;  // main returns: the parent's objects are destroyed here, in the child
+      }
+      std::exit(0);  // NOLINT(concurrency-mt-unsafe): one thread
+    }
+  } else if (how == "clone-exit") {
+    constexpr std::size_t stack_size = std::size_t{1} << 20;
+    void* stack = ::mmap(nullptr, stack_size, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) {
+      fail("mmap");
+    }
+    static fs::path child_dir;
+    child_dir = dir;
+    pid = ::clone(&cloned_child, static_cast<char*>(stack) + stack_size, SIGCHLD, &child_dir);
+  } else {
+    fail("unknown raw fork");
+  }
+  if (pid < 0) {
+    fail("fork");
+  }
+  report_parent_entries(entries, objects, named_path, wait_child(pid));
+  objects.named->close();
+  std::ifstream in(named_path, std::ios::binary);
+  const std::string content{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  say("content:" + content);
+  return 0;
+}
+
+// signal-after-fork: a fork()ed child gets SIGTERM before any pthread_atfork child handler of
+// the library could run (this driver's own handler, registered first, sends it), then in
+// rounds killed by the parent at once. The parent's entries must survive every round.
+std::atomic<bool> kill_in_atfork{false};
+
+void kill_self_in_child() {
+  if (kill_in_atfork.load()) {
+    ::kill(::getpid(), SIGTERM);
+  }
+}
+
+int fork_signal_race(const fs::path& dir) {
+  // Registered before the library's first use, so it runs before any handler the library
+  // registers (child handlers run in the order of registration).
+  if (::pthread_atfork(nullptr, nullptr, &kill_self_in_child) != 0) {
+    fail("pthread_atfork");
+  }
+  tempfile::cleanup_on_signals();
+  Objects objects;
+  make_objects(objects, dir, "p");
+  const fs::path named_path = objects.named->name();
+  const std::vector<fs::path> entries = list_entries(dir);
+  constexpr int injected_rounds = 20;
+  constexpr int raced_rounds = 100;
+  for (int round = 0; round < injected_rounds + raced_rounds; ++round) {
+    kill_in_atfork.store(round < injected_rounds);
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      fail("fork");
+    }
+    if (pid == 0) {
+      for (int spin = 0; spin < 1000; ++spin) {
+        ::sched_yield();  // room for the parent's kill
+      }
+      ::_exit(0);
+    }
+    if (round >= injected_rounds) {
+      ::kill(pid, SIGTERM);
+    }
+    const int status = wait_child(pid);
+    if (round < injected_rounds && !(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)) {
+      say("child-not-signalled:" + describe_status(status));
+      return 0;
+    }
+    for (const fs::path& entry : entries) {
+      if (!exists_no_follow(entry)) {
+        say("round " + std::to_string(round) +
+            " parent-entries-missing: " + entry.filename().string());
+        return 0;
+      }
+    }
+  }
+  say("parent-entries-intact");
+  return 0;
+}
+
+// A TemporaryDirectory holding `subdirs` directories of `files` empty files each.
+void fill_big_tree(const fs::path& root, int subdirs, int files) {
+  for (int d = 0; d < subdirs; ++d) {
+    const fs::path sub = root / ("d" + std::to_string(d));
+    if (::mkdir(sub.c_str(), 0700) != 0) {
+      fail("mkdir");
+    }
+    for (int f = 0; f < files; ++f) {
+      const fs::path file = sub / std::to_string(f);
+      const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd < 0) {
+        fail("open");
+      }
+      ::close(fd);
+    }
+  }
+}
+
+constexpr int big_subdirs = 50;
+constexpr int big_files = 400;
+
+// exit-big-tree: a leaked TemporaryDirectory of 20,000 files; on "go" std::exit, whose handler
+// removes it; the test sends SIGTERM once that removal is under way.
+int exit_big_tree(const fs::path& dir) {
+  tempfile::cleanup_on_signals();
+  auto* big =
+      new TemporaryDirectory(tempfile::TemporaryDirectoryOptions{.prefix = "big-", .dir = dir});
+  fill_big_tree(big->path(), big_subdirs, big_files);
+  say("ready");
+  wait_go();
+  std::exit(0);  // NOLINT(concurrency-mt-unsafe): one thread
+}
+
+// dtor-big-tree: the same tree held by a worker thread that destroys it on "go" while main
+// waits on stdin; SIGTERM (blocked on the worker, so it goes to main) comes during the
+// destructor's walk. The whole process runs on one CPU and the worker at SCHED_IDLE, as on a
+// loaded machine: its walk makes little progress while main's handler runs.
+int dtor_big_tree(const fs::path& dir) {
+  tempfile::cleanup_on_signals();
+  std::atomic<int> phase{0};
+  std::atomic<pid_t> worker_tid{0};
+  std::thread worker([&] {
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &term, nullptr);
+    std::optional<TemporaryDirectory> big(
+        tempfile::TemporaryDirectoryOptions{.prefix = "big-", .dir = dir});
+    fill_big_tree(big->path(), big_subdirs, big_files);
+    worker_tid.store(static_cast<pid_t>(::syscall(SYS_gettid)));
+    sched_param idle{};
+    if (::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &idle) != 0) {
+      fail("SCHED_IDLE");
+    }
+    phase.store(1);
+    while (phase.load() != 2) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    big.reset();  // the destructor's walk
+    say("destroyed");
+  });
+  while (phase.load() != 1) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  // Both threads on one CPU from now on (the tree is built).
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  const int cpu = ::sched_getcpu();
+  CPU_SET(static_cast<std::size_t>(cpu < 0 ? 0 : cpu), &one);
+  if (::sched_setaffinity(0, sizeof one, &one) != 0 ||
+      ::sched_setaffinity(worker_tid.load(), sizeof one, &one) != 0) {
+    fail("sched_setaffinity");
+  }
+  say("ready");
+  wait_go();
+  phase.store(2);
+  wait_go();  // the signal comes here
+  worker.join();
+  return 0;
+}
+
+// replace-<exit|signal|destroy>: NamedTemporaryFiles whose names are taken over by other files
+// (unlink, then a new file with the same name): an open one, a closed one (delete_on_close =
+// false) and a leaked one. None of the replacements may be removed, by the destructors, by exit
+// or by a signal's cleanup. The replacements' names are written as "impostor:<name>".
+int replace_files(const fs::path& dir, std::string_view how) {
+  tempfile::cleanup_on_signals();
+  std::optional<NamedTemporaryFile> open_file(
+      tempfile::NamedTemporaryFileOptions{.prefix = "nf-", .dir = dir});
+  std::optional<NamedTemporaryFile> closed_file(
+      tempfile::NamedTemporaryFileOptions{.prefix = "nc-", .dir = dir, .delete_on_close = false});
+  closed_file->close();
+  auto* leaked =
+      new NamedTemporaryFile(tempfile::NamedTemporaryFileOptions{.prefix = "lf-", .dir = dir});
+  // A replacement made later than one file-system timestamp tick (ext4's are a few ms): a file
+  // system that hands our freed inode number to the replacement (ext4 does) still gives it
+  // another birth time. Within the same tick the two cannot be told apart (docs/cleanup.md).
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  for (const fs::path& name : {open_file->name(), closed_file->name(), leaked->name()}) {
+    if (::unlink(name.c_str()) != 0) {
+      fail("unlink");
+    }
+    write_file(name, "impostor");
+    say("impostor:" + name.filename().string());
+  }
+  say("ready");
+  if (how == "exit") {
+    std::exit(0);  // NOLINT(concurrency-mt-unsafe): one thread
+  }
+  if (how == "destroy") {
+    open_file->close();
+    open_file.reset();
+    closed_file.reset();
+    say("destroyed");
+    ::_exit(0);  // the leaked one is left to the exit test
+  }
+  wait_go();  // "signal": the test's SIGTERM ends us
+  return 0;
+}
+
 int run(std::string_view scenario, const fs::path& dir) {
   const std::string marker = (dir / "keep-marker").string();
   if (marker.size() >= marker_path.size()) {
@@ -506,6 +844,24 @@ int run(std::string_view scenario, const fs::path& dir) {
   }
   if (scenario == "threads-empty") {
     return threads(dir, false);
+  }
+  if (scenario == "chain-threads") {
+    return chain_threads(dir);
+  }
+  if (scenario.starts_with("rawfork-")) {
+    return raw_fork_child(dir, scenario.substr(8));
+  }
+  if (scenario == "signal-after-fork") {
+    return fork_signal_race(dir);
+  }
+  if (scenario == "exit-big-tree") {
+    return exit_big_tree(dir);
+  }
+  if (scenario == "dtor-big-tree") {
+    return dtor_big_tree(dir);
+  }
+  if (scenario.starts_with("replace-")) {
+    return replace_files(dir, scenario.substr(8));
   }
   fail("unknown scenario " + std::string(scenario));
 }

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -425,56 +426,79 @@ TEST_P(SignalCleanupTest, RaisedSignalRemovesLiveEntriesAndDiesOfTheSignal) {
 INSTANTIATE_TEST_SUITE_P(Signals, SignalCleanupTest, ::testing::Values(SIGINT, SIGTERM, SIGHUP),
                          signal_name);
 
-// A handler installed before cleanup_on_signals() is chained: ours removes, then calls it; it
-// returns, so the process goes on with ours still installed (the second round is cleaned
-// too), and the objects' destructors never remove entries that later took the same names.
+// A handler installed before cleanup_on_signals() runs first and decides. One that returns
+// (a reload, a graceful-shutdown flag) handled the signal: nothing is removed, the process goes
+// on with ours still installed (the second signal goes the same way), and at the end the
+// objects' destructors and the exit handler remove everything.
 class ChainBeforeTest : public ProcessCleanupTest,
                         public ::testing::WithParamInterface<const char*> {};
 
-TEST_P(ChainBeforeTest, EarlierHandlerRunsAfterCleanupAndTheProcessGoesOn) {
+TEST_P(ChainBeforeTest, D2_EarlierHandlerThatReturnsHandlesTheSignalAndNothingIsRemoved) {
   Driver driver(std::string("chain-before-") + GetParam(), dir());
   const fs::path marker = dir() / "keep-marker";
   ASSERT_EQ(driver.line(), "ready");
   driver.signal(SIGTERM);
   ASSERT_TRUE(wait_for_size(marker, 1)) << "the earlier handler did not run";
-  EXPECT_EQ(join(unexpected(dir(), left_by_signal("1"))), "");
+  expect_all_present(dir(), "1");
   driver.go();
   ASSERT_EQ(driver.line(), "ready");
   driver.signal(SIGINT);  // another of the three: all were chained
   ASSERT_TRUE(wait_for_size(marker, 2)) << "the earlier handler did not run again";
-  EXPECT_EQ(join(unexpected(dir(),
-                            [] {
-                              std::vector<std::string> allowed = left_by_signal("1");
-                              for (const std::string& p : left_by_signal("2")) {
-                                allowed.push_back(p);
-                              }
-                              return allowed;
-                            }())),
-            "");
+  expect_all_present(dir(), "1");
+  expect_all_present(dir(), "2");
   driver.go();
-  EXPECT_EQ(driver.line(), "reused-intact");
+  EXPECT_EQ(driver.line(), "entries-intact");
   EXPECT_EQ(describe(driver.wait()), exited(0)) << driver.rest();
-  // A tree the handler claimed but could not empty (portable build) stays: the objects'
-  // destructors leave what a handler claimed (docs/cleanup.md).
-  std::vector<std::string> allowed = left_by_signal("1");
-  for (const std::string& p : left_by_signal("2")) {
-    allowed.push_back(p);
-  }
-  EXPECT_EQ(join(unexpected(dir(), allowed)), "");
+  EXPECT_EQ(join(unexpected(dir())), "");
   expect_keeps(dir(), "1");
   expect_keeps(dir(), "2");
 }
 
 INSTANTIATE_TEST_SUITE_P(Handlers, ChainBeforeTest, ::testing::Values("plain", "siginfo"));
 
-TEST_F(ProcessCleanupTest, EarlierHandlerThatExitsRunsAfterCleanup) {
+// An earlier handler that ends the process with _exit ends it before anything could be
+// removed: the library's handler only acts after a function that returns (docs/cleanup.md).
+TEST_F(ProcessCleanupTest, D2_EarlierHandlerThatExitsEndsTheProcessBeforeAnyCleanup) {
   Driver driver("chain-before-exit", dir());
   ASSERT_EQ(driver.line(), "ready");
   driver.signal(SIGHUP);
   EXPECT_EQ(describe(driver.wait()), exited(7)) << driver.rest();
   EXPECT_TRUE(wait_for_size(dir() / "keep-marker", 1));
+  expect_all_present(dir(), "1");
+  expect_keeps(dir(), "1");
+}
+
+// An earlier handler that puts the default action back and raises the signal again (to die of
+// it) gets the cleanup before the process ends.
+TEST_F(ProcessCleanupTest, D2_EarlierHandlerThatReRaisesWithTheDefaultGetsTheCleanupFirst) {
+  Driver driver("chain-before-reraise", dir());
+  ASSERT_EQ(driver.line(), "ready");
+  driver.signal(SIGTERM);
+  EXPECT_EQ(describe(driver.wait()), signaled(SIGTERM)) << driver.rest();
+  EXPECT_TRUE(wait_for_size(dir() / "keep-marker", 1));
   EXPECT_EQ(join(unexpected(dir(), left_by_signal("1"))), "");
   expect_keeps(dir(), "1");
+}
+
+// Threads creating and closing NamedTemporaryFiles and TemporaryDirectories while a SIGTERM is
+// handled by an earlier handler that returns: every thread goes on (none waits for an end that
+// never comes), the process finishes its work and exits normally, and nothing is left.
+TEST_F(ProcessCleanupTest, D2_ThreadsGoOnAfterAnEarlierHandlerReturns) {
+  for (int run = 0; run < 3; ++run) {
+    {
+      Driver driver("chain-threads", dir());
+      ASSERT_EQ(driver.line(), "ready");
+      std::this_thread::sleep_for(std::chrono::milliseconds(3 + 5 * run));
+      driver.signal(SIGTERM);
+      ASSERT_TRUE(wait_for_size(dir() / "keep-marker", 1)) << "the earlier handler did not run";
+      driver.go();
+      EXPECT_EQ(driver.line(), "workers-progressed") << "run " << run;
+      EXPECT_EQ(describe(driver.wait()), exited(0)) << driver.rest();
+    }
+    EXPECT_EQ(join(unexpected(dir())), "") << "run " << run;
+    force_remove_all(dir());
+    fs::create_directory(dir());
+  }
 }
 
 // A handler installed after cleanup_on_signals() replaces ours: the signal then cleans
@@ -597,6 +621,182 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<ForkCase>& param_info) {
       return std::string(param_info.param.how[0] == '_' ? "underscore_exit" : param_info.param.how);
     });
+
+// ---- D1: children that no pthread_atfork handler ran in ----
+
+// A child made by syscall(SYS_fork) or clone() (no CLONE_VM, SIGCHLD) runs no pthread_atfork
+// handler; its return from main (destructors) or exit() (the exit handler) must still leave
+// its parent's entries and buffered bytes alone, and remove its own entry.
+class RawForkTest : public ProcessCleanupTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(RawForkTest, D1_ChildMadeWithoutForkHandlersNeverRemovesTheParentsEntries) {
+  Driver driver(std::string("rawfork-") + GetParam(), dir());
+  EXPECT_EQ(driver.line(), "child exited 0");
+  EXPECT_EQ(driver.line(), "parent-entries-intact");
+  EXPECT_EQ(driver.line(), "size-before-close:0") << "the child flushed the parent's buffer";
+  EXPECT_EQ(driver.line(), "content:abc") << "the parent's bytes, exactly once";
+  EXPECT_EQ(describe(driver.wait()), exited(0)) << driver.rest();
+  EXPECT_EQ(join(unexpected(dir())), "") << "the child's own entry is removed by its exit";
+  expect_keeps(dir(), "p");
+}
+
+INSTANTIATE_TEST_SUITE_P(Children, RawForkTest,
+                         ::testing::Values("sysfork-return", "sysfork-exit", "clone-exit"),
+                         [](const ::testing::TestParamInfo<const char*>& param_info) {
+                           std::string name = param_info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+// A fork()ed child that gets SIGTERM before the library could know it is a child (first from
+// a pthread_atfork handler that runs before any of the library's, then killed by the parent at
+// once, in rounds): its signal cleanup never removes the parent's entries.
+TEST_F(ProcessCleanupTest, D1_ChildSignalledRightAfterForkNeverRemovesTheParentsEntries) {
+  Driver driver("signal-after-fork", dir());
+  EXPECT_EQ(driver.line(), "parent-entries-intact");
+  EXPECT_EQ(describe(driver.wait()), exited(0)) << driver.rest();
+  EXPECT_EQ(join(unexpected(dir())), "");
+  expect_keeps(dir(), "p");
+}
+
+// ---- D2/D3: a signal during a long removal ----
+
+/// The link count of `path` (2 + its subdirectories), 0 if it is gone.
+nlink_t links_of(const fs::path& path) {
+  struct stat info {};
+  return ::lstat(path.c_str(), &info) == 0 ? info.st_nlink : 0;
+}
+
+/// The one entry of `dir` named big-*.
+fs::path big_tree(const fs::path& dir) {
+  for (const std::string& name : list_dir(dir)) {
+    if (starts_with(name, "big-")) {
+      return dir / name;
+    }
+  }
+  return {};
+}
+
+/// A private directory on tmpfs (/dev/shm) where there is one, else a subdirectory of `dir`:
+/// big trees are built and removed there in a fraction of the time a disk takes. Removed by
+/// the test (force_remove_all).
+fs::path fast_directory(const fs::path& dir) {
+  std::string pattern = "/dev/shm/tempfile-big.XXXXXX";
+  if (::access("/dev/shm", W_OK | X_OK) == 0 && ::mkdtemp(pattern.data()) != nullptr) {
+    return pattern;
+  }
+  const fs::path sub = dir / "big";
+  fs::create_directory(sub);
+  return sub;
+}
+
+/// Removes a fast_directory() whatever way the test leaves.
+struct RemovedAtEnd {
+  explicit RemovedAtEnd(fs::path p) : path(std::move(p)) {}
+  fs::path path;
+  RemovedAtEnd(const RemovedAtEnd&) = delete;
+  RemovedAtEnd& operator=(const RemovedAtEnd&) = delete;
+  ~RemovedAtEnd() { force_remove_all(path); }
+};
+
+/// Sends `driver` SIGTERM as soon as the tree's first subdirectory is gone (its removal is
+/// under way). False if that did not happen within 20 s.
+bool signal_once_removal_started(Driver& driver, const fs::path& tree, nlink_t full) {
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (links_of(tree) == full) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+  }
+  driver.signal(SIGTERM);
+  return true;
+}
+
+// exit() is removing a tree of 20,000 files when SIGTERM comes: the signal's cleanup finishes
+// the entry the exit handler had claimed before the process dies, so nothing is left.
+TEST_F(ProcessCleanupTest, D3_SignalDuringExitCleanupFinishesTheTreeBeingRemoved) {
+  if (!signals_remove_trees) {
+    GTEST_SKIP() << "this build's signal handler cannot read directories (no getdents64)";
+  }
+  const fs::path work = fast_directory(dir());
+  const RemovedAtEnd remove_work(work);
+  Driver driver("exit-big-tree", work);
+  ASSERT_EQ(driver.line(), "ready");
+  const fs::path tree = big_tree(work);
+  ASSERT_FALSE(tree.empty());
+  const nlink_t full = links_of(tree);
+  driver.go();
+  ASSERT_TRUE(signal_once_removal_started(driver, tree, full));
+  EXPECT_EQ(describe(driver.wait()), signaled(SIGTERM)) << driver.rest();
+  EXPECT_EQ(join(list_dir(work)), "");
+}
+
+// A worker thread's destructor is removing a tree of 20,000 files (slowly: one CPU, the worker
+// at SCHED_IDLE) when SIGTERM comes on the main thread: the handler walks the tree the owner
+// is removing too, so nothing is left when the process dies.
+TEST_F(ProcessCleanupTest, D2_SignalDuringADestructorOnAnotherThreadFinishesTheTree) {
+  if (!signals_remove_trees) {
+    GTEST_SKIP() << "this build's signal handler cannot read directories (no getdents64)";
+  }
+  const fs::path work = fast_directory(dir());
+  const RemovedAtEnd remove_work(work);
+  Driver driver("dtor-big-tree", work);
+  ASSERT_EQ(driver.line(), "ready");
+  const fs::path tree = big_tree(work);
+  ASSERT_FALSE(tree.empty());
+  const nlink_t full = links_of(tree);
+  driver.go();
+  ASSERT_TRUE(signal_once_removal_started(driver, tree, full));
+  EXPECT_EQ(describe(driver.wait()), signaled(SIGTERM)) << driver.rest();
+  EXPECT_EQ(join(list_dir(work)), "");
+}
+
+// ---- B1: a name that no longer refers to our file ----
+
+/// Reads the "impostor:<name>" lines up to "ready": the replaced names.
+std::vector<std::string> read_impostors(Driver& driver) {
+  std::vector<std::string> names;
+  for (std::string l = driver.line(); l != "ready" && !l.empty(); l = driver.line()) {
+    if (starts_with(l, "impostor:")) {
+      names.push_back(l.substr(9));
+    }
+  }
+  return names;
+}
+
+void expect_impostors_intact(const fs::path& dir, const std::vector<std::string>& names) {
+  ASSERT_EQ(names.size(), 3U);
+  for (const std::string& name : names) {
+    std::error_code ec;
+    EXPECT_EQ(fs::file_size(dir / name, ec), 8U) << name << " (the replacement) was removed";
+    fs::remove(dir / name, ec);
+  }
+}
+
+// The files of NamedTemporaryFiles (open, closed with delete_on_close = false, leaked) are
+// replaced under their names by other files: neither the destructors, nor exit, nor a signal's
+// cleanup removes a replacement (each checks the name against the file's identity first).
+TEST_F(ProcessCleanupTest, B1_ReplacedNamedFilesSurviveTheDestructorsAndExit) {
+  for (const char* how : {"destroy", "exit"}) {
+    Driver driver(std::string("replace-") + how, dir());
+    const std::vector<std::string> names = read_impostors(driver);
+    if (std::string(how) == "destroy") {
+      EXPECT_EQ(driver.line(), "destroyed");
+    }
+    EXPECT_EQ(describe(driver.wait()), exited(0)) << driver.rest();
+    expect_impostors_intact(dir(), names);
+    EXPECT_EQ(join(unexpected(dir())), "") << how;
+  }
+}
+
+TEST_F(ProcessCleanupTest, B1_ReplacedNamedFilesSurviveSignalCleanup) {
+  Driver driver("replace-signal", dir());
+  const std::vector<std::string> names = read_impostors(driver);
+  driver.signal(SIGTERM);
+  EXPECT_EQ(describe(driver.wait()), signaled(SIGTERM)) << driver.rest();
+  expect_impostors_intact(dir(), names);
+  EXPECT_EQ(join(unexpected(dir())), "");
+}
 
 }  // namespace
 }  // namespace tempfile::test
