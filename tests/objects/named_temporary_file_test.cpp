@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/process.hpp"
@@ -241,6 +243,83 @@ TEST_F(NamedTemporaryFileTest, ForkedChildDoesNotRemoveParentsFile) {
   });
   EXPECT_EQ(status, 0);
   EXPECT_TRUE(fs::exists(name));
+}
+
+// ---- B1: the name taken over by another file ----
+
+// Replaces the file named `name` by another one, as a tmp cleaner that removed ours and
+// somebody who then created a file under the same name would: later than one file-system
+// timestamp tick after ours was created (a file system that hands our freed inode number to
+// the newcomer, as ext4 does at once, still gives it another birth time; docs/cleanup.md).
+void replace_with_impostor(const fs::path& name) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  ASSERT_EQ(::unlink(name.c_str()), 0);
+  const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(::write(fd, "impostor", 8), 8);
+  ::close(fd);
+}
+
+TEST_F(NamedTemporaryFileTest, B1_CloseLeavesAFileThatReplacedOursUnderItsName) {
+  NamedTemporaryFile f;
+  f.write(std::string_view("abc"));
+  const fs::path name = f.name();
+  replace_with_impostor(name);
+  EXPECT_NO_THROW(f.close()) << "ours is gone, as Python treats a missing file";
+  std::error_code ec;
+  EXPECT_EQ(fs::file_size(name, ec), 8U) << "the replacement was removed";
+  fs::remove(name, ec);
+}
+
+TEST_F(NamedTemporaryFileTest, B1_DestructorLeavesAFileThatReplacedOursUnderItsName) {
+  fs::path name;
+  {
+    NamedTemporaryFile f({.delete_on_close = false});
+    name = f.name();
+    f.close();  // no descriptor left: only the recorded identity tells the files apart
+    replace_with_impostor(name);
+  }
+  std::error_code ec;
+  EXPECT_EQ(fs::file_size(name, ec), 8U) << "the replacement was removed";
+  fs::remove(name, ec);
+}
+
+// The attack in a sticky world-writable directory: our file is removed (a cleaner), another
+// user creates a file under the same name; our close() as root (whose unlink passes the sticky
+// bit) must not delete that user's file.
+TEST_F(NamedTemporaryFileTest, B1_RootInAStickyDirectoryNeverRemovesAnotherUsersFile) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "needs root: only root's unlink may remove another user's file in a sticky "
+                    "directory, which is what makes the attack matter";
+  }
+  ASSERT_EQ(::chmod(scratch().c_str(), 0711), 0);  // let the other user reach the directory
+  const fs::path sticky = scratch() / "tmp";
+  ASSERT_EQ(::mkdir(sticky.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(sticky.c_str(), 01777), 0);
+  fs::path name;
+  {
+    NamedTemporaryFile f({.dir = sticky});
+    name = f.name();
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    ASSERT_EQ(::unlink(name.c_str()), 0);  // a cleaner removes ours
+    const int status = test::run_in_child([&] {
+      if (!test::become_unprivileged()) {
+        return 2;
+      }
+      const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      return fd >= 0 && ::write(fd, "theirs", 6) == 6 && ::close(fd) == 0 ? 0 : 3;
+    });
+    ASSERT_EQ(status, 0) << "the other user could not create the file";
+    struct stat info {};
+    ASSERT_EQ(::lstat(name.c_str(), &info), 0);
+    ASSERT_EQ(info.st_uid, 65534U) << "the replacement must belong to the other user";
+    EXPECT_NO_THROW(f.close());
+  }
+  EXPECT_TRUE(fs::exists(name)) << "root removed another user's file";
+  std::error_code ec;
+  fs::remove(name, ec);
+  fs::remove(sticky, ec);
+  ::chmod(scratch().c_str(), 0700);
 }
 
 }  // namespace
