@@ -179,6 +179,10 @@ constexpr std::array<int, 3> cleanup_signals{SIGINT, SIGTERM, SIGHUP};
 // handler is installed for that signal.
 std::array<struct sigaction, cleanup_signals.size()> previous_actions{};
 std::array<std::atomic<bool>, cleanup_signals.size()> installed{};
+// Set once the application's handler made the next signal fatal (it put the default back, or
+// was installed with SA_RESETHAND): from then on that signal cleans up and ends the process.
+std::array<std::atomic<bool>, cleanup_signals.size()> default_from_now_on{};
+static_assert(std::atomic<bool>::is_always_lock_free);
 
 std::size_t signal_index(int signal_number) noexcept {
   for (std::size_t i = 0; i < cleanup_signals.size(); ++i) {
@@ -251,20 +255,51 @@ bool about_to_die_of(int signal_number) noexcept {
   return ::sigpending(&pending) == 0 && sigismember(&pending, signal_number) == 1;
 }
 
+void on_signal(int signal_number, siginfo_t* info, void* context);
+
+// After the application's handler returned: what it left in place for this signal.
+enum class AfterApplication : unsigned char { ours, dying, default_next, theirs };
+
+AfterApplication after_application(int signal_number) noexcept {
+  struct sigaction now {};
+  if (::sigaction(signal_number, nullptr, &now) != 0) {
+    return AfterApplication::ours;
+  }
+  if ((now.sa_flags & SA_SIGINFO) != 0 && now.sa_sigaction == &on_signal) {
+    return AfterApplication::ours;
+  }
+  if (!is_default(now)) {
+    return AfterApplication::theirs;  // it installed something else: the signal is its business
+  }
+  return about_to_die_of(signal_number) ? AfterApplication::dying : AfterApplication::default_next;
+}
+
 void on_signal(int signal_number, siginfo_t* info, void* context) {
   const int saved_errno = errno;
   const std::size_t index = signal_index(signal_number);
   const struct sigaction* previous =
       index < cleanup_signals.size() ? &previous_actions[index] : nullptr;
-  if (previous != nullptr && is_function(*previous)) {
+  if (previous != nullptr && is_function(*previous) && !default_from_now_on[index].load()) {
     // The application handles this signal: its handler decides. Ours stays installed.
     if ((previous->sa_flags & SA_SIGINFO) != 0) {
       previous->sa_sigaction(signal_number, info, context);
     } else {
       previous->sa_handler(signal_number);
     }
-    if (about_to_die_of(signal_number)) {
-      remove_all_in_signal_handler();
+    const AfterApplication after = after_application(signal_number);
+    if (after == AfterApplication::dying) {
+      remove_all_in_signal_handler();  // it re-raised with the default action: we die next
+    } else if (after == AfterApplication::default_next ||
+               (after == AfterApplication::ours &&
+                (static_cast<unsigned>(previous->sa_flags) & SA_RESETHAND) != 0U)) {
+      // The next such signal is to end the process ("press Ctrl-C again"): ours again, which
+      // then removes everything and ends it.
+      default_from_now_on[index].store(true);
+      struct sigaction ours {};
+      ours.sa_sigaction = &on_signal;
+      ours.sa_flags = SA_SIGINFO | SA_RESTART;
+      sigfillset(&ours.sa_mask);
+      static_cast<void>(::sigaction(signal_number, &ours, nullptr));
     }
     errno = saved_errno;
     return;

@@ -185,6 +185,13 @@ void reraising_handler(int signal_number) {
   ::raise(signal_number);
 }
 
+// chain-before-oneshot: the first signal only puts the default back ("press Ctrl-C again to
+// quit"); the next one is to end the process.
+void oneshot_handler(int signal_number) {
+  append_marker(signal_number);
+  ::signal(signal_number, SIG_DFL);
+}
+
 void install(int signal_number, void (*handler)(int)) {
   struct sigaction action {};
   action.sa_handler = handler;
@@ -341,7 +348,7 @@ int fork_child(const fs::path& dir, std::string_view how) {
   return 0;
 }
 
-// chain-before-<plain|siginfo|exit|reraise>: the application's handler is installed first,
+// chain-before-<plain|siginfo|exit|reraise|oneshot>: the application's handler is installed first,
 // then cleanup_on_signals(). Its handler runs first and decides: one that returns handled the
 // signal, so nothing is removed. Two rounds: each "ready" waits for a signal (the test checks
 // that the application's handler ran and the entries are intact) and then "go". At the end the
@@ -356,6 +363,8 @@ int chain_before(const fs::path& dir, std::string_view variant) {
       install(signal_number, &exiting_handler);
     } else if (variant == "reraise") {
       install(signal_number, &reraising_handler);
+    } else if (variant == "oneshot") {
+      install(signal_number, &oneshot_handler);
     } else {
       fail("unknown chain variant");
     }

@@ -480,6 +480,21 @@ TEST_F(ProcessCleanupTest, D2_EarlierHandlerThatReRaisesWithTheDefaultGetsTheCle
   expect_keeps(dir(), "1");
 }
 
+// An earlier handler that only puts the default action back, so that the next signal ends the
+// process ("press Ctrl-C again"): the first signal removes nothing, the second removes
+// everything and ends the process with the signal.
+TEST_F(ProcessCleanupTest, D2_EarlierHandlerThatMakesTheNextSignalFatalGetsTheCleanupThen) {
+  Driver driver("chain-before-oneshot", dir());
+  ASSERT_EQ(driver.line(), "ready");
+  driver.signal(SIGTERM);
+  ASSERT_TRUE(wait_for_size(dir() / "keep-marker", 1)) << "the earlier handler did not run";
+  expect_all_present(dir(), "1");
+  driver.signal(SIGTERM);
+  EXPECT_EQ(describe(driver.wait()), signaled(SIGTERM)) << driver.rest();
+  EXPECT_EQ(join(unexpected(dir(), left_by_signal("1"))), "");
+  expect_keeps(dir(), "1");
+}
+
 // Threads creating and closing NamedTemporaryFiles and TemporaryDirectories while a SIGTERM is
 // handled by an earlier handler that returns: every thread goes on (none waits for an end that
 // never comes), the process finishes its work and exits normally, and nothing is left.
