@@ -17,8 +17,9 @@ namespace tempfile {
 ///   for a graceful shutdown), the signal was handled: nothing is removed, the objects stay
 ///   alive and the program goes on (its destructors and exit clean up later). If it puts the
 ///   default action back and raises the signal again to end the process, the entries are
-///   removed first. If it ends the process itself with _exit, nothing is removed (as for any
-///   _exit); with std::exit, the exit cleanup runs.
+///   removed first. If it only puts the default action back (so that the next signal ends the
+///   process), the next signal removes everything and ends it. If it ends the process itself
+///   with _exit, nothing is removed (as for any _exit); with std::exit, the exit cleanup runs.
 /// - Ignored (nohup): it stays ignored.
 ///
 /// Entries are removed only by the process that created them, never by a child made by fork,
