@@ -779,11 +779,44 @@ std::vector<std::string> read_impostors(Driver& driver) {
   return names;
 }
 
+/// Whether `dir`'s file system gives a removed file's inode number to the next file at once
+/// (ext4 does), probed with two files.
+bool inode_numbers_reused_at_once(const fs::path& dir) {
+  const fs::path probe = dir / "inode-probe";
+  struct stat first {};
+  struct stat second {};
+  for (struct stat* info : {&first, &second}) {
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 || ::fstat(fd, info) != 0) {
+      ADD_FAILURE() << "probe: " << std::strerror(errno);  // NOLINT(concurrency-mt-unsafe)
+    }
+    ::close(fd);
+    ::unlink(probe.c_str());
+  }
+  return first.st_ino == second.st_ino;
+}
+
+/// The portable build identifies files with fstat, which has no birth time: where the file
+/// system reuses inode numbers at once, a file whose descriptor we closed cannot be told from a
+/// replacement that got its number (docs/cleanup.md). Only then may the closed one's ("nc-")
+/// replacement go.
+bool closed_file_replacement_may_go(const fs::path& dir) {
+#if defined(TEMPFILE_PORTABLE)
+  constexpr bool identity_without_birth_time = true;
+#else
+  constexpr bool identity_without_birth_time = false;
+#endif
+  return identity_without_birth_time && inode_numbers_reused_at_once(dir);
+}
+
 void expect_impostors_intact(const fs::path& dir, const std::vector<std::string>& names) {
   ASSERT_EQ(names.size(), 3U);
+  const bool closed_may_go = closed_file_replacement_may_go(dir);
   for (const std::string& name : names) {
     std::error_code ec;
-    EXPECT_EQ(fs::file_size(dir / name, ec), 8U) << name << " (the replacement) was removed";
+    if (!(closed_may_go && starts_with(name, "nc-"))) {
+      EXPECT_EQ(fs::file_size(dir / name, ec), 8U) << name << " (the replacement) was removed";
+    }
     fs::remove(dir / name, ec);
   }
 }
