@@ -138,11 +138,11 @@ bool being_removed(NodeState state) noexcept {
   return state == NodeState::owner_removing || state == NodeState::handler_removing;
 }
 
-// Hands every entry of this process that is registered (claimed first) or being removed by
-// someone else to `remove`, counted on the node meanwhile so its owner waits for us before it
-// closes the descriptor or reuses the node. `help_owners`: also entries an owner is removing
-// right now (it may be cut short when the process ends); entries another handler claimed are
-// always included when `help_handlers`. Async-signal-safe when `remove` is.
+// Hands `remove` every entry of this process that is registered (claiming it first) or that
+// its owner is removing right now (the owner may be cut short when the process ends), and with
+// `help_handlers` also those another handler claimed (the exit handler a signal interrupted).
+// Counted on the node meanwhile, so its owner waits for us before it closes the descriptor or
+// reuses the node. Async-signal-safe when `remove` is.
 template <class Remove>
 void claim_each(bool help_handlers, Remove&& remove) noexcept {
   const pid_t self = ::getpid();  // exact, even in a child that no fork handler has seen yet
