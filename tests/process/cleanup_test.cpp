@@ -727,7 +727,9 @@ TEST_P(C9_BindMountTest, C9_NoRemovalPathEntersABindMount) {
   EXPECT_EQ(files_below(dir() / "keep-outside"), 3U) << "files of the bind-mounted directory lost";
   const fs::path tree = only("td-b");
   ASSERT_FALSE(tree.empty()) << "the mount point and its ancestors must stay";
-  EXPECT_EQ(files_below(tree), 0U) << "the tree's own files must go";
+  if (walks()) {
+    EXPECT_EQ(files_below(tree), 0U) << "the tree's own files must go";
+  }
   EXPECT_TRUE(fs::is_directory(tree / "sub" / "bind"));
   if (explicit_cleanup() || std::string_view(GetParam().name) == "rmtree") {
     EXPECT_NE(run.result.find("_error:"), std::string::npos) << run.result;
@@ -839,7 +841,9 @@ TEST_P(C7_ModesTest, C7_EveryPathRemovesDirectoriesWhoseModesForbidTheWalk) {
     GTEST_SKIP() << "cannot become uid 65534: " << run.skip_reason;
   }
   if (!walks()) {
-    return;  // the portable build's signal handler removes only empty directories
+    // The portable build's signal handler removes only empty directories (docs/cleanup.md).
+    EXPECT_FALSE(only("td-p").empty());
+    return;
   }
   EXPECT_EQ(join(unexpected(dir())), "") << run.result << "\n" << run.output;
   if (explicit_cleanup()) {
