@@ -629,8 +629,8 @@ int descriptor_of(const fs::path& path) {
 // modes-<ending>: as an unprivileged user (uid 65534 when started as root: root bypasses the
 // permission checks this is about), a tree whose directories forbid the walk: 0500 directories
 // holding subdirectories and files, 0000 directories (one inside a 0500 one), 0300, 0100 and
-// 0600 directories with contents, read-only files, and the root itself 0500. Nothing may be
-// left. <dir> must belong to that user.
+// 0600 directories with contents, 0400 and 0000 files three levels down, and the root itself
+// 0500. Nothing may be left. <dir> must belong to that user.
 [[noreturn]] void modes_attack(const fs::path& dir, std::string_view ending) {
   if (::getuid() == 0 || ::geteuid() == 0) {
     if (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 ||
@@ -657,7 +657,9 @@ int descriptor_of(const fs::path& path) {
     write_file(root / name / "file", "f");
     write_file(root / name / "sub" / "file", "f");
   }
+  write_file(root / "ro" / "sub" / "deeper" / "unreadable", "f");
   ::chmod((root / "ro" / "file").c_str(), 0400);
+  ::chmod((root / "ro" / "sub" / "deeper" / "unreadable").c_str(), 0000);
   ::chmod((root / "ro" / "sub" / "deeper").c_str(), 0500);
   ::chmod((root / "ro" / "sub").c_str(), 0500);
   ::chmod((root / "ro" / "none").c_str(), 0000);
