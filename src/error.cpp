@@ -55,7 +55,7 @@ std::string describe_failures(const std::vector<cleanup_error::failure>& failure
     text += '\'';
     text += failures[i].path.native();
     text += "' (";
-    text += failures[i].code.message();
+    text += failures[i].reason.empty() ? failures[i].code.message() : failures[i].reason;
     text += ')';
   }
   return text;

@@ -46,7 +46,8 @@ class TEMPFILE_API error : public std::filesystem::filesystem_error {
 
 /// Thrown by TemporaryDirectory::cleanup() when something could not be removed: code() and
 /// path1() are the first failure's errno and the directory; failures() lists every entry left
-/// behind (its path, absolute) with its errno, and what() names them all:
+/// behind (its path, absolute) with its errno (and, where errno alone would not explain it, a
+/// reason in words), and what() names them all:
 /// "tempfile: cannot remove temporary directory '/tmp/tmpab12cd34': 1 entry left: '/tmp/...'
 /// (Operation not permitted)".
 class TEMPFILE_API cleanup_error : public error {
@@ -54,6 +55,9 @@ class TEMPFILE_API cleanup_error : public error {
   struct failure {
     std::filesystem::path path;
     std::error_code code;
+    /// When not empty, what happened in words, shown by what() instead of code's message (for
+    /// failures errno alone would not explain, such as a directory moved away).
+    std::string reason{};
   };
   cleanup_error(const std::filesystem::path& directory, std::vector<failure> failures);
   cleanup_error(const cleanup_error&) = default;

@@ -30,14 +30,33 @@ struct TemporaryDirectory::State {
 
 namespace {
 
+// The remover's own reasons, which their errno's message would not explain.
+std::string reason_for(const os::RemovalFailure& failure) {
+  if (failure.error == os::removal_other_mount) {
+    return "a mount point, not crossed";
+  }
+  if (!failure.path.empty()) {
+    return failure.error == os::removal_replaced ? "replaced while it was removed" : "";
+  }
+  if (failure.error == os::removal_replaced) {
+    return "the directory was moved away: its name no longer refers to it (its contents were "
+           "removed)";
+  }
+  if (failure.error == os::removal_wrong_descriptor) {
+    return "its descriptor no longer refers to the directory (closed and reused by another "
+           "open?): nothing was removed";
+  }
+  return "";
+}
+
 // What the remover left, as cleanup_error reports it: absolute paths.
 std::vector<cleanup_error::failure> left_behind(const std::filesystem::path& root,
                                                 const std::vector<os::RemovalFailure>& failures) {
   std::vector<cleanup_error::failure> left;
   left.reserve(failures.size());
   for (const os::RemovalFailure& failure : failures) {
-    left.push_back(
-        {failure.path.empty() ? root : root / failure.path, os::to_error_code(failure.error)});
+    left.push_back({failure.path.empty() ? root : root / failure.path,
+                    os::to_error_code(failure.error), reason_for(failure)});
   }
   return left;
 }

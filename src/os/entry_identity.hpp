@@ -31,6 +31,9 @@ struct EntryIdentity {
 /// The identity of what `fd` refers to. Async-signal-safe (one statx, or fstat where the
 /// kernel has no statx): the signal handler's walk uses it too.
 [[nodiscard]] Errno identify_fd(int fd, EntryIdentity& out) noexcept;
+/// identify_fd, and how many names (hard links) the entry has left: 0 once it was removed. One
+/// system call for both. Async-signal-safe.
+[[nodiscard]] Errno identify_fd(int fd, EntryIdentity& out, std::uint64_t& links) noexcept;
 /// The identity of entry `name` of `dirfd`, never following a final symbolic link (the link
 /// itself is identified). Async-signal-safe.
 [[nodiscard]] Errno identify_name(int dirfd, const char* name, EntryIdentity& out) noexcept;

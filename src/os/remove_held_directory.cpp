@@ -15,74 +15,64 @@
 namespace tempfile::os {
 namespace {
 
-enum class FirstStep : unsigned char { done, replaced, walk };
+enum class HeldState : unsigned char { done, walk, wrong_descriptor, failed };
 
-// unlinkat(path, AT_REMOVEDIR): it removes only an empty directory and never follows a link, so
-// it is safe to try, and for an empty root it is the whole job. Async-signal-safe (unlinkat,
-// fstat). `err` receives the reason when the answer is `replaced`.
-FirstStep remove_if_empty(const char* path, int root_fd, Errno& err) noexcept {
-  err = remove_directory(current_directory_fd, path);
-  if (err == ENOENT) {
-    return FirstStep::done;  // already gone: Python ignores FileNotFoundError here
+// Steps 1 and 2 of remove_held_directory (remove_tree.hpp): the rmdir fast path, then one statx
+// of the held descriptor, which must still be the directory recorded at creation and tells
+// whether it has a name left. Async-signal-safe (unlinkat, statx). `root` receives the held
+// identity (for the walk) and `err` the reason when the answer is `failed`.
+HeldState first_steps(const char* path, int root_fd, const EntryIdentity& expected,
+                      EntryIdentity& root, Errno& err) noexcept {
+  const Errno removed = remove_directory(current_directory_fd, path);
+  std::uint64_t links = 0;
+  err = identify_fd(root_fd, root, links);
+  if (err == EBADF || (err == 0 && !(root == expected))) {
+    return HeldState::wrong_descriptor;  // closed, and perhaps reused by another open()
   }
   if (err != 0) {
-    return FirstStep::walk;  // ENOTEMPTY, or something the walk will meet and report
+    return HeldState::failed;
   }
-  // Removed. If the directory we hold still has a name, what went was an empty directory put in
-  // place of ours, and ours is elsewhere now.
-  std::uint64_t links = 0;
-  err = link_count(root_fd, links);
-  if (err == 0 && links > 0) {
-    err = removal_replaced;
+  if ((removed == 0 || removed == ENOENT) && links == 0) {
+    return HeldState::done;
   }
-  return err == 0 ? FirstStep::done : FirstStep::replaced;
+  return HeldState::walk;
 }
 
-// Whether `root_fd` is still the directory recorded when it was created. A descriptor closed by
-// mistake and reused by an unrelated open() must never be walked: it would empty that directory.
-Errno check_descriptor(int root_fd, const EntryIdentity& expected) noexcept {
-  EntryIdentity held;
-  const Errno err = identify_fd(root_fd, held);
-  if (err != 0 && err != EBADF) {
-    return err;
+void report_root(std::vector<RemovalFailure>& failures, Errno err) noexcept {
+  try {
+    failures.push_back({std::string(), err});
+  } catch (...) {  // NOLINT(bugprone-empty-catch): the return value still says what happened
   }
-  return err == 0 && held == expected ? 0 : removal_wrong_descriptor;
 }
 
 }  // namespace
 
 Errno remove_held_directory(const char* path, int root_fd, const EntryIdentity& expected,
                             std::vector<RemovalFailure>& failures) noexcept {
-  Errno err = check_descriptor(root_fd, expected);
-  if (err != 0) {
-    try {
-      failures.push_back({std::string(), err});
-    } catch (...) {  // NOLINT(bugprone-empty-catch): the return value still says what happened
-    }
-    return err;
-  }
-  switch (remove_if_empty(path, root_fd, err)) {
-    case FirstStep::done:
+  EntryIdentity root;
+  Errno err = 0;
+  switch (first_steps(path, root_fd, expected, root, err)) {
+    case HeldState::done:
       return 0;
-    case FirstStep::replaced:
-      try {
-        failures.push_back({std::string(), err});
-      } catch (...) {  // NOLINT(bugprone-empty-catch): the return value still says what happened
-      }
+    case HeldState::wrong_descriptor:
+      report_root(failures, removal_wrong_descriptor);
+      return removal_wrong_descriptor;
+    case HeldState::failed:
+      report_root(failures, err);
       return err;
-    case FirstStep::walk:
+    case HeldState::walk:
       break;
   }
-  return remove_tree_at(current_directory_fd, path, root_fd, failures);
+  return remove_tree_at(current_directory_fd, path, root_fd, root, failures);
 }
 
 void remove_held_directory_in_signal_handler(const char* path, int root_fd,
                                              const EntryIdentity& expected) noexcept {
   const int saved_errno = errno;
+  EntryIdentity root;
   Errno ignored = 0;
-  if (check_descriptor(root_fd, expected) == 0 &&
-      remove_if_empty(path, root_fd, ignored) == FirstStep::walk) {
-    walk_and_remove_in_signal_handler(path, root_fd);
+  if (first_steps(path, root_fd, expected, root, ignored) == HeldState::walk) {
+    walk_and_remove_in_signal_handler(path, root_fd, root);
   }
   errno = saved_errno;
 }

@@ -73,7 +73,7 @@ class Remover {
       : failures_(failures), observer_(observer) {}
 
   Errno remove(int parent_fd, const char* name);
-  Errno remove_held(int parent_fd, const char* name, int root_fd);
+  Errno remove_held(int parent_fd, const char* name, int root_fd, const EntryIdentity* root);
 
  private:
   enum class Outcome : unsigned char { gone, directory, failed };
@@ -154,9 +154,12 @@ Errno Remover::remove(int parent_fd, const char* name) {
   return first_error_;
 }
 
-Errno Remover::remove_held(int parent_fd, const char* name, int root_fd) {
-  Errno err = identify_fd(root_fd, root_identity_);
-  if (err != 0) {
+Errno Remover::remove_held(int parent_fd, const char* name, int root_fd,
+                           const EntryIdentity* root) {
+  Errno err = 0;
+  if (root != nullptr) {
+    root_identity_ = *root;
+  } else if (err = identify_fd(root_fd, root_identity_); err != 0) {
     report({}, err);
     return first_error_;
   }
@@ -412,8 +415,12 @@ Errno Remover::open_unsearchable(int dirfd, const char* name, std::size_t index,
   if (!S_ISDIR(info.st_mode)) {
     return ENOTDIR;
   }
-  if (!root && static_cast<std::uint64_t>(info.st_dev) != root_identity_.device) {
-    return removal_other_mount;
+  EntryIdentity id;
+  if (const Errno err = identify_name(dirfd, name, id); err != 0) {
+    return err;
+  }
+  if (!root && !same_mount(id, root_identity_)) {
+    return removal_other_mount;  // never change the mode of another mount's directory
   }
   observe(RemovalObserver::Step::fix_mode, index, shown);
   if (::fchmodat(dirfd, name, tree::walkable_mode, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -612,7 +619,17 @@ Errno remove_tree_at(int parent_fd, const char* name, int root_fd,
                      std::vector<RemovalFailure>& failures, RemovalObserver* observer) noexcept {
   try {
     Remover remover(failures, observer);
-    return remover.remove_held(parent_fd, name, root_fd);
+    return remover.remove_held(parent_fd, name, root_fd, nullptr);
+  } catch (...) {
+    return out_of_memory(failures);
+  }
+}
+
+Errno remove_tree_at(int parent_fd, const char* name, int root_fd, const EntryIdentity& root,
+                     std::vector<RemovalFailure>& failures) noexcept {
+  try {
+    Remover remover(failures, nullptr);
+    return remover.remove_held(parent_fd, name, root_fd, &root);
   } catch (...) {
     return out_of_memory(failures);
   }

@@ -99,33 +99,41 @@ class RemovalObserver {
 [[nodiscard]] Errno remove_tree_at(int parent_fd, const char* name, int root_fd,
                                    std::vector<RemovalFailure>& failures,
                                    RemovalObserver* observer = nullptr) noexcept;
+/// remove_tree_at for a caller that has just identified `root_fd` (remove_held_directory):
+/// `root` is its identify_fd, not asked again.
+[[nodiscard]] Errno remove_tree_at(int parent_fd, const char* name, int root_fd,
+                                   const EntryIdentity& root,
+                                   std::vector<RemovalFailure>& failures) noexcept;
 
 /// The one way a directory whose root descriptor its owner holds (a TemporaryDirectory) is
 /// removed, whoever removes it: the owner's cleanup(), the exit handler, and (below) a signal
 /// handler. `path` is absolute; `root_fd` is the owner's O_DIRECTORY descriptor of it, and
-/// `expected` the identity recorded for it when it was created.
+/// `expected` the identity (os/entry_identity.hpp) recorded for it when it was created.
 ///
-/// First, `root_fd` must still be that directory (identify_fd equal to `expected`): otherwise the
-/// descriptor was closed and its number reused, and nothing is touched (the root is reported
-/// with removal_wrong_descriptor).
+/// 1. unlinkat(path, AT_REMOVEDIR), the one fast-path decision. It only ever removes an empty
+///    directory and never follows a symbolic link, so it is safe to try whatever `path` is now,
+///    and for an empty directory it is the whole job.
+/// 2. One statx of `root_fd`: it must still be `expected`. If not, the owner's descriptor was
+///    closed and its number reused by another open(): nothing is walked through it (that would
+///    empty an unrelated directory) and the root is reported with removal_wrong_descriptor.
+///    The same call says how many names the directory has left: none means it is gone (removed
+///    in step 1, or by somebody else before: Python ignores FileNotFoundError), and that is done.
+/// 3. Otherwise (not empty, or no longer at `path`: renamed away, or an empty directory swapped
+///    in for ours was what step 1 removed) remove_tree_at walks through `root_fd`: the contents
+///    are ours wherever the directory is now and are removed; the root is removed only while
+///    `path` still names it, else reported with removal_replaced.
 ///
-/// The one fast-path decision: unlinkat(path, AT_REMOVEDIR) first. It only ever removes an
-/// empty directory and never follows a symbolic link, so it is safe to try, and for an empty
-/// directory it is the whole job (plus an fstat of `root_fd`: if our directory still has a
-/// name, what went was an empty directory swapped in for ours, reported as removal_replaced).
-/// A missing name is done (Python ignores FileNotFoundError). Anything else (ENOTEMPTY, EACCES,
-/// ...) goes to remove_tree_at, which walks through `root_fd` and reports; the one failed
-/// rmdir is the only call a non-empty tree pays for the fast path.
+/// An empty root costs two system calls; a non-empty one pays the failed rmdir for the fast path.
 [[nodiscard]] Errno remove_held_directory(const char* path, int root_fd,
                                           const EntryIdentity& expected,
                                           std::vector<RemovalFailure>& failures) noexcept;
 
-/// remove_held_directory for a signal handler (os/cleanup.cpp): the same descriptor check and
-/// first step, then the
-/// allocation-free walk (os/remove_tree_signal.cpp) with the same rules as remove_tree (no link
-/// followed, no other mount entered, modes fixed through descriptors) and `path` removed only
-/// while it still names the same directory. Only async-signal-safe calls, nothing allocated.
-/// Simpler than remove_tree, as befits a process about to die: at most
+/// remove_held_directory for a signal handler (os/cleanup.cpp): the same steps 1 and 2, then
+/// the allocation-free walk (os/remove_tree_signal.cpp) with the same rules as remove_tree (no
+/// link followed, no other mount entered, compared by mount id; directories that forbid the walk
+/// given u+rwx through their descriptors, and a failed removal retried after that) and `path`
+/// removed only while it still names the same directory. Only async-signal-safe calls, nothing
+/// allocated. Simpler than remove_tree, as befits a process about to die: at most
 /// removal_descriptor_limit levels deep (deeper entries are left), no failure list, one pass
 /// (entries that reappear are left). Linux only; elsewhere readdir is not async-signal-safe, so
 /// only an already empty directory is removed. Call prepare_signal_removal() once, outside any

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "os/entry_identity.hpp"
 #include "os/platform.hpp"
 #include "os/remove_tree.hpp"
 #include "os/tree_rules.hpp"
@@ -33,6 +34,7 @@ struct SignalLevel {
   int fd = -1;
   long got = 0;
   long offset = 0;
+  bool repaired = false;  // given u+rwx already (once per directory)
   std::array<char, 256> name{};
   std::array<char, 8192> buffer{};
 };
@@ -41,16 +43,38 @@ std::array<SignalLevel, signal_depth_limit> signal_levels;  // NOLINT: see above
 std::atomic_flag signal_walk_busy = ATOMIC_FLAG_INIT;
 
 #if TEMPFILE_LINUX_FAST_PATHS
-// A directory entry `name` of `dirfd`, opened for the walk; u+rwx first when its mode forbids
-// that, through an O_PATH handle as the walk does. -1 when it cannot be opened.
-int open_in_signal_handler(int dirfd, const char* name, dev_t root_device) noexcept {
-  int fd = ::openat(dirfd, name, tree::directory_flags);
+// Gives the directory open as `fd` u+rwx once, when an operation in it failed for lack of
+// permission (its own mode, as 0500 or 0000, forbids it). Directories only, through their
+// descriptor: never a file, which could be a hard link to something outside the tree.
+bool repair_after(Errno err, int fd, bool& repaired) noexcept {
+  if ((err != EACCES && err != EPERM) || repaired) {
+    return false;
+  }
+  repaired = true;
+  return ::fchmod(fd, tree::walkable_mode) == 0;
+}
+
+// Whether `fd` is a directory on the root's mount. The mount id (statx) tells a bind mount of
+// a directory of the same file system apart, which st_dev alone cannot: a bind mount is never
+// entered, never has its mode changed.
+bool on_root_mount(int fd, const EntryIdentity& root) noexcept {
+  EntryIdentity id;
+  return identify_fd(fd, id) == 0 && same_mount(id, root);
+}
+
+// A directory entry `name` of level `parent`, opened for the walk; u+rwx first when its mode
+// forbids that, through an O_PATH handle as the walk does. -1 when it cannot be opened, or is on
+// another mount.
+int open_in_signal_handler(SignalLevel& parent, const char* name,
+                           const EntryIdentity& root) noexcept {
+  int fd = ::openat(parent.fd, name, tree::directory_flags);
+  if (fd < 0 && repair_after(errno, parent.fd, parent.repaired)) {
+    fd = ::openat(parent.fd, name, tree::directory_flags);  // the parent lacked search permission
+  }
   if (fd < 0 && errno == EACCES) {
-    const int handle = ::openat(dirfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+    const int handle = ::openat(parent.fd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
     if (handle >= 0) {
-      struct stat info {};
-      if (::fstat(handle, &info) == 0 && info.st_dev == root_device &&
-          tree::change_mode_of_handle(handle) == 0) {
+      if (on_root_mount(handle, root) && tree::change_mode_of_handle(handle) == 0) {
         fd = ::openat(handle, ".", tree::directory_flags);
       }
       ::close(handle);
@@ -59,21 +83,37 @@ int open_in_signal_handler(int dirfd, const char* name, dev_t root_device) noexc
   if (fd < 0) {
     return -1;
   }
-  struct stat info {};
-  if (::fstat(fd, &info) != 0 || info.st_dev != root_device) {
+  if (!on_root_mount(fd, root)) {
     ::close(fd);  // another mount: never entered
     return -1;
   }
   return fd;
 }
 
-void empty_in_signal_handler(int root_fd, dev_t root_device) noexcept {
+// The root's own descriptor for the walk: "." of the held one (a fresh offset), or, when the
+// root's mode forbids that, a duplicate rewound to the start (the owner is not reading it: the
+// process is ending).
+int open_root_in_signal_handler(int root_fd) noexcept {
+  const int fd = ::openat(root_fd, ".", tree::directory_flags);
+  if (fd >= 0) {
+    return fd;
+  }
+  const int copy = ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+  if (copy >= 0 && ::lseek(copy, 0, SEEK_SET) != 0) {
+    ::close(copy);
+    return -1;
+  }
+  return copy;
+}
+
+void empty_in_signal_handler(int root_fd, const EntryIdentity& root) noexcept {
   std::size_t top = 0;
-  signal_levels[0].fd = ::openat(root_fd, ".", tree::directory_flags);
+  signal_levels[0].fd = open_root_in_signal_handler(root_fd);
   if (signal_levels[0].fd < 0) {
     return;
   }
   signal_levels[0].got = signal_levels[0].offset = 0;
+  signal_levels[0].repaired = false;
   for (;;) {
     SignalLevel& level = signal_levels[top];
     if (level.offset >= level.got) {
@@ -85,7 +125,11 @@ void empty_in_signal_handler(int root_fd, dev_t root_device) noexcept {
           return;
         }
         --top;
-        static_cast<void>(::unlinkat(signal_levels[top].fd, level.name.data(), AT_REMOVEDIR));
+        SignalLevel& parent = signal_levels[top];
+        if (::unlinkat(parent.fd, level.name.data(), AT_REMOVEDIR) != 0 &&
+            repair_after(errno, parent.fd, parent.repaired)) {
+          static_cast<void>(::unlinkat(parent.fd, level.name.data(), AT_REMOVEDIR));
+        }
         continue;
       }
     }
@@ -100,8 +144,7 @@ void empty_in_signal_handler(int root_fd, dev_t root_device) noexcept {
       if (::unlinkat(level.fd, name, 0) == 0) {
         continue;
       }
-      if (errno == EACCES && ::fchmod(level.fd, tree::walkable_mode) == 0 &&
-          ::unlinkat(level.fd, name, 0) == 0) {
+      if (repair_after(errno, level.fd, level.repaired) && ::unlinkat(level.fd, name, 0) == 0) {
         continue;
       }
       if (errno != EISDIR && !(errno == EPERM && type == DT_UNKNOWN)) {
@@ -112,13 +155,14 @@ void empty_in_signal_handler(int root_fd, dev_t root_device) noexcept {
     if (top + 1 >= signal_depth_limit || name_length >= level.name.size()) {
       continue;  // deeper than the walk goes here: left behind
     }
-    const int child = open_in_signal_handler(level.fd, name, root_device);
+    const int child = open_in_signal_handler(level, name, root);
     if (child < 0) {
       continue;
     }
     SignalLevel& next = signal_levels[++top];
     next.fd = child;
     next.got = next.offset = 0;
+    next.repaired = false;
     std::memcpy(next.name.data(), name, name_length + 1);
   }
 }
@@ -134,22 +178,21 @@ Errno prepare_signal_removal() noexcept {
   return 0;
 }
 
-void walk_and_remove_in_signal_handler(const char* path, int root_fd) noexcept {
+void walk_and_remove_in_signal_handler(const char* path, int root_fd,
+                                       const EntryIdentity& root) noexcept {
   while (signal_walk_busy.test_and_set(std::memory_order_acquire)) {
     // Another thread's handler is walking; it finishes without waiting for anything.
   }
   const int saved_errno = errno;
-  struct stat root {};
-  if (::fstat(root_fd, &root) == 0) {
 #if TEMPFILE_LINUX_FAST_PATHS
-    empty_in_signal_handler(root_fd, root.st_dev);
+  empty_in_signal_handler(root_fd, root);
+#else
+  static_cast<void>(root_fd);
 #endif
-    // The root only while its name is still this directory (and only once it is empty).
-    struct stat named {};
-    if (::fstatat(AT_FDCWD, path, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
-        named.st_dev == root.st_dev && named.st_ino == root.st_ino) {
-      static_cast<void>(::unlinkat(AT_FDCWD, path, AT_REMOVEDIR));
-    }
+  // The root only while its name is still this directory (and only once it is empty).
+  EntryIdentity named;
+  if (identify_name(AT_FDCWD, path, named) == 0 && named == root) {
+    static_cast<void>(::unlinkat(AT_FDCWD, path, AT_REMOVEDIR));
   }
   errno = saved_errno;
   signal_walk_busy.clear(std::memory_order_release);

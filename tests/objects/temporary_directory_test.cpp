@@ -271,7 +271,8 @@ TEST_F(TemporaryDirectoryObjectTest, CleanupErrorNamesTheDirectoryAndEachEntry) 
 }
 
 // One entry, singular, needing no privilege: the root moved away and replaced by a symbolic
-// link is reported with ESTALE ("Stale file handle") and the link left alone.
+// link is reported with ESTALE, explained in words ("Stale file handle" would not), and the link
+// left alone.
 TEST_F(TemporaryDirectoryObjectTest, CleanupErrorForAReplacedRoot) {
   TemporaryDirectory dir;
   const fs::path name = dir.name();
@@ -288,7 +289,9 @@ TEST_F(TemporaryDirectoryObjectTest, CleanupErrorForAReplacedRoot) {
     EXPECT_EQ(failure.code().value(), ESTALE);
     EXPECT_EQ(std::string(failure.what()), "tempfile: cannot remove temporary directory '" +
                                                name.string() + "': 1 entry left: '" +
-                                               name.string() + "' (" + errno_text(ESTALE) + ")");
+                                               name.string() +
+                                               "' (the directory was moved away: its name no "
+                                               "longer refers to it (its contents were removed))");
   }
   EXPECT_TRUE(fs::is_symlink(name));
   fs::remove(name);

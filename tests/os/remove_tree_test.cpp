@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "os/entry_identity.hpp"
 #include "os/fd.hpp"
 #include "os/sys.hpp"
 #include "support/process.hpp"
@@ -508,6 +509,79 @@ TEST_F(RemoveTreeTest, HeldRootReplacedUnderItsNameIsReported) {
   failures.clear();
   EXPECT_EQ(remove_tree_at(current_directory_fd, "t", root.get(), failures), 0);
   EXPECT_TRUE(failures.empty()) << describe(failures);
+}
+
+// C6 (a reused root descriptor), at the entry point every path shares: a held descriptor that
+// is not the directory recorded at creation (its number closed and reused by another open) is
+// never walked, by remove_held_directory nor by its signal-handler form; the first reports it.
+// The same descriptor with the right identity empties the same tree: the check is what stops it.
+TEST_F(RemoveTreeTest, C6_HeldDescriptorOfAnotherDirectoryIsNeverWalked) {
+  fs::create_directories("ours");
+  fs::create_directories("other/sub");
+  write_text("other/f", "");
+  write_text("other/sub/g", "");
+  const FileDescriptor ours(::open("ours", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  const FileDescriptor other(::open("other", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(ours.valid() && other.valid());
+  EntryIdentity recorded;
+  ASSERT_EQ(identify_fd(ours.get(), recorded), 0);
+  const std::string path = (scratch() / "ours").string();
+  std::vector<RemovalFailure> failures;
+  EXPECT_EQ(remove_held_directory(path.c_str(), other.get(), recorded, failures),
+            removal_wrong_descriptor);
+  ASSERT_EQ(failures.size(), 1U) << describe(failures);
+  EXPECT_EQ(failures[0].path, "");
+  remove_held_directory_in_signal_handler(path.c_str(), other.get(), recorded);
+  EXPECT_EQ(list_dir("other"), (std::set<std::string>{"f", "sub"}));
+  EXPECT_EQ(list_dir("other/sub"), std::set<std::string>{"g"});
+  // A closed descriptor is refused the same way.
+  failures.clear();
+  EXPECT_EQ(remove_held_directory(path.c_str(), 1 << 20, recorded, failures),
+            removal_wrong_descriptor);
+  // Control: with the identity it really has, the same call empties and removes it.
+  EntryIdentity others;
+  ASSERT_EQ(identify_fd(other.get(), others), 0);
+  const std::string other_path = (scratch() / "other").string();
+  failures.clear();
+  EXPECT_EQ(remove_held_directory(other_path.c_str(), other.get(), others, failures), 0);
+  EXPECT_FALSE(exists_no_follow("other"));
+  // ours, empty, was removed by the first call's rmdir (its own name, its own directory).
+  EXPECT_FALSE(exists_no_follow("ours"));
+}
+
+// C6 (a root moved away), at the shared entry point: the contents are removed through the
+// descriptor and the root reported as replaced, by both forms; a root removed by somebody else
+// is done.
+TEST_F(RemoveTreeTest, C6_HeldRootMovedAwayIsEmptiedAndReported) {
+  for (const bool in_signal_handler : {false, true}) {
+    SCOPED_TRACE(in_signal_handler ? "signal handler" : "normal");
+    fs::create_directories("t/a/b");
+    write_text("t/a/b/f", "");
+    write_text("t/g", "");
+    const FileDescriptor root(::open("t", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    EntryIdentity recorded;
+    ASSERT_EQ(identify_fd(root.get(), recorded), 0);
+    fs::rename("t", "t.moved");
+    const std::string path = (scratch() / "t").string();
+    std::vector<RemovalFailure> failures;
+    if (in_signal_handler) {
+      if (!linux_fast_paths) {
+        fs::remove_all("t.moved");  // the portable signal handler walks nothing
+        continue;
+      }
+      remove_held_directory_in_signal_handler(path.c_str(), root.get(), recorded);
+    } else {
+      EXPECT_EQ(remove_held_directory(path.c_str(), root.get(), recorded, failures),
+                removal_replaced);
+      ASSERT_EQ(failures.size(), 1U) << describe(failures);
+      EXPECT_EQ(failures[0].path, "");
+    }
+    EXPECT_TRUE(list_dir("t.moved").empty());
+    fs::remove("t.moved");
+    failures.clear();
+    EXPECT_EQ(remove_held_directory(path.c_str(), root.get(), recorded, failures), 0);
+    EXPECT_TRUE(failures.empty()) << describe(failures);
+  }
 }
 
 // At most removal_descriptor_limit directory descriptors (+1 transient) at any step of a walk

@@ -7,10 +7,12 @@
 // Entries the process must never remove are named "keep-*"; every other entry must be gone
 // once cleanup happened. Exit codes 90+ mean the driver itself failed.
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>  // NOLINT(modernize-deprecated-headers): sigaction is POSIX
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -35,6 +37,8 @@
 #include <thread>
 #include <vector>
 
+#include "tempfile/cleanup.hpp"
+#include "tempfile/error.hpp"
 #include "tempfile/temporary_directory.hpp"
 #include "tempfile/temporary_file.hpp"
 
@@ -817,6 +821,230 @@ int replace_files(const fs::path& dir, std::string_view how) {
   return 0;
 }
 
+// ---- one TemporaryDirectory attacked, then removed by one path ----
+//
+// `<attack>-<ending>`: the attack prepares a TemporaryDirectory named "td-<tag>*" in <dir>,
+// then it is removed by the ending, one path only:
+//   cleanup  cleanup(), then _exit (prints "cleanup:ok" or "cleanup_error:<what()>")
+//   ignore   the same with ignore_cleanup_errors (must print "cleanup:ok")
+//   destroy  the destructor, then _exit ("destroyed")
+//   exit     std::exit: only the exit handler (the object is a local std::exit skips)
+//   rmtree   tempfile::rmtree(path), then _exit ("rmtree:ok" or "rmtree_error:<what()>")
+//   wait     cleanup_on_signals() first; waits for the test's signal (or "go": then _exit)
+// Every ending says "ready" first.
+
+constexpr int capability_missing = 77;
+
+// For a mode a kernel or sandbox refuses (unshare, mount): the test skips with the reason.
+[[noreturn]] void capability_refused(const std::string& why) {
+  say("capability-missing:" + why + ": " + std::strerror(errno));  // NOLINT(concurrency-mt-unsafe)
+  ::_exit(capability_missing);
+}
+
+TemporaryDirectory make_attacked_directory(const fs::path& dir, const std::string& tag,
+                                           std::string_view ending) {
+  if (ending == "wait") {
+    tempfile::cleanup_on_signals();
+  }
+  return TemporaryDirectory(tempfile::TemporaryDirectoryOptions{
+      .prefix = "td-" + tag, .dir = dir, .ignore_cleanup_errors = ending == "ignore"});
+}
+
+[[noreturn]] void end_attacked_directory(std::optional<TemporaryDirectory>& tree,
+                                         std::string_view ending) {
+  say("ready");
+  if (ending == "cleanup" || ending == "ignore") {
+    try {
+      tree->cleanup();
+      say("cleanup:ok");
+    } catch (const tempfile::cleanup_error& failure) {
+      say(std::string("cleanup_error:") + failure.what());
+    }
+    ::_exit(0);
+  }
+  if (ending == "destroy") {
+    tree.reset();
+    say("destroyed");
+    ::_exit(0);
+  }
+  if (ending == "exit") {
+    std::exit(0);  // NOLINT(concurrency-mt-unsafe): one thread
+  }
+  if (ending == "rmtree") {
+    try {
+      tempfile::rmtree(tree->path());
+      say("rmtree:ok");
+    } catch (const tempfile::cleanup_error& failure) {
+      say(std::string("rmtree_error:") + failure.what());
+    }
+    ::_exit(0);
+  }
+  if (ending == "wait") {
+    wait_go();
+    ::_exit(0);
+  }
+  fail("unknown ending " + std::string(ending));
+}
+
+// bind-<ending>: in a private mount namespace, the tree holds a bind mount of keep-outside/ (a
+// directory of the same file system, so the same st_dev: only the mount id tells them apart).
+// Nothing in keep-outside/ may be removed; the mount point is left.
+[[noreturn]] void bind_mount_attack(const fs::path& dir, std::string_view ending) {
+  const fs::path outside = dir / "keep-outside";
+  fs::create_directories(outside / "sub");
+  write_file(outside / "f1", "outside");
+  write_file(outside / "f2", "outside");
+  write_file(outside / "sub" / "f3", "outside");
+  if (::unshare(CLONE_NEWNS) != 0) {
+    capability_refused("unshare(CLONE_NEWNS)");
+  }
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    capability_refused("mount(/, MS_REC|MS_PRIVATE)");
+  }
+  std::optional<TemporaryDirectory> tree(make_attacked_directory(dir, "b", ending));
+  write_file(tree->path() / "a", "a");
+  fs::create_directories(tree->path() / "sub" / "bind");
+  write_file(tree->path() / "sub" / "b", "b");
+  if (::mount(outside.c_str(), (tree->path() / "sub" / "bind").c_str(), nullptr, MS_BIND,
+              nullptr) != 0) {
+    capability_refused("mount(MS_BIND)");
+  }
+  if (!exists_no_follow(tree->path() / "sub" / "bind" / "sub" / "f3")) {
+    fail("the bind mount does not show keep-outside");
+  }
+  end_attacked_directory(tree, ending);
+}
+
+// The descriptor this process holds for `path` (a scan of /proc/self/fd), or -1.
+int descriptor_of(const fs::path& path) {
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    if (fs::read_symlink(entry.path(), ec) == path && !ec) {
+      return std::stoi(entry.path().filename().string());
+    }
+  }
+  return -1;
+}
+
+// reused-<ending>: the program closes the TemporaryDirectory's root descriptor by mistake and
+// the number is reused by open(keep-other). Nothing in keep-other/ may be removed, and the tree
+// is left as it is (its descriptor is lost; cleanup() reports it).
+[[noreturn]] void reused_descriptor_attack(const fs::path& dir, std::string_view ending) {
+  const fs::path other = dir / "keep-other";
+  fs::create_directories(other / "sub");
+  write_file(other / "f1", "other");
+  write_file(other / "f2", "other");
+  write_file(other / "sub" / "f3", "other");
+  std::optional<TemporaryDirectory> tree(make_attacked_directory(dir, "r", ending));
+  write_file(tree->path() / "a", "a");
+  fs::create_directories(tree->path() / "sub");
+  write_file(tree->path() / "sub" / "b", "b");
+  const int root = descriptor_of(tree->path());
+  if (root < 0) {
+    fail("no descriptor of the tree's root");
+  }
+  ::close(root);  // the program's mistake
+  const int reused = ::open(other.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (reused < 0 || (reused != root && (::dup3(reused, root, O_CLOEXEC) < 0 || ::close(reused)))) {
+    fail("cannot reuse the descriptor");
+  }
+  say("reused:" + std::to_string(root));
+  end_attacked_directory(tree, ending);
+}
+
+// moved-<ending>: the root is renamed to keep-moved before removal. Its contents are the
+// object's to remove (through the descriptor); keep-moved itself is left, and reported.
+[[noreturn]] void moved_root_attack(const fs::path& dir, std::string_view ending) {
+  std::optional<TemporaryDirectory> tree(make_attacked_directory(dir, "m", ending));
+  populate(tree->path(), dir / "keep-target-m");
+  write_file(dir / "keep-target-m", "outside");
+  fs::rename(tree->path(), dir / "keep-moved");
+  end_attacked_directory(tree, ending);
+}
+
+// gone-<ending>: the whole tree is removed by someone else first: nothing to do, no error.
+[[noreturn]] void gone_root_attack(const fs::path& dir, std::string_view ending) {
+  std::optional<TemporaryDirectory> tree(make_attacked_directory(dir, "g", ending));
+  populate(tree->path(), dir / "keep-target-g");
+  write_file(dir / "keep-target-g", "outside");
+  ::chmod((tree->path() / "ro").c_str(), 0700);
+  fs::remove_all(tree->path());
+  end_attacked_directory(tree, ending);
+}
+
+// modes-<ending>: as an unprivileged user (uid 65534 when started as root: root bypasses the
+// permission checks this is about), a tree whose directories forbid the walk: 0500 directories
+// holding subdirectories and files, 0000 directories (one inside a 0500 one), 0300, 0100 and
+// 0600 directories with contents, 0400 and 0000 files three levels down, and the root itself
+// 0500. Nothing may be left. <dir> must belong to that user.
+[[noreturn]] void modes_attack(const fs::path& dir, std::string_view ending) {
+  if (::getuid() == 0 || ::geteuid() == 0) {
+    if (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 ||
+        ::setresuid(65534, 65534, 65534) != 0) {
+      capability_refused("setresuid(65534)");
+    }
+  }
+  std::optional<TemporaryDirectory> tree(make_attacked_directory(dir, "p", ending));
+  const fs::path root = tree->path();
+  // 0500 holding directories (one of them 0500 itself, one 0000) and files.
+  fs::create_directories(root / "ro" / "sub" / "deeper");
+  fs::create_directories(root / "ro" / "none" / "x");
+  write_file(root / "ro" / "file", "f");
+  write_file(root / "ro" / "sub" / "file", "f");
+  write_file(root / "ro" / "sub" / "deeper" / "file", "f");
+  write_file(root / "ro" / "none" / "x" / "file", "f");
+  // 0000 holding a directory and a file.
+  fs::create_directories(root / "none" / "sub");
+  write_file(root / "none" / "file", "f");
+  write_file(root / "none" / "sub" / "file", "f");
+  // 0300 (no read), 0100 (search only), 0600 (no search), each with a subdirectory and a file.
+  for (const char* name : {"wx", "x", "rw"}) {
+    fs::create_directories(root / name / "sub");
+    write_file(root / name / "file", "f");
+    write_file(root / name / "sub" / "file", "f");
+  }
+  write_file(root / "ro" / "sub" / "deeper" / "unreadable", "f");
+  ::chmod((root / "ro" / "file").c_str(), 0400);
+  ::chmod((root / "ro" / "sub" / "deeper" / "unreadable").c_str(), 0000);
+  ::chmod((root / "ro" / "sub" / "deeper").c_str(), 0500);
+  ::chmod((root / "ro" / "sub").c_str(), 0500);
+  ::chmod((root / "ro" / "none").c_str(), 0000);
+  ::chmod((root / "ro").c_str(), 0500);
+  ::chmod((root / "none" / "sub").c_str(), 0500);
+  ::chmod((root / "none").c_str(), 0000);
+  ::chmod((root / "wx").c_str(), 0300);
+  ::chmod((root / "x").c_str(), 0100);
+  ::chmod((root / "rw").c_str(), 0600);
+  ::chmod(root.c_str(), 0500);
+  end_attacked_directory(tree, ending);
+}
+
+// The attacked-directory scenarios: "<attack>-<ending>"; false when `scenario` is not one.
+bool run_attack(std::string_view scenario, const fs::path& dir) {
+  const std::size_t dash = scenario.find('-');
+  if (dash == std::string_view::npos) {
+    return false;
+  }
+  const std::string_view attack = scenario.substr(0, dash);
+  const std::string_view ending = scenario.substr(dash + 1);
+  if (attack == "bind") {
+    bind_mount_attack(dir, ending);
+  }
+  if (attack == "reused") {
+    reused_descriptor_attack(dir, ending);
+  }
+  if (attack == "moved") {
+    moved_root_attack(dir, ending);
+  }
+  if (attack == "gone") {
+    gone_root_attack(dir, ending);
+  }
+  if (attack == "modes") {
+    modes_attack(dir, ending);
+  }
+  return false;
+}
+
 int run(std::string_view scenario, const fs::path& dir) {
   const std::string marker = (dir / "keep-marker").string();
   if (marker.size() >= marker_path.size()) {
@@ -871,6 +1099,9 @@ int run(std::string_view scenario, const fs::path& dir) {
   }
   if (scenario.starts_with("replace-")) {
     return replace_files(dir, scenario.substr(8));
+  }
+  if (run_attack(scenario, dir)) {
+    return 0;
   }
   fail("unknown scenario " + std::string(scenario));
 }

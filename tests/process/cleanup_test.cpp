@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -796,12 +797,12 @@ bool inode_numbers_reused_at_once(const fs::path& dir) {
   return first.st_ino == second.st_ino;
 }
 
-/// The portable build identifies files with fstat, which has no birth time: where the file
+/// Systems without statx identify files with fstat, which has no birth time: where the file
 /// system reuses inode numbers at once, a file whose descriptor we closed cannot be told from a
 /// replacement that got its number (docs/cleanup.md). Only then may the closed one's ("nc-")
 /// replacement go.
 bool closed_file_replacement_may_go(const fs::path& dir) {
-#if defined(TEMPFILE_PORTABLE)
+#if !defined(__linux__)
   constexpr bool identity_without_birth_time = true;
 #else
   constexpr bool identity_without_birth_time = false;
@@ -845,6 +846,266 @@ TEST_F(ProcessCleanupTest, B1_ReplacedNamedFilesSurviveSignalCleanup) {
   expect_impostors_intact(dir(), names);
   EXPECT_EQ(join(unexpected(dir())), "");
 }
+
+// ---- one attacked TemporaryDirectory, every removal path ----
+//
+// cleanup_driver's "<attack>-<ending>" scenarios: the same attack, then one removal path each:
+// cleanup(), cleanup() with ignore_cleanup_errors, the destructor, the exit handler, rmtree()
+// where it applies, and the signal handler (cleanup_on_signals()) for SIGINT, SIGTERM, SIGHUP.
+// The signal handler's walk is a second implementation of the tree walk: it gets the same
+// attacks as the normal one.
+
+struct Ending {
+  const char* name;   // the driver's ending ("wait" for a signal)
+  int signal_number;  // 0 unless the driver is ended by this signal
+};
+
+constexpr Ending by_cleanup{"cleanup", 0};
+constexpr Ending by_ignoring_cleanup{"ignore", 0};
+constexpr Ending by_destructor{"destroy", 0};
+constexpr Ending by_exit{"exit", 0};
+constexpr Ending by_rmtree{"rmtree", 0};
+constexpr Ending by_sigint{"wait", SIGINT};
+constexpr Ending by_sigterm{"wait", SIGTERM};
+constexpr Ending by_sighup{"wait", SIGHUP};
+
+std::string ending_name(const ::testing::TestParamInfo<Ending>& info) {
+  switch (info.param.signal_number) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
+    default:
+      return info.param.name;
+  }
+}
+
+void PrintTo(const Ending& ending, std::ostream* out) {
+  *out << (ending.signal_number != 0 ? "signal " + std::to_string(ending.signal_number)
+                                     : std::string(ending.name));
+}
+
+// What one attacked run said and how it ended.
+struct AttackRun {
+  bool capability_missing = false;
+  std::string skip_reason;
+  std::string result;  // the ending's line: "cleanup:ok", "cleanup_error:...", ...
+  std::string status;  // describe() of the wait status
+  std::string output;  // everything else, for messages
+};
+
+class AttackedDirectoryTest : public ProcessCleanupTest,
+                              public ::testing::WithParamInterface<Ending> {
+ protected:
+  AttackRun run_attack(const std::string& attack) {
+    const Ending& ending = GetParam();
+    AttackRun run;
+    Driver driver(attack + "-" + ending.name, dir());
+    std::string line = driver.line();
+    if (line.starts_with("reused:")) {
+      line = driver.line();
+    }
+    if (line.starts_with("capability-missing:")) {
+      run.capability_missing = true;
+      run.skip_reason = line;
+      static_cast<void>(driver.wait());
+      return run;
+    }
+    EXPECT_EQ(line, "ready") << driver.rest();
+    if (ending.signal_number != 0) {
+      driver.signal(ending.signal_number);
+    } else if (std::string_view(ending.name) != "exit") {
+      run.result = driver.line();
+    }
+    run.output = driver.rest();
+    run.status = describe(driver.wait());
+    const std::string expected =
+        ending.signal_number != 0 ? signaled(ending.signal_number) : exited(0);
+    EXPECT_EQ(run.status, expected) << run.result << "\n" << run.output;
+    return run;
+  }
+
+  // The one directory named `prefix`* in dir(), or "" (and a failure when there are several).
+  fs::path only(const std::string& prefix) {
+    fs::path found;
+    for (const std::string& name : list_dir(dir())) {
+      if (starts_with(name, prefix)) {
+        EXPECT_TRUE(found.empty()) << "two entries named " << prefix << "*";
+        found = dir() / name;
+      }
+    }
+    return found;
+  }
+
+  [[nodiscard]] bool explicit_cleanup() const {
+    return std::string_view(GetParam().name) == "cleanup";
+  }
+  [[nodiscard]] bool ignoring_cleanup() const {
+    return std::string_view(GetParam().name) == "ignore";
+  }
+  // Whether this path walks a tree (the portable build's signal handler removes only an empty
+  // directory).
+  [[nodiscard]] bool walks() const { return GetParam().signal_number == 0 || signals_remove_trees; }
+};
+
+// Regular files below `path`, recursively, not following links (0 if missing).
+std::size_t files_below(const fs::path& path) {
+  std::size_t count = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(path, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    count += it->is_regular_file(ec) && !it->is_symlink(ec) ? 1U : 0U;
+  }
+  return count;
+}
+
+// C9: a bind mount, in a private mount namespace, of keep-outside/ (same file system, so the
+// same st_dev) inside the tree. No path may enter it: its three files survive; the rest of the
+// tree goes, the mount point stays (and cleanup() and rmtree() report it as a mount point). On
+// the old signal handler, which compared st_dev only, every outside file was deleted.
+class C9_BindMountTest : public AttackedDirectoryTest {};
+
+TEST_P(C9_BindMountTest, C9_NoRemovalPathEntersABindMount) {
+  const AttackRun run = run_attack("bind");
+  if (run.capability_missing) {
+    GTEST_SKIP() << "no private mount namespace or bind mount here: " << run.skip_reason;
+  }
+  EXPECT_EQ(files_below(dir() / "keep-outside"), 3U) << "files of the bind-mounted directory lost";
+  const fs::path tree = only("td-b");
+  ASSERT_FALSE(tree.empty()) << "the mount point and its ancestors must stay";
+  if (walks()) {
+    EXPECT_EQ(files_below(tree), 0U) << "the tree's own files must go";
+  }
+  EXPECT_TRUE(fs::is_directory(tree / "sub" / "bind"));
+  if (explicit_cleanup() || std::string_view(GetParam().name) == "rmtree") {
+    EXPECT_NE(run.result.find("_error:"), std::string::npos) << run.result;
+    EXPECT_NE(run.result.find("sub/bind' (a mount point, not crossed)"), std::string::npos)
+        << run.result;
+  }
+  if (ignoring_cleanup()) {
+    EXPECT_EQ(run.result, "cleanup:ok");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, C9_BindMountTest,
+                         ::testing::Values(by_cleanup, by_ignoring_cleanup, by_destructor, by_exit,
+                                           by_rmtree, by_sigint, by_sigterm, by_sighup),
+                         ending_name);
+
+// C6 (a reused root descriptor): the program closed the TemporaryDirectory's root descriptor by
+// mistake and open(keep-other) got the same number. No path may walk it: keep-other keeps every
+// file, the tree is left as it is, and cleanup() reports why. On the old code every path
+// emptied keep-other.
+class C6_ReusedDescriptorTest : public AttackedDirectoryTest {};
+
+TEST_P(C6_ReusedDescriptorTest, C6_ARootDescriptorReusedForAnotherDirectoryIsNeverWalked) {
+  const AttackRun run = run_attack("reused");
+  EXPECT_EQ(files_below(dir() / "keep-other"), 3U) << "the unrelated directory was emptied";
+  const fs::path tree = only("td-r");
+  ASSERT_FALSE(tree.empty()) << "left, with its contents: nothing can be removed safely";
+  EXPECT_EQ(files_below(tree), 2U);
+  if (explicit_cleanup()) {
+    EXPECT_NE(run.result.find("cleanup_error:"), std::string::npos) << run.result;
+    EXPECT_NE(run.result.find(tree.string() + "' (its descriptor no longer refers to the"),
+              std::string::npos)
+        << run.result;
+  }
+  if (ignoring_cleanup()) {
+    EXPECT_EQ(run.result, "cleanup:ok");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, C6_ReusedDescriptorTest,
+                         ::testing::Values(by_cleanup, by_ignoring_cleanup, by_destructor, by_exit,
+                                           by_sigint, by_sigterm, by_sighup),
+                         ending_name);
+
+// C6 (the root renamed away): one behaviour on every path. What is ours, the contents, is
+// removed through the descriptor; the directory itself, at a name that is no longer ours, is
+// left; cleanup() says so (not with ignore_cleanup_errors). The old cleanup() and exit handler
+// took the missing name for "already removed" and left every file.
+class C6_MovedRootTest : public AttackedDirectoryTest {};
+
+TEST_P(C6_MovedRootTest, C6_ARootMovedAwayHasItsContentsRemovedAndIsReported) {
+  const AttackRun run = run_attack("moved");
+  EXPECT_TRUE(only("td-m").empty()) << "the name was not the object's any more";
+  ASSERT_TRUE(fs::is_directory(dir() / "keep-moved"));
+  if (walks()) {
+    EXPECT_EQ(join(list_dir(dir() / "keep-moved")), "") << "the moved tree was not emptied";
+  }
+  EXPECT_EQ(fs::file_size(dir() / "keep-target-m"), 7U) << "the tree's link target";
+  if (explicit_cleanup()) {
+    EXPECT_NE(run.result.find("cleanup_error:"), std::string::npos) << run.result;
+    EXPECT_NE(run.result.find("(the directory was moved away: its name no longer refers to it"),
+              std::string::npos)
+        << run.result;
+  }
+  if (ignoring_cleanup()) {
+    EXPECT_EQ(run.result, "cleanup:ok");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, C6_MovedRootTest,
+                         ::testing::Values(by_cleanup, by_ignoring_cleanup, by_destructor, by_exit,
+                                           by_sigint, by_sigterm, by_sighup),
+                         ending_name);
+
+// C6's control: a root that somebody else removed entirely (no links left) is done on every
+// path, without an error (Python ignores FileNotFoundError).
+class C6_GoneRootTest : public AttackedDirectoryTest {};
+
+TEST_P(C6_GoneRootTest, C6_ARootRemovedBySomeoneElseIsDoneWithoutAnError) {
+  const AttackRun run = run_attack("gone");
+  EXPECT_EQ(join(unexpected(dir())), "");
+  EXPECT_EQ(fs::file_size(dir() / "keep-target-g"), 7U);
+  if (explicit_cleanup() || ignoring_cleanup()) {
+    EXPECT_EQ(run.result, "cleanup:ok");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, C6_GoneRootTest,
+                         ::testing::Values(by_cleanup, by_destructor, by_exit, by_sigterm),
+                         ending_name);
+
+// C7: as a real unprivileged user (the driver drops to uid 65534 when the tests run as root:
+// root bypasses permission checks, and the test would prove nothing), a tree of directories
+// whose modes forbid the walk (0500 holding subdirectories and files, 0000, 0300, 0100, 0600,
+// the root 0500). Every path removes all of it; the old signal handler left the 0500
+// directories that held subdirectories (it never retried a failed rmdir after a mode fix).
+class C7_ModesTest : public AttackedDirectoryTest {
+ protected:
+  void SetUp() override {
+    AttackedDirectoryTest::SetUp();
+    ASSERT_EQ(::chmod(scratch().c_str(), 0755), 0) << std::strerror(errno);
+    ASSERT_EQ(::chown(dir().c_str(), 65534, 65534), 0) << std::strerror(errno);
+  }
+};
+
+TEST_P(C7_ModesTest, C7_EveryPathRemovesDirectoriesWhoseModesForbidTheWalk) {
+  const AttackRun run = run_attack("modes");
+  if (run.capability_missing) {
+    GTEST_SKIP() << "cannot become uid 65534: " << run.skip_reason;
+  }
+  if (!walks()) {
+    // The portable build's signal handler removes only empty directories (docs/cleanup.md).
+    EXPECT_FALSE(only("td-p").empty());
+    return;
+  }
+  EXPECT_EQ(join(unexpected(dir())), "") << run.result << "\n" << run.output;
+  if (explicit_cleanup()) {
+    EXPECT_EQ(run.result, "cleanup:ok");
+  }
+  if (std::string_view(GetParam().name) == "rmtree") {
+    EXPECT_EQ(run.result, "rmtree:ok");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, C7_ModesTest,
+                         ::testing::Values(by_cleanup, by_destructor, by_exit, by_rmtree, by_sigint,
+                                           by_sigterm, by_sighup),
+                         ending_name);
 
 }  // namespace
 }  // namespace tempfile::test
