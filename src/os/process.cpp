@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstddef>
 #include <new>
 
 #if defined(__linux__)
@@ -20,16 +21,17 @@ static_assert(std::atomic<pid_t>::is_always_lock_free);
 
 // The cache: one page that every child without CLONE_VM gets zero-filled, whoever made it (the
 // kernel does this in its copy of our memory, so raw clone() and SYS_fork children too). Null
-// when the kernel refused the advice: then nothing is cached.
+// when the kernel refused the advice: then nothing is cached. Keyed on Linux, not on the fast
+// paths switch: this is what keeps a child from removing its parent's entries, in every build.
 std::atomic<pid_t>* map_cache() noexcept {
-  const long page = ::sysconf(_SC_PAGESIZE);
-  void* memory = ::mmap(nullptr, page > 0 ? static_cast<std::size_t>(page) : 4096,
-                        PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  const long page_size = ::sysconf(_SC_PAGESIZE);
+  const std::size_t size = page_size > 0 ? static_cast<std::size_t>(page_size) : 4096;
+  void* memory = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (memory == MAP_FAILED) {
     return nullptr;
   }
-  if (::madvise(memory, page > 0 ? static_cast<std::size_t>(page) : 4096, MADV_WIPEONFORK) != 0) {
-    ::munmap(memory, page > 0 ? static_cast<std::size_t>(page) : 4096);
+  if (::madvise(memory, size, MADV_WIPEONFORK) != 0) {
+    ::munmap(memory, size);
     return nullptr;
   }
   // Zero-filled memory is a valid atomic holding 0 ("not known yet").
