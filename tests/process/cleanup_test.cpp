@@ -736,15 +736,23 @@ TEST_F(ProcessCleanupTest, D3_SignalDuringExitCleanupFinishesTheTreeBeingRemoved
   }
   const fs::path work = fast_directory(dir());
   const RemovedAtEnd remove_work(work);
-  Driver driver("exit-big-tree", work);
-  ASSERT_EQ(driver.line(), "ready");
-  const fs::path tree = big_tree(work);
-  ASSERT_FALSE(tree.empty());
-  const nlink_t full = links_of(tree);
-  driver.go();
-  ASSERT_TRUE(signal_once_removal_started(driver, tree, full));
-  EXPECT_EQ(describe(driver.wait()), signaled(SIGTERM)) << driver.rest();
-  EXPECT_EQ(join(list_dir(work)), "");
+  // The removal takes tens of milliseconds: on a loaded machine the signal can come after
+  // exit() is done (the driver then exits 0). Such a run proves nothing; try again, a few times.
+  bool signalled_during_removal = false;
+  for (int attempt = 0; attempt < 5 && !signalled_during_removal; ++attempt) {
+    Driver driver("exit-big-tree", work);
+    ASSERT_EQ(driver.line(), "ready");
+    const fs::path tree = big_tree(work);
+    ASSERT_FALSE(tree.empty());
+    const nlink_t full = links_of(tree);
+    driver.go();
+    ASSERT_TRUE(signal_once_removal_started(driver, tree, full));
+    const std::string status = describe(driver.wait());
+    signalled_during_removal = status == signaled(SIGTERM);
+    EXPECT_TRUE(signalled_during_removal || status == exited(0)) << status << driver.rest();
+    EXPECT_EQ(join(list_dir(work)), "") << "attempt " << attempt << ": " << status;
+  }
+  EXPECT_TRUE(signalled_during_removal) << "the signal never came during the removal";
 }
 
 // A worker thread's destructor is removing a tree of 20,000 files (slowly: one CPU, the worker
