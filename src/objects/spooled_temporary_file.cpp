@@ -11,6 +11,7 @@
 #include "io/open_file.hpp"
 #include "objects/unnamed_file.hpp"
 #include "os/sys.hpp"
+#include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
 
 namespace tempfile {
@@ -38,6 +39,8 @@ class SpillToFile final : public io::Spill {
     return objects::create_unnamed(target_, where_);
   }
 
+  [[nodiscard]] std::filesystem::path location() const override { return where_; }
+
   [[noreturn]] void fail(os::Errno err) const override {
     throw error("cannot move spooled data to a temporary file in", where_, os::to_error_code(err));
   }
@@ -60,6 +63,11 @@ std::unique_ptr<detail::FileState> open_spooled(const SpooledTemporaryFileOption
       {options.mode, options.buffering, options.encoding, options.newline, options.errors});
   create::check_name_part("SpooledTemporaryFile", "prefix", options.prefix.value_or(""));
   create::check_name_part("SpooledTemporaryFile", "suffix", options.suffix.value_or(""));
+  create::check_path_argument("SpooledTemporaryFile", "dir", options.dir);
+  // The rollover's name rule (even with memfd, which may fall back to a named file).
+  create::check_name_length(
+      "cannot create file in", options.dir ? options.dir->native() : gettempdir().native(),
+      options.prefix ? *options.prefix : gettempprefix(), options.suffix.value_or(""));
   return io::open_in_memory(plan, std::make_unique<SpillToFile>(options, plan.buffer_size));
 }
 
