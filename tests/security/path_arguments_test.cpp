@@ -19,6 +19,7 @@
 #include <system_error>
 
 #include "harness.hpp"
+#include "support/name_sources.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/dirs.hpp"
@@ -111,6 +112,22 @@ TEST_F(PathArgumentTest, A8_EveryCreatorRefusesADirWithANulBeforeAnySystemCall) 
   EXPECT_EQ(made.fd, -1);
   EXPECT_TRUE(mkdtemp({.dir = bad_dir_}, ec).empty());
   EXPECT_EQ(ec, std::errc::invalid_argument);
+}
+
+// No system call is made: not one candidate name is drawn for a dir with a NUL (before, all
+// 10,000 were, each answered EEXIST by the existing "d").
+TEST_F(PathArgumentTest, A8_ADirWithANulDrawsNoCandidateName) {
+  const std::optional<std::string> no_part;
+  const std::optional<fs::path> dir = bad_dir_;
+  for (const create::EntryKind kind : {create::EntryKind::file, create::EntryKind::directory}) {
+    CountingRandomNames names;
+    EXPECT_THAT(
+        outcome([&] {
+          static_cast<void>(create::create_unique(kind, {"mkstemp", no_part, no_part, dir}, names));
+        }),
+        RefusedNul("mkstemp", "dir"));
+    EXPECT_EQ(names.calls(), 0) << "candidate names were tried";
+  }
 }
 
 // The NUL may hide anywhere, even right at the end ("d\0"), and relative dirs too (which would
