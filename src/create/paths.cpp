@@ -116,16 +116,22 @@ void check_name_length(std::string_view action, std::string_view directory, std:
     return;
   }
   std::string sample(directory);
-  if (sample.empty() || sample.back() != '/') {
+  if (!sample.empty() && sample.back() != '/') {
     sample += '/';
   }
   sample += prefix;
   sample.append(os::name_length, 'X');
   sample += suffix;
+  const std::string reason = "File name too long: a name of " + std::to_string(length) +
+                             " bytes ('" + escaped(sample) + "', the X's random), the limit is " +
+                             std::to_string(os::max_name_length);
+  if (directory.empty()) {
+    throw error::with_message(
+        "tempfile: " + std::string(action) + " the default temporary directory: " + reason,
+        std::filesystem::path(), os::to_error_code(ENAMETOOLONG));
+  }
   throw error(std::string(action), std::string(directory), sample, os::to_error_code(ENAMETOOLONG),
-              "File name too long: a name of " + std::to_string(length) + " bytes ('" +
-                  escaped(sample) + "', the X's random), the limit is " +
-                  std::to_string(os::max_name_length));
+              reason);
 }
 
 }  // namespace tempfile::create

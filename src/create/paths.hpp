@@ -31,7 +31,8 @@ void check_path_argument(std::string_view function, std::string_view argument,
                          const std::optional<std::filesystem::path>& path);
 
 /// The one length rule for generated names, made before the entry's system calls in every
-/// build: throws tempfile::error (ENAMETOOLONG, path1 `directory`, path2 a sample of the name)
+/// build: throws tempfile::error (ENAMETOOLONG, path1 `directory` (may be empty when not yet
+/// known), path2 a sample of the name)
 /// when prefix + the random part + suffix is longer than one file-name component may be. Such
 /// a name can never be created; checking it here, rather than letting open() say so, gives
 /// TemporaryFile the same answer with O_TMPFILE (which never uses the name) as without.

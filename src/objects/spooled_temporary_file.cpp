@@ -3,8 +3,11 @@
 #include "tempfile/spooled_temporary_file.hpp"
 
 #include <cerrno>
+#include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "create/paths.hpp"
 #include "io/file_state.hpp"
@@ -64,10 +67,14 @@ std::unique_ptr<detail::FileState> open_spooled(const SpooledTemporaryFileOption
   create::check_name_part("SpooledTemporaryFile", "prefix", options.prefix.value_or(""));
   create::check_name_part("SpooledTemporaryFile", "suffix", options.suffix.value_or(""));
   create::check_path_argument("SpooledTemporaryFile", "dir", options.dir);
-  // The rollover's name rule (even with memfd, which may fall back to a named file).
-  create::check_name_length(
-      "cannot create file in", options.dir ? options.dir->native() : gettempdir().native(),
-      options.prefix ? *options.prefix : gettempprefix(), options.suffix.value_or(""));
+  // The rollover's name rule (even with memfd, which may fall back to a named file). Only
+  // named for the message: an object that never rolls over needs no temporary directory, so
+  // the default one is not searched for here.
+  const std::optional<std::filesystem::path> known_dir = options.dir ? options.dir : tempdir();
+  create::check_name_length("cannot create file in",
+                            known_dir ? std::string_view(known_dir->native()) : std::string_view(),
+                            options.prefix ? *options.prefix : gettempprefix(),
+                            options.suffix.value_or(""));
   return io::open_in_memory(plan, std::make_unique<SpillToFile>(options, plan.buffer_size));
 }
 

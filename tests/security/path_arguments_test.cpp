@@ -220,6 +220,19 @@ TEST_F(PathArgumentTest, A10_AnOverlongNameFailsTheSameWithAndWithoutOTmpfile) {
               HasSubstr("error " + std::to_string(ENAMETOOLONG) + ": "));
 }
 
+// A SpooledTemporaryFile judges the name at construction, but without searching for the default
+// directory: a file that never rolls over needs none.
+TEST_F(PathArgumentTest, A10_SpooledChecksTheNameWithoutSearchingForADirectory) {
+  set_tempdir(std::nullopt);  // ScratchTest puts it back
+  const std::string got =
+      outcome([&] { SpooledTemporaryFile f({.max_size = 10, .prefix = std::string(300, 'x')}); });
+  EXPECT_THAT(got, ::testing::StartsWith("error " + std::to_string(ENAMETOOLONG) + ": "));
+  EXPECT_THAT(got, HasSubstr("the default temporary directory")) << got;
+  EXPECT_EQ(tempdir(), std::nullopt) << "the default directory was searched for";
+  EXPECT_EQ(outcome([&] { SpooledTemporaryFile f({.max_size = 10}); }), "ok");
+  EXPECT_EQ(tempdir(), std::nullopt) << "the default directory was searched for";
+}
+
 // --- what() of errors about hostile names ----------------------------------------------------
 
 class HostileNameTest : public ScratchTest {};
