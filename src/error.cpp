@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "create/escape.hpp"
+
 namespace tempfile {
 namespace {
 
@@ -13,7 +15,7 @@ std::string compose(const std::string& action, const std::filesystem::path& path
   std::string message = "tempfile: ";
   message += action;
   message += " '";
-  message += path.native();
+  create::append_escaped(message, path.native());
   message += "': ";
   message += detail.empty() ? code.message() : detail;
   return message;
@@ -53,7 +55,7 @@ std::string describe_failures(const std::vector<cleanup_error::failure>& failure
       text += ", ";
     }
     text += '\'';
-    text += failures[i].path.native();
+    create::append_escaped(text, failures[i].path.native());
     text += "' (";
     text += failures[i].reason.empty() ? failures[i].code.message() : failures[i].reason;
     text += ')';

@@ -29,8 +29,8 @@ namespace tempfile {
 /// calls on state prepared in advance (no allocation, no lock). Calling it again does nothing.
 /// Throws tempfile::error if sigaction fails.
 ///
-/// Nothing can clean up after _exit(), abort() or SIGKILL: the kernel frees TemporaryFile and
-/// SpooledTemporaryFile storage, named entries stay (docs/cleanup.md).
+/// Nothing can clean up after _exit(), std::quick_exit(), abort() or SIGKILL: the kernel frees
+/// TemporaryFile and SpooledTemporaryFile storage, named entries stay (docs/cleanup.md).
 TEMPFILE_API void cleanup_on_signals();
 
 }  // namespace tempfile

@@ -20,6 +20,14 @@ namespace tempfile {
 /// Why a subclass: libstdc++'s filesystem_error::what() always reads
 /// "filesystem error: <msg>: <reason> [<path>]"; ours reads
 /// "tempfile: cannot create file in '/x': Permission denied".
+///
+/// Paths in what() are escaped, so that a hostile file name cannot forge a log line or drive a
+/// terminal (as Python's repr() of a path): printable ASCII and valid UTF-8 appear as they are;
+/// a backslash and a single quote get a backslash; newline, carriage return and tab appear as
+/// the two characters \n, \r and \t; every other control byte, and every byte that is not
+/// part of valid UTF-8, as \xHH (a name "a<newline>b<0xff>" shows as 'a\nb\xff'); C1 controls
+/// and U+2028/U+2029 as \uHHHH. path1(), path2() and cleanup_error::failures() keep the exact
+/// bytes.
 class TEMPFILE_API error : public std::filesystem::filesystem_error {
  public:
   /// `action` says what failed, e.g. "cannot create file in"; the message becomes
@@ -47,7 +55,7 @@ class TEMPFILE_API error : public std::filesystem::filesystem_error {
 /// Thrown by TemporaryDirectory::cleanup() when something could not be removed: code() and
 /// path1() are the first failure's errno and the directory; failures() lists every entry left
 /// behind (its path, absolute) with its errno (and, where errno alone would not explain it, a
-/// reason in words), and what() names them all:
+/// reason in words), and what() names them all, escaped as above:
 /// "tempfile: cannot remove temporary directory '/tmp/tmpab12cd34': 1 entry left: '/tmp/...'
 /// (Operation not permitted)".
 class TEMPFILE_API cleanup_error : public error {

@@ -20,9 +20,12 @@ namespace {
 constexpr std::string_view default_prefix = "tmp";
 
 // The directory of a new entry, absolute, with a trailing '/' ready for the name and room
-// for `name_room` more bytes, so that building each candidate allocates nothing.
-std::string directory_stem(const std::optional<std::filesystem::path>& dir,
+// for `name_room` more bytes, so that building each candidate allocates nothing. A `dir` with
+// a NUL is refused first, naming `function`.
+std::string directory_stem(std::string_view function,
+                           const std::optional<std::filesystem::path>& dir,
                            std::size_t name_room = 0) {
+  check_path_argument(function, "dir", dir);
   std::string stem;
   if (!dir) {
     append_default_tempdir(stem, 1 + name_room);
@@ -46,8 +49,9 @@ std::string_view shown_directory(std::string_view stem) {
 
 }  // namespace
 
-std::string resolve_directory(const std::optional<std::filesystem::path>& dir) {
-  std::string stem = directory_stem(dir);
+std::string resolve_directory(std::string_view function,
+                              const std::optional<std::filesystem::path>& dir) {
+  std::string stem = directory_stem(function, dir);
   if (stem.size() > 1) {
     stem.pop_back();
   }
@@ -64,9 +68,12 @@ CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSourc
     check_name_part(pattern.function, "suffix", suffix);
   }
 
-  std::string path = directory_stem(pattern.dir, prefix.size() + os::name_length + suffix.size());
+  std::string path = directory_stem(pattern.function, pattern.dir,
+                                    prefix.size() + os::name_length + suffix.size());
   const std::size_t stem = path.size();
   const bool is_file = kind == EntryKind::file;
+  check_name_length(is_file ? "cannot create file in" : "cannot create directory in",
+                    shown_directory(path), prefix, suffix);
   for (int attempt = 0; attempt < TMP_MAX; ++attempt) {
     path.resize(stem);
     path += prefix;
@@ -98,8 +105,10 @@ CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSourc
 std::string unused_name(const MktempOptions& options, NameSource& names) {
   check_name_part("mktemp", "prefix", options.prefix);
   check_name_part("mktemp", "suffix", options.suffix);
-  std::string path = directory_stem(options.dir);
+  std::string path = directory_stem("mktemp", options.dir);
   const std::size_t stem = path.size();
+  check_name_length("cannot find an unused name in", shown_directory(path), options.prefix,
+                    options.suffix);
   for (int attempt = 0; attempt < TMP_MAX; ++attempt) {
     path.resize(stem);
     path += options.prefix;

@@ -29,13 +29,16 @@ struct CreatedEntry {
 
 /// Creates a file (O_EXCL, 0600) or directory (0700) named dir/prefix+name+suffix, trying up
 /// to TMP_MAX names from `names`. Throws std::invalid_argument for a prefix or suffix with
-/// '/' or NUL, tempfile::error for any OS failure other than EEXIST, and tempfile::error with
-/// EEXIST when every name was taken.
+/// '/' or NUL or a dir with a NUL, tempfile::error with ENAMETOOLONG for a name longer than a
+/// file-name component may be (both before any entry is tried), tempfile::error for any OS
+/// failure other than EEXIST, and tempfile::error with EEXIST when every name was taken.
 [[nodiscard]] CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern,
                                          NameSource& names);
 
-/// The directory a new entry goes to, absolute: `dir` made absolute, or gettempdir().
-[[nodiscard]] std::string resolve_directory(const std::optional<std::filesystem::path>& dir);
+/// The directory a new entry goes to, absolute: `dir` made absolute, or gettempdir(). Throws
+/// std::invalid_argument naming `function` for a `dir` with a NUL (check_path_argument).
+[[nodiscard]] std::string resolve_directory(std::string_view function,
+                                            const std::optional<std::filesystem::path>& dir);
 
 /// Python's mktemp loop: the first absolute candidate for which lstat finds nothing.
 [[nodiscard]] std::string unused_name(const MktempOptions& options, NameSource& names);

@@ -1,9 +1,12 @@
 // Lexical absolute paths and prefix/suffix checks for the creation functions.
 #include "create/paths.hpp"
 
+#include <cerrno>
 #include <stdexcept>
 #include <vector>
 
+#include "create/escape.hpp"
+#include "os/random.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 
@@ -84,18 +87,51 @@ void check_name_part(std::string_view function, std::string_view argument, std::
   if (value.find_first_of(std::string_view("/\0", 2)) == std::string_view::npos) {
     return;
   }
-  std::string shown;
-  for (const char c : value) {
-    if (c == '\0') {
-      shown += "\\0";
-    } else {
-      shown += c;
-    }
-  }
   throw std::invalid_argument("tempfile::" + std::string(function) + ": " + std::string(argument) +
-                              " '" + shown +
+                              " '" + escaped(value) +
                               "' must not contain '/' or NUL (the entry would not be directly "
                               "inside its directory)");
+}
+
+void check_path_argument(std::string_view function, std::string_view argument,
+                         std::string_view path) {
+  if (path.find('\0') == std::string_view::npos) {
+    return;
+  }
+  throw std::invalid_argument("tempfile::" + std::string(function) + ": " + std::string(argument) +
+                              " '" + escaped(path) + "': embedded null byte");
+}
+
+void check_path_argument(std::string_view function, std::string_view argument,
+                         const std::optional<std::filesystem::path>& path) {
+  if (path) {
+    check_path_argument(function, argument, std::string_view(path->native()));
+  }
+}
+
+void check_name_length(std::string_view action, std::string_view directory, std::string_view prefix,
+                       std::string_view suffix) {
+  const std::size_t length = prefix.size() + os::name_length + suffix.size();
+  if (length <= os::max_name_length) {
+    return;
+  }
+  std::string sample(directory);
+  if (!sample.empty() && sample.back() != '/') {
+    sample += '/';
+  }
+  sample += prefix;
+  sample.append(os::name_length, 'X');
+  sample += suffix;
+  const std::string reason = "File name too long: a name of " + std::to_string(length) +
+                             " bytes ('" + escaped(sample) + "', the X's random), the limit is " +
+                             std::to_string(os::max_name_length);
+  if (directory.empty()) {
+    throw error::with_message(
+        "tempfile: " + std::string(action) + " the default temporary directory: " + reason,
+        std::filesystem::path(), os::to_error_code(ENAMETOOLONG));
+  }
+  throw error(std::string(action), std::string(directory), sample, os::to_error_code(ENAMETOOLONG),
+              reason);
 }
 
 }  // namespace tempfile::create

@@ -1,6 +1,8 @@
 // Path helpers of the creation layer: Python's os.path.abspath, and argument checks.
 #pragma once
 
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,5 +20,23 @@ namespace tempfile::create {
 /// Throws std::invalid_argument naming `function`, `argument` and `value` when `value` holds a
 /// '/' or a NUL: such a prefix or suffix would put the entry outside its directory.
 void check_name_part(std::string_view function, std::string_view argument, std::string_view value);
+
+/// The one check of every path a caller gives the library (dir, set_tempdir, rmtree), made
+/// before any system call: throws std::invalid_argument naming `function` and `argument` and
+/// saying "embedded null byte" (Python's ValueError) when `path` holds a NUL. The system calls
+/// would read the path only up to the NUL: "d/victim\0/../x" would be "d/victim".
+void check_path_argument(std::string_view function, std::string_view argument,
+                         std::string_view path);
+void check_path_argument(std::string_view function, std::string_view argument,
+                         const std::optional<std::filesystem::path>& path);
+
+/// The one length rule for generated names, made before the entry's system calls in every
+/// build: throws tempfile::error (ENAMETOOLONG, path1 `directory` (may be empty when not yet
+/// known), path2 a sample of the name)
+/// when prefix + the random part + suffix is longer than one file-name component may be. Such
+/// a name can never be created; checking it here, rather than letting open() say so, gives
+/// TemporaryFile the same answer with O_TMPFILE (which never uses the name) as without.
+void check_name_length(std::string_view action, std::string_view directory, std::string_view prefix,
+                       std::string_view suffix);
 
 }  // namespace tempfile::create

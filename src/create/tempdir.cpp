@@ -7,6 +7,7 @@
 #include <optional>
 #include <utility>
 
+#include "create/escape.hpp"
 #include "create/paths.hpp"
 #include "create/report_through.hpp"
 #include "os/sys.hpp"
@@ -102,7 +103,7 @@ std::string find_usable_tempdir(const std::vector<std::string>& candidates, Name
       return dir;
     }
     rejected += rejected.empty() ? "'" : ", '";
-    rejected += candidate;
+    append_escaped(rejected, candidate);
     rejected += "' (";
     rejected += os::to_error_code(err).message();
     rejected += ')';
@@ -138,6 +139,7 @@ std::optional<std::filesystem::path> tempdir() {
 }
 
 void set_tempdir(std::optional<std::filesystem::path> dir) {
+  create::check_path_argument("set_tempdir", "dir", dir);
   if (dir) {
     dir = create::absolute_path(dir->native());
   }

@@ -90,9 +90,11 @@ void BufferedFile::roll_over_with(std::span<const std::byte> then_write) {
   os::FileDescriptor fd = spill_->create();
   const std::size_t size = spill_->buffer_size();
   auto buffer = size > 0 ? std::make_unique_for_overwrite<std::byte[]>(size) : nullptr;
+  std::filesystem::path location = spill_->location();
   if (const os::Errno err = raw_.roll_over_to(fd, then_write); err != 0) {
     spill_->fail(err);  // `fd` closes as this unwinds: the new file vanishes with it
   }
+  raw_.describe_as_unnamed_in(std::move(location));
   capacity_ = size;
   buffer_ = std::move(buffer);
   pos_ = raw_pos_ = write_pos_ = 0;

@@ -289,7 +289,7 @@ void File::chmod(std::filesystem::perms permissions) {
   const int fd = s.bytes().fileno();
   if (const os::Errno err = os::change_mode(fd, static_cast<unsigned>(permissions) & 07777U);
       err != 0) {
-    throw error("cannot change the mode of", name(), os::to_error_code(err));
+    s.bytes().raw().fail("cannot change the mode of", err);
   }
 }
 
@@ -319,11 +319,11 @@ std::FILE* File::fdopen() {
                                                               : "wb";
   os::FileDescriptor copy;
   if (const os::Errno err = os::duplicate(s.bytes().share_descriptor(), copy); err != 0) {
-    throw error("cannot duplicate the descriptor of", name(), os::to_error_code(err));
+    s.bytes().raw().fail("cannot duplicate the descriptor of", err);
   }
   std::FILE* stream = nullptr;
   if (const os::Errno err = os::open_stdio(copy, stdio_mode, stream); err != 0) {
-    throw error("cannot open a stdio stream on", name(), os::to_error_code(err));
+    s.bytes().raw().fail("cannot open a stdio stream on", err);
   }
   return stream;
 }

@@ -61,10 +61,14 @@ std::unique_ptr<tempfile::detail::FileState> open_layers(BufferedFile bytes, con
 }  // namespace
 
 std::unique_ptr<tempfile::detail::FileState> open_file(os::FileDescriptor fd, const OpenPlan& plan,
-                                                       std::filesystem::path name, Reach reach) {
+                                                       std::filesystem::path name, Reach reach,
+                                                       std::filesystem::path unnamed_in) {
   RawFile raw = reach == Reach::unshared
                     ? RawFile::unshared(std::move(fd), plan.mode, std::move(name))
                     : RawFile(std::move(fd), plan.mode, 0, std::move(name));
+  if (!unnamed_in.empty()) {
+    raw.describe_as_unnamed_in(std::move(unnamed_in));
+  }
   return open_layers(BufferedFile(std::move(raw), plan.buffer_size), plan);
 }
 

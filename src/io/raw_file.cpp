@@ -40,6 +40,9 @@ std::filesystem::path RawFile::describe() const {
   if (in_memory()) {
     return "<memory>";
   }
+  if (!unnamed_in_.empty()) {
+    return unnamed_in_;
+  }
   return name_.empty() ? std::filesystem::path("fd " + std::to_string(fileno())) : name_;
 }
 
@@ -68,6 +71,13 @@ void RawFile::share() {
 }
 
 void RawFile::fail(const char* action, os::Errno err) const {
+  if (!in_memory() && !unnamed_in_.empty()) {
+    // Python names no file here (its TemporaryFile's name is the descriptor number); the
+    // directory at least says which file system refused.
+    throw error(
+        std::string(action) + " unnamed temporary file (fd " + std::to_string(fileno()) + ") in",
+        unnamed_in_, os::to_error_code(err));
+  }
   throw error(action, describe(), os::to_error_code(err));
 }
 

@@ -69,8 +69,19 @@ class RawFile {
   /// The name given at construction (after a rollover, the descriptor number); empty in
   /// memory (Python's None).
   [[nodiscard]] const std::filesystem::path& name() const noexcept { return name_; }
-  /// What errors name: name(), "<memory>" in memory, "fd N" for a descriptor without a name.
+  /// What errors name as their path: "<memory>" in memory; for a file with no name in the
+  /// file system (see describe_as_unnamed_in), the directory it was made in; else name(), or
+  /// "fd N" when there is none.
   [[nodiscard]] std::filesystem::path describe() const;
+  /// Marks the file as one no name reaches (TemporaryFile, a spooled file after rollover),
+  /// made in `directory`: errors then read "<action> unnamed temporary file (fd N) in
+  /// '<directory>'" rather than naming the descriptor number as if it were a path.
+  void describe_as_unnamed_in(std::filesystem::path directory) noexcept {
+    unnamed_in_ = std::move(directory);
+  }
+  /// Throws the tempfile::error for `action` ("cannot write to"...) failing with `err`,
+  /// naming the file as describe() says.
+  [[noreturn]] void fail(const char* action, os::Errno err) const;
 
   /// Whether the bytes live in memory (also once such a file is closed).
   [[nodiscard]] bool in_memory() const noexcept { return std::holds_alternative<Memory>(storage_); }
@@ -131,12 +142,12 @@ class RawFile {
   static void reserve(Memory& memory, std::size_t size);
   // lseek's arithmetic for SEEK_SET/SEEK_CUR/SEEK_END, done here (in memory, or unshared).
   std::int64_t seek_without_descriptor(std::int64_t offset, int whence, std::int64_t size);
-  [[noreturn]] void fail(const char* action, os::Errno err) const;
 
   std::variant<Descriptor, Memory> storage_;
   OpenMode mode_;
   std::int64_t position_;
   std::filesystem::path name_;
+  std::filesystem::path unnamed_in_;
 };
 
 }  // namespace tempfile::io

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 
 #include "os/errno.hpp"
 #include "os/fd.hpp"
@@ -30,6 +31,9 @@ class Spill {
   /// A new, empty, read-write file at offset 0 that no name reaches. Throws
   /// (tempfile::error) on failure.
   [[nodiscard]] virtual os::FileDescriptor create() = 0;
+  /// Where the last create() made its file (a directory, or the memory file's name), which
+  /// errors on the rolled-over file name.
+  [[nodiscard]] virtual std::filesystem::path location() const = 0;
   /// Throws the error for a failure to copy the spooled bytes into the new file.
   [[noreturn]] virtual void fail(os::Errno err) const = 0;
 

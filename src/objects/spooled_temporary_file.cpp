@@ -3,14 +3,18 @@
 #include "tempfile/spooled_temporary_file.hpp"
 
 #include <cerrno>
+#include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "create/paths.hpp"
 #include "io/file_state.hpp"
 #include "io/open_file.hpp"
 #include "objects/unnamed_file.hpp"
 #include "os/sys.hpp"
+#include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
 
 namespace tempfile {
@@ -38,6 +42,8 @@ class SpillToFile final : public io::Spill {
     return objects::create_unnamed(target_, where_);
   }
 
+  [[nodiscard]] std::filesystem::path location() const override { return where_; }
+
   [[noreturn]] void fail(os::Errno err) const override {
     throw error("cannot move spooled data to a temporary file in", where_, os::to_error_code(err));
   }
@@ -60,6 +66,15 @@ std::unique_ptr<detail::FileState> open_spooled(const SpooledTemporaryFileOption
       {options.mode, options.buffering, options.encoding, options.newline, options.errors});
   create::check_name_part("SpooledTemporaryFile", "prefix", options.prefix.value_or(""));
   create::check_name_part("SpooledTemporaryFile", "suffix", options.suffix.value_or(""));
+  create::check_path_argument("SpooledTemporaryFile", "dir", options.dir);
+  // The rollover's name rule (even with memfd, which may fall back to a named file). Only
+  // named for the message: an object that never rolls over needs no temporary directory, so
+  // the default one is not searched for here.
+  const std::optional<std::filesystem::path> known_dir = options.dir ? options.dir : tempdir();
+  create::check_name_length("cannot create file in",
+                            known_dir ? std::string_view(known_dir->native()) : std::string_view(),
+                            options.prefix ? *options.prefix : gettempprefix(),
+                            options.suffix.value_or(""));
   return io::open_in_memory(plan, std::make_unique<SpillToFile>(options, plan.buffer_size));
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "create/create.hpp"
+#include "create/paths.hpp"
 #include "objects/owned_entry.hpp"
 #include "os/cleanup.hpp"
 #include "os/entry_identity.hpp"
@@ -64,6 +65,9 @@ std::vector<cleanup_error::failure> left_behind(const std::filesystem::path& roo
 }  // namespace
 
 void rmtree(const std::filesystem::path& path, bool ignore_errors) {
+  // A bad argument, not a removal failure: refused even with ignore_errors (Python's
+  // ignore_errors swallows its ValueError too, and then removes nothing either).
+  create::check_path_argument("rmtree", "path", std::string_view(path.native()));
   std::vector<os::RemovalFailure> failures;
   if (os::remove_tree(os::current_directory_fd, path.c_str(), failures) == 0 || ignore_errors) {
     return;

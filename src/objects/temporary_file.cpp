@@ -16,6 +16,7 @@
 #include "os/cleanup.hpp"
 #include "os/entry_identity.hpp"
 #include "os/sys.hpp"
+#include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
 
 namespace tempfile {
@@ -23,11 +24,14 @@ namespace objects {
 
 os::FileDescriptor create_unnamed(const TemporaryFileOptions& options, std::string& dir_used) {
   // Checked here too, although O_TMPFILE never uses them: the same call must not succeed on
-  // one file system and fail on another.
+  // one file system and fail on another (nor in one build and not in another).
   create::check_name_part("TemporaryFile", "prefix", options.prefix.value_or(""));
   create::check_name_part("TemporaryFile", "suffix", options.suffix.value_or(""));
-  dir_used = create::resolve_directory(options.dir);
+  dir_used = create::resolve_directory("TemporaryFile", options.dir);
   const std::string& dir = dir_used;
+  create::check_name_length("cannot create file in", dir,
+                            options.prefix ? *options.prefix : gettempprefix(),
+                            options.suffix.value_or(""));
   os::FileDescriptor fd;
   const os::Errno err =
       os::open_unnamed_file(os::current_directory_fd, dir.c_str(), os::file_mode, fd);
@@ -85,7 +89,7 @@ std::unique_ptr<detail::FileState> open_temporary(const TemporaryFileOptions& op
   std::string dir;
   os::FileDescriptor fd = objects::create_unnamed(options, dir);
   std::string number = std::to_string(fd.get());
-  return io::open_file(std::move(fd), plan, std::move(number), io::Reach::unshared);
+  return io::open_file(std::move(fd), plan, std::move(number), io::Reach::unshared, std::move(dir));
 }
 
 std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& options) {

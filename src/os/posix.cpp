@@ -10,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
@@ -25,6 +26,10 @@
 #endif
 
 namespace tempfile::os {
+
+#ifdef NAME_MAX
+static_assert(NAME_MAX == max_name_length, "sys.hpp's max_name_length must be NAME_MAX");
+#endif
 
 const int current_directory_fd = AT_FDCWD;
 

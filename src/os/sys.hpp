@@ -28,6 +28,10 @@ extern const int current_directory_fd;
 inline constexpr unsigned file_mode = 0600;
 inline constexpr unsigned directory_mode = 0700;
 
+/// The longest file-name component, in bytes: NAME_MAX on Linux, macOS and the BSDs (posix.cpp
+/// checks it against the system's). A constant, so that a name is judged before any system call.
+inline constexpr std::size_t max_name_length = 255;
+
 /// Creates `path` (relative to `dirfd`) exclusively, never following a symbolic link:
 /// O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC. Any existing entry gives EEXIST.
 [[nodiscard]] Errno create_file_exclusive(int dirfd, const char* path, unsigned mode,

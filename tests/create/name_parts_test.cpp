@@ -70,19 +70,19 @@ TEST_F(NamePartsTest, SuffixWithNulIsRejected) {
   // Without the check the name would silently end at the NUL: "tmpXXXXXXXX.a".
   const std::string suffix = ".a\0.b"s;
   EXPECT_THAT([&] { static_cast<void>(mkstemp({.suffix = suffix, .dir = inner_})); },
-              invalid_argument_naming("mkstemp", "suffix", "'.a\\0.b'"));
+              invalid_argument_naming("mkstemp", "suffix", "'.a\\x00.b'"));
   EXPECT_THAT([&] { static_cast<void>(mkdtemp({.suffix = suffix, .dir = inner_})); },
-              invalid_argument_naming("mkdtemp", "suffix", "'.a\\0.b'"));
+              invalid_argument_naming("mkdtemp", "suffix", "'.a\\x00.b'"));
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   EXPECT_THAT([&] { static_cast<void>(mktemp({.suffix = suffix, .dir = inner_})); },
-              invalid_argument_naming("mktemp", "suffix", "'.a\\0.b'"));
+              invalid_argument_naming("mktemp", "suffix", "'.a\\x00.b'"));
 #pragma GCC diagnostic pop
 }
 
 TEST_F(NamePartsTest, PrefixWithNulIsRejected) {
   EXPECT_THAT([&] { static_cast<void>(mkstemp({.prefix = "a\0"s, .dir = inner_})); },
-              invalid_argument_naming("mkstemp", "prefix", "'a\\0'"));
+              invalid_argument_naming("mkstemp", "prefix", "'a\\x00'"));
 }
 
 }  // namespace

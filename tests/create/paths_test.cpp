@@ -81,10 +81,11 @@ TEST_F(PathsTest, CheckNamePartRejectsSlash) {
 
 TEST_F(PathsTest, CheckNamePartRejectsNul) {
   // The NUL is shown escaped, so the message stays printable and the value recognisable.
-  EXPECT_THAT([] { check_name_part("NamedTemporaryFile", "suffix", "a\0b"s); },
-              Throws<std::invalid_argument>(Property(
-                  &std::invalid_argument::what, AllOf(HasSubstr("NamedTemporaryFile"),
-                                                      HasSubstr("suffix"), HasSubstr("'a\\0b'")))));
+  EXPECT_THAT(
+      [] { check_name_part("NamedTemporaryFile", "suffix", "a\0b"s); },
+      Throws<std::invalid_argument>(Property(
+          &std::invalid_argument::what,
+          AllOf(HasSubstr("NamedTemporaryFile"), HasSubstr("suffix"), HasSubstr("'a\\x00b'")))));
   EXPECT_THROW(check_name_part("mkstemp", "prefix", "\0"s), std::invalid_argument);
 }
 

@@ -769,13 +769,15 @@ TEST_F(SpooledTemporaryFileTest, EmptyWritePastMaxSizeRollsOverWithoutGrowing) {
   }
 }
 
-// Errors name what name() says: "<memory>" while spooled, the descriptor number after.
+// Errors name the storage: "<memory>" while spooled; after the rollover, an unnamed file with
+// its descriptor number, in its directory.
 TEST_F(SpooledTemporaryFileTest, ErrorsNameTheStorage) {
   SpooledTemporaryFile f({.dir = scratch()});
   EXPECT_TEMPFILE_ERROR(f.seek(-1), std::errc::invalid_argument, "<memory>");
   f.rollover();
   EXPECT_TEMPFILE_ERROR(f.seek(-1), std::errc::invalid_argument,
-                        "'" + std::to_string(f.fileno()) + "'");
+                        "unnamed temporary file (fd " + std::to_string(f.fileno()) + ") in '" +
+                            scratch().string() + "'");
 }
 
 // read1() in memory is BytesIO's (-1: everything ahead); on disk, the buffer's size. peek()

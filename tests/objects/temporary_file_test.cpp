@@ -228,15 +228,17 @@ TEST_F(TemporaryFileTest, EmptyWritePastTheEndDoesNotGrowTheFile) {
   }
 }
 
-// Errors name the file as name() does: the path of a named file, the descriptor number of an
-// unnamed one; in the byte layer and in the text layer.
+// Errors name the file: the path of a named file; for an unnamed one, that it has no name, its
+// descriptor number and its directory (not the number quoted as if it were a path); in the
+// byte layer and in the text layer.
 TEST_F(TemporaryFileTest, ErrorsNameTheFile) {
   NamedTemporaryFile named({.dir = scratch()});
   EXPECT_TEMPFILE_ERROR(named.seek(-1), std::errc::invalid_argument,
                         "'" + named.name().string() + "'");
   TemporaryFile unnamed({.buffering = 0, .dir = scratch()});
   EXPECT_TEMPFILE_ERROR(unnamed.seek(-1), std::errc::invalid_argument,
-                        "'" + unnamed.name().string() + "'");
+                        "cannot seek in unnamed temporary file (fd " + unnamed.name().string() +
+                            ") in '" + scratch().string() + "'");
   NamedTemporaryFile text({.mode = "w+", .dir = scratch()});
   text.write(std::string_view("a\nb\n"));
   text.seek(0);

@@ -1,6 +1,7 @@
 // A program that cleanup_test.cpp runs as a real process: `cleanup_driver <scenario> <dir>`
 // creates temporary objects in <dir>, then ends the way the scenario says (return, std::exit,
-// _exit, abort, a fork()ed child's exit, a signal, threads interrupted by a signal).
+// _exit, std::quick_exit, abort, a fork()ed child's exit, a signal, threads interrupted by a
+// signal).
 //
 // Protocol: lines on stdout ("ready", "child exited 0", "content:abc", ...) written with
 // write(2), never buffered; "go" lines read from stdin where the scenario waits for the test.
@@ -1045,6 +1046,18 @@ bool run_attack(std::string_view scenario, const fs::path& dir) {
   return false;
 }
 
+// quick_exit: the objects as for end_of_main, then std::quick_exit(5). Only at_quick_exit
+// handlers run (this one says so); the library's atexit cleanup must not, so every entry stays.
+int quick_exit_from_main(const fs::path& dir) {
+  Objects objects;
+  make_objects(objects, dir, "q");
+  if (std::at_quick_exit([] { say("at_quick_exit handler ran"); }) != 0) {
+    fail("at_quick_exit");
+  }
+  say("ready");
+  std::quick_exit(5);
+}
+
 int run(std::string_view scenario, const fs::path& dir) {
   const std::string marker = (dir / "keep-marker").string();
   if (marker.size() >= marker_path.size()) {
@@ -1102,6 +1115,9 @@ int run(std::string_view scenario, const fs::path& dir) {
   }
   if (run_attack(scenario, dir)) {
     return 0;
+  }
+  if (scenario == "quick_exit") {
+    return quick_exit_from_main(dir);
   }
   fail("unknown scenario " + std::string(scenario));
 }

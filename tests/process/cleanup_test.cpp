@@ -378,6 +378,18 @@ TEST_F(ProcessCleanupTest, UnderscoreExitCleansNothing) {
   expect_keeps(dir(), "m");
 }
 
+// std::quick_exit runs at_quick_exit handlers only: the library registers none (its cleanup is
+// an atexit handler), so like _exit it removes nothing. The driver's own at_quick_exit handler
+// reports that the process really ended through quick_exit.
+TEST_F(ProcessCleanupTest, D3_QuickExitRunsOnlyAtQuickExitHandlersAndCleansNothing) {
+  Driver driver("quick_exit", dir());
+  ASSERT_EQ(driver.line(), "ready");
+  EXPECT_EQ(driver.line(), "at_quick_exit handler ran");
+  EXPECT_EQ(describe(driver.wait()), exited(5)) << driver.rest();
+  expect_all_present(dir(), "q");
+  expect_keeps(dir(), "q");
+}
+
 TEST_F(ProcessCleanupTest, AbortCleansNothing) {
   Driver driver("abort", dir());
   ASSERT_EQ(driver.line(), "ready");
