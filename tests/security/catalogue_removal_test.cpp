@@ -226,40 +226,50 @@ struct FlipRace {
   int flips = 0;      // times the attacker put its link in place
 };
 
-// The attacker of Rust's recursive_rmdir_toctou and libc++'s toctou.pass.cpp, in a loop for
-// `duration`: `name` becomes a directory holding an attack_file, then (renamed away) a symbolic
-// link to `dest`, whose own attack_file a remover fooled by the flip would delete. `current`
-// gives the name to attack (it changes when the victim makes a new TemporaryDirectory each time).
-// It gives the processor away between steps, so the windows exist on one core too.
+// The attacker of Rust's recursive_rmdir_toctou and libc++'s toctou.pass.cpp, in a loop until it
+// has flipped `flips` times or `limit` has passed (a loaded machine gives it less time): `name`
+// becomes a directory holding an attack_file, then (renamed away) a symbolic link to `dest`, whose
+// own attack_file a remover fooled by the flip would delete. `current` gives the name to attack (it
+// changes when the victim makes a new TemporaryDirectory each time). It gives the processor away
+// between steps, so the windows exist on one core too.
 FlipRace flip_race(
-    const fs::path& dest, std::chrono::milliseconds duration,
+    const fs::path& dest, int flips, std::chrono::milliseconds limit,
     const std::function<fs::path()>& current,
     const std::function<void(std::atomic<bool>& stop, std::atomic<int>& runs)>& victim) {
   FlipRace race;
   std::atomic<bool> stop{false};
   std::atomic<int> runs{0};
   std::thread victim_thread([&] { victim(stop, runs); });
-  const auto deadline = std::chrono::steady_clock::now() + duration;
-  while (!race.lost && std::chrono::steady_clock::now() < deadline) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!race.lost && race.flips < flips && std::chrono::steady_clock::now() < deadline) {
     const fs::path name = current();
     if (name.empty()) {
       ::sched_yield();
       continue;
     }
     const fs::path moved = name.string() + ".moved";
-    ::mkdir(name.c_str(), 0700);  // fails harmlessly when the victim's directory is there
-    const int fd = ::open((name / "attack_file").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-      ::close(fd);
+    // A tree worth walking: attack_file and sub/attack_file (the victim's directory may be
+    // there already; then these go into it).
+    ::mkdir(name.c_str(), 0700);
+    ::mkdir((name / "sub").c_str(), 0700);
+    for (const fs::path& file : {name / "attack_file", name / "sub" / "attack_file"}) {
+      const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+      if (fd >= 0) {
+        ::close(fd);
+      }
     }
     ::sched_yield();
-    if (::rename(name.c_str(), moved.c_str()) == 0) {
-      if (::symlink(dest.c_str(), name.c_str()) == 0) {
-        ++race.flips;
-        ::sched_yield();
-        ::unlink(name.c_str());
-      }
+    // The directory goes aside (or the victim already removed it), the link takes its name.
+    const bool moved_aside = ::rename(name.c_str(), moved.c_str()) == 0;
+    if (::symlink(dest.c_str(), name.c_str()) == 0) {
+      ++race.flips;
+      ::sched_yield();
+      ::unlink(name.c_str());
+    }
+    if (moved_aside) {
       ::unlink((moved / "attack_file").c_str());
+      ::unlink((moved / "sub" / "attack_file").c_str());
+      ::rmdir((moved / "sub").c_str());
       // Put the directory back (the victim holds a TemporaryDirectory's by descriptor).
       if (::rename(moved.c_str(), name.c_str()) != 0) {
         ::rmdir(moved.c_str());
@@ -298,49 +308,78 @@ void clear_race_leftovers(const fs::path& base) {
   }
 }
 
-// C4 through rmtree(): a victim thread loops rmtree(victim_del) while the attacker flips it, for
-// 1.5 s; attack_dest/attack_file survives. Positive control: the naive remover (lstat, then
+// Gives the processor away before each step of the walker an attacker could exploit, so the
+// flips also land in the middle of a walk where threads only interleave when one gives way.
+class YieldingObserver final : public os::RemovalObserver {
+ public:
+  void before(Step /*step*/, const std::string& /*path*/) noexcept override { ::sched_yield(); }
+};
+
+// C4 through rmtree(): a victim thread loops rmtree(victim_del) while the attacker flips it, 20,000
+// times (at most 4 s); then the same with the walker itself told to yield at each step it
+// announces. attack_dest/attack_file survives. Positive control: the naive remover (lstat, then
 // opendir and unlink by path) in the same harness deletes attack_file.
 TEST_F(CatalogueRemovalTest, C4_RootFlipRaceAgainstRmtreeNeverReachesTheAttackDestination) {
   const FastDirectory fast(scratch());
   const RootFlipTarget target(fast.path());
   const fs::path name = fast.path() / "victim_del";
   const auto current = [&] { return name; };
-  const FlipRace library = flip_race(target.dest(), 1500ms, current, [&](auto& stop, auto& runs) {
-    while (!stop.load()) {
-      rmtree(name, true);
-      ++runs;
-    }
-  });
+  const FlipRace library =
+      flip_race(target.dest(), 20000, 4000ms, current, [&](auto& stop, auto& runs) {
+        while (!stop.load()) {
+          rmtree(name, true);
+          ++runs;
+          ::sched_yield();  // let the attacker run on a loaded or single core
+        }
+      });
   clear_race_leftovers(fast.path());
   EXPECT_FALSE(library.lost) << "rmtree() deleted attack_dest/attack_file";
-  EXPECT_GT(library.flips, 100) << "the attacker hardly ran";
-  EXPECT_GT(library.removals, 100) << "the victim hardly ran";
+  EXPECT_GE(library.flips, 50) << "the attacker hardly ran";
+  EXPECT_GE(library.removals, 50) << "the victim hardly ran";
+  const FlipRace walker =
+      flip_race(target.dest(), 20000, 4000ms, current, [&](auto& stop, auto& runs) {
+        YieldingObserver yielding;
+        std::vector<os::RemovalFailure> failures;
+        while (!stop.load()) {
+          failures.clear();
+          static_cast<void>(
+              os::remove_tree(os::current_directory_fd, name.c_str(), failures, &yielding));
+          ++runs;
+          ::sched_yield();
+        }
+      });
+  clear_race_leftovers(fast.path());
+  EXPECT_FALSE(walker.lost) << "the yielding walker deleted attack_dest/attack_file";
+  EXPECT_GE(walker.flips, 50) << "the attacker hardly ran";
 
   const ControlRun control = run_until_first_loss([&] {
     target.restore();
-    const FlipRace naive = flip_race(target.dest(), 100ms, current, [&](auto& stop, auto& runs) {
-      while (!stop.load()) {
-        naive_remove(name);
-        ++runs;
-      }
-    });
+    const FlipRace naive =
+        flip_race(target.dest(), 200, 200ms, current, [&](auto& stop, auto& runs) {
+          while (!stop.load()) {
+            naive_remove(name);
+            ++runs;
+            ::sched_yield();
+          }
+        });
     clear_race_leftovers(fast.path());
     return naive.lost;
   });
   EXPECT_TRUE(control.lost)
       << "positive control: the naive remover survived " << control.rounds
-      << " rounds of 100 ms, so this harness cannot tell a safe remover apart";
-  std::printf("rmtree: %d removals, %d flips; the naive remover lost the file in round %d\n",
-              library.removals, library.flips, control.rounds);
+      << " rounds of 200 flips, so this harness cannot tell a safe remover apart";
+  std::printf(
+      "rmtree: %d removals, %d flips; yielding walker: %d removals, %d flips; the naive remover "
+      "lost the file in round %d\n",
+      library.removals, library.flips, walker.removals, walker.flips, control.rounds);
   force_remove_all(target.dest());
   EXPECT_TRUE(list_dir(fast.path()).empty());
 }
 
 // C4 through TemporaryDirectory: the victim thread keeps making a TemporaryDirectory with an
-// attack_file in it and cleaning it up; the attacker flips whichever one exists, for 1.5 s
-// (renaming it away, a link to attack_dest in its place, then back). attack_file survives. The
-// same naive remover, given the TemporaryDirectory's name, is the positive control.
+// attack_file in it and cleaning it up; the attacker flips whichever one exists, 20,000 times
+// (at most 4 s; renaming it away, a link to attack_dest in its place, then back). attack_file
+// survives. The same naive remover, given the TemporaryDirectory's name, is the positive control.
 TEST_F(CatalogueRemovalTest, C4_RootFlipRaceAgainstCleanupNeverReachesTheAttackDestination) {
   const FastDirectory fast(scratch());
   const RootFlipTarget target(fast.path());
@@ -370,23 +409,24 @@ TEST_F(CatalogueRemovalTest, C4_RootFlipRaceAgainstCleanupNeverReachesTheAttackD
           published.clear();
         }
         ++runs;
+        ::sched_yield();
       }
     };
   };
-  const FlipRace library = flip_race(target.dest(), 1500ms, current, victim(false));
+  const FlipRace library = flip_race(target.dest(), 20000, 4000ms, current, victim(false));
   clear_race_leftovers(fast.path());
   EXPECT_FALSE(library.lost) << "cleanup() deleted attack_dest/attack_file";
-  EXPECT_GT(library.flips, 50) << "the attacker hardly ran";
-  EXPECT_GT(library.removals, 50) << "the victim hardly ran";
+  EXPECT_GE(library.flips, 50) << "the attacker hardly ran";
+  EXPECT_GE(library.removals, 50) << "the victim hardly ran";
 
   const ControlRun control = run_until_first_loss([&] {
     target.restore();
-    const FlipRace naive = flip_race(target.dest(), 100ms, current, victim(true));
+    const FlipRace naive = flip_race(target.dest(), 200, 200ms, current, victim(true));
     clear_race_leftovers(fast.path());
     return naive.lost;
   });
   EXPECT_TRUE(control.lost) << "positive control: the naive remover survived " << control.rounds
-                            << " rounds of 100 ms";
+                            << " rounds of 200 flips";
   std::printf("cleanup: %d removals, %d flips; the naive remover lost the file in round %d\n",
               library.removals, library.flips, control.rounds);
   force_remove_all(target.dest());
