@@ -30,7 +30,8 @@ fi
 # ctest writes Testing/ into the tree it runs. Only what ctest needs is copied: the test lists
 # (CTestTestfile.cmake, gtest_discover_tests' files) and the executables, not objects or
 # libraries (the test binaries link tempfile statically).
-work=$(mktemp -d "${TMPDIR:-/tmp}/tempfile-unprivileged.XXXXXX")
+# Under /tmp, not $TMPDIR: the caller's TMPDIR may be private to root.
+work=$(mktemp -d /tmp/tempfile-unprivileged.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 chmod 0755 "$work"
 copy=$work/build
@@ -38,13 +39,18 @@ mkdir "$copy"
 (cd "$build" && find . -path '*/CMakeFiles' -prune -o -type f \
    \( -name CTestTestfile.cmake -o -name '*_tests.cmake' -o -name '*_include.cmake' \
       -o -perm -u+x \) -print0 | xargs -0 cp --parents -t "$copy")
-# The test lists hold absolute paths of the build: point them at the copy.
-pattern=$(printf '%s' "$build" | sed 's/[][\\.*^$|&/]/\\&/g')
+# The test lists hold absolute paths of the build, as CMake saw it: point them at the copy.
+seen=$(sed -n 's/^CMAKE_CACHEFILE_DIR:INTERNAL=//p' "$build/CMakeCache.txt")
+pattern=$(printf '%s' "${seen:-$build}" | sed 's/[][\\.*^$|&/]/\\&/g')
 replacement=$(printf '%s' "$copy" | sed 's/[\\|&]/\\&/g')
 find "$copy" -name '*.cmake' -print0 | xargs -0 sed -i "s|$pattern|$replacement|g"
 mkdir "$work/tmp"
 chown -R "$uid:$uid" "$copy" "$work/tmp"
 chmod 0700 "$work/tmp"
+if ! "${as_user[@]}" test -w "$work/tmp" -a -x "$copy/tests"; then
+  echo "uid $uid cannot use $work" >&2
+  exit 1
+fi
 
 echo "=== labels '$labels' as uid $uid ($("${as_user[@]}" id -u)), over a copy of $build"
 started=$SECONDS
