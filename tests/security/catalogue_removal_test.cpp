@@ -797,8 +797,9 @@ std::string plant_specials(const fs::path& dir, const fs::path& sentinel, bool d
 
 // C12 body: the special entries in a subdirectory of the tree, watched with inotify (IN_OPEN on
 // the directory reports every entry opened through it; on the sentinel's files, every open by
-// any path, hard links included). cleanup() and rmtree() remove them all without opening one,
-// without blocking (a child with a deadline), and the sentinel keeps its content and modes.
+// any path, hard links included; an open of the hard link first proves the watches see it).
+// cleanup() and rmtree() remove them all without opening one, without blocking (a child with a
+// deadline), and the sentinel keeps its content and modes.
 void special_files_are_unlinked_not_opened(const fs::path& scratch, bool devices) {
   const fs::path sentinel = scratch / "sentinel";
   fs::create_directories(sentinel / "dir");
@@ -837,6 +838,14 @@ void special_files_are_unlinked_not_opened(const fs::path& scratch, bool devices
         out = "inotify: " + errno_text(errno);
         return 1;
       }
+      // Positive control: the watches see an open through the tree (of the hard link: an open
+      // of the sentinel's inode too). Then the queue is drained for the removal.
+      ::close(::open((root / "specials" / "hard_link").c_str(), O_RDONLY | O_CLOEXEC));
+      const std::set<std::string> control = opened_names(watch.get(), specials_wd);
+      add_fact(out, "control",
+               control.count("hard_link") == 1 && control.size() == 2
+                   ? "seen"
+                   : "missed (" + std::to_string(control.size()) + " events)");
       const std::size_t planted = list_dir(root / "specials").size();
       const std::string failed = remove_reporting([&] {
         if (holder) {
@@ -859,6 +868,7 @@ void special_files_are_unlinked_not_opened(const fs::path& scratch, bool devices
     ASSERT_EQ(child.status, 0) << child.output;
     EXPECT_EQ(fact(child.output, "planted"), devices ? "11" : "9") << child.output;
     EXPECT_EQ(fact(child.output, "failures"), "none") << child.output;
+    EXPECT_EQ(fact(child.output, "control"), "seen") << child.output;
     EXPECT_EQ(fact(child.output, "opened"), "none") << child.output;
     EXPECT_EQ(fact(child.output, "gone"), "yes") << child.output;
     EXPECT_EQ(snapshot(sentinel / "file").content, "sentinel");
