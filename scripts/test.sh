@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # README command 2: build and run the whole test suite four ways (plain, ASan+UBSan, portable
-# POSIX fallbacks, and the concurrency tests under TSan), the fuzz targets briefly, then the
-# format and lint gates.
+# POSIX fallbacks, and the concurrency tests under TSan), the plain build's permission-sensitive
+# labels once more as an unprivileged user, the fuzz targets briefly, then the format and lint
+# gates.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/install-deps.sh
 for preset in dev asan portable tsan; do
   echo "=== $preset: configure, build, test"
   cmake --workflow --preset "$preset"
+  if [[ $preset == dev ]]; then
+    # As root the kernel skips permission checks: the same tests again as uid 65534.
+    echo "=== dev: the permission-sensitive labels again, as an unprivileged user"
+    scripts/test-unprivileged.sh build/dev
+  fi
 done
 echo "=== every public header compiles on its own"
 cmake --build --preset dev --target tempfile_verify_interface_header_sets

@@ -264,7 +264,13 @@ void Remover::scan(std::size_t index) {
   level.next = 0;
   auto visit = [this, index](const char* name, EntryType type) { entry(index, name, type); };
   DirectoryVisitor visitor(visit);
-  const Errno err = reader_.read_all(level.fd.get(), level.rewind, visitor);
+  Errno err = reader_.read_all(level.fd.get(), level.rewind, visitor);
+  // The readdir reader needs a descriptor of its own (a duplicate for fdopendir), and fails
+  // with EMFILE/ENFILE before reading anything if none is left: narrow the window and read
+  // again. (This level is the deepest, which the window always keeps open.)
+  while ((err == EMFILE || err == ENFILE) && shed()) {
+    err = reader_.read_all(level.fd.get(), level.rewind, visitor);
+  }
   level.scanned = true;
   level.rewind = true;
   // ENOENT: the directory itself was removed meanwhile (Linux refuses to read a dead one).

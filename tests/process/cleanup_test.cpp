@@ -57,7 +57,11 @@ class Driver {
     }
     // Everything the child needs is made before fork(): it only calls async-signal-safe
     // functions before execve.
-    const std::string program = TEMPFILE_CLEANUP_DRIVER;
+    // The build's driver, unless TEMPFILE_CLEANUP_DRIVER names another: the unprivileged CI run
+    // (scripts/test-unprivileged.sh) runs a copy of the build that its user can reach.
+    const char* driver = std::getenv("TEMPFILE_CLEANUP_DRIVER");  // NOLINT(concurrency-mt-unsafe)
+    const std::string program =
+        driver != nullptr && *driver != '\0' ? driver : TEMPFILE_CLEANUP_DRIVER;
     const std::string dir_arg = dir.string();
     std::vector<char*> argv{const_cast<char*>(program.c_str()),            // NOLINT: execve's type
                             const_cast<char*>(scenario.c_str()),           // NOLINT

@@ -243,6 +243,44 @@ ChildRun run_child(const std::function<int(std::string&)>& body, unsigned deadli
   return run;
 }
 
+namespace {
+
+bool write_proc_file(const char* path, const std::string& text) {
+  const int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  return written;
+}
+
+// Not root: a new user namespace (unshare -Ur without the root mapping) whose only uid and gid are
+// this process's own, plus a new mount namespace that it owns. The process keeps its ids, so
+// files it makes are still its own outside, and gains the capabilities to mount inside. Where
+// unprivileged user namespaces are disabled this fails, and the caller reports the EPERM.
+bool enter_own_user_namespace(std::string& why) {
+  const uid_t uid = ::geteuid();
+  const gid_t gid = ::getegid();
+  if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
+    why += "unshare(CLONE_NEWUSER|CLONE_NEWNS) failed: " + errno_text(errno) + "; ";
+    errno = EPERM;
+    return false;
+  }
+  if (!write_proc_file("/proc/self/setgroups", "deny") ||
+      !write_proc_file("/proc/self/uid_map",
+                       std::to_string(uid) + " " + std::to_string(uid) + " 1") ||
+      !write_proc_file("/proc/self/gid_map",
+                       std::to_string(gid) + " " + std::to_string(gid) + " 1")) {
+    why += "writing the user namespace's id maps failed: " + errno_text(errno) + "; ";
+    errno = EPERM;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 int mount_private_tmpfs(const std::filesystem::path& target, unsigned long flags,
                         const std::string& options, std::string& why) {
   const auto refused = [&why](const char* step) {
@@ -251,7 +289,9 @@ int mount_private_tmpfs(const std::filesystem::path& target, unsigned long flags
     return err == EPERM ? child_capability_missing : 1;
   };
   if (::unshare(CLONE_NEWNS) != 0) {
-    return refused("unshare(CLONE_NEWNS)");
+    if (errno != EPERM || ::geteuid() == 0 || !enter_own_user_namespace(why)) {
+      return refused("unshare(CLONE_NEWNS)");
+    }
   }
   // Without this, the tmpfs below would propagate to the host's shared mounts.
   if (::mount(nullptr, "/", nullptr, MS_PRIVATE | MS_REC, nullptr) != 0) {

@@ -78,8 +78,10 @@ inline constexpr int child_hit_deadline = 128 + 14;
 
 /// In a child: a private mount namespace (unshare(CLONE_NEWNS), then / made MS_PRIVATE
 /// recursively) so mounts made afterwards never reach the host, then a tmpfs on `target` with
-/// `flags` and `options`. Returns 0, or child_capability_missing with a reason in `why` when
-/// the kernel refused with EPERM, or 1 with a reason for any other failure.
+/// `flags` and `options`. A process that is not root first enters a user namespace of its own
+/// (its uid and gid mapped to themselves) where that is allowed. Returns 0, or
+/// child_capability_missing with a reason in `why` when the kernel refused with EPERM, or 1 with
+/// a reason for any other failure.
 [[nodiscard]] int mount_private_tmpfs(const std::filesystem::path& target, unsigned long flags,
                                       const std::string& options, std::string& why);
 

@@ -50,6 +50,9 @@ bool limit_open_files(unsigned long limit) {
 }
 
 bool become_unprivileged() {
+  if (::geteuid() != 0) {
+    return true;  // already unprivileged (scripts/test-unprivileged.sh): checks apply as they are
+  }
   return ::setgroups(0, nullptr) == 0 && ::setresgid(65534, 65534, 65534) == 0 &&
          ::setresuid(65534, 65534, 65534) == 0;
 }

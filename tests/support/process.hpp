@@ -14,7 +14,8 @@ int run_in_child(const std::function<int()>& body);
 bool limit_open_files(unsigned long limit);
 
 /// In a child: drops to uid/gid 65534 (nobody) with no supplementary groups, so permission
-/// checks apply even when the tests run as root. Returns false on failure.
+/// checks apply even when the tests run as root. A process that is not root already has them
+/// and stays as it is (true). Returns false on failure.
 bool become_unprivileged();
 
 }  // namespace tempfile::test
