@@ -1,0 +1,299 @@
+// threat-model.md A2 (name quality within a run and across runs), A5 (umask 0777), A10 (unnamed
+// files on tmpfs, the create-and-unlink fallback forced by an LD_PRELOAD shim, and Rust
+// tempfile's "pathological cleaner"), and the noexcept guarantees D3 and B4 rest on.
+#include <gmock/gmock.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "catalogue.hpp"
+#include "harness.hpp"
+#include "os/random.hpp"
+#include "os/sys.hpp"
+#include "support/process.hpp"
+#include "support/scratch.hpp"
+#include "tempfile/error.hpp"
+#include "tempfile/mkstemp.hpp"
+#include "tempfile/spooled_temporary_file.hpp"
+#include "tempfile/temporary_directory.hpp"
+#include "tempfile/temporary_file.hpp"
+
+namespace tempfile::test {
+namespace {
+
+namespace fs = std::filesystem;
+using catalogue::run_program;
+using catalogue::value_of;
+
+// D3: no destructor can end the program from a cleanup error (std::terminate); B4: a move never
+// throws, so containers move rather than copy and a moved-from object is always inert.
+static_assert(std::is_nothrow_destructible_v<tempfile::File>);
+static_assert(std::is_nothrow_destructible_v<tempfile::TemporaryFile>);
+static_assert(std::is_nothrow_destructible_v<tempfile::NamedTemporaryFile>);
+static_assert(std::is_nothrow_destructible_v<tempfile::SpooledTemporaryFile>);
+static_assert(std::is_nothrow_destructible_v<tempfile::TemporaryDirectory>);
+static_assert(std::is_nothrow_destructible_v<tempfile::error>);
+static_assert(std::is_nothrow_destructible_v<tempfile::MkstempResult>);
+static_assert(std::is_nothrow_move_constructible_v<tempfile::TemporaryFile>);
+static_assert(std::is_nothrow_move_constructible_v<tempfile::NamedTemporaryFile>);
+static_assert(std::is_nothrow_move_constructible_v<tempfile::SpooledTemporaryFile>);
+static_assert(std::is_nothrow_move_constructible_v<tempfile::TemporaryDirectory>);
+static_assert(std::is_nothrow_move_assignable_v<tempfile::NamedTemporaryFile>);
+static_assert(std::is_nothrow_move_assignable_v<tempfile::TemporaryDirectory>);
+static_assert(!std::is_copy_constructible_v<tempfile::NamedTemporaryFile>);
+static_assert(!std::is_copy_constructible_v<tempfile::TemporaryDirectory>);
+
+bool well_formed(const std::string& name) {
+  return name.size() == os::name_length &&
+         name.find_first_not_of(os::name_alphabet) == std::string::npos;
+}
+
+class CatalogueCreationTest : public ScratchTest {};
+
+// A2: 10^5 names from the public mkstemp, each file removed at once so O_EXCL cannot hide a
+// repeat: every name is new, 8 characters of Python's alphabet, and every character is used.
+TEST_F(CatalogueCreationTest, A2_HundredThousandMkstempNamesAreDistinctAndWellFormed) {
+  const FastDirectory fast(scratch());
+  constexpr int count = 100000;
+  std::set<std::string> names;
+  std::set<char> characters;
+  std::vector<std::string> malformed;
+  for (int i = 0; i < count; ++i) {
+    auto [fd, path] = tempfile::mkstemp({.prefix = "", .dir = fast.path()});
+    ASSERT_EQ(::close(fd), 0);
+    ASSERT_EQ(::unlink(path.c_str()), 0);
+    const std::string name = path.filename().string();
+    if (!well_formed(name)) {
+      malformed.push_back(name);
+    }
+    characters.insert(name.begin(), name.end());
+    names.insert(name);
+  }
+  EXPECT_EQ(names.size(), static_cast<std::size_t>(count)) << "a name came twice";
+  EXPECT_THAT(malformed, ::testing::IsEmpty());
+  EXPECT_EQ(characters.size(), os::name_alphabet.size());
+  EXPECT_TRUE(list_dir(fast.path()).empty());
+}
+
+// A2: separate processes, one after another (a fresh exec each: nothing inherited, as for
+// successive runs of a program), never draw the same names.
+TEST_F(CatalogueCreationTest, A2_SuccessiveProcessesDrawDifferentNames) {
+  const fs::path dir = make_subdir("names");
+  std::set<std::string> all;
+  std::set<std::string> first_names;
+  constexpr int runs = 4;
+  constexpr int per_run = 1000;
+  for (int run = 0; run < runs; ++run) {
+    const catalogue::ProgramRun names =
+        run_program({catalogue::driver(), "names", dir.native(), std::to_string(per_run)},
+                    catalogue::sanitizer_environment());
+    ASSERT_EQ(names.status, 0) << names.output;
+    std::istringstream lines(names.output);
+    int seen = 0;
+    for (std::string line; std::getline(lines, line); ++seen) {
+      EXPECT_TRUE(well_formed(line)) << line;
+      EXPECT_TRUE(all.insert(line).second) << line << " drawn again in run " << run;
+      if (seen == 0) {
+        first_names.insert(line);
+      }
+    }
+    EXPECT_EQ(seen, per_run);
+  }
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(runs * per_run));
+  EXPECT_EQ(first_names.size(), static_cast<std::size_t>(runs));
+  EXPECT_TRUE(list_dir(dir).empty());
+  EXPECT_TRUE(fs::remove(dir));
+}
+
+// What A5 decides for umask 0777: as CPython and glibc, the umask is applied (no fchmod), so
+// the entries get mode 0000. The library's own use of them must still work: the descriptors
+// are read-write, TemporaryFile/NamedTemporaryFile read and write, and removal works. The one
+// exception is TemporaryDirectory for a user whom permissions apply to: it must hold its root
+// open (O_RDONLY), which a mode-0000 directory refuses, so its constructor fails with EACCES
+// and removes the directory it made (CPython, which holds nothing open, would succeed).
+// Returns a description of every step that went otherwise ("" when all did as described).
+std::string use_everything_under_umask_0777(const fs::path& dir) {
+  std::ostringstream problems;
+  const UmaskScope umask_scope(0777);
+  const auto mode_of = [](const fs::path& path) {
+    struct stat info {};
+    return ::lstat(path.c_str(), &info) == 0 ? (info.st_mode & 07777) : 07777U;
+  };
+  {
+    auto [fd, path] = tempfile::mkstemp({.dir = dir});
+    if (mode_of(path) != 0) {
+      problems << "mkstemp mode 0" << std::oct << mode_of(path) << std::dec << "; ";
+    }
+    if (::write(fd, "abc", 3) != 3) {
+      problems << "mkstemp descriptor not writable: " << std::strerror(errno) << "; ";
+    }
+    std::string back(3, '\0');
+    if (::pread(fd, back.data(), 3, 0) != 3 || back != "abc") {
+      problems << "mkstemp descriptor not readable; ";
+    }
+    ::close(fd);
+    if (::unlink(path.c_str()) != 0) {
+      problems << "mkstemp file not removable; ";
+    }
+  }
+  {
+    const fs::path made = tempfile::mkdtemp({.dir = dir});
+    if (mode_of(made) != 0) {
+      problems << "mkdtemp mode 0" << std::oct << mode_of(made) << std::dec << "; ";
+    }
+    if (::rmdir(made.c_str()) != 0) {
+      problems << "mkdtemp directory not removable; ";
+    }
+  }
+  {
+    tempfile::NamedTemporaryFile file({.dir = dir});
+    if (mode_of(file.name()) != 0) {
+      problems << "NamedTemporaryFile mode 0" << std::oct << mode_of(file.name()) << std::dec
+               << "; ";
+    }
+    file.write(std::string_view("named data"));
+    file.seek(0);
+    if (file.read() != "named data") {
+      problems << "NamedTemporaryFile data; ";
+    }
+    file.close();
+  }
+  {
+    tempfile::TemporaryFile file({.dir = dir});
+    file.write(std::string_view("unnamed data"));
+    file.seek(0);
+    if (file.read() != "unnamed data") {
+      problems << "TemporaryFile data; ";
+    }
+  }
+  if (!permissions_are_bypassed()) {
+    try {
+      const tempfile::TemporaryDirectory directory({.dir = dir});
+      problems << "TemporaryDirectory made " << directory.path() << " though it cannot open it; ";
+    } catch (const tempfile::error& refused) {
+      if (refused.code() != std::errc::permission_denied || refused.path1().parent_path() != dir) {
+        problems << "TemporaryDirectory failed otherwise: " << refused.what() << "; ";
+      }
+    }
+    if (!list_dir(dir).empty()) {
+      problems << "the refused TemporaryDirectory left its directory; ";
+    }
+  } else {
+    tempfile::TemporaryDirectory directory({.dir = dir});
+    if (mode_of(directory.path()) != 0) {
+      problems << "TemporaryDirectory mode 0" << std::oct << mode_of(directory.path()) << std::dec
+               << "; ";
+    }
+    directory.cleanup();
+    if (fs::exists(fs::symlink_status(directory.path()))) {
+      problems << "TemporaryDirectory left; ";
+    }
+  }
+  return problems.str();
+}
+
+// A5, umask 0777, as root and (what matters: the owner's bits really apply) as uid 65534.
+TEST_F(CatalogueCreationTest, A5_Umask0777GivesMode0000AndTheObjectsStillWork) {
+  const fs::path dir = make_subdir("umask");
+  EXPECT_EQ(use_everything_under_umask_0777(dir), "");
+  EXPECT_TRUE(list_dir(dir).empty());
+
+  ASSERT_EQ(::chmod(scratch().c_str(), 0755), 0);
+  ASSERT_EQ(::chown(dir.c_str(), 65534, 65534), 0);
+  const ChildRun child = run_child([&](std::string& out) {
+    if (permissions_are_bypassed() && !become_unprivileged()) {
+      out = std::string("become_unprivileged failed: ") + std::strerror(errno);
+      return 1;
+    }
+    out = use_everything_under_umask_0777(dir);
+    return 0;
+  });
+  EXPECT_EQ(child.status, 0) << child.output;
+  EXPECT_EQ(child.output, "");
+  EXPECT_TRUE(list_dir(dir).empty());
+  force_remove_all(dir);
+}
+
+// A10 (a) on a tmpfs (/dev/shm; the scratch directory on /tmp is UnnamedFileTest's): the file
+// has no link and the directory listing never changes, with data written and read back.
+TEST_F(CatalogueCreationTest, A10_TemporaryFileOnTmpfsHasNoLinkAndNoName) {
+  const FastDirectory fast(scratch());
+  const std::set<std::string> before = list_dir(fast.path());
+  for (int i = 0; i < 20; ++i) {
+    tempfile::TemporaryFile file({.dir = fast.path()});
+    struct stat info {};
+    ASSERT_EQ(::fstat(file.fileno(), &info), 0);
+    EXPECT_EQ(info.st_nlink, 0U);
+    EXPECT_EQ(info.st_mode & 0077, 0U);
+    EXPECT_EQ(list_dir(fast.path()), before);
+    file.write(std::string_view("data"));
+    file.seek(0);
+    EXPECT_EQ(file.read(), "data");
+  }
+  EXPECT_EQ(list_dir(fast.path()), before);
+}
+
+// A10 (b): a file system without O_TMPFILE, made by an LD_PRELOAD shim that fails every
+// O_TMPFILE open with EOPNOTSUPP. The fallback (create, then unlink at once) must leave the
+// listing empty by the time the constructor returns, and keep the data. The same run without
+// the shim is the control: there the files are O_TMPFILE ones (when the build has it).
+TEST_F(CatalogueCreationTest, A10_ForcedFallbackLeavesNoNameAndKeepsTheData) {
+  const fs::path dir = make_subdir("fallback");
+  std::vector<std::string> environment = catalogue::sanitizer_environment();
+  environment.push_back(std::string("LD_PRELOAD=") + catalogue::no_tmpfile_shim());
+  const catalogue::ProgramRun shimmed =
+      run_program({catalogue::driver(), "unnamed", dir.native(), "200"}, environment);
+  ASSERT_EQ(shimmed.status, 0) << shimmed.output;
+  EXPECT_EQ(value_of(shimmed.output, "o_tmpfile"), "0") << "the shim did not take effect";
+  EXPECT_EQ(value_of(shimmed.output, "problems"), "0") << shimmed.output;
+  EXPECT_EQ(value_of(shimmed.output, "entries"), "");
+
+  const catalogue::ProgramRun control = run_program(
+      {catalogue::driver(), "unnamed", dir.native(), "20"}, catalogue::sanitizer_environment());
+  ASSERT_EQ(control.status, 0) << control.output;
+  EXPECT_EQ(value_of(control.output, "o_tmpfile"), os::features().o_tmpfile ? "20" : "0");
+  EXPECT_EQ(value_of(control.output, "problems"), "0") << control.output;
+  EXPECT_TRUE(list_dir(dir).empty());
+  EXPECT_TRUE(fs::remove(dir));
+}
+
+// A10 (c), Rust tempfile's test_pathological_cleaner: a thread deletes every entry of the
+// directory in a loop while 2,000 TemporaryFiles are made there, written, sought and read;
+// with the fallback forced (the shim) the cleaner can take a fallback file's name before our
+// unlink, which must then be ignored. Positive control: a naive create-then-unlink that treats
+// a failed unlink as an error loses against the same cleaner.
+TEST_F(CatalogueCreationTest, A10_PathologicalCleanerNeverBreaksTemporaryFile) {
+  const FastDirectory fast(scratch());
+  std::vector<std::string> shimmed = catalogue::sanitizer_environment();
+  shimmed.push_back(std::string("LD_PRELOAD=") + catalogue::no_tmpfile_shim());
+  for (const bool with_shim : {true, false}) {
+    SCOPED_TRACE(with_shim ? "fallback forced" : "O_TMPFILE where available");
+    const catalogue::ProgramRun run =
+        run_program({catalogue::driver(), "cleaner", fast.path().native(), "2000", "library"},
+                    with_shim ? shimmed : catalogue::sanitizer_environment(), 60);
+    ASSERT_EQ(run.status, 0) << run.output;
+    EXPECT_EQ(value_of(run.output, "iterations"), "2000");
+    EXPECT_EQ(value_of(run.output, "failures"), "0") << run.output;
+    EXPECT_TRUE(list_dir(fast.path()).empty());
+  }
+
+  const catalogue::ProgramRun control =
+      run_program({catalogue::driver(), "cleaner", fast.path().native(), "20000", "naive"},
+                  catalogue::sanitizer_environment(), 60);
+  ASSERT_EQ(control.status, 0) << control.output;
+  EXPECT_EQ(value_of(control.output, "failures"), "1")
+      << "the cleaner never won against the naive creator: the race is not live\n"
+      << control.output;
+  EXPECT_NE(value_of(control.output, "removed_by_cleaner"), "0");
+}
+
+}  // namespace
+}  // namespace tempfile::test
