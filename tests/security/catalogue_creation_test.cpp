@@ -1,6 +1,7 @@
 // threat-model.md A2 (name quality within a run and across runs), A5 (umask 0777), A10 (unnamed
 // files on tmpfs, the create-and-unlink fallback forced by an LD_PRELOAD shim, and Rust
 // tempfile's "pathological cleaner"), and the noexcept guarantees D3 and B4 rest on.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -293,6 +295,78 @@ TEST_F(CatalogueCreationTest, A10_PathologicalCleanerNeverBreaksTemporaryFile) {
       << "the cleaner never won against the naive creator: the race is not live\n"
       << control.output;
   EXPECT_NE(value_of(control.output, "removed_by_cleaner"), "0");
+}
+
+// E3 for the objects (FailFastTest.FullDescriptorTableIsEmfile has mkstemp and create_unique):
+// a real RLIMIT_NOFILE, the table filled, then each object fails with EMFILE, names the
+// directory, leaves no entry (TemporaryDirectory's mkdir succeeds and its root's open fails:
+// the directory must go again) and no descriptor. One descriptor freed, each one works.
+TEST_F(CatalogueCreationTest, E3_FullDescriptorTableFailsEveryObjectCleanly) {
+  const fs::path dir = make_subdir("dir");
+  const ChildRun child = run_child([&](std::string& out) {
+    const auto try_each = [&](const std::string& round) {
+      const std::vector<std::pair<std::string, std::function<void()>>> objects = {
+          {"TemporaryFile", [&] { const tempfile::TemporaryFile file({.dir = dir}); }},
+          {"NamedTemporaryFile", [&] { const tempfile::NamedTemporaryFile file({.dir = dir}); }},
+          {"TemporaryDirectory",
+           [&] { const tempfile::TemporaryDirectory directory({.dir = dir}); }},
+          {"SpooledTemporaryFile", [&] {
+             tempfile::SpooledTemporaryFile file({.max_size = 1, .dir = dir});
+             file.write(std::string_view("rolls over"));
+           }}};
+      for (const auto& [label, make] : objects) {
+        std::string result = "ok";
+        try {
+          make();
+        } catch (const tempfile::error& failure) {
+          result = std::to_string(failure.code().value()) + " " + failure.path1().native();
+        } catch (const std::exception& failure) {
+          result = std::string("other ") + failure.what();
+        }
+        add_fact(out, round + "." + label, result);
+      }
+    };
+    try_each("warmup");  // fills lazily made state (and UBSan's type cache) while fds are free
+    const std::set<int> open_at_start = open_descriptors();
+    const int highest = open_at_start.empty() ? 2 : *open_at_start.rbegin();
+    if (!limit_open_files(static_cast<unsigned long>(highest) + 8)) {
+      out = std::string("setrlimit failed: ") + std::strerror(errno);
+      return 1;
+    }
+    std::vector<int> fillers;
+    for (int fd = 0; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) {
+      fillers.push_back(fd);
+    }
+    const std::set<int> before = open_descriptors();
+    try_each("full");
+    add_fact(out, "descriptors_unchanged", open_descriptors() == before ? "yes" : "no");
+    ::close(fillers.back());  // listing the directory takes a descriptor
+    fillers.pop_back();
+    add_fact(out, "entries_when_full", std::to_string(list_dir(dir).size()));
+    try_each("one_free");
+    for (const int fd : fillers) {
+      ::close(fd);
+    }
+    add_fact(out, "entries", std::to_string(list_dir(dir).size()));
+    return 0;
+  });
+  ASSERT_EQ(child.status, 0) << child.output;
+  const std::string emfile = std::to_string(EMFILE) + " " + dir.native();
+  for (const char* label :
+       {"TemporaryFile", "NamedTemporaryFile", "TemporaryDirectory", "SpooledTemporaryFile"}) {
+    EXPECT_EQ(fact(child.output, std::string("warmup.") + label), "ok") << child.output;
+    // TemporaryDirectory's mkdir succeeded and its root's open failed: the error names the
+    // directory it made (and removed again).
+    EXPECT_THAT(fact(child.output, std::string("full.") + label).value_or(""),
+                ::testing::StartsWith(emfile))
+        << child.output;
+    EXPECT_EQ(fact(child.output, std::string("one_free.") + label), "ok") << child.output;
+  }
+  EXPECT_EQ(fact(child.output, "descriptors_unchanged"), "yes");
+  EXPECT_EQ(fact(child.output, "entries_when_full"), "0");
+  EXPECT_EQ(fact(child.output, "entries"), "0");
+  EXPECT_TRUE(list_dir(dir).empty());
+  EXPECT_TRUE(fs::remove(dir));
 }
 
 }  // namespace

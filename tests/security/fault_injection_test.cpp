@@ -377,6 +377,41 @@ TEST_F(FaultInjectionTest, A7_EdquotAndEioOnCreateFailAfterOneAttempt) {
   }
 }
 
+// A7 for the objects, with real causes: a missing directory (ENOENT), a regular file given as
+// the directory (ENOTDIR) and, as uid 65534, a directory nobody may write (EACCES). Counted by
+// strace: exactly one creating call, then the errno and the directory in the error.
+TEST_F(FaultInjectionTest, A7_RealErrorsEndEveryObjectsCreationAfterOneCall) {
+  ASSERT_EQ(::chmod(scratch().c_str(), 0755), 0);
+  const fs::path missing = scratch() / "missing";
+  const fs::path regular = scratch() / "regular";
+  write_file(regular, "not a directory");
+  const fs::path readonly = make_subdir("readonly");
+  ASSERT_EQ(::chmod(readonly.c_str(), 0555), 0);
+  const std::vector<std::pair<std::string, std::string>> creators = {
+      {"mkstemp", "openat"}, {"mkdtemp", "mkdirat"}, {"temporary_file", "openat"},
+      {"named", "openat"},   {"spooled", "openat"},  {"temporary_directory", "mkdirat"}};
+  const std::vector<std::pair<fs::path, int>> causes = {
+      {missing, ENOENT}, {regular, ENOTDIR}, {readonly, EACCES}};
+  for (const auto& [dir, error_number] : causes) {
+    as_nobody_ = error_number == EACCES && permissions_are_bypassed();
+    for (const auto& [kind, creating_call] : creators) {
+      SCOPED_TRACE(kind + " in " + dir.native());
+      const InjectedRun run = run_driver(kind, dir, "");
+      EXPECT_EQ(run.driver.status, 0) << run.driver.output;
+      const std::string outcome = value_of(run.driver.output, "outcome").value_or("");
+      EXPECT_THAT(outcome, ::testing::StartsWith("error errno=" + std::to_string(error_number) +
+                                                 " path1=" + dir.native() + " "));
+      EXPECT_EQ(count(run.trace, creating_call), 1) << read_log();
+      EXPECT_EQ(value_of(run.driver.output, "leaked"), "");
+    }
+  }
+  as_nobody_ = false;
+  EXPECT_TRUE(list_dir(readonly).empty());
+  EXPECT_TRUE(fs::remove(readonly));
+  EXPECT_TRUE(fs::remove(regular));
+  EXPECT_FALSE(fs::exists(missing));
+}
+
 // E1: a write that fails (ENOSPC, EDQUOT, EFBIG, EIO) is reported with that errno and the
 // file's name, never as a success (the driver checks every byte it was told was written).
 TEST_F(FaultInjectionTest, E1_WriteErrorsCarryTheErrnoAndThePath) {
