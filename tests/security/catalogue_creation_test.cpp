@@ -3,6 +3,8 @@
 // tempfile's "pathological cleaner"), and the noexcept guarantees D3 and B4 rest on.
 #include <fcntl.h>
 #include <gmock/gmock.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): signal() for SIGXFSZ
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -364,6 +366,80 @@ TEST_F(CatalogueCreationTest, E3_FullDescriptorTableFailsEveryObjectCleanly) {
   }
   EXPECT_EQ(fact(child.output, "descriptors_unchanged"), "yes");
   EXPECT_EQ(fact(child.output, "entries_when_full"), "0");
+  EXPECT_EQ(fact(child.output, "entries"), "0");
+  EXPECT_TRUE(list_dir(dir).empty());
+  EXPECT_TRUE(fs::remove(dir));
+}
+
+// E1, a real partial write: RLIMIT_FSIZE of 4 KiB (SIGXFSZ ignored) lets the kernel take the
+// first 4096 bytes of a 10,000-byte write, then refuse with EFBIG. Buffered files must report
+// EFBIG with the file's name, never success; an unbuffered write may report the 4096 it really
+// wrote (Python's raw write does), and the next write then EFBIG.
+TEST_F(CatalogueCreationTest, E1_FileSizeLimitReportsEfbigNeverAShortSuccess) {
+  const fs::path dir = make_subdir("dir");
+  const ChildRun child = run_child([&](std::string& out) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{4096, 4096};
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) {
+      out = std::string("setrlimit failed: ") + std::strerror(errno);
+      return 1;
+    }
+    const std::string data(10000, 'd');
+    const auto buffered = [&](tempfile::File& file, const std::string& label) {
+      try {
+        file.write(std::string_view(data));
+        file.flush();
+        add_fact(out, label, "no error");
+      } catch (const tempfile::error& failure) {
+        add_fact(out, label, std::to_string(failure.code().value()) + " " + failure.what());
+      }
+      struct stat info {};
+      ::fstat(file.fileno(), &info);
+      add_fact(out, label + ".size", std::to_string(info.st_size));
+    };
+    {
+      tempfile::NamedTemporaryFile named({.dir = dir});
+      add_fact(out, "named.name", named.name().native());
+      buffered(named, "named");
+      try {
+        named.close();
+      } catch (const tempfile::error& failure) {
+        add_fact(out, "named.close", std::to_string(failure.code().value()));
+      }
+    }
+    {
+      tempfile::TemporaryFile unnamed({.dir = dir});
+      buffered(unnamed, "unnamed");
+      try {
+        unnamed.close();
+      } catch (const tempfile::error& failure) {
+        add_fact(out, "unnamed.close", std::to_string(failure.code().value()));
+      }
+    }
+    {
+      tempfile::NamedTemporaryFile raw({.mode = "w+b", .buffering = 0, .dir = dir});
+      try {
+        add_fact(out, "raw.first", std::to_string(raw.write(std::string_view(data))));
+        add_fact(out, "raw.second", std::to_string(raw.write(std::string_view(data))));
+      } catch (const tempfile::error& failure) {
+        add_fact(out, "raw.error", std::to_string(failure.code().value()));
+      }
+    }
+    add_fact(out, "entries", std::to_string(list_dir(dir).size()));
+    return 0;
+  });
+  ASSERT_EQ(child.status, 0) << child.output;
+  const std::string efbig = std::to_string(EFBIG) + " ";
+  EXPECT_THAT(fact(child.output, "named").value_or(""), ::testing::StartsWith(efbig));
+  EXPECT_THAT(fact(child.output, "named").value_or(""),
+              ::testing::HasSubstr(fact(child.output, "named.name").value_or("?")));
+  EXPECT_THAT(fact(child.output, "unnamed").value_or(""), ::testing::StartsWith(efbig));
+  EXPECT_EQ(fact(child.output, "named.size"), "4096");
+  EXPECT_EQ(fact(child.output, "unnamed.size"), "4096");
+  // The unbuffered file: at most what the kernel took, and then the error.
+  EXPECT_EQ(fact(child.output, "raw.first"), "4096") << child.output;
+  EXPECT_EQ(fact(child.output, "raw.second"), std::nullopt) << child.output;
+  EXPECT_EQ(fact(child.output, "raw.error"), std::to_string(EFBIG)) << child.output;
   EXPECT_EQ(fact(child.output, "entries"), "0");
   EXPECT_TRUE(list_dir(dir).empty());
   EXPECT_TRUE(fs::remove(dir));
