@@ -117,6 +117,85 @@ TEST_F(CatalogueCreationTest, A2_SuccessiveProcessesDrawDifferentNames) {
   EXPECT_TRUE(fs::remove(dir));
 }
 
+// A6 for every object: after a real fork+exec, the shell's descriptor table holds none of the
+// descriptors the objects hold (files, a TemporaryDirectory's root, a memfd, a rolled-over
+// spooled file). Positive control: a duplicate made without FD_CLOEXEC does reach the shell.
+TEST_F(CatalogueCreationTest, A6_NoDescriptorOfAnyObjectSurvivesExec) {
+  const std::set<int> before = open_descriptors();
+  auto [mkstemp_fd, mkstemp_path] = tempfile::mkstemp();
+  tempfile::TemporaryFile unnamed;
+  tempfile::NamedTemporaryFile named;
+  const tempfile::TemporaryDirectory directory;
+  tempfile::SpooledTemporaryFile spooled({.max_size = 1});
+  spooled.write(std::string_view("rolled over"));
+  tempfile::SpooledTemporaryFile in_memory_file({.max_size = 1, .memfd = true});
+  in_memory_file.write(std::string_view("rolled over to a memfd"));
+  std::set<int> held;
+  for (const int fd : open_descriptors()) {
+    if (before.count(fd) == 0) {
+      held.insert(fd);
+    }
+  }
+  ASSERT_GE(held.size(), 6U) << "the objects hold fewer descriptors than expected";
+  const int inheritable = ::fcntl(named.fileno(), F_DUPFD, 0);  // no FD_CLOEXEC
+  ASSERT_GE(inheritable, 0);
+
+  const catalogue::ProgramRun shell = run_program({"/bin/sh", "-c", "ls /proc/$$/fd"});
+  ASSERT_EQ(shell.status, 0) << shell.output;
+  std::set<int> in_shell;
+  std::istringstream lines(shell.output);
+  for (std::string line; std::getline(lines, line);) {
+    in_shell.insert(std::stoi(line));
+  }
+  for (const int fd : held) {
+    EXPECT_EQ(in_shell.count(fd), 0U) << "descriptor " << fd << " survived exec";
+  }
+  EXPECT_EQ(in_shell.count(inheritable), 1U) << "the probe does not see inherited descriptors";
+  EXPECT_EQ(::close(inheritable), 0);
+  EXPECT_EQ(::close(mkstemp_fd), 0);
+  EXPECT_EQ(::unlink(mkstemp_path.c_str()), 0);
+}
+
+// A9, AT_SECURE: a set-user-ID copy of the driver (owner uid 65534, run by root, so euid !=
+// ruid) must ignore TMPDIR, as glibc's __path_search does (secure_getenv). The same copy without
+// the set-user-ID bit is the control: there TMPDIR is honoured.
+TEST_F(CatalogueCreationTest, A9_SetUserIdProgramIgnoresTmpdir) {
+  if (!os::features().secure_getenv) {
+    GTEST_SKIP() << "this build reads the environment with getenv (no secure_getenv): "
+                    "TMPDIR is honoured even in set-user-ID programs, as documented";
+  }
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "making a set-user-ID program owned by another user needs root";
+  }
+  ASSERT_EQ(::chmod(scratch().c_str(), 0755), 0);
+  const fs::path chosen = make_subdir("chosen");
+  ASSERT_EQ(::chmod(chosen.c_str(), 01777), 0);
+  const fs::path copy = scratch() / "driver-copy";
+  fs::copy_file(catalogue::driver(), copy);
+  ASSERT_EQ(::chown(copy.c_str(), 65534, 65534), 0);
+  std::vector<std::string> environment = catalogue::sanitizer_environment();
+  environment.push_back("TMPDIR=" + chosen.native());
+
+  ASSERT_EQ(::chmod(copy.c_str(), 0755), 0);
+  const catalogue::ProgramRun plain = run_program({copy.native(), "gettempdir"}, environment);
+  ASSERT_EQ(plain.status, 0) << plain.output;
+  EXPECT_EQ(value_of(plain.output, "tempdir"), chosen.native()) << plain.output;
+
+  ASSERT_EQ(::chmod(copy.c_str(), 04755), 0);
+  const catalogue::ProgramRun setuid = run_program({copy.native(), "gettempdir"}, environment);
+  ASSERT_EQ(setuid.status, 0) << setuid.output;
+  if (value_of(setuid.output, "euid") == value_of(setuid.output, "ruid")) {
+    GTEST_SKIP() << "the set-user-ID bit had no effect here (nosuid mount?): " << setuid.output;
+  }
+  EXPECT_EQ(value_of(setuid.output, "euid"), "65534");
+  const std::string found = value_of(setuid.output, "tempdir").value_or("");
+  EXPECT_NE(found, chosen.native()) << "TMPDIR was honoured in a set-user-ID program";
+  EXPECT_TRUE(fs::path(found).is_absolute()) << setuid.output;
+  EXPECT_TRUE(list_dir(chosen).empty());
+  EXPECT_TRUE(fs::remove(chosen));
+  EXPECT_TRUE(fs::remove(copy));
+}
+
 // What A5 decides for umask 0777: as CPython and glibc, the umask is applied (no fchmod), so
 // the entries get mode 0000. The library's own use of them must still work: the descriptors
 // are read-write, TemporaryFile/NamedTemporaryFile read and write, and removal works. The one

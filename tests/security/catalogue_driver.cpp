@@ -6,6 +6,7 @@
 //   catalogue_driver cleaner <dir> <count> <naive|library>
 //                                            unnamed files while a thread deletes every entry
 //   catalogue_driver end <how> <dir>         objects alive, then exit()/throw out of main
+//   catalogue_driver gettempdir              gettempdir() and the real and effective uid
 // With TEMPFILE_CATALOGUE_AS_NOBODY set it first becomes uid/gid 65534.
 //
 // "fault": the workload runs between calls of faccessat("/tempfile-catalogue-begin") and
@@ -38,6 +39,7 @@
 #include <thread>
 #include <vector>
 
+#include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/mkstemp.hpp"
 #include "tempfile/spooled_temporary_file.hpp"
@@ -353,6 +355,17 @@ int end(const std::string& how, const fs::path& dir) {
 
 }  // namespace
 
+// What gettempdir() settles on, and who this process is (a set-user-ID copy runs with
+// euid != ruid: AT_SECURE, where TMPDIR must be ignored).
+int print_tempdir() {
+  std::error_code ec;
+  const fs::path found = tempfile::gettempdir(ec);
+  say("tempdir=" + (ec ? "error " + ec.message() : found.string()));
+  say("ruid=" + std::to_string(::getuid()));
+  say("euid=" + std::to_string(::geteuid()));
+  return 0;
+}
+
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   // Root ignores permissions, so the cleanup's permission fix-up (fchmod) only runs as a user.
@@ -376,6 +389,9 @@ int main(int argc, char** argv) {
   }
   if (args.size() == 3 && args[0] == "end") {
     return end(args[1], args[2]);
+  }
+  if (args.size() == 1 && args[0] == "gettempdir") {
+    return print_tempdir();
   }
   say("usage: catalogue_driver fault|names|unnamed|cleaner|end ...");
   return 2;
