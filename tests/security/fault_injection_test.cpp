@@ -142,6 +142,13 @@ class FaultInjectionTest : public ScratchTest {
       argv.insert(argv.end(), {"-e", "inject=" + inject});
     }
     argv.insert(argv.end(), {"--", catalogue::driver(), "fault", kind, dir.native()});
+    if (!tmpfs_options_.empty()) {
+      // In a private mount namespace: a tmpfs over `dir`, then strace and the driver in it.
+      std::string command =
+          "mount -t tmpfs -o " + tmpfs_options_ + " tmpfs \"$1\" && shift && exec \"$@\"";
+      argv.insert(argv.begin(), {"unshare", "-m", "--propagation", "private", "sh", "-c", command,
+                                 "sh", dir.native()});
+    }
     std::vector<std::string> environment = catalogue::sanitizer_environment();
     if (as_nobody_) {
       environment.emplace_back("TEMPFILE_CATALOGUE_AS_NOBODY=1");
@@ -193,6 +200,7 @@ class FaultInjectionTest : public ScratchTest {
   fs::path log_;
   int runs_ = 0;
   bool as_nobody_ = false;
+  std::string tmpfs_options_;  // non-empty: run_driver mounts a tmpfs with these on the dir
 };
 
 // The errnos each system call is failed with in the sweep: what a real fault of that call
@@ -433,6 +441,43 @@ TEST_F(FaultInjectionTest, A7_RealErrorsEndEveryObjectsCreationAfterOneCall) {
   EXPECT_TRUE(fs::remove(readonly));
   EXPECT_TRUE(fs::remove(regular));
   EXPECT_FALSE(fs::exists(missing));
+}
+
+// A7 and E1 for the objects on real file systems: a read-only tmpfs (EROFS) and a tmpfs whose
+// only inode is its root (ENOSPC on every create, O_TMPFILE included), each mounted in a
+// private mount namespace. Exactly one creating call, then the errno and the directory.
+TEST_F(FaultInjectionTest, A7_ReadOnlyAndFullTmpfsEndEveryObjectsCreationAfterOneCall) {
+  const fs::path probe_dir = fresh_dir();
+  const catalogue::ProgramRun probe =
+      run_program({"unshare", "-m", "--propagation", "private", "mount", "-t", "tmpfs", "tmpfs",
+                   probe_dir.native()});
+  fs::remove(probe_dir);
+  if (probe.status != 0) {
+    GTEST_SKIP() << "no private mount namespace with tmpfs here (unshare/mount refused)";
+  }
+  const std::vector<std::pair<std::string, std::string>> creators = {
+      {"mkstemp", "openat"}, {"mkdtemp", "mkdirat"}, {"temporary_file", "openat"},
+      {"named", "openat"},   {"spooled", "openat"},  {"temporary_directory", "mkdirat"}};
+  const std::vector<std::pair<std::string, int>> file_systems = {{"ro,size=16k", EROFS},
+                                                                 {"size=64k,nr_inodes=1", ENOSPC}};
+  for (const auto& [options, error_number] : file_systems) {
+    tmpfs_options_ = options;
+    for (const auto& [kind, creating_call] : creators) {
+      SCOPED_TRACE(kind + " on a tmpfs with " + options);
+      const fs::path dir = fresh_dir();
+      const InjectedRun run = run_driver(kind, dir, "");
+      EXPECT_EQ(run.driver.status, 0) << run.driver.output;
+      const std::string outcome = value_of(run.driver.output, "outcome").value_or("");
+      EXPECT_THAT(outcome, ::testing::StartsWith("error errno=" + std::to_string(error_number) +
+                                                 " path1=" + dir.native() + " "));
+      EXPECT_EQ(count(run.trace, creating_call), 1) << read_log();
+      EXPECT_EQ(value_of(run.driver.output, "leaked"), "");
+      EXPECT_EQ(value_of(run.driver.output, "entries"), "");
+      EXPECT_TRUE(list_dir(dir).empty()) << "the tmpfs reached the host's mounts";
+      fs::remove(dir);
+    }
+  }
+  tmpfs_options_.clear();
 }
 
 // E1: a write that fails (ENOSPC, EDQUOT, EFBIG, EIO) is reported with that errno and the
