@@ -171,10 +171,11 @@ int fault(const std::string& kind, const fs::path& dir) {
       round_trip(file, data);
       file.close();
       end_region();
-    } else if (kind == "spooled") {
+    } else if (kind == "spooled" || kind == "spooled_memfd") {
       const std::string data = payload(5000);
       begin_region();
-      tempfile::SpooledTemporaryFile file({.max_size = 1000, .dir = dir});
+      tempfile::SpooledTemporaryFile file(
+          {.max_size = 1000, .dir = dir, .memfd = kind == "spooled_memfd"});
       check(file.write(std::string_view(data).substr(0, 500)) == 500, "short write reported");
       check(file.write(std::string_view(data).substr(500)) == data.size() - 500,
             "short write reported");

@@ -367,6 +367,7 @@ INSTANTIATE_TEST_SUITE_P(EveryKind, FaultSweepTest,
                          ::testing::Values(SweepCase{"mkstemp", false}, SweepCase{"mkdtemp", false},
                                            SweepCase{"temporary_file", false},
                                            SweepCase{"named", false}, SweepCase{"spooled", false},
+                                           SweepCase{"spooled_memfd", false},
                                            SweepCase{"temporary_directory", false},
                                            SweepCase{"temporary_directory", true}),
                          [](const ::testing::TestParamInfo<SweepCase>& param_info) {
