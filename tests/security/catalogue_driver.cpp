@@ -367,6 +367,14 @@ int print_tempdir() {
   return 0;
 }
 
+// AddressSanitizer's options when the environment cannot give them: a set-user-ID copy is not
+// dumpable, so the runtime can read neither /proc/self/environ nor run LeakSanitizer (which
+// needs the same access as ptrace). The driver leaks on purpose ("end") and aborts ("throw").
+// An unused function in builds without the sanitizer.
+extern "C" __attribute__((used)) const char* __asan_default_options() {  // NOLINT
+  return "detect_leaks=0:handle_abort=0:verify_asan_link_order=0";
+}
+
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   // Root ignores permissions, so the cleanup's permission fix-up (fchmod) only runs as a user.
