@@ -1,6 +1,8 @@
-// threat-model.md A2 (name quality within a run and across runs), A5 (umask 0777), A10 (unnamed
-// files on tmpfs, the create-and-unlink fallback forced by an LD_PRELOAD shim, and Rust
-// tempfile's "pathological cleaner"), and the noexcept guarantees D3 and B4 rest on.
+// threat-model.md A2 (name quality within a run and across runs), A5 (umask 0777), A6 (every
+// object across exec), A9 (TMPDIR in a set-user-ID program), A10 (unnamed files on tmpfs, the
+// create-and-unlink fallback forced by an LD_PRELOAD shim, Rust tempfile's "pathological
+// cleaner"), E1 (a real partial write), E3 (every object with a full descriptor table), and
+// the noexcept guarantees D3 and B4 rest on.
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <signal.h>  // NOLINT(modernize-deprecated-headers): signal() for SIGXFSZ

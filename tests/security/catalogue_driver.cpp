@@ -1,5 +1,6 @@
-// A program the catalogue tests run as a real process, under strace fault injection, under an
-// LD_PRELOAD shim or as a process that ends in a particular way:
+// The real process behind the catalogue tests: run under strace injection, a shim, or to exit.
+//
+// It is run under strace fault injection, under an LD_PRELOAD shim, or to end in a given way:
 //   catalogue_driver fault <kind> <dir>      one object's life, between begin/end markers
 //   catalogue_driver names <dir> <count>     names mkstemp drew in this run, one per line
 //   catalogue_driver unnamed <dir> <count>   TemporaryFiles: listing, data, which path was used
