@@ -54,8 +54,11 @@ fi
 
 echo "=== labels '$labels' as uid $uid ($("${as_user[@]}" id -u)), over a copy of $build"
 started=$SECONDS
-# TMPDIR: the user's own scratch; the cleanup driver: the copy's (its build path is compiled in).
+# TMPDIR: the user's own scratch; the drivers and the shim: the copy's (the build's paths are
+# compiled into the tests).
 "${as_user[@]}" env HOME="$work/tmp" TMPDIR="$work/tmp" \
   TEMPFILE_CLEANUP_DRIVER="$copy/tests/process/cleanup_driver" \
+  TEMPFILE_CATALOGUE_DRIVER="$copy/tests/security/catalogue_driver" \
+  TEMPFILE_NO_TMPFILE_SHIM="$copy/tests/security/libno_tmpfile_shim.so" \
   ctest --test-dir "$copy" -L "^($labels)\$" --output-on-failure --no-tests=error -j 2
 echo "=== unprivileged run: $((SECONDS - started)) s"

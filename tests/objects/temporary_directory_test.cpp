@@ -314,7 +314,7 @@ TEST_F(TemporaryDirectoryObjectTest, IgnoreCleanupErrorsNeverThrows) {
 
 // Only the creating process removes: a fork()ed child whose copy dies (destructor) or that
 // exits (exit cleanup) leaves the parent's directory alone.
-TEST_F(TemporaryDirectoryObjectTest, ForkedChildNeverRemovesTheParentsDirectory) {
+TEST_F(TemporaryDirectoryObjectTest, D1_ForkedChildNeverRemovesTheParentsDirectory) {
   std::optional<TemporaryDirectory> dir;
   dir.emplace();
   write_text(*dir / "file", "parent's");
@@ -437,7 +437,7 @@ TEST_F(TemporaryDirectoryObjectTest, RmtreeIgnoreErrors) {
 }
 
 // threat-model.md D1: an explicit cleanup() in a fork()ed child removes nothing of its parent's.
-TEST_F(TemporaryDirectoryObjectTest, CleanupInAForkedChildIsRefused) {
+TEST_F(TemporaryDirectoryObjectTest, D1_CleanupInAForkedChildIsRefused) {
   TemporaryDirectory dir({.dir = scratch()});
   std::ofstream(dir / "f") << "parent's";
   TemporaryDirectory quiet({.dir = scratch(), .ignore_cleanup_errors = true});

@@ -250,7 +250,7 @@ TEST_F(RemoveTreeTest, FifosAndSocketsAreRemovedWithoutOpening) {
 
 // What CPython's test_modes covers (every owner mode on directories, read-only files), plus
 // unreadable and unsearchable roots. Root ignores modes, so this runs as uid 65534.
-TEST_F(RemoveTreeTest, ReadOnlyAndUnsearchableDirectoriesAreRemoved) {
+TEST_F(RemoveTreeTest, C7_ReadOnlyAndUnsearchableDirectoriesAreRemoved) {
   ASSERT_EQ(::chmod(scratch().c_str(), 0755), 0);
   const fs::path work = make_subdir("work");
   ASSERT_EQ(::chown(work.c_str(), 65534, 65534), 0) << std::strerror(errno);
@@ -365,7 +365,7 @@ TEST_F(RemoveTreeTest, RootThatIsNotADirectory) {
 
 // Something root cannot remove either (an immutable file, chattr +i): it and its ancestors are
 // left, it alone is reported, with its path and errno; everything else goes.
-TEST_F(RemoveTreeTest, FailuresAreReportedAndTheRestRemoved) {
+TEST_F(RemoveTreeTest, C8_FailuresAreReportedAndTheRestRemoved) {
   fs::create_directories("t/keep/a");
   fs::create_directories("t/other/deep");
   write_text("t/keep/a/locked", "locked");
@@ -401,7 +401,7 @@ TEST_F(RemoveTreeTest, FailuresAreReportedAndTheRestRemoved) {
 }
 
 // bpo-37260's pattern: entries deleted by somebody else during the walk are not errors.
-TEST_F(RemoveTreeTest, EntriesRemovedMeanwhileAreIgnored) {
+TEST_F(RemoveTreeTest, C13_EntriesRemovedMeanwhileAreIgnored) {
   fs::create_directories("t/a/x");
   fs::create_directories("t/b/y");
   fs::create_directories("t/c");
@@ -428,7 +428,7 @@ TEST_F(RemoveTreeTest, EntriesRemovedMeanwhileAreIgnored) {
 
 // Somebody keeps adding files to a directory being removed: a bounded number of rescans, then
 // ENOTEMPTY for that directory (the remover must end).
-TEST_F(RemoveTreeTest, DirectoryThatKeepsFillingUpIsReported) {
+TEST_F(RemoveTreeTest, C13_DirectoryThatKeepsFillingUpIsReported) {
   fs::create_directories("t/busy");
   int added = 0;
   Recorder recorder([&](RemovalObserver::Step step, const std::string& path) {
@@ -586,7 +586,7 @@ TEST_F(RemoveTreeTest, C6_HeldRootMovedAwayIsEmptiedAndReported) {
 
 // At most removal_descriptor_limit directory descriptors (+1 transient) at any step of a walk
 // much deeper than that, climbing out included.
-TEST_F(RemoveTreeTest, DescriptorWindowIsBounded) {
+TEST_F(RemoveTreeTest, C11_DescriptorWindowIsBounded) {
   make_chain(current_directory_fd, "t", 300, "level");
   const std::size_t before = test::open_descriptors().size();
   std::size_t most = 0;
@@ -606,7 +606,7 @@ TEST_F(RemoveTreeTest, DescriptorWindowIsBounded) {
 
 // threat-model.md C10/C11: a 10,000-deep chain (names of 16 characters: 170,000-character paths)
 // under a real `ulimit -n 64`, in a child so the limit does not reach the test runner.
-TEST_F(RemoveTreeTest, TenThousandDeepChainUnderUlimit64) {
+TEST_F(RemoveTreeTest, C10_C11_TenThousandDeepChainUnderUlimit64) {
   const FastDirectory fast(scratch());
   const FileDescriptor parent(::open(fast.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   ASSERT_TRUE(parent.valid());

@@ -356,7 +356,7 @@ class ProcessCleanupTest : public ScratchTest {
 
 // ---- normal exit ----
 
-TEST_F(ProcessCleanupTest, ReturnFromMainRemovesEveryLiveEntryLeakedOnesToo) {
+TEST_F(ProcessCleanupTest, D3_ReturnFromMainRemovesEveryLiveEntryLeakedOnesToo) {
   Driver driver("return", dir());
   ASSERT_EQ(driver.line(), "ready");
   EXPECT_EQ(describe(driver.wait()), exited(0)) << driver.rest();
@@ -364,7 +364,7 @@ TEST_F(ProcessCleanupTest, ReturnFromMainRemovesEveryLiveEntryLeakedOnesToo) {
   expect_keeps(dir(), "m");
 }
 
-TEST_F(ProcessCleanupTest, StdExitRemovesTheLocalsItSkipsAndLeakedObjects) {
+TEST_F(ProcessCleanupTest, D3_StdExitRemovesTheLocalsItSkipsAndLeakedObjects) {
   Driver driver("exit", dir());
   ASSERT_EQ(driver.line(), "ready");
   EXPECT_EQ(describe(driver.wait()), exited(3)) << driver.rest();
@@ -374,7 +374,7 @@ TEST_F(ProcessCleanupTest, StdExitRemovesTheLocalsItSkipsAndLeakedObjects) {
 
 // ---- nothing can clean up after these (documented in docs/cleanup.md) ----
 
-TEST_F(ProcessCleanupTest, UnderscoreExitCleansNothing) {
+TEST_F(ProcessCleanupTest, D3_UnderscoreExitCleansNothing) {
   Driver driver("_exit", dir());
   ASSERT_EQ(driver.line(), "ready");
   EXPECT_EQ(describe(driver.wait()), exited(4));
@@ -394,14 +394,14 @@ TEST_F(ProcessCleanupTest, D3_QuickExitRunsOnlyAtQuickExitHandlersAndCleansNothi
   expect_keeps(dir(), "q");
 }
 
-TEST_F(ProcessCleanupTest, AbortCleansNothing) {
+TEST_F(ProcessCleanupTest, D3_AbortCleansNothing) {
   Driver driver("abort", dir());
   ASSERT_EQ(driver.line(), "ready");
   EXPECT_EQ(describe(driver.wait()), signaled(SIGABRT));
   expect_all_present(dir(), "m");
 }
 
-TEST_F(ProcessCleanupTest, SigkillCleansNothingEvenWithSignalCleanup) {
+TEST_F(ProcessCleanupTest, D2_SigkillCleansNothingEvenWithSignalCleanup) {
   Driver driver("wait-signals", dir());
   ASSERT_EQ(driver.line(), "ready");
   driver.signal(SIGKILL);
@@ -409,7 +409,7 @@ TEST_F(ProcessCleanupTest, SigkillCleansNothingEvenWithSignalCleanup) {
   expect_all_present(dir(), "w");
 }
 
-TEST_F(ProcessCleanupTest, WithoutCleanupOnSignalsAFatalSignalCleansNothing) {
+TEST_F(ProcessCleanupTest, D2_WithoutCleanupOnSignalsAFatalSignalCleansNothing) {
   Driver driver("wait", dir());
   ASSERT_EQ(driver.line(), "ready");
   driver.signal(SIGTERM);
@@ -421,7 +421,7 @@ TEST_F(ProcessCleanupTest, WithoutCleanupOnSignalsAFatalSignalCleansNothing) {
 
 class SignalCleanupTest : public ProcessCleanupTest, public ::testing::WithParamInterface<int> {};
 
-TEST_P(SignalCleanupTest, KillFromOutsideRemovesLiveEntriesAndDiesOfTheSignal) {
+TEST_P(SignalCleanupTest, D2_KillFromOutsideRemovesLiveEntriesAndDiesOfTheSignal) {
   const int signal_number = GetParam();
   Driver driver("wait-signals", dir());
   ASSERT_EQ(driver.line(), "ready");
@@ -431,7 +431,7 @@ TEST_P(SignalCleanupTest, KillFromOutsideRemovesLiveEntriesAndDiesOfTheSignal) {
   expect_keeps(dir(), "w");
 }
 
-TEST_P(SignalCleanupTest, RaisedSignalRemovesLiveEntriesAndDiesOfTheSignal) {
+TEST_P(SignalCleanupTest, D2_RaisedSignalRemovesLiveEntriesAndDiesOfTheSignal) {
   const int signal_number = GetParam();
   Driver driver("raise-" + std::to_string(signal_number), dir());
   ASSERT_EQ(driver.line(), "ready");
@@ -535,7 +535,7 @@ TEST_F(ProcessCleanupTest, D2_ThreadsGoOnAfterAnEarlierHandlerReturns) {
 
 // A handler installed after cleanup_on_signals() replaces ours: the signal then cleans
 // nothing, and exit still does.
-TEST_F(ProcessCleanupTest, HandlerInstalledLaterReplacesOursAndExitStillCleans) {
+TEST_F(ProcessCleanupTest, D2_HandlerInstalledLaterReplacesOursAndExitStillCleans) {
   Driver driver("chain-after", dir());
   ASSERT_EQ(driver.line(), "ready");
   driver.signal(SIGTERM);
@@ -547,7 +547,7 @@ TEST_F(ProcessCleanupTest, HandlerInstalledLaterReplacesOursAndExitStillCleans) 
 }
 
 // nohup: SIGHUP ignored when cleanup_on_signals() runs stays ignored.
-TEST_F(ProcessCleanupTest, IgnoredSighupStaysIgnored) {
+TEST_F(ProcessCleanupTest, D2_IgnoredSighupStaysIgnored) {
   Driver driver("sighup-ignored", dir());
   ASSERT_EQ(driver.line(), "ready");
   driver.signal(SIGHUP);
@@ -588,7 +588,7 @@ class ThreadsSignalTest : public ProcessCleanupTest, public ::testing::WithParam
 
 // What was alive before the signal and stays alive (main's objects) is always removed, trees
 // included, whatever the other threads are doing.
-TEST_P(ThreadsSignalTest, SignalDuringChurnRemovesEveryEntryAliveThroughout) {
+TEST_P(ThreadsSignalTest, D2_SignalDuringChurnRemovesEveryEntryAliveThroughout) {
   const std::vector<std::set<std::string>> left = signal_during_churn(5);
   for (std::size_t run = 0; run < left.size(); ++run) {
     for (const std::string& name : left[run]) {
@@ -601,7 +601,7 @@ TEST_P(ThreadsSignalTest, SignalDuringChurnRemovesEveryEntryAliveThroughout) {
 // The handler runs on one thread while the others go on creating and destroying: entries
 // between creation and registration, or between withdrawal and removal, are in "cleanup
 // windows" the handler waits for, and no new window opens once it started, so nothing is left.
-TEST_P(ThreadsSignalTest, SignalDuringChurnLeavesNothing) {
+TEST_P(ThreadsSignalTest, D2_SignalDuringChurnLeavesNothing) {
   const std::vector<std::set<std::string>> left = signal_during_churn(5);
   for (std::size_t run = 0; run < left.size(); ++run) {
     EXPECT_TRUE(left[run].empty()) << "run " << run << " left" << join(left[run]);
@@ -625,7 +625,7 @@ void PrintTo(const ForkCase& c, std::ostream* out) {
 
 class ForkTest : public ProcessCleanupTest, public ::testing::WithParamInterface<ForkCase> {};
 
-TEST_P(ForkTest, ChildEndingNeverTouchesTheParentsEntriesOrBufferedBytes) {
+TEST_P(ForkTest, D1_ChildEndingNeverTouchesTheParentsEntriesOrBufferedBytes) {
   const ForkCase& c = GetParam();
   Driver driver(std::string("fork-") + c.how, dir());
   EXPECT_EQ(driver.line(), std::string("child ") + c.status);

@@ -380,7 +380,7 @@ TEST_F(CatalogueCreationTest, A10_PathologicalCleanerNeverBreaksTemporaryFile) {
   EXPECT_NE(value_of(control.output, "removed_by_cleaner"), "0");
 }
 
-// E3 for the objects (FailFastTest.FullDescriptorTableIsEmfile has mkstemp and create_unique):
+// E3 for the objects (FailFastTest.A7_E3_FullDescriptorTableIsEmfile has mkstemp and create_unique):
 // a real RLIMIT_NOFILE, the table filled, then each object fails with EMFILE, names the
 // directory, leaves no entry (TemporaryDirectory's mkdir succeeds and its root's open fails:
 // the directory must go again) and no descriptor. One descriptor freed, each one works.

@@ -47,7 +47,7 @@ struct WorkerResult {
   std::vector<std::string> failures;
 };
 
-TEST_F(ConcurrencyTest, ThreadsCreatingFilesAndDirectoriesInOneDirectoryNeverCollide) {
+TEST_F(ConcurrencyTest, A4_ThreadsCreatingFilesAndDirectoriesInOneDirectoryNeverCollide) {
   const FastDirectory shared(scratch());
   const fs::path& dir = shared.path();
   constexpr int threads_per_kind = 4;
@@ -110,7 +110,7 @@ TEST_F(ConcurrencyTest, ThreadsCreatingFilesAndDirectoriesInOneDirectoryNeverCol
   EXPECT_TRUE(list_dir(dir).empty());
 }
 
-TEST_F(ConcurrencyTest, RacingFirstCallsToGettempdirAllGetTheSameDirectory) {
+TEST_F(ConcurrencyTest, A4_RacingFirstCallsToGettempdirAllGetTheSameDirectory) {
   const fs::path searched = make_subdir("searched");
   {
     // Set before any thread starts; the search then finds scratch/searched first.
@@ -210,7 +210,7 @@ TEST_F(ConcurrencyTest, ConcurrentSetTempdirAndReadersSeeOnlyWrittenValues) {
 // A3: children forked at once create files in one directory right after fork. The parent drew a
 // name first, so its per-thread random buffer is full: a child that kept using the inherited
 // buffer would draw exactly the parent's next names, and so would every sibling.
-TEST_F(ConcurrencyTest, ForkedChildrenNeverRepeatEachOthersNames) {
+TEST_F(ConcurrencyTest, A3_ForkedChildrenNeverRepeatEachOthersNames) {
   const fs::path dir = make_subdir("forked");
   std::array<char, os::name_length> drawn{};
   os::random_name(drawn.data());  // fills this thread's buffer before the fork

@@ -96,7 +96,7 @@ void expect_every_creator_failed_once(const std::vector<Attempt>& attempts, int 
 
 class FailFastTest : public ScratchTest {};
 
-TEST_F(FailFastTest, MissingDirectoryIsEnoent) {
+TEST_F(FailFastTest, A7_MissingDirectoryIsEnoent) {
   const fs::path missing = scratch() / "missing";
   expect_every_creator_failed_once(attempt_every_creator(missing, "tmp"), ENOENT, missing, "tmp");
   EXPECT_FALSE(fs::exists(missing));
@@ -104,7 +104,7 @@ TEST_F(FailFastTest, MissingDirectoryIsEnoent) {
                         missing.native());
 }
 
-TEST_F(FailFastTest, RegularFileAsDirectoryIsEnotdir) {
+TEST_F(FailFastTest, A7_RegularFileAsDirectoryIsEnotdir) {
   const fs::path file = scratch() / "afile";
   write_file(file, "not a directory");
   expect_every_creator_failed_once(attempt_every_creator(file, "tmp"), ENOTDIR, file, "tmp");
@@ -112,7 +112,7 @@ TEST_F(FailFastTest, RegularFileAsDirectoryIsEnotdir) {
   EXPECT_TRUE(fs::remove(file));
 }
 
-TEST_F(FailFastTest, OverlongPrefixIsEnametoolong) {
+TEST_F(FailFastTest, A7_OverlongPrefixIsEnametoolong) {
   const fs::path dir = make_subdir("dir");
   const std::string prefix(300, 'p');
   expect_every_creator_failed_once(attempt_every_creator(dir, prefix), ENAMETOOLONG, dir, prefix);
@@ -120,7 +120,7 @@ TEST_F(FailFastTest, OverlongPrefixIsEnametoolong) {
   EXPECT_TRUE(fs::remove(dir));
 }
 
-TEST_F(FailFastTest, ErrorCodeOverloadsReportTheSameErrno) {
+TEST_F(FailFastTest, A7_ErrorCodeOverloadsReportTheSameErrno) {
   const fs::path missing = scratch() / "missing";
   std::error_code ec;
   const auto [fd, path] = tempfile::mkstemp({.dir = missing}, ec);
@@ -133,7 +133,7 @@ TEST_F(FailFastTest, ErrorCodeOverloadsReportTheSameErrno) {
 }
 
 // Root ignores write permission, so the attempts run in a child that became uid 65534.
-TEST_F(FailFastTest, UnwritableDirectoryIsEacces) {
+TEST_F(FailFastTest, A7_UnwritableDirectoryIsEacces) {
   ASSERT_EQ(::chmod(scratch().c_str(), 0755), 0);  // let the unprivileged child reach in
   const fs::path readonly = make_subdir("readonly");
   ASSERT_EQ(::chmod(readonly.c_str(), 0555), 0);
@@ -154,7 +154,7 @@ TEST_F(FailFastTest, UnwritableDirectoryIsEacces) {
 
 // A read-only tmpfs in the child's private mount namespace: nothing reaches the host's mounts,
 // and the mount disappears with the child.
-TEST_F(FailFastTest, ReadOnlyFileSystemIsErofs) {
+TEST_F(FailFastTest, A7_ReadOnlyFileSystemIsErofs) {
   const fs::path mountpoint = make_subdir("mnt");
   const ChildRun child = run_child([&](std::string& out) {
     if (const int status = mount_private_tmpfs(mountpoint, MS_RDONLY, "size=16k", out);
@@ -177,7 +177,7 @@ TEST_F(FailFastTest, ReadOnlyFileSystemIsErofs) {
 // E1: a tmpfs with 4 inodes (the root takes one) is filled with plain files until the kernel
 // says ENOSPC; then every creator must fail at once with ENOSPC. Freeing one inode makes mkstemp
 // work again, and writing past the 64 KiB size limit reports ENOSPC rather than a short success.
-TEST_F(FailFastTest, FullFileSystemIsEnospc) {
+TEST_F(FailFastTest, A7_E1_FullFileSystemIsEnospc) {
   const fs::path mountpoint = make_subdir("mnt");
   const ChildRun child = run_child([&](std::string& out) {
     if (const int status = mount_private_tmpfs(mountpoint, 0, "size=64k,nr_inodes=4", out);
@@ -226,7 +226,7 @@ TEST_F(FailFastTest, FullFileSystemIsEnospc) {
 
 // E3: a real RLIMIT_NOFILE in a child, the table filled with /dev/null, then mkstemp must fail
 // with EMFILE after one attempt, leave no file behind and no descriptor open.
-TEST_F(FailFastTest, FullDescriptorTableIsEmfile) {
+TEST_F(FailFastTest, A7_E3_FullDescriptorTableIsEmfile) {
   const fs::path dir = make_subdir("dir");
   const ChildRun child = run_child([&](std::string& out) {
     // The same calls once while descriptors are free, succeeding and failing. UBSan's vptr

@@ -38,7 +38,7 @@ class CreationModeTest : public ScratchTest, public ::testing::WithParamInterfac
 // group/other bits changes nothing, while umask 0277 really does give 0400 files and 0500
 // directories (checked against python3: mkstemp -> 0o400, mkdtemp -> 0o500). A umask can never
 // add bits, so group and other never get access whatever the umask.
-TEST_P(CreationModeTest, FilesAre0600AndDirectories0700LessTheUmask) {
+TEST_P(CreationModeTest, A5_FilesAre0600AndDirectories0700LessTheUmask) {
   const UmaskCase expected = GetParam();
   const UmaskScope umask_scope(expected.umask);
 
@@ -97,7 +97,7 @@ class DescriptorInheritanceTest : public ScratchTest {
   }
 };
 
-TEST_F(DescriptorInheritanceTest, MkstempDescriptorsAreCloseOnExec) {
+TEST_F(DescriptorInheritanceTest, A6_MkstempDescriptorsAreCloseOnExec) {
   const auto [fd, path] = tempfile::mkstemp();
   ASSERT_GE(fd, 0);
   EXPECT_NE(::fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
@@ -111,7 +111,7 @@ TEST_F(DescriptorInheritanceTest, MkstempDescriptorsAreCloseOnExec) {
   EXPECT_EQ(::unlink(path2.c_str()), 0);
 }
 
-TEST_F(DescriptorInheritanceTest, MkstempDescriptorDoesNotSurviveExec) {
+TEST_F(DescriptorInheritanceTest, A6_MkstempDescriptorDoesNotSurviveExec) {
   const auto [fd, path] = tempfile::mkstemp();
   ASSERT_GE(fd, 0);
   const ChildRun shell = probe_descriptor_after_exec(fd);
@@ -124,7 +124,7 @@ TEST_F(DescriptorInheritanceTest, MkstempDescriptorDoesNotSurviveExec) {
 }
 
 // Positive control: the same probe must see a descriptor that lacks FD_CLOEXEC.
-TEST_F(DescriptorInheritanceTest, ProbeSeesAnInheritableDuplicate) {
+TEST_F(DescriptorInheritanceTest, A6_ProbeSeesAnInheritableDuplicate) {
   const auto [fd, path] = tempfile::mkstemp();
   ASSERT_GE(fd, 0);
   const int inheritable = ::fcntl(fd, F_DUPFD, 0);  // F_DUPFD never sets FD_CLOEXEC
@@ -139,7 +139,7 @@ TEST_F(DescriptorInheritanceTest, ProbeSeesAnInheritableDuplicate) {
 
 class UnnamedFileTest : public ScratchTest {};
 
-TEST_F(UnnamedFileTest, LeavesTheListingUnchangedAndHasNoLinks) {
+TEST_F(UnnamedFileTest, A10_LeavesTheListingUnchangedAndHasNoLinks) {
   const fs::path dir = make_subdir("dir");
   write_file(dir / "existing", "x");
   const auto listing_before = list_dir(dir);

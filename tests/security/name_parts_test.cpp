@@ -50,7 +50,7 @@ auto RefusedArgument(const char* function, const char* argument) {
       &std::invalid_argument::what, ::testing::AllOf(HasSubstr(function), HasSubstr(argument))));
 }
 
-TEST_P(NamePartTest, MkstempRefusesIt) {
+TEST_P(NamePartTest, A8_MkstempRefusesIt) {
   const BadPart& bad = GetParam();
   EXPECT_THAT(
       [&] {
@@ -64,7 +64,7 @@ TEST_P(NamePartTest, MkstempRefusesIt) {
   EXPECT_TRUE(path.empty());
 }
 
-TEST_P(NamePartTest, MkdtempRefusesIt) {
+TEST_P(NamePartTest, A8_MkdtempRefusesIt) {
   const BadPart& bad = GetParam();
   EXPECT_THAT(
       [&] {
@@ -76,7 +76,7 @@ TEST_P(NamePartTest, MkdtempRefusesIt) {
   EXPECT_EQ(ec, std::errc::invalid_argument);
 }
 
-TEST_P(NamePartTest, MktempRefusesIt) {
+TEST_P(NamePartTest, A8_MktempRefusesIt) {
   const BadPart& bad = GetParam();
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -99,7 +99,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 class ManyNamesTest : public ScratchTest {};
 
-TEST_F(ManyNamesTest, TenThousandMkstempNamesAreDistinct) {
+TEST_F(ManyNamesTest, A2_TenThousandMkstempNamesAreDistinct) {
   const FastDirectory many(scratch());
   const fs::path& dir = many.path();
   constexpr int count = 10000;

@@ -172,7 +172,7 @@ class PlantedNameFixture : public ScratchTest {
 class PlantedNameTest : public PlantedNameFixture,
                         public ::testing::WithParamInterface<std::tuple<EntryKind, Plant>> {};
 
-TEST_P(PlantedNameTest, CreationSkipsThePlantedNameAndTouchesNothingOutside) {
+TEST_P(PlantedNameTest, A1_CreationSkipsThePlantedNameAndTouchesNothingOutside) {
   // Not a structured binding: clang 14 cannot capture those in the lambda below.
   const EntryKind kind = std::get<0>(GetParam());
   const Plant plant_kind = std::get<1>(GetParam());
@@ -244,7 +244,7 @@ Attempt naive_create(const fs::path& dir, create::NameSource& names) {
 
 class PositiveControlTest : public PlantedNameFixture {};
 
-TEST_F(PositiveControlTest, NaiveCreatorFollowsADanglingSymlinkOutOfTheDirectory) {
+TEST_F(PositiveControlTest, A1_NaiveCreatorFollowsADanglingSymlinkOutOfTheDirectory) {
   const PlantOutcome outcome =
       run_against_plant(Plant::dangling_symlink,
                         [&](create::NameSource& names) { return naive_create(dir_, names); });
@@ -257,7 +257,7 @@ TEST_F(PositiveControlTest, NaiveCreatorFollowsADanglingSymlinkOutOfTheDirectory
   EXPECT_EQ(outcome.outside_listing, (std::set<std::string>{"new", "sentinel"}));
 }
 
-TEST_F(PositiveControlTest, NaiveCreatorWritesThroughASymlinkIntoTheSentinel) {
+TEST_F(PositiveControlTest, A1_NaiveCreatorWritesThroughASymlinkIntoTheSentinel) {
   const PlantOutcome outcome =
       run_against_plant(Plant::symlink_to_sentinel,
                         [&](create::NameSource& names) { return naive_create(dir_, names); });
@@ -270,7 +270,7 @@ TEST_F(PositiveControlTest, NaiveCreatorWritesThroughASymlinkIntoTheSentinel) {
   EXPECT_EQ(outcome.sentinel_after.inode, outcome.sentinel_before.inode);
 }
 
-TEST_F(PositiveControlTest, NaiveCreatorWritesThroughAHardLinkIntoTheSentinel) {
+TEST_F(PositiveControlTest, A1_NaiveCreatorWritesThroughAHardLinkIntoTheSentinel) {
   const PlantOutcome outcome = run_against_plant(
       Plant::hard_link, [&](create::NameSource& names) { return naive_create(dir_, names); });
   ASSERT_EQ(outcome.child.status, 0) << outcome.child.output;
@@ -278,7 +278,7 @@ TEST_F(PositiveControlTest, NaiveCreatorWritesThroughAHardLinkIntoTheSentinel) {
   EXPECT_NE(outcome.sentinel_after.content, outcome.sentinel_before.content);
 }
 
-TEST_F(PositiveControlTest, NaiveWriterBlocksOnAPlantedFifoAndTheDeadlineCatchesIt) {
+TEST_F(PositiveControlTest, A1_NaiveWriterBlocksOnAPlantedFifoAndTheDeadlineCatchesIt) {
   // A plain O_WRONLY open of a FIFO waits for a reader forever: the harness must turn that
   // into child_hit_deadline, or "nothing blocks" above would be unobservable.
   const fs::path planted = planted_path();
@@ -301,7 +301,7 @@ TEST_F(PositiveControlTest, NaiveWriterBlocksOnAPlantedFifoAndTheDeadlineCatches
 class NameExhaustionTest : public PlantedNameFixture,
                            public ::testing::WithParamInterface<EntryKind> {};
 
-TEST_P(NameExhaustionTest, GivesUpAfterTmpMaxNamesWithEexist) {
+TEST_P(NameExhaustionTest, A1_GivesUpAfterTmpMaxNamesWithEexist) {
   const EntryKind kind = GetParam();
   plant(Plant::symlink_to_sentinel);
   const EntrySnapshot sentinel_before = snapshot(sentinel_);

@@ -85,7 +85,7 @@ class RemoveTreeAttackTest : public ScratchTest {};
 
 // C5 with 300 rounds: the remover never deletes a victim file. Then the positive control: the
 // naive remover, same harness, must lose victim files (else the harness proves nothing).
-TEST_F(RemoveTreeAttackTest, SubtreeSwapRaceNeverReachesTheVictim) {
+TEST_F(RemoveTreeAttackTest, C5_SubtreeSwapRaceNeverReachesTheVictim) {
   const FastDirectory fast(scratch());
   std::size_t lost = 0;
   int damaged_rounds = 0;
@@ -106,7 +106,7 @@ TEST_F(RemoveTreeAttackTest, SubtreeSwapRaceNeverReachesTheVictim) {
 
 // The same race with a subtree deeper than the descriptor window, so the remover climbs back
 // through closed ancestors and re-opens them by name while `a` is being swapped.
-TEST_F(RemoveTreeAttackTest, SubtreeSwapRaceDuringReopening) {
+TEST_F(RemoveTreeAttackTest, C5_SubtreeSwapRaceDuringReopening) {
   const FastDirectory fast(scratch());
   std::string deep;
   for (std::size_t level = 0; level < os::removal_descriptor_limit * 2; ++level) {
@@ -133,7 +133,7 @@ class Hook final : public RemovalObserver {
 // Deterministic C5 at the re-walk: when the remover is about to re-open a closed ancestor by
 // name, that ancestor is replaced, by a symbolic link to a victim that mirrors the tree, or by
 // another directory. Either way it reports the level and abandons it; the victim is intact.
-TEST_F(RemoveTreeAttackTest, AncestorReplacedBeforeReopeningIsAbandoned) {
+TEST_F(RemoveTreeAttackTest, C5_AncestorReplacedBeforeReopeningIsAbandoned) {
   for (const bool with_symlink : {true, false}) {
     SCOPED_TRACE(with_symlink ? "replaced by a symbolic link" : "replaced by a directory");
     std::string deep = "l";
@@ -173,7 +173,7 @@ TEST_F(RemoveTreeAttackTest, AncestorReplacedBeforeReopeningIsAbandoned) {
 // ancestor is replaced by a symbolic link to a victim tree of the same shape (whose directories
 // have the same restrictive modes). The fix and the removal still go to the original entries:
 // no victim file is removed, no victim mode changed. Runs as uid 65534, where modes apply.
-TEST_F(RemoveTreeAttackTest, SwapDuringModeFixNeverReachesTheVictim) {
+TEST_F(RemoveTreeAttackTest, C3_SwapDuringModeFixNeverReachesTheVictim) {
   ASSERT_EQ(::chmod(scratch().c_str(), 0755), 0);
   const fs::path work = make_subdir("work");
   ASSERT_EQ(::chown(work.c_str(), 65534, 65534), 0);
@@ -229,7 +229,7 @@ TEST_F(RemoveTreeAttackTest, SwapDuringModeFixNeverReachesTheVictim) {
 // C9: a bind mount of a victim directory (same file system: same st_dev, another mount id) and
 // a tmpfs inside the tree, in a private mount namespace. Neither is entered nor removed; each
 // is reported with removal_other_mount; everything else in the tree goes.
-TEST_F(RemoveTreeAttackTest, MountPointsInsideTheTreeAreNotCrossed) {
+TEST_F(RemoveTreeAttackTest, C9_MountPointsInsideTheTreeAreNotCrossed) {
   fill_victim_files(scratch() / "victim", 5);
   fill_victim_files(scratch() / "tree" / "sub", 5);
   fs::create_directories(scratch() / "tree" / "bind");

@@ -193,7 +193,7 @@ void expect_rollover_error(const std::string& got, int err, const fs::path& dir)
 class SpooledRolloverTest : public ScratchTest {};
 
 // (a) E2 exactly: 8192 bytes spooled, fileno()/rollover() into a tmpfs with 4 KiB left.
-TEST_F(SpooledRolloverTest, EnospcAtRolloverKeepsEveryByteAndRetryWorks) {
+TEST_F(SpooledRolloverTest, E2_EnospcAtRolloverKeepsEveryByteAndRetryWorks) {
   const fs::path mountpoint = make_subdir("mnt");
   const ChildRun child = run_child([&](std::string& out) {
     if (const int status = mount_nearly_full_tmpfs(mountpoint, out); status != 0) {
@@ -246,7 +246,7 @@ TEST_F(SpooledRolloverTest, EnospcAtRolloverKeepsEveryByteAndRetryWorks) {
 
 // (a) The write that crosses max_size needs the rollover: it throws and stores nothing of
 // itself; what was written before is intact; the same write succeeds once there is room.
-TEST_F(SpooledRolloverTest, EnospcInTheWriteThatCrossesMaxSizeWritesNothing) {
+TEST_F(SpooledRolloverTest, E2_EnospcInTheWriteThatCrossesMaxSizeWritesNothing) {
   const fs::path mountpoint = make_subdir("mnt");
   const ChildRun child = run_child([&](std::string& out) {
     if (const int status = mount_nearly_full_tmpfs(mountpoint, out); status != 0) {
@@ -291,7 +291,7 @@ TEST_F(SpooledRolloverTest, EnospcInTheWriteThatCrossesMaxSizeWritesNothing) {
 // (a) Text mode: the decoder holds a '\r' (it ends the decoded chunk: a '\n' may follow) when
 // the rollover fails, and again when it succeeds; the '\r', the cookie and newlines() carry
 // over. Then a text write that crosses max_size fails and is taken back whole.
-TEST_F(SpooledRolloverTest, EnospcInTextModeKeepsTheDecoderState) {
+TEST_F(SpooledRolloverTest, E2_EnospcInTextModeKeepsTheDecoderState) {
   const fs::path mountpoint = make_subdir("mnt");
   const ChildRun child = run_child([&](std::string& out) {
     if (const int status = mount_nearly_full_tmpfs(mountpoint, out); status != 0) {
@@ -344,7 +344,7 @@ TEST_F(SpooledRolloverTest, EnospcInTextModeKeepsTheDecoderState) {
   EXPECT_EQ(value(child, "newlines"), "CR;CRLF;");
 }
 
-TEST_F(SpooledRolloverTest, EnospcInATextWriteTakesTheWriteBack) {
+TEST_F(SpooledRolloverTest, E2_EnospcInATextWriteTakesTheWriteBack) {
   const fs::path mountpoint = make_subdir("mnt");
   const ChildRun child = run_child([&](std::string& out) {
     if (const int status = mount_nearly_full_tmpfs(mountpoint, out); status != 0) {
@@ -413,7 +413,7 @@ bool limit_file_size(rlim_t bytes, rlimit& original, std::string& out) {
 
 // (b) EFBIG: RLIMIT_FSIZE of 4 KiB in a child (SIGXFSZ ignored, so write(2) reports it). The
 // copy writes 4096 bytes, then fails: the half-filled file must be dropped, not kept.
-TEST_F(SpooledRolloverTest, EfbigAtRolloverKeepsEveryByteAndRetryWorks) {
+TEST_F(SpooledRolloverTest, E2_EfbigAtRolloverKeepsEveryByteAndRetryWorks) {
   const fs::path dir = make_subdir("dir");
   const ChildRun child = run_child([&](std::string& out) {
     rlimit original{};
@@ -473,7 +473,7 @@ TEST_F(SpooledRolloverTest, EfbigAtRolloverKeepsEveryByteAndRetryWorks) {
 // fitted: at the end (they join the memory for one write(2)) and over earlier bytes (a pwrite
 // after the copy). Either way the write stores nothing and the object stays in memory; once
 // the limit is lifted the same writes succeed and the file holds every byte.
-TEST_F(SpooledRolloverTest, EfbigInTheRolloverWriteStoresNothing) {
+TEST_F(SpooledRolloverTest, E2_EfbigInTheRolloverWriteStoresNothing) {
   const fs::path dir = make_subdir("dir");
   const ChildRun child = run_child([&](std::string& out) {
     rlimit original{};
@@ -522,7 +522,7 @@ TEST_F(SpooledRolloverTest, EfbigInTheRolloverWriteStoresNothing) {
 // (c) EMFILE: a real RLIMIT_NOFILE and a table filled with /dev/null; the rollover cannot get a
 // descriptor (for a file in dir, or a memfd). Nothing changes, no descriptor leaks, and once
 // the soft limit is raised the same objects roll over.
-TEST_F(SpooledRolloverTest, EmfileAtRolloverKeepsEveryByteAndRetryWorks) {
+TEST_F(SpooledRolloverTest, E2_EmfileAtRolloverKeepsEveryByteAndRetryWorks) {
   const fs::path dir = make_subdir("dir");
   const ChildRun child = run_child([&](std::string& out) {
     // Warm-up while descriptors are free (UBSan's vptr check needs a pipe on a type-cache
@@ -722,7 +722,7 @@ f.close()
 // same fileno(), run through CPython in the same mount namespace, and then through ours. The
 // harness must see CPython lose data (fewer than 8192 bytes readable), or its "no byte lost"
 // result for ours would prove nothing.
-TEST_F(SpooledRolloverTest, PositiveControlCPythonLosesDataOnTheSameTmpfs) {
+TEST_F(SpooledRolloverTest, E2_PositiveControlCPythonLosesDataOnTheSameTmpfs) {
   const std::string python = find_python();
   if (python.empty()) {
     GTEST_SKIP() << "python3 is not on PATH: the CPython control cannot run";
@@ -782,7 +782,7 @@ TEST_F(SpooledRolloverTest, PositiveControlCPythonLosesDataOnTheSameTmpfs) {
 // (e) memfd: the rollover never touches dir, which need not even exist. Where memfd is missing
 // (TEMPFILE_PORTABLE) the rollover goes to dir as documented, and a missing dir is then an
 // ordinary failed rollover: ENOENT, nothing changed.
-TEST_F(SpooledRolloverTest, MemfdRolloverNeverTouchesDir) {
+TEST_F(SpooledRolloverTest, E2_MemfdRolloverNeverTouchesDir) {
   const fs::path missing = scratch() / "missing";
   const std::string data = pattern(spooled_size);
   SpooledTemporaryFile f({.max_size = 100, .dir = missing, .memfd = true});
@@ -807,7 +807,7 @@ TEST_F(SpooledRolloverTest, MemfdRolloverNeverTouchesDir) {
 
 // (e) memfd on a full tmpfs: on Linux the rollover succeeds and the tmpfs is untouched (no
 // entry, no block); where memfd is missing it is E2's ENOSPC with nothing changed.
-TEST_F(SpooledRolloverTest, MemfdRolloverIgnoresAFullDir) {
+TEST_F(SpooledRolloverTest, E2_MemfdRolloverIgnoresAFullDir) {
   const fs::path mountpoint = make_subdir("mnt");
   const ChildRun child = run_child([&](std::string& out) {
     if (const int status = mount_nearly_full_tmpfs(mountpoint, out); status != 0) {

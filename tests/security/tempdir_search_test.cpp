@@ -75,13 +75,13 @@ class TempdirSearchTest : public ScratchTest {
   TempdirEnvironmentScope environment_;
 };
 
-TEST_F(TempdirSearchTest, SkipsMissingAndRegularFileCandidates) {
+TEST_F(TempdirSearchTest, A9_SkipsMissingAndRegularFileCandidates) {
   EXPECT_EQ(find({(scratch() / "missing").native(), file_.native(), good_.native()}),
             good_.native());
   EXPECT_FALSE(fs::exists(scratch() / "missing"));
 }
 
-TEST_F(TempdirSearchTest, SkipsADirectoryTheUserCannotWrite) {
+TEST_F(TempdirSearchTest, A9_SkipsADirectoryTheUserCannotWrite) {
   const fs::path readonly = prepare_unwritable_candidate();
   const ChildRun child = run_child([&](std::string& out) {
     if (permissions_are_bypassed() && !become_unprivileged()) {
@@ -97,27 +97,27 @@ TEST_F(TempdirSearchTest, SkipsADirectoryTheUserCannotWrite) {
   EXPECT_TRUE(fs::remove(readonly));
 }
 
-TEST_F(TempdirSearchTest, RelativeCandidateIsMadeAbsolute) {
+TEST_F(TempdirSearchTest, A9_RelativeCandidateIsMadeAbsolute) {
   EXPECT_EQ(find({"rel"}), (cwd() / "rel").native());
   EXPECT_EQ(find({"./rel/../rel"}), (cwd() / "rel").native());
 }
 
-TEST_F(TempdirSearchTest, TrailingSlashesAreRemoved) {
+TEST_F(TempdirSearchTest, A9_TrailingSlashesAreRemoved) {
   EXPECT_EQ(find({good_.native() + "///"}), good_.native());
 }
 
-TEST_F(TempdirSearchTest, SymlinkToADirectoryIsKeptNotResolved) {
+TEST_F(TempdirSearchTest, A9_SymlinkToADirectoryIsKeptNotResolved) {
   EXPECT_EQ(find({link_.native()}), link_.native());
 }
 
 // CPython's _get_default_tempdir keeps "." verbatim (it only calls abspath on other entries);
 // we make it absolute like every other candidate, so the result names one directory even after
 // a chdir.
-TEST_F(TempdirSearchTest, DotIsMadeAbsolute) {
+TEST_F(TempdirSearchTest, A9_DotIsMadeAbsolute) {
   EXPECT_EQ(find({"."}), cwd().native());
 }
 
-TEST_F(TempdirSearchTest, NoUsableCandidateListsEveryRejection) {
+TEST_F(TempdirSearchTest, A9_NoUsableCandidateListsEveryRejection) {
   const std::string missing = (scratch() / "missing").native();
   EXPECT_THAT(
       [&] {
@@ -132,7 +132,7 @@ TEST_F(TempdirSearchTest, NoUsableCandidateListsEveryRejection) {
                                HasSubstr("'" + file_.native() + "' (Not a directory)"))))));
 }
 
-TEST_F(TempdirSearchTest, CandidateListTakesTheEnvironmentVerbatim) {
+TEST_F(TempdirSearchTest, A9_CandidateListTakesTheEnvironmentVerbatim) {
   TempdirEnvironmentScope::set("TMPDIR", "first/");
   TempdirEnvironmentScope::set("TEMP", "");  // set but empty: ignored, as in CPython
   TempdirEnvironmentScope::set("TMP", "/third");
@@ -193,7 +193,7 @@ INSTANTIATE_TEST_SUITE_P(
                       TmpdirCase{"Dot", ".", "{cwd}"}),
     [](const ::testing::TestParamInfo<TmpdirCase>& param_info) { return param_info.param.label; });
 
-TEST_F(TempdirSearchTest, GettempdirSkipsAnUnwritableTmpdir) {
+TEST_F(TempdirSearchTest, A9_GettempdirSkipsAnUnwritableTmpdir) {
   const fs::path readonly = prepare_unwritable_candidate();
   TempdirEnvironmentScope::set("TMPDIR", readonly.native());
   TempdirEnvironmentScope::set("TEMP", good_.native());

@@ -105,7 +105,7 @@ class TemporaryDirectoryAttackTest : public ScratchTest {};
 // 1.1 / C1 / C2: links to a directory, a file, a relative path, a dangling target, itself and
 // each other, and a hard link to a victim file, with the tree's directories made read-only.
 // cleanup() removes the links and the tree; every victim entry keeps its content and mode.
-TEST_F(TemporaryDirectoryAttackTest, SymbolicLinksOutOfTheTreeAreNeverFollowed) {
+TEST_F(TemporaryDirectoryAttackTest, C1_SymbolicLinksOutOfTheTreeAreNeverFollowed) {
   fill_victim_files(scratch() / "victim" / "sub", 3);
   write_file(scratch() / "victim" / "file", "victim file");
   ASSERT_EQ(::chmod((scratch() / "victim" / "sub").c_str(), 0500), 0);
@@ -148,7 +148,7 @@ TEST_F(TemporaryDirectoryAttackTest, SymbolicLinksOutOfTheTreeAreNeverFollowed) 
 
 // C5 through TemporaryDirectory, 200 rounds (a few seconds on tmpfs): no victim file is ever
 // removed. Positive control: a naive path-based remover in the same harness loses victim files.
-TEST_F(TemporaryDirectoryAttackTest, SubtreeSwapRaceDuringCleanupNeverReachesTheVictim) {
+TEST_F(TemporaryDirectoryAttackTest, C5_SubtreeSwapRaceDuringCleanupNeverReachesTheVictim) {
   const FastDirectory fast(scratch());
   const auto started = std::chrono::steady_clock::now();
   std::size_t lost = 0;
@@ -180,7 +180,7 @@ TEST_F(TemporaryDirectoryAttackTest, SubtreeSwapRaceDuringCleanupNeverReachesThe
 // test_cleanup_with_symlink_race / gh-157579 as a race, as uid 65534: a/dir1 is 0500 (its file
 // can only go after a mode fix) and an attacker keeps swapping a/ for a link to a victim of the
 // same shape (victim/dir1 0500 with a file). The victim's file and mode survive every round.
-TEST_F(TemporaryDirectoryAttackTest, SwapDuringModeFixRaceNeverReachesTheVictim) {
+TEST_F(TemporaryDirectoryAttackTest, C3_SwapDuringModeFixRaceNeverReachesTheVictim) {
   ASSERT_EQ(::chmod(scratch().c_str(), 0755), 0);
   const fs::path work = make_subdir("work");
   ASSERT_EQ(::chown(work.c_str(), 65534, 65534), 0) << errno_text(errno);
@@ -231,7 +231,7 @@ TEST_F(TemporaryDirectoryAttackTest, SwapDuringModeFixRaceNeverReachesTheVictim)
 // directory. Nothing of the victim is touched, the link stays, the error reports the root as
 // replaced (ESTALE); the original tree, held by its descriptor, is emptied. With
 // ignore_cleanup_errors, the same without an exception.
-TEST_F(TemporaryDirectoryAttackTest, RootReplacedBySymbolicLinkIsLeftAndReported) {
+TEST_F(TemporaryDirectoryAttackTest, C6_RootReplacedBySymbolicLinkIsLeftAndReported) {
   for (const bool ignore : {false, true}) {
     SCOPED_TRACE(ignore ? "ignore_cleanup_errors" : "default");
     fill_victim_files(scratch() / "victim" / "sub", 4);
@@ -262,7 +262,7 @@ TEST_F(TemporaryDirectoryAttackTest, RootReplacedBySymbolicLinkIsLeftAndReported
 // C6 with another directory in the root's place: a non-empty one is never touched (its files
 // stay), and the root is reported as replaced. An empty one may be removed by the final rmdir
 // (the documented window between the identity check and unlinkat); it is reported all the same.
-TEST_F(TemporaryDirectoryAttackTest, RootReplacedByAnotherDirectoryIsLeftAndReported) {
+TEST_F(TemporaryDirectoryAttackTest, C6_RootReplacedByAnotherDirectoryIsLeftAndReported) {
   for (const bool empty_impostor : {false, true}) {
     SCOPED_TRACE(empty_impostor ? "empty impostor" : "non-empty impostor");
     TemporaryDirectory dir;
@@ -294,7 +294,7 @@ TEST_F(TemporaryDirectoryAttackTest, RootReplacedByAnotherDirectoryIsLeftAndRepo
 }
 
 // The root replaced by a regular file: the file is kept, the root reported as replaced.
-TEST_F(TemporaryDirectoryAttackTest, RootReplacedByAFileIsLeftAndReported) {
+TEST_F(TemporaryDirectoryAttackTest, C6_RootReplacedByAFileIsLeftAndReported) {
   TemporaryDirectory dir;
   fill_victim_files(dir / "sub", 2);
   const fs::path moved = scratch() / "moved";
@@ -314,7 +314,7 @@ TEST_F(TemporaryDirectoryAttackTest, RootReplacedByAFileIsLeftAndReported) {
 // C4/C6 racing: while cleanup() runs on a tree of 300 files, an attacker renames the root away
 // and puts a symbolic link to a victim (or a non-empty directory) in its place, at a varying
 // moment. Whatever the timing, the victim and the impostor keep every file.
-TEST_F(TemporaryDirectoryAttackTest, RootReplacedDuringCleanupNeverReachesTheVictim) {
+TEST_F(TemporaryDirectoryAttackTest, C4_C6_RootReplacedDuringCleanupNeverReachesTheVictim) {
   const FastDirectory fast(scratch());
   fill_victim_files(fast.path() / "victim", 20);
   int reported = 0;
@@ -366,7 +366,7 @@ TEST_F(TemporaryDirectoryAttackTest, RootReplacedDuringCleanupNeverReachesTheVic
 
 // C12: FIFOs (and a socket) in the tree are unlinked without being opened: cleanup() does not
 // block (the child's deadline would end it with SIGALRM).
-TEST_F(TemporaryDirectoryAttackTest, FifosAreRemovedWithoutBlocking) {
+TEST_F(TemporaryDirectoryAttackTest, C12_FifosAreRemovedWithoutBlocking) {
   const fs::path work = make_subdir("work");
   const ChildRun child = run_child([&](std::string& out) {
     TemporaryDirectory dir({.dir = work});
@@ -412,7 +412,7 @@ TEST_F(TemporaryDirectoryAttackTest, FifosAreRemovedWithoutBlocking) {
 // unshare(). Its descriptor then belongs to the old namespace's mount, where the mount points
 // are plain empty directories that the kernel refuses to remove (EBUSY): still reported,
 // still not crossed.
-TEST_F(TemporaryDirectoryAttackTest, MountPointsInsideTheTreeAreNotCrossed) {
+TEST_F(TemporaryDirectoryAttackTest, C9_MountPointsInsideTheTreeAreNotCrossed) {
   fill_victim_files(scratch() / "victim", 5);
   const fs::path work = make_subdir("work");
   fs::create_directory(work / "namespace-tmpfs");
@@ -495,7 +495,7 @@ TEST_F(TemporaryDirectoryAttackTest, MountPointsInsideTheTreeAreNotCrossed) {
 
 // C10/C11: a TemporaryDirectory holding a 10,000-deep chain (paths of 170,000 characters),
 // cleaned up by a process limited to 64 descriptors (RLIMIT_NOFILE).
-TEST_F(TemporaryDirectoryAttackTest, TenThousandDeepTreeUnderUlimit64) {
+TEST_F(TemporaryDirectoryAttackTest, C10_C11_TenThousandDeepTreeUnderUlimit64) {
   const FastDirectory fast(scratch());
   const ChildRun child = run_child(
       [&](std::string& out) {
