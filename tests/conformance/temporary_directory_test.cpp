@@ -6,7 +6,7 @@
 //   checked by ExplicitCleanupIgnoreErrors and CleanupWithCurrentDirectoryInside.
 // not ported as such: test_cleanup_with_symlink_flags, test_flags — BSD chflags (UF_IMMUTABLE
 //   | UF_NOUNLINK), which CPython resets. Linux's immutable flag cannot be reset by cleanup (and
-//   must not be: threat-model.md C8); FlagsAreReportedNotReset checks the Linux counterpart.
+//   must not be: security.md C8); FlagsAreReportedNotReset checks the Linux counterpart.
 // not ported here: test_cleanup_with_symlink_race — needs a hook inside rmtree; the same swap
 //   is in tests/security/temporary_directory_attack_test.cpp (racing, through
 //   TemporaryDirectory) and tests/security/remove_tree_attack_test.cpp (deterministic seam).
@@ -484,7 +484,7 @@ TEST_F(TemporaryDirectoryTest, UnwritableParentIsReportedNotChanged) {
   test::force_remove_all(work);
 }
 
-// Read-only and unsearchable subtrees, in the shapes of threat-model.md C7: directories at 000,
+// Read-only and unsearchable subtrees, in the shapes of security.md C7: directories at 000,
 // 0100 and 0500 and files at 000 and 0400, three levels deep. As uid 65534 under root.
 TEST_F(TemporaryDirectoryTest, ReadOnlyAndUnsearchableTreesAreRemoved) {
   const fs::path work = unprivileged_work(scratch(), "work");

@@ -436,7 +436,7 @@ TEST_F(TemporaryDirectoryObjectTest, RmtreeIgnoreErrors) {
   EXPECT_FALSE(exists_no_follow("tree"));
 }
 
-// threat-model.md D1: an explicit cleanup() in a fork()ed child removes nothing of its parent's.
+// security.md D1: an explicit cleanup() in a fork()ed child removes nothing of its parent's.
 TEST_F(TemporaryDirectoryObjectTest, D1_CleanupInAForkedChildIsRefused) {
   TemporaryDirectory dir({.dir = scratch()});
   std::ofstream(dir / "f") << "parent's";

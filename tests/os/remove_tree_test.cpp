@@ -483,7 +483,7 @@ TEST_F(RemoveTreeTest, HeldRootWithoutNameKeepsTheRoot) {
   fs::remove("t");
 }
 
-// threat-model.md C6: the root was renamed away and something else put under its name. The
+// security.md C6: the root was renamed away and something else put under its name. The
 // original tree is emptied through the descriptor; the impostor is left alone and reported.
 TEST_F(RemoveTreeTest, HeldRootReplacedUnderItsNameIsReported) {
   fs::create_directories("t/a");
@@ -604,7 +604,7 @@ TEST_F(RemoveTreeTest, C11_DescriptorWindowIsBounded) {
   EXPECT_LT(reopens, 300 * 10) << "re-opening should stay near-linear in the depth";
 }
 
-// threat-model.md C10/C11: a 10,000-deep chain (names of 16 characters: 170,000-character paths)
+// security.md C10/C11: a 10,000-deep chain (names of 16 characters: 170,000-character paths)
 // under a real `ulimit -n 64`, in a child so the limit does not reach the test runner.
 TEST_F(RemoveTreeTest, C10_C11_TenThousandDeepChainUnderUlimit64) {
   const FastDirectory fast(scratch());

@@ -1,4 +1,4 @@
-// threat-model.md A2 (name quality within a run and across runs), A5 (umask 0777), A6 (every
+// security.md A2 (name quality within a run and across runs), A5 (umask 0777), A6 (every
 // object across exec), A9 (TMPDIR in a set-user-ID program), A10 (unnamed files on tmpfs, the
 // create-and-unlink fallback forced by an LD_PRELOAD shim, Rust tempfile's "pathological
 // cleaner"), E1 (a real partial write), E3 (every object with a full descriptor table), and

@@ -1,4 +1,4 @@
-// threat-model.md group C, the scenarios the other attack tests leave open: planted links under
+// security.md group C, the scenarios the other attack tests leave open: planted links under
 // every owner mode as a real unprivileged user (C2), the root flipped between a directory and a
 // link in a loop (C4), immutable and append-only entries (C8), a process with almost no
 // descriptors left (C11), devices, sockets and links watched with inotify (C12), other threads

@@ -1,6 +1,6 @@
 // Threads and processes creating at once: unique names under contention, one gettempdir()
 // answer for racing first calls, race-free tempdir state (run under ThreadSanitizer in CI), and
-// forked children that never repeat each other's names (threat-model.md A3).
+// forked children that never repeat each other's names (security.md A3).
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-// threat-model.md A7, D4 and E1 by errno injection: strace makes one system call of the library
+// security.md A7, D4 and E1 by errno injection: strace makes one system call of the library
 // fail (`-e inject=<call>:error=<errno>:when=<n>`) while catalogue_driver creates, writes,
 // reads and closes one object of each kind. The driver marks where the library's work begins
 // and ends, so a calibration run counts the calls of each kind in that region and the sweep
@@ -297,9 +297,13 @@ std::string judge(const InjectedRun& run, int injected_errno, const std::string&
     problems << "descriptors left open: " << leaked << "; ";
   }
   const std::string entries = value_of(run.driver.output, "entries").value_or("?");
-  // A removal that failed is reported and leaves its entry (as CPython under the same EIO).
-  const bool removal_failed =
-      !ok && (syscall == "unlinkat" || syscall == "unlink" || syscall == "rmdir");
+  // A removal that failed is reported and leaves its entry (as CPython under the same EIO). So
+  // does a failed identity check just before it: a name that cannot be proven ours is left.
+  const bool identity_check_failed =
+      (syscall == "statx" || syscall == "newfstatat") &&
+      outcome.find("cannot remove") != std::string::npos;
+  const bool removal_failed = !ok && (syscall == "unlinkat" || syscall == "unlink" ||
+                                      syscall == "rmdir" || identity_check_failed);
   if (!entries.empty() && !removal_failed) {
     problems << "entries left: " << entries << "; ";
   }

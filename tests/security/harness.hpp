@@ -136,7 +136,7 @@ class TempdirEnvironmentScope {
 /// Files f0..f<count-1> holding "victim data", in `dir` (created with its parents).
 void fill_victim_files(const std::filesystem::path& dir, int count);
 
-/// The subtree-swap attacker (threat-model.md 1.4, C5): a thread that keeps replacing directory
+/// The subtree-swap attacker (security.md 1.4, C5): a thread that keeps replacing directory
 /// `target` with a symbolic link to `victim` (rename away to `target`.moved, symlink, unlink,
 /// rename back). The constructor returns once the first link was in place; the destructor
 /// stops the thread after a whole cycle, so `target` is never left a link.

@@ -1,4 +1,4 @@
-// threat-model.md A1: an attacker pre-creates the first candidate name as a file, a symbolic link
+// security.md A1: an attacker pre-creates the first candidate name as a file, a symbolic link
 // (dangling or to a victim), a directory, a FIFO or a hard link; creation must move on.
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -222,7 +222,7 @@ INSTANTIATE_TEST_SUITE_P(
              "Over" + plant_name(std::get<1>(param_info.param));
     });
 
-// threat-model.md rule 10, the positive control: the same harness run against a naive creator
+// security.md rule 10, the positive control: the same harness run against a naive creator
 // (open with O_CREAT but without O_EXCL|O_NOFOLLOW) must see the attack succeed; otherwise the
 // passing tests above would prove nothing.
 Attempt naive_create(const fs::path& dir, create::NameSource& names) {

@@ -1,4 +1,4 @@
-// threat-model.md C3, C5, C9: the tree remover against an attacker who swaps directories for
+// security.md C3, C5, C9: the tree remover against an attacker who swaps directories for
 // symbolic links to a victim while it runs (racing, and at exact steps), and against mounts
 // inside the tree. A deliberately naive remover in the same harness is the positive control.
 #include <dirent.h>
@@ -61,7 +61,7 @@ void library_remove(const fs::path& path) {
   static_cast<void>(os::remove_tree(os::current_directory_fd, path.c_str(), failures, &yielding));
 }
 
-// One round of the subtree-swap race (threat-model.md 1.4, C5): `tree`/a/<sub> holds `files` files,
+// One round of the subtree-swap race (security.md 1.4, C5): `tree`/a/<sub> holds `files` files,
 // `victim`/<sub> the same names. An attacker thread keeps replacing `tree`/a with a symbolic
 // link to `victim` (rename away, symlink, unlink, rename back) while `remover` deletes `tree`.
 // Returns how many victim files were lost.

@@ -1,4 +1,4 @@
-// threat-model.md E2 and rule 9: a SpooledTemporaryFile whose rollover hits a real fault (a full
+// security.md E2 and rule 9: a SpooledTemporaryFile whose rollover hits a real fault (a full
 // tmpfs, RLIMIT_FSIZE, a full descriptor table) loses no byte, stays in memory unchanged and can
 // retry; the positive control shows CPython losing data on the same tmpfs.
 #include <fcntl.h>
@@ -38,7 +38,7 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 namespace fs = std::filesystem;
 
-// threat-model.md E2's setup: a 16 KiB tmpfs with 12 KiB taken, so 4 KiB are left for 8 KiB of
+// security.md E2's setup: a 16 KiB tmpfs with 12 KiB taken, so 4 KiB are left for 8 KiB of
 // spooled data (CPython then keeps only the first 4 KiB).
 constexpr const char* tiny_tmpfs_options = "size=16k";
 constexpr std::size_t filler_size = std::size_t{12} * 1024;
@@ -683,7 +683,7 @@ std::string run_python(const std::string& python, const std::string& script,
 // our format. How much the object can still give back while the tmpfs is full: 3.11 and 3.12
 // keep the second 4 KiB in the new file's write buffer, which cannot be flushed, so every
 // seek()/read() raises ENOSPC and nothing is readable; 3.13 drops them (4096 readable,
-// threat-model.md E2). Either way the rollover cannot be retried (its arguments were deleted).
+// security.md E2). Either way the rollover cannot be retried (its arguments were deleted).
 // After the filler is removed, 3.11/3.12 can flush the buffer again; 3.13 has lost the bytes for
 // good.
 constexpr const char* cpython_e2 = R"(

@@ -1,4 +1,4 @@
-// threat-model.md A9: which directory gettempdir() settles on when TMPDIR (or an explicit
+// security.md A9: which directory gettempdir() settles on when TMPDIR (or an explicit
 // candidate) is missing, a file, unwritable, relative, slash-terminated, a symbolic link or ".".
 #include <gmock/gmock.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-// threat-model.md 1.1, C1, C3, C5, C6, C9, C10-C12 through TemporaryDirectory itself: links out of
+// security.md 1.1, C1, C3, C5, C6, C9, C10-C12 through TemporaryDirectory itself: links out of
 // the tree, racing swaps, a replaced root, FIFOs, mounts, a 10,000-deep tree with 64 descriptors.
 // A naive path-based remover in the same race harness is the positive control.
 #include <dirent.h>
@@ -77,7 +77,7 @@ bool reports(const cleanup_error& failure, const fs::path& path, int err) {
   return false;
 }
 
-// One round of the subtree-swap race (threat-model.md 1.4, C5) on a TemporaryDirectory in `base`:
+// One round of the subtree-swap race (security.md 1.4, C5) on a TemporaryDirectory in `base`:
 // its a/ holds `files` files, `base`/victim the same names. An attacker thread keeps replacing
 // a/ with a symbolic link to the victim (rename away, symlink, unlink, rename back) while
 // `remove` removes the directory. Returns how many victim files were lost.
