@@ -72,17 +72,6 @@ std::string describe(const cleanup_error& failure) {
   return text;
 }
 
-// Snapshots of every entry below `dir` (not following links), keyed by relative path.
-std::vector<std::pair<std::string, EntrySnapshot>> snapshot_tree(const fs::path& dir) {
-  std::vector<std::pair<std::string, EntrySnapshot>> entries{{".", snapshot(dir)}};
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    entries.emplace_back(fs::relative(it->path(), dir).string(), snapshot(it->path()));
-  }
-  return entries;
-}
-
 // The two public ways to remove a tree, as one call that reports instead of throwing: "" when
 // everything went, else the cleanup_error's list.
 enum class Via { cleanup, rmtree };

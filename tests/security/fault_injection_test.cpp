@@ -299,9 +299,8 @@ std::string judge(const InjectedRun& run, int injected_errno, const std::string&
   const std::string entries = value_of(run.driver.output, "entries").value_or("?");
   // A removal that failed is reported and leaves its entry (as CPython under the same EIO). So
   // does a failed identity check just before it: a name that cannot be proven ours is left.
-  const bool identity_check_failed =
-      (syscall == "statx" || syscall == "newfstatat") &&
-      outcome.find("cannot remove") != std::string::npos;
+  const bool identity_check_failed = (syscall == "statx" || syscall == "newfstatat") &&
+                                     outcome.find("cannot remove") != std::string::npos;
   const bool removal_failed = !ok && (syscall == "unlinkat" || syscall == "unlink" ||
                                       syscall == "rmdir" || identity_check_failed);
   if (!entries.empty() && !removal_failed) {

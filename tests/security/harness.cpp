@@ -343,6 +343,16 @@ EntrySnapshot snapshot(const std::filesystem::path& path) {
   return entry;
 }
 
+std::vector<std::pair<std::string, EntrySnapshot>> snapshot_tree(const std::filesystem::path& dir) {
+  std::vector<std::pair<std::string, EntrySnapshot>> entries{{".", snapshot(dir)}};
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    entries.emplace_back(std::filesystem::relative(it->path(), dir).string(), snapshot(it->path()));
+  }
+  return entries;
+}
+
 std::string describe(const EntrySnapshot& entry) {
   if (!entry.exists) {
     return "(absent)";

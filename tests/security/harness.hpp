@@ -101,6 +101,9 @@ struct EntrySnapshot {
 [[nodiscard]] EntrySnapshot snapshot(const std::filesystem::path& path);
 /// A readable rendering for assertion messages.
 [[nodiscard]] std::string describe(const EntrySnapshot& entry);
+/// Snapshots of `dir` (".") and every entry below it, not following links, keyed by relative path.
+[[nodiscard]] std::vector<std::pair<std::string, EntrySnapshot>> snapshot_tree(
+    const std::filesystem::path& dir);
 
 /// Sets the umask for a scope: the umask is per process, so tests that change it put it back.
 class UmaskScope {

@@ -49,17 +49,6 @@ bool exists_no_follow(const fs::path& path) {
   return ::lstat(path.c_str(), &info) == 0;
 }
 
-// Snapshots of every entry below `dir` (not following links), keyed by relative path.
-std::vector<std::pair<std::string, EntrySnapshot>> snapshot_tree(const fs::path& dir) {
-  std::vector<std::pair<std::string, EntrySnapshot>> entries{{".", snapshot(dir)}};
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    entries.emplace_back(fs::relative(it->path(), dir).string(), snapshot(it->path()));
-  }
-  return entries;
-}
-
 std::string describe(const cleanup_error& failure) {
   std::string text;
   for (const cleanup_error::failure& each : failure.failures()) {
