@@ -86,8 +86,10 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options)
       {"TemporaryDirectory", options.prefix, options.suffix, options.dir}, names);
   State& s = *state_;
   try {
+    // Held open even when a umask (0777, 0477) denied its owner reading it, as Python's
+    // TemporaryDirectory works then too; its mode stays what the umask gave.
     if (const os::Errno err =
-            os::open_directory(os::current_directory_fd, created.path.c_str(), s.root);
+            os::open_directory_despite_mode(os::current_directory_fd, created.path.c_str(), s.root);
         err != 0) {
       throw error("cannot open temporary directory", created.path, os::to_error_code(err));
     }

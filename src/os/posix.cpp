@@ -18,6 +18,7 @@
 #include "os/interrupted.hpp"
 #include "os/platform.hpp"
 #include "os/sys.hpp"
+#include "os/tree_rules.hpp"
 
 #if TEMPFILE_LINUX_FAST_PATHS
 #  include <sys/mman.h>
@@ -152,6 +153,88 @@ Errno open_directory(int dirfd, const char* path, FileDescriptor& out) noexcept 
   }
   out = FileDescriptor(fd);
   return 0;
+}
+
+namespace {
+
+// The one directory open_directory_despite_mode may change: a directory whose owner is this
+// user, whose mode has nothing but owner bits (mkdir 0700 less a umask gives nothing else) and
+// denies the owner reading it (else the refusal came from elsewhere and a mode cannot help).
+bool may_fix_mode_of(const struct stat& info) noexcept {
+  const mode_t mode = info.st_mode & 07777;
+  return S_ISDIR(info.st_mode) && info.st_uid == ::geteuid() && (mode & ~mode_t{0700}) == 0 &&
+         (mode & S_IRUSR) == 0;
+}
+
+// The refused directory at `path` (relative to `dirfd`), opened after giving it u+rwx and given
+// its mode back through the opened descriptor.
+Errno open_refused_directory(int dirfd, const char* path, FileDescriptor& out) noexcept {
+  struct stat info {};
+#if TEMPFILE_LINUX_FAST_PATHS
+  // O_PATH needs no permission on the directory itself; O_NOFOLLOW|O_DIRECTORY refuses a link
+  // or anything else in its place. From here on only this handle names the directory.
+  const FileDescriptor handle(retry_interrupted(
+      [&] { return ::openat(dirfd, path, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC); }));
+  if (!handle.valid()) {
+    return errno;
+  }
+  if (::fstat(handle.get(), &info) != 0) {
+    return errno;
+  }
+  if (!may_fix_mode_of(info)) {
+    return EACCES;
+  }
+  if (const Errno err = tree::change_mode_of_handle(handle.get()); err != 0) {
+    return err;
+  }
+  // "." of the handle is the same directory, whatever has been renamed since.
+  if (const Errno err = open_directory(handle.get(), ".", out); err != 0) {
+    return err;
+  }
+#else
+  // Portable: fchmodat(AT_SYMLINK_NOFOLLOW) changes a symbolic link swapped in meanwhile (or
+  // refuses it), never the link's target; the opened descriptor is then checked to be the
+  // directory that was looked at.
+  if (::fstatat(dirfd, path, &info, AT_SYMLINK_NOFOLLOW) != 0) {
+    return errno;
+  }
+  if (!may_fix_mode_of(info)) {
+    return EACCES;
+  }
+  if (::fchmodat(dirfd, path, tree::walkable_mode, AT_SYMLINK_NOFOLLOW) != 0) {
+    return errno;
+  }
+  if (const Errno err = open_directory(dirfd, path, out); err != 0) {
+    return err;
+  }
+  struct stat opened {};
+  if (::fstat(out.get(), &opened) != 0) {
+    const Errno err = errno;
+    static_cast<void>(out.close());
+    return err;
+  }
+  if (opened.st_dev != info.st_dev || opened.st_ino != info.st_ino) {
+    static_cast<void>(out.close());
+    return EACCES;  // not the directory whose mode was looked at: leave it alone
+  }
+#endif
+  // The mode the umask gave comes back (as Python leaves it): an open descriptor stays usable.
+  if (::fchmod(out.get(), info.st_mode & 07777) != 0) {
+    const Errno err = errno;
+    static_cast<void>(out.close());
+    return err;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Errno open_directory_despite_mode(int dirfd, const char* path, FileDescriptor& out) noexcept {
+  const Errno err = open_directory(dirfd, path, out);
+  if (err != EACCES) {
+    return err;
+  }
+  return open_refused_directory(dirfd, path, out);
 }
 
 Errno lock_shared(int fd) noexcept {

@@ -56,6 +56,15 @@ inline constexpr std::size_t max_name_length = 255;
 /// never waiting on a FIFO or device: O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK.
 [[nodiscard]] Errno open_directory(int dirfd, const char* path, FileDescriptor& out) noexcept;
 
+/// open_directory, and where that is refused (EACCES) because the directory's own mode denies
+/// its owner reading it (made under a umask such as 0777 or 0477), opens it all the same: only
+/// a directory this user owns whose mode holds nothing but owner bits (what mkdir 0700 less a
+/// umask can give), reached without following its final component, gets u+rwx for as long as it
+/// takes to open it, and then its mode back on the open descriptor. Costs nothing more than
+/// open_directory when that succeeds. Any other refusal is open_directory's EACCES.
+[[nodiscard]] Errno open_directory_despite_mode(int dirfd, const char* path,
+                                                FileDescriptor& out) noexcept;
+
 /// Takes a shared BSD lock (flock LOCK_SH, not waiting) on an open directory: systemd-tmpfiles
 /// skips locked directories when it ages /tmp. Returns the errno (EWOULDBLOCK while a cleaner
 /// holds it exclusively for a moment; callers treat any failure as "not locked").

@@ -200,10 +200,11 @@ TEST_F(CatalogueCreationTest, A9_SetUserIdProgramIgnoresTmpdir) {
 
 // What A5 decides for umask 0777: as CPython and glibc, the umask is applied (no fchmod), so
 // the entries get mode 0000. The library's own use of them must still work: the descriptors
-// are read-write, TemporaryFile/NamedTemporaryFile read and write, and removal works. The one
-// exception is TemporaryDirectory for a user whom permissions apply to: it must hold its root
-// open (O_RDONLY), which a mode-0000 directory refuses, so its constructor fails with EACCES
-// and removes the directory it made (CPython, which holds nothing open, would succeed).
+// are read-write, TemporaryFile/NamedTemporaryFile read and write, and removal works. Also
+// TemporaryDirectory, which holds its root open (O_RDONLY) though a mode-0000 directory refuses
+// that to a user whom permissions apply to: as CPython's, it is made, keeps the mode the umask
+// gave (0000; 0300 under umask 0477, where its owner can still make entries in it), and its
+// cleanup() or destructor removes it with what was made in it.
 // Returns a description of every step that went otherwise ("" when all did as described).
 std::string use_everything_under_umask_0777(const fs::path& dir) {
   std::ostringstream problems;
@@ -259,28 +260,49 @@ std::string use_everything_under_umask_0777(const fs::path& dir) {
       problems << "TemporaryFile data; ";
     }
   }
-  if (!permissions_are_bypassed()) {
-    try {
-      const tempfile::TemporaryDirectory directory({.dir = dir});
-      problems << "TemporaryDirectory made " << directory.path() << " though it cannot open it; ";
-    } catch (const tempfile::error& refused) {
-      if (refused.code() != std::errc::permission_denied || refused.path1().parent_path() != dir) {
-        problems << "TemporaryDirectory failed otherwise: " << refused.what() << "; ";
-      }
-    }
-    if (!list_dir(dir).empty()) {
-      problems << "the refused TemporaryDirectory left its directory; ";
-    }
-  } else {
+  try {
     tempfile::TemporaryDirectory directory({.dir = dir});
-    if (mode_of(directory.path()) != 0) {
-      problems << "TemporaryDirectory mode 0" << std::oct << mode_of(directory.path()) << std::dec
-               << "; ";
+    const fs::path made = directory.name();
+    if (made.parent_path() != dir || !fs::is_directory(fs::symlink_status(made))) {
+      problems << "TemporaryDirectory name " << made << " is not a directory in " << dir << "; ";
+    }
+    if (mode_of(made) != 0) {
+      problems << "TemporaryDirectory mode 0" << std::oct << mode_of(made) << std::dec << "; ";
     }
     directory.cleanup();
-    if (fs::exists(fs::symlink_status(directory.path()))) {
-      problems << "TemporaryDirectory left; ";
+    if (fs::exists(fs::symlink_status(made))) {
+      problems << "TemporaryDirectory left by cleanup(); ";
     }
+  } catch (const std::exception& refused) {
+    problems << "TemporaryDirectory under umask 0777: " << refused.what() << "; ";
+  }
+  try {
+    const UmaskScope write_only(0477);
+    fs::path made;
+    {
+      const tempfile::TemporaryDirectory directory({.dir = dir});
+      made = directory.name();
+      if (mode_of(made) != 0300) {
+        problems << "TemporaryDirectory under umask 0477 mode 0" << std::oct << mode_of(made)
+                 << std::dec << "; ";
+      }
+      const int fd =
+          ::open((made / "inside").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd < 0) {
+        problems << "no entry could be made in the 0300 TemporaryDirectory: "
+                 << std::strerror(errno) << "; ";
+      } else {
+        ::close(fd);
+      }
+    }
+    if (fs::exists(fs::symlink_status(made))) {
+      problems << "TemporaryDirectory under umask 0477 left by its destructor; ";
+    }
+  } catch (const std::exception& refused) {
+    problems << "TemporaryDirectory under umask 0477: " << refused.what() << "; ";
+  }
+  if (!list_dir(dir).empty()) {
+    problems << "something was left in " << dir << "; ";
   }
   return problems.str();
 }
@@ -296,6 +318,23 @@ TEST_F(CatalogueCreationTest, A5_Umask0777GivesMode0000AndTheObjectsStillWork) {
   const ChildRun child = run_child([&](std::string& out) {
     if (permissions_are_bypassed() && !become_unprivileged()) {
       out = std::string("become_unprivileged failed: ") + std::strerror(errno);
+      return 1;
+    }
+    // Positive control: as this user a mode-0000 directory really refuses O_RDONLY, so the
+    // TemporaryDirectory below takes the path that opens it despite its mode.
+    const fs::path probe = dir / "probe";
+    if (::mkdir(probe.c_str(), 0) != 0) {
+      out = std::string("mkdir probe: ") + std::strerror(errno);
+      return 1;
+    }
+    const int opened = ::open(probe.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int open_error = errno;
+    if (opened >= 0) {
+      ::close(opened);
+    }
+    ::rmdir(probe.c_str());
+    if (opened >= 0 || open_error != EACCES) {
+      out = "a mode-0000 directory did not refuse its owner's O_RDONLY open";
       return 1;
     }
     out = use_everything_under_umask_0777(dir);
@@ -380,9 +419,9 @@ TEST_F(CatalogueCreationTest, A10_PathologicalCleanerNeverBreaksTemporaryFile) {
   EXPECT_NE(value_of(control.output, "removed_by_cleaner"), "0");
 }
 
-// E3 for the objects (FailFastTest.A7_E3_FullDescriptorTableIsEmfile has mkstemp and create_unique):
-// a real RLIMIT_NOFILE, the table filled, then each object fails with EMFILE, names the
-// directory, leaves no entry (TemporaryDirectory's mkdir succeeds and its root's open fails:
+// E3 for the objects (FailFastTest.A7_E3_FullDescriptorTableIsEmfile has mkstemp and
+// create_unique): a real RLIMIT_NOFILE, the table filled, then each object fails with EMFILE, names
+// the directory, leaves no entry (TemporaryDirectory's mkdir succeeds and its root's open fails:
 // the directory must go again) and no descriptor. One descriptor freed, each one works.
 TEST_F(CatalogueCreationTest, E3_FullDescriptorTableFailsEveryObjectCleanly) {
   const fs::path dir = make_subdir("dir");
