@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Google Benchmark of the creation layer: tempfile::mkstemp/mkdtemp against the raw system calls
 // and glibc, in one binary and one directory, so that the ratios between them mean something.
 #include <benchmark/benchmark.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Google Benchmark of SpooledTemporaryFile (W5): in memory and across a rollover, against the
 // peer harness's floor (a realloc'd buffer, then O_TMPFILE with an 8 KiB write buffer and one
 // pread) and std::stringstream, in one binary so that the ratios mean something.

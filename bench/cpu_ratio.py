@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """CPU-time ratios to the floor for peers already built by the peer harness's run.sh.
 
 On a shared machine the harness's wall-clock ratios swing by +-30% from round to round, because

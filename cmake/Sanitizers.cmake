@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sanitizers for our own targets, chosen by TEMPFILE_SANITIZE. TSan cannot be mixed with ASan,
 # so each sanitizer family gets its own build tree (see CMakePresets.json).
 if(TEMPFILE_SANITIZE MATCHES "thread" AND TEMPFILE_SANITIZE MATCHES "address")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Warnings for our own targets only, never seen by consumers. -Werror comes from
 # CMAKE_COMPILE_WARNING_AS_ERROR, set by the presets and CI, not hard-coded here.
 set(TEMPFILE_WARNING_FLAGS

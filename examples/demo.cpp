@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The README demo: a short tour of what the tempfile library does so far, printing each step
 // and checking that what it prints really happened.
 #include <sys/types.h>

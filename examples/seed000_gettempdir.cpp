@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 000, section "6. gettempdir":
 //     import tempfile
 //     print("Default temp directory:", tempfile.gettempdir())

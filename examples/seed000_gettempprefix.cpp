@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 000, section "7. gettempprefix":
 //     import tempfile
 //     print("Default temp file prefix:", tempfile.gettempprefix())

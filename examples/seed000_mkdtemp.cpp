@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 000, section "5. mkdtemp":
 //     temp_dir = tempfile.mkdtemp()
 //     print("Temporary directory path:", temp_dir)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 000, section "4. mkstemp":
 //     fd, path = tempfile.mkstemp()
 //     print("File descriptor:", fd)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 000, section "2. NamedTemporaryFile":
 //     with tempfile.NamedTemporaryFile(delete=False) as temp_file:
 //         print("Temporary file name:", temp_file.name)  # File name on disk

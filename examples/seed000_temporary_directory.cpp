@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 000, section "3. TemporaryDirectory":
 //     with tempfile.TemporaryDirectory() as temp_dir:
 //         print("Temporary directory path:", temp_dir)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 000, section "1. TemporaryFile":
 //     with tempfile.TemporaryFile() as temp_file:
 //         temp_file.write(b"Hello, World!")

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 001, "Temporary Directories", the first mkdtemp snippet:
 //     tempdir = tempfile.mkdtemp()
 //     print(tempdir)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 001, "Temporary Directories", the mkdtemp snippet with prefix and suffix:
 //     tempdir = tempfile.mkdtemp(prefix = "project", suffix = "dir")
 //     print(tempdir)

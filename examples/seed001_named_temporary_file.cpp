@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 001, "Named temporary files", the first snippet:
 //     with tempfile.NamedTemporaryFile() as temp:
 //          #get the name of the file

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 001, "Named temporary files", the snippet with prefix and suffix:
 //     with tempfile.NamedTemporaryFile(prefix = "project", suffix = ".py") as temp:
 //          #get the name of the file

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 001, "Temporary Files", the first TemporaryFile snippet:
 //     temp = tempfile.TemporaryFile('w+')
 //     print(temp)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 001, "Temporary Files", the TemporaryFile snippet with `with`:
 //     with tempfile.TemporaryFile('w+') as temp:
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 002, "Getting the Name of a Temporary File":
 //     import tempfile
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 002, "Creating a Named Temporary File with Specific Mode":
 //     with tempfile.NamedTemporaryFile(mode='w') as temp_file:
 //         # Write data to the file

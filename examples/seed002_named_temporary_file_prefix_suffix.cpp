@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 002, "Creating Named Temporary Files with Prefix and Suffix" (the section
 // "Creating a Named Temporary File with Specific Prefix and Suffix" repeats the same code):
 //     with tempfile.NamedTemporaryFile(prefix='tmp_', suffix='.txt') as temp_file:

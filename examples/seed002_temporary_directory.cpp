@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 002, "Creating Temporary Directories":
 //     with tempfile.TemporaryDirectory() as temp_dir:
 //         # Write some files in the directory

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 002, "Creating a Temporary Directory with Specific Permissions":
 //     with tempfile.TemporaryDirectory() as temp_dir:
 //         # Set specific permissions on the directory

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 002, "Creating a Named Temporary Directory with Specific Mode":
 //     with tempfile.TemporaryDirectory(mode='w') as temp_dir:
 //         # Write some files in the directory

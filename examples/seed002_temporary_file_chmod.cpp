@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 002, "Creating a Temporary File with Specific Permissions":
 //     with tempfile.TemporaryFile() as temp_file:
 //         temp_file.write(b'Hello, world!')

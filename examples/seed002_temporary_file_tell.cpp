@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 002, "Creating Temporary Files":
 //     with tempfile.TemporaryFile() as temp_file:
 //         # Write data to the file

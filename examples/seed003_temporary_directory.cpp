@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 003 (a REPL session):
 //     >>> with tempfile.TemporaryDirectory() as tmpdir:
 //     ...     print('Created temporary directory ', tmpdir)

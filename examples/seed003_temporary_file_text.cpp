@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 003's two TemporaryFile snippets, which differ only by close() against
 // `with`:
 //     fp = TemporaryFile('w+t')

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 004's "TemporaryFile ... 4. Ideal for pure in-memory-like file usage".
 // A TemporaryFile is in-memory-like (no name, nothing in the directory, gone on close); a
 // SpooledTemporaryFile goes further and really is in memory until it grows past max_size:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 004, "NamedTemporaryFile", In [4]:
 //     with tempfile.NamedTemporaryFile('w+') as tmpfile:
 //         tmpfile.write("Hello Shravan")

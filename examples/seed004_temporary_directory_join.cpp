@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 004, TemporaryDirectory with os.path.join (In [22]):
 //     with tempfile.TemporaryDirectory() as tempdir:
 //         file_path = os.path.join(tempdir, "data.txt")

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 004, TemporaryDirectory with pathlib (In [17]):
 //     with tempfile.TemporaryDirectory() as tempdir:
 //         file_path = Path(tempdir) / "data.txt"

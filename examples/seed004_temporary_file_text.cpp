@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // C++ twin of seed 004, "TemporaryFile", In [7]:
 //     with tempfile.TemporaryFile('w+t') as tmpfile:
 //         tmpfile.write("Hello Shravan this is shravan")

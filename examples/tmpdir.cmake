@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The examples' TMPDIR: emptied before they run (ACTION=reset) and checked empty after they have
 # all run (ACTION=check), so an example that leaves a file behind fails the build.
 cmake_minimum_required(VERSION 3.25)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer target: the mode parser accepts exactly Python's grammar, never crashes, and what
 // it accepts is self-consistent. A reference check written independently decides acceptance.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer target: every path, prefix, suffix and dir check, through the public API with
 // random bytes. Each call either throws std::invalid_argument, or throws a clean
 // tempfile::error, or succeeds with its entry directly inside the given directory; the target

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Runs a libFuzzer target over corpus files without libFuzzer, so every build (g++ included)
 // replays the corpus as a regression test.
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer target: the text decoder over random bytes, every encoding we serve, every errors
 // handler, every newline mode and random read chunkings, with tell()/seek() round trips. The
 // bytes go in through fileno() (below the text layer); reading them back in chunks records a

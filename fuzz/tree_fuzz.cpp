@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer target: the tree remover over random trees. The input builds a tree (directories,
 // files, FIFOs, symbolic links into the tree and out to a sentinel directory, random permission
 // bits, and as root in a private mount namespace a bind mount of the sentinel or of a second

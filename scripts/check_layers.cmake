@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Fails when a source in src/ breaks the layering of docs/design.md: a layer includes a higher
 # layer's header, the OS layer includes a public header, or a platform #if appears outside
 # src/os. Run: cmake -DSOURCE_DIR=<repo> -P scripts/check_layers.cmake (ctest: layers.includes).

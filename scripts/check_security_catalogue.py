@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Fails when docs/security.md and the tests disagree: a scenario of the catalogue without a row,
 a row naming a test that does not exist, or a test not named after the scenario it proves.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # README command 1: install what is needed, build the library and run the demo program.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

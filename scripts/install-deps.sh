@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs the Debian packages that building, testing and benchmarking tempfile need (systemd:
 # its systemd-tmpfiles ages a lab directory in the tmp-cleaner test; it is not started).
 # Quick when everything is already there; needs root (or sudo) otherwise.

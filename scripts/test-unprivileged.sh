@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs the ctest labels whose tests touch permissions (security, process, unit, conformance,
 # concurrency) once more as an unprivileged user, uid/gid 65534 with no supplementary groups,
 # over a private copy of a build's test tree. As root the kernel skips permission checks, so those tests prove something only

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # README command 2: build and run the whole test suite four ways (plain, ASan+UBSan, portable
 # POSIX fallbacks, and the concurrency tests under TSan), the plain build's permission-sensitive
 # labels once more as an unprivileged user, the fuzz targets briefly, then the format and lint

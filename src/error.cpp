@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tempfile::error: filesystem_error with our own what() text.
 #include "tempfile/error.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // P5: this library as a peer of the project's peer benchmark harness (protocol in its README): w1
 // with mkstemp and with NamedTemporaryFile, w2 with TemporaryFile, w3 with mkdtemp (+ rmdir or
 // rmtree) and TemporaryDirectory, w4 with rmtree, w5 with SpooledTemporaryFile. The mkstemp/mkdtemp

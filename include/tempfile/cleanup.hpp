@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What happens to live temporary entries when the process is ended by a signal: the opt-in
 // switch that makes SIGINT, SIGTERM and SIGHUP remove them first (docs/cleanup.md).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Where temporary files go: TMP_MAX, gettempprefix(), gettempdir() and the tempdir override.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The exception type for operating-system failures: a std::filesystem::filesystem_error whose
 // what() reads "tempfile: <what failed> '<path>': <reason>" instead of libstdc++'s fixed format.
 #pragma once

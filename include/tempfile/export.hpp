@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Symbol visibility for the tempfile library: TEMPFILE_API marks what a shared build exports.
 #pragma once
 

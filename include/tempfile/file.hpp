@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The file interface shared by every temporary file object (TemporaryFile, NamedTemporaryFile,
 // SpooledTemporaryFile): Python's io methods and semantics.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The low-level creation functions: mkstemp, mkdtemp and the deprecated mktemp.
 #pragma once
 

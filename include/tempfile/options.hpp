@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Option structs for the creation functions, fields in Python's keyword order so designated
 // initializers read like the Python call: tempfile::mkstemp({.suffix = ".c", .dir = "/x"}).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SpooledTemporaryFile: Python's in-memory file that moves to a real file when it grows, with a
 // rollover that cannot lose data.
 #pragma once

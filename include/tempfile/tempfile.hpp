@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The umbrella header: includes the whole public API of the tempfile library.
 #pragma once
 

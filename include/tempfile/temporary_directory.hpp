@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TemporaryDirectory: Python's self-removing directory, with a cleanup that cannot be tricked
 // into removing anything outside its own tree.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TemporaryFile and NamedTemporaryFile: Python's temporary file objects.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The library's version, as numbers a program can test at compile time.
 #pragma once
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Generates the CJK double-byte codec tables (src/io/cjk_tables_<family>.cpp) from python3's codecs.
 
 What: for each CJK codec we serve (shift_jis, cp932, euc_jp, big5, cp950, big5hkscs, gb2312, gbk,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Generates src/io/codec_tables_charmap.cpp: the byte tables of CPython's single-byte
 ("charmap") codecs, taken from the running python3's own codecs.
 

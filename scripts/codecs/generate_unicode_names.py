@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Generates src/io/unicode_names.cpp, the character names the namereplace error handler writes.
 
 What: unicodedata.name(c) for every code point 0..0x10FFFF, as data for append_unicode_name()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // mkstemp, mkdtemp and mktemp: Python's creation loops over the OS layer.
 #include "create/create.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Python's _mkstemp_inner and mkdtemp loop: create an entry under a fresh name, retrying only
 // on EEXIST. Shared by mkstemp/mkdtemp now and by the temporary-object classes later.
 #pragma once

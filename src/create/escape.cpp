@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Escaping of names in messages (Python's repr() rules for the bytes of a path).
 #include "create/escape.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // How names from the file system appear in messages: escaped, so that a hostile entry name
 // cannot forge log lines or corrupt a terminal.
 #pragma once

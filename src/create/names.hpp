@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Where candidate names come from: random by default, a fixed list in tests (Python's tests
 // replace _get_candidate_names the same way to force collisions).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Lexical absolute paths and prefix/suffix checks for the creation functions.
 #include "create/paths.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Path helpers of the creation layer: Python's os.path.abspath, and argument checks.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The one translation of the library's exceptions into a std::error_code, for the noexcept
 // `std::error_code&` overloads of the public functions (error.hpp states the mapping).
 #pragma once

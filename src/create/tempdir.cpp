@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gettempdir(): the candidate search with real probe files, cached once per process.
 #include "create/tempdir.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The default-directory search (Python's _candidate_tempdir_list and _get_default_tempdir)
 // and the process-wide cache behind gettempdir(), tempdir() and set_tempdir().
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tempfile::cleanup_on_signals(): the public switch for the OS layer's signal cleanup.
 #include "os/cleanup.hpp"
 #include "tempfile/cleanup.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The one thing io lets a layer above attach to a file: what happens once its layers are
 // closed. The objects layer implements it (NamedTemporaryFile removes its entry); io knows
 // nothing of names on disk, registries or removal.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // BufferedFile: a port of C io's buffered objects (Modules/_io/bufferedio.c as in 3.11, the
 // python3 oracle) over a RawFile. The bookkeeping is CPython's, so results match even where C io
 // is surprising (read1 reading past unflushed writes); the descriptor's offset is tracked by

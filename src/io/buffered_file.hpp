@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Python's BufferedRandom/BufferedReader/BufferedWriter in one class: a port of C io's
 // Modules/_io/bufferedio.c (3.11), one buffer shared by read-ahead and pending writes, with its
 // observable results (quirks included) and fewer system calls (the position is tracked).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The step functions of CPython's stateless CJK codecs, read from the tables that
 // scripts/codecs/generate_cjk_tables.py derived from python3's codecs (io/cjk_tables.hpp).
 // Decoding walks a byte trie whose leaves say what CPython's decoder does at that point: a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CPython's stateless CJK multibyte codecs (shift_jis, cp932, euc_jp, big5, cp950, big5hkscs,
 // gb2312, gbk, gb18030, euc_kr, cp949, johab) as TableCodec steps over tables generated from
 // CPython's own codecs (scripts/codecs/generate_cjk_tables.py), so that each one decodes and

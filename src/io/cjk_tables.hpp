@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The layout of the CJK codec tables that scripts/codecs/generate_cjk_tables.py derives from
 // CPython's codecs (src/io/cjk_tables_<family>.cpp), read by the step functions of
 // src/io/cjk_codecs.cpp. Keep it in step with the generator.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Looking encodings up and choosing their coders: Python's names and error-handler names, and
 // which implementation serves each codec (our own code, or a table generated from CPython's).
 #include "io/codec.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Text encodings for the text layer: Python's incremental decoders and encoders, from and to
 // UTF-8 (our std::string text), with Python's encoding names and error handlers.
 //

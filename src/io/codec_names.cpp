@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Python's encoding names: the normalisation of encodings.normalize_encoding, the alias table of
 // encodings/aliases.py, and the codec modules we serve (generated from CPython 3.11).
 #include "io/codec_names.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Python's encoding names (normalisation and aliases) and the codecs we implement for them.
 #pragma once
 

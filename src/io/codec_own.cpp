@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Our own codecs, the ones text files use most: utf-8, utf-8-sig, latin-1 and ascii, written
 // for speed (ASCII runs are copied in words) with CPython's errors, positions and state.
 #include <string>

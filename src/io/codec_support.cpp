@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What every coder shares: UTF-8 scanning, CPython's error messages and error handlers, and
 // the buffered decoder (see codec_support.hpp).
 #include "io/codec_support.hpp"

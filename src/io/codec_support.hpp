@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What every coder shares: UTF-8 scanning of our text, CPython's error messages, its error
 // handlers, and the buffered decoder that keeps a split character's bytes between calls.
 //

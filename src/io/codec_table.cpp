@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The table-driven coders: CPython's incremental decoder and encoder (pending bytes, error
 // handlers, messages) over any TableCodec's steps, and the single-byte codecs' TableCodec.
 #include <algorithm>

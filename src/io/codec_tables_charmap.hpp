@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The byte tables of CPython's single-byte (charmap) codecs, defined in the generated
 // codec_tables_charmap.cpp (scripts/codecs/generate_tables.py).
 #pragma once

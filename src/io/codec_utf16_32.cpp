@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // utf-16 and utf-32 (with or without a byte order) as CPython's codecs: our own code for the
 // code units, the byte-order mark, the errors and the decoder state.
 #include <bit>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // utf-7 (RFC 2152) as CPython's codec does it: our own code, because glibc's converter
 // refuses control characters CPython passes, and keeps its shift state where the text
 // layer's tell()/seek() cannot see it.

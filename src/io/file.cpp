@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tempfile::File: Python's io interface dispatched to the byte layer or the text layer.
 #include "tempfile/file.hpp"
 

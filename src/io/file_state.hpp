@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a public tempfile::File holds: its byte layer (and text layer in text mode; the byte
 // layer holds the name and, for a spooled file, the storage swap), and what a layer above
 // attached to its closing. Shared by io/file.cpp and the objects that create files.

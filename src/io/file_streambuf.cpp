@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // FileStreambuf: std::streambuf over a File's byte or text layer, with a one-character get
 // area that is handed back before the file is used directly.
 #include "io/file_streambuf.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The std::streambuf behind File::stream(): reads and writes go straight to the file's own
 // layers, so the stream and the file share one buffer and one position.
 #pragma once

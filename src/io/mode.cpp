@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The mode parser: CPython's io.open rules and messages.
 #include "io/mode.hpp"
 

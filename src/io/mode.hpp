@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Python's open() mode grammar ("r", "w", "x", "a", "+", "b", "t"), parsed once at
 // construction so that a bad mode fails before any file exists.
 #pragma once

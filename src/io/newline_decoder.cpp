@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NewlineDecoder: a port of CPython's IncrementalNewlineDecoder (Modules/_io/textio.c) around
 // our codec decoders.
 #include "io/newline_decoder.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Python's IncrementalNewlineDecoder (universal newlines on read) around a codec's decoder:
 // what the text layer decodes through, with the state that its tell() cookies record.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // plan_open/open_file: Python's io.open argument rules, then the io layers over a descriptor
 // or memory.
 #include "io/open_file.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Python's io.open for the file objects: from open()'s arguments to a File's state. Every
 // argument is checked before a file exists (Python's rule: a bad mode or encoding leaves nothing
 // behind), then a descriptor (or memory) is wrapped in the byte layer and, in text mode, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // RawFile: the OS layer's read/write/seek/truncate with errors turned into tempfile::error, and
 // the in-memory storage a SpooledTemporaryFile starts with, and the swap from one to the other.
 #include "io/raw_file.hpp"

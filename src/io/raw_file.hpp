@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Python's FileIO: one descriptor, its mode, and the offset tracked in memory so that no
 // lseek is needed to answer tell() (CPython probes with lseek on every open). Or, for a
 // SpooledTemporaryFile before rollover, the same interface over bytes in memory (BytesIO).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Where a spooled file's bytes go when they leave memory: the objects layer knows how to
 // create files, the io layer knows when; this interface lets the lower layer ask the upper.
 // It only creates: the swap itself is io's (BufferedFile::roll_over, RawFile::roll_over_to).

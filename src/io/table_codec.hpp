@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The character steps of a stateless codec whose mapping is a table generated from CPython's
 // own codec (single-byte "charmap" codecs, and the double-byte CJK codecs): one character in,
 // one character out, with CPython's error ranges and reasons. The incremental decoders and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TextFile: a port of CPython's TextIOWrapper (Modules/_io/textio.c, the C io module that
 // open() returns; Lib/_pyio.py is the readable reference) over our BufferedFile. The
 // newline decoder it reads through is in newline_decoder.cpp.

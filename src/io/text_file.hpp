@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Python's TextIOWrapper over our BufferedFile: encoding and error handler through Codec,
 // newline translation (universal newlines), character-counted reads, and tell() cookies that
 // seek() accepts even in the middle of a multibyte character or after a pending '\r'.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test-only access to TextFile's private knobs (Python lets tests set _CHUNK_SIZE on the object).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Unicode character names (Python's unicodedata.name), for the namereplace error handler.
 #pragma once
 

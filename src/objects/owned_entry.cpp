@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // OwnedEntry: where a NamedTemporaryFile's file and a TemporaryDirectory's tree are removed,
 // with the claim shared with the exit and signal handlers and the fork rule.
 #include "objects/owned_entry.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // An entry on disk that a temporary object created and may have to remove: its registration
 // with the exit/signal cleanup, the process that created it, and the one way it is withdrawn
 // and removed. NamedTemporaryFile and TemporaryDirectory hold one; so can later owners

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SpooledTemporaryFile: the in-memory byte layer plus the Spill that tells it when to leave
 // memory (max_size) and where to go (a TemporaryFile's file, or a memfd).
 #include "tempfile/spooled_temporary_file.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TemporaryDirectory: mkdtemp's creation, a descriptor of the root held for life, and cleanup
 // through its OwnedEntry (the one held-directory remover; exit/signal cleanup while delete_).
 #include "tempfile/temporary_directory.hpp"

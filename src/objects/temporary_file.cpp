@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TemporaryFile (O_TMPFILE, else create-and-unlink) and NamedTemporaryFile (mkstemp's rules,
 // removal per Python 3.12's delete/delete_on_close, through RemoveAfterClose below).
 #include "tempfile/temporary_file.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TemporaryFile's file creation, shared with SpooledTemporaryFile's rollover.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The exit/signal cleanup registry: a list of nodes that is only ever pushed to (nodes are
 // reused, never freed), so a signal handler can walk it without locks or allocation; each
 // node's state says who removes its entry, and the entry stays visible while it is removed.

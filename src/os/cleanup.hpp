@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What must be removed if the process ends while temporary objects are alive: a registry that
 // the atexit handler and the (opt-in) SIGINT/SIGTERM/SIGHUP handlers walk, in the process that
 // created each entry only, with nothing allocated or locked inside a signal handler.

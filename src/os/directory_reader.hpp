@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reading a directory to its end for the tree walker, one implementation per platform:
 // getdents64 on Linux (directory_reader_getdents.cpp), readdir elsewhere
 // (directory_reader_readdir.cpp). For the OS layer's sources only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The tree walker's directory reader on Linux: raw getdents64 records into one reused buffer.
 #include "os/platform.hpp"
 

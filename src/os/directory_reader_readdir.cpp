@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The tree walker's directory reader where getdents64 is not used (other systems, and the
 // TEMPFILE_PORTABLE build): fdopendir and readdir on a duplicate of the descriptor.
 #include "os/platform.hpp"

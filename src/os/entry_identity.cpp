@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // EntryIdentity (os/entry_identity.hpp): statx with the mount id on Linux, called as a raw system
 // call so that it stays async-signal-safe whatever the C library's wrapper does; fstat elsewhere.
 #include "os/entry_identity.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Who an entry on disk is (device, inode and mount), recorded when a temporary object creates it
 // and checked before anything removes through its descriptor or by its name.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The OS layer's error convention: functions return 0 or an errno value, never throw.
 #pragma once
 

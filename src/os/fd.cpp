@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // FileDescriptor: the RAII owner of a descriptor.
 #include "os/fd.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The one owner of a file descriptor: move-only, closes exactly once, never throws.
 #pragma once
 

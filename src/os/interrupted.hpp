@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The one EINTR loop of the OS layer: a system call is repeated while a signal interrupts it.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The layout of a getdents64 record (the kernel's struct linux_dirent64), by name rather than by
 // byte offset, for the two readers of raw getdents64 buffers. Linux only.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Which system-call paths this build compiles: the Linux fast paths, or only the portable POSIX
 // ones (TEMPFILE_PORTABLE, and every other system). For #if in the OS layer's sources only;
 // other layers ask os::linux_fast_paths (sys.hpp), which is this switch as a constant.

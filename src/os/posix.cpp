@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The POSIX implementation of os/sys.hpp, with Linux fast paths (getrandom, O_TMPFILE,
 // renameat2, secure_getenv) that TEMPFILE_PORTABLE switches off so the fallbacks get tested.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // os::process_id(): getpid() cached where a child cannot inherit the cache (os/process.hpp).
 #include "os/process.hpp"
 

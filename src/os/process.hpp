@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Which process this is: the id an object records when it creates an entry, so that only the
 // creating process ever removes it (never a child made by fork(), syscall(SYS_fork) or clone()).
 #pragma once

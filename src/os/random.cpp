@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Random names: a per-thread buffer of kernel random bytes, rejection-sampled into Python's
 // 37-letter alphabet, invalidated in a child process (os/process.hpp tells which process this is).
 #include "os/random.hpp"

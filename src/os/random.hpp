@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Random names for temporary entries: Python's alphabet and length, from the kernel's random
 // source, batched so most names cost no system call, and never repeated across fork().
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The one entry point that removes a directory whose root its owner holds open (a
 // TemporaryDirectory), for every remover: the owner, the exit handler and a signal handler.
 // It makes the "rmdir first" decision once; the walk is remove_tree_at's or, in a signal

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The tree walker (os/remove_tree.hpp): an iterative, descriptor-relative walk with a bounded
 // window of open directories. Directories are read by os/directory_reader.hpp; the signal
 // handler's walker is remove_tree_signal.cpp, the held-directory entry remove_held_directory.cpp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The library's one tree remover: deletes a directory tree through directory descriptors only,
 // never following a symbolic link, never crossing a mount, with a bounded number of descriptors.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The allocation-free tree remover for signal handlers: one static level per directory depth,
 // raw getdents64 records read in place, only async-signal-safe calls, nothing locked.
 #include "os/remove_tree_signal.hpp"

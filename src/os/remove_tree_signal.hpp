@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The signal handler's tree remover (remove_tree_signal.cpp): the walk of remove_tree.cpp's rules
 // with only async-signal-safe calls on static memory. For os/remove_held_directory.cpp only.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The system calls the library makes, behind one platform-neutral interface. Every function
 // returns 0 or an errno, retries EINTR where that is safe, and never throws; the POSIX
 // implementation (with its Linux fast paths) is in posix.cpp, a Windows one can sit beside it.

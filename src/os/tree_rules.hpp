@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the tree walker (remove_tree.cpp) and the signal handler's walker (remove_tree_signal.cpp)
 // share: how a directory is opened, what mode makes it walkable, which entries are skipped, and
 // how a directory held only by an O_PATH handle gets that mode. For the OS layer's sources only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Port of CPython's TestBadTempdir mixin, run (as CPython does) for file creation (mkstemp) and
 // for directory creation (mkdtemp): a default directory that is read-only, missing, or a
 // regular file makes creation fail at once with that errno, leaving nothing behind.

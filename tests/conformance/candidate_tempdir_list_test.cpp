@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Port of CPython's TestCandidateTempdirList: the search list is never empty, and holds the
 // environment's TMPDIR, TEMP and TMP verbatim, plus the current directory.
 #include <gmock/gmock.h>

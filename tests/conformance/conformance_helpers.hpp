@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Helpers shared by the ports of CPython's tempfile tests (and the creation-layer unit tests):
 // nameCheck, injectable name sources, and guards that restore process-wide state.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Port of CPython's TestGetDefaultTempdir: the directory search leaves no probe file behind,
 // whether the probe succeeds, cannot be opened, or cannot be written. CPython mocks os.open
 // and os.write; here the faults are real (resource limits, permissions) in a child process.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Port of CPython's TestGetTempDir: the default directory exists, is absolute and writable, is
 // the same on every call, and keeps the case of the name found in $TMPDIR.
 //

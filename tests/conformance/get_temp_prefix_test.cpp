@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Port of CPython's TestGetTempPrefix: the default prefix is sane and can start a file name.
 //
 // not ported: test_sane_template's gettempprefixb() half — there is no bytes variant in C++.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Port of CPython's TestMkdtemp: directory names as nameCheck expects, many at once, mode
 // 0700, retrying after a collision, and an absolute result even for a relative dir (3.12+).
 //

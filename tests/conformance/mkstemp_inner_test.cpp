@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Port of CPython's TestMkstempInner, whose target (_mkstemp_inner) is create::create_unique
 // here: names, many files at once, mode, close-on-exec, and retrying after a collision.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Port of CPython's TestMkstemp: the public mkstemp names files as nameCheck expects, in the
 // default directory, a chosen one, or ".", and always returns an absolute path.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Port of CPython's TestMktemp: every name the deprecated mktemp returns follows nameCheck and
 // can then be created exclusively (nothing was there), in a private directory per test.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Port of CPython's TestRandomNameSequence: names are 8 characters of [a-z0-9_], do not repeat,
 // and a forked child does not draw the names its parent draws.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Port of CPython's TestSpooledTemporaryFile (Lib/test/test_tempfile.py, 3.14 semantics for
 // writelines): when the object rolls over, and what it reports before and after.
 //

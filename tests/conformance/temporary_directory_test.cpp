@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Port of CPython's TestTemporaryDirectory: creation, explicit and implicit cleanup, symbolic
 // links that must not be followed, every owner mode on the tree and on its parent, delete=False.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The std::error_code overloads: cleared on success, the errno (or EINVAL for a bad argument)
 // on failure, an empty result then, and nothing thrown.
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tempfile::error: its what() text, code and paths, and that it is caught as the standard
 // exception types users already handle.
 #include "tempfile/error.hpp"

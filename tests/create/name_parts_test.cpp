@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Prefixes and suffixes that would place the entry outside `dir` ('/' or NUL) are rejected by
 // every creation function before anything is created.
 #include <gmock/gmock.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The creation layer's path helpers: absolute_path against os.path.abspath (expected values
 // taken from python3 3.11), and the prefix/suffix check.
 #include "create/paths.hpp"

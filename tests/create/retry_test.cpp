@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The creation loop's retry rule: only EEXIST is retried, at most TMP_MAX times, and running
 // out of names gives EEXIST with Python's message for files, directories and mktemp.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The default directory: tempdir()/set_tempdir() as Python's module variable, the candidate
 // order from the environment, and the error that lists every rejected candidate.
 #include "create/tempdir.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tempfile::TMP_MAX must stay usable when <cstdio> is included after our header.
 // clang-format off
 #include "tempfile/dirs.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tempfile::TMP_MAX must stay usable when <cstdio> (and its TMP_MAX macro) comes first.
 // clang-format off
 #include <cstdio>

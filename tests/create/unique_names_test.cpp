@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Ten thousand mkstemp files held at once: no name is ever handed out twice.
 #include <unistd.h>
 

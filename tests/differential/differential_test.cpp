@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Differential test of the file objects against CPython: random operation sequences run through
 // our TemporaryFile, NamedTemporaryFile and SpooledTemporaryFile and through python3's
 // (python_oracle.py), in every mode, newline setting, encoding, error handler and buffer size,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The differential test's oracle: runs operation scripts through CPython 3.11's tempfile
 (TemporaryFile, NamedTemporaryFile, SpooledTemporaryFile) and prints one result line per
 operation, in the format differential_test.cpp compares against.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The buffered layer against results python3 gave for the same operations (open(..., 'wb+',
 // buffering=16)), plus the error kinds and the no-loss rule for failed flushes.
 #include "io/buffered_file.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The CJK codecs' steps (io/cjk_codecs.hpp) against python3's codecs of the same names, in
 // bulk and exhaustively: every 1- and 2-byte input (and the longer forms) decoded, with
 // 'replace' and strict's first error; every code point 0..0x10FFFF encoded; the pairs that

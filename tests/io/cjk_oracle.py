@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The oracle of tests/io/cjk_codec_test.cpp: what python3's codec CODEC does, in bulk.
 
 Usage: cjk_oracle.py CODEC. Prints one record a line (hex everywhere; code points joined by

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The codec oracle: prints what CPython's codec does, case by case, for codec_oracle_test.
 
 Usage: codec_oracle.py ENCODING  (one codec per process; output on stdout, one case a line)

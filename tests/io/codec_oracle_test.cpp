@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Every codec we accept, against CPython's codec of that name: codec_oracle.py prints what
 // python3 does for a codec (every 1- and 2-byte input, whole encode tables, random text and
 // chunkings under every handler, decoder states, text-layer reads), and this test does the

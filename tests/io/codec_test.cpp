@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The codecs against CPython 3.11: names, every error handler on decode and encode (with
 // CPython's exact messages), the utf-16/utf-8-sig byte-order marks, incremental decoding split
 // anywhere, and the decoder state the text layer's tell()/seek() rely on.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The mode parser against CPython's io.open: accepted modes, their flags, and the exact errors.
 #include "io/mode.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The generic table coder's multibyte path, through a toy TableCodec shaped like CPython's CJK
 // codecs: split characters wait as pending bytes, two-byte error ranges, two code points from
 // one sequence, and an encoder that waits for the second character of a pair.

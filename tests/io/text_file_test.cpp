@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The text layer against results python3 (3.11, C io) gave for the same operations on
 // open(path, 'w+', encoding=..., newline=...): newline handling, character counts, tell()
 // cookies and seek(), write-after-read positions, BOMs, errors and line buffering.

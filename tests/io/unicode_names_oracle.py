@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 r"""The oracle of tests/io/unicode_names_test.cpp: python3's unicodedata names and namereplace.
 
 Usage: unicode_names_oracle.py names | namereplace | encode. Prints one record a line:

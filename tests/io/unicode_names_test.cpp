@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The namereplace error handler and its name data (io/unicode_names.hpp) against python3:
 // every code point's name equals unicodedata.name(chr(cp), None), and sample texts encode
 // through real codecs as str.encode(codec, 'namereplace') does. python3 runs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // File::stream() and File::fdopen(): the C++ stream and the stdio stream see the same bytes
 // and, where documented, the same position as the file object.
 #include <gmock/gmock.h>

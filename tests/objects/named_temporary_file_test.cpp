@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NamedTemporaryFile: CPython's TestNamedTemporaryFile ported (3.12 delete/delete_on_close
 // semantics), plus permissions, move semantics and fork safety.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // objects::OwnedEntry on its own: a removal is owed once, a moved-from entry owes nothing, a
 // forked child removes nothing, and a retry is owed again only when asked for.
 #include "objects/owned_entry.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SpooledTemporaryFile: what the C++ object adds to Python's (the rollover's strong guarantee,
 // text state carried across rollover, memfd backing, moves) and the rules it shares with
 // Python's (when it rolls, what name/mode say). CPython's own tests are in

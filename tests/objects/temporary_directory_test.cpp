@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TemporaryDirectory and rmtree() as C++ objects and functions: move semantics, operator/,
 // absolute names, cleanup_error's contents and text, fork safety, rmtree's reports.
 #include "tempfile/temporary_directory.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TemporaryFile: CPython's TestTemporaryFile ported, plus what the C++ object adds (anonymity
 // proven with fstat, the O_TMPFILE fallback in the portable build, move semantics).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // FileDescriptor: ownership, move, release and close-once.
 #include "os/fd.hpp"
 

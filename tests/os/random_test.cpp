@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Random names: alphabet, length, uniqueness, uniformity, and fresh names after fork().
 #include "os/random.hpp"
 

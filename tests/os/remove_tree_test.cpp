@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The tree remover: what it removes, what it leaves and reports, the system calls it makes, and
 // its bounded descriptors on a 10,000-deep chain under `ulimit -n 64`.
 #include "os/remove_tree.hpp"

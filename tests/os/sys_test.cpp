@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The syscall layer: exclusive creation never follows links, errno values, feature probes.
 #include "os/sys.hpp"
 

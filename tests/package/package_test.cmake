@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Runs one packaging check as a ctest entry (cmake -DSTEP=<step> ... -P package_test.cmake):
 #   install      configure, build and `cmake --install --prefix` a fresh sub-build of tempfile
 #   headers      check that the installed headers are complete and public only

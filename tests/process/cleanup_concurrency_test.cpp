@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The exit-cleanup registry under threads (run under ThreadSanitizer by the tsan preset):
 // NamedTemporaryFile and TemporaryDirectory objects registering and withdrawing at once, an
 // exit cleanup racing with their owners, and registrations made in a fork()ed child.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A program that cleanup_test.cpp runs as a real process: `cleanup_driver <scenario> <dir>`
 // creates temporary objects in <dir>, then ends the way the scenario says (return, std::exit,
 // _exit, std::quick_exit, abort, a fork()ed child's exit, a signal, threads interrupted by a

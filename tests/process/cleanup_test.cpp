@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Exit, fork and signal cleanup in real processes: fork/exec cleanup_driver, end it by each
 // path (return, std::exit, _exit, abort, kill(2) with real signals, a forked child's exit) and
 // check what is left in its directory, its wait status, and what chained handlers did.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Running catalogue_driver (and strace around it) from the catalogue tests: a real fork+exec
 // with the output collected, and the driver's "key=value" lines read back.
 #pragma once

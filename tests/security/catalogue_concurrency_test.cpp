@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // security.md A4 at CPython's test_threadedtempfile scale and beyond: 20 threads, each making
 // 1,000 entries in one directory with mkstemp, NamedTemporaryFile and TemporaryFile in turn,
 // while the first gettempdir() call races too. Run under ThreadSanitizer by the tsan preset.

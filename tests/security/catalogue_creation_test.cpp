@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // security.md A2 (name quality within a run and across runs), A5 (umask 0777), A6 (every
 // object across exec), A9 (TMPDIR in a set-user-ID program), A10 (unnamed files on tmpfs, the
 // create-and-unlink fallback forced by an LD_PRELOAD shim, Rust tempfile's "pathological

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The real process behind the catalogue tests: run under strace injection, a shim, or to exit.
 //
 // It is run under strace fault injection, under an LD_PRELOAD shim, or to end in a given way:

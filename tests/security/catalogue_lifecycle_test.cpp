@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // security.md B2 (systemd-tmpfiles ageing a live TemporaryDirectory), B3 (repeated and failed
 // cleanup, then the destructor), B4 (self-move and swap) and D3 (std::exit, an exception that
 // escapes main, destructors during stack unwinding).

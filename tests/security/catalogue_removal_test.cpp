@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // security.md group C, the scenarios the other attack tests leave open: planted links under
 // every owner mode as a real unprivileged user (C2), the root flipped between a directory and a
 // link in a loop (C4), immutable and append-only entries (C8), a process with almost no

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Threads and processes creating at once: unique names under contention, one gettempdir()
 // answer for racing first calls, race-free tempdir state (run under ThreadSanitizer in CI), and
 // forked children that never repeat each other's names (security.md A3).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // security.md A7, E1 and E3: every errno other than EEXIST ends creation after exactly one
 // attempt and reports the errno, the directory and the path tried. Real causes only: missing
 // and non-directory parents, an overlong name, a directory nobody may write, a read-only and a

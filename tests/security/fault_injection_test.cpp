@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // security.md A7, D4 and E1 by errno injection: strace makes one system call of the library
 // fail (`-e inject=<call>:error=<errno>:when=<n>`) while catalogue_driver creates, writes,
 // reads and closes one object of each kind. The driver marks where the library's work begins

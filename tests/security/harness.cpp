@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The shared test harness of tests/security: attempts, children with deadlines, private
 // tmpfs mounts, snapshots and environment/umask scopes.
 #include "harness.hpp"

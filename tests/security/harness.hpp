@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared pieces of the attack and fault tests: scripted name sources, creation attempts whose
 // outcome can cross a process boundary, children with a deadline, snapshots of victim files.
 #pragma once

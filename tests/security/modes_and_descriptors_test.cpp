@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // security.md A5 (permission bits under several umasks), A6 (descriptors do not survive
 // exec, checked by a real fork+exec) and A10-lite (an unnamed file leaves no name behind).
 #include <fcntl.h>

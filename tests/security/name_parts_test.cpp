@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // security.md A8: a prefix or suffix that would leave the directory ("../escaped-", "/x") or
 // smuggle a NUL is refused by mkstemp, mkdtemp and mktemp before anything is created; plus
 // 10,000 creations without a repeated name (A2's uniqueness at the creation layer).

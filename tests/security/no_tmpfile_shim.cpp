@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // An LD_PRELOAD shim for the catalogue tests: a file system without O_TMPFILE. Every open or
 // openat that asks for O_TMPFILE fails with EOPNOTSUPP (what such a file system answers); all
 // other opens go to the kernel unchanged. It covers the program's own calls, not glibc's

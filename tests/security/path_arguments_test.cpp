@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Paths given by the caller and paths shown to the caller: a NUL in any path argument is refused
 // before any system call (A8), an overlong generated name fails the same way with and without
 // O_TMPFILE (A10), hostile entry names are escaped in what() (C-series cleanup reports), and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // security.md A1: an attacker pre-creates the first candidate name as a file, a symbolic link
 // (dangling or to a victim), a directory, a FIFO or a hard link; creation must move on.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // security.md C3, C5, C9: the tree remover against an attacker who swaps directories for
 // symbolic links to a victim while it runs (racing, and at exact steps), and against mounts
 // inside the tree. A deliberately naive remover in the same harness is the positive control.

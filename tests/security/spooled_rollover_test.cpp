@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // security.md E2 and rule 9: a SpooledTemporaryFile whose rollover hits a real fault (a full
 // tmpfs, RLIMIT_FSIZE, a full descriptor table) loses no byte, stays in memory unchanged and can
 // retry; the positive control shows CPython losing data on the same tmpfs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // security.md A9: which directory gettempdir() settles on when TMPDIR (or an explicit
 // candidate) is missing, a file, unwritable, relative, slash-terminated, a symbolic link or ".".
 #include <gmock/gmock.h>

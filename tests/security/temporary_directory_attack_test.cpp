@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // security.md 1.1, C1, C3, C5, C6, C9, C10-C12 through TemporaryDirectory itself: links out of
 // the tree, racing swaps, a replaced root, FIFOs, mounts, a 10,000-deep tree with 64 descriptors.
 // A naive path-based remover in the same race harness is the positive control.

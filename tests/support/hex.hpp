@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Bytes as lower-case hex, the form the python3 oracles print them in.
 #pragma once
 

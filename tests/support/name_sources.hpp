@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Name sources for tests, in place of the random one (CPython's tests replace
 // _get_candidate_names the same way): scripted collisions, a name that always collides, and
 // counted random names. Every source counts its calls, so a test can prove how many attempts

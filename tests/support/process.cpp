@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // run_in_child and the limits a child can set on itself.
 #include "support/process.hpp"
 

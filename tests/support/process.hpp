@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Real child processes for tests: fork, run a body (with lower limits, another user...),
 // and report its exit status to the parent.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ScratchTest: per-test scratch directory, leak checks on files and descriptors.
 #include "support/scratch.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The base fixture of every test: a fresh scratch directory that is the current directory and
 // tempfile's default directory for the test, and checks afterwards that nothing leaked.
 #pragma once

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 # Asserts the exact system calls per operation of one workload: straces syscall_driver at two N,
 # subtracts the per-syscall counts (start-up and the warm-up op cancel) and compares with a table.
 """Count the system calls per op of a syscall_driver workload and compare them exactly.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Runs one workload of docs/performance.md N times, after one warm-up op, so that
 // count_syscalls.py can strace it at two N and assert the system calls per op exactly.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A program built against an installed or embedded tempfile: proves the headers, the library and
 // its link dependencies are all usable from outside the source tree, and cleans up after itself.
 #include <unistd.h>
