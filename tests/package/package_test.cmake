@@ -308,6 +308,10 @@ elseif(STEP STREQUAL "version")
   if(NOT CMAKE_MATCH_1 STREQUAL "libtempfile.so.${soversion}")
     message(FATAL_ERROR "the SONAME is ${CMAKE_MATCH_1}, expected libtempfile.so.${soversion}")
   endif()
+  # A library with initial-exec TLS is marked STATIC_TLS, and dlopen may refuse it.
+  if(dynamic MATCHES "STATIC_TLS")
+    message(FATAL_ERROR "libtempfile.so uses the static TLS model (FLAGS STATIC_TLS)")
+  endif()
   foreach(file IN ITEMS libtempfile.so.${soversion} libtempfile.so.${VERSION})
     if(NOT EXISTS ${libdir}/${file})
       message(FATAL_ERROR "the install is missing ${libdir}/${file}")
@@ -374,6 +378,11 @@ elseif(STEP STREQUAL "static-in-shared")
   file(MAKE_DIRECTORY ${WORK})
   run(${CXX} -std=c++20 -shared -fPIC -Wl,--no-undefined -I${PREFIX}/include
     ${CONSUMER_DIR}/plugin.cpp ${libdir}/libtempfile.a -pthread -o ${WORK}/libplugin.so)
+  execute_process(COMMAND ${READELF_EXECUTABLE} -d ${WORK}/libplugin.so
+    OUTPUT_VARIABLE dynamic COMMAND_ERROR_IS_FATAL ANY)
+  if(dynamic MATCHES "STATIC_TLS")
+    message(FATAL_ERROR "libplugin.so uses the static TLS model (FLAGS STATIC_TLS)")
+  endif()
   run(${CXX} -std=c++20 ${CONSUMER_DIR}/host.cpp -ldl -o ${WORK}/host)
   run_consumer(${WORK}/host ARGUMENTS ${WORK}/libplugin.so)
 
