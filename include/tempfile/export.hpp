@@ -1,6 +1,15 @@
 // SPDX-License-Identifier: MIT
-// Symbol visibility for the tempfile library: TEMPFILE_API marks what a shared build exports.
+// Included by every public header: the C++20 check, and TEMPFILE_API, which marks what a shared
+// build exports.
 #pragma once
+
+// Every public header with declarations includes this one, so the language check lives here:
+// below C++20 the first error is this one, not a missing std::default_sentinel_t. g++ 12
+// (Debian 12's) defaults to gnu++17, and tempfile.pc leaves the standard to the user. 201709L,
+// not 202002L: g++ 10 reports its -std=c++20 as 201709L, and C++17 is 201703L.
+#if __cplusplus < 201709L
+#  error "tempfile needs C++20 or later: compile with -std=c++20 (or gnu++20, or newer)"
+#endif
 
 #if defined(TEMPFILE_SHARED) && defined(TEMPFILE_BUILDING)
 #  define TEMPFILE_API __attribute__((visibility("default")))

@@ -11,6 +11,12 @@
 
 namespace fs = std::filesystem;
 
+// The packaging test compiles this with a newer standard than ours and checks, here, that the
+// compiler kept it (no flag of ours moved it down).
+#ifdef TEMPFILE_EXPECT_CPLUSPLUS
+static_assert(__cplusplus >= TEMPFILE_EXPECT_CPLUSPLUS, "the user's -std was overridden");
+#endif
+
 namespace {
 
 void check(bool ok, const std::string& what) {
@@ -44,6 +50,7 @@ int main() {
     std::cerr << "consumer failed: " << e.what() << '\n';
     return 1;
   }
-  std::cout << "tempfile " << tempfile::version << " consumer OK\n";
+  std::cout << "tempfile " << tempfile::version << " (" << TEMPFILE_VERSION_MAJOR << '.'
+            << TEMPFILE_VERSION_MINOR << '.' << TEMPFILE_VERSION_PATCH << ") consumer OK\n";
   return 0;
 }
