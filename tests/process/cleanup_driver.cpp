@@ -823,6 +823,36 @@ int dtor_big_tree(const fs::path& dir, bool by_terminate = false) {
   return 0;
 }
 
+// terminate-exit-big-tree: cleanup_on_terminate(), a leaked TemporaryDirectory of 20,000
+// files; on "go" main calls std::exit, whose handler removes the tree slowly (every thread on
+// one CPU, main at SCHED_IDLE); a second thread throws an uncaught exception on the next "go",
+// which the test sends once that removal is under way.
+int terminate_exit_big_tree(const fs::path& dir) {
+  tempfile::cleanup_on_terminate();
+  auto* big =
+      new TemporaryDirectory(tempfile::TemporaryDirectoryOptions{.prefix = "big-", .dir = dir});
+  fill_big_tree(big->path(), big_subdirs, big_files);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  const int cpu = ::sched_getcpu();
+  CPU_SET(static_cast<std::size_t>(cpu < 0 ? 0 : cpu), &one);
+  if (::sched_setaffinity(0, sizeof one, &one) != 0) {  // this thread, and those it makes
+    fail("sched_setaffinity");
+  }
+  say("ready");
+  wait_go();
+  std::thread thrower([] {
+    wait_go();
+    throw_uncaught();
+  });
+  thrower.detach();
+  sched_param idle{};
+  if (::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &idle) != 0) {
+    fail("SCHED_IDLE");
+  }
+  std::exit(0);  // NOLINT(concurrency-mt-unsafe): the other thread only waits, then throws
+}
+
 // replace-<exit|signal|destroy>: NamedTemporaryFiles whose names are taken over by other files
 // (unlink, then a new file with the same name): an open one, a closed one (delete_on_close =
 // false) and a leaked one. None of the replacements may be removed, by the destructors, by exit
@@ -1228,6 +1258,9 @@ int run(std::string_view scenario, const fs::path& dir) {
   }
   if (scenario == "terminate-churn") {
     return threads(dir, true, true);
+  }
+  if (scenario == "terminate-exit-big-tree") {
+    return terminate_exit_big_tree(dir);
   }
   if (scenario == "terminate-dtor-big-tree") {
     return dtor_big_tree(dir, true);
