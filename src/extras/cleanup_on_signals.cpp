@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// tempfile::cleanup_on_signals(): the public switch for the OS layer's signal cleanup.
+// tempfile::cleanup_on_signals(): the public switch for the OS layer's signal cleanup (which
+// turns on the terminate cleanup too).
 #include "os/cleanup.hpp"
 #include "tempfile/cleanup.hpp"
 #include "tempfile/error.hpp"
@@ -11,6 +12,7 @@ void cleanup_on_signals() {
     throw error("cannot install signal handlers for", "SIGINT, SIGTERM, SIGHUP",
                 os::to_error_code(err));
   }
+  cleanup_on_terminate();  // an uncaught exception ends the process too: the same promise
 }
 
 }  // namespace tempfile

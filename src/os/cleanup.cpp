@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The exit/signal cleanup registry: a list of nodes that is only ever pushed to (nodes are
-// reused, never freed), so a signal handler can walk it without locks or allocation; each
+// The exit/signal/terminate cleanup registry: a list of nodes that is only ever pushed to (nodes
+// are reused, never freed), so a signal handler can walk it without locks or allocation; each
 // node's state says who removes its entry, and the entry stays visible while it is removed.
 #include "os/cleanup.hpp"
 
@@ -61,12 +61,15 @@ namespace {
 
 std::atomic<CleanupNode*> list_head{nullptr};
 
-// Signal cleanup only: creations in progress (an entry that exists but is not registered yet),
-// and whether a handler is about to end the process. Such a handler waits (boundedly) for the
-// first to drain; a new window then waits for the end instead of opening.
+// Signal or terminate cleanup only: creations in progress (an entry that exists but is not
+// registered yet), and whether a handler is about to end the process. Such a handler waits
+// (boundedly) for the first to drain; a new window then waits for the end instead of opening.
 std::atomic<bool> signal_cleanup_installed{false};
+std::atomic<bool> windows_counted{false};
 std::atomic<int> windows_open{0};
 std::atomic<bool> ending{false};
+// The windows open on this thread (a terminate can cut one short: it is not waited for).
+thread_local int windows_open_here = 0;
 
 static_assert(std::atomic<CleanupNode*>::is_always_lock_free);
 static_assert(std::atomic<char*>::is_always_lock_free);
@@ -205,14 +208,15 @@ double seconds_since(const timespec& start) noexcept {
          static_cast<double>(now.tv_nsec - start.tv_nsec) / 1e9;
 }
 
-// Other threads' creations in progress finish first. Bounded: a thread inside its window
-// could be waiting for a lock this thread held when the signal came (malloc's), and then it
-// never finishes; after a second we go on without it.
-void wait_for_open_windows() noexcept {
+// Other threads' creations in progress finish first (`own` of the open windows are this
+// thread's). Bounded: a thread inside its window could be waiting for a lock this thread held
+// when the signal or the terminate came (malloc's, an application's), and then it never
+// finishes; after a second we go on without it.
+void wait_for_open_windows(int own) noexcept {
   ending.store(true);
   timespec start{};
   ::clock_gettime(CLOCK_MONOTONIC, &start);
-  while (windows_open.load() > 0 && seconds_since(start) < 1.0) {
+  while (windows_open.load() > own && seconds_since(start) < 1.0) {
     ::sched_yield();
   }
 }
@@ -220,7 +224,7 @@ void wait_for_open_windows() noexcept {
 // The process is about to end: remove every entry of this process, also those an owner or the
 // exit handler was removing when the signal came (they would be cut short).
 void remove_all_in_signal_handler() noexcept {
-  wait_for_open_windows();
+  wait_for_open_windows(0);  // a thread inside a window has these signals blocked
   claim_each(true, [](const CleanupNode& node) noexcept {
     const char* path = node.path.load(std::memory_order_acquire);
     if (path == nullptr) {
@@ -314,6 +318,20 @@ void on_signal(int signal_number, siginfo_t* info, void* context) {
   static_cast<void>(::sigaction(signal_number, &default_action, nullptr));
   static_cast<void>(::raise(signal_number));
   errno = saved_errno;
+}
+
+// The exit and terminate handlers' remover (normal context: it may allocate).
+void remove_normally(const CleanupNode& node) noexcept {
+  const char* path = node.path.load(std::memory_order_acquire);
+  if (path == nullptr) {
+    return;
+  }
+  if (node.kind.load() == CleanupKind::file) {
+    static_cast<void>(remove_file_if_same(path, node.identity));
+    return;
+  }
+  std::vector<RemovalFailure> ignored;  // failures cannot be reported to anyone now
+  static_cast<void>(remove_held_directory(path, node.root_fd.load(), node.identity, ignored));
 }
 
 }  // namespace
@@ -419,19 +437,22 @@ void CleanupRegistration::release() noexcept {
 }
 
 CleanupWindow::CleanupWindow() noexcept {
-  if (!signal_cleanup_installed.load()) {
+  if (!windows_counted.load()) {
     return;
   }
-  // The handler never runs on this thread inside the window (it would wait for it); another
-  // thread's handler waits for it instead.
-  sigset_t cleanup_set;
-  sigemptyset(&cleanup_set);
-  for (const int signal_number : cleanup_signals) {
-    sigaddset(&cleanup_set, signal_number);
-  }
-  sigset_t previous;
-  if (::pthread_sigmask(SIG_BLOCK, &cleanup_set, &previous) != 0) {
-    return;
+  sigset_t previous{};
+  if (signal_cleanup_installed.load()) {
+    // The signal handler never runs on this thread inside the window (it would wait for it);
+    // another thread's handler waits for it instead.
+    sigset_t cleanup_set;
+    sigemptyset(&cleanup_set);
+    for (const int signal_number : cleanup_signals) {
+      sigaddset(&cleanup_set, signal_number);
+    }
+    if (::pthread_sigmask(SIG_BLOCK, &cleanup_set, &previous) != 0) {
+      return;
+    }
+    masked_ = true;
   }
   timespec start{};
   bool waited = false;
@@ -453,16 +474,23 @@ CleanupWindow::CleanupWindow() noexcept {
     const timespec pause{0, 1000000};
     ::nanosleep(&pause, nullptr);
   }
+  ++windows_open_here;
   active_ = true;
-  static_assert(sizeof(previous) <= sizeof(saved_mask_));
-  std::memcpy(saved_mask_.data(), &previous, sizeof(previous));
+  if (masked_) {
+    static_assert(sizeof(previous) <= sizeof(saved_mask_));
+    std::memcpy(saved_mask_.data(), &previous, sizeof(previous));
+  }
 }
 
 CleanupWindow::~CleanupWindow() {
   if (!active_) {
     return;
   }
+  --windows_open_here;
   windows_open.fetch_sub(1);
+  if (!masked_) {
+    return;
+  }
   sigset_t previous;
   std::memcpy(&previous, saved_mask_.data(), sizeof(previous));
   static_cast<void>(::pthread_sigmask(SIG_SETMASK, &previous, nullptr));
@@ -470,18 +498,20 @@ CleanupWindow::~CleanupWindow() {
 
 void run_exit_cleanup() noexcept {
   // Also the entries other threads are removing right now: exit() ends them with the process.
-  claim_each(false, [](const CleanupNode& node) noexcept {
-    const char* path = node.path.load(std::memory_order_acquire);
-    if (path == nullptr) {
-      return;
-    }
-    if (node.kind.load() == CleanupKind::file) {
-      static_cast<void>(remove_file_if_same(path, node.identity));
-      return;
-    }
-    std::vector<RemovalFailure> ignored;  // failures cannot be reported to anyone at exit
-    static_cast<void>(remove_held_directory(path, node.root_fd.load(), node.identity, ignored));
-  });
+  claim_each(false, remove_normally);
+}
+
+void count_cleanup_windows() noexcept {
+  // The handlers compare with getpid(); this only maps os::process_id()'s page now, for the
+  // registrations to come.
+  static_cast<void>(process_id());
+  windows_counted.store(true);
+}
+
+void run_terminate_cleanup() noexcept {
+  wait_for_open_windows(windows_open_here);
+  // Also what another handler is removing: the process ends when this thread's handler is done.
+  claim_each(true, remove_normally);
 }
 
 Errno install_signal_cleanup() noexcept {
@@ -515,6 +545,7 @@ Errno install_signal_cleanup() noexcept {
   // any handler, for the registrations to come.
   static_cast<void>(process_id());
   signal_cleanup_installed.store(true);
+  windows_counted.store(true);
   return 0;
 }
 

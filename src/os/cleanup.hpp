@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // What must be removed if the process ends while temporary objects are alive: a registry that
-// the atexit handler and the (opt-in) SIGINT/SIGTERM/SIGHUP handlers walk, in the process that
-// created each entry only, with nothing allocated or locked inside a signal handler.
+// the atexit handler and the (opt-in) SIGINT/SIGTERM/SIGHUP and std::terminate handlers walk, in
+// the process that created each entry only, with nothing allocated or locked inside a signal
+// handler.
 #pragma once
 
 #include <array>
@@ -69,11 +70,13 @@ class CleanupRegistration {
 [[nodiscard]] Errno remove_file_if_same(const char* path, const EntryIdentity& identity) noexcept;
 
 /// Brackets the moment in which an entry exists but the registry cannot see it: from its
-/// creation until it is registered. While signal cleanup is installed, the window blocks
-/// SIGINT/SIGTERM/SIGHUP on this thread, and a handler that is about to end the process waits
-/// for open windows (at most about a second) before it walks the registry; a window that would
-/// open once such a handler started waits for the end instead (bounded too: if the process goes
-/// on after all, so does the thread). Without signal cleanup it costs one atomic load.
+/// creation until it is registered. While signal or terminate cleanup is installed, the window
+/// counts itself open, and a handler that is about to end the process waits for open windows
+/// (at most about a second) before it walks the registry; a window that would open once such a
+/// handler started waits for the end instead (bounded too: if the process goes on after all, so
+/// does the thread). While signal cleanup is installed, the window also blocks
+/// SIGINT/SIGTERM/SIGHUP on this thread (the handler never waits for its own thread). Without
+/// either it costs one atomic load.
 class CleanupWindow {
  public:
   CleanupWindow() noexcept;
@@ -85,6 +88,7 @@ class CleanupWindow {
 
  private:
   bool active_ = false;
+  bool masked_ = false;  // signals blocked, saved_mask_ holds the mask to restore
   // The thread's previous signal mask (a sigset_t; kept opaque so this header stays free of
   // <signal.h>).
   alignas(8) std::array<unsigned char, 128> saved_mask_{};
@@ -105,5 +109,19 @@ class CleanupWindow {
 /// this process (never one registered by another, whatever made this process), and finishes
 /// those other threads are removing right now.
 void run_exit_cleanup() noexcept;
+
+/// From now on creations count their CleanupWindows, for run_terminate_cleanup() to wait for
+/// (install_signal_cleanup() does this too). Once, before the terminate handler is installed.
+void count_cleanup_windows() noexcept;
+
+/// The std::terminate handler's work: this thread is about to end the process, in normal
+/// (non-signal) context, while other threads may still run. Marks the process as ending, waits
+/// (about a second at most) for other threads' creations in progress (a window open on this
+/// thread, cut short by the terminate, is not waited for), then removes every entry of this
+/// process with the exit handler's remover: those registered (claimed), those an owner is
+/// removing right now, and those the exit handler or another thread's terminate or signal
+/// handler is removing (the process ends once this returns: they would be cut short). Takes no
+/// lock, so a terminate from inside a registry operation on this thread cannot deadlock.
+void run_terminate_cleanup() noexcept;
 
 }  // namespace tempfile::os

@@ -2,7 +2,7 @@
 // A program that cleanup_test.cpp runs as a real process: `cleanup_driver <scenario> <dir>`
 // creates temporary objects in <dir>, then ends the way the scenario says (return, std::exit,
 // _exit, std::quick_exit, abort, a fork()ed child's exit, a signal, threads interrupted by a
-// signal).
+// signal, an uncaught exception: std::terminate).
 //
 // Protocol: lines on stdout ("ready", "child exited 0", "content:abc", ...) written with
 // write(2), never buffered; "go" lines read from stdin where the scenario waits for the test.
@@ -220,6 +220,22 @@ void install_siginfo(int signal_number) {
 
 constexpr std::array<int, 3> cleanup_signals{SIGINT, SIGTERM, SIGHUP};
 
+// ---- std::terminate ----
+
+// Thrown where nothing catches it (main's catch takes std::exception only), so std::terminate
+// runs without unwinding the stack (libstdc++ finds no handler and unwinds nothing): no
+// destructor of the frames above runs, main's locals included.
+struct Uncaught {};
+
+[[noreturn]] void throw_uncaught() {
+  throw Uncaught{};
+}
+
+// An exception escaping a noexcept function: std::terminate at the noexcept boundary.
+void violate_noexcept() noexcept {  // NOLINT(bugprone-exception-escape): on purpose
+  throw_uncaught();
+}
+
 // ---- scenarios ----
 
 // return / exit / _exit / abort: the objects are locals of this function (main's frame for
@@ -281,6 +297,9 @@ int fork_child(const fs::path& dir, std::string_view how) {
   if (how == "signal") {
     tempfile::cleanup_on_signals();
   }
+  if (how == "terminate") {
+    tempfile::cleanup_on_terminate();
+  }
   Objects objects;
   make_objects(objects, dir, "p");
   objects.named.reset();
@@ -319,6 +338,9 @@ int fork_child(const fs::path& dir, std::string_view how) {
     if (how == "signal") {
       static_cast<void>(::raise(SIGTERM));
       ::_exit(driver_failed + 1);  // not reached: the default action ends the child
+    }
+    if (how == "terminate") {
+      throw_uncaught();  // std::terminate in the child: its handler, then abort
     }
     fail("unknown child ending");
   }
@@ -429,8 +451,12 @@ int sighup_ignored(const fs::path& dir) {
 // threads: cleanup_on_signals(), long-lived trees held by main, and workers that create and
 // destroy NamedTemporaryFiles and TemporaryDirectories (with files) in a loop until the test's
 // signal ends the process. No "keep-" entries: nothing may be left.
-int threads(const fs::path& dir, bool trees) {
-  tempfile::cleanup_on_signals();
+int threads(const fs::path& dir, bool trees, bool by_terminate = false) {
+  if (by_terminate) {
+    tempfile::cleanup_on_terminate();  // only: creation windows are counted, not masked
+  } else {
+    tempfile::cleanup_on_signals();
+  }
   std::vector<TemporaryDirectory> held;
   for (int i = 0; i < 4; ++i) {
     held.emplace_back(tempfile::TemporaryDirectoryOptions{.prefix = "held-", .dir = dir});
@@ -480,6 +506,9 @@ int threads(const fs::path& dir, bool trees) {
   }
   say("ready");
   wait_go();
+  if (by_terminate) {
+    throw_uncaught();  // terminate-churn: main's exception ends the process
+  }
   // Not reached in the test: the signal ends the process. Leave without joining.
   ::_exit(driver_failed + 2);
 }
@@ -740,8 +769,15 @@ int exit_big_tree(const fs::path& dir) {
 // waits on stdin; SIGTERM (blocked on the worker, so it goes to main) comes during the
 // destructor's walk. The whole process runs on one CPU and the worker at SCHED_IDLE, as on a
 // loaded machine: its walk makes little progress while main's handler runs.
-int dtor_big_tree(const fs::path& dir) {
-  tempfile::cleanup_on_signals();
+//
+// terminate-dtor-big-tree: the same, but cleanup_on_terminate() only, and main throws an
+// uncaught exception on the second "go" (the test sends it once the walk is under way).
+int dtor_big_tree(const fs::path& dir, bool by_terminate = false) {
+  if (by_terminate) {
+    tempfile::cleanup_on_terminate();
+  } else {
+    tempfile::cleanup_on_signals();
+  }
   std::atomic<int> phase{0};
   std::atomic<pid_t> worker_tid{0};
   std::thread worker([&] {
@@ -780,8 +816,41 @@ int dtor_big_tree(const fs::path& dir) {
   wait_go();
   phase.store(2);
   wait_go();  // the signal comes here
+  if (by_terminate) {
+    throw_uncaught();
+  }
   worker.join();
   return 0;
+}
+
+// terminate-exit-big-tree: cleanup_on_terminate(), a leaked TemporaryDirectory of 20,000
+// files; on "go" main calls std::exit, whose handler removes the tree slowly (every thread on
+// one CPU, main at SCHED_IDLE); a second thread throws an uncaught exception on the next "go",
+// which the test sends once that removal is under way.
+int terminate_exit_big_tree(const fs::path& dir) {
+  tempfile::cleanup_on_terminate();
+  auto* big =
+      new TemporaryDirectory(tempfile::TemporaryDirectoryOptions{.prefix = "big-", .dir = dir});
+  fill_big_tree(big->path(), big_subdirs, big_files);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  const int cpu = ::sched_getcpu();
+  CPU_SET(static_cast<std::size_t>(cpu < 0 ? 0 : cpu), &one);
+  if (::sched_setaffinity(0, sizeof one, &one) != 0) {  // this thread, and those it makes
+    fail("sched_setaffinity");
+  }
+  say("ready");
+  wait_go();
+  std::thread thrower([] {
+    wait_go();
+    throw_uncaught();
+  });
+  thrower.detach();
+  sched_param idle{};
+  if (::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &idle) != 0) {
+    fail("SCHED_IDLE");
+  }
+  std::exit(0);  // NOLINT(concurrency-mt-unsafe): the other thread only waits, then throws
 }
 
 // replace-<exit|signal|destroy>: NamedTemporaryFiles whose names are taken over by other files
@@ -1059,6 +1128,67 @@ int quick_exit_from_main(const fs::path& dir) {
   std::quick_exit(5);
 }
 
+// quick_exit-cleanup: as quick_exit, after cleanup_on_quick_exit(): the library's at_quick_exit
+// handler removes every entry (it runs after the driver's, registered later).
+int quick_exit_with_cleanup(const fs::path& dir) {
+  tempfile::cleanup_on_quick_exit();
+  return quick_exit_from_main(dir);
+}
+
+// terminate-<none|terminate|signals>-<main|noexcept|thread>: the objects (tag "t") are locals
+// of this frame (and leaked ones), the opt-in is none, cleanup_on_terminate() or
+// cleanup_on_signals(); then an exception escapes main, a noexcept function, or a second
+// thread's function while main holds the objects (it waits in join). std::terminate then runs
+// without destroying anything.
+int terminate_scenario(const fs::path& dir, std::string_view opt_in, std::string_view where) {
+  if (opt_in == "terminate") {
+    tempfile::cleanup_on_terminate();
+  } else if (opt_in == "signals") {
+    tempfile::cleanup_on_signals();
+  } else if (opt_in != "none") {
+    fail("unknown opt-in");
+  }
+  Objects objects;
+  make_objects(objects, dir, "t");
+  say("ready");
+  if (where == "main") {
+    throw_uncaught();
+  }
+  if (where == "noexcept") {
+    violate_noexcept();
+  }
+  if (where == "thread") {
+    std::thread thrower([] { throw_uncaught(); });
+    thrower.join();
+  }
+  fail("not terminated");
+}
+
+// terminate-chain: the application's terminate handler is installed first, then
+// cleanup_on_terminate(). The application's runs after the library's cleanup: it reports how
+// many entries with a removal duty were still there, then ends the process with _Exit(9).
+std::array<char, 4096> chain_dir{};
+
+[[noreturn]] void application_terminate_handler() {
+  int left = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(chain_dir.data()))) {
+    left += entry.path().filename().string().starts_with("keep-") ? 0 : 1;
+  }
+  say("application handler ran, entries left: " + std::to_string(left));
+  std::_Exit(9);
+}
+
+int terminate_chain(const fs::path& dir) {
+  std::memcpy(chain_dir.data(), dir.c_str(), dir.native().size() + 1);
+  std::set_terminate(&application_terminate_handler);
+  tempfile::cleanup_on_terminate();
+  tempfile::cleanup_on_terminate();  // again: nothing (ours must not become its own previous)
+  Objects objects;
+  make_objects(objects, dir, "t");
+  say("ready");
+  throw_uncaught();
+}
+
 int run(std::string_view scenario, const fs::path& dir) {
   const std::string marker = (dir / "keep-marker").string();
   if (marker.size() >= marker_path.size()) {
@@ -1119,6 +1249,27 @@ int run(std::string_view scenario, const fs::path& dir) {
   }
   if (scenario == "quick_exit") {
     return quick_exit_from_main(dir);
+  }
+  if (scenario == "quick_exit-cleanup") {
+    return quick_exit_with_cleanup(dir);
+  }
+  if (scenario == "terminate-chain") {
+    return terminate_chain(dir);
+  }
+  if (scenario == "terminate-churn") {
+    return threads(dir, true, true);
+  }
+  if (scenario == "terminate-exit-big-tree") {
+    return terminate_exit_big_tree(dir);
+  }
+  if (scenario == "terminate-dtor-big-tree") {
+    return dtor_big_tree(dir, true);
+  }
+  if (scenario.starts_with("terminate-")) {
+    const std::string_view rest = scenario.substr(10);
+    const std::size_t dash = rest.find('-');
+    return terminate_scenario(dir, rest.substr(0, dash),
+                              dash == std::string_view::npos ? "" : rest.substr(dash + 1));
   }
   fail("unknown scenario " + std::string(scenario));
 }

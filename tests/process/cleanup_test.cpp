@@ -164,6 +164,18 @@ class Driver {
     ASSERT_EQ(::write(to_, &nl, 1), 1);
   }
 
+  /// go() to a driver that may have ended meanwhile: false then (EPIPE, SIGPIPE ignored).
+  bool go_if_alive() {
+    struct sigaction ignore {};
+    struct sigaction previous {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, &previous);
+    const char nl = '\n';
+    const bool written = ::write(to_, &nl, 1) == 1;
+    ::sigaction(SIGPIPE, &previous, nullptr);
+    return written;
+  }
+
   void signal(int signal_number) { ASSERT_EQ(::kill(pid_, signal_number), 0); }
 
   /// Waits for the driver to end (killing it after 60 s) and returns its wait status.
@@ -650,7 +662,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(ForkCase{"return", "exited 0", false}, ForkCase{"exit", "exited 0", false},
                       ForkCase{"destroy", "exited 0", false}, ForkCase{"_exit", "exited 0", true},
                       ForkCase{"abort", "signaled 6", true},
-                      ForkCase{"signal", "signaled 15", false}),
+                      ForkCase{"signal", "signaled 15", false},
+                      ForkCase{"terminate", "signaled 6", false}),
     [](const ::testing::TestParamInfo<ForkCase>& param_info) {
       return std::string(param_info.param.how[0] == '_' ? "underscore_exit" : param_info.param.how);
     });
@@ -790,6 +803,159 @@ TEST_F(ProcessCleanupTest, D2_SignalDuringADestructorOnAnotherThreadFinishesTheT
   ASSERT_TRUE(signal_once_removal_started(driver, tree, full));
   EXPECT_EQ(describe(driver.wait()), signaled(SIGTERM)) << driver.rest();
   EXPECT_EQ(join(list_dir(work)), "");
+}
+
+// ---- std::terminate: cleanup_on_terminate(), also turned on by cleanup_on_signals() ----
+//
+// An exception that nothing catches ends the process through std::terminate without unwinding
+// the stack: no destructor runs, main's locals included, and the default handler aborts. The
+// driver's objects (tag "t": open and closed NamedTemporaryFiles, a TemporaryDirectory with
+// files, nested and read-only directories and a symbolic link out, an empty one, leaked ones)
+// are all alive when it comes.
+
+std::string dashes_to_underscores(std::string name) {
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
+
+class TerminateTest : public ProcessCleanupTest,
+                      public ::testing::WithParamInterface<const char*> {};
+
+// After the opt-in, the terminate handler removes every live entry, then chains to the
+// default handler: the process still dies of SIGABRT. From main, from a noexcept function,
+// and from a second thread while main holds the objects; through cleanup_on_terminate() or
+// cleanup_on_signals().
+TEST_P(TerminateTest, D3_UncaughtExceptionRemovesEveryLiveEntryThenAborts) {
+  Driver driver(std::string("terminate-") + GetParam(), dir());
+  ASSERT_EQ(driver.line(), "ready");
+  EXPECT_EQ(describe(driver.wait()), signaled(SIGABRT)) << driver.rest();
+  EXPECT_EQ(join(unexpected(dir())), "");
+  expect_keeps(dir(), "t");
+}
+
+INSTANTIATE_TEST_SUITE_P(Throwers, TerminateTest,
+                         ::testing::Values("terminate-main", "terminate-noexcept",
+                                           "terminate-thread", "signals-main", "signals-thread"),
+                         [](const ::testing::TestParamInfo<const char*>& param_info) {
+                           return dashes_to_underscores(param_info.param);
+                         });
+
+// Without the opt-in nothing changes: an uncaught exception removes nothing (the default, as
+// before; documented in docs/cleanup.md).
+class NoTerminateCleanupTest : public ProcessCleanupTest,
+                               public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(NoTerminateCleanupTest, D3_WithoutTheOptInAnUncaughtExceptionCleansNothing) {
+  Driver driver(std::string("terminate-none-") + GetParam(), dir());
+  ASSERT_EQ(driver.line(), "ready");
+  EXPECT_EQ(describe(driver.wait()), signaled(SIGABRT)) << driver.rest();
+  expect_all_present(dir(), "t");
+  expect_keeps(dir(), "t");
+}
+
+INSTANTIATE_TEST_SUITE_P(Throwers, NoTerminateCleanupTest,
+                         ::testing::Values("main", "noexcept", "thread"),
+                         [](const ::testing::TestParamInfo<const char*>& param_info) {
+                           return std::string(param_info.param);
+                         });
+
+// A terminate handler the application installed before cleanup_on_terminate() runs after the
+// cleanup (it sees no entry left) and ends the process its own way (_Exit(9)); calling
+// cleanup_on_terminate() twice does not make the library's handler its own previous one.
+TEST_F(ProcessCleanupTest, D3_TheEarlierTerminateHandlerRunsAfterTheCleanup) {
+  Driver driver("terminate-chain", dir());
+  ASSERT_EQ(driver.line(), "ready");
+  EXPECT_EQ(driver.line(), "application handler ran, entries left: 0");
+  EXPECT_EQ(describe(driver.wait()), exited(9)) << driver.rest();
+  EXPECT_EQ(join(unexpected(dir())), "");
+  expect_keeps(dir(), "t");
+}
+
+// A worker thread's destructor is removing a tree of 20,000 files (slowly: one CPU, the worker
+// at SCHED_IDLE) when main's uncaught exception ends the process: the terminate handler walks
+// the tree the owner is removing too, so nothing is left. A run where the owner finished first
+// proves nothing and is repeated (a few times).
+TEST_F(ProcessCleanupTest, D3_TerminateDuringADestructorOnAnotherThreadFinishesTheTree) {
+  const fs::path work = fast_directory(dir());
+  const RemovedAtEnd remove_work(work);
+  bool during_removal = false;
+  for (int attempt = 0; attempt < 5 && !during_removal; ++attempt) {
+    Driver driver("terminate-dtor-big-tree", work);
+    ASSERT_EQ(driver.line(), "ready");
+    const fs::path tree = big_tree(work);
+    ASSERT_FALSE(tree.empty());
+    const nlink_t full = links_of(tree);
+    driver.go();
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (links_of(tree) == full && std::chrono::steady_clock::now() < deadline) {
+    }
+    ASSERT_NE(links_of(tree), full) << "the destructor's removal never started";
+    driver.go();  // main throws
+    const std::string status = describe(driver.wait());
+    const std::string rest = driver.rest();
+    EXPECT_EQ(status, signaled(SIGABRT)) << rest;
+    during_removal = rest.find("destroyed") == std::string::npos;
+    EXPECT_EQ(join(list_dir(work)), "") << "attempt " << attempt << ": " << rest;
+  }
+  EXPECT_TRUE(during_removal) << "the owner always finished before the terminate";
+}
+
+// std::exit is removing a tree of 20,000 files (slowly: one CPU, main at SCHED_IDLE) when
+// another thread's uncaught exception ends the process: the terminate handler finishes the
+// entry the exit handler had claimed, so nothing is left. A run where exit() finished first
+// (the driver exits 0) proves nothing and is repeated (a few times).
+TEST_F(ProcessCleanupTest, D3_TerminateDuringExitCleanupFinishesTheTreeBeingRemoved) {
+  const fs::path work = fast_directory(dir());
+  const RemovedAtEnd remove_work(work);
+  bool during_removal = false;
+  for (int attempt = 0; attempt < 5 && !during_removal; ++attempt) {
+    Driver driver("terminate-exit-big-tree", work);
+    ASSERT_EQ(driver.line(), "ready");
+    const fs::path tree = big_tree(work);
+    ASSERT_FALSE(tree.empty());
+    const nlink_t full = links_of(tree);
+    driver.go();
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (links_of(tree) == full && std::chrono::steady_clock::now() < deadline) {
+    }
+    static_cast<void>(driver.go_if_alive());  // the other thread throws
+    const std::string status = describe(driver.wait());
+    during_removal = status == signaled(SIGABRT);
+    EXPECT_TRUE(during_removal || status == exited(0)) << status << driver.rest();
+    EXPECT_EQ(join(list_dir(work)), "") << "attempt " << attempt << ": " << status;
+  }
+  EXPECT_TRUE(during_removal) << "the exception never came during the removal";
+}
+
+// Worker threads create and destroy NamedTemporaryFiles and TemporaryDirectories (with files)
+// while main's uncaught exception ends the process, with cleanup_on_terminate() only: creations
+// in progress are waited for and no new one starts, so nothing is left.
+TEST_F(ProcessCleanupTest, D3_TerminateDuringChurnLeavesNothing) {
+  for (int run = 0; run < 5; ++run) {
+    {
+      Driver driver("terminate-churn", dir());
+      EXPECT_EQ(driver.line(), "ready");
+      std::this_thread::sleep_for(std::chrono::milliseconds(5 + 7 * run));
+      driver.go();
+      EXPECT_EQ(describe(driver.wait()), signaled(SIGABRT)) << driver.rest();
+    }
+    EXPECT_EQ(join(list_dir(dir())), "") << "run " << run;
+    force_remove_all(dir());
+    fs::create_directory(dir());
+  }
+}
+
+// ---- std::quick_exit: cleanup_on_quick_exit() ----
+
+// After cleanup_on_quick_exit(), quick_exit runs the library's at_quick_exit handler (after the
+// program's, registered later), which removes every live entry as std::exit would.
+TEST_F(ProcessCleanupTest, D3_CleanupOnQuickExitRemovesEveryLiveEntry) {
+  Driver driver("quick_exit-cleanup", dir());
+  ASSERT_EQ(driver.line(), "ready");
+  EXPECT_EQ(driver.line(), "at_quick_exit handler ran");
+  EXPECT_EQ(describe(driver.wait()), exited(5)) << driver.rest();
+  EXPECT_EQ(join(unexpected(dir())), "");
+  expect_keeps(dir(), "q");
 }
 
 // ---- B1: a name that no longer refers to our file ----
