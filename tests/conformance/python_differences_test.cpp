@@ -3,13 +3,13 @@
 // that we behave as that row says where we differ from CPython. scripts/check_python_differences.py
 // (ctest docs.python-differences) fails when an id has no test here or a test no row.
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
@@ -48,8 +48,9 @@ const bool pd8_probe_ran = [] {
   }
   std::error_code ec;
   const fs::path found = tempfile::gettempdir(ec);
-  std::printf("euid=%u\ntempdir=%s\n", static_cast<unsigned>(::geteuid()), found.c_str());
-  std::fflush(stdout);
+  static_cast<void>(
+      std::printf("euid=%u\ntempdir=%s\n", static_cast<unsigned>(::geteuid()), found.c_str()));
+  static_cast<void>(std::fflush(stdout));
   ::_exit(0);
 }();
 
@@ -300,7 +301,7 @@ TEST_F(PythonDifferencesTest, PD14_AnUnnamedFilesIoErrorNamesItsDirectory) {
           e.code() == std::errc::file_too_large && e.path1() == directory &&
           what.find("cannot write to unnamed temporary file (fd ") != std::string::npos;
       if (!as_documented) {
-        std::fprintf(stderr, "got: %s\n", what.c_str());
+        static_cast<void>(std::fprintf(stderr, "got: %s\n", what.c_str()));
       }
       return as_documented ? 0 : 1;
     }
