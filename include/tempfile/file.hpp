@@ -135,8 +135,9 @@ class TEMPFILE_API File {
   [[nodiscard]] bool seekable() const;
   /// Python's name: the path of a named file; for an anonymous one, the descriptor number.
   [[nodiscard]] const std::filesystem::path& name() const noexcept;
-  /// Python's mode: the mode string given, in text mode; the binary raw mode ("wb+", "rb",
-  /// "ab"...) in binary mode.
+  /// Python's mode, CPython's exact string: the mode string given, in text mode; in binary
+  /// mode the raw file's mode as CPython 3.11-3.14 spell it ("rb+" for "w+b", "wb+" and "r+b";
+  /// "xb+", "ab+", "wb", "rb"...; 3.15 says "wb+" for "w+b").
   [[nodiscard]] std::string mode() const;
   /// The encoding's Python name in text mode; nullopt in binary mode.
   [[nodiscard]] std::optional<std::string> encoding() const;
