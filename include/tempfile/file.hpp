@@ -230,8 +230,20 @@ class TEMPFILE_API File {
   [[nodiscard]] bool readable() const;
   [[nodiscard]] bool writable() const;
   [[nodiscard]] bool seekable() const;
-  /// Python's name: the path of a named file; for an anonymous one, the descriptor number.
+  /// Python's name: the absolute path of a NamedTemporaryFile; for a TemporaryFile and a
+  /// rolled-over SpooledTemporaryFile the descriptor number (Python's int fd) as text; empty
+  /// for a SpooledTemporaryFile in memory (Python's None).
+  ///
+  /// NOT ALWAYS A PATH: for a file with no name, name() is e.g. "3", which
+  /// std::filesystem::exists() or std::ifstream would take as a file "3" in the current
+  /// directory. Code that needs the file's path asks path(), which says whether there is one;
+  /// code that needs the descriptor asks fileno().
   [[nodiscard]] const std::filesystem::path& name() const noexcept;
+  /// The file's path in the file system: the absolute path of a NamedTemporaryFile (also after
+  /// close(), as name(); the file may be gone by then), std::nullopt for a file no name
+  /// reaches (TemporaryFile, SpooledTemporaryFile before and after rollover). Not in Python,
+  /// whose name mixes the two.
+  [[nodiscard]] std::optional<std::filesystem::path> path() const;
   /// Python's mode, CPython's exact string: the mode string given, in text mode; in binary
   /// mode the raw file's mode as CPython 3.11-3.14 spell it ("rb+" for "w+b", "wb+" and "r+b";
   /// "xb+", "ab+", "wb", "rb"...; 3.15 says "wb+" for "w+b").

@@ -16,7 +16,9 @@ namespace tempfile {
 /// file system without O_TMPFILE, created with mkstemp's rules and unlinked at once. Its
 /// storage is freed when it is closed, whatever happens to the process.
 ///
-/// name() is the descriptor number, as Python's `name` is the int fd.
+/// name() is the descriptor number as text ("3"), as Python's `name` is the int fd: not a path
+/// (std::filesystem::exists(f.name()) looks for a file "3" in the current directory). path()
+/// is std::nullopt; fileno() is the descriptor.
 ///
 /// Errors: a bad mode, buffering, encoding, errors or newline throws std::invalid_argument
 /// before any file exists; OS failures throw tempfile::error (no fallback hides them: only

@@ -23,6 +23,9 @@ struct FileState {
   std::optional<io::BufferedFile> binary;
   std::optional<io::TextFile> text;
   std::string mode_given;
+  // Whether name() is a path in the file system (NamedTemporaryFile), not a descriptor number
+  // or nothing: File::path().
+  bool name_is_path = false;
 
   // Every file: in a fork()ed child the destructor only closes (the buffered bytes are the
   // parent's to write).

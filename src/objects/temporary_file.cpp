@@ -110,6 +110,7 @@ std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& o
       }
     }
     auto state = io::open_file(std::move(created.fd), plan, created.path);
+    state->name_is_path = true;
     if (options.delete_) {
       state->after_close = std::make_unique<RemoveAfterClose>(
           objects::OwnedEntry::file(created.path, identity, true), options.delete_on_close);
