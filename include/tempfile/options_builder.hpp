@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <utility>
@@ -42,18 +43,18 @@ constexpr std::uint32_t fields(std::initializer_list<OptionField> list) noexcept
   return mask;
 }
 
-using F = OptionField;
-inline constexpr std::uint32_t name_fields = fields({F::suffix, F::prefix, F::dir});
+using Field = OptionField;
+inline constexpr std::uint32_t name_fields = fields({Field::suffix, Field::prefix, Field::dir});
 inline constexpr std::uint32_t open_fields =
-    fields({F::mode, F::buffering, F::encoding, F::newline, F::errors});
-inline constexpr std::uint32_t mkstemp_fields = name_fields | fields({F::text});
+    fields({Field::mode, Field::buffering, Field::encoding, Field::newline, Field::errors});
+inline constexpr std::uint32_t mkstemp_fields = name_fields | fields({Field::text});
 inline constexpr std::uint32_t temporary_file_fields = name_fields | open_fields;
 inline constexpr std::uint32_t named_file_fields =
-    temporary_file_fields | fields({F::delete_, F::delete_on_close});
+    temporary_file_fields | fields({Field::delete_, Field::delete_on_close});
 inline constexpr std::uint32_t spooled_fields =
-    temporary_file_fields | fields({F::max_size, F::memfd});
+    temporary_file_fields | fields({Field::max_size, Field::memfd});
 inline constexpr std::uint32_t directory_fields =
-    name_fields | fields({F::ignore_cleanup_errors, F::delete_, F::lock});
+    name_fields | fields({Field::ignore_cleanup_errors, Field::delete_, Field::lock});
 
 // Whether the options `set` are all among those `allowed`.
 constexpr bool all_allowed(std::uint32_t set, std::uint32_t allowed) noexcept {
