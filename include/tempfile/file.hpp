@@ -3,6 +3,7 @@
 // SpooledTemporaryFile): Python's io methods and semantics.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -11,9 +12,11 @@
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <ranges>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "tempfile/export.hpp"
@@ -22,9 +25,68 @@ namespace tempfile {
 
 namespace detail {
 struct FileState;
+
+template <class T>
+inline constexpr bool is_character_unit = false;
+template <>
+inline constexpr bool is_character_unit<char> = true;
+template <>
+inline constexpr bool is_character_unit<char8_t> = true;
+
+template <class T>
+inline constexpr bool is_byte_unit = false;
+template <>
+inline constexpr bool is_byte_unit<std::byte> = true;
+template <>
+inline constexpr bool is_byte_unit<unsigned char> = true;
+template <>
+inline constexpr bool is_byte_unit<signed char> = true;
 }  // namespace detail
 
 class File;
+
+/// A character type (char, char8_t): its sequences are text in a text-mode file and bytes in a
+/// binary one, as std::string's are.
+template <class T>
+concept CharacterUnit = detail::is_character_unit<std::remove_cv_t<T>>;
+
+/// A byte type (std::byte, unsigned char, signed char; std::uint8_t and std::int8_t are the
+/// latter two): its sequences are bytes, which only a binary-mode file takes.
+template <class T>
+concept ByteUnit = detail::is_byte_unit<std::remove_cv_t<T>>;
+
+/// One byte, of either kind.
+template <class T>
+concept OneByteUnit = CharacterUnit<T> || ByteUnit<T>;
+
+/// A contiguous, sized range of one-byte units.
+template <class R>
+concept OneByteSequence = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+    OneByteUnit<std::ranges::range_value_t<R>>;
+
+/// Any contiguous, sized range of one-byte units that File::write() and writelines() take:
+/// std::vector<std::uint8_t>, std::array<unsigned char, N>, std::span<const char>,
+/// std::vector<std::byte>, std::u8string... Strings and everything else that converts to
+/// std::string_view are not in it: they take write(std::string_view).
+template <class R>
+concept ByteRange = OneByteSequence<R> && !std::convertible_to<const R&, std::string_view>;
+
+/// A contiguous, sized range of one-byte units that readinto() can fill: the same element
+/// types, not const (std::vector<std::uint8_t>&, std::string&, std::span<char>...).
+template <class R>
+concept MutableByteRange = OneByteSequence<R> &&
+    !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<R>>>;
+
+/// What File::writelines() takes as one line: a string (anything that converts to
+/// std::string_view), a std::span<const std::byte>, or a ByteRange.
+template <class T>
+concept WritableLine = std::convertible_to<T, std::string_view> ||
+    std::convertible_to<T, std::span<const std::byte>> || ByteRange<std::remove_cvref_t<T>>;
+
+/// A range of lines for File::writelines().
+template <class R>
+concept LineRange =
+    std::ranges::input_range<const R&> && WritableLine<std::ranges::range_reference_t<const R&>>;
 
 /// Iterates a file's lines as Python's `for line in f`: each line with its line ending.
 class TEMPFILE_API LineIterator {
@@ -78,17 +140,44 @@ class TEMPFILE_API File {
 
   /// Binary mode: writes the bytes. Text mode: writes UTF-8 text. Returns the count written:
   /// bytes in binary mode, characters (code points) in text mode, as Python.
+  ///
+  /// Python keeps str and bytes apart and raises TypeError for str written to a binary file;
+  /// C++ has one std::string for both, and read() returns bytes in it in binary mode, so a
+  /// std::string (or anything that converts to std::string_view, or a range of char or char8_t)
+  /// follows the file's mode: bytes in binary mode, text in text mode.
   std::size_t write(std::string_view data);
-  /// Binary mode only (text mode: std::invalid_argument, as Python's TypeError).
+  /// Bytes: binary mode only (text mode: std::invalid_argument, as Python's TypeError).
   std::size_t write(std::span<const std::byte> data);
-  /// Writes each element of a range of strings (anything convertible to std::string_view).
-  /// Python's writelines(): no line ends are added. Like Python, an empty range still
-  /// checks that the file is open, and a SpooledTemporaryFile checks its size afterwards (so
-  /// an empty range after a seek past max_size rolls it over).
-  template <class Range>
+  /// Any other contiguous range of one-byte units (ByteRange): std::vector<std::uint8_t>,
+  /// std::array<unsigned char, N>, std::span<const char>, std::vector<std::byte>... A range of
+  /// std::byte, unsigned char or signed char is bytes (text mode: std::invalid_argument); a
+  /// range of char or char8_t follows the mode as a std::string does.
+  template <ByteRange Range>
+  std::size_t write(const Range& data) {
+    const auto* first = std::ranges::data(data);
+    const auto count = static_cast<std::size_t>(std::ranges::size(data));
+    if constexpr (CharacterUnit<std::ranges::range_value_t<Range>>) {
+      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): char8_t to char, same bytes
+      return write(std::string_view(reinterpret_cast<const char*>(first), count));
+    } else {
+      return write(std::as_bytes(std::span(first, count)));
+    }
+  }
+  /// Writes each element of a range: strings (anything convertible to std::string_view) or
+  /// byte ranges (ByteRange), each as write() takes it. Python's writelines(): no line ends
+  /// are added. Like Python, an empty range still checks that the file is open, and a
+  /// SpooledTemporaryFile checks its size afterwards (so an empty range after a seek past
+  /// max_size rolls it over).
+  template <LineRange Range>
   void writelines(const Range& lines) {
     for (const auto& line : lines) {
-      write(std::string_view(line));
+      if constexpr (std::convertible_to<decltype(line), std::string_view>) {
+        write(std::string_view(line));
+      } else if constexpr (std::convertible_to<decltype(line), std::span<const std::byte>>) {
+        write(std::span<const std::byte>(line));
+      } else {
+        write(line);
+      }
     }
     end_writelines();
   }
@@ -102,6 +191,14 @@ class TEMPFILE_API File {
   std::vector<std::string> readlines(std::int64_t hint = -1);
   /// Binary mode only: fills `into` as far as the file allows, returns the count.
   std::size_t readinto(std::span<std::byte> into);
+  /// The same into any contiguous range of one-byte units (MutableByteRange): a
+  /// std::vector<std::uint8_t>, std::array<unsigned char, N>, std::string, std::span<char>...
+  /// Its size is how much to read; it is not resized.
+  template <MutableByteRange Range>
+  std::size_t readinto(Range&& into) {
+    return readinto(std::as_writable_bytes(
+        std::span(std::ranges::data(into), static_cast<std::size_t>(std::ranges::size(into)))));
+  }
   /// Buffered binary mode only, as Python's BufferedReader/BufferedRandom: up to n bytes with at
   /// most one read from the file (n = -1: up to the buffer size; a spooled file in memory gives
   /// everything ahead, as BytesIO); only the buffered bytes when there are any. Text mode and
@@ -133,10 +230,23 @@ class TEMPFILE_API File {
   [[nodiscard]] bool readable() const;
   [[nodiscard]] bool writable() const;
   [[nodiscard]] bool seekable() const;
-  /// Python's name: the path of a named file; for an anonymous one, the descriptor number.
+  /// Python's name: the absolute path of a NamedTemporaryFile; for a TemporaryFile and a
+  /// rolled-over SpooledTemporaryFile the descriptor number (Python's int fd) as text; empty
+  /// for a SpooledTemporaryFile in memory (Python's None).
+  ///
+  /// NOT ALWAYS A PATH: for a file with no name, name() is e.g. "3", which
+  /// std::filesystem::exists() or std::ifstream would take as a file "3" in the current
+  /// directory. Code that needs the file's path asks path(), which says whether there is one;
+  /// code that needs the descriptor asks fileno().
   [[nodiscard]] const std::filesystem::path& name() const noexcept;
-  /// Python's mode: the mode string given, in text mode; the binary raw mode ("wb+", "rb",
-  /// "ab"...) in binary mode.
+  /// The file's path in the file system: the absolute path of a NamedTemporaryFile (also after
+  /// close(), as name(); the file may be gone by then), std::nullopt for a file no name
+  /// reaches (TemporaryFile, SpooledTemporaryFile before and after rollover). Not in Python,
+  /// whose name mixes the two.
+  [[nodiscard]] std::optional<std::filesystem::path> path() const;
+  /// Python's mode, CPython's exact string: the mode string given, in text mode; in binary
+  /// mode the raw file's mode as CPython 3.11-3.14 spell it ("rb+" for "w+b", "wb+" and "r+b";
+  /// "xb+", "ab+", "wb", "rb"...; 3.15 says "wb+" for "w+b").
   [[nodiscard]] std::string mode() const;
   /// The encoding's Python name in text mode; nullopt in binary mode.
   [[nodiscard]] std::optional<std::string> encoding() const;

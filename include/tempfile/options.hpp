@@ -1,6 +1,15 @@
 // SPDX-License-Identifier: MIT
 // Option structs for the creation functions, fields in Python's keyword order so designated
 // initializers read like the Python call: tempfile::mkstemp({.suffix = ".c", .dir = "/x"}).
+//
+// ORDER MATTERS. C++ designated initializers must follow the fields' declaration order, which
+// is Python's parameter order: `suffix` before `prefix` before `dir`, `mode` first for files,
+// `max_size` first for SpooledTemporaryFile, `delete_` before `errors` before
+// `delete_on_close`. So {.suffix = ".txt", .prefix = "p"} compiles and {.prefix = "p",
+// .suffix = ".txt"} does not (g++: "designator order for field ... does not match declaration
+// order"). To give options in any order, build them (tempfile/options_builder.hpp):
+//
+//     tempfile::NamedTemporaryFile f(tempfile::options().prefix("p").suffix(".txt").dir(d));
 #pragma once
 
 #include <cstdint>

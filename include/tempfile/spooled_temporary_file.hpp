@@ -31,7 +31,8 @@ namespace tempfile {
 /// storage across a rollover (CPython gh-87034); a negative max_size is an error.
 ///
 /// name() is empty (Python's None) until rollover, then the descriptor number. mode() is the
-/// given string until rollover, then in binary mode the file's raw mode ("wb+").
+/// given string until rollover, then in binary mode the file's raw mode ("rb+" for "w+b", as
+/// CPython 3.11-3.14).
 class TEMPFILE_API SpooledTemporaryFile : public File {
  public:
   SpooledTemporaryFile();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string_view>
 
 #include "tempfile/export.hpp"
@@ -16,11 +17,18 @@ namespace tempfile {
 /// file system without O_TMPFILE, created with mkstemp's rules and unlinked at once. Its
 /// storage is freed when it is closed, whatever happens to the process.
 ///
-/// name() is the descriptor number, as Python's `name` is the int fd.
+/// name() is the descriptor number as text ("3"), as Python's `name` is the int fd: not a path
+/// (std::filesystem::exists(f.name()) looks for a file "3" in the current directory). path()
+/// is std::nullopt; fileno() is the descriptor.
 ///
 /// Errors: a bad mode, buffering, encoding, errors or newline throws std::invalid_argument
 /// before any file exists; OS failures throw tempfile::error (no fallback hides them: only
 /// "O_TMPFILE unsupported here" falls back to create-and-unlink).
+///
+/// No reopen(), as Rust's crate offers none for its unnamed file: with no name, a second open
+/// file description could only come through /proc/self/fd (Linux with /proc mounted), so the
+/// same call would work in one build or system and fail in another. Use a NamedTemporaryFile
+/// when a second, independent position is needed.
 class TEMPFILE_API TemporaryFile : public File {
  public:
   TemporaryFile();
@@ -49,6 +57,32 @@ class TEMPFILE_API NamedTemporaryFile : public File {
   NamedTemporaryFile(const NamedTemporaryFile&) = delete;
   NamedTemporaryFile& operator=(const NamedTemporaryFile&) = delete;
   ~NamedTemporaryFile() override;
+
+  /// A second, independent file object on the same file, as Rust's NamedTempFile::reopen: its
+  /// own position (at 0; at the end for an append mode, as Python's open() puts it) and its own
+  /// buffer, with this object's mode, buffering, encoding, newline and errors. Pending writes
+  /// of this object are flushed first, so the new one sees every byte written so far.
+  ///
+  /// The file is opened again by name() without O_CREAT, O_TRUNC or O_EXCL (reopening a "w+"
+  /// or "x" file never truncates or fails for existing), without following a symbolic link and
+  /// without waiting on a FIFO, for reading and/or writing as the mode says.
+  ///
+  /// Security: a name can be replaced (rename()d over, or removed and created again) between
+  /// creation and reopen(); the new descriptor is therefore compared with this object's
+  /// (device, inode, mount and birth time) and a mismatch throws tempfile::error naming the
+  /// path ("its name now refers to another file", code ENOENT, as Rust's "original tempfile has
+  /// been replaced"); nothing of the other file is ever handed out.
+  ///
+  /// The new object owns no removal (as delete_ = false): the file goes when this object says.
+  /// It is a NamedTemporaryFile in every other way (name(), path(), reopen()).
+  ///
+  /// Errors: closed_file_error if this object is closed; tempfile::error naming the path when
+  /// the name is gone (ENOENT), refers to another file, or cannot be opened (EACCES after a
+  /// chmod, ELOOP for a symbolic link).
+  [[nodiscard]] NamedTemporaryFile reopen();
+
+ private:
+  explicit NamedTemporaryFile(std::unique_ptr<detail::FileState> state) noexcept;
 };
 
 }  // namespace tempfile

@@ -126,6 +126,11 @@ std::int64_t BufferedFile::tell() const {
   return raw_.tell() - raw_offset();
 }
 
+void BufferedFile::refresh_position() {
+  check_open();
+  raw_.refresh_position();
+}
+
 void BufferedFile::flush_writes() {
   if (!valid_write_buffer() || write_pos_ == write_end_) {
     reset_write_buffer();

@@ -51,6 +51,10 @@ class BufferedFile {
   std::size_t write(std::span<const std::byte> data);
   std::int64_t seek(std::int64_t offset, int whence);
   [[nodiscard]] std::int64_t tell() const;
+  /// Before a public tell(): a descriptor handed out may have been moved by its other holder
+  /// (a FILE* from fdopen()); take its offset as the raw position, as C io's tell() asks
+  /// FileIO.tell() (lseek) each time. No system call for a descriptor never handed out.
+  void refresh_position();
   /// Sets the size to `size` (default: the current position); the position does not move.
   std::int64_t truncate(std::optional<std::int64_t> size);
   /// Writes pending bytes and drops the read-ahead (C io's flush-and-rewind).

@@ -157,11 +157,20 @@ std::string File::peek(std::int64_t /*n: C io ignores it*/) {
 
 std::int64_t File::seek(std::int64_t offset, int whence) {
   detail::FileState& s = state();
-  return s.text ? s.text->seek(offset, whence) : s.binary->seek(offset, whence);
+  if (s.text) {
+    if (whence == SEEK_CUR && !s.bytes().closed()) {
+      s.bytes().refresh_position();  // TextIOWrapper's seek(0, 1) is seek(tell())
+    }
+    return s.text->seek(offset, whence);
+  }
+  return s.binary->seek(offset, whence);
 }
 
 std::int64_t File::tell() {
   detail::FileState& s = state();
+  if (!s.bytes().closed()) {
+    s.bytes().refresh_position();
+  }
   return s.text ? s.text->tell() : s.binary->tell();
 }
 
@@ -263,6 +272,13 @@ bool File::seekable() const {
 const std::filesystem::path& File::name() const noexcept {
   static const std::filesystem::path none;
   return state_ ? state_->name() : none;
+}
+
+std::optional<std::filesystem::path> File::path() const {
+  if (state_ == nullptr || !state_->name_is_path) {
+    return std::nullopt;
+  }
+  return state_->name();
 }
 
 std::string File::mode() const {

@@ -16,6 +16,10 @@
 #include "io/text_file.hpp"
 #include "os/process.hpp"
 
+namespace tempfile::io {
+struct OpenPlan;
+}  // namespace tempfile::io
+
 namespace tempfile::detail {
 
 struct FileState {
@@ -23,6 +27,11 @@ struct FileState {
   std::optional<io::BufferedFile> binary;
   std::optional<io::TextFile> text;
   std::string mode_given;
+  // Whether name() is a path in the file system (NamedTemporaryFile), not a descriptor number
+  // or nothing: File::path().
+  bool name_is_path = false;
+  // How the file was opened (mode, buffering, text options), for NamedTemporaryFile::reopen().
+  std::shared_ptr<const io::OpenPlan> open_plan;
 
   // Every file: in a fork()ed child the destructor only closes (the buffered bytes are the
   // parent's to write).

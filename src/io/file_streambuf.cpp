@@ -140,6 +140,7 @@ FileStreambuf::pos_type FileStreambuf::seekoff(off_type offset, std::ios_base::s
                                                              : SEEK_END;
         if (file_.text) {
           if (whence == SEEK_CUR && offset == 0) {
+            file_.bytes().refresh_position();  // as File::tell()
             return {file_.text->tell()};
           }
           return {file_.text->seek(offset, whence)};

@@ -19,20 +19,21 @@ namespace {
 }  // namespace
 
 std::string OpenMode::raw_mode() const {
+  // CPython's FileIO.mode (Modules/_io/fileio.c, mode_string), as 3.11-3.14 spell it: the
+  // access letter says how the file was opened, so "w+" reads back as "rb+" ("r+" is what
+  // reopening it would take). Chars, not one-letter strings: g++ 12 at -O3 reports a false
+  // -Wrestrict for the latter.
   std::string raw;
-  // Chars, not one-letter strings: g++ 12 at -O3 reports a false -Wrestrict for the latter.
   switch (access) {
-    case Access::read:
-      raw = 'r';
-      break;
-    case Access::write:
-      raw = 'w';
-      break;
     case Access::create:
       raw = 'x';
       break;
     case Access::append:
       raw = 'a';
+      break;
+    case Access::read:
+    case Access::write:
+      raw = readable() ? 'r' : 'w';
       break;
   }
   raw += 'b';

@@ -18,8 +18,8 @@ struct OpenMode {
   [[nodiscard]] bool readable() const noexcept { return access == Access::read || update; }
   [[nodiscard]] bool writable() const noexcept { return access != Access::read || update; }
 
-  /// Python's FileIO.mode for this mode: "rb", "rb+", "wb", "wb+", "xb", "xb+", "ab", "ab+"
-  /// (3.15's spelling: a "w+b" file reports "wb+", not 3.11's "rb+").
+  /// Python's FileIO.mode for this mode: "rb", "rb+", "wb", "xb", "xb+", "ab", "ab+"; a "w+"
+  /// file reports "rb+", as CPython 3.11-3.14 do (3.15 says "wb+").
   [[nodiscard]] std::string raw_mode() const;
 };
 

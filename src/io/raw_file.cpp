@@ -61,7 +61,11 @@ std::int64_t RawFile::known_remaining() const noexcept {
 
 void RawFile::share() {
   auto* file = std::get_if<Descriptor>(&storage_);
-  if (file == nullptr || !file->unshared) {
+  if (file == nullptr) {
+    return;
+  }
+  file->handed_out = true;
+  if (!file->unshared) {
     return;
   }
   std::int64_t moved = 0;
@@ -69,6 +73,18 @@ void RawFile::share() {
     fail("cannot seek in", err);
   }
   file->unshared = false;
+}
+
+void RawFile::refresh_position() {
+  const auto* file = std::get_if<Descriptor>(&storage_);
+  if (file == nullptr || !file->handed_out || !file->fd.valid()) {
+    return;
+  }
+  std::int64_t offset = 0;
+  if (const os::Errno err = os::seek(file->fd.get(), 0, SEEK_CUR, offset); err != 0) {
+    fail("cannot seek in", err);
+  }
+  position_ = offset;
 }
 
 void RawFile::fail(const char* action, os::Errno err) const {

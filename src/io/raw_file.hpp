@@ -93,6 +93,10 @@ class RawFile {
   /// descriptor's offset is the position, and someone else may change the file. Throws
   /// tempfile::error if the offset cannot be set.
   void share();
+  /// Python's FileIO.tell() asks the system: once the descriptor was handed out (share()), the
+  /// position becomes its offset, which a duplicate (fdopen(), fileno()) may have moved. One
+  /// lseek; nothing before the hand-out, nor in memory. Throws tempfile::error.
+  void refresh_position();
   /// In memory: the bytes from the position to the end (empty past the end), for reads that
   /// copy straight out; advance() then moves the position over what was taken.
   [[nodiscard]] std::span<const std::byte> memory_ahead() const noexcept;
@@ -126,6 +130,8 @@ class RawFile {
     os::FileDescriptor fd;
     bool unshared = false;
     std::int64_t size = 0;
+    // share() ran: someone else may hold the descriptor, and so move its offset.
+    bool handed_out = false;
   };
 
   RawFile(Memory memory, OpenMode mode) noexcept

@@ -4,6 +4,7 @@
 #include "tempfile/temporary_file.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <utility>
@@ -110,6 +111,8 @@ std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& o
       }
     }
     auto state = io::open_file(std::move(created.fd), plan, created.path);
+    state->name_is_path = true;
+    state->open_plan = std::make_shared<const io::OpenPlan>(plan);
     if (options.delete_) {
       state->after_close = std::make_unique<RemoveAfterClose>(
           objects::OwnedEntry::file(created.path, identity, true), options.delete_on_close);
@@ -136,5 +139,45 @@ NamedTemporaryFile::NamedTemporaryFile(std::string_view mode)
 // File's destructor closes the layers, then calls RemoveAfterClose (above), which removes the
 // file when delete_ says so.
 NamedTemporaryFile::~NamedTemporaryFile() = default;
+
+NamedTemporaryFile::NamedTemporaryFile(std::unique_ptr<detail::FileState> state) noexcept
+    : File(std::move(state)) {}
+
+NamedTemporaryFile NamedTemporaryFile::reopen() {
+  detail::FileState& s = state();
+  if (s.bytes().closed()) {
+    throw closed_file_error();
+  }
+  flush();  // what this object holds is in the file before the other one looks
+  const std::filesystem::path& name = s.name();
+  const io::OpenPlan& plan = *s.open_plan;
+  os::EntryIdentity ours;
+  if (const os::Errno err = os::identify_fd(s.bytes().fileno(), ours); err != 0) {
+    throw error("cannot identify temporary file", name, os::to_error_code(err));
+  }
+  os::FileDescriptor fd;
+  if (const os::Errno err = os::open_existing_file(os::current_directory_fd, name.c_str(),
+                                                   plan.mode.readable(), plan.mode.writable(), fd);
+      err != 0) {
+    throw error("cannot reopen temporary file", name, os::to_error_code(err));
+  }
+  // The name may have been replaced since we made it: hand out only our own file.
+  os::EntryIdentity theirs;
+  if (const os::Errno err = os::identify_fd(fd.get(), theirs); err != 0) {
+    throw error("cannot identify temporary file", name, os::to_error_code(err));
+  }
+  if (!(theirs == ours)) {
+    throw error("cannot reopen temporary file", name, os::to_error_code(ENOENT),
+                "its name now refers to another file");
+  }
+  auto reopened = io::open_file(std::move(fd), plan, name);
+  reopened->name_is_path = true;
+  reopened->open_plan = s.open_plan;
+  NamedTemporaryFile file(std::move(reopened));
+  if (plan.mode.access == io::OpenMode::Access::append) {
+    file.seek(0, SEEK_END);  // Python's open() in an append mode starts at the end
+  }
+  return file;
+}
 
 }  // namespace tempfile

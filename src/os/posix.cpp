@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
+#include <utility>
 
 #include "os/interrupted.hpp"
 #include "os/platform.hpp"
@@ -92,6 +93,25 @@ Errno create_file_exclusive(int dirfd, const char* path, unsigned mode,
     return errno;
   }
   out = FileDescriptor(fd);
+  return 0;
+}
+
+Errno open_existing_file(int dirfd, const char* path, bool read, bool write,
+                         FileDescriptor& out) noexcept {
+  const int access = read && write ? O_RDWR : read ? O_RDONLY : O_WRONLY;
+  const int flags = access | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+  const int fd = retry_interrupted([&] { return ::openat(dirfd, path, flags); });
+  if (fd < 0) {
+    return errno;
+  }
+  FileDescriptor opened(fd);
+  // O_NONBLOCK was for the open (a FIFO under the name must not block it); a regular file
+  // ignores it, but the descriptor should not carry it into reads and writes.
+  const int status = ::fcntl(fd, F_GETFL);
+  if (status < 0 || ::fcntl(fd, F_SETFL, status & ~O_NONBLOCK) < 0) {
+    return errno;
+  }
+  out = std::move(opened);
   return 0;
 }
 

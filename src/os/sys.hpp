@@ -38,6 +38,13 @@ inline constexpr std::size_t max_name_length = 255;
 [[nodiscard]] Errno create_file_exclusive(int dirfd, const char* path, unsigned mode,
                                           FileDescriptor& out) noexcept;
 
+/// Opens the existing file `path` (relative to `dirfd`) again, for reading and/or writing, never
+/// creating, truncating or following a final symbolic link (ELOOP), and never waiting on a FIFO
+/// or device swapped in under the name: O_NOFOLLOW|O_CLOEXEC|O_NOCTTY, and O_NONBLOCK for the
+/// open only. The caller checks that it is the file it meant (os::identify_fd).
+[[nodiscard]] Errno open_existing_file(int dirfd, const char* path, bool read, bool write,
+                                       FileDescriptor& out) noexcept;
+
 /// Creates directory `path` (relative to `dirfd`); an existing entry of any kind gives EEXIST.
 [[nodiscard]] Errno create_directory(int dirfd, const char* path, unsigned mode) noexcept;
 

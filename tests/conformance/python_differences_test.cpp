@@ -411,6 +411,22 @@ TEST_F(PythonDifferencesTest, PD23_SurrogateescapeCarriesBytesAsGeneralizedUtf8)
 TEST_F(PythonDifferencesTest, PD24_AnUnnamedFilesNameIsItsDescriptorNumberAsAPath) {
   TemporaryFile file;
   EXPECT_EQ(file.name(), fs::path(std::to_string(file.fileno())));  // Python: the int
+  EXPECT_EQ(file.path(), std::nullopt);  // not a path: path() says so
+  NamedTemporaryFile named({.dir = scratch()});
+  EXPECT_EQ(named.path(), std::optional<fs::path>(named.name()));
+}
+
+TEST_F(PythonDifferencesTest, PD49_CharDataFollowsTheModeAndByteDataIsBinaryOnly) {
+  TemporaryFile binary;
+  binary.write(std::string("ab"));  // Python: TypeError; here bytes
+  binary.write(std::vector<unsigned char>{'c', 'd'});
+  binary.seek(0);
+  EXPECT_EQ(binary.read(), "abcd");
+  TemporaryFile text({.mode = "w+"});
+  EXPECT_THROW(text.write(std::vector<unsigned char>{'x'}), std::invalid_argument);
+  text.write(std::string("text"));
+  text.seek(0);
+  EXPECT_EQ(text.read(), "text");
 }
 
 TEST_F(PythonDifferencesTest, PD25_NamedTemporaryFileRemovesOnlyItsOwnFile) {
@@ -643,17 +659,25 @@ TEST_F(PythonDifferencesTest, PD43_CtrlCRemovesNothingUnlessCleanupOnSignalsWasC
 }
 
 TEST_F(PythonDifferencesTest, PD44_AnUncaughtExceptionRemovesNothingWithoutOptIn) {
-  const int status = test::run_in_child([&] {
-    const TemporaryDirectory directory({.prefix = "pd44-", .dir = scratch()});
-    std::terminate();  // what an uncaught exception ends in; Python unwinds `with` blocks
-    return 0;
-  });
-  EXPECT_EQ(status, 128 + SIGABRT);
+  const auto terminated = [&](bool opt_in) {
+    return test::run_in_child([&] {
+      if (opt_in) {
+        cleanup_on_terminate();
+      }
+      const TemporaryDirectory directory({.prefix = "pd44-", .dir = scratch()});
+      std::terminate();  // what an uncaught exception ends in; Python unwinds `with` blocks
+      return 0;
+    });
+  };
+  EXPECT_EQ(terminated(false), 128 + SIGABRT);
   const auto left = test::list_dir(scratch());
   EXPECT_EQ(left.size(), 1U);
   for (const std::string& name : left) {
     fs::remove_all(scratch() / name);
   }
+  // The opt-in: the same end removes the directory, and the process still dies of SIGABRT.
+  EXPECT_EQ(terminated(true), 128 + SIGABRT);
+  EXPECT_TRUE(test::list_dir(scratch()).empty());
 }
 
 // ---- Encodings -------------------------------------------------------------------------------

@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
 
 #include "support/scratch.hpp"
 #include "tempfile/error.hpp"
+#include "tempfile/spooled_temporary_file.hpp"
 #include "tempfile/temporary_file.hpp"
 
 namespace tempfile {
@@ -136,6 +138,94 @@ TEST_F(InteropTest, UnsharedFileTracksItsSizeThroughGapsAndTruncation) {
   EXPECT_EQ(f.seek(0, SEEK_END), 4);
   f.truncate(6);
   EXPECT_EQ(f.read(), std::string("\0\0", 2));
+}
+
+// Python's tell() asks the system (lseek) each time, so after writes through a duplicate of
+// the descriptor (flushed) it reports where they left the offset; python3 gives 7 and
+// b"abcdefgh" for this sequence on os.fdopen(os.dup(f.fileno()), "r+b").
+TEST_F(InteropTest, TellSeesWritesMadeThroughFdopen) {
+  TemporaryFile f;
+  f.write(std::string_view("abc"));
+  std::FILE* c_stream = f.fdopen();
+  ASSERT_NE(c_stream, nullptr);
+  ASSERT_GE(std::fputs("defg", c_stream), 0);
+  ASSERT_EQ(std::fflush(c_stream), 0);
+  EXPECT_EQ(f.tell(), 7);
+  EXPECT_EQ(f.stream().tellp(), std::streampos(7));
+  f.write(std::string_view("h"));
+  EXPECT_EQ(f.tell(), 8);
+  f.seek(0);
+  EXPECT_EQ(f.read(), "abcdefgh");
+  EXPECT_EQ(std::fclose(c_stream), 0);
+}
+
+TEST_F(InteropTest, TellSeesWritesMadeThroughFdopenOnEveryKindOfFile) {
+  NamedTemporaryFile named;
+  SpooledTemporaryFile spooled;  // fdopen() rolls it over
+  TemporaryFile unbuffered({.buffering = 0});
+  for (File* f : {static_cast<File*>(&named), static_cast<File*>(&spooled),
+                  static_cast<File*>(&unbuffered)}) {
+    f->write(std::string_view("12"));
+    std::FILE* c_stream = f->fdopen();
+    ASSERT_NE(c_stream, nullptr);
+    ASSERT_GE(std::fputs("345", c_stream), 0);
+    ASSERT_EQ(std::fflush(c_stream), 0);
+    EXPECT_EQ(f->tell(), 5);
+    f->write(std::string_view("6"));
+    f->seek(0);
+    EXPECT_EQ(f->read(), "123456");
+    EXPECT_EQ(std::fclose(c_stream), 0);
+  }
+}
+
+// Text mode: python3 gives 4 and "abcde".
+TEST_F(InteropTest, TextTellSeesWritesMadeThroughFdopen) {
+  TemporaryFile f("w+");
+  f.write(std::string_view("ab"));
+  std::FILE* c_stream = f.fdopen();
+  ASSERT_NE(c_stream, nullptr);
+  ASSERT_GE(std::fputs("cd", c_stream), 0);
+  ASSERT_EQ(std::fflush(c_stream), 0);
+  EXPECT_EQ(f.tell(), 4);
+  EXPECT_EQ(f.stream().tellp(), std::streampos(4));
+  EXPECT_EQ(f.seek(0, SEEK_CUR), 4);
+  f.write(std::string_view("e"));
+  f.seek(0);
+  EXPECT_EQ(f.read(), "abcde");
+  EXPECT_EQ(std::fclose(c_stream), 0);
+}
+
+// What stdio still holds is not in the file, so not in tell() either: fflush() first (the
+// documented rule).
+TEST_F(InteropTest, TellDoesNotSeeWhatStdioStillBuffers) {
+  TemporaryFile f;
+  f.write(std::string_view("abc"));
+  std::FILE* c_stream = f.fdopen();
+  ASSERT_NE(c_stream, nullptr);
+  ASSERT_GE(std::fputs("de", c_stream), 0);  // in stdio's buffer
+  EXPECT_EQ(f.tell(), 3);
+  ASSERT_EQ(std::fflush(c_stream), 0);
+  EXPECT_EQ(f.tell(), 5);
+  EXPECT_EQ(std::fclose(c_stream), 0);
+}
+
+// A descriptor never handed out is never asked: an unshared TemporaryFile writes with pwrite,
+// so the descriptor's own offset stays 0 while the position is 3, and tell() must keep
+// answering from the position (asking lseek would say 0).
+TEST_F(InteropTest, TellOfAFileNeverHandedOutIgnoresTheDescriptorsStaleOffset) {
+  TemporaryFile f;
+  f.write(std::string_view("abc"));
+  f.flush();
+  std::ifstream fdinfo("/proc/self/fdinfo/" + f.name().string());  // name() is the fd number
+  if (!fdinfo) {
+    GTEST_SKIP() << "no /proc/self/fdinfo to read the descriptor's offset from";
+  }
+  std::string key;
+  long long offset = -1;
+  fdinfo >> key >> offset;
+  ASSERT_EQ(key, "pos:");
+  EXPECT_EQ(offset, 0);  // pwrite left it alone
+  EXPECT_EQ(f.tell(), 3);
 }
 
 TEST_F(InteropTest, ClosedFileRefusesStreamAndFdopen) {

@@ -77,7 +77,7 @@ TEST_F(SpooledTemporaryFileTest, FilenoRollsOverAndModeChanges) {
   EXPECT_EQ(f.mode(), "w+b");
   EXPECT_GE(f.fileno(), 0);
   EXPECT_TRUE(f.rolled());
-  EXPECT_EQ(f.mode(), "wb+");
+  EXPECT_EQ(f.mode(), "rb+");
 }
 
 TEST_F(SpooledTemporaryFileTest, TruncatePastMaxSizeRollsEvenWithNoLimit) {
