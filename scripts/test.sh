@@ -22,16 +22,21 @@ if [[ ${TEMPFILE_CCACHE:-1} != 0 ]] && command -v ccache >/dev/null; then
   ccache_before=$(ccache --print-stats 2>/dev/null || true)
 fi
 
-# The per-leg clock, printed at the end whether the run passes or fails.
-leg_names=() leg_seconds=() current_leg="" current_started=$SECONDS
+# The per-leg clock, printed at the end whether the run passes or fails: wall seconds, and the
+# CPU seconds of everything the leg ran (this shell's finished children, from /proc), which a
+# busy machine does not inflate as much.
+leg_names=() leg_seconds=() leg_cpu=() current_leg="" current_started=$SECONDS current_cpu=0
+ticks=$(getconf CLK_TCK)
+children_cpu() { awk -v t="$ticks" '{ printf "%.0f", ($16 + $17) / t }' "/proc/$$/stat"; }
 leg() {
   finish_leg
-  current_leg=$1 current_started=$SECONDS
+  current_leg=$1 current_started=$SECONDS current_cpu=$(children_cpu)
   echo "=== $1 ($(date -u +%H:%M:%S))"
 }
 finish_leg() {
   if [[ -n $current_leg ]]; then
     leg_names+=("$current_leg") leg_seconds+=($((SECONDS - current_started)))
+    leg_cpu+=($(($(children_cpu) - current_cpu)))
   fi
   current_leg=""
 }
@@ -44,19 +49,21 @@ def read(text):
 before, after = read(sys.argv[1]), read(sys.stdin.read())
 delta = lambda k: int(after.get(k, 0)) - int(before.get(k, 0))
 hits = delta("direct_cache_hit") + delta("preprocessed_cache_hit")
-print(f"ccache: {hits} of {hits + delta(\"cache_miss\")} compilations from the cache")
+misses = delta("cache_miss")
+print(f"ccache: {hits} of {hits + misses} compilations from the cache")
 ' "$ccache_before" || true
 }
 summary() {
-  local status=$? total=0 i
+  local status=$? total=0 cpu=0 i
   [[ -n $current_leg ]] && failed=$current_leg || failed=""
   finish_leg
-  echo "=== seconds per leg"
+  echo "=== seconds per leg (wall, CPU)"
   for i in "${!leg_names[@]}"; do
-    printf '%6d  %s\n' "${leg_seconds[i]}" "${leg_names[i]}"
-    total=$((total + leg_seconds[i]))
+    printf '%6d %6d  %s\n' "${leg_seconds[i]}" "${leg_cpu[i]}" "${leg_names[i]}"
+    total=$((total + leg_seconds[i])) cpu=$((cpu + leg_cpu[i]))
   done
-  printf '%6d  total (%d min %d s)\n' "$total" $((total / 60)) $((total % 60))
+  printf '%6d %6d  total (%d min %d s; load average now %s)\n' "$total" "$cpu" $((total / 60)) \
+    $((total % 60)) "$(cut -d' ' -f1-3 /proc/loadavg)"
   ccache_summary
   if ((status != 0)); then
     echo "=== FAILED in: ${failed:-setup} (exit status $status)"
