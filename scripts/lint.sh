@@ -55,7 +55,7 @@ todo=$(wc -l <"$cache.todo")
 # system and third-party headers it then suppresses: that line alone is dropped, every
 # diagnostic is kept, and a file with any diagnostic fails the gate (WarningsAsErrors: '*').
 # shellcheck disable=SC2016
-xargs -a "$cache.todo" -P "$jobs" -L 1 bash -c '
+xargs -r -a "$cache.todo" -P "$jobs" -L 1 bash -c '
   tidy=$0 cache=$1 source=$2 key=$3
   out=$("$tidy" -p build/dev --quiet --extra-arg=-Wno-unknown-warning-option "$source" 2>&1) \
     && status=0 || status=$?
