@@ -15,7 +15,7 @@ scripts/install-deps.sh
 # same machine recompiles only what changed. On a clean machine (CI) the cache starts empty and
 # helps within the run only, where the packaging tests' sub-builds compile the library with the
 # same flags as each other. The environment variables reach those sub-builds too.
-configure_flags=()
+configure_flags=(-DCMAKE_CXX_COMPILER_LAUNCHER=)  # also takes it out of a tree that had it
 if [[ ${TEMPFILE_CCACHE:-1} != 0 ]] && command -v ccache >/dev/null; then
   export CMAKE_CXX_COMPILER_LAUNCHER=ccache
   configure_flags=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
