@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages that building, testing and benchmarking tempfile need (systemd:
 # its systemd-tmpfiles ages a lab directory in the tmp-cleaner test; it is not started).
-# Quick when everything is already there; needs root (or sudo) otherwise.
+# ccache: scripts/test.sh compiles through it when it is there. Quick when everything is already
+# there; needs root (or sudo) otherwise.
 set -euo pipefail
-packages=(build-essential cmake ninja-build pkg-config python3 strace systemd
+packages=(build-essential cmake ninja-build ccache pkg-config python3 strace systemd
           libgtest-dev libgmock-dev libbenchmark-dev
           clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14)
 missing=()
