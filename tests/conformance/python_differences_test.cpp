@@ -411,7 +411,7 @@ TEST_F(PythonDifferencesTest, PD23_SurrogateescapeCarriesBytesAsGeneralizedUtf8)
 TEST_F(PythonDifferencesTest, PD24_AnUnnamedFilesNameIsItsDescriptorNumberAsAPath) {
   TemporaryFile file;
   EXPECT_EQ(file.name(), fs::path(std::to_string(file.fileno())));  // Python: the int
-  EXPECT_EQ(file.path(), std::nullopt);  // not a path: path() says so
+  EXPECT_EQ(file.path(), std::nullopt);                             // not a path: path() says so
   NamedTemporaryFile named({.dir = scratch()});
   EXPECT_EQ(named.path(), std::optional<fs::path>(named.name()));
 }
