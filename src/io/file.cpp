@@ -275,7 +275,7 @@ const std::filesystem::path& File::name() const noexcept {
 }
 
 std::optional<std::filesystem::path> File::path() const {
-  if (state_ == nullptr || !state_->name_is_path) {
+  if (state_ == nullptr || state_->open_plan == nullptr) {
     return std::nullopt;
   }
   return state_->name();

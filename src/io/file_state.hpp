@@ -27,10 +27,10 @@ struct FileState {
   std::optional<io::BufferedFile> binary;
   std::optional<io::TextFile> text;
   std::string mode_given;
-  // Whether name() is a path in the file system (NamedTemporaryFile), not a descriptor number
-  // or nothing: File::path().
-  bool name_is_path = false;
-  // How the file was opened (mode, buffering, text options), for NamedTemporaryFile::reopen().
+  // How the file was opened (mode, buffering, text options), set exactly for files a name in the
+  // file system reaches (NamedTemporaryFile): reopen() opens the name again with it, and
+  // File::path() is name() only where it is set (elsewhere name() is a descriptor number or
+  // nothing).
   std::shared_ptr<const io::OpenPlan> open_plan;
 
   // Every file: in a fork()ed child the destructor only closes (the buffered bytes are the

@@ -111,7 +111,6 @@ std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& o
       }
     }
     auto state = io::open_file(std::move(created.fd), plan, created.path);
-    state->name_is_path = true;
     state->open_plan = std::make_shared<const io::OpenPlan>(plan);
     if (options.delete_) {
       state->after_close = std::make_unique<RemoveAfterClose>(
@@ -171,7 +170,6 @@ NamedTemporaryFile NamedTemporaryFile::reopen() {
                 "its name now refers to another file");
   }
   auto reopened = io::open_file(std::move(fd), plan, name);
-  reopened->name_is_path = true;
   reopened->open_plan = s.open_plan;
   NamedTemporaryFile file(std::move(reopened));
   if (plan.mode.access == io::OpenMode::Access::append) {
