@@ -902,6 +902,7 @@ int replace_files(const fs::path& dir, std::string_view how) {
 //   exit     std::exit: only the exit handler (the object is a local std::exit skips)
 //   rmtree   tempfile::rmtree(path), then _exit ("rmtree:ok" or "rmtree_error:<what()>")
 //   wait     cleanup_on_signals() first; waits for the test's signal (or "go": then _exit)
+//   terminate  cleanup_on_terminate() first; std::terminate (an uncaught exception's end)
 // Every ending says "ready" first.
 
 constexpr int capability_missing = 77;
@@ -916,6 +917,9 @@ TemporaryDirectory make_attacked_directory(const fs::path& dir, const std::strin
                                            std::string_view ending) {
   if (ending == "wait") {
     tempfile::cleanup_on_signals();
+  }
+  if (ending == "terminate") {
+    tempfile::cleanup_on_terminate();
   }
   return TemporaryDirectory(tempfile::TemporaryDirectoryOptions{
       .prefix = "td-" + tag, .dir = dir, .ignore_cleanup_errors = ending == "ignore"});
@@ -940,6 +944,9 @@ TemporaryDirectory make_attacked_directory(const fs::path& dir, const std::strin
   }
   if (ending == "exit") {
     std::exit(0);  // NOLINT(concurrency-mt-unsafe): one thread
+  }
+  if (ending == "terminate") {
+    std::terminate();
   }
   if (ending == "rmtree") {
     try {

@@ -1056,6 +1056,7 @@ constexpr Ending by_ignoring_cleanup{"ignore", 0};
 constexpr Ending by_destructor{"destroy", 0};
 constexpr Ending by_exit{"exit", 0};
 constexpr Ending by_rmtree{"rmtree", 0};
+constexpr Ending by_terminate{"terminate", 0};  // dies of SIGABRT after the cleanup
 constexpr Ending by_sigint{"wait", SIGINT};
 constexpr Ending by_sigterm{"wait", SIGTERM};
 constexpr Ending by_sighup{"wait", SIGHUP};
@@ -1107,13 +1108,15 @@ class AttackedDirectoryTest : public ProcessCleanupTest,
     EXPECT_EQ(line, "ready") << driver.rest();
     if (ending.signal_number != 0) {
       driver.signal(ending.signal_number);
-    } else if (std::string_view(ending.name) != "exit") {
+    } else if (std::string_view(ending.name) != "exit" &&
+               std::string_view(ending.name) != "terminate") {
       run.result = driver.line();
     }
     run.output = driver.rest();
     run.status = describe(driver.wait());
-    const std::string expected =
-        ending.signal_number != 0 ? signaled(ending.signal_number) : exited(0);
+    const std::string expected = ending.signal_number != 0 ? signaled(ending.signal_number)
+                                 : std::string_view(ending.name) == "terminate" ? signaled(SIGABRT)
+                                                                                : exited(0);
     EXPECT_EQ(run.status, expected) << run.result << "\n" << run.output;
     return run;
   }
@@ -1182,7 +1185,8 @@ TEST_P(C9_BindMountTest, C9_NoRemovalPathEntersABindMount) {
 
 INSTANTIATE_TEST_SUITE_P(Paths, C9_BindMountTest,
                          ::testing::Values(by_cleanup, by_ignoring_cleanup, by_destructor, by_exit,
-                                           by_rmtree, by_sigint, by_sigterm, by_sighup),
+                                           by_terminate, by_rmtree, by_sigint, by_sigterm,
+                                           by_sighup),
                          ending_name);
 
 // C6 (a reused root descriptor): the program closed the TemporaryDirectory's root descriptor by
@@ -1210,7 +1214,7 @@ TEST_P(C6_ReusedDescriptorTest, C6_ARootDescriptorReusedForAnotherDirectoryIsNev
 
 INSTANTIATE_TEST_SUITE_P(Paths, C6_ReusedDescriptorTest,
                          ::testing::Values(by_cleanup, by_ignoring_cleanup, by_destructor, by_exit,
-                                           by_sigint, by_sigterm, by_sighup),
+                                           by_terminate, by_sigint, by_sigterm, by_sighup),
                          ending_name);
 
 // C6 (the root renamed away): one behaviour on every path. What is ours, the contents, is
@@ -1240,7 +1244,7 @@ TEST_P(C6_MovedRootTest, C6_ARootMovedAwayHasItsContentsRemovedAndIsReported) {
 
 INSTANTIATE_TEST_SUITE_P(Paths, C6_MovedRootTest,
                          ::testing::Values(by_cleanup, by_ignoring_cleanup, by_destructor, by_exit,
-                                           by_sigint, by_sigterm, by_sighup),
+                                           by_terminate, by_sigint, by_sigterm, by_sighup),
                          ending_name);
 
 // C6's control: a root that somebody else removed entirely (no links left) is done on every
@@ -1257,7 +1261,8 @@ TEST_P(C6_GoneRootTest, C6_ARootRemovedBySomeoneElseIsDoneWithoutAnError) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, C6_GoneRootTest,
-                         ::testing::Values(by_cleanup, by_destructor, by_exit, by_sigterm),
+                         ::testing::Values(by_cleanup, by_destructor, by_exit, by_terminate,
+                                           by_sigterm),
                          ending_name);
 
 // C7: as a real unprivileged user (the driver drops to uid 65534 when the tests run as root:
@@ -1294,8 +1299,8 @@ TEST_P(C7_ModesTest, C7_EveryPathRemovesDirectoriesWhoseModesForbidTheWalk) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, C7_ModesTest,
-                         ::testing::Values(by_cleanup, by_destructor, by_exit, by_rmtree, by_sigint,
-                                           by_sigterm, by_sighup),
+                         ::testing::Values(by_cleanup, by_destructor, by_exit, by_terminate,
+                                           by_rmtree, by_sigint, by_sigterm, by_sighup),
                          ending_name);
 
 }  // namespace
