@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -745,17 +746,46 @@ struct RemovedAtEnd {
   ~RemovedAtEnd() { force_remove_all(path); }
 };
 
-/// Sends `driver` SIGTERM as soon as the tree's first subdirectory is gone (its removal is
-/// under way). False if that did not happen within 20 s.
-bool signal_once_removal_started(Driver& driver, const fs::path& tree, nlink_t full) {
+/// One big-tree race: the driver's `scenario` builds nothing until "ready", then removes a tree
+/// of 20,000 files (big_tree) on "go"; as soon as the tree's first subdirectory is gone (its
+/// removal is under way), `interrupt` ends the process another way. Returns describe() of the
+/// wait status, and the driver's remaining output; a removal that never started within 20 s is
+/// a failure (status "").
+struct BigTreeRun {
+  std::string status;
+  std::string rest;
+};
+
+BigTreeRun race_big_tree_removal(const std::string& scenario, const fs::path& work,
+                                 const std::function<void(Driver&)>& interrupt) {
+  Driver driver(scenario, work);
+  if (driver.line() != "ready") {
+    ADD_FAILURE() << scenario << " did not start: " << driver.rest();
+    return {};
+  }
+  const fs::path tree = big_tree(work);
+  if (tree.empty()) {
+    ADD_FAILURE() << "no big tree in " << work;
+    return {};
+  }
+  const nlink_t full = links_of(tree);
+  driver.go();
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (links_of(tree) == full) {
     if (std::chrono::steady_clock::now() > deadline) {
-      return false;
+      ADD_FAILURE() << scenario << ": the removal never started";
+      return {};
     }
   }
+  interrupt(driver);
+  BigTreeRun run;
+  run.status = describe(driver.wait());
+  run.rest = driver.rest();
+  return run;
+}
+
+void send_sigterm(Driver& driver) {
   driver.signal(SIGTERM);
-  return true;
 }
 
 // exit() is removing a tree of 20,000 files when SIGTERM comes: the signal's cleanup finishes
@@ -770,17 +800,10 @@ TEST_F(ProcessCleanupTest, D3_SignalDuringExitCleanupFinishesTheTreeBeingRemoved
   // exit() is done (the driver then exits 0). Such a run proves nothing; try again, a few times.
   bool signalled_during_removal = false;
   for (int attempt = 0; attempt < 5 && !signalled_during_removal; ++attempt) {
-    Driver driver("exit-big-tree", work);
-    ASSERT_EQ(driver.line(), "ready");
-    const fs::path tree = big_tree(work);
-    ASSERT_FALSE(tree.empty());
-    const nlink_t full = links_of(tree);
-    driver.go();
-    ASSERT_TRUE(signal_once_removal_started(driver, tree, full));
-    const std::string status = describe(driver.wait());
-    signalled_during_removal = status == signaled(SIGTERM);
-    EXPECT_TRUE(signalled_during_removal || status == exited(0)) << status << driver.rest();
-    EXPECT_EQ(join(list_dir(work)), "") << "attempt " << attempt << ": " << status;
+    const BigTreeRun run = race_big_tree_removal("exit-big-tree", work, send_sigterm);
+    signalled_during_removal = run.status == signaled(SIGTERM);
+    EXPECT_TRUE(signalled_during_removal || run.status == exited(0)) << run.status << run.rest;
+    EXPECT_EQ(join(list_dir(work)), "") << "attempt " << attempt << ": " << run.status;
   }
   EXPECT_TRUE(signalled_during_removal) << "the signal never came during the removal";
 }
@@ -794,14 +817,8 @@ TEST_F(ProcessCleanupTest, D2_SignalDuringADestructorOnAnotherThreadFinishesTheT
   }
   const fs::path work = fast_directory(dir());
   const RemovedAtEnd remove_work(work);
-  Driver driver("dtor-big-tree", work);
-  ASSERT_EQ(driver.line(), "ready");
-  const fs::path tree = big_tree(work);
-  ASSERT_FALSE(tree.empty());
-  const nlink_t full = links_of(tree);
-  driver.go();
-  ASSERT_TRUE(signal_once_removal_started(driver, tree, full));
-  EXPECT_EQ(describe(driver.wait()), signaled(SIGTERM)) << driver.rest();
+  const BigTreeRun run = race_big_tree_removal("dtor-big-tree", work, send_sigterm);
+  EXPECT_EQ(run.status, signaled(SIGTERM)) << run.rest;
   EXPECT_EQ(join(list_dir(work)), "");
 }
 
@@ -880,22 +897,11 @@ TEST_F(ProcessCleanupTest, D3_TerminateDuringADestructorOnAnotherThreadFinishesT
   const RemovedAtEnd remove_work(work);
   bool during_removal = false;
   for (int attempt = 0; attempt < 5 && !during_removal; ++attempt) {
-    Driver driver("terminate-dtor-big-tree", work);
-    ASSERT_EQ(driver.line(), "ready");
-    const fs::path tree = big_tree(work);
-    ASSERT_FALSE(tree.empty());
-    const nlink_t full = links_of(tree);
-    driver.go();
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (links_of(tree) == full && std::chrono::steady_clock::now() < deadline) {
-    }
-    ASSERT_NE(links_of(tree), full) << "the destructor's removal never started";
-    driver.go();  // main throws
-    const std::string status = describe(driver.wait());
-    const std::string rest = driver.rest();
-    EXPECT_EQ(status, signaled(SIGABRT)) << rest;
-    during_removal = rest.find("destroyed") == std::string::npos;
-    EXPECT_EQ(join(list_dir(work)), "") << "attempt " << attempt << ": " << rest;
+    const BigTreeRun run = race_big_tree_removal("terminate-dtor-big-tree", work,
+                                                 [](Driver& driver) { driver.go(); });  // throws
+    EXPECT_EQ(run.status, signaled(SIGABRT)) << run.rest;
+    during_removal = run.rest.find("destroyed") == std::string::npos;
+    EXPECT_EQ(join(list_dir(work)), "") << "attempt " << attempt << ": " << run.rest;
   }
   EXPECT_TRUE(during_removal) << "the owner always finished before the terminate";
 }
@@ -909,20 +915,13 @@ TEST_F(ProcessCleanupTest, D3_TerminateDuringExitCleanupFinishesTheTreeBeingRemo
   const RemovedAtEnd remove_work(work);
   bool during_removal = false;
   for (int attempt = 0; attempt < 5 && !during_removal; ++attempt) {
-    Driver driver("terminate-exit-big-tree", work);
-    ASSERT_EQ(driver.line(), "ready");
-    const fs::path tree = big_tree(work);
-    ASSERT_FALSE(tree.empty());
-    const nlink_t full = links_of(tree);
-    driver.go();
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (links_of(tree) == full && std::chrono::steady_clock::now() < deadline) {
-    }
-    static_cast<void>(driver.go_if_alive());  // the other thread throws
-    const std::string status = describe(driver.wait());
-    during_removal = status == signaled(SIGABRT);
-    EXPECT_TRUE(during_removal || status == exited(0)) << status << driver.rest();
-    EXPECT_EQ(join(list_dir(work)), "") << "attempt " << attempt << ": " << status;
+    const BigTreeRun run =
+        race_big_tree_removal("terminate-exit-big-tree", work, [](Driver& driver) {
+          static_cast<void>(driver.go_if_alive());  // the other thread throws
+        });
+    during_removal = run.status == signaled(SIGABRT);
+    EXPECT_TRUE(during_removal || run.status == exited(0)) << run.status << run.rest;
+    EXPECT_EQ(join(list_dir(work)), "") << "attempt " << attempt << ": " << run.status;
   }
   EXPECT_TRUE(during_removal) << "the exception never came during the removal";
 }
