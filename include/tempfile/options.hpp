@@ -130,4 +130,10 @@ struct TemporaryDirectoryOptions {
   bool lock = true;
 };
 
+/// The seed's PseudoTemporaryFile takes TemporaryFile's options, and nothing Python lacks.
+using PseudoTemporaryFileOptions = TemporaryFileOptions;
+/// The seed's PseudoTemporaryDirectory takes TemporaryDirectory's options. delete_ = false
+/// keeps the directory from every automatic removal, the guardian's included.
+using PseudoTemporaryDirectoryOptions = TemporaryDirectoryOptions;
+
 }  // namespace tempfile

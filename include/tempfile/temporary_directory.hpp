@@ -58,9 +58,30 @@ class TEMPFILE_API TemporaryDirectory {
     return directory.name() / relative;
   }
 
+ protected:
+  /// PseudoTemporaryDirectory's: also hands the directory to the guardian process.
+  struct Guarded {};
+  TemporaryDirectory(const TemporaryDirectoryOptions& options, Guarded /*unused*/);
+
  private:
   struct State;
   std::unique_ptr<State> state_;
+};
+
+/// The seed's PseudoTemporaryDirectory: a TemporaryDirectory (same options, same removal, same
+/// exit, fork and signal behaviour) that is removed even when its process dies without
+/// cleaning up: SIGKILL, a crash, exec(). A guardian process (one per process, started by the
+/// first such object, gone with the last; docs/guardian.md) holds a descriptor of the
+/// directory and, if the owner dies first, removes it through that descriptor with the tree
+/// remover's rules. A directory the owner removed itself is never touched again by the
+/// guardian, even if another directory takes its name.
+///
+/// With delete_ = false nothing removes it automatically, the guardian included; cleanup()
+/// still does (Python's rule).
+class TEMPFILE_API PseudoTemporaryDirectory : public TemporaryDirectory {
+ public:
+  PseudoTemporaryDirectory();
+  explicit PseudoTemporaryDirectory(const PseudoTemporaryDirectoryOptions& options);
 };
 
 /// Python: shutil.rmtree(path), the twin of mkdtemp() for a caller who owns the directory: removes

@@ -85,4 +85,29 @@ class TEMPFILE_API NamedTemporaryFile : public File {
   explicit NamedTemporaryFile(std::unique_ptr<detail::FileState> state) noexcept;
 };
 
+/// The seed's PseudoTemporaryFile: a file whose storage goes when its last descriptor closes,
+/// however the process ends (close, destructor, exception, _exit, SIGKILL, a crash), and
+/// which nevertheless has a path another program of the same user can open by name() while
+/// the object lives (docs/pseudo-temporary.md).
+///
+/// On Linux (with /proc mounted and a file system with O_TMPFILE) it is an O_TMPFILE file with
+/// no entry in any directory, and name() is "/proc/<pid>/fd/<n>": opening that path opens this
+/// very file, for reading and writing. In a fork()ed child name() is the child's own
+/// "/proc/<child pid>/fd/<n>" (the child holds the descriptor too); the parent's stays the
+/// parent's.
+///
+/// Elsewhere (the portable build, a file system without O_TMPFILE, no /proc) it is a named file
+/// created as NamedTemporaryFile creates one and removed at close(), and, if the process dies
+/// first, by the guardian process (docs/guardian.md): the same promise, kept by a second
+/// process instead of the kernel.
+///
+/// Move-only: a moved-from object owns nothing and does nothing.
+class TEMPFILE_API PseudoTemporaryFile : public File {
+ public:
+  PseudoTemporaryFile();
+  explicit PseudoTemporaryFile(const PseudoTemporaryFileOptions& options);
+  /// Python's positional mode: PseudoTemporaryFile("w+").
+  explicit PseudoTemporaryFile(std::string_view mode);
+};
+
 }  // namespace tempfile
