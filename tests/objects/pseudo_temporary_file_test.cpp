@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: MIT
+// PseudoTemporaryFile in real processes: its name opened by other programs (cat, sh), a fork()ed
+// child's own name, SIGKILL of an owner holding 128 MiB on a private tmpfs, and the named
+// fallback (this build's own way in the portable build; forced by the no-O_TMPFILE shim in the
+// others) removed at close and, after a SIGKILL, by the guardian.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): kill, sigaction are POSIX
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "os/sys.hpp"
+#include "security/harness.hpp"
+#include "support/process.hpp"
+#include "support/scratch.hpp"
+#include "tempfile/temporary_file.hpp"
+
+#ifndef TEMPFILE_PSEUDO_FILE_DRIVER
+#  error "TEMPFILE_PSEUDO_FILE_DRIVER must name the pseudo_file_driver executable"
+#endif
+#ifndef TEMPFILE_NO_TMPFILE_SHIM
+#  error "TEMPFILE_NO_TMPFILE_SHIM must name the no_tmpfile_shim library"
+#endif
+
+extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX, for execve
+
+namespace tempfile::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// Where the build's way is the O_TMPFILE file named by /proc (dev, asan on Linux); the portable
+// build always takes the named fallback.
+constexpr bool unnamed_way = os::linux_fast_paths;
+
+std::string errno_text(int err) {
+  return std::strerror(err);  // NOLINT(concurrency-mt-unsafe): tests run one at a time
+}
+
+// The build's program, unless the environment names a copy (the unprivileged CI run).
+std::string built_or_overridden(const char* variable, const char* built) {
+  const char* given = std::getenv(variable);  // NOLINT(concurrency-mt-unsafe)
+  return given != nullptr && *given != '\0' ? given : built;
+}
+
+// A real program, fork/exec'd with default signal dispositions, with pipes to its stdin and
+// from its stdout. Usable inside a forked test child too (no gtest assertions: `why` says what
+// failed).
+class Program {
+ public:
+  Program(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
+    int to_child[2] = {-1, -1};
+    int from_child[2] = {-1, -1};
+    if (::pipe2(to_child, O_CLOEXEC) != 0 || ::pipe2(from_child, O_CLOEXEC) != 0) {
+      why = "pipe2: " + errno_text(errno);
+      for (const int fd : {to_child[0], to_child[1], from_child[0], from_child[1]}) {
+        if (fd >= 0) {
+          ::close(fd);
+        }
+      }
+      return;
+    }
+    // Everything the child needs is made before fork(): it only makes async-signal-safe calls.
+    std::vector<std::string> arguments = argv;
+    std::vector<char*> args;
+    for (std::string& a : arguments) {
+      args.push_back(a.data());
+    }
+    args.push_back(nullptr);
+    std::vector<std::string> environment(extra_env);
+    for (char** e = environ; *e != nullptr; ++e) {
+      environment.emplace_back(*e);  // later entries lose: getenv finds the first
+    }
+    std::vector<char*> envp;
+    for (std::string& e : environment) {
+      envp.push_back(e.data());
+    }
+    envp.push_back(nullptr);
+    static_cast<void>(std::fflush(nullptr));
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(to_child[0], STDIN_FILENO);
+      ::dup2(from_child[1], STDOUT_FILENO);
+      struct sigaction action {};
+      action.sa_handler = SIG_DFL;
+      ::sigaction(SIGPIPE, &action, nullptr);
+      ::execvpe(args[0], args.data(), envp.data());
+      ::_exit(127);
+    }
+    ::close(to_child[0]);
+    ::close(from_child[1]);
+    to_ = to_child[1];
+    from_ = from_child[0];
+    if (pid_ < 0) {
+      why = "fork: " + errno_text(errno);
+    }
+  }
+  Program(const Program&) = delete;
+  Program& operator=(const Program&) = delete;
+  Program(Program&&) = delete;
+  Program& operator=(Program&&) = delete;
+  ~Program() {
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      static_cast<void>(wait());
+    }
+    close_input();
+    if (from_ >= 0) {
+      ::close(from_);
+    }
+  }
+
+  /// The next line it wrote; "" at end of file or after 30 s.
+  std::string line() {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    for (;;) {
+      if (const auto nl = buffered_.find('\n'); nl != std::string::npos) {
+        std::string result = buffered_.substr(0, nl);
+        buffered_.erase(0, nl + 1);
+        return result;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || from_ < 0) {
+        return {};
+      }
+      pollfd p{from_, POLLIN, 0};
+      const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+      if (ready < 0 && errno == EINTR) {
+        continue;
+      }
+      if (ready <= 0) {
+        return {};
+      }
+      char chunk[4096];
+      const ssize_t n = ::read(from_, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        return {};
+      }
+      buffered_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+  bool send(const std::string& command) {
+    const std::string text = command + "\n";
+    return ::write(to_, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  }
+  void close_input() {
+    if (to_ >= 0) {
+      ::close(to_);
+      to_ = -1;
+    }
+  }
+  bool kill(int signal_number) const { return ::kill(pid_, signal_number) == 0; }
+
+  /// Its wait status, waiting at most 30 s (then SIGKILL).
+  int wait() {
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    for (;;) {
+      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+      if (done == pid_) {
+        reaped_ = true;
+        return status;
+      }
+      if (done < 0 && errno != EINTR) {
+        return -1;
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid_, SIGKILL);
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+
+  [[nodiscard]] pid_t pid() const { return pid_; }
+  std::string why;  // empty unless starting it failed
+
+ private:
+  pid_t pid_ = -1;
+  int to_ = -1;
+  int from_ = -1;
+  bool reaped_ = false;
+  std::string buffered_;
+};
+
+// The driver holding a PseudoTemporaryFile of `mebibytes` MiB in `dir`; with `no_tmpfile` under
+// the shim that makes every O_TMPFILE open fail with EOPNOTSUPP (a file system without it), so
+// that the named fallback runs. `name` receives its name(); false (with program.why) if it did
+// not get that far.
+std::vector<std::string> driver_command(const fs::path& dir, int mebibytes) {
+  return {built_or_overridden("TEMPFILE_PSEUDO_FILE_DRIVER", TEMPFILE_PSEUDO_FILE_DRIVER),
+          dir.string(), std::to_string(mebibytes)};
+}
+std::vector<std::string> driver_environment(bool no_tmpfile) {
+  std::vector<std::string> env{"ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0"};
+  if (no_tmpfile) {
+    env.push_back("LD_PRELOAD=" +
+                  built_or_overridden("TEMPFILE_NO_TMPFILE_SHIM", TEMPFILE_NO_TMPFILE_SHIM));
+  }
+  return env;
+}
+bool driver_ready(Program& driver, std::string& name) {
+  if (!driver.why.empty()) {
+    return false;
+  }
+  const std::string first = driver.line();
+  if (first.rfind("name=", 0) != 0 || driver.line() != "ready") {
+    driver.why = "the driver did not start: '" + first + "'";
+    return false;
+  }
+  name = first.substr(5);
+  return true;
+}
+
+// Polls `done` until it holds or `deadline` passes; true if it held.
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds deadline) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > end) {
+      return false;
+    }
+    std::this_thread::sleep_for(2ms);
+  }
+  return true;
+}
+
+bool exists_no_follow(const fs::path& path) {
+  struct stat info {};
+  return ::lstat(path.c_str(), &info) == 0;
+}
+
+std::string read_whole(const fs::path& path) {
+  std::string out;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    return "<cannot open: " + errno_text(errno) + ">";
+  }
+  char chunk[4096];
+  for (std::size_t n = 0; (n = std::fread(chunk, 1, sizeof chunk, f)) > 0;) {
+    out.append(chunk, n);
+  }
+  static_cast<void>(std::fclose(f));
+  return out;
+}
+
+class PseudoTemporaryFileTest : public ScratchTest {};
+
+// The build's way: on Linux name() is /proc/<pid>/fd/<fileno()>, which is also path(), and the
+// directory has no entry; in the portable build a 0600 file in the directory with the prefix and
+// suffix asked for.
+TEST_F(PseudoTemporaryFileTest, NameReachesTheFileAndOnlyTheFallbackHasAnEntry) {
+  PseudoTemporaryFile f(PseudoTemporaryFileOptions{.suffix = ".sfx", .prefix = "pre"});
+  ASSERT_TRUE(f.path().has_value());
+  EXPECT_EQ(*f.path(), f.name());
+  struct stat by_name {};
+  struct stat by_fd {};
+  ASSERT_EQ(::stat(f.name().c_str(), &by_name), 0) << f.name() << ": " << errno_text(errno);
+  ASSERT_EQ(::fstat(f.fileno(), &by_fd), 0);
+  EXPECT_EQ(by_name.st_ino, by_fd.st_ino);
+  EXPECT_EQ(by_name.st_dev, by_fd.st_dev);
+  EXPECT_EQ(by_fd.st_mode & 07777U, 0600U);
+  if (unnamed_way) {
+    EXPECT_EQ(f.name(), fs::path("/proc/" + std::to_string(::getpid()) + "/fd/" +
+                                 std::to_string(f.fileno())));
+    EXPECT_EQ(by_fd.st_nlink, 0U) << "an O_TMPFILE file has no name in any directory";
+    EXPECT_THAT(list_dir(scratch()), ::testing::IsEmpty());
+  } else {
+    EXPECT_EQ(f.name().parent_path(), scratch());
+    const std::string base = f.name().filename().string();
+    EXPECT_EQ(base.substr(0, 3), "pre");
+    EXPECT_EQ(base.substr(base.size() - 4), ".sfx");
+    EXPECT_THAT(list_dir(scratch()), ::testing::ElementsAre(base));
+  }
+}
+
+// Another program (cat) opens name() and reads what the object wrote.
+TEST_F(PseudoTemporaryFileTest, AnotherProgramReadsTheContentsByName) {
+  PseudoTemporaryFile f;
+  f.write(std::string_view("Hello, world!\nsecond line\n"));
+  f.flush();
+  Program cat({"cat", f.name().string()}, {});
+  ASSERT_EQ(cat.why, "");
+  cat.close_input();
+  EXPECT_EQ(cat.line(), "Hello, world!");
+  EXPECT_EQ(cat.line(), "second line");
+  EXPECT_EQ(cat.wait(), 0);
+}
+
+// Another program opens name() for writing (sh's >>) and the object reads what it wrote.
+TEST_F(PseudoTemporaryFileTest, WritesThroughTheNameAreSeenByTheObject) {
+  PseudoTemporaryFile f;
+  f.write(std::string_view("abc"));
+  f.flush();
+  Program sh({"sh", "-c", "printf xyz >> \"$1\"", "sh", f.name().string()}, {});
+  ASSERT_EQ(sh.why, "");
+  sh.close_input();
+  ASSERT_EQ(sh.wait(), 0);
+  f.seek(0);
+  EXPECT_EQ(f.read(), "abcxyz");
+  EXPECT_EQ(f.tell(), 6);
+}
+
+// D1: a fork()ed child holds the descriptor too, and name() there is the child's own
+// /proc/<child pid>/fd/<n> (the parent's path would stop working when the parent ends), opening
+// the same file; the parent's name() is unchanged. In the fallback it is the same path in both.
+TEST_F(PseudoTemporaryFileTest, D1_ForkedChildNamesItsOwnDescriptorPath) {
+  PseudoTemporaryFile f;
+  f.write(std::string_view("shared"));
+  f.flush();
+  const fs::path parent_name = f.name();
+  const int fd = f.fileno();
+  // The child reports through its exit status: 0 right, 1 wrong name, 2 name not reaching the
+  // file, 3 contents differ, 4 path() differs.
+  const int status = run_in_child([&]() -> int {
+    const fs::path expected =
+        unnamed_way ? fs::path("/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(fd))
+                    : parent_name;
+    if (f.name() != expected) {
+      return 1;
+    }
+    struct stat by_name {};
+    struct stat by_fd {};
+    if (::stat(f.name().c_str(), &by_name) != 0 || ::fstat(fd, &by_fd) != 0 ||
+        by_name.st_ino != by_fd.st_ino || by_name.st_dev != by_fd.st_dev) {
+      return 2;
+    }
+    if (read_whole(f.name()) != "shared") {
+      return 3;
+    }
+    return f.path() == expected ? 0 : 4;
+  });
+  EXPECT_EQ(status, 0) << "1 wrong name, 2 name does not reach the file, 3 wrong contents, "
+                          "4 path() differs";
+  EXPECT_EQ(f.name(), parent_name);
+  EXPECT_EQ(read_whole(f.name()), "shared");
+}
+
+// D3: close(), the destructor and a destructor run by exception unwinding each leave nothing in
+// the directory, and the descriptor is closed (ScratchTest checks descriptors too); on Linux the
+// /proc path no longer reaches a file.
+TEST_F(PseudoTemporaryFileTest, D3_CloseDestructorAndUnwindingLeaveNothing) {
+  const auto gone = [&](const fs::path& name, int fd) {
+    EXPECT_THAT(list_dir(scratch()), ::testing::IsEmpty());
+    EXPECT_EQ(::fcntl(fd, F_GETFD), -1) << "descriptor " << fd << " still open";
+    EXPECT_FALSE(exists_no_follow(name)) << name;
+  };
+  {
+    PseudoTemporaryFile f;
+    f.write(std::string_view("x"));
+    const fs::path name = f.name();
+    const int fd = f.fileno();
+    f.close();
+    EXPECT_TRUE(f.closed());
+    gone(name, fd);
+    f.close();  // idempotent
+  }
+  fs::path name;
+  int fd = -1;
+  {
+    PseudoTemporaryFile f;
+    f.write(std::string_view("x"));
+    name = f.name();
+    fd = f.fileno();
+  }
+  gone(name, fd);
+  try {
+    PseudoTemporaryFile f;
+    f.write(std::string_view("x"));
+    name = f.name();
+    fd = f.fileno();
+    throw std::runtime_error("unwind");
+  } catch (const std::runtime_error&) {
+    gone(name, fd);
+  }
+}
+
+// Bad arguments throw std::invalid_argument before any file exists, as for every file object.
+TEST_F(PseudoTemporaryFileTest, BadArgumentsThrowBeforeAnyFileExists) {
+  EXPECT_THROW(PseudoTemporaryFile("q"), std::invalid_argument);
+  EXPECT_THROW(PseudoTemporaryFile(PseudoTemporaryFileOptions{.mode = "w+", .encoding = "nope"}),
+               std::invalid_argument);
+  EXPECT_THROW(PseudoTemporaryFile(PseudoTemporaryFileOptions{.prefix = "a/b"}),
+               std::invalid_argument);
+  EXPECT_THAT(list_dir(scratch()), ::testing::IsEmpty());
+}
+
+// Text mode with an encoding, stream() and fdopen() work on it as on every file object, and
+// another program reads the encoded bytes by name.
+TEST_F(PseudoTemporaryFileTest, TextModeStreamAndFdopen) {
+  PseudoTemporaryFile f(PseudoTemporaryFileOptions{.mode = "w+", .encoding = "latin-1"});
+  f.write(std::string_view("caf\u00e9\n"));
+  f.stream() << "line " << 2 << '\n';
+  f.flush();
+  EXPECT_EQ(read_whole(f.name()), "caf\xe9\nline 2\n");
+  f.seek(0);
+  EXPECT_EQ(f.readline(), "caf\u00e9\n");
+  EXPECT_EQ(f.readline(), "line 2\n");
+
+  PseudoTemporaryFile b("w+b");
+  b.write(std::string_view("via file"));
+  b.flush();
+  std::FILE* c = b.fdopen();
+  ASSERT_NE(c, nullptr);
+  EXPECT_GE(std::fputs(" and stdio", c), 0);
+  ASSERT_EQ(std::fclose(c), 0);
+  b.seek(0);
+  EXPECT_EQ(b.read(), "via file and stdio");
+}
+
+// D2: an owner holding 128 MiB (really written) on a private tmpfs is SIGKILLed: no entry is
+// left in the directory and the tmpfs gets its space back (free blocks back to the level before,
+// polled). The Linux way needs nobody to clean up (the kernel frees the storage as the last
+// descriptor closes); the fallback (portable build) relies on the guardian.
+TEST_F(PseudoTemporaryFileTest, D2_SigkilledOwnerLeavesNoEntryAndItsSpaceComesBack) {
+  const fs::path mount_point = make_subdir("tmpfs");
+  const ChildRun run = run_child(
+      [&](std::string& out) -> int {
+        if (const int mounted = mount_private_tmpfs(mount_point, 0, "size=256m,mode=0700", out);
+            mounted != 0) {
+          return mounted;
+        }
+        const auto free_bytes = [&]() -> unsigned long long {
+          struct statvfs info {};
+          return ::statvfs(mount_point.c_str(), &info) == 0
+                     ? static_cast<unsigned long long>(info.f_bfree) * info.f_frsize
+                     : 0;
+        };
+        const unsigned long long before = free_bytes();
+        Program driver(driver_command(mount_point, 128), driver_environment(false));
+        std::string name;
+        if (!driver_ready(driver, name)) {
+          out = driver.why;
+          return 1;
+        }
+        constexpr unsigned long long written = 128ULL << 20U;
+        if (free_bytes() + written > before) {
+          out = "the 128 MiB were not written for real: free " + std::to_string(free_bytes()) +
+                " of " + std::to_string(before);
+          return 2;
+        }
+        const std::set<std::string> while_alive = list_dir(mount_point);
+        if (unnamed_way != while_alive.empty()) {
+          out = "entries while the owner lives: " + std::to_string(while_alive.size());
+          return 3;
+        }
+        if (!driver.kill(SIGKILL)) {
+          out = "kill: " + errno_text(errno);
+          return 4;
+        }
+        const int status = driver.wait();
+        if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
+          out = "the driver was not killed by SIGKILL: status " + std::to_string(status);
+          return 5;
+        }
+        if (!eventually([&] { return list_dir(mount_point).empty(); }, 5s)) {
+          out = "an entry is left: " + *list_dir(mount_point).begin();
+          return 6;
+        }
+        if (!eventually([&] { return free_bytes() >= before; }, 5s)) {
+          out = "the space did not come back: free " + std::to_string(free_bytes()) + " of " +
+                std::to_string(before);
+          return 7;
+        }
+        return 0;
+      },
+      60);
+  fs::remove(mount_point);  // the tmpfs was mounted in the child's namespace only
+  if (run.status == child_capability_missing) {
+    GTEST_SKIP() << "no private tmpfs can be mounted here: " << run.output;
+  }
+  EXPECT_EQ(run.status, 0) << run.output;
+}
+
+// A10: without O_TMPFILE (the shim makes the file system refuse it, as some do; the portable
+// build never asks) the object is a named file in its directory while it lives, and close()
+// removes it, as does the destructor and unwinding; and an O_TMPFILE file system is used where
+// there is one (the control, without the shim).
+TEST_F(PseudoTemporaryFileTest, A10_WithoutOTmpfileANamedFileIsRemovedAtCloseAndDestruction) {
+  for (const char* ending : {"close", "throw", ""}) {
+    SCOPED_TRACE(std::string("ended by '") + ending + "'");
+    Program driver(driver_command(scratch(), 1), driver_environment(true));
+    std::string name;
+    ASSERT_TRUE(driver_ready(driver, name)) << driver.why;
+    EXPECT_EQ(fs::path(name).parent_path(), scratch());
+    EXPECT_THAT(list_dir(scratch()), ::testing::ElementsAre(fs::path(name).filename().string()));
+    EXPECT_EQ(fs::file_size(name), 1U << 20U);
+    if (*ending != '\0') {
+      ASSERT_TRUE(driver.send(ending));
+      EXPECT_EQ(driver.line(), std::string(ending) == "close" ? "closed" : "caught");
+      EXPECT_FALSE(exists_no_follow(name)) << "still there after " << ending;
+    }
+    driver.close_input();
+    EXPECT_EQ(driver.wait(), 0);
+    EXPECT_THAT(list_dir(scratch()), ::testing::IsEmpty());
+  }
+  Program control(driver_command(scratch(), 1), driver_environment(false));
+  std::string name;
+  ASSERT_TRUE(driver_ready(control, name)) << control.why;
+  EXPECT_EQ(name.rfind("/proc/", 0) == 0, unnamed_way) << name;
+  control.close_input();
+  EXPECT_EQ(control.wait(), 0);
+}
+
+// A10 + D2: the fallback's owner is SIGKILLed: the guardian removes the named file (polled for a
+// few seconds), which no exit or signal handler could.
+TEST_F(PseudoTemporaryFileTest, A10_WithoutOTmpfileTheGuardianRemovesTheFileOfAKilledOwner) {
+  Program driver(driver_command(scratch(), 1), driver_environment(true));
+  std::string name;
+  ASSERT_TRUE(driver_ready(driver, name)) << driver.why;
+  ASSERT_EQ(fs::path(name).parent_path(), scratch());
+  ASSERT_TRUE(exists_no_follow(name));
+  ASSERT_TRUE(driver.kill(SIGKILL));
+  const int status = driver.wait();
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+  EXPECT_TRUE(eventually([&] { return !exists_no_follow(name); }, 5s))
+      << name << " is still there after its owner was killed";
+  if (exists_no_follow(name)) {
+    fs::remove(name);  // so the fixture reports this failure only once
+  }
+}
+
+}  // namespace
+}  // namespace tempfile::test
