@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The README demo: a short tour of the tempfile library, printing each step and what it observed
 // (its test matches the whole output, so what it says is checked).
+#include <signal.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -12,6 +15,7 @@
 #include <string_view>
 #include <system_error>
 #include <tempfile/tempfile.hpp>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -159,6 +163,45 @@ void show_temporary_directory() {
   tempfile::rmtree(kept);
 }
 
+// A directory that goes even when its process is killed with SIGKILL, which no destructor, exit
+// handler or signal handler survives: its guardian process removes it.
+void show_pseudo_temporary_directory() {
+  int ends[2];
+  if (::pipe(ends) != 0) {
+    return;
+  }
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(ends[0]);
+    auto* dir = new tempfile::PseudoTemporaryDirectory({.prefix = "demo-"});  // never deleted
+    fs::create_directories(*dir / "build" / "objects");
+    std::ofstream(*dir / "build" / "objects" / "main.o") << "object code";
+    const std::string name = dir->name().string();
+    static_cast<void>(::write(ends[1], name.data(), name.size()));
+    ::close(ends[1]);
+    for (;;) {
+      ::pause();  // until killed
+    }
+  }
+  ::close(ends[1]);
+  std::string name(4096, '\0');
+  const ssize_t got = ::read(ends[0], name.data(), name.size());
+  ::close(ends[0]);
+  name.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+  std::cout << "\nPseudoTemporaryDirectory({.prefix = \"demo-\"}) in a child process: " << name
+            << " with build/objects/main.o\n";
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  std::cout << "  the child was killed with SIGKILL: "
+            << (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << '\n';
+  // The guardian notices at once; give it a few seconds at most.
+  for (int i = 0; i < 500 && fs::exists(name); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::cout << "  its guardian removed the directory: exists() " << fs::exists(name) << '\n';
+}
+
 }  // namespace
 
 int main() {
@@ -169,4 +212,5 @@ int main() {
   show_errors(show_mkdtemp());
   show_file_objects();
   show_temporary_directory();
+  show_pseudo_temporary_directory();
 }

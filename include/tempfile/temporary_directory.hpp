@@ -64,6 +64,7 @@ class TEMPFILE_API TemporaryDirectory {
   TemporaryDirectory(const TemporaryDirectoryOptions& options, Guarded /*unused*/);
 
  private:
+  TemporaryDirectory(const TemporaryDirectoryOptions& options, bool guarded);
   struct State;
   std::unique_ptr<State> state_;
 };

@@ -13,6 +13,7 @@
 #include "objects/owned_entry.hpp"
 #include "os/cleanup.hpp"
 #include "os/entry_identity.hpp"
+#include "os/guardian.hpp"
 #include "os/remove_tree.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
@@ -25,6 +26,9 @@ struct TemporaryDirectory::State {
   // Declared after `root`, so destroyed before it: the handlers may walk `root` until the
   // entry is withdrawn.
   objects::OwnedEntry entry;
+  // A PseudoTemporaryDirectory's protection by the guardian process; withdrawn once cleanup()
+  // removed everything, else when the object goes.
+  os::GuardianTicket guard;
   bool ignore_cleanup_errors = false;
   bool delete_ = true;
   bool removed = false;
@@ -79,6 +83,12 @@ void rmtree(const std::filesystem::path& path, bool ignore_errors) {
 TemporaryDirectory::TemporaryDirectory() : TemporaryDirectory(TemporaryDirectoryOptions{}) {}
 
 TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options)
+    : TemporaryDirectory(options, false) {}
+
+TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options, Guarded /*unused*/)
+    : TemporaryDirectory(options, true) {}
+
+TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options, bool guarded)
     : state_(std::make_unique<State>()) {
   create::RandomNames names;
   const os::CleanupWindow window;  // created but not yet registered: a handler must wait
@@ -110,6 +120,14 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options)
     // cleanup() removes the tree even without delete_ (Python's rule); delete_ adds the
     // destructor's and the exit/signal handlers' removal.
     s.entry = objects::OwnedEntry::directory(s.name, s.root.get(), identity, s.delete_);
+    if (guarded && s.delete_) {
+      if (const os::Errno err =
+              os::GuardianTicket::guard_directory(s.name.c_str(), s.root.get(), identity, s.guard);
+          err != 0) {
+        throw error("cannot hand temporary directory to its guardian process", s.name,
+                    os::to_error_code(err));
+      }
+    }
   } catch (...) {
     // Nothing is in it yet: the name goes with one rmdir.
     static_cast<void>(os::remove_directory(os::current_directory_fd,
@@ -165,6 +183,7 @@ void TemporaryDirectory::cleanup() {
   static_cast<void>(s.entry.remove(s.name, failures));
   if (failures.empty()) {
     s.removed = true;
+    s.guard.withdraw();  // after the removal: a death before it still leaves the guardian its job
     s.entry = objects::OwnedEntry();
     s.root = os::FileDescriptor();
     return;
@@ -177,5 +196,11 @@ void TemporaryDirectory::cleanup() {
     throw cleanup_error(s.name, std::move(left));
   }
 }
+
+PseudoTemporaryDirectory::PseudoTemporaryDirectory()
+    : PseudoTemporaryDirectory(PseudoTemporaryDirectoryOptions{}) {}
+
+PseudoTemporaryDirectory::PseudoTemporaryDirectory(const PseudoTemporaryDirectoryOptions& options)
+    : TemporaryDirectory(options, Guarded{}) {}
 
 }  // namespace tempfile

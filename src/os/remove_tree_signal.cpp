@@ -11,7 +11,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
+#include <span>
 
 #include "os/entry_identity.hpp"
 #include "os/platform.hpp"
@@ -28,19 +30,9 @@
 namespace tempfile::os {
 namespace {
 
-// One directory being walked: its descriptor, its own getdents64 buffer (so a parent's listing
-// survives its children's) and its name in its parent. Static: a handler cannot allocate. A
-// spin flag keeps two threads' handlers from sharing it.
-struct SignalLevel {
-  int fd = -1;
-  long got = 0;
-  long offset = 0;
-  bool repaired = false;  // given u+rwx already (once per directory)
-  std::array<char, 256> name{};
-  std::array<char, 8192> buffer{};
-};
-constexpr std::size_t signal_depth_limit = removal_descriptor_limit;
-std::array<SignalLevel, signal_depth_limit> signal_levels;  // NOLINT: see above
+// The signal handler's levels: static, since a handler cannot allocate. A spin flag keeps two
+// threads' handlers from sharing them.
+std::array<WalkLevel, removal_descriptor_limit> signal_levels;  // NOLINT: see above
 std::atomic_flag signal_walk_busy = ATOMIC_FLAG_INIT;
 
 #if TEMPFILE_LINUX_FAST_PATHS
@@ -66,7 +58,7 @@ bool on_root_mount(int fd, const EntryIdentity& root) noexcept {
 // A directory entry `name` of level `parent`, opened for the walk; u+rwx first when its mode
 // forbids that, through an O_PATH handle as the walk does. -1 when it cannot be opened, or is on
 // another mount.
-int open_in_signal_handler(SignalLevel& parent, const char* name,
+int open_in_signal_handler(WalkLevel& parent, const char* name,
                            const EntryIdentity& root) noexcept {
   int fd = ::openat(parent.fd, name, tree::directory_flags);
   if (fd < 0 && repair_after(errno, parent.fd, parent.repaired)) {
@@ -107,29 +99,34 @@ int open_root_in_signal_handler(int root_fd) noexcept {
   return copy;
 }
 
-void empty_in_signal_handler(int root_fd, const EntryIdentity& root) noexcept {
+// Empties the directory held by `root_fd`, one level of `levels` per depth (deeper entries are
+// left). Returns whether it removed anything.
+bool empty_without_allocating(std::span<WalkLevel> levels, int root_fd,
+                              const EntryIdentity& root) noexcept {
+  bool removed_any = false;
   std::size_t top = 0;
-  signal_levels[0].fd = open_root_in_signal_handler(root_fd);
-  if (signal_levels[0].fd < 0) {
-    return;
+  levels[0].fd = open_root_in_signal_handler(root_fd);
+  if (levels[0].fd < 0) {
+    return false;
   }
-  signal_levels[0].got = signal_levels[0].offset = 0;
-  signal_levels[0].repaired = false;
+  levels[0].got = levels[0].offset = 0;
+  levels[0].repaired = false;
   for (;;) {
-    SignalLevel& level = signal_levels[top];
+    WalkLevel& level = levels[top];
     if (level.offset >= level.got) {
       level.got = ::syscall(SYS_getdents64, level.fd, level.buffer.data(), level.buffer.size());
       level.offset = 0;
       if (level.got <= 0) {  // the end (or an error): this directory is as empty as it gets
         ::close(level.fd);
         if (top == 0) {
-          return;
+          return removed_any;
         }
         --top;
-        SignalLevel& parent = signal_levels[top];
-        if (::unlinkat(parent.fd, level.name.data(), AT_REMOVEDIR) != 0 &&
-            repair_after(errno, parent.fd, parent.repaired)) {
-          static_cast<void>(::unlinkat(parent.fd, level.name.data(), AT_REMOVEDIR));
+        WalkLevel& parent = levels[top];
+        if (::unlinkat(parent.fd, level.name.data(), AT_REMOVEDIR) == 0 ||
+            (repair_after(errno, parent.fd, parent.repaired) &&
+             ::unlinkat(parent.fd, level.name.data(), AT_REMOVEDIR) == 0)) {
+          removed_any = true;
         }
         continue;
       }
@@ -142,10 +139,9 @@ void empty_in_signal_handler(int root_fd, const EntryIdentity& root) noexcept {
       continue;
     }
     if (type != DT_DIR) {
-      if (::unlinkat(level.fd, name, 0) == 0) {
-        continue;
-      }
-      if (repair_after(errno, level.fd, level.repaired) && ::unlinkat(level.fd, name, 0) == 0) {
+      if (::unlinkat(level.fd, name, 0) == 0 ||
+          (repair_after(errno, level.fd, level.repaired) && ::unlinkat(level.fd, name, 0) == 0)) {
+        removed_any = true;
         continue;
       }
       if (errno != EISDIR && !(errno == EPERM && type == DT_UNKNOWN)) {
@@ -153,14 +149,14 @@ void empty_in_signal_handler(int root_fd, const EntryIdentity& root) noexcept {
       }
     }
     const std::size_t name_length = std::strlen(name);
-    if (top + 1 >= signal_depth_limit || name_length >= level.name.size()) {
+    if (top + 1 >= levels.size() || name_length >= level.name.size()) {
       continue;  // deeper than the walk goes here: left behind
     }
     const int child = open_in_signal_handler(level, name, root);
     if (child < 0) {
       continue;
     }
-    SignalLevel& next = signal_levels[++top];
+    WalkLevel& next = levels[++top];
     next.fd = child;
     next.got = next.offset = 0;
     next.repaired = false;
@@ -173,11 +169,23 @@ void empty_in_signal_handler(int root_fd, const EntryIdentity& root) noexcept {
 
 Errno prepare_signal_removal() noexcept {
   // Everything the handler uses is static; touch it now so the handler faults in no pages.
-  for (SignalLevel& level : signal_levels) {
+  for (WalkLevel& level : signal_levels) {
     level.buffer.fill('\0');
   }
   return 0;
 }
+
+namespace {
+
+// The root only while its name is still this directory (and only once it is empty).
+void remove_root_if_same(const char* path, const EntryIdentity& root) noexcept {
+  EntryIdentity named;
+  if (identify_name(AT_FDCWD, path, named) == 0 && named == root) {
+    static_cast<void>(::unlinkat(AT_FDCWD, path, AT_REMOVEDIR));
+  }
+}
+
+}  // namespace
 
 void walk_and_remove_in_signal_handler(const char* path, int root_fd,
                                        const EntryIdentity& root) noexcept {
@@ -186,17 +194,39 @@ void walk_and_remove_in_signal_handler(const char* path, int root_fd,
   }
   const int saved_errno = errno;
 #if TEMPFILE_LINUX_FAST_PATHS
-  empty_in_signal_handler(root_fd, root);
+  static_cast<void>(empty_without_allocating(signal_levels, root_fd, root));
 #else
   static_cast<void>(root_fd);
 #endif
-  // The root only while its name is still this directory (and only once it is empty).
-  EntryIdentity named;
-  if (identify_name(AT_FDCWD, path, named) == 0 && named == root) {
-    static_cast<void>(::unlinkat(AT_FDCWD, path, AT_REMOVEDIR));
-  }
+  remove_root_if_same(path, root);
   errno = saved_errno;
   signal_walk_busy.clear(std::memory_order_release);
+}
+
+bool walk_and_remove_with(std::span<WalkLevel> levels, const char* path, int root_fd,
+                          const EntryIdentity& root) noexcept {
+#if TEMPFILE_LINUX_FAST_PATHS
+  if (levels.empty()) {
+    return false;
+  }
+  // Passes while they make progress: entries that reappear behind the walk, or directories
+  // whose removal waited for a mode fix, are taken by the next one.
+  for (int pass = 0; pass < walk_passes; ++pass) {
+    const bool removed_any = empty_without_allocating(levels, root_fd, root);
+    remove_root_if_same(path, root);
+    EntryIdentity now;
+    std::uint64_t links = 1;
+    if (identify_fd(root_fd, now, links) != 0 || links == 0 || !removed_any) {
+      break;
+    }
+  }
+  return true;
+#else
+  static_cast<void>(path);
+  static_cast<void>(root_fd);
+  static_cast<void>(root);
+  return false;
+#endif
 }
 
 }  // namespace tempfile::os

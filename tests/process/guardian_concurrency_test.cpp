@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+// The guardian under threads (run under ThreadSanitizer by the tsan preset): many threads
+// starting, using and letting go of the one guardian at once, while another thread forks.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "os/guardian.hpp"
+#include "support/scratch.hpp"
+#include "tempfile/temporary_directory.hpp"
+
+namespace tempfile::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int thread_count = 6;
+constexpr int rounds = 20;
+
+class GuardianConcurrencyTest : public ScratchTest {};
+
+TEST_F(GuardianConcurrencyTest, ManyThreadsCreateAndRemovePseudoDirectoriesWhileAnotherForks) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  // fork() from a multi-threaded owner while the others register and withdraw: each child must
+  // find a usable, empty connection (the fork handlers) and start its own guardian.
+  std::thread forker([&] {
+    while (!stop.load()) {
+      const pid_t child = ::fork();
+      if (child == 0) {
+        int code = 0;
+        try {
+          const PseudoTemporaryDirectory own;
+          std::ofstream(own.path() / "x") << "x";
+          code = os::guardian_status().tickets == 1 ? 0 : 2;
+        } catch (...) {
+          code = 1;
+        }
+        ::_exit(os::guardian_status().pid == -1 ? code : 3);
+      }
+      int status = 0;
+      if (child < 0 || ::waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+          WEXITSTATUS(status) != 0) {
+        failures.fetch_add(1);
+      }
+    }
+  });
+  std::vector<std::thread> workers;
+  for (int t = 0; t < thread_count; ++t) {
+    workers.emplace_back([&] {
+      for (int round = 0; round < rounds; ++round) {
+        try {
+          std::vector<PseudoTemporaryDirectory> held(3);
+          for (const auto& directory : held) {
+            std::ofstream(directory.path() / "f") << "f";
+          }
+        } catch (...) {
+          failures.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& worker : workers) {
+    worker.join();
+  }
+  stop.store(true);
+  forker.join();
+  EXPECT_EQ(failures.load(), 0);
+  // Every directory went with its object, and the guardian with the last one.
+  EXPECT_EQ(os::guardian_status().pid, -1);
+  EXPECT_EQ(os::guardian_status().tickets, 0U);
+}
+
+}  // namespace
+}  // namespace tempfile::test
