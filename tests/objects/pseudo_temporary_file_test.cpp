@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>  // NOLINT(modernize-deprecated-headers): kill, sigaction are POSIX
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -541,6 +542,116 @@ TEST_F(PseudoTemporaryFileTest, A10_WithoutOTmpfileTheGuardianRemovesTheFileOfAK
   if (exists_no_follow(name)) {
     fs::remove(name);  // so the fixture reports this failure only once
   }
+}
+
+// The fallback's life in a forked test child where /proc does not reach the descriptor: a named
+// file in `dir` while the object lives, gone after close(). 0, or a code and `out` saying what
+// went wrong.
+int expect_named_fallback(const fs::path& dir, std::string& out) {
+  PseudoTemporaryFile f(PseudoTemporaryFileOptions{.dir = dir});
+  const fs::path name = f.name();
+  if (name.parent_path() != dir) {
+    out = "name() is " + name.string() + ", not a file in " + dir.string();
+    return 10;
+  }
+  if (!exists_no_follow(name) || f.path() != name) {
+    out = "the named file " + name.string() + " is missing, or path() differs";
+    return 11;
+  }
+  f.write(std::string_view("data"));
+  f.close();
+  if (exists_no_follow(name)) {
+    out = "close() left " + name.string();
+    return 12;
+  }
+  return 0;
+}
+
+// A10: /proc not mounted (a private, empty tmpfs covers it in a private mount namespace): no path
+// reaches an O_TMPFILE descriptor, so the object must not name one; it is the named fallback.
+TEST_F(PseudoTemporaryFileTest, A10_WithoutProcTheNamedFallbackIsUsed) {
+  const fs::path dir = scratch();
+  const ChildRun run = run_child([&](std::string& out) -> int {
+    if (const int mounted = mount_private_tmpfs("/proc", 0, "size=1m", out); mounted != 0) {
+      return mounted;
+    }
+    if (exists_no_follow("/proc/self")) {
+      out = "/proc is still there";
+      return 1;
+    }
+    return expect_named_fallback(dir, out);
+  });
+  if (run.status == child_capability_missing) {
+    GTEST_SKIP() << "/proc cannot be covered here: " << run.output;
+  }
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_THAT(list_dir(scratch()), ::testing::IsEmpty());
+}
+
+// A10: a process in a new pid namespace that still sees its parent namespace's /proc (as after
+// unshare(CLONE_NEWPID) without mounting a new /proc). Its pid there is 1, and /proc/1/fd/<n> is
+// the host's init's descriptor, not ours: the check must refuse the path (the positive control
+// shows that the unchecked path reaches another file), and the object is the named fallback.
+TEST_F(PseudoTemporaryFileTest, A10_AnotherNamespacesProcIsNotTakenForOurs) {
+  if (!unnamed_way) {
+    GTEST_SKIP() << "the portable build never names a file by /proc (the fallback is its only "
+                    "way, tested by the other tests)";
+  }
+  const fs::path dir = scratch();
+  const ChildRun run = run_child([&](std::string& out) -> int {
+    if (::unshare(CLONE_NEWPID) != 0) {
+      out = "unshare(CLONE_NEWPID): " + errno_text(errno);
+      return errno == EPERM ? child_capability_missing : 1;
+    }
+    int to_parent[2] = {-1, -1};
+    if (::pipe(to_parent) != 0) {
+      out = "pipe: " + errno_text(errno);
+      return 1;
+    }
+    const pid_t pid = ::fork();  // the first child in the new namespace: its pid 1
+    if (pid == 0) {
+      ::close(to_parent[0]);
+      std::string message;
+      int code = 0;
+      if (::getpid() != 1) {
+        message = "not pid 1 in the new namespace";
+        code = 2;
+      } else {
+        // Positive control: the unchecked path is not ours (another process's descriptor, or
+        // none), so only the check keeps the object from naming it.
+        const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct stat by_path {};
+        struct stat by_fd {};
+        const std::string unchecked = os::descriptor_path(fd);
+        if (fd >= 0 && ::fstat(fd, &by_fd) == 0 && ::stat(unchecked.c_str(), &by_path) == 0 &&
+            by_path.st_ino == by_fd.st_ino && by_path.st_dev == by_fd.st_dev) {
+          message = "control: " + unchecked + " reaches our own descriptor after all";
+          code = 3;
+        } else {
+          code = expect_named_fallback(dir, message);
+        }
+        if (fd >= 0) {
+          ::close(fd);
+        }
+      }
+      static_cast<void>(::write(to_parent[1], message.data(), message.size()));
+      ::_exit(code);
+    }
+    ::close(to_parent[1]);
+    out = read_to_end(to_parent[0]);
+    ::close(to_parent[0]);
+    int status = 0;
+    if (pid < 0 || ::waitpid(pid, &status, 0) != pid) {
+      out += "fork/waitpid: " + errno_text(errno);
+      return 1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  });
+  if (run.status == child_capability_missing) {
+    GTEST_SKIP() << "no pid namespace can be made here: " << run.output;
+  }
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_THAT(list_dir(scratch()), ::testing::IsEmpty());
 }
 
 }  // namespace
