@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>  // NOLINT(modernize-deprecated-headers): kill, sigaction are POSIX
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/vfs.h>
@@ -284,6 +285,7 @@ TEST_F(PseudoTemporaryFileTest, NameReachesTheFileAndOnlyTheFallbackHasAnEntry) 
   EXPECT_EQ(by_name.st_ino, by_fd.st_ino);
   EXPECT_EQ(by_name.st_dev, by_fd.st_dev);
   EXPECT_EQ(by_fd.st_mode & 07777U, 0600U);
+  EXPECT_NE(::fcntl(f.fileno(), F_GETFD) & FD_CLOEXEC, 0) << "A6: no descriptor survives exec";
   if (unnamed_way) {
     EXPECT_EQ(f.name(), fs::path("/proc/" + std::to_string(::getpid()) + "/fd/" +
                                  std::to_string(f.fileno())));
@@ -296,6 +298,109 @@ TEST_F(PseudoTemporaryFileTest, NameReachesTheFileAndOnlyTheFallbackHasAnEntry) 
     EXPECT_EQ(base.substr(base.size() - 4), ".sfx");
     EXPECT_THAT(list_dir(scratch()), ::testing::ElementsAre(base));
   }
+}
+
+// Whether a fork()ed child of this process can open `path` for reading: 0 yes, EACCES or another
+// errno no (-1: fork or wait failed).
+int child_opens(const fs::path& path) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    ::_exit(fd >= 0 ? 0 : (errno & 0x7f) | 0x80);  // errno values fit in 7 bits here
+  }
+  int status = 0;
+  if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) {
+    return -1;
+  }
+  const int code = WEXITSTATUS(status);
+  return code == 0 ? 0 : code & 0x7f;
+}
+
+// A5: as root, the owner's name is not for another user: a child that dropped to uid 65534
+// cannot open the parent's name() (on Linux the /proc check refuses another user, and the file
+// is 0600 anyway), while the same child could before it dropped (the positive control). Root
+// only: an unprivileged run has no second user to become.
+TEST_F(PseudoTemporaryFileTest, A5_AnotherUserCannotOpenTheName) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "needs root to become a second user (running as uid " << ::geteuid() << ")";
+  }
+  PseudoTemporaryFile f;
+  f.write(std::string_view("secret"));
+  f.flush();
+  const fs::path parent_name = f.name();
+  const int status = run_in_child([&]() -> int {
+    const int fd = ::open(parent_name.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return 1;
+    }
+    ::close(fd);
+    if (!become_unprivileged()) {
+      return 2;
+    }
+    if (::open(parent_name.c_str(), O_RDONLY | O_CLOEXEC) >= 0) {
+      return 3;
+    }
+    return errno == EACCES ? 0 : 4;
+  });
+  EXPECT_EQ(status, 0) << "1: root could not open it (control), 2: could not become 65534, "
+                          "3: uid 65534 opened it, 4: refused, but not with EACCES";
+}
+
+// A5: on Linux, a process that made itself non-dumpable (prctl(PR_SET_DUMPABLE, 0), as
+// set-user-ID programs and those that change their ids are) keeps its name() to itself: a
+// process of the same (unprivileged) user opens it while the owner is dumpable (the control),
+// not once it is not; the owner itself still can. The fallback's name is a plain file, which
+// dumpability does not concern: the same user opens it either way.
+TEST_F(PseudoTemporaryFileTest, A5_NonDumpableOwnersNameOpensOnlyInItself) {
+  const fs::path dir = make_subdir("nobody");
+  if (::geteuid() == 0) {  // a directory uid 65534 owns and can reach
+    ASSERT_EQ(::chmod(scratch().c_str(), 0755), 0) << errno_text(errno);
+    ASSERT_EQ(::chown(dir.c_str(), 65534, 65534), 0) << errno_text(errno);
+  }
+  const ChildRun run = run_child([&](std::string& out) -> int {
+    if (!become_unprivileged()) {
+      out = "cannot become uid 65534: " + errno_text(errno);
+      return 1;
+    }
+    // Changing ids made this process non-dumpable: start from a dumpable owner.
+    if (::prctl(PR_SET_DUMPABLE, 1) != 0) {
+      out = "prctl(PR_SET_DUMPABLE, 1): " + errno_text(errno);
+      return 1;
+    }
+    std::optional<PseudoTemporaryFile> made;
+    try {
+      made.emplace(PseudoTemporaryFileOptions{.dir = dir});
+    } catch (const std::exception& e) {
+      out = e.what();
+      return 1;
+    }
+    PseudoTemporaryFile& f = *made;
+    f.write(std::string_view("x"));
+    f.flush();
+    if (const int control = child_opens(f.name()); control != 0) {
+      out = "a dumpable owner's name did not open in its child: " + std::to_string(control);
+      return 2;
+    }
+    if (::prctl(PR_SET_DUMPABLE, 0) != 0) {
+      out = "prctl(PR_SET_DUMPABLE, 0): " + errno_text(errno);
+      return 1;
+    }
+    const int refused = child_opens(f.name());
+    if (unnamed_way ? refused != EACCES : refused != 0) {
+      out = "a non-dumpable owner's name gave " + std::to_string(refused) + " in its child";
+      return 3;
+    }
+    const int own = ::open(f.name().c_str(), O_RDONLY | O_CLOEXEC);
+    if (own < 0) {
+      out = "the non-dumpable owner cannot open its own name: " + errno_text(errno);
+      return 4;
+    }
+    ::close(own);
+    return 0;
+  });
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_THAT(list_dir(dir), ::testing::IsEmpty());
+  fs::remove(dir);
 }
 
 // Another program (cat) opens name() and reads what the object wrote.
@@ -588,19 +693,58 @@ TEST_F(PseudoTemporaryFileTest, A10_WithoutProcTheNamedFallbackIsUsed) {
   EXPECT_THAT(list_dir(scratch()), ::testing::IsEmpty());
 }
 
+// Writes `text` to a /proc file of this process (a user namespace's id maps).
+bool write_proc_file(const char* path, const std::string& text) {
+  const int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+  return written;
+}
+
+// In a forked test child: the next fork() starts a new pid namespace. Not root: in a user
+// namespace of our own too (our uid and gid mapped to themselves, so files we make are still
+// ours), where that is allowed. False with errno (EPERM: not allowed here) and a reason in `why`.
+bool enter_new_pid_namespace(std::string& why) {
+  if (::unshare(CLONE_NEWPID) == 0) {
+    return true;
+  }
+  if (errno != EPERM || ::geteuid() == 0) {
+    why = "unshare(CLONE_NEWPID): " + errno_text(errno);
+    return false;
+  }
+  const uid_t uid = ::geteuid();
+  const gid_t gid = ::getegid();
+  if (::unshare(CLONE_NEWUSER | CLONE_NEWPID) != 0) {
+    why = "unshare(CLONE_NEWUSER|CLONE_NEWPID): " + errno_text(errno);
+    errno = EPERM;
+    return false;
+  }
+  if (!write_proc_file("/proc/self/setgroups", "deny") ||
+      !write_proc_file("/proc/self/uid_map",
+                       std::to_string(uid) + " " + std::to_string(uid) + " 1") ||
+      !write_proc_file("/proc/self/gid_map",
+                       std::to_string(gid) + " " + std::to_string(gid) + " 1")) {
+    why = "the user namespace's id maps: " + errno_text(errno);
+    errno = EPERM;
+    return false;
+  }
+  return true;
+}
+
 // A10: a process in a new pid namespace that still sees its parent namespace's /proc (as after
 // unshare(CLONE_NEWPID) without mounting a new /proc). Its pid there is 1, and /proc/1/fd/<n> is
 // the host's init's descriptor, not ours: the check must refuse the path (the positive control
-// shows that the unchecked path reaches another file), and the object is the named fallback.
+// shows that the unchecked path reaches another file), and the object is the named fallback
+// (the portable build's only way: there the test shows that it is taken in a pid namespace too).
 TEST_F(PseudoTemporaryFileTest, A10_AnotherNamespacesProcIsNotTakenForOurs) {
-  if (!unnamed_way) {
-    GTEST_SKIP() << "the portable build never names a file by /proc (the fallback is its only "
-                    "way, tested by the other tests)";
-  }
   const fs::path dir = scratch();
   const ChildRun run = run_child([&](std::string& out) -> int {
-    if (::unshare(CLONE_NEWPID) != 0) {
-      out = "unshare(CLONE_NEWPID): " + errno_text(errno);
+    if (!enter_new_pid_namespace(out)) {
       return errno == EPERM ? child_capability_missing : 1;
     }
     int to_parent[2] = {-1, -1};
