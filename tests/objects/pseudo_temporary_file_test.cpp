@@ -28,6 +28,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "os/sys.hpp"
@@ -502,6 +503,30 @@ TEST_F(PseudoTemporaryFileTest, D3_CloseDestructorAndUnwindingLeaveNothing) {
   } catch (const std::runtime_error&) {
     gone(name, fd);
   }
+}
+
+static_assert(!std::is_copy_constructible_v<PseudoTemporaryFile> &&
+              std::is_nothrow_move_constructible_v<PseudoTemporaryFile>);
+
+// Moving hands the file (and the duty to delete it) to the new object: the moved-from one owns
+// nothing and its end changes nothing; the file goes with the new object.
+TEST_F(PseudoTemporaryFileTest, MovedFromObjectOwnsNothing) {
+  std::optional<PseudoTemporaryFile> first;
+  first.emplace();
+  first->write(std::string_view("moved"));
+  const fs::path name = first->name();
+  const int fd = first->fileno();
+  std::optional<PseudoTemporaryFile> second;
+  second.emplace(std::move(*first));
+  first.reset();
+  EXPECT_EQ(second->name(), name);
+  EXPECT_EQ(second->fileno(), fd);
+  second->seek(0);
+  EXPECT_EQ(second->read(), "moved");
+  EXPECT_TRUE(exists_no_follow(name));
+  second.reset();
+  EXPECT_FALSE(exists_no_follow(name));
+  EXPECT_THAT(list_dir(scratch()), ::testing::IsEmpty());
 }
 
 // Bad arguments throw std::invalid_argument before any file exists, as for every file object.
