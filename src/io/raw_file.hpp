@@ -70,7 +70,8 @@ class RawFile {
   [[nodiscard]] const OpenMode& mode() const noexcept { return mode_; }
   /// The name given at construction (after a rollover, the descriptor number); empty in
   /// memory (Python's None). For a file named by its descriptor's path (name_by_descriptor_path),
-  /// that path for the calling process: a fork()ed child gets its own.
+  /// that path for the calling process: a fork()ed child gets its own (checked once, on its
+  /// first call there).
   [[nodiscard]] const std::filesystem::path& name() const noexcept {
     if (named_in_ != 0 && named_in_ != os::process_id()) {
       rename_for_this_process();
@@ -80,7 +81,7 @@ class RawFile {
   /// Says that the name given at construction is the path that reaches the descriptor from the
   /// calling process (os::path_reaching_descriptor checked it, e.g. "/proc/<pid>/fd/<n>"): from
   /// now on name() follows the process, so in a fork()ed child (which holds the descriptor too)
-  /// it is the child's own path (os::descriptor_path).
+  /// it is the child's own path, where that reaches the descriptor.
   void name_by_descriptor_path() noexcept {
     named_fd_ = fileno();
     named_in_ = os::process_id();

@@ -67,9 +67,8 @@ inline constexpr std::size_t max_name_length = 255;
 /// Throws std::bad_alloc.
 [[nodiscard]] Errno path_reaching_descriptor(int fd, std::string& out);
 
-/// The same path for this process's id, unchecked: for a child that inherited a descriptor
-/// whose path path_reaching_descriptor() checked in its parent (the same /proc shows the
-/// child). Empty where there is no such path. Throws std::bad_alloc.
+/// The same path for this process's id, unchecked (for a descriptor already closed, whose
+/// path reaches nothing any more). Empty where there is no such path. Throws std::bad_alloc.
 [[nodiscard]] std::string descriptor_path(int fd);
 
 /// Opens an anonymous file that lives in memory only (Linux memfd_create with MFD_CLOEXEC;

@@ -823,5 +823,60 @@ TEST_F(PseudoTemporaryFileTest, A10_AnotherNamespacesProcIsNotTakenForOurs) {
   EXPECT_THAT(list_dir(scratch()), ::testing::IsEmpty());
 }
 
+// D1: a child that inherited the object in a new pid namespace (its own id there is 1, while
+// /proc is still the parent namespace's) cannot name the file by its own id: its name() must
+// stay a path that reaches the file (the parent's, which holds it too), never /proc/1/fd/<n>.
+TEST_F(PseudoTemporaryFileTest, D1_ChildInANewPidNamespaceKeepsAPathThatReachesTheFile) {
+  const ChildRun run = run_child([&](std::string& out) -> int {
+    PseudoTemporaryFile f;
+    f.write(std::string_view("inherited"));
+    f.flush();
+    const fs::path creator_name = f.name();
+    if (!enter_new_pid_namespace(out)) {
+      return errno == EPERM ? child_capability_missing : 1;
+    }
+    int to_parent[2] = {-1, -1};
+    if (::pipe(to_parent) != 0) {
+      out = "pipe: " + errno_text(errno);
+      return 1;
+    }
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::close(to_parent[0]);
+      std::string message;
+      int code = 0;
+      struct stat by_name {};
+      struct stat by_fd {};
+      if (::getpid() != 1) {
+        message = "not pid 1 in the new namespace";
+        code = 2;
+      } else if (f.name() != creator_name) {
+        message = "name() became " + f.name().string() + ", not " + creator_name.string();
+        code = 3;
+      } else if (::stat(f.name().c_str(), &by_name) != 0 || ::fstat(f.fileno(), &by_fd) != 0 ||
+                 by_name.st_ino != by_fd.st_ino || read_whole(f.name()) != "inherited") {
+        message = f.name().string() + " does not reach the file";
+        code = 4;
+      }
+      static_cast<void>(::write(to_parent[1], message.data(), message.size()));
+      ::_exit(code);
+    }
+    ::close(to_parent[1]);
+    out = read_to_end(to_parent[0]);
+    ::close(to_parent[0]);
+    int status = 0;
+    if (pid < 0 || ::waitpid(pid, &status, 0) != pid) {
+      out += "fork/waitpid: " + errno_text(errno);
+      return 1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  });
+  if (run.status == child_capability_missing) {
+    GTEST_SKIP() << "no pid namespace can be made here: " << run.output;
+  }
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_THAT(list_dir(scratch()), ::testing::IsEmpty());
+}
+
 }  // namespace
 }  // namespace tempfile::test
