@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): sigaction is POSIX, not <csignal>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,6 +44,7 @@ constexpr int hello_timeout_ms = 10'000;
 // This process's connection to its guardian. One per process by design: the guardian is shared
 // by every ticket, and a fork()ed child starts from nothing (on_fork_in_child).
 struct Connection {
+  constexpr Connection() noexcept = default;
   std::mutex lock;
   FileDescriptor socket;  // the owner's end; invalid: no guardian
   pid_t guardian = -1;
@@ -51,11 +52,26 @@ struct Connection {
   std::uint64_t tickets = 0;
   std::uint64_t starts = 0;
   std::uint64_t next_id = 1;
+  bool fork_handlers_registered = false;
 };
 
+// Constant-initialized and never destroyed. Not a function-local static: a fork() while another
+// thread runs such a static's initializer leaves the child waiting forever for its guard. Not
+// destroyed at exit: threads still running then may hold tickets, and closing the connection
+// would make the guardian remove their directories under them.
+union NeverDestroyed {
+  constexpr NeverDestroyed() noexcept : value() {}
+  NeverDestroyed(const NeverDestroyed&) = delete;
+  NeverDestroyed& operator=(const NeverDestroyed&) = delete;
+  NeverDestroyed(NeverDestroyed&&) = delete;
+  NeverDestroyed& operator=(NeverDestroyed&&) = delete;
+  ~NeverDestroyed() {}  // NOLINT(modernize-use-equals-default): must not destroy `value`
+  Connection value;
+};
+constinit NeverDestroyed the_connection;
+
 Connection& connection() noexcept {
-  static Connection* const the_connection = new Connection();  // never destroyed: exit-safe
-  return *the_connection;
+  return the_connection.value;
 }
 
 std::atomic<bool> prefer_pidfd{true};
@@ -92,10 +108,13 @@ void after_fork_in_child() noexcept {
   c.lock.unlock();
 }
 
-bool register_fork_handlers() noexcept {
-  static const bool registered =
-      ::pthread_atfork(&before_fork, &after_fork_in_parent, &after_fork_in_child) == 0;
-  return registered;
+// Once per process, under the connection's lock (a flag, not a static: see NeverDestroyed).
+bool register_fork_handlers(Connection& c) noexcept {
+  if (!c.fork_handlers_registered) {
+    c.fork_handlers_registered =
+        ::pthread_atfork(&before_fork, &after_fork_in_parent, &after_fork_in_child) == 0;
+  }
+  return c.fork_handlers_registered;
 }
 
 // A pidfd of this very process: a guardian that inherits it sees this process die, and cannot
@@ -162,7 +181,7 @@ Errno await_hello(int socket, pid_t& guardian) noexcept {
 
 // Starts this process's guardian. `c.lock` is held.
 Errno start_guardian(Connection& c) noexcept {
-  if (!register_fork_handlers()) {
+  if (!register_fork_handlers(c)) {
     return ENOMEM;
   }
   int ends[2] = {-1, -1};

@@ -5,7 +5,7 @@
 // program, whose locks (malloc's among them) may be held by threads that do not exist here.
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): sigaction is POSIX, not <csignal>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -107,10 +107,10 @@ void close_descriptors(unsigned first, unsigned last) noexcept {
 // which then refer to /dev/null: the guardian holds nothing of its owner's (a terminal, the
 // write end of a pipe somebody waits on, a lock).
 void keep_only(int a, int b) noexcept {
-  const unsigned low = static_cast<unsigned>(a < b ? a : b);
-  const unsigned high = static_cast<unsigned>(a < b ? b : a);
+  const auto low = static_cast<unsigned>(a < b ? a : b);
+  const auto high = static_cast<unsigned>(a < b ? b : a);
   if (a < 0 || b < 0) {
-    const unsigned only = static_cast<unsigned>(a < 0 ? b : a);
+    const auto only = static_cast<unsigned>(a < 0 ? b : a);
     close_descriptors(0, only - 1);
     close_descriptors(only + 1, UINT_MAX);
   } else {
@@ -160,7 +160,8 @@ void reset_signals() noexcept {
   }
   sigset_t none;
   sigemptyset(&none);
-  static_cast<void>(::sigprocmask(SIG_SETMASK, &none, nullptr));
+  // The guardian has one thread: sigprocmask is its whole mask.
+  static_cast<void>(::sigprocmask(SIG_SETMASK, &none, nullptr));  // NOLINT(concurrency-mt-unsafe)
 }
 
 // A walk of a few hundred levels may need that many descriptors: raise the soft limit to what

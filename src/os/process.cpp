@@ -24,9 +24,13 @@ static_assert(std::atomic<pid_t>::is_always_lock_free);
 // kernel does this in its copy of our memory, so raw clone() and SYS_fork children too). Null
 // when the kernel refused the advice: then nothing is cached. Keyed on Linux, not on the fast
 // paths switch: this is what keeps a child from removing its parent's entries, in every build.
-std::atomic<pid_t>* map_cache() noexcept {
+std::size_t cache_size() noexcept {
   const long page_size = ::sysconf(_SC_PAGESIZE);
-  const std::size_t size = page_size > 0 ? static_cast<std::size_t>(page_size) : 4096;
+  return page_size > 0 ? static_cast<std::size_t>(page_size) : 4096;
+}
+
+std::atomic<pid_t>* map_cache() noexcept {
+  const std::size_t size = cache_size();
   void* memory = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (memory == MAP_FAILED) {
     return nullptr;
@@ -39,10 +43,34 @@ std::atomic<pid_t>* map_cache() noexcept {
   return new (memory) std::atomic<pid_t>(0);
 }
 
+// The cache's address, published once. Not a function-local static: a fork() while another
+// thread is inside such a static's initialization would leave the child waiting forever for a
+// thread it does not have (the guard stays "in progress" in the child's copy). With an atomic
+// pointer the child simply maps its own page if the parent had not finished.
+std::atomic<std::atomic<pid_t>*> cache_address{nullptr};
+std::atomic<bool> cache_refused{false};
+
+std::atomic<pid_t>* the_cache() noexcept {
+  std::atomic<pid_t>* cache = cache_address.load(std::memory_order_acquire);
+  if (cache != nullptr || cache_refused.load(std::memory_order_relaxed)) {
+    return cache;
+  }
+  std::atomic<pid_t>* mapped = map_cache();
+  if (mapped == nullptr) {
+    cache_refused.store(true, std::memory_order_relaxed);
+    return nullptr;
+  }
+  if (!cache_address.compare_exchange_strong(cache, mapped, std::memory_order_acq_rel)) {
+    ::munmap(mapped, cache_size());  // another thread published one first: use that one
+    return cache;
+  }
+  return mapped;
+}
+
 }  // namespace
 
 pid_t process_id() noexcept {
-  static std::atomic<pid_t>* const cache = map_cache();  // never unmapped
+  std::atomic<pid_t>* const cache = the_cache();  // never unmapped
   if (cache == nullptr) {
     return ::getpid();
   }

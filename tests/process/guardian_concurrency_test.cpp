@@ -22,6 +22,16 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int thread_count = 6;
+
+// GCC 12's AddressSanitizer does not make its allocator usable in the fork() child of a
+// multi-threaded program (a thread holding its lock at the fork leaves it locked in the child,
+// which then hangs in its first allocation; newer runtimes lock it around fork). Plain glibc
+// malloc and ThreadSanitizer do, so the forking thread runs everywhere else.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool fork_from_threads = false;
+#else
+constexpr bool fork_from_threads = true;
+#endif
 constexpr int rounds = 20;
 
 class GuardianConcurrencyTest : public ScratchTest {};
@@ -32,7 +42,7 @@ TEST_F(GuardianConcurrencyTest, ManyThreadsCreateAndRemovePseudoDirectoriesWhile
   // fork() from a multi-threaded owner while the others register and withdraw: each child must
   // find a usable, empty connection (the fork handlers) and start its own guardian.
   std::thread forker([&] {
-    while (!stop.load()) {
+    while (fork_from_threads && !stop.load()) {
       const pid_t child = ::fork();
       if (child == 0) {
         int code = 0;

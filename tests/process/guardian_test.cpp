@@ -282,17 +282,24 @@ TEST_F(GuardianTest, TheGuardianStandsApartFromItsOwner) {
   EXPECT_EQ(name, "tempfile-guard");
   // Its descriptors: /dev/null as 0 to 2, its end of the connection, the owner's pidfd, and
   // what the owner gave it: the directory. Nothing else of the owner's.
+  // The registration is a message: wait until the guardian has taken the descriptor.
+  const std::string fd_dir = "/proc/" + std::to_string(guardian) + "/fd";
+  const std::multiset<std::string> expected{owner.line(0), "anon_inode:[pidfd]", "socket"};
   std::multiset<std::string> held;
-  for (const auto& entry : fs::directory_iterator("/proc/" + std::to_string(guardian) + "/fd")) {
-    const std::string target = fs::read_symlink(entry.path()).string();
-    const int number = std::stoi(entry.path().filename().string());
-    if (number <= 2) {
-      EXPECT_EQ(target, "/dev/null") << "descriptor " << number;
-      continue;
+  bool standard_is_null = true;
+  EXPECT_TRUE(eventually([&] {
+    held.clear();
+    for (const auto& entry : fs::directory_iterator(fd_dir)) {
+      const std::string target = fs::read_symlink(entry.path()).string();
+      if (std::stoi(entry.path().filename().string()) <= 2) {
+        standard_is_null = standard_is_null && target == "/dev/null";
+        continue;
+      }
+      held.insert(target.starts_with("socket:") ? "socket" : target);
     }
-    held.insert(target.starts_with("socket:") ? "socket" : target);
-  }
-  EXPECT_EQ(held, (std::multiset<std::string>{owner.line(0), "anon_inode:[pidfd]", "socket"}));
+    return held == expected;
+  })) << "the guardian holds something else";
+  EXPECT_TRUE(standard_is_null) << "descriptors 0 to 2 are not /dev/null";
   // The terminal's signals reach a whole process group: the owner's group dies, the guardian
   // (in its own session) stays and does its job.
   ::kill(-owner.pid(), SIGHUP);
