@@ -60,6 +60,7 @@ started=$SECONDS
 "${as_user[@]}" env HOME="$work/tmp" TMPDIR="$work/tmp" \
   TEMPFILE_CLEANUP_DRIVER="$copy/tests/process/cleanup_driver" \
   TEMPFILE_CATALOGUE_DRIVER="$copy/tests/security/catalogue_driver" \
+  TEMPFILE_PSEUDO_FILE_DRIVER="$copy/tests/objects/pseudo_file_driver" \
   TEMPFILE_NO_TMPFILE_SHIM="$copy/tests/security/libno_tmpfile_shim.so" \
   ctest --test-dir "$copy" -L "^($labels)\$" --output-on-failure --no-tests=error -j 2
 echo "=== unprivileged run: $((SECONDS - started)) s"

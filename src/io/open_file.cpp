@@ -70,6 +70,9 @@ std::unique_ptr<tempfile::detail::FileState> open_file(os::FileDescriptor fd, co
   if (!unnamed_in.empty()) {
     raw.describe_as_unnamed_in(std::move(unnamed_in));
   }
+  if (reach == Reach::descriptor_path) {
+    raw.name_by_descriptor_path();
+  }
   return open_layers(BufferedFile(std::move(raw), plan.buffer_size), plan);
 }
 

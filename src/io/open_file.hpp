@@ -41,8 +41,10 @@ struct OpenPlan {
 [[nodiscard]] OpenPlan plan_open(const OpenArguments& arguments);
 
 /// Whether anyone but the new object can reach the file: `unshared` for a file with no name
-/// whose descriptor no one else holds (RawFile::unshared: pread/pwrite, known size).
-enum class Reach : unsigned char { shared, unshared };
+/// whose descriptor no one else holds (RawFile::unshared: pread/pwrite, known size);
+/// `descriptor_path` for a file with no name that others open through the descriptor's path,
+/// which is its name (RawFile::name_by_descriptor_path: it follows the process after fork()).
+enum class Reach : unsigned char { shared, unshared, descriptor_path };
 
 /// Wraps a new, empty file's descriptor (offset 0) per the plan; `name` is the file's
 /// name() (a path, or the descriptor number for a file with no name). Errors name the path,

@@ -37,6 +37,24 @@ int RawFile::fileno() const noexcept {
   return file != nullptr ? file->fd.get() : -1;
 }
 
+void RawFile::rename_for_this_process() const noexcept {
+  try {
+    if (closed()) {
+      // By the number the descriptor had, so that a closed file's name() still says which
+      // path reached it in this process (as every name() stays after close()).
+      name_ = os::descriptor_path(named_fd_);
+    } else if (std::string path; os::path_reaching_descriptor(named_fd_, path) == 0) {
+      name_ = std::move(path);
+    }
+    // Else the parent's path stays, which reaches the file while the parent holds it: this
+    // child sees a /proc where its own id is not its own (a child cloned into a new pid
+    // namespace). Checked once per process, as the parent checked at creation.
+    named_in_ = os::process_id();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory: the parent's path stays, and
+                   // the next call tries again (named_in_ still differs)
+  }
+}
+
 std::filesystem::path RawFile::describe() const {
   if (in_memory()) {
     return "<memory>";

@@ -17,6 +17,7 @@
 
 #include "io/mode.hpp"
 #include "os/fd.hpp"
+#include "os/process.hpp"
 
 namespace tempfile::io {
 
@@ -68,8 +69,23 @@ class RawFile {
   [[nodiscard]] int fileno() const noexcept;
   [[nodiscard]] const OpenMode& mode() const noexcept { return mode_; }
   /// The name given at construction (after a rollover, the descriptor number); empty in
-  /// memory (Python's None).
-  [[nodiscard]] const std::filesystem::path& name() const noexcept { return name_; }
+  /// memory (Python's None). For a file named by its descriptor's path (name_by_descriptor_path),
+  /// that path for the calling process: a fork()ed child gets its own (checked once, on its
+  /// first call there).
+  [[nodiscard]] const std::filesystem::path& name() const noexcept {
+    if (named_in_ != 0 && named_in_ != os::process_id()) {
+      rename_for_this_process();
+    }
+    return name_;
+  }
+  /// Says that the name given at construction is the path that reaches the descriptor from the
+  /// calling process (os::path_reaching_descriptor checked it, e.g. "/proc/<pid>/fd/<n>"): from
+  /// now on name() follows the process, so in a fork()ed child (which holds the descriptor too)
+  /// it is the child's own path, where that reaches the descriptor.
+  void name_by_descriptor_path() noexcept {
+    named_fd_ = fileno();
+    named_in_ = os::process_id();
+  }
   /// What errors name as their path: "<memory>" in memory; for a file with no name in the
   /// file system (see describe_as_unnamed_in), the directory it was made in; else name(), or
   /// "fd N" when there is none.
@@ -153,7 +169,15 @@ class RawFile {
   std::variant<Descriptor, Memory> storage_;
   OpenMode mode_;
   std::int64_t position_;
-  std::filesystem::path name_;
+  // The slow path of name(): name_ becomes the descriptor's path for this process.
+  void rename_for_this_process() const noexcept;
+
+  // Mutable for name()'s lazy rewrite after a fork(): a file object is used by one thread at a
+  // time (File's contract), so a const accessor may update it without a lock.
+  mutable std::filesystem::path name_;
+  // The process whose descriptor path name_ is; 0 when name_ is fixed (every other file).
+  mutable pid_t named_in_ = 0;
+  int named_fd_ = -1;
   std::filesystem::path unnamed_in_;
 };
 

@@ -15,10 +15,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
+#include <string>
 #include <utility>
 
 #include "os/interrupted.hpp"
 #include "os/platform.hpp"
+#include "os/process.hpp"
 #include "os/sys.hpp"
 #include "os/tree_rules.hpp"
 
@@ -144,6 +146,39 @@ Errno open_unnamed_file(int dirfd, const char* dir, unsigned mode, FileDescripto
   static_cast<void>(mode);
   static_cast<void>(out);
   return EOPNOTSUPP;
+#endif
+}
+
+std::string descriptor_path(int fd) {
+#if TEMPFILE_LINUX_FAST_PATHS
+  return "/proc/" + std::to_string(process_id()) + "/fd/" + std::to_string(fd);
+#else
+  static_cast<void>(fd);
+  return {};
+#endif
+}
+
+Errno path_reaching_descriptor(int fd, std::string& out) {
+#if TEMPFILE_LINUX_FAST_PATHS
+  std::string path = descriptor_path(fd);
+  struct stat ours {};
+  if (::fstat(fd, &ours) != 0) {
+    return errno;
+  }
+  // stat, not lstat: the magic link is followed to the open file itself.
+  struct stat reached {};
+  if (::stat(path.c_str(), &reached) != 0) {
+    return ENOENT;  // no /proc, or not ours to read (hidepid): no path reaches it
+  }
+  if (reached.st_dev != ours.st_dev || reached.st_ino != ours.st_ino) {
+    return ENOENT;  // another pid namespace's /proc: our pid is someone else there
+  }
+  out = std::move(path);
+  return 0;
+#else
+  static_cast<void>(fd);
+  static_cast<void>(out);
+  return ENOSYS;
 #endif
 }
 

@@ -55,6 +55,22 @@ inline constexpr std::size_t max_name_length = 255;
 [[nodiscard]] Errno open_unnamed_file(int dirfd, const char* dir, unsigned mode,
                                       FileDescriptor& out) noexcept;
 
+/// A path that opens the very file `fd` refers to, for this process and for another process of
+/// the same user (while this one is dumpable): Linux's "/proc/<pid>/fd/<n>", with this process's
+/// id (so a fork()ed child gets its own). The path is checked, not assumed: a stat following it
+/// must reach the descriptor's device and inode, which fails where /proc is not mounted, or is
+/// the /proc of another pid namespace (a container's), where our pid names some other process.
+/// The check runs on every call (one stat and one fstat, a few microseconds, once per file
+/// created): a probe cached per process would miss a /proc unmounted or remounted later, and
+/// the check is what makes the path a promise. Gives ENOSYS where the platform or the build
+/// (TEMPFILE_PORTABLE) has no such path, ENOENT where /proc does not reach the descriptor.
+/// Throws std::bad_alloc.
+[[nodiscard]] Errno path_reaching_descriptor(int fd, std::string& out);
+
+/// The same path for this process's id, unchecked (for a descriptor already closed, whose
+/// path reaches nothing any more). Empty where there is no such path. Throws std::bad_alloc.
+[[nodiscard]] std::string descriptor_path(int fd);
+
 /// Opens an anonymous file that lives in memory only (Linux memfd_create with MFD_CLOEXEC;
 /// `name` shows in /proc/self/fd). Gives ENOSYS where the platform, the kernel or the build
 /// (TEMPFILE_PORTABLE) lacks it, so the caller can fall back to a file on disk.

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+// A real process holding a PseudoTemporaryFile, for the tests that kill it or open its name.
+//
+//   pseudo_file_driver <dir> <mebibytes>
+// makes a PseudoTemporaryFile in <dir>, writes <mebibytes> MiB of 'x' into it (really written:
+// the space is used), flushes, prints "name=<name()>" and "ready", then obeys stdin line by line:
+//   close   close() it, print "closed"
+//   throw   end its scope by an exception (the destructor runs during unwinding), print "caught"
+// and at end of input returns from main (the destructor runs). Exit status 0, or 1 with a message
+// on stderr.
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "tempfile/temporary_file.hpp"
+
+namespace {
+
+struct Thrown : std::runtime_error {
+  Thrown() : std::runtime_error("thrown on purpose") {}
+};
+
+int run(const std::filesystem::path& dir, long mebibytes) {
+  std::optional<tempfile::PseudoTemporaryFile> file;
+  file.emplace(tempfile::PseudoTemporaryFileOptions{.dir = dir});
+  const std::string mebibyte(std::size_t{1} << 20U, 'x');
+  for (long i = 0; i < mebibytes; ++i) {
+    file->write(mebibyte);
+  }
+  file->flush();
+  std::cout << "name=" << file->name().string() << "\nready" << std::endl;
+  std::string command;
+  while (std::getline(std::cin, command)) {
+    if (command == "close") {
+      file->close();
+      std::cout << "closed" << std::endl;
+    } else if (command == "throw") {
+      try {
+        const tempfile::PseudoTemporaryFile scoped = std::move(*file);
+        file.reset();
+        throw Thrown();
+      } catch (const Thrown&) {
+        std::cout << "caught" << std::endl;
+      }
+    } else {
+      std::cerr << "unknown command " << command << '\n';
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::cerr << "usage: pseudo_file_driver <dir> <mebibytes>\n";
+    return 1;
+  }
+  try {
+    return run(argv[1], std::strtol(argv[2], nullptr, 10));
+  } catch (const std::exception& e) {
+    std::cerr << "pseudo_file_driver: " << e.what() << '\n';
+    return 1;
+  }
+}
+
+// Under the sanitizers: run with an LD_PRELOAD shim in front of the runtime, which ASan would
+// otherwise refuse. An unused function in builds without the sanitizer.
+extern "C" __attribute__((used)) const char* __asan_default_options() {  // NOLINT
+  return "verify_asan_link_order=0";
+}
