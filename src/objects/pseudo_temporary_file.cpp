@@ -81,6 +81,13 @@ os::FileDescriptor open_reached_unnamed(const std::string& dir, std::string& pat
 std::unique_ptr<detail::FileState> open_guarded_named(const io::OpenPlan& plan,
                                                       const TemporaryFileOptions& options,
                                                       const std::string& dir) {
+  // The guardian runs before the file exists: only the one message that hands it over is left
+  // between the file's creation and its protection.
+  os::GuardianTicket ticket;
+  if (const os::Errno err = os::GuardianTicket::reserve(ticket); err != 0) {
+    throw error("cannot start the guardian process for a temporary file in", dir,
+                os::to_error_code(err));
+  }
   create::RandomNames names;
   const os::CleanupWindow window;  // created but not yet registered: a handler must wait
   create::CreatedEntry created = create::create_unique(
@@ -93,7 +100,6 @@ std::unique_ptr<detail::FileState> open_guarded_named(const io::OpenPlan& plan,
       throw error("cannot identify temporary file", created.path, os::to_error_code(err));
     }
     auto entry = objects::OwnedEntry::file(created.path, identity, true);
-    os::GuardianTicket ticket;
     if (const os::Errno err =
             os::GuardianTicket::guard_file(created.path.c_str(), identity, ticket);
         err != 0) {

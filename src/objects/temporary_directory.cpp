@@ -90,12 +90,23 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options,
 
 TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options, bool guarded)
     : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  if (guarded && options.delete_) {
+    // The guardian runs before the directory exists: only the one message that hands it over
+    // is left between the directory's creation and its protection.
+    if (const os::Errno err = os::GuardianTicket::reserve(s.guard); err != 0) {
+      throw error("cannot start the guardian process for a temporary directory in",
+                  create::resolve_directory("PseudoTemporaryDirectory", options.dir),
+                  os::to_error_code(err));
+    }
+  }
   create::RandomNames names;
   const os::CleanupWindow window;  // created but not yet registered: a handler must wait
-  create::CreatedEntry created = create::create_unique(
-      create::EntryKind::directory,
-      {"TemporaryDirectory", options.prefix, options.suffix, options.dir}, names);
-  State& s = *state_;
+  create::CreatedEntry created =
+      create::create_unique(create::EntryKind::directory,
+                            {guarded ? "PseudoTemporaryDirectory" : "TemporaryDirectory",
+                             options.prefix, options.suffix, options.dir},
+                            names);
   try {
     // Held open even when a umask (0777, 0477) denied its owner reading it, as Python's
     // TemporaryDirectory works then too; its mode stays what the umask gave.

@@ -11,6 +11,10 @@
 #include "os/errno.hpp"
 #include "os/process.hpp"
 
+namespace tempfile::os::guardian {
+enum class MessageKind : std::uint32_t;
+}  // namespace tempfile::os::guardian
+
 namespace tempfile::os {
 
 /// One entry's protection by the guardian; move-only. While a ticket is held, the guardian
@@ -39,14 +43,22 @@ class GuardianTicket {
   /// withdraw().
   ~GuardianTicket();
 
+  /// Makes sure this process's guardian runs (starting it if needed) and counts `out` as one of
+  /// its tickets, before the entry it will guard exists: an owner that reserves first and then
+  /// creates its entry leaves only the moment between the creation and guard_*() (one message)
+  /// unguarded, not the guardian's start (two forks). A reserved ticket that never guards
+  /// anything is let go like any other. Returns 0 or the errno of the start.
+  [[nodiscard]] static Errno reserve(GuardianTicket& out) noexcept;
+
   /// Guards the directory `absolute_path`, held open by the caller as `root_fd`
   /// (O_RDONLY|O_DIRECTORY) with identity `identity` (identify_fd of it, taken at creation). A
   /// duplicate of `root_fd` goes to the guardian (SCM_RIGHTS): if it has to act, it removes the
   /// contents through that descriptor, only while it is still `identity` and still has a name,
   /// with the tree remover's rules (no symbolic link followed, no other mount entered, modes
   /// that forbid the walk fixed through descriptors), and the root only while `absolute_path`
-  /// still names it. Starts the guardian if none runs for this process. Returns 0, or the errno
-  /// of the step that failed (the ticket then guards nothing).
+  /// still names it. Starts the guardian if none runs for this process (and `out` was not
+  /// reserved). Returns 0, or the errno of the step that failed (the ticket then guards nothing,
+  /// and stays reserved if it was).
   [[nodiscard]] static Errno guard_directory(const char* absolute_path, int root_fd,
                                              const EntryIdentity& identity,
                                              GuardianTicket& out) noexcept;
@@ -63,7 +75,11 @@ class GuardianTicket {
   [[nodiscard]] bool active() const noexcept { return id_ != 0; }
 
  private:
-  std::uint64_t id_ = 0;
+  [[nodiscard]] Errno guard(guardian::MessageKind kind, const char* absolute_path, int fd,
+                            const EntryIdentity& identity) noexcept;
+
+  std::uint64_t id_ = 0;  // the entry the guardian knows it by; 0: none (yet)
+  bool counted_ = false;  // counted in the process's tickets (reserved or guarding)
   CreatingProcess created_by_;
 };
 

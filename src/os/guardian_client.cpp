@@ -271,8 +271,15 @@ void let_go_if_unused(Connection& c) noexcept {
   }
 }
 
-Errno guard(guardian::MessageKind kind, const char* absolute_path, int fd,
-            const EntryIdentity& identity, std::uint64_t& id) noexcept {
+// Starts the guardian if none runs. `c.lock` is held.
+Errno ensure_started(Connection& c) noexcept {
+  return c.socket.valid() ? 0 : start_guardian(c);
+}
+
+// Sends a guard message for a new entry; `counted` says whether its ticket is already counted
+// (reserved). On success the ticket is counted and has `id`.
+Errno send_guard(guardian::MessageKind kind, const char* absolute_path, int fd,
+                 const EntryIdentity& identity, bool counted, std::uint64_t& id) noexcept {
   const std::size_t length = std::strlen(absolute_path);
   if (length > guardian::max_path) {
     return ENAMETOOLONG;
@@ -289,14 +296,14 @@ Errno guard(guardian::MessageKind kind, const char* absolute_path, int fd,
   // Two tries: a guardian that died (killed by someone) is replaced by a new one.
   Errno err = 0;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    if (!c.socket.valid()) {
-      if (err = start_guardian(c); err != 0) {
-        return err;
-      }
+    if (err = ensure_started(c); err != 0) {
+      break;
     }
     err = send_message(c, message, fd);
     if (err == 0) {
-      ++c.tickets;
+      if (!counted) {
+        ++c.tickets;
+      }
       id = message.id;
       return 0;
     }
@@ -313,16 +320,19 @@ Errno guard(guardian::MessageKind kind, const char* absolute_path, int fd,
 }  // namespace
 
 GuardianTicket::GuardianTicket(GuardianTicket&& other) noexcept
-    : id_(other.id_), created_by_(other.created_by_) {
+    : id_(other.id_), counted_(other.counted_), created_by_(other.created_by_) {
   other.id_ = 0;
+  other.counted_ = false;
 }
 
 GuardianTicket& GuardianTicket::operator=(GuardianTicket&& other) noexcept {
   if (this != &other) {
     withdraw();
     id_ = other.id_;
+    counted_ = other.counted_;
     created_by_ = other.created_by_;
     other.id_ = 0;
+    other.counted_ = false;
   }
   return *this;
 }
@@ -331,52 +341,67 @@ GuardianTicket::~GuardianTicket() {
   withdraw();
 }
 
-Errno GuardianTicket::guard_directory(const char* absolute_path, int root_fd,
-                                      const EntryIdentity& identity, GuardianTicket& out) noexcept {
+Errno GuardianTicket::reserve(GuardianTicket& out) noexcept {
   out.withdraw();
-  std::uint64_t id = 0;
-  if (const Errno err =
-          guard(guardian::MessageKind::guard_directory, absolute_path, root_fd, identity, id);
-      err != 0) {
+  Connection& c = connection();
+  const std::lock_guard<std::mutex> held(c.lock);
+  if (const Errno err = ensure_started(c); err != 0) {
     return err;
   }
-  out.id_ = id;
+  ++c.tickets;
+  out.counted_ = true;
   out.created_by_ = CreatingProcess();
   return 0;
+}
+
+Errno GuardianTicket::guard_directory(const char* absolute_path, int root_fd,
+                                      const EntryIdentity& identity, GuardianTicket& out) noexcept {
+  return out.guard(guardian::MessageKind::guard_directory, absolute_path, root_fd, identity);
 }
 
 Errno GuardianTicket::guard_file(const char* absolute_path, const EntryIdentity& identity,
                                  GuardianTicket& out) noexcept {
-  out.withdraw();
+  return out.guard(guardian::MessageKind::guard_file, absolute_path, -1, identity);
+}
+
+Errno GuardianTicket::guard(guardian::MessageKind kind, const char* absolute_path, int fd,
+                            const EntryIdentity& identity) noexcept {
+  const bool reserved = counted_ && id_ == 0 && created_by_.is_current();
+  if (!reserved) {
+    withdraw();
+  }
   std::uint64_t id = 0;
-  if (const Errno err = guard(guardian::MessageKind::guard_file, absolute_path, -1, identity, id);
-      err != 0) {
+  if (const Errno err = send_guard(kind, absolute_path, fd, identity, reserved, id); err != 0) {
     return err;
   }
-  out.id_ = id;
-  out.created_by_ = CreatingProcess();
+  id_ = id;
+  counted_ = true;
+  created_by_ = CreatingProcess();
   return 0;
 }
 
 void GuardianTicket::withdraw() noexcept {
-  if (id_ == 0) {
+  if (!counted_) {
     return;
   }
   const std::uint64_t id = id_;
   id_ = 0;
+  counted_ = false;
   if (!created_by_.is_current()) {
     return;  // a fork()ed child: the parent's guardian is not this process's to talk to
   }
   Connection& c = connection();
   const std::lock_guard<std::mutex> held(c.lock);
-  if (!c.socket.valid() || c.tickets == 0) {
+  if (c.tickets == 0) {
     return;
   }
-  guardian::Message message;
-  message.kind = guardian::MessageKind::withdraw;
-  message.id = id;
-  // A failure means the guardian is gone, and with it everything it would have removed.
-  static_cast<void>(send_message(c, message, -1));
+  if (id != 0 && c.socket.valid()) {
+    guardian::Message message;
+    message.kind = guardian::MessageKind::withdraw;
+    message.id = id;
+    // A failure means the guardian is gone, and with it everything it would have removed.
+    static_cast<void>(send_message(c, message, -1));
+  }
   --c.tickets;
   let_go_if_unused(c);
 }

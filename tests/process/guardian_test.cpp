@@ -230,6 +230,41 @@ TEST_F(GuardianTest, OneGuardianServesEveryDirectoryAndLeavesWithTheLast) {
   EXPECT_EQ(os::guardian_status().starts, before.starts + 1);
 }
 
+TEST_F(GuardianTest, AReservedTicketStartsTheGuardianFirstAndCountsOnce) {
+  pid_t guardian = -1;
+  {
+    os::GuardianTicket ticket;
+    ASSERT_EQ(os::GuardianTicket::reserve(ticket), 0);
+    guardian = os::guardian_status().pid;
+    EXPECT_NE(guardian, -1) << "reserve() did not start the guardian";
+    EXPECT_EQ(os::guardian_status().tickets, 1U);
+    EXPECT_FALSE(ticket.active());
+    const fs::path directory = scratch() / "guarded";
+    fs::create_directory(directory);
+    const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    os::EntryIdentity identity;
+    ASSERT_EQ(os::identify_fd(fd, identity), 0);
+    ASSERT_EQ(os::GuardianTicket::guard_directory(directory.c_str(), fd, identity, ticket), 0);
+    EXPECT_TRUE(ticket.active());
+    EXPECT_EQ(os::guardian_status().tickets, 1U) << "a reserved ticket counted twice";
+    ticket.withdraw();
+    ::close(fd);
+    fs::remove(directory);
+    EXPECT_EQ(os::guardian_status().pid, -1);
+  }
+  EXPECT_TRUE(eventually([&] { return process_gone(guardian); }));
+  // Reserved and never used: let go with the ticket.
+  {
+    os::GuardianTicket unused;
+    ASSERT_EQ(os::GuardianTicket::reserve(unused), 0);
+    guardian = os::guardian_status().pid;
+  }
+  EXPECT_EQ(os::guardian_status().pid, -1);
+  EXPECT_EQ(os::guardian_status().tickets, 0U);
+  EXPECT_TRUE(eventually([&] { return process_gone(guardian); }));
+}
+
 TEST_F(GuardianTest, WhatTheOwnerRemovedIsNeverTouchedEvenUnderTheSameName) {
   Owner owner([](const Owner::Report& report) {
     auto* keeper = new PseudoTemporaryDirectory();  // keeps the guardian busy until the end
