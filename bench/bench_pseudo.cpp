@@ -46,7 +46,9 @@ const BenchDirectory& bench_directory() {
   return directory;
 }
 
-tempfile::TemporaryDirectoryOptions options() { return {.dir = bench_directory().path()}; }
+tempfile::TemporaryDirectoryOptions options() {
+  return {.dir = bench_directory().path()};
+}
 
 // The baseline: mkdtemp's work, the held descriptor, the flock, the cleanup.
 void BM_TemporaryDirectory(benchmark::State& state) {

@@ -121,7 +121,7 @@ bool register_fork_handlers(Connection& c) noexcept {
 // be fooled by another process that gets the same pid later. ENOSYS where there is none.
 Errno open_own_pidfd(FileDescriptor& out) noexcept {
 #if TEMPFILE_LINUX_FAST_PATHS && defined(SYS_pidfd_open)
-  const long fd = ::syscall(SYS_pidfd_open, ::getpid(), 0);
+  const long fd = ::syscall(SYS_pidfd_open, process_id(), 0);
   if (fd < 0) {
     return errno;
   }
