@@ -1,0 +1,810 @@
+// SPDX-License-Identifier: MIT
+// The guardian process's removal under the attacks the tree remover gets: links out of the tree,
+// a racing subtree swap (with a naive remover as positive control), a replaced or recreated
+// root, forbidding modes as uid 65534, mounts, FIFOs and devices, deep trees, many directories.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "harness.hpp"
+#include "os/entry_identity.hpp"
+#include "os/fd.hpp"
+#include "os/guardian.hpp"
+#include "os/sys.hpp"
+#include "support/process.hpp"
+#include "support/scratch.hpp"
+#include "tempfile/temporary_directory.hpp"
+
+namespace tempfile::test {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+std::string errno_text(int err) {
+  return std::generic_category().message(err);
+}
+
+bool exists_no_follow(const fs::path& path) {
+  struct stat info {};
+  return ::lstat(path.c_str(), &info) == 0;
+}
+
+// How long a guardian may take to finish after its owner died: every tree here goes in well
+// under a second; a guardian still running after this is stuck (a FIFO opened, say).
+constexpr milliseconds guardian_deadline{10'000};
+
+// Whether process `pid` has ended: gone, or a zombie nobody reaped yet (the guardian's parent
+// is whatever adopted it). Read from /proc, so it works for processes that are not our children.
+bool process_ended(pid_t pid) {
+  std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!stat_file || !std::getline(stat_file, text)) {
+    return true;
+  }
+  const std::size_t close = text.rfind(')');
+  if (close == std::string::npos || close + 2 >= text.size()) {
+    return true;
+  }
+  const char state = text[close + 2];
+  return state == 'Z' || state == 'X';
+}
+
+// Polls until `pid` has ended or `deadline` passed; true when it ended.
+bool await_end(pid_t pid, milliseconds deadline) {
+  const auto until = steady_clock::now() + deadline;
+  while (!process_ended(pid)) {
+    if (steady_clock::now() > until) {
+      return false;
+    }
+    std::this_thread::sleep_for(milliseconds(2));
+  }
+  return true;
+}
+
+// Given to an owner's body: ready() sends what the body wrote (and the guardian's pid) to the
+// test, then waits for the SIGKILL with every object of the body still alive.
+class Ready {
+ public:
+  explicit Ready(int fd) : fd_(fd) {}
+  // The report's descriptor: a process the body forks closes it, so the report ends.
+  [[nodiscard]] int fd() const { return fd_; }
+
+  [[noreturn]] void operator()(std::string& out) const {
+    add_fact(out, "guardian", std::to_string(os::guardian_status().pid));
+    add_fact(out, "ready", "yes");
+    std::size_t sent = 0;
+    while (sent < out.size()) {
+      const ssize_t wrote = ::write(fd_, out.data() + sent, out.size() - sent);
+      if (wrote < 0 && errno == EINTR) {
+        continue;
+      }
+      if (wrote <= 0) {
+        break;
+      }
+      sent += static_cast<std::size_t>(wrote);
+    }
+    ::close(fd_);
+    for (;;) {
+      ::pause();  // until the test's SIGKILL (or the deadline's SIGALRM)
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+using OwnerBody = std::function<int(std::string&, const Ready&)>;
+
+// A child process that makes guarded directories and dies of SIGKILL.
+struct Owner {
+  pid_t pid = -1;
+  std::string output;  // the body's facts
+  int status = -1;     // how it ended when it never got ready (a failure in the body)
+  pid_t guardian = -1;
+  bool ready = false;
+  bool guardian_ended = false;
+};
+
+// Forks the owner; returns once it is ready (its body called ready()) or has ended.
+Owner start_owner(const OwnerBody& body, unsigned deadline_seconds = 30) {
+  Owner owner;
+  std::array<int, 2> pipe_fds{-1, -1};
+  if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
+    owner.output = "pipe2: " + errno_text(errno);
+    return owner;
+  }
+  static_cast<void>(std::fflush(nullptr));
+  owner.pid = ::fork();
+  if (owner.pid == 0) {
+    ::close(pipe_fds[0]);
+    ::alarm(deadline_seconds);  // a forgotten owner dies; its guardian then cleans up
+    std::string out;
+    int code = 100;
+    try {
+      code = body(out, Ready(pipe_fds[1]));
+    } catch (const std::exception& failure) {
+      out += std::string("\nowner threw: ") + failure.what();
+    }
+    static_cast<void>(::write(pipe_fds[1], out.data(), out.size()));
+    ::_exit(code);
+  }
+  ::close(pipe_fds[1]);
+  if (owner.pid < 0) {
+    owner.output = "fork: " + errno_text(errno);
+    ::close(pipe_fds[0]);
+    return owner;
+  }
+  owner.output = read_to_end(pipe_fds[0]);
+  ::close(pipe_fds[0]);
+  owner.ready = fact(owner.output, "ready") == "yes";
+  owner.guardian = std::stoi(fact(owner.output, "guardian").value_or("-1"));
+  if (!owner.ready) {
+    int status = 0;
+    while (::waitpid(owner.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    owner.status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+    owner.pid = -1;
+  }
+  return owner;
+}
+
+// SIGKILLs the owner (reaped here) and waits for its guardian to finish its removal; a guardian
+// still running at the deadline is killed, so no test leaves one behind.
+void kill_owner(Owner& owner) {
+  if (owner.pid <= 0) {
+    return;
+  }
+  ::kill(owner.pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(owner.pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  owner.pid = -1;
+  if (owner.guardian > 0) {
+    owner.guardian_ended = await_end(owner.guardian, guardian_deadline);
+    if (!owner.guardian_ended) {
+      ::kill(owner.guardian, SIGKILL);
+      static_cast<void>(await_end(owner.guardian, guardian_deadline));
+    }
+  }
+}
+
+// start_owner, then kill_owner.
+Owner run_owner_to_death(const OwnerBody& body) {
+  Owner owner = start_owner(body);
+  kill_owner(owner);
+  return owner;
+}
+
+std::string path_fact(const Owner& owner, const std::string& key) {
+  return fact(owner.output, key).value_or("/nonexistent-fact-" + key);
+}
+
+// What a test asserts first: the owner got ready, had a guardian, and the guardian finished.
+#define ASSERT_GUARDIAN_FINISHED(owner)                                                        \
+  do {                                                                                         \
+    ASSERT_TRUE((owner).ready) << "owner status " << (owner).status << ": " << (owner).output; \
+    ASSERT_GT((owner).guardian, 0) << "no guardian: " << (owner).output;                       \
+    ASSERT_TRUE((owner).guardian_ended) << "the guardian did not finish in time (it "          \
+                                           "blocked, or loops): "                              \
+                                        << (owner).output;                                     \
+  } while (false)
+
+// Makes directory `path` (0700) and guards it with a ticket of this process, without any
+// TemporaryDirectory: for the scenarios that need the owner to act behind its objects' back.
+// Returns 0 or the errno of the step that failed; the descriptor goes to `fd`.
+os::Errno guard_by_hand(const fs::path& path, os::FileDescriptor& fd, os::GuardianTicket& ticket) {
+  if (::mkdir(path.c_str(), 0700) != 0) {
+    return errno;
+  }
+  fd = os::FileDescriptor(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return errno;
+  }
+  os::EntryIdentity identity;
+  if (const os::Errno err = os::identify_fd(fd.get(), identity); err != 0) {
+    return err;
+  }
+  return os::GuardianTicket::guard_directory(path.c_str(), fd.get(), identity, ticket);
+}
+
+// The victim of the race: `files` files in `victim`.
+std::size_t lost_files(const fs::path& victim, int files) {
+  const std::size_t left = count_files(victim);
+  return left >= static_cast<std::size_t>(files) ? 0U : static_cast<std::size_t>(files) - left;
+}
+
+enum class Remover { guardian, naive_process };
+
+struct RaceRound {
+  std::size_t lost = 0;
+  bool owner_ready = false;
+  bool guardian_ended = true;
+  bool own_file_removed = true;  // the guardian acted: the root's plain file is gone
+  std::string output;
+};
+
+// One round of the subtree-swap race (security.md 1.4, C5) against a dead owner's remover: the
+// owner's directory (in `base`) holds a/ with `files` files and one file of its own;
+// `base`/victim holds the same names. While an attacker thread keeps replacing a/ with a
+// symbolic link to the victim (rename away, symlink, unlink, rename back), the owner is
+// SIGKILLed and its directory removed: by its guardian, or (the positive control) by a naive
+// path-based remover run in a separate process, as the guardian is, once the owner is dead.
+RaceRound race_round(const fs::path& base, int files, Remover remover) {
+  RaceRound round;
+  const fs::path victim = base / "victim";
+  fill_victim_files(victim, files);
+  Owner owner = start_owner([&](std::string& out, const Ready& ready) -> int {
+    PseudoTemporaryDirectory tree({.dir = base, .delete_ = remover == Remover::guardian});
+    fill_victim_files(tree / "a", files);
+    write_file(tree / "own", "ours");
+    add_fact(out, "tree", tree.name());
+    ready(out);
+  });
+  round.owner_ready = owner.ready;
+  round.output = owner.output;
+  if (!owner.ready) {
+    return round;
+  }
+  const fs::path tree = path_fact(owner, "tree");
+  {
+    const SubtreeSwapper attacker(tree / "a", victim);
+    kill_owner(owner);
+    if (remover == Remover::naive_process) {
+      static_cast<void>(run_in_child([&] {
+        naive_remove(tree);
+        return 0;
+      }));
+    }
+  }
+  round.guardian_ended = remover == Remover::naive_process || owner.guardian_ended;
+  round.own_file_removed = !exists_no_follow(tree / "own");
+  round.lost = lost_files(victim, files);
+  force_remove_all(tree);  // what the race left: a/ or a.moved, half emptied
+  force_remove_all(victim);
+  return round;
+}
+
+class GuardianAttackTest : public ScratchTest {};
+
+// 1.1 / C1: links to a directory, a file, a relative path, nowhere, themselves, and a hard link
+// to a victim file, under 0500 directories. The guardian unlinks them and removes the tree; the
+// victim keeps every entry, mode and byte (the hard-linked file loses only the tree's link).
+TEST_F(GuardianAttackTest, C1_GuardianNeverFollowsSymbolicLinksOutOfTheTree) {
+  const fs::path victim = scratch() / "victim";
+  fill_victim_files(victim / "sub", 3);
+  write_file(victim / "file", "victim file");
+  ASSERT_EQ(::chmod((victim / "sub").c_str(), 0500), 0);
+  const auto before = snapshot_tree(victim);
+  const fs::path work = make_subdir("work");
+  const Owner owner = run_owner_to_death([&](std::string& out, const Ready& ready) -> int {
+    PseudoTemporaryDirectory dir({.dir = work});
+    fs::create_directories(dir / "inner" / "deeper");
+    fs::create_directory_symlink(victim, dir / "to_dir");
+    fs::create_directory_symlink(victim / "sub", dir / "inner" / "to_sub");
+    fs::create_symlink(victim / "file", dir / "inner" / "to_file");
+    fs::create_directory_symlink("../../../../victim", dir / "inner" / "deeper" / "relative");
+    fs::create_symlink(victim / "missing", dir / "dangling");
+    fs::create_symlink("self", dir / "self");
+    fs::create_hard_link(victim / "file", dir / "inner" / "hard");
+    add_fact(out, "relative_resolves",
+             std::to_string(count_files(dir / "inner" / "deeper" / "relative")));
+    ::chmod((dir / "inner" / "deeper").c_str(), 0500);
+    ::chmod((dir / "inner").c_str(), 0500);
+    ready(out);
+  });
+  ASSERT_GUARDIAN_FINISHED(owner);
+  EXPECT_EQ(fact(owner.output, "relative_resolves"), "4") << "the relative link must resolve";
+  EXPECT_TRUE(list_dir(work).empty()) << "the guardian left part of the tree";
+  const auto after = snapshot_tree(victim);
+  ASSERT_EQ(after.size(), before.size());
+  for (std::size_t i = 0; i < before.size(); ++i) {
+    EntrySnapshot expected = before[i].second;
+    if (before[i].first == "file") {
+      EXPECT_EQ(after[i].second.links, 1U) << "the tree's hard link was not removed";
+      expected.links = 1;
+      expected.modified = after[i].second.modified;
+    }
+    EXPECT_EQ(after[i].first, before[i].first);
+    EXPECT_TRUE(after[i].second == expected)
+        << before[i].first << ": " << describe(expected) << " became " << describe(after[i].second);
+  }
+  force_remove_all(victim);
+  fs::remove(work);
+}
+
+// C5 against the guardian: up to 150 rounds (5 s), each a SIGKILLed owner whose guardian
+// removes a tree while an attacker keeps swapping its subdirectory for a link to the victim. No
+// victim file is ever lost, and in every round the guardian acted. Positive control: the same
+// rounds with a naive path-based remover in the guardian's place lose victim files.
+TEST_F(GuardianAttackTest, C5_SubtreeSwapRaceAgainstTheGuardianNeverReachesTheVictim) {
+  const FastDirectory fast(scratch());
+  constexpr int files = 50;
+  const auto started = steady_clock::now();
+  std::size_t lost = 0;
+  int damaged_rounds = 0;
+  int idle_rounds = 0;
+  int rounds = 0;
+  for (; rounds < 150 && steady_clock::now() - started < std::chrono::seconds(5); ++rounds) {
+    const RaceRound round = race_round(fast.path(), files, Remover::guardian);
+    ASSERT_TRUE(round.owner_ready) << round.output;
+    ASSERT_TRUE(round.guardian_ended) << "round " << rounds << ": the guardian did not finish";
+    lost += round.lost;
+    damaged_rounds += round.lost > 0 ? 1 : 0;
+    idle_rounds += round.own_file_removed ? 0 : 1;
+  }
+  EXPECT_EQ(lost, 0U) << "victim files deleted in " << damaged_rounds << "/" << rounds << " rounds";
+  EXPECT_EQ(idle_rounds, 0) << "rounds where the guardian removed nothing";
+  EXPECT_GE(rounds, 20) << "too few rounds to mean anything";
+
+  // The positive control, with the same number of rounds at most.
+  int control_rounds = 0;
+  bool control_lost = false;
+  while (!control_lost && control_rounds < rounds) {
+    ++control_rounds;
+    const RaceRound round = race_round(fast.path(), files, Remover::naive_process);
+    ASSERT_TRUE(round.owner_ready) << round.output;
+    control_lost = round.lost > 0;
+  }
+  EXPECT_TRUE(control_lost) << "positive control: the naive remover survived " << control_rounds
+                            << " rounds, so this harness cannot tell a safe remover apart";
+  std::printf("%d guardian rounds; the naive remover lost victim files in round %d\n", rounds,
+              control_rounds);
+  EXPECT_TRUE(list_dir(fast.path()).empty());
+}
+
+// C6: before the owner is SIGKILLed, each of its four roots is renamed away and its name given
+// to something else: a symbolic link to a victim directory, a directory with files, an EMPTY
+// directory, a regular file. The guardian empties each moved root through its descriptor (its
+// contents are ours) but leaves the moved directory itself, and never removes, empties or
+// follows what now has the name.
+TEST_F(GuardianAttackTest, C6_GuardianEmptiesAMovedRootAndNeverTouchesWhatTookItsName) {
+  const fs::path victim = scratch() / "victim";
+  fill_victim_files(victim / "sub", 4);
+  const auto victim_before = snapshot_tree(victim);
+  const fs::path work = make_subdir("work");
+  const std::vector<std::string> kinds = {"symlink", "directory", "empty", "file"};
+  const Owner owner = run_owner_to_death([&](std::string& out, const Ready& ready) -> int {
+    std::vector<PseudoTemporaryDirectory> dirs;
+    for (const std::string& kind : kinds) {
+      PseudoTemporaryDirectory& dir =
+          dirs.emplace_back(PseudoTemporaryDirectoryOptions{.prefix = kind + "-", .dir = work});
+      fill_victim_files(dir / "sub", 4);
+      write_file(dir / "own", "ours");
+      fs::rename(dir.name(), work / ("moved-" + kind));
+      if (kind == "symlink") {
+        fs::create_directory_symlink(victim, dir.name());
+      } else if (kind == "directory") {
+        fill_victim_files(dir.name() / "impostor", 3);
+      } else if (kind == "empty") {
+        fs::create_directory(dir.name());
+      } else {
+        write_file(dir.name(), "not ours");
+      }
+      add_fact(out, kind, dir.name());
+    }
+    ready(out);
+  });
+  ASSERT_GUARDIAN_FINISHED(owner);
+  for (const std::string& kind : kinds) {
+    SCOPED_TRACE(kind);
+    const fs::path name = path_fact(owner, kind);
+    const fs::path moved = work / ("moved-" + kind);
+    EXPECT_TRUE(fs::is_directory(fs::symlink_status(moved))) << "the moved root was removed";
+    EXPECT_TRUE(list_dir(moved).empty()) << "the moved root was not emptied";
+    const EntrySnapshot now = snapshot(name);
+    if (kind == "symlink") {
+      EXPECT_TRUE(S_ISLNK(now.mode)) << describe(now);
+      EXPECT_EQ(now.content, victim.string());
+    } else if (kind == "directory") {
+      EXPECT_EQ(count_files(name / "impostor"), 3U) << "the impostor lost files";
+    } else if (kind == "empty") {
+      EXPECT_TRUE(S_ISDIR(now.mode)) << "the empty newcomer was removed: " << describe(now);
+    } else {
+      EXPECT_EQ(now.content, "not ours");
+    }
+  }
+  EXPECT_TRUE(snapshot_tree(victim) == victim_before) << "the victim was changed";
+  force_remove_all(victim);
+  force_remove_all(work);
+}
+
+// B3: the owner cleans up three of its directories itself (the guardian is told to forget
+// them), then new directories take their names: two made by the owner (one with files, one
+// EMPTY) and one by another process (the test). The owner is SIGKILLed: its guardian, which
+// still guards a fourth directory (removed, so it did act), never touches the newcomers.
+TEST_F(GuardianAttackTest, B3_DirectoriesCleanedUpThenRecreatedUnderTheirNamesAreNeverTouched) {
+  const fs::path work = make_subdir("work");
+  Owner owner = start_owner([&](std::string& out, const Ready& ready) -> int {
+    PseudoTemporaryDirectory keeper({.prefix = "keeper-", .dir = work});
+    fill_victim_files(keeper / "sub", 2);
+    add_fact(out, "keeper", keeper.name());
+    for (const std::string kind : {"owner-files", "owner-empty", "other-process"}) {
+      PseudoTemporaryDirectory dir({.prefix = kind + "-", .dir = work});
+      fill_victim_files(dir / "sub", 2);
+      dir.cleanup();
+      if (kind == "owner-files") {
+        fill_victim_files(dir.name() / "newcomer", 3);
+      } else if (kind == "owner-empty") {
+        fs::create_directory(dir.name());
+      }
+      add_fact(out, kind, dir.name());
+    }
+    add_fact(out, "tickets", std::to_string(os::guardian_status().tickets));
+    ready(out);
+  });
+  ASSERT_TRUE(owner.ready) << owner.output;
+  EXPECT_EQ(fact(owner.output, "tickets"), "1") << "cleanup() did not withdraw";
+  fill_victim_files(fs::path(path_fact(owner, "other-process")) / "newcomer", 3);
+  kill_owner(owner);
+  ASSERT_GUARDIAN_FINISHED(owner);
+  EXPECT_FALSE(exists_no_follow(path_fact(owner, "keeper"))) << "the guardian did not act";
+  EXPECT_EQ(count_files(path_fact(owner, "owner-files")), 3U);
+  EXPECT_TRUE(fs::is_directory(fs::symlink_status(path_fact(owner, "owner-empty"))))
+      << "the empty newcomer was removed";
+  EXPECT_EQ(count_files(path_fact(owner, "other-process")), 3U);
+  EXPECT_EQ(list_dir(work).size(), 3U);
+  force_remove_all(work);
+}
+
+// C6, the harder case: the owner dies before it could tell its guardian anything. Two
+// directories guarded with GuardianTicket directly are removed by hand without withdrawing
+// (the tickets stay active), and new directories are made under their names: one with files,
+// one EMPTY. On SIGKILL the guardian, whose descriptors now refer to removed directories,
+// touches neither newcomer (not even an rmdir of the empty one); a third, untouched directory
+// shows it did act.
+TEST_F(GuardianAttackTest, C6_RootRemovedWithoutWithdrawingThenRecreatedIsNeverTouched) {
+  const fs::path work = make_subdir("work");
+  const Owner owner = run_owner_to_death([&](std::string& out, const Ready& ready) -> int {
+    std::array<os::FileDescriptor, 3> fds;
+    std::array<os::GuardianTicket, 3> tickets;
+    const std::array<std::string, 3> names = {"files", "empty", "kept"};
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (const os::Errno err = guard_by_hand(work / names[i], fds[i], tickets[i]); err != 0) {
+        out += "guard_by_hand(" + names[i] + "): " + errno_text(err);
+        return 1;
+      }
+      fill_victim_files(work / names[i] / "sub", 2);
+    }
+    for (std::size_t i = 0; i < 2; ++i) {
+      fs::remove_all(work / names[i]);
+      fs::create_directory(work / names[i]);
+    }
+    fill_victim_files(work / "files" / "newcomer", 3);
+    add_fact(out, "tickets", std::to_string(os::guardian_status().tickets));
+    ready(out);
+  });
+  ASSERT_GUARDIAN_FINISHED(owner);
+  EXPECT_EQ(fact(owner.output, "tickets"), "3") << "a ticket was withdrawn";
+  EXPECT_FALSE(exists_no_follow(work / "kept")) << "the guardian did not act";
+  EXPECT_EQ(count_files(work / "files"), 3U) << "the newcomer lost files";
+  EXPECT_TRUE(fs::is_directory(fs::symlink_status(work / "empty")))
+      << "the empty newcomer was removed";
+  force_remove_all(work);
+}
+
+// C7 as uid 65534 (root ignores modes, so the owner, and with it its guardian, runs
+// unprivileged): 0500 directories holding directories and files, 0000 directories (one inside a
+// 0500 one) holding files, 0300/0100/0600 directories, 0400 and 0000 files, and the root itself
+// 0500. The guardian removes all of it.
+TEST_F(GuardianAttackTest,
+       C7_GuardianOfAnUnprivilegedOwnerRemovesDirectoriesWhoseModesForbidTheWalk) {
+  ASSERT_EQ(::chmod(scratch().c_str(), 0755), 0);
+  const fs::path work = make_subdir("work");
+  ASSERT_EQ(::chown(work.c_str(), 65534, 65534), 0) << errno_text(errno);
+  const Owner owner = run_owner_to_death([&](std::string& out, const Ready& ready) -> int {
+    if (!become_unprivileged()) {
+      out += "become_unprivileged: " + errno_text(errno);
+      return child_capability_missing;
+    }
+    PseudoTemporaryDirectory tree({.dir = work});
+    const fs::path root = tree.name();
+    fs::create_directories(root / "ro" / "sub" / "deeper");
+    fs::create_directories(root / "ro" / "none" / "x");
+    write_file(root / "ro" / "file", "f");
+    write_file(root / "ro" / "sub" / "file", "f");
+    write_file(root / "ro" / "sub" / "deeper" / "file", "f");
+    write_file(root / "ro" / "sub" / "deeper" / "unreadable", "f");
+    write_file(root / "ro" / "none" / "x" / "file", "f");
+    fs::create_directories(root / "none" / "sub");
+    write_file(root / "none" / "file", "f");
+    write_file(root / "none" / "sub" / "file", "f");
+    for (const char* name : {"wx", "x", "rw"}) {
+      fs::create_directories(root / name / "sub");
+      write_file(root / name / "file", "f");
+      write_file(root / name / "sub" / "file", "f");
+    }
+    ::chmod((root / "ro" / "file").c_str(), 0400);
+    ::chmod((root / "ro" / "sub" / "deeper" / "unreadable").c_str(), 0000);
+    ::chmod((root / "ro" / "sub" / "deeper").c_str(), 0500);
+    ::chmod((root / "ro" / "sub").c_str(), 0500);
+    ::chmod((root / "ro" / "none").c_str(), 0000);
+    ::chmod((root / "ro").c_str(), 0500);
+    ::chmod((root / "none" / "sub").c_str(), 0500);
+    ::chmod((root / "none").c_str(), 0000);
+    ::chmod((root / "wx").c_str(), 0300);
+    ::chmod((root / "x").c_str(), 0100);
+    ::chmod((root / "rw").c_str(), 0600);
+    ::chmod(root.c_str(), 0500);
+    // The modes bind this process: what the guardian faces is real.
+    const bool refused = ::unlink((root / "ro" / "file").c_str()) != 0 && errno == EACCES;
+    add_fact(out, "modes_bind", refused ? "yes" : "no");
+    add_fact(out, "uid", std::to_string(::geteuid()));
+    ready(out);
+  });
+  if (owner.status == child_capability_missing) {
+    force_remove_all(work);
+    GTEST_SKIP() << "cannot become uid 65534: " << owner.output;
+  }
+  ASSERT_GUARDIAN_FINISHED(owner);
+  EXPECT_EQ(fact(owner.output, "modes_bind"), "yes") << "permissions were bypassed";
+  EXPECT_NE(fact(owner.output, "uid"), "0");
+  EXPECT_TRUE(list_dir(work).empty()) << "the guardian left part of the tree";
+  force_remove_all(work);
+}
+
+// C9: in a private mount namespace, the tree holds a bind mount of a victim directory (same
+// file system: only the mount id tells it apart) and a tmpfs. The guardian, started in that
+// namespace, enters neither: the victim keeps every file, the tmpfs keeps its file (seen from
+// a process kept in the namespace), everything else of the tree goes. Twice: with the owner's
+// guardian started inside the namespace, and started before unshare() (it then sees the mount
+// points as plain empty directories of its own namespace; the victim must survive all the
+// same). Skips, with the probed reason, where the kernel refuses the namespace or the mounts.
+TEST_F(GuardianAttackTest, C9_GuardianNeverEntersAMountInsideTheTree) {
+  const fs::path victim = scratch() / "victim";
+  fill_victim_files(victim / "sub", 5);
+  const fs::path work = make_subdir("work");
+  fs::create_directory(work / "namespace-tmpfs");
+  for (const bool started_in_namespace : {true, false}) {
+    SCOPED_TRACE(started_in_namespace ? "guardian started in the namespace"
+                                      : "guardian started before unshare");
+    Owner owner = start_owner([&](std::string& out, const Ready& ready) -> int {
+      std::optional<PseudoTemporaryDirectory> tree;
+      if (!started_in_namespace) {
+        tree.emplace(PseudoTemporaryDirectoryOptions{.dir = work});
+      }
+      std::string why;
+      if (const int status = mount_private_tmpfs(work / "namespace-tmpfs", 0, "size=64k", why);
+          status != 0) {
+        out += why;
+        return status;
+      }
+      if (started_in_namespace) {
+        tree.emplace(PseudoTemporaryDirectoryOptions{.dir = work});
+      }
+      fill_victim_files(*tree / "sub", 3);
+      fs::create_directories(*tree / "sub" / "bind");
+      fs::create_directories(*tree / "sub" / "tmpfs");
+      if (::mount(victim.c_str(), (*tree / "sub" / "bind").c_str(), nullptr, MS_BIND, nullptr) !=
+          0) {
+        out += "mount --bind: " + errno_text(errno);
+        return errno == EPERM ? child_capability_missing : 1;
+      }
+      if (::mount("tmpfs", (*tree / "sub" / "tmpfs").c_str(), "tmpfs", 0, "size=64k") != 0) {
+        out += "mount tmpfs: " + errno_text(errno);
+        return errno == EPERM ? child_capability_missing : 1;
+      }
+      write_file(*tree / "sub" / "tmpfs" / "on_tmpfs", "other file system");
+      add_fact(out, "tree", tree->name());
+      add_fact(out, "bind_shows_victim", std::to_string(count_files(*tree / "sub" / "bind")));
+      // A process that keeps the namespace (and its tmpfs) alive for the test to look into.
+      static_cast<void>(std::fflush(nullptr));
+      const pid_t keeper = ::fork();
+      if (keeper == 0) {
+        ::close(ready.fd());
+        ::alarm(30);
+        for (;;) {
+          ::pause();
+        }
+      }
+      add_fact(out, "keeper", std::to_string(keeper));
+      ready(out);
+    });
+    if (owner.status == child_capability_missing) {
+      force_remove_all(work);
+      force_remove_all(victim);
+      GTEST_SKIP() << "no private mount namespace with bind mounts here: " << owner.output;
+    }
+    kill_owner(owner);
+    const pid_t keeper = std::stoi(fact(owner.output, "keeper").value_or("-1"));
+    ASSERT_GT(keeper, 0) << owner.output;
+    ASSERT_GUARDIAN_FINISHED(owner);
+    EXPECT_EQ(fact(owner.output, "bind_shows_victim"), "5") << "the bind mount did not work";
+    const fs::path tree = path_fact(owner, "tree");
+    const fs::path in_namespace = fs::path("/proc") / std::to_string(keeper) / "root";
+    const fs::path tree_there = in_namespace / tree.relative_path();
+    EXPECT_EQ(count_files(victim), 5U) << "the guardian entered the bind mount";
+    if (started_in_namespace) {
+      EXPECT_EQ(count_files(tree_there / "sub" / "bind"), 5U);
+      EXPECT_TRUE(exists_no_follow(tree_there / "sub" / "tmpfs" / "on_tmpfs"))
+          << "the guardian entered the tmpfs";
+      EXPECT_EQ(count_files(tree_there / "sub"), 6U) << "only the mounts' files stay";
+    }
+    ::kill(keeper, SIGKILL);  // not our child: whoever adopted it reaps it
+    EXPECT_TRUE(await_end(keeper, guardian_deadline));
+    EXPECT_EQ(count_files(tree), 0U) << "the guardian left files outside the mounts";
+    force_remove_all(tree);
+    EXPECT_EQ(list_dir(work), std::set<std::string>{"namespace-tmpfs"});
+  }
+  force_remove_all(work);
+  force_remove_all(victim);
+}
+
+// C12: FIFOs (one 0000, one with a would-be reader's mode), a bound socket, a character device
+// (where mknod is allowed), a dangling link and a hard link to an outside file, at two depths.
+// The guardian unlinks them all without opening any (a FIFO without writer would block it
+// forever), finishes in time, and the outside file keeps its content.
+TEST_F(GuardianAttackTest, C12_GuardianRemovesFifosSocketsAndDevicesWithoutBlocking) {
+  const fs::path work = make_subdir("work");
+  write_file(scratch() / "outside", "outside data");
+  const Owner owner = run_owner_to_death([&](std::string& out, const Ready& ready) -> int {
+    PseudoTemporaryDirectory dir({.dir = work});
+    fs::create_directories(dir / "sub");
+    for (const fs::path& at : {dir.name(), dir / "sub"}) {
+      if (::mkfifo((at / "fifo").c_str(), 0600) != 0 ||
+          ::mkfifo((at / "closed-fifo").c_str(), 0000) != 0) {
+        out += "mkfifo: " + errno_text(errno);
+        return 1;
+      }
+      fs::create_symlink(at / "missing", at / "dangling");
+      fs::create_hard_link(scratch() / "outside", at / "hard");
+      const bool device = ::mknod((at / "null").c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0;
+      add_fact(out, "device", device ? "yes" : "mknod: " + errno_text(errno));
+      if (::chdir(at.c_str()) != 0) {
+        return 1;
+      }
+      const os::FileDescriptor sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      sockaddr_un address{};
+      address.sun_family = AF_UNIX;
+      std::strcpy(address.sun_path, "socket");  // NOLINT: fits, the API wants an array
+      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the sockets API
+      if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        out += "bind: " + errno_text(errno);
+        return 1;
+      }
+    }
+    if (::chdir(work.c_str()) != 0) {
+      return 1;
+    }
+    ready(out);
+  });
+  ASSERT_GUARDIAN_FINISHED(owner);
+  if (fact(owner.output, "device") != "yes") {
+    std::printf("no device node in the tree (%s); FIFOs and sockets only\n",
+                fact(owner.output, "device").value_or("?").c_str());
+  }
+  EXPECT_TRUE(list_dir(work).empty()) << "the guardian left part of the tree";
+  EXPECT_EQ(snapshot(scratch() / "outside").content, "outside data");
+  EXPECT_EQ(snapshot(scratch() / "outside").links, 1U);
+  fs::remove(scratch() / "outside");
+  fs::remove(work);
+}
+
+// Builds a chain of `depth` directories "d" below `root`, with a file "f" in the root and in
+// every one of them. Returns 0 or errno.
+int make_chain(const fs::path& root, int depth) {
+  os::FileDescriptor current(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  for (int level = 0;; ++level) {
+    const os::FileDescriptor file(
+        ::openat(current.get(), "f", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!file.valid()) {
+      return errno;
+    }
+    if (level == depth) {
+      return 0;
+    }
+    if (::mkdirat(current.get(), "d", 0700) != 0) {
+      return errno;
+    }
+    os::FileDescriptor next(::openat(current.get(), "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!next.valid()) {
+      return errno;
+    }
+    current = std::move(next);
+  }
+}
+
+// What is left of a chain made by make_chain: how deep its directories go (0: the root alone,
+// -1: no root) and the levels whose file "f" is still there.
+struct ChainLeft {
+  int depth = -1;
+  std::vector<int> files;
+};
+
+ChainLeft inspect_chain(const fs::path& root) {
+  ChainLeft left;
+  os::FileDescriptor current(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  for (int level = 0; current.valid(); ++level) {
+    left.depth = level;
+    struct stat info {};
+    if (::fstatat(current.get(), "f", &info, AT_SYMLINK_NOFOLLOW) == 0) {
+      left.files.push_back(level);
+    }
+    current = os::FileDescriptor(::openat(current.get(), "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  }
+  return left;
+}
+
+// C10: the guardian's walk goes 256 levels deep (one descriptor and buffer per level): a
+// 200-deep tree goes entirely. Of a 300-deep one, the guardian removes every file of the
+// directories at depths 0 to 255 (the root is depth 0) and nothing below: the directory at
+// depth 256 and all it holds stay, and so do the 255 directories above it and the root, which
+// are not empty.
+TEST_F(GuardianAttackTest, C10_GuardianRemovesA200DeepTreeAndLeavesWhatIsBelowDepth256) {
+  const FastDirectory fast(scratch());
+  const Owner owner = run_owner_to_death([&](std::string& out, const Ready& ready) -> int {
+    PseudoTemporaryDirectory shallow({.prefix = "deep200-", .dir = fast.path()});
+    PseudoTemporaryDirectory deep({.prefix = "deep300-", .dir = fast.path()});
+    if (const int err = make_chain(shallow.name(), 200); err != 0) {
+      out += "make_chain(200): " + errno_text(err);
+      return 1;
+    }
+    if (const int err = make_chain(deep.name(), 300); err != 0) {
+      out += "make_chain(300): " + errno_text(err);
+      return 1;
+    }
+    add_fact(out, "shallow", shallow.name());
+    add_fact(out, "deep", deep.name());
+    ready(out);
+  });
+  ASSERT_GUARDIAN_FINISHED(owner);
+  EXPECT_FALSE(exists_no_follow(path_fact(owner, "shallow"))) << "the 200-deep tree stayed";
+  const ChainLeft left = inspect_chain(path_fact(owner, "deep"));
+  EXPECT_EQ(left.depth, 300) << "directories of the 300-deep chain were removed";
+  std::vector<int> expected_files;
+  for (int level = 256; level <= 300; ++level) {
+    expected_files.push_back(level);
+  }
+  EXPECT_EQ(left.files, expected_files) << "files at depths 0..255 go, from 256 on they stay";
+  force_remove_all(path_fact(owner, "deep"));
+  EXPECT_TRUE(list_dir(fast.path()).empty());
+}
+
+// D2/SIGKILL with many entries: an owner with 200 PseudoTemporaryDirectories (the guardian's
+// table grows from 16 entries), each with a subdirectory and files. All are gone.
+TEST_F(GuardianAttackTest, D2_GuardianRemovesTwoHundredDirectoriesOfAKilledOwner) {
+  const FastDirectory fast(scratch());
+  const Owner owner = run_owner_to_death([&](std::string& out, const Ready& ready) -> int {
+    std::vector<PseudoTemporaryDirectory> dirs;
+    dirs.reserve(200);
+    for (int i = 0; i < 200; ++i) {
+      PseudoTemporaryDirectory& dir =
+          dirs.emplace_back(PseudoTemporaryDirectoryOptions{.dir = fast.path()});
+      fill_victim_files(dir / "sub", 2);
+      write_file(dir / "own", "ours");
+    }
+    add_fact(out, "tickets", std::to_string(os::guardian_status().tickets));
+    add_fact(out, "starts", std::to_string(os::guardian_status().starts));
+    ready(out);
+  });
+  ASSERT_GUARDIAN_FINISHED(owner);
+  EXPECT_EQ(fact(owner.output, "tickets"), "200");
+  EXPECT_EQ(fact(owner.output, "starts"), "1") << "one guardian for all of them";
+  EXPECT_TRUE(list_dir(fast.path()).empty()) << list_dir(fast.path()).size() << " directories left";
+}
+
+}  // namespace
+}  // namespace tempfile::test
