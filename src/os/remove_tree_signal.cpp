@@ -222,6 +222,7 @@ bool walk_and_remove_with(std::span<WalkLevel> levels, const char* path, int roo
   }
   return true;
 #else
+  static_cast<void>(levels);
   static_cast<void>(path);
   static_cast<void>(root_fd);
   static_cast<void>(root);
