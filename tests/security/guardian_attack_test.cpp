@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -511,7 +512,8 @@ TEST_F(GuardianAttackTest, C6_RootRemovedWithoutWithdrawingThenRecreatedIsNeverT
 // C7 as uid 65534 (root ignores modes, so the owner, and with it its guardian, runs
 // unprivileged): 0500 directories holding directories and files, 0000 directories (one inside a
 // 0500 one) holding files, 0300/0100/0600 directories, 0400 and 0000 files, and the root itself
-// 0500. The guardian removes all of it.
+// 0500; and a second directory whose root is 0000 over a 0000 subdirectory. The guardian removes
+// all of it.
 TEST_F(GuardianAttackTest,
        C7_GuardianOfAnUnprivilegedOwnerRemovesDirectoriesWhoseModesForbidTheWalk) {
   ASSERT_EQ(::chmod(scratch().c_str(), 0755), 0);
@@ -555,6 +557,13 @@ TEST_F(GuardianAttackTest,
     const bool refused = ::unlink((root / "ro" / "file").c_str()) != 0 && errno == EACCES;
     add_fact(out, "modes_bind", refused ? "yes" : "no");
     add_fact(out, "uid", std::to_string(::geteuid()));
+    // A root whose own mode is 0000: the walk cannot even open "." in it.
+    PseudoTemporaryDirectory closed({.dir = work});
+    fs::create_directories(closed / "sub");
+    write_file(closed / "file", "f");
+    write_file(closed / "sub" / "file", "f");
+    ::chmod((closed / "sub").c_str(), 0000);
+    ::chmod(closed.name().c_str(), 0000);
     ready(out);
   });
   if (owner.status == child_capability_missing) {
@@ -754,7 +763,8 @@ ChainLeft inspect_chain(const fs::path& root) {
 // 200-deep tree goes entirely. Of a 300-deep one, the guardian removes every file of the
 // directories at depths 0 to 255 (the root is depth 0) and nothing below: the directory at
 // depth 256 and all it holds stay, and so do the 255 directories above it and the root, which
-// are not empty.
+// are not empty. (The portable build's guardian uses the library's tree remover, which has no
+// depth limit: there the 300-deep tree goes too.)
 TEST_F(GuardianAttackTest, C10_GuardianRemovesA200DeepTreeAndLeavesWhatIsBelowDepth256) {
   const FastDirectory fast(scratch());
   const Owner owner = run_owner_to_death([&](std::string& out, const Ready& ready) -> int {
@@ -775,6 +785,12 @@ TEST_F(GuardianAttackTest, C10_GuardianRemovesA200DeepTreeAndLeavesWhatIsBelowDe
   ASSERT_GUARDIAN_FINISHED(owner);
   EXPECT_FALSE(exists_no_follow(path_fact(owner, "shallow"))) << "the 200-deep tree stayed";
   const ChainLeft left = inspect_chain(path_fact(owner, "deep"));
+  if (!os::linux_fast_paths) {
+    // The portable guardian uses the library's tree remover, which has no depth limit.
+    EXPECT_EQ(left.depth, -1) << "the 300-deep tree stayed";
+    EXPECT_TRUE(list_dir(fast.path()).empty());
+    return;
+  }
   EXPECT_EQ(left.depth, 300) << "directories of the 300-deep chain were removed";
   std::vector<int> expected_files;
   for (int level = 256; level <= 300; ++level) {
@@ -806,6 +822,98 @@ TEST_F(GuardianAttackTest, D2_GuardianRemovesTwoHundredDirectoriesOfAKilledOwner
   EXPECT_EQ(fact(owner.output, "tickets"), "200");
   EXPECT_EQ(fact(owner.output, "starts"), "1") << "one guardian for all of them";
   EXPECT_TRUE(list_dir(fast.path()).empty()) << list_dir(fast.path()).size() << " directories left";
+}
+
+// Sets this process's soft descriptor limit, keeping the hard one. Returns 0 or errno.
+int set_soft_descriptor_limit(rlim_t soft) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return errno;
+  }
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < soft) {
+    return EPERM;
+  }
+  limit.rlim_cur = soft;
+  return ::setrlimit(RLIMIT_NOFILE, &limit) == 0 ? 0 : errno;
+}
+
+// The hard descriptor limit, or 0.
+rlim_t hard_descriptor_limit() {
+  rlimit limit{};
+  return ::getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_max : 0;
+}
+
+// C11: the guardian holds one descriptor per directory it guards, and its walk needs one per
+// level. An owner whose soft limit is 300 (the hard one higher) guards 280 directories, one of
+// them holding a 100-deep chain: the guardian, which takes the hard limit for itself, still
+// walks the whole chain, and every directory goes.
+TEST_F(GuardianAttackTest, C11_ManyGuardedDirectoriesLeaveTheGuardianItsWalkDepth) {
+  if (hard_descriptor_limit() < 1024) {
+    GTEST_SKIP() << "the hard descriptor limit is " << hard_descriptor_limit()
+                 << ": a soft limit of 300 with room above it cannot be made";
+  }
+  const FastDirectory fast(scratch());
+  const Owner owner = run_owner_to_death([&](std::string& out, const Ready& ready) -> int {
+    if (const int err = set_soft_descriptor_limit(300); err != 0) {
+      out += "setrlimit: " + errno_text(err);
+      return 1;
+    }
+    std::vector<PseudoTemporaryDirectory> dirs;
+    dirs.reserve(280);
+    for (int i = 0; i < 280; ++i) {
+      PseudoTemporaryDirectory& dir =
+          dirs.emplace_back(PseudoTemporaryDirectoryOptions{.dir = fast.path(), .lock = false});
+      write_file(dir / "own", "ours");
+    }
+    if (const int err = make_chain(dirs.front().name(), 100); err != 0) {
+      out += "make_chain: " + errno_text(err);
+      return 1;
+    }
+    add_fact(out, "deep", dirs.front().name());
+    ready(out);
+  });
+  ASSERT_GUARDIAN_FINISHED(owner);
+  const ChainLeft left = inspect_chain(path_fact(owner, "deep"));
+  EXPECT_EQ(left.depth, -1) << "the chain stayed from depth "
+                            << (left.files.empty() ? -1 : left.files.front());
+  const std::size_t remaining = list_dir(fast.path()).size();
+  EXPECT_EQ(remaining, 0U) << remaining << " directories left";
+}
+
+// C11: an owner that started its guardian under a soft descriptor limit of 256 and raised it
+// afterwards to 2048 guards 600 more directories: the guardian, which took the hard limit when it
+// started, receives every one of them (a descriptor it could not take would leave its directory
+// unguarded while the owner believed it guarded), and all 601 go.
+TEST_F(GuardianAttackTest, C11_OwnerThatRaisedItsDescriptorLimitHasEveryDirectoryRemoved) {
+  if (hard_descriptor_limit() < 2048) {
+    GTEST_SKIP() << "the hard descriptor limit is " << hard_descriptor_limit()
+                 << ": an owner cannot raise its soft limit to 2048";
+  }
+  const FastDirectory fast(scratch());
+  const Owner owner = run_owner_to_death([&](std::string& out, const Ready& ready) -> int {
+    if (const int err = set_soft_descriptor_limit(256); err != 0) {
+      out += "setrlimit(256): " + errno_text(err);
+      return 1;
+    }
+    std::vector<PseudoTemporaryDirectory> dirs;
+    dirs.reserve(601);
+    dirs.emplace_back(PseudoTemporaryDirectoryOptions{.dir = fast.path(), .lock = false});
+    if (const int err = set_soft_descriptor_limit(2048); err != 0) {
+      out += "setrlimit(2048): " + errno_text(err);
+      return 1;
+    }
+    for (int i = 0; i < 600; ++i) {
+      PseudoTemporaryDirectory& dir =
+          dirs.emplace_back(PseudoTemporaryDirectoryOptions{.dir = fast.path(), .lock = false});
+      write_file(dir / "own", "ours");
+    }
+    add_fact(out, "tickets", std::to_string(os::guardian_status().tickets));
+    ready(out);
+  });
+  ASSERT_GUARDIAN_FINISHED(owner);
+  EXPECT_EQ(fact(owner.output, "tickets"), "601");
+  const std::size_t remaining = list_dir(fast.path()).size();
+  EXPECT_EQ(remaining, 0U) << remaining << " directories left";
 }
 
 }  // namespace
