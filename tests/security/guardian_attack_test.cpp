@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -173,9 +174,10 @@ Owner start_owner(const OwnerBody& body, unsigned deadline_seconds = 30) {
   return owner;
 }
 
-// SIGKILLs the owner (reaped here) and waits for its guardian to finish its removal; a guardian
-// still running at the deadline is killed, so no test leaves one behind.
-void kill_owner(Owner& owner) {
+// SIGKILLs the owner (reaped here), runs `after_death` (while the guardian removes), and waits
+// for its guardian to finish its removal; a guardian still running at the deadline is killed,
+// so no test leaves one behind.
+void kill_owner(Owner& owner, const std::function<void()>& after_death = {}) {
   if (owner.pid <= 0) {
     return;
   }
@@ -184,6 +186,9 @@ void kill_owner(Owner& owner) {
   while (::waitpid(owner.pid, &status, 0) < 0 && errno == EINTR) {
   }
   owner.pid = -1;
+  if (after_death) {
+    after_death();
+  }
   if (owner.guardian > 0) {
     owner.guardian_ended = await_end(owner.guardian, guardian_deadline);
     if (!owner.guardian_ended) {
@@ -914,6 +919,127 @@ TEST_F(GuardianAttackTest, C11_OwnerThatRaisedItsDescriptorLimitHasEveryDirector
   EXPECT_EQ(fact(owner.output, "tickets"), "601");
   const std::size_t remaining = list_dir(fast.path()).size();
   EXPECT_EQ(remaining, 0U) << remaining << " directories left";
+}
+
+// C15: a directory of 100,000 entries (on tmpfs), emptied by the guardian while it reads it:
+// nothing is left (the guardian's memory is its fixed walk buffers, whatever the size).
+TEST_F(GuardianAttackTest, C15_GuardianEmptiesAHundredThousandEntryDirectory) {
+  const FastDirectory fast(scratch());
+  const Owner owner = run_owner_to_death([&](std::string& out, const Ready& ready) -> int {
+    PseudoTemporaryDirectory dir({.dir = fast.path()});
+    const os::FileDescriptor held(::open(dir.name().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    for (int i = 0; i < 100'000; ++i) {
+      const std::string name = "entry-with-a-longer-name-" + std::to_string(i);
+      const os::FileDescriptor file(
+          ::openat(held.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+      if (!file.valid()) {
+        out += "openat: " + errno_text(errno);
+        return 1;
+      }
+    }
+    ready(out);
+  });
+  ASSERT_GUARDIAN_FINISHED(owner);
+  EXPECT_TRUE(list_dir(fast.path()).empty()) << "the guardian left the directory";
+}
+
+// C4: while the guardian removes a dead owner's tree (6 directories of 400 files), an attacker
+// renames the root away and puts a symbolic link to a victim of the same shape under its name,
+// 0 to 6.3 ms after the owner's death, varying from round to round (40 rounds). The guardian works
+// through its descriptor and removes the root only while the name is still it: the victim keeps
+// every file and the link stays. Positive control: a naive path-based remover, run as a separate
+// process in the same rounds, loses victim files.
+struct FlipRound {
+  bool ready = false;
+  bool guardian_ended = true;
+  std::size_t lost = 0;
+  bool flipped = false;  // the attacker came before the root was gone
+  bool link_kept = true;
+  std::string output;
+};
+
+FlipRound flip_round(const fs::path& base, int round, Remover remover) {
+  FlipRound result;
+  const fs::path victim = base / "victim";
+  for (int sub = 0; sub < 6; ++sub) {
+    fill_victim_files(victim / ("d" + std::to_string(sub)), 20);
+  }
+  Owner owner = start_owner([&](std::string& out, const Ready& ready) -> int {
+    PseudoTemporaryDirectory dir({.dir = base, .delete_ = remover == Remover::guardian});
+    for (int sub = 0; sub < 6; ++sub) {
+      fill_victim_files(dir / ("d" + std::to_string(sub)), 400);
+    }
+    add_fact(out, "tree", dir.name());
+    ready(out);
+  });
+  result.ready = owner.ready;
+  result.output = owner.output;
+  if (!owner.ready) {
+    return result;
+  }
+  const fs::path tree = path_fact(owner, "tree");
+  const fs::path moved = base / "moved";
+  std::atomic<bool> go{false};
+  std::atomic<bool> flipped{false};
+  std::thread attacker([&] {
+    while (!go.load()) {
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds((round % 10) * 700));
+    if (::rename(tree.c_str(), moved.c_str()) == 0) {
+      flipped.store(::symlink(victim.c_str(), tree.c_str()) == 0);
+    }
+  });
+  kill_owner(owner, [&] {
+    go.store(true);
+    if (remover == Remover::naive_process) {
+      static_cast<void>(run_in_child([&] {
+        naive_remove(tree);
+        return 0;
+      }));
+    }
+  });
+  attacker.join();
+  result.guardian_ended = remover == Remover::naive_process || owner.guardian_ended;
+  result.lost = lost_files(victim, 6 * 20);
+  result.flipped = flipped.load();
+  result.link_kept = !result.flipped || fs::is_symlink(tree);
+  ::unlink(tree.c_str());
+  force_remove_all(tree);
+  force_remove_all(moved);
+  force_remove_all(victim);
+  return result;
+}
+
+TEST_F(GuardianAttackTest, C4_C6_RootReplacedDuringTheGuardiansRemovalNeverReachesTheVictim) {
+  const FastDirectory fast(scratch());
+  constexpr int rounds = 40;
+  std::size_t lost = 0;
+  int flipped = 0;
+  for (int round = 0; round < rounds; ++round) {
+    const FlipRound result = flip_round(fast.path(), round, Remover::guardian);
+    ASSERT_TRUE(result.ready) << result.output;
+    ASSERT_TRUE(result.guardian_ended) << "round " << round;
+    lost += result.lost;
+    flipped += result.flipped ? 1 : 0;
+    EXPECT_TRUE(result.link_kept) << "round " << round << ": the guardian removed the link";
+  }
+  EXPECT_EQ(lost, 0U) << "victim files deleted";
+  EXPECT_GT(flipped, 0) << "the attacker always came after the guardian had removed the root";
+  int control_rounds = 0;
+  bool control_lost = false;
+  while (!control_lost && control_rounds < rounds) {
+    const FlipRound result = flip_round(fast.path(), control_rounds, Remover::naive_process);
+    ASSERT_TRUE(result.ready) << result.output;
+    control_lost = result.lost > 0;
+    ++control_rounds;
+  }
+  EXPECT_TRUE(control_lost) << "positive control: the naive remover survived " << control_rounds
+                            << " rounds";
+  std::printf(
+      "the root was replaced before the guardian removed it in %d/%d rounds; the naive "
+      "remover lost victim files in round %d\n",
+      flipped, rounds, control_rounds);
+  EXPECT_TRUE(list_dir(fast.path()).empty());
 }
 
 }  // namespace
