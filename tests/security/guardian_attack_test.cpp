@@ -4,7 +4,9 @@
 // root, forbidding modes as uid 65534, mounts, FIFOs and devices, deep trees, many directories.
 #include <fcntl.h>
 #include <gmock/gmock.h>
+#include <linux/fs.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -1039,6 +1041,73 @@ TEST_F(GuardianAttackTest, C4_C6_RootReplacedDuringTheGuardiansRemovalNeverReach
       "the root was replaced before the guardian removed it in %d/%d rounds; the naive "
       "remover lost victim files in round %d\n",
       flipped, rounds, control_rounds);
+  EXPECT_TRUE(list_dir(fast.path()).empty());
+}
+
+// Sets or clears an inode flag (FS_IMMUTABLE_FL, FS_APPEND_FL: chattr +i, +a) on `path`.
+// Returns "" or why the kernel refused (it takes CAP_LINUX_IMMUTABLE and a file system with
+// flags).
+std::string change_inode_flag(const fs::path& path, int flag, bool on) {
+  const os::FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  int flags = 0;
+  if (!fd.valid() || ::ioctl(fd.get(), FS_IOC_GETFLAGS, &flags) != 0) {
+    return "FS_IOC_GETFLAGS on " + path.string() + ": " + errno_text(errno);
+  }
+  flags = on ? (flags | flag) : (flags & ~flag);
+  if (::ioctl(fd.get(), FS_IOC_SETFLAGS, &flags) != 0) {
+    return "FS_IOC_SETFLAGS on " + path.string() + ": " + errno_text(errno);
+  }
+  return "";
+}
+
+// C8: an immutable file, an append-only file and an immutable directory holding files, beside
+// entries that can go. The guardian removes everything else and ends in bounded time (its
+// passes stop once one removes nothing): only the locked entries and their ancestors are left.
+// Root only (CAP_LINUX_IMMUTABLE): skipped, with the kernel's reason, elsewhere.
+TEST_F(GuardianAttackTest, C8_GuardianLeavesLockedEntriesRemovesTheRestAndEnds) {
+  const FastDirectory fast(scratch());
+  const std::vector<std::pair<std::string, int>> locked = {{"a/immutable", FS_IMMUTABLE_FL},
+                                                           {"a/b/append_only", FS_APPEND_FL},
+                                                           {"locked_dir", FS_IMMUTABLE_FL}};
+  const auto started = steady_clock::now();
+  const Owner owner = run_owner_to_death([&](std::string& out, const Ready& ready) -> int {
+    PseudoTemporaryDirectory dir({.dir = fast.path()});
+    fill_victim_files(dir / "a" / "b", 3);
+    fill_victim_files(dir / "locked_dir", 2);
+    fill_victim_files(dir / "siblings", 3);
+    write_file(dir / "a" / "immutable", "i");
+    write_file(dir / "a" / "b" / "append_only", "a");
+    add_fact(out, "tree", dir.name());
+    for (const auto& [name, flag] : locked) {
+      if (const std::string refused = change_inode_flag(dir / name, flag, true); !refused.empty()) {
+        out += refused;
+        for (const auto& [undo, undo_flag] : locked) {
+          static_cast<void>(change_inode_flag(dir / undo, undo_flag, false));
+        }
+        return child_capability_missing;
+      }
+    }
+    ready(out);
+  });
+  const auto ended = steady_clock::now();
+  if (owner.status == child_capability_missing) {
+    GTEST_SKIP() << (::geteuid() == 0 ? "" : "needs root (CAP_LINUX_IMMUTABLE): ") << owner.output;
+  }
+  const fs::path tree = path_fact(owner, "tree");
+  const auto left_root = list_dir(tree);
+  const auto left_a = list_dir(tree / "a");
+  const auto left_b = list_dir(tree / "a" / "b");
+  const std::size_t left_locked = count_files(tree / "locked_dir");
+  for (const auto& [name, flag] : locked) {
+    EXPECT_EQ(change_inode_flag(tree / name, flag, false), "");
+  }
+  ASSERT_GUARDIAN_FINISHED(owner);
+  EXPECT_LT(ended - started, std::chrono::seconds(5)) << "the guardian retried without end";
+  EXPECT_EQ(left_root, (std::set<std::string>{"a", "locked_dir"}));
+  EXPECT_EQ(left_a, (std::set<std::string>{"b", "immutable"}));
+  EXPECT_EQ(left_b, (std::set<std::string>{"append_only"}));
+  EXPECT_EQ(left_locked, 2U);
+  force_remove_all(tree);
   EXPECT_TRUE(list_dir(fast.path()).empty());
 }
 
