@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -87,6 +86,26 @@ bool await_end(pid_t pid, milliseconds deadline) {
     std::this_thread::sleep_for(milliseconds(2));
   }
   return true;
+}
+
+// Polls until process `pid` is in `state` (as /proc/<pid>/stat shows it: 'T' for stopped).
+bool await_state(pid_t pid, char state) {
+  const auto until = steady_clock::now() + guardian_deadline;
+  for (;;) {
+    std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    if (!stat_file || !std::getline(stat_file, text)) {
+      return false;
+    }
+    const std::size_t close = text.rfind(')');
+    if (close != std::string::npos && close + 2 < text.size() && text[close + 2] == state) {
+      return true;
+    }
+    if (steady_clock::now() > until) {
+      return false;
+    }
+    std::this_thread::sleep_for(milliseconds(1));
+  }
 }
 
 // Given to an owner's body: ready() sends what the body wrote (and the guardian's pid) to the
@@ -947,10 +966,10 @@ TEST_F(GuardianAttackTest, C15_GuardianEmptiesAHundredThousandEntryDirectory) {
 
 // C4: while the guardian removes a dead owner's tree (6 directories of 400 files), an attacker
 // renames the root away and puts a symbolic link to a victim of the same shape under its name,
-// 0 to 6.3 ms after the owner's death, varying from round to round (40 rounds). The guardian works
-// through its descriptor and removes the root only while the name is still it: the victim keeps
-// every file and the link stays. Positive control: a naive path-based remover, run as a separate
-// process in the same rounds, loses victim files.
+// 0 to 6.3 ms after the guardian starts removing, varying from round to round (40 rounds). The
+// guardian works through its descriptor and removes the root only while the name is still it: the
+// victim keeps every file and the link stays. Positive control: a naive path-based remover, run as
+// a separate process in the same rounds, loses victim files.
 struct FlipRound {
   bool ready = false;
   bool guardian_ended = true;
@@ -981,29 +1000,40 @@ FlipRound flip_round(const fs::path& base, int round, Remover remover) {
   }
   const fs::path tree = path_fact(owner, "tree");
   const fs::path moved = base / "moved";
-  std::atomic<bool> go{false};
-  std::atomic<bool> flipped{false};
-  std::thread attacker([&] {
-    while (!go.load()) {
+  // The guardian is stopped before its owner dies, so that its walk starts when the test says
+  // (SIGCONT) and the swap's delay counts from there, not from whenever this thread gets the
+  // processor back after the owner's death.
+  if (remover == Remover::guardian &&
+      (::kill(owner.guardian, SIGSTOP) != 0 || !await_state(owner.guardian, 'T'))) {
+    result.output += "\ncannot stop the guardian";
+    kill_owner(owner);
+    result.ready = false;
+    return result;
+  }
+  kill_owner(owner, [&] {
+    pid_t naive = -1;
+    if (remover == Remover::guardian) {
+      ::kill(owner.guardian, SIGCONT);
+    } else {
+      static_cast<void>(std::fflush(nullptr));
+      naive = ::fork();
+      if (naive == 0) {
+        naive_remove(tree);
+        ::_exit(0);
+      }
     }
     std::this_thread::sleep_for(std::chrono::microseconds((round % 10) * 700));
     if (::rename(tree.c_str(), moved.c_str()) == 0) {
-      flipped.store(::symlink(victim.c_str(), tree.c_str()) == 0);
+      result.flipped = ::symlink(victim.c_str(), tree.c_str()) == 0;
+    }
+    if (naive > 0) {
+      int status = 0;
+      while (::waitpid(naive, &status, 0) < 0 && errno == EINTR) {
+      }
     }
   });
-  kill_owner(owner, [&] {
-    go.store(true);
-    if (remover == Remover::naive_process) {
-      static_cast<void>(run_in_child([&] {
-        naive_remove(tree);
-        return 0;
-      }));
-    }
-  });
-  attacker.join();
   result.guardian_ended = remover == Remover::naive_process || owner.guardian_ended;
   result.lost = lost_files(victim, 6 * 20);
-  result.flipped = flipped.load();
   result.link_kept = !result.flipped || fs::is_symlink(tree);
   ::unlink(tree.c_str());
   force_remove_all(tree);
