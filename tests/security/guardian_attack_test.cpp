@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The guardian process's removal under the attacks the tree remover gets: links out of the tree,
-// a racing subtree swap (with a naive remover as positive control), a replaced or recreated
-// root, forbidding modes as uid 65534, mounts, FIFOs and devices, deep trees, many directories.
+// The guardian process's removal under the attacks the tree remover gets, each on the tree of an
+// owner killed with SIGKILL: links out of the tree, racing subtree and root swaps (a naive
+// remover in the same harness as positive control), a replaced or recreated root, forbidding
+// modes as uid 65534, locked entries, mounts, FIFOs and devices, deep and huge trees, many
+// directories and descriptor limits.
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <linux/fs.h>
