@@ -365,6 +365,77 @@ TEST_F(GuardianAttackTest, C1_GuardianNeverFollowsSymbolicLinksOutOfTheTree) {
   fs::remove(work);
 }
 
+// C2 (CVE-2023-6597's shape) as uid 65534, where modes bind: for every owner mode m in
+// 0..7 << 6, a PseudoTemporaryDirectory whose root and subdirectory have mode m and hold links
+// to a missing file, a missing directory, a sentinel file and a sentinel directory (both at mode
+// m, owned by the same user, so a chmod through a link would succeed). The guardian of the
+// SIGKILLed owner removes all eight trees; no sentinel's mode, inode, times or content changes.
+TEST_F(GuardianAttackTest, C2_PlantedLinksUnderEveryOwnerModeNeverReachTheSentinels) {
+  ASSERT_EQ(::chmod(scratch().c_str(), 0755), 0);
+  const fs::path work = make_subdir("work");
+  const fs::path trees = work / "trees";
+  fs::create_directory(trees);
+  std::vector<std::vector<std::pair<std::string, EntrySnapshot>>> before(8);
+  for (unsigned owner_bits = 0; owner_bits < 8; ++owner_bits) {
+    const fs::path sentinel = work / ("sentinel" + std::to_string(owner_bits));
+    fs::create_directories(sentinel / "dir");
+    write_file(sentinel / "file", "sentinel file");
+    write_file(sentinel / "dir" / "inner", "sentinel inner");
+    const mode_t mode = owner_bits << 6U;
+    ::chmod((sentinel / "file").c_str(), mode);
+    ::chmod((sentinel / "dir").c_str(), mode);
+  }
+  ASSERT_EQ(::lchown(work.c_str(), 65534, 65534), 0) << errno_text(errno);
+  for (const auto& entry : fs::recursive_directory_iterator(work)) {
+    ASSERT_EQ(::lchown(entry.path().c_str(), 65534, 65534), 0) << errno_text(errno);
+  }
+  for (unsigned owner_bits = 0; owner_bits < 8; ++owner_bits) {
+    before[owner_bits] = snapshot_tree(work / ("sentinel" + std::to_string(owner_bits)));
+  }
+  const Owner owner = run_owner_to_death([&](std::string& out, const Ready& ready) -> int {
+    if (!become_unprivileged()) {
+      out += "become_unprivileged: " + errno_text(errno);
+      return child_capability_missing;
+    }
+    std::vector<PseudoTemporaryDirectory> dirs;
+    for (unsigned owner_bits = 0; owner_bits < 8; ++owner_bits) {
+      const fs::path sentinel = work / ("sentinel" + std::to_string(owner_bits));
+      const fs::path root = dirs.emplace_back(PseudoTemporaryDirectoryOptions{.dir = trees}).name();
+      fs::create_directory(root / "sub");
+      const std::vector<fs::path> targets = {work / "missing", work / "missing-dir/",
+                                             sentinel / "file", sentinel / "dir"};
+      for (std::size_t i = 0; i < targets.size(); ++i) {
+        fs::create_symlink(targets[i], root / ("link" + std::to_string(i)));
+        fs::create_symlink(targets[i], root / "sub" / ("link" + std::to_string(i)));
+      }
+      write_file(root / "sub" / "file", "in the tree");
+      const mode_t mode = owner_bits << 6U;
+      ::chmod((root / "sub").c_str(), mode);
+      ::chmod(root.c_str(), mode);
+    }
+    add_fact(out, "uid", std::to_string(::geteuid()));
+    ready(out);
+  });
+  if (owner.status == child_capability_missing) {
+    force_remove_all(work);
+    GTEST_SKIP() << "cannot become uid 65534: " << owner.output;
+  }
+  ASSERT_GUARDIAN_FINISHED(owner);
+  EXPECT_NE(fact(owner.output, "uid"), "0");
+  EXPECT_TRUE(list_dir(trees).empty()) << list_dir(trees).size() << " trees left";
+  for (unsigned owner_bits = 0; owner_bits < 8; ++owner_bits) {
+    SCOPED_TRACE("mode " + std::to_string(owner_bits) + "00");
+    const auto after = snapshot_tree(work / ("sentinel" + std::to_string(owner_bits)));
+    ASSERT_EQ(after.size(), before[owner_bits].size());
+    for (std::size_t i = 0; i < after.size(); ++i) {
+      EXPECT_TRUE(after[i] == before[owner_bits][i])
+          << after[i].first << ": " << describe(before[owner_bits][i].second) << " became "
+          << describe(after[i].second);
+    }
+  }
+  force_remove_all(work);
+}
+
 // C5 against the guardian: 150 rounds (about 1.5 s; at most 15 s on a loaded machine), each a
 // SIGKILLed owner whose guardian removes a tree while an attacker keeps swapping its
 // subdirectory for a link to the victim. No victim file is ever lost, and in every round the
