@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <linux/fs.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -304,7 +305,10 @@ RaceRound race_round(const fs::path& base, int files, Remover remover) {
     kill_owner(owner);
     if (remover == Remover::naive_process) {
       static_cast<void>(run_in_child([&] {
-        naive_remove(tree);
+        // Up to four passes while the tree is there, as the guardian makes.
+        for (int pass = 0; pass < 4 && exists_no_follow(tree); ++pass) {
+          naive_remove(tree);
+        }
         return 0;
       }));
     }
@@ -440,8 +444,9 @@ TEST_F(GuardianAttackTest, C2_PlantedLinksUnderEveryOwnerModeNeverReachTheSentin
 // SIGKILLed owner whose guardian removes a tree while an attacker keeps swapping its
 // subdirectory for a link to the victim. No victim file is ever lost, and in every round the
 // guardian acted. Positive control: at most as many rounds with a naive path-based remover in
-// the guardian's place (a process started once the owner is dead) lose victim files; it loses
-// in about one round in 15 here, so 150 rounds leave it no real chance to survive by luck.
+// the guardian's place (a process started once the owner is dead, making up to four passes as
+// the guardian does) lose victim files; it loses within the first three rounds here (one pass
+// alone loses in about one round in 15).
 TEST_F(GuardianAttackTest, C5_SubtreeSwapRaceAgainstTheGuardianNeverReachesTheVictim) {
   const FastDirectory fast(scratch());
   constexpr int files = 50;
@@ -475,6 +480,159 @@ TEST_F(GuardianAttackTest, C5_SubtreeSwapRaceAgainstTheGuardianNeverReachesTheVi
                             << " rounds, so this harness cannot tell a safe remover apart";
   std::printf("%d guardian rounds; the naive remover lost victim files in round %d\n", rounds,
               control_rounds);
+  EXPECT_TRUE(list_dir(fast.path()).empty());
+}
+
+// The positive control of the mode-fix race: CPython's shape (gh-157579). It removes by path,
+// and when an unlink is refused for lack of permission it gives the parent u+rwx by path
+// (chmod follows a symbolic link anywhere in the path) and unlinks by path again. It yields the
+// processor between the steps, as naive_remove does.
+void naive_remove_fixing_modes(const fs::path& path) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0) {
+    return;
+  }
+  ::sched_yield();
+  if (!S_ISDIR(info.st_mode)) {
+    if (::unlink(path.c_str()) != 0 && errno == EACCES) {
+      ::chmod(path.parent_path().c_str(), 0700);
+      ::sched_yield();
+      ::unlink(path.c_str());
+    }
+    return;
+  }
+  std::error_code ec;
+  std::vector<fs::path> children;
+  for (const auto& entry : fs::directory_iterator(path, ec)) {
+    children.push_back(entry.path());
+  }
+  for (const fs::path& child : children) {
+    naive_remove_fixing_modes(child);
+  }
+  ::sched_yield();
+  ::rmdir(path.c_str());
+}
+
+// The shape of the C3 tree's a/ and of its victim: directories at 0500 holding two files each.
+constexpr int c3_directories = 8;
+
+fs::path c3_directory(const fs::path& parent, int index) {
+  return parent / ("dir" + std::to_string(index));
+}
+
+// Whether the C3 victim is whole: every directory at 0500 with its two files.
+bool c3_victim_whole(const fs::path& victim) {
+  for (int index = 0; index < c3_directories; ++index) {
+    struct stat info {};
+    if (::stat(c3_directory(victim, index).c_str(), &info) != 0 ||
+        (info.st_mode & 07777U) != 0500) {
+      return false;
+    }
+  }
+  return count_files(victim) == 2U * c3_directories;
+}
+
+// Makes (or remakes) the C3 victim, owned by uid 65534 as the tree is.
+void make_c3_victim(const fs::path& victim) {
+  force_remove_all(victim);
+  for (int index = 0; index < c3_directories; ++index) {
+    fill_victim_files(c3_directory(victim, index), 2);
+  }
+  static_cast<void>(::lchown(victim.c_str(), 65534, 65534));
+  for (const auto& entry : fs::recursive_directory_iterator(victim)) {
+    static_cast<void>(::lchown(entry.path().c_str(), 65534, 65534));
+  }
+  for (int index = 0; index < c3_directories; ++index) {
+    ::chmod(c3_directory(victim, index).c_str(), 0500);
+  }
+}
+
+// One round of the mode-fix race, everything but the attacker as uid 65534: the owner's tree
+// holds a/dir0..dir7 at 0500 with two files each (they can go only after their directory's mode
+// is fixed); `base`/victim has the same shape. An attacker thread keeps swapping a/ for a link to
+// the victim while the SIGKILLed owner's directory is removed by its guardian, or by the naive
+// remover above, run as uid 65534 in a separate process, up to four passes as the guardian. Returns
+// whether the victim was damaged (then remade); says in `problem` why the round could not run, if
+// it could not.
+bool c3_round(const fs::path& base, Remover remover, std::string& problem) {
+  const fs::path victim = base / "victim";
+  Owner owner = start_owner([&](std::string& out, const Ready& ready) -> int {
+    if (!become_unprivileged()) {
+      out += "become_unprivileged: " + errno_text(errno);
+      return child_capability_missing;
+    }
+    PseudoTemporaryDirectory tree({.dir = base, .delete_ = remover == Remover::guardian});
+    for (int index = 0; index < c3_directories; ++index) {
+      fill_victim_files(c3_directory(tree / "a", index), 2);
+      ::chmod(c3_directory(tree / "a", index).c_str(), 0500);
+    }
+    add_fact(out, "tree", tree.name());
+    ready(out);
+  });
+  if (!owner.ready) {
+    problem = "owner status " + std::to_string(owner.status) + ": " + owner.output;
+    return false;
+  }
+  const fs::path tree = path_fact(owner, "tree");
+  {
+    const SubtreeSwapper attacker(tree / "a", victim);
+    kill_owner(owner);
+    if (remover == Remover::naive_process) {
+      static_cast<void>(run_in_child([&] {
+        if (!become_unprivileged()) {
+          return 1;
+        }
+        // Up to four passes while the tree is there, as the guardian makes.
+        for (int pass = 0; pass < 4 && exists_no_follow(tree); ++pass) {
+          naive_remove_fixing_modes(tree);
+        }
+        return 0;
+      }));
+    }
+  }
+  if (remover == Remover::guardian && !owner.guardian_ended) {
+    problem = "the guardian did not finish";
+  }
+  force_remove_all(tree);
+  const bool damaged = !c3_victim_whole(victim);
+  if (damaged) {
+    make_c3_victim(victim);
+  }
+  return damaged;
+}
+
+// C3 (gh-157579's shape) as a race against the guardian, as uid 65534: 100 rounds of the
+// round above. The guardian fixes modes only through descriptors of directories it opened
+// without following links, so the victim keeps its files and its modes in every round. Positive
+// control: the naive mode-fixing remover in the same rounds damages the victim.
+TEST_F(GuardianAttackTest, C3_SwapDuringTheGuardiansModeFixNeverReachesTheVictim) {
+  const FastDirectory fast(scratch());
+  ASSERT_EQ(::chown(fast.path().c_str(), 65534, 65534), 0) << errno_text(errno);
+  make_c3_victim(fast.path() / "victim");
+  constexpr int rounds = 100;
+  int damaged = 0;
+  for (int round = 0; round < rounds; ++round) {
+    std::string problem;
+    damaged += c3_round(fast.path(), Remover::guardian, problem) ? 1 : 0;
+    if (problem.find("owner status " + std::to_string(child_capability_missing)) == 0) {
+      GTEST_SKIP() << "cannot become uid 65534: " << problem;
+    }
+    ASSERT_EQ(problem, "") << "round " << round;
+  }
+  EXPECT_EQ(damaged, 0) << "the victim was damaged in " << damaged << "/" << rounds << " rounds";
+  int control_rounds = 0;
+  bool control_damaged = false;
+  while (!control_damaged && control_rounds < rounds) {
+    ++control_rounds;
+    std::string problem;
+    control_damaged = c3_round(fast.path(), Remover::naive_process, problem);
+    ASSERT_EQ(problem, "");
+  }
+  EXPECT_TRUE(control_damaged) << "positive control: the naive mode-fixing remover survived "
+                               << control_rounds << " rounds";
+  std::printf("%d guardian rounds; the naive mode-fixing remover damaged the victim in round %d\n",
+              rounds, control_rounds);
+  force_remove_all(fast.path() / "victim");
   EXPECT_TRUE(list_dir(fast.path()).empty());
 }
 
