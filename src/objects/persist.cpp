@@ -3,6 +3,7 @@
 // linked into place when it has none) and stops being removed; failures hand the object back.
 #include "os/persist.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <filesystem>
 #include <new>
@@ -14,6 +15,7 @@
 #include "create/names.hpp"
 #include "create/paths.hpp"
 #include "io/file_state.hpp"
+#include "objects/persist_seam.hpp"
 #include "os/entry_identity.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
@@ -24,7 +26,25 @@ namespace tempfile {
 
 persisted_not_durable_error::~persisted_not_durable_error() = default;
 
+namespace objects {
 namespace {
+std::atomic<PersistStepHook> step_hook{nullptr};
+}  // namespace
+
+void set_persist_step_hook(PersistStepHook hook) noexcept {
+  step_hook.store(hook, std::memory_order_relaxed);
+}
+}  // namespace objects
+
+namespace {
+
+using objects::PersistStep;
+
+void before(PersistStep step) noexcept {
+  if (const objects::PersistStepHook hook = objects::step_hook.load(std::memory_order_relaxed)) {
+    hook(step);
+  }
+}
 
 std::error_code code_of(os::Errno err) {
   return os::to_error_code(err);
@@ -70,6 +90,7 @@ std::string prepare(detail::FileState& s, const std::filesystem::path& target,
     s.binary->flush();
   }
   if (options.durable) {
+    before(PersistStep::sync_file);
     if (const os::Errno err = os::sync_file(s.bytes().raw().fileno()); err != 0) {
       throw error(step(named_file, absolute, "fsync failed for"), s.name(), absolute, code_of(err));
     }
@@ -79,6 +100,7 @@ std::string prepare(detail::FileState& s, const std::filesystem::path& target,
 
 // The target's directory, synced after the name changed; a failure now is its own outcome.
 void sync_target_directory(const std::string& absolute) {
+  before(PersistStep::sync_directory);
   const std::string directory = std::filesystem::path(absolute).parent_path().native();
   if (const os::Errno err = os::sync_directory(directory.c_str()); err != 0) {
     throw persisted_not_durable_error(
@@ -98,6 +120,7 @@ void persist_named(detail::FileState& s, const std::filesystem::path& target,
   const std::string absolute = prepare(s, target, options, function);
   const std::filesystem::path from = s.name();
   const int fd = s.bytes().raw().fileno();
+  before(PersistStep::check_name);
   os::EntryIdentity ours;
   if (const os::Errno err = os::identify_fd(fd, ours); err != 0) {
     throw error(step(named_file, absolute, "cannot identify"), from, absolute, code_of(err));
@@ -111,6 +134,7 @@ void persist_named(detail::FileState& s, const std::filesystem::path& target,
     throw error(step(named_file, absolute, "refusing to move"), from, absolute, code_of(ENOENT),
                 "its name now refers to another file");
   }
+  before(PersistStep::rename);
   const os::Errno err = options.overwrite ? os::rename_replacing(from.c_str(), absolute.c_str())
                                           : os::rename_no_replace(from.c_str(), absolute.c_str());
   if (err != 0) {
@@ -120,6 +144,7 @@ void persist_named(detail::FileState& s, const std::filesystem::path& target,
   }
   // Nothing below throws before the durability step: the file is at `absolute` now.
   s.bytes().rename_to(absolute);
+  before(PersistStep::withdraw);
   // Its removal (and, for the fallback, its guardian ticket) withdrawn, nothing removed.
   s.after_close.reset();
   if (options.durable) {
@@ -141,6 +166,7 @@ void persist_unnamed(detail::FileState& s, const std::filesystem::path& target,
   // and size are the truth (pread/pwrite with a size of our own would miss their changes).
   static_cast<void>(s.bytes().share_descriptor());
   if (!options.overwrite) {
+    before(PersistStep::link);
     if (const os::Errno err = os::link_unnamed(fd, absolute.c_str()); err != 0) {
       throw error(step(unnamed_file, absolute, "link (no replace) failed from"), s.name(), absolute,
                   code_of(err), detail_for(err));
@@ -151,6 +177,7 @@ void persist_unnamed(detail::FileState& s, const std::filesystem::path& target,
     const std::filesystem::path directory = std::filesystem::path(absolute).parent_path();
     create::RandomNames names;
     std::string staged;
+    before(PersistStep::link_staged);
     os::Errno err = EEXIST;
     for (int attempt = 0; attempt < 100 && err == EEXIST; ++attempt) {
       staged = (directory / (".tmp" + std::string(names.next()))).native();
@@ -160,6 +187,7 @@ void persist_unnamed(detail::FileState& s, const std::filesystem::path& target,
       throw error(step(unnamed_file, absolute, "link failed to"), staged, absolute, code_of(err),
                   detail_for(err));
     }
+    before(PersistStep::rename_staged);
     if (const os::Errno rename_err = os::rename_replacing(staged.c_str(), absolute.c_str());
         rename_err != 0) {
       static_cast<void>(os::remove_file(os::current_directory_fd, staged.c_str()));

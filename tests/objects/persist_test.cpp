@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "objects/persist_seam.hpp"
 #include "os/guardian.hpp"
 #include "os/sys.hpp"
 #include "support/process.hpp"
@@ -590,6 +591,96 @@ TEST_F(PersistTest, DurableFailureAfterTheRenameIsItsOwnOutcome) {
   fs::permissions(unreadable, fs::perms::owner_all);
   fs::remove_all(unreadable);
   fs::remove_all(work);
+}
+
+// ---- crash: SIGKILL before each step -------------------------------------------------------
+
+// The step a crash child kills itself before (set before the fork, inherited).
+objects::PersistStep kill_before{};  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+
+void kill_at_step(objects::PersistStep step) noexcept {
+  if (step == kill_before) {
+    ::kill(::getpid(), SIGKILL);
+  }
+}
+
+TEST_F(PersistTest, CrashAtEachStepLeavesTheOldOrTheNewFileCompleteAndOnlyTheDocumentedDebris) {
+  using objects::PersistStep;
+  enum class Target { old_file, new_file, absent };
+  struct Case {
+    std::string kind;  // "named" or "temporary"
+    bool overwrite;
+    PersistStep step;
+    Target target;
+    std::size_t debris;  // entries beside the target: a temporary's name, a staged name
+  };
+  std::vector<Case> cases = {
+      {"named", true, PersistStep::sync_file, Target::old_file, 1},
+      {"named", true, PersistStep::check_name, Target::old_file, 1},
+      {"named", true, PersistStep::rename, Target::old_file, 1},
+      {"named", true, PersistStep::withdraw, Target::new_file, 0},
+      {"named", true, PersistStep::sync_directory, Target::new_file, 0},
+      {"named", false, PersistStep::rename, Target::absent, 1},
+      {"named", false, PersistStep::withdraw, Target::new_file, 0},
+      {"named", false, PersistStep::sync_directory, Target::new_file, 0},
+  };
+  if (unnamed_files_link_here()) {
+    const std::vector<Case> unnamed = {
+        {"temporary", true, PersistStep::sync_file, Target::old_file, 0},
+        {"temporary", true, PersistStep::link_staged, Target::old_file, 0},
+        {"temporary", true, PersistStep::rename_staged, Target::old_file, 1},
+        {"temporary", true, PersistStep::sync_directory, Target::new_file, 0},
+        {"temporary", false, PersistStep::sync_file, Target::absent, 0},
+        {"temporary", false, PersistStep::link, Target::absent, 0},
+        {"temporary", false, PersistStep::sync_directory, Target::new_file, 0},
+    };
+    cases.insert(cases.end(), unnamed.begin(), unnamed.end());
+  }
+  const std::string old_content(1 << 16, 'o');
+  const std::string new_content(1 << 16, 'n');
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.kind + (c.overwrite ? " overwrite" : " no-clobber") + ", killed before step " +
+                 std::to_string(static_cast<int>(c.step)));
+    const fs::path dir = make_subdir("crash");
+    const fs::path target = dir / "target";
+    if (c.overwrite) {
+      write_file(target, old_content);
+    }
+    kill_before = c.step;
+    const int status = run_in_child([&] {
+      objects::set_persist_step_hook(kill_at_step);
+      const PersistOptions options{.overwrite = c.overwrite, .durable = true};
+      if (c.kind == "named") {
+        auto* f = new NamedTemporaryFile({.dir = dir});  // never destroyed: killed with it alive
+        f->write(std::string_view(new_content));
+        f->persist(target, options);
+      } else {
+        auto* f = new TemporaryFile({.dir = dir});
+        f->write(std::string_view(new_content));
+        f->persist(target, options);
+      }
+      return 5;  // the step was never reached
+    });
+    EXPECT_EQ(status, 128 + SIGKILL) << "the child was not killed at the step";
+    switch (c.target) {
+      case Target::old_file:
+        EXPECT_EQ(read_file(target), old_content);
+        break;
+      case Target::new_file:
+        EXPECT_EQ(read_file(target), new_content);
+        break;
+      case Target::absent:
+        EXPECT_FALSE(fs::exists(fs::symlink_status(target)));
+        break;
+    }
+    std::set<std::string> left = list_dir(dir);
+    left.erase("target");
+    EXPECT_EQ(left.size(), c.debris) << testing::PrintToString(left);
+    for (const std::string& name : left) {
+      EXPECT_EQ(read_file(dir / name), new_content) << name << " is not a complete copy";
+    }
+    fs::remove_all(dir);
+  }
 }
 
 // ---- keep() ------------------------------------------------------------------------------
