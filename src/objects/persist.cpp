@@ -98,6 +98,97 @@ std::string prepare(detail::FileState& s, const std::filesystem::path& target,
   return absolute;
 }
 
+// This process's umask, without calling umask() (which sets it for every thread): the kernel
+// says it where it can; elsewhere a directory made 0777 in a private directory beside the
+// target shows it.
+os::Errno current_umask(const std::string& directory, unsigned& umask_bits) {
+  if (os::read_umask(umask_bits) == 0) {
+    return 0;
+  }
+  create::RandomNames names;
+  std::string private_directory;
+  os::Errno err = EEXIST;
+  for (int attempt = 0; attempt < 100 && err == EEXIST; ++attempt) {
+    private_directory = directory + "/.tmp" + std::string(names.next());
+    err = os::create_directory(os::current_directory_fd, private_directory.c_str(), 0700);
+  }
+  if (err != 0) {
+    return err;
+  }
+  const std::string probe = private_directory + "/umask";
+  err = os::create_directory(os::current_directory_fd, probe.c_str(), 0777);
+  if (err == 0) {
+    os::Ownership made;
+    bool is_file = false;
+    err = os::ownership_of_name(probe.c_str(), made, is_file);
+    umask_bits = ~made.mode & 0777U;
+    static_cast<void>(os::remove_directory(os::current_directory_fd, probe.c_str()));
+  }
+  static_cast<void>(os::remove_directory(os::current_directory_fd, private_directory.c_str()));
+  return err;
+}
+
+// What the file had before PersistOptions::mode changed it, put back if the name never
+// changes.
+struct ModeBefore {
+  bool changed = false;
+  os::Ownership ownership;
+};
+
+ModeBefore apply_mode(int fd, const std::string& absolute, const PersistMode& mode,
+                      const char* what) {
+  ModeBefore before;
+  if (mode.kind() == PersistMode::Kind::owner_only) {
+    return before;
+  }
+  if (const os::Errno err = os::ownership_of_fd(fd, before.ownership); err != 0) {
+    throw error(step(what, absolute, "cannot read the mode of the file for"), absolute,
+                code_of(err));
+  }
+  const std::string directory = std::filesystem::path(absolute).parent_path().native();
+  unsigned wanted = static_cast<unsigned>(mode.permissions()) & 07777U;
+  os::Ownership target;
+  bool target_is_file = false;
+  const bool preserve = mode.kind() == PersistMode::Kind::preserve_target &&
+                        os::ownership_of_name(absolute.c_str(), target, target_is_file) == 0 &&
+                        target_is_file;
+  if (preserve) {
+    wanted = target.mode;
+  } else if (mode.kind() != PersistMode::Kind::exactly) {
+    unsigned umask_bits = 0;
+    if (const os::Errno err = current_umask(directory, umask_bits); err != 0) {
+      throw error(step(what, absolute, "cannot learn the umask in"), directory, absolute,
+                  code_of(err));
+    }
+    wanted = 0666U & ~umask_bits;
+  }
+  before.changed = true;
+  if (preserve && (target.uid != before.ownership.uid || target.gid != before.ownership.gid)) {
+    // The owner and group where we may (root); else the group alone (one of ours); else
+    // neither: the file stays ours, which is no error.
+    if (os::change_owner(fd, target.uid, target.gid) != 0) {
+      static_cast<void>(os::change_owner(fd, before.ownership.uid, target.gid));
+    }
+  }
+  // After the chown, which may clear set-user-ID and set-group-ID bits.
+  if (const os::Errno err = os::change_mode(fd, wanted); err != 0) {
+    static_cast<void>(os::change_owner(fd, before.ownership.uid, before.ownership.gid));
+    throw error(step(what, absolute, "cannot set the mode of the file for"), absolute,
+                code_of(err));
+  }
+  return before;
+}
+
+// The temporary gets its own mode and owner back (best effort: a failure here changes nothing
+// that matters more than the error being reported).
+void undo_mode(int fd, const ModeBefore& before) noexcept {
+  if (!before.changed) {
+    return;
+  }
+  static_cast<void>(os::change_owner(fd, before.ownership.uid, before.ownership.gid));
+  static_cast<void>(os::change_mode(fd, before.ownership.mode));
+}
+
 // The target's directory, synced after the name changed; a failure now is its own outcome.
 void sync_target_directory(const std::string& absolute) {
   before(PersistStep::sync_directory);
@@ -134,10 +225,12 @@ void persist_named(detail::FileState& s, const std::filesystem::path& target,
     throw error(step(named_file, absolute, "refusing to move"), from, absolute, code_of(ENOENT),
                 "its name now refers to another file");
   }
+  const ModeBefore mode_before = apply_mode(fd, absolute, options.mode, named_file);
   before(PersistStep::rename);
   const os::Errno err = options.overwrite ? os::rename_replacing(from.c_str(), absolute.c_str())
                                           : os::rename_no_replace(from.c_str(), absolute.c_str());
   if (err != 0) {
+    undo_mode(fd, mode_before);
     throw error(step(named_file, absolute,
                      options.overwrite ? "rename failed from" : "rename (no replace) failed from"),
                 from, absolute, code_of(err), detail_for(err));
@@ -165,9 +258,11 @@ void persist_unnamed(detail::FileState& s, const std::filesystem::path& target,
   // Once a name reaches it, others may change the file: from now on the descriptor's offset
   // and size are the truth (pread/pwrite with a size of our own would miss their changes).
   static_cast<void>(s.bytes().share_descriptor());
+  const ModeBefore mode_before = apply_mode(fd, absolute, options.mode, unnamed_file);
   if (!options.overwrite) {
     before(PersistStep::link);
     if (const os::Errno err = os::link_unnamed(fd, absolute.c_str()); err != 0) {
+      undo_mode(fd, mode_before);
       throw error(step(unnamed_file, absolute, "link (no replace) failed from"), s.name(), absolute,
                   code_of(err), detail_for(err));
     }
@@ -184,6 +279,7 @@ void persist_unnamed(detail::FileState& s, const std::filesystem::path& target,
       err = os::link_unnamed(fd, staged.c_str());
     }
     if (err != 0) {
+      undo_mode(fd, mode_before);
       throw error(step(unnamed_file, absolute, "link failed to"), staged, absolute, code_of(err),
                   detail_for(err));
     }
@@ -191,6 +287,7 @@ void persist_unnamed(detail::FileState& s, const std::filesystem::path& target,
     if (const os::Errno rename_err = os::rename_replacing(staged.c_str(), absolute.c_str());
         rename_err != 0) {
       static_cast<void>(os::remove_file(os::current_directory_fd, staged.c_str()));
+      undo_mode(fd, mode_before);
       throw error(step(unnamed_file, absolute, "rename failed from"), staged, absolute,
                   code_of(rename_err), detail_for(rename_err));
     }

@@ -35,6 +35,27 @@ namespace tempfile::os {
 /// without O_TMPFILE.
 [[nodiscard]] Errno link_unnamed(int fd, const char* to) noexcept;
 
+/// The permission bits (07777), owner and group of an open file (fstat).
+struct Ownership {
+  unsigned mode = 0;
+  unsigned uid = 0;
+  unsigned gid = 0;
+};
+[[nodiscard]] Errno ownership_of_fd(int fd, Ownership& out) noexcept;
+
+/// The same for what `path` names, not following a final symbolic link (lstat); `is_file` says
+/// whether it is a regular file. ENOENT when nothing is there.
+[[nodiscard]] Errno ownership_of_name(const char* path, Ownership& out, bool& is_file) noexcept;
+
+/// fchown(fd, uid, gid).
+[[nodiscard]] Errno change_owner(int fd, unsigned uid, unsigned gid) noexcept;
+
+/// This process's umask, read without changing it (umask() can only be read by setting it,
+/// which would race with every other thread creating files): Linux's "Umask:" line of
+/// /proc/self/status (Linux 4.7 and later). ENOSYS where there is no such line, and in builds
+/// without the Linux paths: the caller then measures it (a directory made 0777 shows it).
+[[nodiscard]] Errno read_umask(unsigned& out) noexcept;
+
 /// Test seam: false makes link_unnamed go straight to the /proc path, as on a kernel that
 /// refuses AT_EMPTY_PATH; true lets it probe again. Default true.
 void link_prefer_empty_path(bool prefer) noexcept;

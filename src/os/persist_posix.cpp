@@ -2,11 +2,15 @@
 // The POSIX implementation of os/persist.hpp, with the Linux paths (renameat2, O_TMPFILE's
 // linkat) that TEMPFILE_PORTABLE switches off so the fallbacks get tested.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <string>
+#include <string_view>
 
 #include "os/fd.hpp"
 #include "os/interrupted.hpp"
@@ -106,6 +110,73 @@ Errno link_unnamed(int fd, const char* to) noexcept {
   static_cast<void>(fd);
   static_cast<void>(to);
   return ENOTSUP;
+#endif
+}
+
+Errno ownership_of_fd(int fd, Ownership& out) noexcept {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    return errno;
+  }
+  out = {static_cast<unsigned>(info.st_mode & 07777), static_cast<unsigned>(info.st_uid),
+         static_cast<unsigned>(info.st_gid)};
+  return 0;
+}
+
+Errno ownership_of_name(const char* path, Ownership& out, bool& is_file) noexcept {
+  struct stat info {};
+  if (::lstat(path, &info) != 0) {
+    return errno;
+  }
+  out = {static_cast<unsigned>(info.st_mode & 07777), static_cast<unsigned>(info.st_uid),
+         static_cast<unsigned>(info.st_gid)};
+  is_file = S_ISREG(info.st_mode);
+  return 0;
+}
+
+Errno change_owner(int fd, unsigned uid, unsigned gid) noexcept {
+  return ::fchown(fd, static_cast<uid_t>(uid), static_cast<gid_t>(gid)) == 0 ? 0 : errno;
+}
+
+Errno read_umask(unsigned& out) noexcept {
+#if TEMPFILE_LINUX_FAST_PATHS
+  FileDescriptor status;
+  const int fd = retry_interrupted(
+      [&] { return ::open("/proc/self/status", O_RDONLY | O_CLOEXEC | O_NOFOLLOW); });
+  if (fd < 0) {
+    return ENOSYS;
+  }
+  status = FileDescriptor(fd);
+  std::array<char, 4096> buffer{};
+  std::size_t got = 0;
+  while (got < buffer.size()) {
+    std::size_t chunk = 0;
+    if (read_some(status.get(), buffer.data() + got, buffer.size() - got, chunk) != 0 ||
+        chunk == 0) {
+      break;
+    }
+    got += chunk;
+  }
+  const std::string_view text(buffer.data(), got);
+  constexpr std::string_view key = "\nUmask:\t";
+  const std::size_t at = text.find(key);
+  if (at == std::string_view::npos) {
+    return ENOSYS;  // before Linux 4.7
+  }
+  unsigned mask = 0;
+  std::size_t digits = 0;
+  for (std::size_t i = at + key.size(); i < text.size() && text[i] >= '0' && text[i] <= '7';
+       ++i, ++digits) {
+    mask = mask * 8 + static_cast<unsigned>(text[i] - '0');
+  }
+  if (digits == 0) {
+    return ENOSYS;
+  }
+  out = mask & 0777;
+  return 0;
+#else
+  static_cast<void>(out);
+  return ENOSYS;
 #endif
 }
 

@@ -593,6 +593,98 @@ TEST_F(PersistTest, DurableFailureAfterTheRenameIsItsOwnOutcome) {
   fs::remove_all(work);
 }
 
+// ---- mode ---------------------------------------------------------------------------------
+
+unsigned mode_of(const fs::path& path) {
+  struct stat info {};
+  return ::lstat(path.c_str(), &info) == 0 ? static_cast<unsigned>(info.st_mode & 07777) : ~0U;
+}
+
+TEST_F(PersistTest, ModeOptionsGiveTheTargetItsPermissions) {
+  // In a child: the umask is the process's, and the test sets its own.
+  const fs::path dir = scratch();
+  const int status = run_in_child([&] {
+    ::umask(027);
+    int failures = 0;
+    const auto check = [&](const char* name, unsigned expected, unsigned got) {
+      if (got != expected) {
+        std::fprintf(stderr, "%s: mode %o, expected %o\n", name, got, expected);
+        ++failures;
+      }
+    };
+    {
+      NamedTemporaryFile f;
+      f.persist(dir / "private");
+      check("owner_only", 0600, mode_of(dir / "private"));
+    }
+    {
+      NamedTemporaryFile f;
+      f.persist(dir / "umask", {.mode = PersistMode::umask_default()});
+      check("umask_default", 0640, mode_of(dir / "umask"));
+    }
+    {
+      NamedTemporaryFile f;
+      f.persist(dir / "exact", {.mode = PersistMode::exactly(fs::perms(0644))});
+      check("exactly", 0644, mode_of(dir / "exact"));
+    }
+    {
+      write_file(dir / "preserved", "old");
+      ::chmod((dir / "preserved").c_str(), 0604);
+      NamedTemporaryFile f;
+      f.persist(dir / "preserved", {.mode = PersistMode::preserve_target()});
+      check("preserve_target", 0604, mode_of(dir / "preserved"));
+      NamedTemporaryFile g;
+      g.persist(dir / "new-preserved", {.mode = PersistMode::preserve_target()});
+      check("preserve_target, no target", 0640, mode_of(dir / "new-preserved"));
+    }
+    if (unnamed_files_link_here()) {
+      TemporaryFile f;
+      f.persist(dir / "unnamed", {.mode = PersistMode::umask_default()});
+      check("unnamed umask_default", 0640, mode_of(dir / "unnamed"));
+    }
+    {
+      // A failure gives the temporary its own mode back.
+      NamedTemporaryFile f;
+      std::error_code ec;
+      write_file(dir / "taken", "x");
+      if (f.persist(dir / "taken",
+                    {.overwrite = false, .mode = PersistMode::exactly(fs::perms(0644))}, ec)) {
+        ++failures;
+      }
+      check("after a failure", 0600, mode_of(f.name()));
+    }
+    return failures;
+  });
+  EXPECT_EQ(status, 0);
+  for (const char* name :
+       {"private", "umask", "exact", "preserved", "new-preserved", "unnamed", "taken"}) {
+    fs::remove(dir / name);
+  }
+}
+
+TEST_F(PersistTest, PreserveTargetKeepsTheOwnerWherePermitted) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "only root may give a file to another user (probed: not root)";
+  }
+  const fs::path target = scratch() / "owned";
+  write_file(target, "old");
+  ASSERT_EQ(::chown(target.c_str(), 65534, 65534), 0);
+  ASSERT_EQ(::chmod(target.c_str(), 0640), 0);
+  NamedTemporaryFile f;
+  f.persist(target, {.mode = PersistMode::preserve_target()});
+  struct stat info {};
+  ASSERT_EQ(::lstat(target.c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, 65534U);
+  EXPECT_EQ(info.st_gid, 65534U);
+  EXPECT_EQ(info.st_mode & 07777, 0640U);
+  // Positive control: the default leaves the file ours.
+  NamedTemporaryFile g;
+  g.persist(target);
+  ASSERT_EQ(::lstat(target.c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, 0U);
+  fs::remove(target);
+}
+
 // ---- crash: SIGKILL before each step -------------------------------------------------------
 
 // The step a crash child kills itself before (set before the fork, inherited).
