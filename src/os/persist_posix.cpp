@@ -56,8 +56,9 @@ Errno rename_no_replace(const char* from, const char* to) noexcept {
     if (::syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1U /* RENAME_NOREPLACE */) == 0) {
       return 0;
     }
-    // EINVAL: this file system has no RENAME_NOREPLACE; the link path below keeps the promise.
-    if (errno != EINVAL) {
+    // EINVAL: this file system has no RENAME_NOREPLACE (ENOSYS: a filter refused the call);
+    // the link path below keeps the promise.
+    if (errno != EINVAL && errno != ENOSYS) {
       return errno;
     }
   }
