@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -212,14 +213,19 @@ std::unique_ptr<Encoder> make_table_encoder(const TableCodec& table, std::string
 
 const TableCodec* find_charmap_table_codec(std::string_view module) {
   // One codec object per table, made on first use and never destroyed (they are stateless).
-  static const auto* const codecs = [] {
+  // std::call_once, not a function-local static: glibc's pthread_once starts over in a fork()ed
+  // child when the fork caught another thread inside it, where a static's guard would stay
+  // locked in the child forever.
+  static std::once_flag once;
+  static const std::vector<std::unique_ptr<CharmapCodec>>* codecs = nullptr;
+  std::call_once(once, [] {
     auto* made = new std::vector<
         std::unique_ptr<CharmapCodec>>();  // NOLINT(cppcoreguidelines-owning-memory)
     for (std::size_t k = 0; k < charmap_table_count; ++k) {
       made->push_back(std::make_unique<CharmapCodec>(charmap_tables[k]));
     }
-    return made;
-  }();
+    codecs = made;
+  });
   const CharmapTable* begin = charmap_tables;
   const CharmapTable* end = charmap_tables + charmap_table_count;
   const CharmapTable* found = std::lower_bound(
