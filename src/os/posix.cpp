@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <ctime>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -82,7 +83,11 @@ Features probe_features() noexcept {
 }  // namespace
 
 const Features& features() noexcept {
-  static const Features probed = probe_features();
+  // std::call_once, not a function-local static: a fork() while another thread probes would
+  // leave a static's guard locked in the child forever; glibc's pthread_once starts over there.
+  static std::once_flag once;
+  static Features probed;
+  std::call_once(once, [] { probed = probe_features(); });
   return probed;
 }
 
