@@ -15,6 +15,7 @@
 #include "tempfile/options.hpp"
 #include "tempfile/options_builder.hpp"
 #include "tempfile/spooled_temporary_file.hpp"
+#include "tempfile/sweep.hpp"
 #include "tempfile/temporary_directory.hpp"
 #include "tempfile/temporary_file.hpp"
 #include "tempfile/version.hpp"
