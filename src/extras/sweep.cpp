@@ -169,6 +169,10 @@ class Sweeper {
       result_.removed.push_back({path, true});
       return;
     }
+    if (failures.empty()) {
+      leave(path, SweepReason::failed, err);
+      return;
+    }
     for (const os::RemovalFailure& failure : failures) {
       const std::filesystem::path where = failure.path.empty() ? path : path / failure.path;
       leave(where,
