@@ -294,6 +294,51 @@ TEST_F(SweepTest, EntriesYoungerThanMinAgeAreLeft) {
   fs::remove(dir);
 }
 
+// Another user's sweep() of a shared sticky directory (as /tmp) cannot remove your leftovers:
+// it may not even open them to lock them (0600), and the sticky bit would refuse the unlink.
+// Run as uid 65534 in a child, since root bypasses both checks; the positive control is the
+// owner's own sweep, which removes them.
+TEST_F(SweepTest, A5_AnotherUsersSweepLeavesYourLeftoversInAStickyDirectory) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "needs root: the leftovers must belong to another user than the sweeper's";
+  }
+  ASSERT_EQ(::chmod(scratch().c_str(), 0711), 0);  // let the other user reach the directory
+  const fs::path sticky = scratch() / "tmp";
+  ASSERT_EQ(::mkdir(sticky.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(sticky.c_str(), 01777), 0);
+  const int killed = test::run_in_child([&] {
+    const NamedTemporaryFile file({.dir = sticky});
+    const TemporaryDirectory directory({.dir = sticky});
+    ::raise(SIGKILL);
+    return 0;
+  });
+  ASSERT_EQ(killed, 128 + SIGKILL);
+  const int status = test::run_in_child([&] {
+    if (!test::become_unprivileged()) {
+      return 2;
+    }
+    const SweepResult result = sweep(sticky, now);
+    if (!result.removed.empty()) {
+      return 3;
+    }
+    if (result.left.size() != 2) {
+      return 4;
+    }
+    for (const LeftEntry& left : result.left) {
+      if (left.reason != SweepReason::failed || left.error != std::errc::permission_denied) {
+        return 5;
+      }
+    }
+    return 0;
+  });
+  EXPECT_EQ(status, 0) << "2: could not drop privileges; 3: removed; 4/5: not reported EACCES";
+  EXPECT_EQ(test::list_dir(sticky).size(), 2U);
+  EXPECT_EQ(sweep(sticky, now).removed.size(), 2U);  // the owner's (root's) own sweep
+  EXPECT_TRUE(test::list_dir(sticky).empty());
+  fs::remove(sticky);
+  ::chmod(scratch().c_str(), 0700);
+}
+
 TEST_F(SweepTest, AMissingDirectoryIsAnError) {
   std::error_code ec;
   const SweepResult result = sweep(scratch() / "missing", {}, ec);
