@@ -14,6 +14,7 @@
 #include "tempfile/mkstemp.hpp"
 #include "tempfile/options.hpp"
 #include "tempfile/options_builder.hpp"
+#include "tempfile/persist.hpp"
 #include "tempfile/spooled_temporary_file.hpp"
 #include "tempfile/sweep.hpp"
 #include "tempfile/temporary_directory.hpp"

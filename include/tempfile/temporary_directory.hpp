@@ -52,6 +52,12 @@ class TEMPFILE_API TemporaryDirectory {
   /// nothing (Python's would remove the parent's tree; docs/cleanup.md).
   void cleanup();
 
+  /// Stops every removal of the directory (the destructor, the exit and signal handlers, and
+  /// for a PseudoTemporaryDirectory the guardian) and returns its path; cleanup() then does
+  /// nothing either. Idempotent. A moved-from object returns an empty path. Errors:
+  /// tempfile::error (ENOENT) if cleanup() already removed the directory.
+  std::filesystem::path keep();
+
   /// `dir / "file.txt"`: a path inside the directory.
   friend std::filesystem::path operator/(const TemporaryDirectory& directory,
                                          const std::filesystem::path& relative) {

@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <memory>
 #include <string_view>
+#include <system_error>
 
 #include "tempfile/export.hpp"
 #include "tempfile/file.hpp"
 #include "tempfile/options.hpp"
+#include "tempfile/persist.hpp"
 
 namespace tempfile {
 
@@ -35,6 +37,32 @@ class TEMPFILE_API TemporaryFile : public File {
   explicit TemporaryFile(const TemporaryFileOptions& options);
   /// Python's positional mode: TemporaryFile("w+").
   explicit TemporaryFile(std::string_view mode);
+
+  /// Gives the file the name `target` (docs/persist.md): the file, with everything written so
+  /// far (flushed first), appears at `target` complete, never under a half-written name. On
+  /// Linux the O_TMPFILE file is linked into place: with overwrite = false straight to
+  /// `target` (linkat, which never replaces: EEXIST, even for a dangling symbolic link); with
+  /// overwrite (default) to a random name beside `target`, which is then renamed over it
+  /// (atomic: readers see the old file or the new one). The object stays open and usable and
+  /// still owns no name: name() and path() do not change; closing it removes nothing.
+  ///
+  /// A file made by the create-and-unlink fallback (no O_TMPFILE: the portable build, other
+  /// systems, a file system without it) cannot be given a name back: tempfile::error with
+  /// ENOTSUP, saying so; use a NamedTemporaryFile for a file to persist everywhere.
+  ///
+  /// Errors: closed_file_error if closed; std::invalid_argument for a NUL in `target`;
+  /// tempfile::error naming the failed step and both paths, code() the errno, with the object
+  /// unchanged (still open, still unnamed, data intact); persisted_not_durable_error when only
+  /// the final directory sync of `durable` failed (the file is at `target`).
+  void persist(const std::filesystem::path& target, const PersistOptions& options = {});
+  /// The same without exceptions: `ec` is cleared on success, else holds the errno (EBADF for a
+  /// closed file, EINVAL for a NUL in `target`). Returns whether the file is at `target`: true
+  /// with `ec` set only when the durable directory sync failed after it got there.
+  bool persist(const std::filesystem::path& target, const PersistOptions& options,
+               std::error_code& ec) noexcept;
+  bool persist(const std::filesystem::path& target, std::error_code& ec) noexcept {
+    return persist(target, PersistOptions{}, ec);
+  }
 };
 
 /// Python: NamedTemporaryFile(). A file created like mkstemp (0600, O_EXCL, close-on-exec)
@@ -81,6 +109,31 @@ class TEMPFILE_API NamedTemporaryFile : public File {
   /// chmod, ELOOP for a symbolic link).
   [[nodiscard]] NamedTemporaryFile reopen();
 
+  /// Stops every removal of the file (close() with delete_on_close, the destructor, the exit
+  /// and signal handlers) and returns its path; the object stays open and usable. Idempotent.
+  /// Errors: closed_file_error if closed or moved-from (a file delete_on_close removed at
+  /// close() cannot be kept any more).
+  std::filesystem::path keep();
+
+  /// Moves the file to `target` (docs/persist.md) and keeps it there: pending writes are
+  /// flushed, then with overwrite (default) rename() replaces `target` atomically; with
+  /// overwrite = false it moves only if `target` names nothing, not even a dangling symbolic
+  /// link (renameat2 RENAME_NOREPLACE, else link() then unlink(): EEXIST, nothing changed).
+  /// First it checks that name() still refers to this object's file: a file someone renamed
+  /// over our name is never moved (tempfile::error, ENOENT, "its name now refers to another
+  /// file"). After success name() and path() are `target` (made absolute), the object stays
+  /// open and usable and removes nothing any more (as keep()).
+  ///
+  /// Errors: as TemporaryFile::persist; on failure the object is unchanged (still open, still
+  /// owning and removing its temporary, data intact).
+  void persist(const std::filesystem::path& target, const PersistOptions& options = {});
+  /// The same without exceptions, as TemporaryFile's.
+  bool persist(const std::filesystem::path& target, const PersistOptions& options,
+               std::error_code& ec) noexcept;
+  bool persist(const std::filesystem::path& target, std::error_code& ec) noexcept {
+    return persist(target, PersistOptions{}, ec);
+  }
+
  private:
   explicit NamedTemporaryFile(std::unique_ptr<detail::FileState> state) noexcept;
 };
@@ -108,6 +161,16 @@ class TEMPFILE_API PseudoTemporaryFile : public File {
   explicit PseudoTemporaryFile(const PseudoTemporaryFileOptions& options);
   /// Python's positional mode: PseudoTemporaryFile("w+").
   explicit PseudoTemporaryFile(std::string_view mode);
+
+  /// As TemporaryFile::persist for the O_TMPFILE file (name() stays the descriptor's path,
+  /// which still reaches it); for the named fallback as NamedTemporaryFile::persist (name()
+  /// becomes `target`, and the guardian forgets the file).
+  void persist(const std::filesystem::path& target, const PersistOptions& options = {});
+  bool persist(const std::filesystem::path& target, const PersistOptions& options,
+               std::error_code& ec) noexcept;
+  bool persist(const std::filesystem::path& target, std::error_code& ec) noexcept {
+    return persist(target, PersistOptions{}, ec);
+  }
 };
 
 }  // namespace tempfile

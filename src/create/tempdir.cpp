@@ -11,6 +11,8 @@
 #include "create/escape.hpp"
 #include "create/paths.hpp"
 #include "create/report_through.hpp"
+#include "os/never_destroyed.hpp"
+#include "os/process.hpp"
 #include "os/sys.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
@@ -50,16 +52,32 @@ os::Errno probe_directory(const std::string& dir, NameSource& names) {
 }
 
 struct DefaultTempdir {
+  constexpr DefaultTempdir() noexcept = default;
   std::mutex mutex;
   std::optional<std::filesystem::path> dir;
 };
 
 // Never destroyed, so that code running during static destruction (exit-time cleanup) can
-// still ask for the directory.
-DefaultTempdir& default_tempdir() {
-  static auto* const instance = new DefaultTempdir;  // NOLINT(cppcoreguidelines-owning-memory)
-  return *instance;
+// still ask for the directory; constant-initialized, so a fork() can never catch it half made.
+constinit os::NeverDestroyed<DefaultTempdir> the_default_tempdir;
+
+DefaultTempdir& default_tempdir() noexcept {
+  return the_default_tempdir.value;
 }
+
+// A fork() while another thread holds the mutex would leave it locked forever in the child,
+// whose first temporary object would then wait for a thread it does not have: the mutex is
+// held across every fork() (so the cache is never copied half written) and released on both
+// sides. Registered while the library's static objects are initialized, before any thread of
+// the program can be inside it.
+void lock_before_fork() noexcept {
+  default_tempdir().mutex.lock();
+}
+void unlock_after_fork() noexcept {
+  default_tempdir().mutex.unlock();
+}
+[[maybe_unused]] const bool fork_handlers_registered =
+    os::hold_across_fork(&lock_before_fork, &unlock_after_fork) == 0;
 
 // Fills the cache if empty; call with the mutex held.
 const std::filesystem::path& cached_tempdir(DefaultTempdir& state) {

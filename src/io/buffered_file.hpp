@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "io/raw_file.hpp"
 #include "io/spill.hpp"
@@ -69,6 +70,8 @@ class BufferedFile {
   /// The file's name (empty in memory); what errors name is raw().describe().
   [[nodiscard]] const std::filesystem::path& name() const noexcept { return raw_.name(); }
   [[nodiscard]] const RawFile& raw() const noexcept { return raw_; }
+  /// persist(): the file's name is now `name` (RawFile::rename_to).
+  void rename_to(std::filesystem::path name) noexcept { raw_.rename_to(std::move(name)); }
   /// fileno() for a descriptor that leaves this object (Python's fileno(), a dup): an
   /// unshared file starts using the descriptor's offset (RawFile::share()).
   [[nodiscard]] int share_descriptor();

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <utility>
 #include <variant>
 
 #include "io/mode.hpp"
@@ -85,6 +86,11 @@ class RawFile {
   void name_by_descriptor_path() noexcept {
     named_fd_ = fileno();
     named_in_ = os::process_id();
+  }
+  /// persist(): the file now has the fixed name `name` (no longer a descriptor's path).
+  void rename_to(std::filesystem::path name) noexcept {
+    name_ = std::move(name);
+    named_in_ = 0;
   }
   /// What errors name as their path: "<memory>" in memory; for a file with no name in the
   /// file system (see describe_as_unnamed_in), the directory it was made in; else name(), or

@@ -32,6 +32,8 @@ struct TemporaryDirectory::State {
   bool ignore_cleanup_errors = false;
   bool delete_ = true;
   bool removed = false;
+  // keep(): nothing removes the directory any more, cleanup() included.
+  bool kept = false;
 };
 
 namespace {
@@ -176,7 +178,7 @@ const std::filesystem::path& TemporaryDirectory::name() const noexcept {
 }
 
 void TemporaryDirectory::cleanup() {
-  if (!state_ || state_->removed) {
+  if (!state_ || state_->removed || state_->kept) {
     return;
   }
   State& s = *state_;
@@ -206,6 +208,24 @@ void TemporaryDirectory::cleanup() {
   if (!s.ignore_cleanup_errors) {
     throw cleanup_error(s.name, std::move(left));
   }
+}
+
+std::filesystem::path TemporaryDirectory::keep() {
+  if (!state_) {
+    return {};
+  }
+  State& s = *state_;
+  if (s.removed) {
+    throw error("cannot keep temporary directory", s.name,
+                std::make_error_code(std::errc::no_such_file_or_directory),
+                "cleanup() already removed it");
+  }
+  // Withdrawn, never claimed: the exit and signal handlers forget it, and the guardian too.
+  s.entry = objects::OwnedEntry();
+  s.guard.withdraw();
+  s.delete_ = false;
+  s.kept = true;
+  return s.name;
 }
 
 PseudoTemporaryDirectory::PseudoTemporaryDirectory()

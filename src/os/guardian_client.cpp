@@ -17,6 +17,7 @@
 #include "os/fd.hpp"
 #include "os/guardian.hpp"
 #include "os/guardian_protocol.hpp"
+#include "os/never_destroyed.hpp"
 #include "os/platform.hpp"
 #include "os/process.hpp"
 
@@ -55,20 +56,10 @@ struct Connection {
   bool fork_handlers_registered = false;
 };
 
-// Constant-initialized and never destroyed. Not a function-local static: a fork() while another
-// thread runs such a static's initializer leaves the child waiting forever for its guard. Not
-// destroyed at exit: threads still running then may hold tickets, and closing the connection
-// would make the guardian remove their directories under them.
-union NeverDestroyed {
-  constexpr NeverDestroyed() noexcept : value() {}
-  NeverDestroyed(const NeverDestroyed&) = delete;
-  NeverDestroyed& operator=(const NeverDestroyed&) = delete;
-  NeverDestroyed(NeverDestroyed&&) = delete;
-  NeverDestroyed& operator=(NeverDestroyed&&) = delete;
-  ~NeverDestroyed() {}  // NOLINT(modernize-use-equals-default): must not destroy `value`
-  Connection value;
-};
-constinit NeverDestroyed the_connection;
+// Constant-initialized and never destroyed (os/never_destroyed.hpp). Not destroyed at exit:
+// threads still running then may hold tickets, and closing the connection would make the
+// guardian remove their directories under them.
+constinit NeverDestroyed<Connection> the_connection;
 
 Connection& connection() noexcept {
   return the_connection.value;

@@ -164,15 +164,26 @@ void reset_signals() noexcept {
   static_cast<void>(::sigprocmask(SIG_SETMASK, &none, nullptr));  // NOLINT(concurrency-mt-unsafe)
 }
 
-// A walk of a few hundred levels may need that many descriptors: raise the soft limit to what
-// the hard limit allows.
-void allow_deep_walks() noexcept {
+// The guardian holds one descriptor per directory it guards, and its walk needs one per level
+// on top of those. Its soft limit is the owner's at the start, which the owner may raise later
+// (a directory whose descriptor the guardian cannot receive would go unguarded while its owner
+// believes it guarded), and registrations must not eat the walk's depth: take the hard limit,
+// or at least what a walk of walk_depth levels needs.
+void allow_many_descriptors() noexcept {
   struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+      limit.rlim_cur == limit.rlim_max) {
+    return;
+  }
+  const rlim_t soft = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    return;
+  }
+  // An infinite hard limit is more than the kernel takes as a soft one.
   constexpr rlim_t wanted = walk_depth + 16;
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
-      limit.rlim_cur < wanted) {
-    limit.rlim_cur =
-        limit.rlim_max == RLIM_INFINITY || limit.rlim_max > wanted ? wanted : limit.rlim_max;
+  if (soft < wanted) {
+    limit.rlim_cur = wanted;
     static_cast<void>(::setrlimit(RLIMIT_NOFILE, &limit));
   }
 }
@@ -320,7 +331,7 @@ void run(int connection, int owner_pidfd) noexcept {
   connection = above_standard(connection);
   owner_pidfd = above_standard(owner_pidfd);
   keep_only(connection, owner_pidfd);
-  allow_deep_walks();
+  allow_many_descriptors();
   if (!say_hello(connection)) {
     ::_exit(1);
   }

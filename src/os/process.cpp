@@ -106,4 +106,8 @@ pid_t process_id() noexcept {
 
 #endif
 
+int hold_across_fork(void (*prepare)(), void (*after)()) noexcept {
+  return ::pthread_atfork(prepare, after, after);
+}
+
 }  // namespace tempfile::os

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+// persist()'s options and its one error of its own: how a temporary file gets its final name.
+#pragma once
+
+#include <filesystem>
+
+#include "tempfile/error.hpp"
+#include "tempfile/export.hpp"
+
+namespace tempfile {
+
+/// The permissions (and owner) the persisted file gets, set on the file before its name
+/// appears. Write one with its factories: PersistMode::umask_default().
+class PersistMode {
+ public:
+  enum class Kind : unsigned char { owner_only, umask_default, preserve_target, exactly };
+
+  /// The temporary's own mode, kept: 0600 less the umask (the default, as Rust's tempfile).
+  static constexpr PersistMode owner_only() noexcept { return PersistMode(Kind::owner_only); }
+  /// What open(O_CREAT, 0666) would give: 0666 less the process's umask (read without changing
+  /// it; docs/persist.md).
+  static constexpr PersistMode umask_default() noexcept { return PersistMode(Kind::umask_default); }
+  /// The existing target's permission bits, and its owner and group where this process may set
+  /// them (root; otherwise the group, when it is one of ours); a target that is missing or not
+  /// a regular file: umask_default().
+  static constexpr PersistMode preserve_target() noexcept {
+    return PersistMode(Kind::preserve_target);
+  }
+  /// Exactly `permissions` (the umask does not apply).
+  static constexpr PersistMode exactly(std::filesystem::perms permissions) noexcept {
+    return PersistMode(Kind::exactly, permissions);
+  }
+
+  constexpr PersistMode() noexcept = default;
+  [[nodiscard]] constexpr Kind kind() const noexcept { return kind_; }
+  [[nodiscard]] constexpr std::filesystem::perms permissions() const noexcept {
+    return permissions_;
+  }
+
+ private:
+  constexpr explicit PersistMode(Kind kind,
+                                 std::filesystem::perms permissions = std::filesystem::perms::none)
+      : kind_(kind), permissions_(permissions) {}
+  Kind kind_ = Kind::owner_only;
+  std::filesystem::perms permissions_ = std::filesystem::perms::none;
+};
+
+/// What persist(target, options) does (docs/persist.md). An aggregate: write it with designated
+/// initializers, {.overwrite = false, .durable = true}; fields added later come after these.
+struct PersistOptions {
+  /// true: an existing `target` (not a directory) is replaced atomically (rename()); readers see
+  /// the old file or the new one, never a mix. false: `target` must name nothing, not even a
+  /// dangling symbolic link, or persist fails with EEXIST and changes nothing.
+  bool overwrite = true;
+  /// true: the file's data are synced (fsync) before it gets its name, and the target's
+  /// directory after, so that after a crash the target is there with this content, or the old
+  /// state is. false: as fast as rename(); a crash may lose the new name or its data.
+  bool durable = false;
+  /// The file's permissions (and owner) at the target; see PersistMode. On a failure before the
+  /// name changed, the temporary gets its own back.
+  PersistMode mode = PersistMode::owner_only();
+};
+
+/// Thrown by persist() with `durable` when the file did get its name but the sync of the
+/// target's directory that follows failed: the file IS at the target (name() says so for a
+/// named file), and the object no longer removes anything, but the name may not survive a
+/// crash. Every other persist() failure is a plain tempfile::error and changes nothing.
+class TEMPFILE_API persisted_not_durable_error : public error {
+ public:
+  using error::error;
+  persisted_not_durable_error(const persisted_not_durable_error&) = default;
+  persisted_not_durable_error& operator=(const persisted_not_durable_error&) = default;
+  ~persisted_not_durable_error() override;
+};
+
+}  // namespace tempfile

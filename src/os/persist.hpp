@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+// The system calls that give a temporary file its final name (persist): renames with and
+// without replacing, linking an unnamed file into place, and the syncs that make it durable.
+#pragma once
+
+#include "os/errno.hpp"
+
+namespace tempfile::os {
+
+/// fsync(fd), retrying EINTR.
+[[nodiscard]] Errno sync_file(int fd) noexcept;
+
+/// Opens directory `path` (never through a final symbolic link) and fsyncs it, so that the
+/// names just made or changed in it survive a crash.
+[[nodiscard]] Errno sync_directory(const char* path) noexcept;
+
+/// rename(from, to): replaces whatever `to` names (not a directory), atomically.
+[[nodiscard]] Errno rename_replacing(const char* from, const char* to) noexcept;
+
+/// Moves `from` to `to` only if `to` names nothing, not even a dangling symbolic link (EEXIST):
+/// renameat2(RENAME_NOREPLACE) where the kernel and the file system have it; elsewhere link()
+/// then unlink() of `from`, which keeps the same promise (link never replaces). If that
+/// unlink fails, the new name is taken away again and the unlink's errno returned.
+[[nodiscard]] Errno rename_no_replace(const char* from, const char* to) noexcept;
+
+/// Whether `fd` is an unnamed file that linking can give a name (Linux O_TMPFILE). False for
+/// a file created and then unlinked (the kernel refuses to link it: ENOENT) and in builds
+/// without O_TMPFILE.
+[[nodiscard]] bool is_linkable_unnamed(int fd) noexcept;
+
+/// Gives the unnamed file `fd` the name `to`, which must name nothing (EEXIST otherwise):
+/// linkat(fd, "", AT_FDCWD, to, AT_EMPTY_PATH) where the process may (CAP_DAC_READ_SEARCH, or
+/// Linux 6.10 and later for a file it opened), else linkat of "/proc/self/fd/<fd>" with
+/// AT_SYMLINK_FOLLOW. Which of the two works is learnt once per process. ENOTSUP in builds
+/// without O_TMPFILE.
+[[nodiscard]] Errno link_unnamed(int fd, const char* to) noexcept;
+
+/// The permission bits (07777), owner and group of an open file (fstat).
+struct Ownership {
+  unsigned mode = 0;
+  unsigned uid = 0;
+  unsigned gid = 0;
+};
+[[nodiscard]] Errno ownership_of_fd(int fd, Ownership& out) noexcept;
+
+/// The same for what `path` names, not following a final symbolic link (lstat); `is_file` says
+/// whether it is a regular file. ENOENT when nothing is there.
+[[nodiscard]] Errno ownership_of_name(const char* path, Ownership& out, bool& is_file) noexcept;
+
+/// fchown(fd, uid, gid).
+[[nodiscard]] Errno change_owner(int fd, unsigned uid, unsigned gid) noexcept;
+
+/// This process's umask, read without changing it (umask() can only be read by setting it,
+/// which would race with every other thread creating files): Linux's "Umask:" line of
+/// /proc/self/status (Linux 4.7 and later). ENOSYS where there is no such line, and in builds
+/// without the Linux paths: the caller then measures it (a directory made 0777 shows it).
+[[nodiscard]] Errno read_umask(unsigned& out) noexcept;
+
+/// Test seam: false makes link_unnamed go straight to the /proc path, as on a kernel that
+/// refuses AT_EMPTY_PATH; true lets it probe again. Default true.
+void link_prefer_empty_path(bool prefer) noexcept;
+
+}  // namespace tempfile::os

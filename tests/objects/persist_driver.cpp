@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+// Runs one persist() for persist_test's system-call checks (strace): a temporary file of the
+// given kind in <dir>, "payload" written, persisted to <target> with the given options.
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <string_view>
+
+#include "tempfile/tempfile.hpp"
+
+int main(int argc, char** argv) {
+  if (argc != 6) {
+    static_cast<void>(
+        std::fputs("usage: persist_driver named|temporary DIR TARGET OVERWRITE DURABLE\n", stderr));
+    return 2;
+  }
+  const std::string_view kind = argv[1];
+  const tempfile::PersistOptions options{.overwrite = std::string_view(argv[4]) == "1",
+                                         .durable = std::string_view(argv[5]) == "1"};
+  try {
+    if (kind == "named") {
+      tempfile::NamedTemporaryFile file({.dir = argv[2]});
+      file.write(std::string_view("payload"));
+      file.persist(argv[3], options);
+    } else {
+      tempfile::TemporaryFile file({.dir = argv[2]});
+      file.write(std::string_view("payload"));
+      file.persist(argv[3], options);
+    }
+  } catch (const std::exception& e) {
+    static_cast<void>(std::fprintf(stderr, "persist_driver: %s\n", e.what()));
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,903 @@
+// SPDX-License-Identifier: MIT
+// persist() and keep(): the file gets its final name (renamed, or linked into place), never over
+// something it must not replace, never another file's; failures hand the object back.
+#include "os/persist.hpp"
+
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): kill is POSIX
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "objects/persist_seam.hpp"
+#include "os/guardian.hpp"
+#include "os/sys.hpp"
+#include "support/process.hpp"
+#include "support/scratch.hpp"
+#include "tempfile/error.hpp"
+#include "tempfile/persist.hpp"
+#include "tempfile/temporary_directory.hpp"
+#include "tempfile/temporary_file.hpp"
+
+namespace tempfile::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_file(const fs::path& path, const std::string& content) {
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+// Device and inode of what `path` names, not following a final symbolic link.
+std::pair<dev_t, ino_t> identity_of(const fs::path& path) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0) {
+    return {0, 0};
+  }
+  return {info.st_dev, info.st_ino};
+}
+
+std::pair<dev_t, ino_t> identity_of_fd(int fd) {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    return {0, 0};
+  }
+  return {info.st_dev, info.st_ino};
+}
+
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+// Whether this build and this file system give TemporaryFile an O_TMPFILE file.
+bool unnamed_files_link_here() {
+  TemporaryFile probe;
+  return os::is_linkable_unnamed(probe.fileno());
+}
+
+class PersistTest : public ScratchTest {};
+
+// ---- NamedTemporaryFile -------------------------------------------------------------------
+
+TEST_F(PersistTest, NamedPersistMovesTheFileAndStopsItsRemoval) {
+  const fs::path target = scratch() / "final.txt";
+  fs::path old_name;
+  {
+    NamedTemporaryFile f;
+    old_name = f.name();
+    f.write(std::string_view("hello"));  // still buffered: persist flushes it
+    f.persist(target);
+    EXPECT_EQ(f.name(), target);
+    EXPECT_EQ(f.path(), std::optional<fs::path>(target));
+    EXPECT_FALSE(fs::exists(fs::symlink_status(old_name)));
+    EXPECT_EQ(read_file(target), "hello");
+    EXPECT_EQ(identity_of(target), identity_of_fd(f.fileno()));
+    // Still open and usable, and reopen() follows the new name.
+    f.write(std::string_view(" world"));
+    f.flush();
+    EXPECT_EQ(read_file(target), "hello world");
+    NamedTemporaryFile again = f.reopen();
+    EXPECT_EQ(again.read(), "hello world");
+    f.close();  // delete_on_close: would remove it, were it still a temporary
+    EXPECT_TRUE(fs::exists(target));
+  }
+  EXPECT_EQ(read_file(target), "hello world");
+  fs::remove(target);
+}
+
+TEST_F(PersistTest, NamedPersistWithRelativeTargetNamesTheAbsolutePath) {
+  NamedTemporaryFile f;
+  f.persist("relative.txt");  // the scratch directory is the current directory
+  EXPECT_EQ(f.name(), scratch() / "relative.txt");
+  EXPECT_TRUE(fs::exists(scratch() / "relative.txt"));
+  f.close();
+  fs::remove(scratch() / "relative.txt");
+}
+
+TEST_F(PersistTest, A11_NamedNoClobberRefusesAnExistingFileAndLeavesBothIntact) {
+  const fs::path target = scratch() / "existing.txt";
+  write_file(target, "old");
+  NamedTemporaryFile f;
+  const fs::path old_name = f.name();
+  f.write(std::string_view("new"));
+  try {
+    f.persist(target, {.overwrite = false});
+    FAIL() << "persist replaced an existing file";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::make_error_code(std::errc::file_exists));
+    EXPECT_THAT(e.what(), testing::HasSubstr(target.string()));
+    EXPECT_THAT(e.what(), testing::HasSubstr(old_name.string()));
+    EXPECT_EQ(e.path1(), old_name);
+    EXPECT_EQ(e.path2(), target);
+  }
+  EXPECT_EQ(read_file(target), "old");
+  EXPECT_EQ(f.name(), old_name);
+  EXPECT_EQ(read_file(old_name), "new");  // flushed, still ours
+  f.close();
+  EXPECT_FALSE(fs::exists(old_name)) << "the object no longer removes its temporary";
+  fs::remove(target);
+}
+
+TEST_F(PersistTest, A11_NamedNoClobberRefusesADanglingSymlinkAndCreatesNothingThroughIt) {
+  const fs::path link = scratch() / "link";
+  const fs::path link_target = scratch() / "nowhere";
+  fs::create_symlink(link_target, link);
+  NamedTemporaryFile f;
+  const fs::path old_name = f.name();
+  std::error_code ec;
+  EXPECT_FALSE(f.persist(link, {.overwrite = false}, ec));
+  EXPECT_EQ(ec, std::make_error_code(std::errc::file_exists));
+  EXPECT_TRUE(fs::is_symlink(fs::symlink_status(link)));
+  EXPECT_EQ(fs::read_symlink(link), link_target);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(link_target)));
+  EXPECT_TRUE(fs::exists(old_name));
+  f.close();
+  EXPECT_FALSE(fs::exists(old_name));
+  fs::remove(link);
+}
+
+TEST_F(PersistTest, NamedOverwriteReplacesTheTargetAtomically) {
+  const fs::path target = scratch() / "config";
+  write_file(target, "old contents");
+  const auto old_identity = identity_of(target);
+  NamedTemporaryFile f;
+  f.write(std::string_view("new contents"));
+  f.persist(target, {.overwrite = true});
+  EXPECT_EQ(read_file(target), "new contents");
+  EXPECT_NE(identity_of(target), old_identity);
+  EXPECT_EQ(identity_of(target), identity_of_fd(f.fileno()));
+  EXPECT_EQ(list_dir(scratch()), std::set<std::string>{"config"});
+  f.close();
+  fs::remove(target);
+}
+
+TEST_F(PersistTest, B1_NamedPersistNeverMovesAFileThatReplacedOurName) {
+  NamedTemporaryFile f;
+  const fs::path name = f.name();
+  f.write(std::string_view("ours"));
+  // An attacker renames another file over our name.
+  const fs::path theirs = scratch() / "theirs";
+  write_file(theirs, "theirs");
+  const auto their_identity = identity_of(theirs);
+  fs::rename(theirs, name);
+  const fs::path target = scratch() / "target";
+  try {
+    f.persist(target);
+    FAIL() << "persist moved a file that is not ours";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::make_error_code(std::errc::no_such_file_or_directory));
+    EXPECT_THAT(e.what(), testing::HasSubstr("another file"));
+  }
+  EXPECT_FALSE(fs::exists(fs::symlink_status(target)));
+  EXPECT_EQ(identity_of(name), their_identity);
+  EXPECT_EQ(read_file(name), "theirs");
+  f.close();
+  // Closing leaves their file alone too (it is not ours).
+  EXPECT_EQ(read_file(name), "theirs");
+  fs::remove(name);
+}
+
+TEST_F(PersistTest, NamedFailureHandsTheObjectBackIntact) {
+  const fs::path target = scratch() / "missing-dir" / "target";
+  NamedTemporaryFile f;
+  const fs::path name = f.name();
+  f.write(std::string_view("first "));
+  try {
+    f.persist(target);
+    FAIL() << "persist into a missing directory succeeded";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::make_error_code(std::errc::no_such_file_or_directory));
+    EXPECT_THAT(e.what(), testing::HasSubstr("rename failed from"));
+    EXPECT_THAT(e.what(), testing::HasSubstr(target.string()));
+    EXPECT_THAT(e.what(), testing::HasSubstr(name.string()));
+  }
+  EXPECT_EQ(f.name(), name);
+  f.write(std::string_view("second"));
+  f.seek(0);
+  EXPECT_EQ(f.read(), "first second");
+  f.close();
+  EXPECT_FALSE(fs::exists(name)) << "after a failed persist the object still removes its file";
+}
+
+TEST_F(PersistTest, NamedErrorCodeFormClearsOnSuccessAndReportsTheErrno) {
+  NamedTemporaryFile f;
+  std::error_code ec = std::make_error_code(std::errc::io_error);
+  EXPECT_FALSE(f.persist(scratch() / "no" / "such", ec));
+  EXPECT_EQ(ec, std::make_error_code(std::errc::no_such_file_or_directory));
+  EXPECT_TRUE(f.persist(scratch() / "done", ec));
+  EXPECT_FALSE(ec);
+  EXPECT_EQ(f.name(), scratch() / "done");
+  f.close();
+  EXPECT_FALSE(f.persist(scratch() / "again", ec));
+  EXPECT_EQ(ec, std::make_error_code(std::errc::bad_file_descriptor));
+  EXPECT_FALSE(f.persist(std::string("a\0b", 3), ec));
+  fs::remove(scratch() / "done");
+}
+
+TEST_F(PersistTest, NamedPersistRefusesATargetWithANul) {
+  NamedTemporaryFile f;
+  EXPECT_THROW(f.persist(std::string("x\0y", 3)), std::invalid_argument);
+  EXPECT_TRUE(fs::exists(f.name()));
+}
+
+TEST_F(PersistTest, NamedPersistAcrossFileSystemsSaysToCreateItThere) {
+  const fs::path other = "/dev/shm";
+  struct stat here {};
+  struct stat there {};
+  if (::stat(scratch().c_str(), &here) != 0 || ::stat(other.c_str(), &there) != 0 ||
+      here.st_dev == there.st_dev) {
+    GTEST_SKIP() << "no second file system (/dev/shm) beside the scratch directory";
+  }
+  NamedTemporaryFile f;
+  const fs::path target = other / ("persist-test-" + std::to_string(::getpid()));
+  try {
+    f.persist(target);
+    fs::remove(target);
+    FAIL() << "a rename across file systems succeeded";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::make_error_code(std::errc::cross_device_link));
+    EXPECT_THAT(e.what(), testing::HasSubstr("`dir`"));
+  }
+  EXPECT_FALSE(fs::exists(target));
+  EXPECT_TRUE(fs::exists(f.name()));
+}
+
+TEST_F(PersistTest, NamedDeleteFalseCanBePersistedToo) {
+  NamedTemporaryFile f({.delete_ = false});
+  f.persist(scratch() / "kept");
+  f.close();
+  EXPECT_EQ(list_dir(scratch()), std::set<std::string>{"kept"});
+  fs::remove(scratch() / "kept");
+}
+
+// ---- TemporaryFile / PseudoTemporaryFile (linked into place) ------------------------------
+
+TEST_F(PersistTest, A11_UnnamedNoClobberLinksStraightToTheTarget) {
+  if (!unnamed_files_link_here()) {
+    GTEST_SKIP() << "no O_TMPFILE here (UnnamedCreateAndUnlinkFileCannotBePersisted covers it)";
+  }
+  const fs::path target = scratch() / "out.bin";
+  TemporaryFile f;
+  f.write(std::string_view("linked"));
+  f.persist(target, {.overwrite = false});
+  EXPECT_EQ(read_file(target), "linked");
+  EXPECT_EQ(identity_of(target), identity_of_fd(f.fileno()));
+  EXPECT_EQ(list_dir(scratch()), std::set<std::string>{"out.bin"});
+  // Still usable; others' view of the file is ours (shared, not a private size and offset).
+  f.write(std::string_view("+more"));
+  f.flush();
+  EXPECT_EQ(read_file(target), "linked+more");
+  write_file(target, "rewritten by someone else");
+  f.seek(0);
+  EXPECT_EQ(f.read(), "rewritten by someone else");
+  f.close();
+  EXPECT_TRUE(fs::exists(target));
+  fs::remove(target);
+}
+
+TEST_F(PersistTest, A11_UnnamedNoClobberRefusesAnExistingFileAndADanglingSymlink) {
+  if (!unnamed_files_link_here()) {
+    GTEST_SKIP() << "no O_TMPFILE here (UnnamedCreateAndUnlinkFileCannotBePersisted covers it)";
+  }
+  const fs::path existing = scratch() / "existing";
+  write_file(existing, "old");
+  const fs::path link = scratch() / "link";
+  fs::create_symlink(scratch() / "nowhere", link);
+  TemporaryFile f;
+  f.write(std::string_view("data"));
+  try {
+    f.persist(existing, {.overwrite = false});
+    FAIL() << "linked over an existing file";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), std::make_error_code(std::errc::file_exists));
+    EXPECT_THAT(e.what(), testing::HasSubstr(existing.string()));
+  }
+  std::error_code ec;
+  EXPECT_FALSE(f.persist(link, {.overwrite = false}, ec));
+  EXPECT_EQ(ec, std::make_error_code(std::errc::file_exists));
+  EXPECT_EQ(read_file(existing), "old");
+  EXPECT_EQ(fs::read_symlink(link), scratch() / "nowhere");
+  EXPECT_EQ(list_dir(scratch()), (std::set<std::string>{"existing", "link"}));
+  // Handed back: still unnamed, still usable.
+  f.write(std::string_view("+more"));
+  f.seek(0);
+  EXPECT_EQ(f.read(), "data+more");
+  fs::remove(existing);
+  fs::remove(link);
+}
+
+TEST_F(PersistTest, UnnamedOverwriteReplacesAtomicallyAndLeavesNoDebris) {
+  if (!unnamed_files_link_here()) {
+    GTEST_SKIP() << "no O_TMPFILE here (UnnamedCreateAndUnlinkFileCannotBePersisted covers it)";
+  }
+  const fs::path target = scratch() / "state.json";
+  write_file(target, "{old}");
+  TemporaryFile f;
+  f.write(std::string_view("{new}"));
+  f.persist(target);
+  EXPECT_EQ(read_file(target), "{new}");
+  EXPECT_EQ(identity_of(target), identity_of_fd(f.fileno()));
+  EXPECT_EQ(list_dir(scratch()), std::set<std::string>{"state.json"});
+  // A failed overwrite (target is a directory) leaves no staged name behind either.
+  const fs::path directory = scratch() / "a-directory";
+  fs::create_directory(directory);
+  write_file(directory / "inside", "x");
+  std::error_code ec;
+  EXPECT_FALSE(f.persist(directory, ec));
+  EXPECT_EQ(ec, std::make_error_code(std::errc::is_a_directory));
+  EXPECT_EQ(list_dir(scratch()), (std::set<std::string>{"a-directory", "state.json"}));
+  fs::remove_all(directory);
+  fs::remove(target);
+}
+
+TEST_F(PersistTest, UnnamedLinkThroughProcWhenEmptyPathIsRefused) {
+  if (!unnamed_files_link_here()) {
+    GTEST_SKIP() << "no O_TMPFILE here (UnnamedCreateAndUnlinkFileCannotBePersisted covers it)";
+  }
+  os::link_prefer_empty_path(false);  // as a kernel before 6.10 without CAP_DAC_READ_SEARCH
+  TemporaryFile f;
+  f.write(std::string_view("via proc"));
+  std::error_code ec;
+  const bool persisted = f.persist(scratch() / "via-proc", {.overwrite = false}, ec);
+  os::link_prefer_empty_path(true);
+  EXPECT_TRUE(persisted) << ec.message();
+  EXPECT_EQ(read_file(scratch() / "via-proc"), "via proc");
+  fs::remove(scratch() / "via-proc");
+}
+
+TEST_F(PersistTest, UnnamedCreateAndUnlinkFileCannotBePersisted) {
+  // The create-and-unlink fallback: always in the portable build; on Linux forced here by a
+  // file made exactly that way (the kernel refuses to link a file once unlinked).
+  if (!os::linux_fast_paths) {
+    TemporaryFile f;
+    f.write(std::string_view("data"));
+    try {
+      f.persist(scratch() / "target");
+      FAIL() << "a created-and-unlinked file was given a name";
+    } catch (const error& e) {
+      EXPECT_EQ(e.code(), std::make_error_code(std::errc::not_supported));
+      EXPECT_THAT(e.what(), testing::HasSubstr("NamedTemporaryFile"));
+    }
+    EXPECT_TRUE(list_dir(scratch()).empty());
+    f.seek(0);
+    EXPECT_EQ(f.read(), "data");
+    return;
+  }
+  // Linux: the probe itself must say no for such a file, so persist() refuses it before linking.
+  const fs::path name = scratch() / "unlinked";
+  const int fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ::unlink(name.c_str());
+  EXPECT_FALSE(os::is_linkable_unnamed(fd));
+  EXPECT_NE(os::link_unnamed(fd, (scratch() / "target").c_str()), 0);
+  ::close(fd);
+  TemporaryFile control;
+  EXPECT_TRUE(os::is_linkable_unnamed(control.fileno())) << "positive control: O_TMPFILE links";
+  EXPECT_TRUE(list_dir(scratch()).empty());
+}
+
+TEST_F(PersistTest, PseudoTemporaryFilePersists) {
+  const fs::path target = scratch() / "pseudo";
+  const os::GuardianStatus before = os::guardian_status();
+  {
+    PseudoTemporaryFile f;
+    const bool named = f.name().native().rfind("/proc/", 0) != 0;  // the guarded fallback
+    f.write(std::string_view("pseudo"));
+    f.persist(target, {.overwrite = false});
+    EXPECT_EQ(read_file(target), "pseudo");
+    if (named) {
+      EXPECT_EQ(f.name(), target);
+      EXPECT_EQ(os::guardian_status().tickets, before.tickets) << "the guardian still holds it";
+    }
+    f.close();
+  }
+  EXPECT_EQ(list_dir(scratch()), std::set<std::string>{"pseudo"});
+  fs::remove(target);
+}
+
+// ---- durable: the fsyncs, in order, seen by strace -----------------------------------------
+
+struct Trace {
+  int status = -1;
+  std::vector<std::string> lines;
+};
+
+Trace trace_driver(const std::string& kind, const fs::path& dir, const fs::path& target,
+                   bool overwrite, bool durable) {
+  const fs::path log = dir.parent_path() / ("strace-" + kind + ".log");
+  // A sanitizer's leak check cannot run under ptrace; the trace is what is checked here.
+  const std::string command =
+      "ASAN_OPTIONS=detect_leaks=0 strace -qq -e "
+      "trace=fsync,fdatasync,openat,rename,renameat2,link,"
+      "linkat -o '" +
+      log.string() + "' '" TEMPFILE_PERSIST_DRIVER "' " + kind + " '" + dir.string() + "' '" +
+      target.string() + "' " + (overwrite ? "1" : "0") + " " + (durable ? "1" : "0");
+  Trace trace;
+  trace.status = std::system(command.c_str());  // NOLINT(cert-env33-c): fixed command, our paths
+  std::ifstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    trace.lines.push_back(line);
+  }
+  fs::remove(log);
+  return trace;
+}
+
+bool strace_works() {
+  return std::system("strace -qq -o /dev/null true >/dev/null 2>&1") == 0;  // NOLINT(cert-env33-c)
+}
+
+// The index of the first line matching `pattern`, or -1.
+int find_line(const std::vector<std::string>& lines, const std::string& pattern,
+              std::smatch* match = nullptr) {
+  const std::regex re(pattern);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::smatch m;
+    if (std::regex_search(lines[i], m, re)) {
+      if (match != nullptr) {
+        *match = m;
+      }
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::ostringstream out;
+  for (const auto& line : lines) {
+    out << line << '\n';
+  }
+  return out.str();
+}
+
+TEST_F(PersistTest, DurableSyncsTheFileBeforeItsNameAndTheDirectoryAfter) {
+  if (!strace_works()) {
+    GTEST_SKIP() << "strace is missing or ptrace is not permitted here";
+  }
+  const fs::path dir = make_subdir("d");
+  struct Case {
+    std::string kind;
+    bool overwrite;
+    std::string name_call;
+  };
+  std::vector<Case> cases = {{"named", true, "rename\\("}, {"named", false, "(renameat2|link)\\("}};
+  if (unnamed_files_link_here()) {
+    cases.push_back({"temporary", true, "rename\\("});
+    cases.push_back({"temporary", false, "linkat\\("});
+  }
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.kind + (c.overwrite ? " overwrite" : " no-clobber"));
+    const fs::path target = dir / "target";
+    const Trace durable = trace_driver(c.kind, dir, target, c.overwrite, true);
+    ASSERT_EQ(durable.status, 0) << joined(durable.lines);
+    EXPECT_EQ(read_file(target), "payload");
+    const std::string text = joined(durable.lines);
+    const int named = find_line(durable.lines, "^" + c.name_call + ".*" + target.string());
+    ASSERT_GE(named, 0) << text;
+    // The file's fsync comes before the name reaches it...
+    std::smatch file_sync;
+    const int first_sync = find_line(durable.lines, "^fsync\\((\\d+)\\)\\s*= 0", &file_sync);
+    ASSERT_GE(first_sync, 0) << text;
+    EXPECT_LT(first_sync, named) << text;
+    // ...and it is the temporary file's descriptor (its creation: O_EXCL, or O_TMPFILE).
+    std::smatch created;
+    ASSERT_GE(find_line(durable.lines,
+                        "^openat\\(AT_FDCWD, \"" + dir.string() +
+                            "[^\"]*\", [^)]*(O_EXCL|O_TMPFILE)[^)]*\\) = (\\d+)",
+                        &created),
+              0)
+        << text;
+    EXPECT_EQ(file_sync[1].str(), created[2].str()) << text;
+    // ...and the target directory, opened after the rename, is synced after it.
+    std::smatch dir_open;
+    const std::vector<std::string> after(durable.lines.begin() + named, durable.lines.end());
+    ASSERT_GE(find_line(after,
+                        "^openat\\(AT_FDCWD, \"" + dir.string() +
+                            "\", O_RDONLY[^)]*O_DIRECTORY[^)]*\\) = (\\d+)",
+                        &dir_open),
+              0)
+        << text;
+    EXPECT_GE(find_line(after, "^fsync\\(" + dir_open[1].str() + "\\)\\s*= 0"), 0) << text;
+    fs::remove(target);
+    // Control: without durable, no fsync at all.
+    const Trace fast = trace_driver(c.kind, dir, target, c.overwrite, false);
+    ASSERT_EQ(fast.status, 0) << joined(fast.lines);
+    EXPECT_EQ(find_line(fast.lines, "^f(data)?sync\\("), -1) << joined(fast.lines);
+    EXPECT_EQ(list_dir(dir), std::set<std::string>{"target"});
+    fs::remove(target);
+  }
+  fs::remove(dir);
+}
+
+TEST_F(PersistTest, DurableFailureAfterTheRenameIsItsOwnOutcome) {
+  // The target's directory is writable and searchable but not readable: the rename works, the
+  // directory cannot be opened to sync it. Root reads it anyway, so the child runs as nobody.
+  const fs::path work = make_subdir("work");
+  const fs::path unreadable = make_subdir("unreadable");
+  fs::permissions(scratch(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  fs::permissions(work, fs::perms::all);
+  fs::permissions(unreadable, fs::perms::owner_write | fs::perms::owner_exec |
+                                  fs::perms::group_write | fs::perms::group_exec |
+                                  fs::perms::others_write | fs::perms::others_exec);
+  const fs::path target = unreadable / "t";
+  const fs::path target2 = unreadable / "t2";
+  const int status = run_in_child([&] {
+    if (!become_unprivileged()) {
+      return 10;
+    }
+    NamedTemporaryFile f({.dir = work});
+    f.write(std::string_view("data"));
+    try {
+      f.persist(target, {.durable = true});
+      return 11;  // the directory sync cannot have worked
+    } catch (const persisted_not_durable_error& e) {
+      if (e.code() != std::make_error_code(std::errc::permission_denied) ||
+          std::string(e.what()).find("durability not confirmed") == std::string::npos) {
+        return 12;
+      }
+    }
+    if (f.name() != target) {
+      return 13;
+    }
+    NamedTemporaryFile g({.dir = work});
+    std::error_code ec;
+    if (!g.persist(target2, {.durable = true}, ec) ||
+        ec != std::make_error_code(std::errc::permission_denied) || g.name() != target2) {
+      return 14;
+    }
+    f.close();  // removes nothing: persisted is persisted
+    g.close();
+    return 0;
+  });
+  fs::permissions(scratch(), fs::perms::owner_all);
+  if (status == 10) {
+    GTEST_SKIP() << "cannot become an unprivileged user here";
+  }
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(read_file(target), "data");
+  EXPECT_TRUE(fs::exists(target2));
+  EXPECT_TRUE(list_dir(work).empty());
+  fs::permissions(unreadable, fs::perms::owner_all);
+  fs::remove_all(unreadable);
+  fs::remove_all(work);
+}
+
+// ---- mode ---------------------------------------------------------------------------------
+
+unsigned mode_of(const fs::path& path) {
+  struct stat info {};
+  return ::lstat(path.c_str(), &info) == 0 ? static_cast<unsigned>(info.st_mode & 07777) : ~0U;
+}
+
+TEST_F(PersistTest, ModeOptionsGiveTheTargetItsPermissions) {
+  // In a child: the umask is the process's, and the test sets its own.
+  const fs::path dir = scratch();
+  const int status = run_in_child([&] {
+    ::umask(027);
+    int failures = 0;
+    const auto check = [&](const char* name, unsigned expected, unsigned got) {
+      if (got != expected) {
+        std::fprintf(stderr, "%s: mode %o, expected %o\n", name, got, expected);
+        ++failures;
+      }
+    };
+    {
+      NamedTemporaryFile f;
+      f.persist(dir / "private");
+      check("owner_only", 0600, mode_of(dir / "private"));
+    }
+    {
+      NamedTemporaryFile f;
+      f.persist(dir / "umask", {.mode = PersistMode::umask_default()});
+      check("umask_default", 0640, mode_of(dir / "umask"));
+    }
+    {
+      NamedTemporaryFile f;
+      f.persist(dir / "exact", {.mode = PersistMode::exactly(fs::perms(0644))});
+      check("exactly", 0644, mode_of(dir / "exact"));
+    }
+    {
+      write_file(dir / "preserved", "old");
+      ::chmod((dir / "preserved").c_str(), 0604);
+      NamedTemporaryFile f;
+      f.persist(dir / "preserved", {.mode = PersistMode::preserve_target()});
+      check("preserve_target", 0604, mode_of(dir / "preserved"));
+      NamedTemporaryFile g;
+      g.persist(dir / "new-preserved", {.mode = PersistMode::preserve_target()});
+      check("preserve_target, no target", 0640, mode_of(dir / "new-preserved"));
+    }
+    if (unnamed_files_link_here()) {
+      TemporaryFile f;
+      f.persist(dir / "unnamed", {.mode = PersistMode::umask_default()});
+      check("unnamed umask_default", 0640, mode_of(dir / "unnamed"));
+    }
+    {
+      // A failure gives the temporary its own mode back.
+      NamedTemporaryFile f;
+      std::error_code ec;
+      write_file(dir / "taken", "x");
+      if (f.persist(dir / "taken",
+                    {.overwrite = false, .mode = PersistMode::exactly(fs::perms(0644))}, ec)) {
+        ++failures;
+      }
+      check("after a failure", 0600, mode_of(f.name()));
+    }
+    return failures;
+  });
+  EXPECT_EQ(status, 0);
+  for (const char* name :
+       {"private", "umask", "exact", "preserved", "new-preserved", "unnamed", "taken"}) {
+    fs::remove(dir / name);
+  }
+}
+
+TEST_F(PersistTest, PreserveTargetKeepsTheOwnerWherePermitted) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "only root may give a file to another user (probed: not root)";
+  }
+  const fs::path target = scratch() / "owned";
+  write_file(target, "old");
+  ASSERT_EQ(::chown(target.c_str(), 65534, 65534), 0);
+  ASSERT_EQ(::chmod(target.c_str(), 0640), 0);
+  NamedTemporaryFile f;
+  f.persist(target, {.mode = PersistMode::preserve_target()});
+  struct stat info {};
+  ASSERT_EQ(::lstat(target.c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, 65534U);
+  EXPECT_EQ(info.st_gid, 65534U);
+  EXPECT_EQ(info.st_mode & 07777, 0640U);
+  // Positive control: the default leaves the file ours.
+  NamedTemporaryFile g;
+  g.persist(target);
+  ASSERT_EQ(::lstat(target.c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, 0U);
+  fs::remove(target);
+}
+
+// ---- crash: SIGKILL before each step -------------------------------------------------------
+
+// The step a crash child kills itself before (set before the fork, inherited).
+objects::PersistStep kill_before{};  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+
+void kill_at_step(objects::PersistStep step) noexcept {
+  if (step == kill_before) {
+    ::kill(::getpid(), SIGKILL);
+  }
+}
+
+TEST_F(PersistTest, CrashAtEachStepLeavesTheOldOrTheNewFileCompleteAndOnlyTheDocumentedDebris) {
+  using objects::PersistStep;
+  enum class Target { old_file, new_file, absent };
+  struct Case {
+    std::string kind;  // "named" or "temporary"
+    bool overwrite;
+    PersistStep step;
+    Target target;
+    std::size_t debris;  // entries beside the target: a temporary's name, a staged name
+  };
+  std::vector<Case> cases = {
+      {"named", true, PersistStep::sync_file, Target::old_file, 1},
+      {"named", true, PersistStep::check_name, Target::old_file, 1},
+      {"named", true, PersistStep::rename, Target::old_file, 1},
+      {"named", true, PersistStep::withdraw, Target::new_file, 0},
+      {"named", true, PersistStep::sync_directory, Target::new_file, 0},
+      {"named", false, PersistStep::rename, Target::absent, 1},
+      {"named", false, PersistStep::withdraw, Target::new_file, 0},
+      {"named", false, PersistStep::sync_directory, Target::new_file, 0},
+  };
+  if (unnamed_files_link_here()) {
+    const std::vector<Case> unnamed = {
+        {"temporary", true, PersistStep::sync_file, Target::old_file, 0},
+        {"temporary", true, PersistStep::link_staged, Target::old_file, 0},
+        {"temporary", true, PersistStep::rename_staged, Target::old_file, 1},
+        {"temporary", true, PersistStep::sync_directory, Target::new_file, 0},
+        {"temporary", false, PersistStep::sync_file, Target::absent, 0},
+        {"temporary", false, PersistStep::link, Target::absent, 0},
+        {"temporary", false, PersistStep::sync_directory, Target::new_file, 0},
+    };
+    cases.insert(cases.end(), unnamed.begin(), unnamed.end());
+  }
+  const std::string old_content(1 << 16, 'o');
+  const std::string new_content(1 << 16, 'n');
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.kind + (c.overwrite ? " overwrite" : " no-clobber") + ", killed before step " +
+                 std::to_string(static_cast<int>(c.step)));
+    const fs::path dir = make_subdir("crash");
+    const fs::path target = dir / "target";
+    if (c.overwrite) {
+      write_file(target, old_content);
+    }
+    kill_before = c.step;
+    const int status = run_in_child([&] {
+      objects::set_persist_step_hook(kill_at_step);
+      const PersistOptions options{.overwrite = c.overwrite, .durable = true};
+      if (c.kind == "named") {
+        auto* f = new NamedTemporaryFile({.dir = dir});  // never destroyed: killed with it alive
+        f->write(std::string_view(new_content));
+        f->persist(target, options);
+      } else {
+        auto* f = new TemporaryFile({.dir = dir});
+        f->write(std::string_view(new_content));
+        f->persist(target, options);
+      }
+      return 5;  // the step was never reached
+    });
+    EXPECT_EQ(status, 128 + SIGKILL) << "the child was not killed at the step";
+    switch (c.target) {
+      case Target::old_file:
+        EXPECT_EQ(read_file(target), old_content);
+        break;
+      case Target::new_file:
+        EXPECT_EQ(read_file(target), new_content);
+        break;
+      case Target::absent:
+        EXPECT_FALSE(fs::exists(fs::symlink_status(target)));
+        break;
+    }
+    std::set<std::string> left = list_dir(dir);
+    left.erase("target");
+    EXPECT_EQ(left.size(), c.debris) << testing::PrintToString(left);
+    for (const std::string& name : left) {
+      EXPECT_EQ(read_file(dir / name), new_content) << name << " is not a complete copy";
+    }
+    fs::remove_all(dir);
+  }
+}
+
+// ---- keep() ------------------------------------------------------------------------------
+
+TEST_F(PersistTest, NamedKeepStopsRemovalAtCloseAndDestructor) {
+  fs::path at_close;
+  fs::path at_destructor;
+  {
+    NamedTemporaryFile f;
+    at_close = f.keep();
+    EXPECT_EQ(at_close, f.name());
+    EXPECT_EQ(f.keep(), at_close);  // idempotent
+    f.write(std::string_view("still usable"));
+    f.close();
+    NamedTemporaryFile g({.delete_on_close = false});
+    at_destructor = g.keep();
+  }
+  EXPECT_EQ(read_file(at_close), "still usable");
+  EXPECT_TRUE(fs::exists(at_destructor));
+  fs::remove(at_close);
+  fs::remove(at_destructor);
+}
+
+TEST_F(PersistTest, B4_KeepOnAMovedFromOrClosedObject) {
+  NamedTemporaryFile f;
+  NamedTemporaryFile g(std::move(f));
+  EXPECT_THROW(static_cast<void>(f.keep()), closed_file_error);  // NOLINT(bugprone-use-after-move)
+  g.close();
+  EXPECT_THROW(static_cast<void>(g.keep()), closed_file_error);
+  TemporaryDirectory d;
+  TemporaryDirectory e(std::move(d));
+  EXPECT_EQ(d.keep(), fs::path());  // NOLINT(bugprone-use-after-move)
+  e.cleanup();
+  EXPECT_THROW(static_cast<void>(e.keep()), error);
+}
+
+TEST_F(PersistTest, DirectoryKeepStopsDestructorAndCleanup) {
+  fs::path kept;
+  {
+    TemporaryDirectory d;
+    write_file(d / "inside", "x");
+    kept = d.keep();
+    EXPECT_EQ(kept, d.name());
+    EXPECT_EQ(d.keep(), kept);
+    d.cleanup();
+  }
+  EXPECT_EQ(read_file(kept / "inside"), "x");
+  fs::remove_all(kept);
+}
+
+// Objects a child leaves alive when it calls std::exit.
+std::array<void*, 5> alive_at_exit{};  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+
+TEST_F(PersistTest, KeepSurvivesTheExitCleanupOfAChildThatCallsExit) {
+  const fs::path dir = make_subdir("exit");
+  const int status = run_in_child([&] {
+    // Alive at std::exit (never destroyed), so the exit cleanup is what would remove them;
+    // held by a global so that the leak checker sees them as reachable.
+    auto* kept_file = new NamedTemporaryFile({.prefix = "kept-", .dir = dir});
+    static_cast<void>(kept_file->keep());
+    auto* kept_directory = new TemporaryDirectory({.prefix = "kept-", .dir = dir});
+    static_cast<void>(kept_directory->keep());
+    auto* persisted = new NamedTemporaryFile({.prefix = "p-", .dir = dir});
+    persisted->persist(dir / "kept-persisted");
+    // Positive controls: the same objects without keep() are removed by the exit cleanup.
+    auto* gone_file = new NamedTemporaryFile({.prefix = "gone-", .dir = dir});
+    auto* gone_directory = new TemporaryDirectory({.prefix = "gone-", .dir = dir});
+    alive_at_exit = {kept_file, kept_directory, persisted, gone_file, gone_directory};
+    std::exit(0);  // NOLINT(concurrency-mt-unsafe): the child is single-threaded
+    return 0;
+  });
+  ASSERT_EQ(status, 0);
+  const std::set<std::string> left = list_dir(dir);
+  EXPECT_EQ(left.size(), 3U) << testing::PrintToString(left);
+  for (const std::string& name : left) {
+    EXPECT_EQ(name.rfind("kept-", 0), 0U) << name << " should have been removed at exit";
+  }
+  fs::remove_all(dir);
+}
+
+TEST_F(PersistTest, PseudoDirectoryKeepWithdrawsTheGuardian) {
+  int ends[2];
+  ASSERT_EQ(::pipe2(ends, O_CLOEXEC), 0);
+  const pid_t owner = ::fork();
+  ASSERT_GE(owner, 0);
+  if (owner == 0) {
+    ::close(ends[0]);
+    try {
+      auto* kept = new PseudoTemporaryDirectory();
+      write_file(kept->path() / "inside", "x");
+      auto* control = new PseudoTemporaryDirectory();  // the guardian's positive control
+      const std::string report = kept->keep().string() + "\n" + control->path().string() + "\n";
+      static_cast<void>(::write(ends[1], report.data(), report.size()));
+    } catch (...) {
+      ::_exit(3);
+    }
+    for (;;) {
+      ::pause();
+    }
+  }
+  ::close(ends[1]);
+  std::string report;
+  char buffer[4096];
+  for (ssize_t got = 0; (got = ::read(ends[0], buffer, sizeof buffer)) > 0;) {
+    report.append(buffer, static_cast<std::size_t>(got));
+    if (std::count(report.begin(), report.end(), '\n') == 2) {
+      break;
+    }
+  }
+  ::close(ends[0]);
+  ::kill(owner, SIGKILL);
+  int status = 0;
+  ::waitpid(owner, &status, 0);
+  std::istringstream lines(report);
+  std::string kept;
+  std::string control;
+  std::getline(lines, kept);
+  std::getline(lines, control);
+  ASSERT_FALSE(kept.empty());
+  ASSERT_FALSE(control.empty());
+  EXPECT_TRUE(eventually([&] { return !fs::exists(fs::symlink_status(control)); }))
+      << "the guardian did not remove the control directory";
+  EXPECT_EQ(read_file(fs::path(kept) / "inside"), "x") << "the guardian removed a kept directory";
+  fs::remove_all(kept);
+}
+
+}  // namespace
+}  // namespace tempfile::test
