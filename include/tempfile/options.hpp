@@ -88,6 +88,10 @@ struct NamedTemporaryFileOptions {
   std::optional<std::string> errors{};
   /// With delete_: remove at close() (true) or only when the object dies (false). Python 3.12.
   bool delete_on_close = true;
+  /// Not in Python: hold a shared flock on the file while it is open, so that systemd-tmpfiles
+  /// (v254 and later) does not age it away from under a long-running program, and
+  /// tempfile::sweep() knows its owner is alive. One system call; false to skip it.
+  bool lock = true;
 };
 
 /// Python: SpooledTemporaryFile(max_size=0, mode='w+b', buffering=-1, encoding=None,

@@ -50,7 +50,7 @@ inline constexpr std::uint32_t open_fields =
 inline constexpr std::uint32_t mkstemp_fields = name_fields | fields({Field::text});
 inline constexpr std::uint32_t temporary_file_fields = name_fields | open_fields;
 inline constexpr std::uint32_t named_file_fields =
-    temporary_file_fields | fields({Field::delete_, Field::delete_on_close});
+    temporary_file_fields | fields({Field::delete_, Field::delete_on_close, Field::lock});
 inline constexpr std::uint32_t spooled_fields =
     temporary_file_fields | fields({Field::max_size, Field::memfd});
 inline constexpr std::uint32_t directory_fields =
@@ -188,6 +188,7 @@ class OptionsBuilder {
     opening(options);
     take<OptionField::delete_>(options.delete_, values_.delete_);
     take<OptionField::delete_on_close>(options.delete_on_close, values_.delete_on_close);
+    take<OptionField::lock>(options.lock, values_.lock);
     return options;
   }
   operator SpooledTemporaryFileOptions() const

@@ -16,6 +16,7 @@
 #include "tempfile/options_builder.hpp"
 #include "tempfile/persist.hpp"
 #include "tempfile/spooled_temporary_file.hpp"
+#include "tempfile/sweep.hpp"
 #include "tempfile/temporary_directory.hpp"
 #include "tempfile/temporary_file.hpp"
 #include "tempfile/version.hpp"

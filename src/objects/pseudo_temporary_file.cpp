@@ -94,6 +94,8 @@ std::unique_ptr<detail::FileState> open_guarded_named(const io::OpenPlan& plan,
       create::EntryKind::file,
       {function_name, options.prefix, options.suffix, std::optional<std::filesystem::path>(dir)},
       names);
+  // Kept from tmp cleaners and sweep() like a NamedTemporaryFile (best effort, no option).
+  static_cast<void>(os::lock_shared(created.fd.get()));
   try {
     os::EntryIdentity identity;
     if (const os::Errno err = os::identify_fd(created.fd.get(), identity); err != 0) {

@@ -102,6 +102,11 @@ std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& o
   create::CreatedEntry created = create::create_unique(
       create::EntryKind::file, {"NamedTemporaryFile", options.prefix, options.suffix, options.dir},
       names);
+  if (options.lock) {
+    // Best effort, as TemporaryDirectory's: a file system without flock, or a cleaner holding
+    // the file this very moment, only loses the protection against ageing and sweep().
+    static_cast<void>(os::lock_shared(created.fd.get()));
+  }
   try {
     // Who the file is, so that nobody ever unlinks its name once it refers to another file.
     os::EntryIdentity identity;

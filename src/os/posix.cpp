@@ -18,7 +18,9 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "os/directory_reader.hpp"
 #include "os/interrupted.hpp"
 #include "os/platform.hpp"
 #include "os/process.hpp"
@@ -300,6 +302,60 @@ Errno open_directory_despite_mode(int dirfd, const char* path, FileDescriptor& o
 
 Errno lock_shared(int fd) noexcept {
   return retry_interrupted([&] { return ::flock(fd, LOCK_SH | LOCK_NB); }) == 0 ? 0 : errno;
+}
+
+Errno lock_exclusive(int fd) noexcept {
+  return retry_interrupted([&] { return ::flock(fd, LOCK_EX | LOCK_NB); }) == 0 ? 0 : errno;
+}
+
+Errno open_to_lock(int dirfd, const char* name, FileDescriptor& out) noexcept {
+  const int fd = retry_interrupted([&] {
+    return ::openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  });
+  if (fd < 0) {
+    return errno;
+  }
+  out = FileDescriptor(fd);
+  return 0;
+}
+
+namespace {
+
+EntryStatus to_entry_status(const struct stat& info) noexcept {
+  EntryStatus status;
+  status.kind = S_ISREG(info.st_mode)   ? EntryStatus::Kind::file
+                : S_ISDIR(info.st_mode) ? EntryStatus::Kind::directory
+                : S_ISLNK(info.st_mode) ? EntryStatus::Kind::symbolic_link
+                                        : EntryStatus::Kind::other;
+  status.modified = static_cast<std::int64_t>(info.st_mtime);
+  status.links = static_cast<std::uint64_t>(info.st_nlink);
+  return status;
+}
+
+}  // namespace
+
+Errno entry_status(int dirfd, const char* name, EntryStatus& out) noexcept {
+  struct stat info {};
+  if (::fstatat(dirfd, name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
+    return errno;
+  }
+  out = to_entry_status(info);
+  return 0;
+}
+
+Errno descriptor_status(int fd, EntryStatus& out) noexcept {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    return errno;
+  }
+  out = to_entry_status(info);
+  return 0;
+}
+
+Errno entry_names(int fd, std::vector<std::string>& out) {
+  DirectoryReader reader;
+  auto collect = [&](const char* name, EntryType /*type*/) { out.emplace_back(name); };
+  return reader.read_all(fd, true, DirectoryVisitor(collect));
 }
 
 Errno link_count(int fd, std::uint64_t& links) noexcept {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "os/errno.hpp"
 #include "os/fd.hpp"
@@ -89,10 +90,37 @@ inline constexpr std::size_t max_name_length = 255;
 [[nodiscard]] Errno open_directory_despite_mode(int dirfd, const char* path,
                                                 FileDescriptor& out) noexcept;
 
-/// Takes a shared BSD lock (flock LOCK_SH, not waiting) on an open directory: systemd-tmpfiles
-/// skips locked directories when it ages /tmp. Returns the errno (EWOULDBLOCK while a cleaner
-/// holds it exclusively for a moment; callers treat any failure as "not locked").
+/// Takes a shared BSD lock (flock LOCK_SH, not waiting) on an open directory or file:
+/// systemd-tmpfiles skips locked entries when it ages /tmp, and sweep() skips them too. Returns the
+/// errno (EWOULDBLOCK while a cleaner holds it exclusively for a moment; callers treat any failure
+/// as "not locked").
 [[nodiscard]] Errno lock_shared(int fd) noexcept;
+
+/// Takes an exclusive BSD lock (flock LOCK_EX, not waiting): fails with EWOULDBLOCK while any
+/// other open of the entry holds a lock, a live owner's shared one included (sweep()).
+[[nodiscard]] Errno lock_exclusive(int fd) noexcept;
+
+/// Opens entry `name` of `dirfd`, a file or a directory, only to lock and check it: O_RDONLY,
+/// never through a final symbolic link (ELOOP), never waiting on a FIFO or device
+/// (O_NONBLOCK), never becoming a controlling terminal. The caller checks what it opened.
+[[nodiscard]] Errno open_to_lock(int dirfd, const char* name, FileDescriptor& out) noexcept;
+
+/// What an entry is, as far as sweep() cares (lstat or fstat).
+struct EntryStatus {
+  enum class Kind : unsigned char { file, directory, symbolic_link, other };
+  Kind kind = Kind::other;
+  /// Last modification, in seconds since the epoch.
+  std::int64_t modified = 0;
+  std::uint64_t links = 0;
+};
+/// The status of entry `name` of `dirfd`, never following a final symbolic link.
+[[nodiscard]] Errno entry_status(int dirfd, const char* name, EntryStatus& out) noexcept;
+/// The status of what `fd` refers to.
+[[nodiscard]] Errno descriptor_status(int fd, EntryStatus& out) noexcept;
+
+/// The names in the open directory `fd` but "." and "..", read from its start. Throws
+/// std::bad_alloc.
+[[nodiscard]] Errno entry_names(int fd, std::vector<std::string>& out);
 
 /// The number of names an open file or directory still has (fstat's st_nlink): 0 once removed.
 [[nodiscard]] Errno link_count(int fd, std::uint64_t& links) noexcept;

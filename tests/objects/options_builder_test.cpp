@@ -37,7 +37,8 @@ static_assert(converts<SpooledTemporaryFileOptions, WithMaxSize>);
 static_assert(!converts<NamedTemporaryFileOptions, WithMaxSize>);
 using WithLock = decltype(options().lock(false));
 static_assert(converts<TemporaryDirectoryOptions, WithLock>);
-static_assert(!converts<NamedTemporaryFileOptions, WithLock>);
+static_assert(converts<NamedTemporaryFileOptions, WithLock>);
+static_assert(!converts<TemporaryFileOptions, WithLock>);
 // The name parts every creation function has: one builder, every struct.
 using NameOnly = decltype(options().prefix("p").suffix("s").dir("/x"));
 static_assert(converts<MkstempOptions, NameOnly> && converts<MkdtempOptions, NameOnly> &&
@@ -81,6 +82,7 @@ TEST_F(OptionsBuilderTest, OptionsNotGivenKeepTheStructsDefaults) {
   EXPECT_EQ(named.dir, std::nullopt);
   EXPECT_TRUE(named.delete_);
   EXPECT_TRUE(named.delete_on_close);
+  EXPECT_TRUE(named.lock);
   const MktempOptions mktemp_options = options().suffix(".x");
   EXPECT_EQ(mktemp_options.prefix, "tmp");  // mktemp's own default
   EXPECT_EQ(mktemp_options.suffix, ".x");

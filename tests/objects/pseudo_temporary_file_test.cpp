@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>  // NOLINT(modernize-deprecated-headers): kill, sigaction are POSIX
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -672,6 +673,28 @@ TEST_F(PseudoTemporaryFileTest, A10_WithoutOTmpfileTheGuardianRemovesTheFileOfAK
   if (exists_no_follow(name)) {
     fs::remove(name);  // so the fixture reports this failure only once
   }
+}
+
+// B2: the fallback's named file holds the shared cleaner lock while the object lives, as a
+// NamedTemporaryFile's does: an exclusive lock (a tmp cleaner's, sweep()'s) from another open
+// fails; the positive control is the same lock taken once the driver has closed the file.
+TEST_F(PseudoTemporaryFileTest, B2_WithoutOTmpfileTheNamedFileHoldsTheCleanerLock) {
+  Program driver(driver_command(scratch(), 0), driver_environment(true));
+  std::string name;
+  ASSERT_TRUE(driver_ready(driver, name)) << driver.why;
+  ASSERT_EQ(fs::path(name).parent_path(), scratch());
+  const int fd = ::open(name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  ASSERT_GE(fd, 0) << errno_text(errno);
+  const int locked = ::flock(fd, LOCK_EX | LOCK_NB);
+  const int lock_errno = errno;
+  EXPECT_EQ(locked, -1);
+  EXPECT_EQ(lock_errno, EWOULDBLOCK) << errno_text(lock_errno);
+  ASSERT_TRUE(driver.send("close"));
+  EXPECT_EQ(driver.line(), "closed");
+  EXPECT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0) << errno_text(errno);
+  ::close(fd);
+  driver.close_input();
+  EXPECT_EQ(driver.wait(), 0);
 }
 
 // The fallback's life in a forked test child where /proc does not reach the descriptor: a named

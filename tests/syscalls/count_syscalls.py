@@ -47,9 +47,11 @@ LARGE_N = 1200
 EXPECTED = {
     "linux": {
         "w1-mkstemp": {"openat": 1, "write": 1, "close": 1, "unlink": 1},
-        # NamedTemporaryFile: statx of the new descriptor (its identity) and of its name just
-        # before the unlinkat (still our file?), on top of the floor's 4.
-        "w1-named": {"openat": 1, "write": 1, "close": 1, "statx": 2, "unlinkat": 1},
+        # NamedTemporaryFile: the shared flock that keeps tmp cleaners away, statx of the new
+        # descriptor (its identity) and of its name just before the unlinkat (still our file?),
+        # on top of the floor's 4.
+        "w1-named": {"openat": 1, "flock": 1, "write": 1, "close": 1, "statx": 2,
+                     "unlinkat": 1},
         "w2-temporary": {"openat": 1, "pwrite64": 1, "close": 1},
         "w3-mkdtemp": {"mkdirat": 1, "rmdir": 1},
         "w3-temporary-directory": {"mkdirat": 1, "openat": 1, "flock": 1, "unlinkat": 1,
@@ -63,7 +65,8 @@ EXPECTED = {
     "portable": {
         "w1-mkstemp": {"openat": 1, "write": 1, "close": 1, "unlink": 1},
         # Identities are statx on Linux in this build too (the mount id).
-        "w1-named": {"openat": 1, "write": 1, "close": 1, "statx": 2, "unlinkat": 1},
+        "w1-named": {"openat": 1, "flock": 1, "write": 1, "close": 1, "statx": 2,
+                     "unlinkat": 1},
         "w2-temporary": {"openat": 1, "unlinkat": 1, "pwrite64": 1, "close": 1},
         "w3-mkdtemp": {"mkdirat": 1, "rmdir": 1},
         # Identities (and the mount check) use statx on Linux in this build too.
