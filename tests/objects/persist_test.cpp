@@ -69,17 +69,6 @@ std::pair<dev_t, ino_t> identity_of_fd(int fd) {
   return {info.st_dev, info.st_ino};
 }
 
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
-
 // Whether this build and this file system give TemporaryFile an O_TMPFILE file.
 bool unnamed_files_link_here() {
   TemporaryFile probe;

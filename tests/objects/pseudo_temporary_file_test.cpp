@@ -240,18 +240,6 @@ bool driver_ready(Program& driver, std::string& name) {
   return true;
 }
 
-// Polls `done` until it holds or `deadline` passes; true if it held.
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds deadline) {
-  const auto end = std::chrono::steady_clock::now() + deadline;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > end) {
-      return false;
-    }
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
-
 bool exists_no_follow(const fs::path& path) {
   struct stat info {};
   return ::lstat(path.c_str(), &info) == 0;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "os/sys.hpp"
+#include "support/process.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/temporary_directory.hpp"
 
@@ -31,29 +32,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-// Polls `done` until it holds or `limit` passes.
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
-
-// Whether `pid` has ended: no such process, or a zombie nobody reaped yet.
-bool process_gone(pid_t pid) {
-  if (::kill(pid, 0) != 0) {
-    return errno == ESRCH;
-  }
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  const auto close = text.rfind(')');
-  return close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'Z';
-}
 
 // One field of /proc/<pid>/stat after the command name (0: state, 1: ppid, 2: pgrp, 3: session).
 long stat_field(pid_t pid, int index) {
@@ -198,7 +176,7 @@ TEST_F(GuardianTest, D2_SigkilledOwnersDirectoriesAreAllRemoved) {
         << owner.line(i) << " is still there";
   }
   // It has nothing left to do: it exits.
-  EXPECT_TRUE(eventually([&] { return process_gone(guardian); }));
+  EXPECT_TRUE(eventually([&] { return process_ended(guardian); }));
 }
 
 TEST_F(GuardianTest, OneGuardianServesEveryDirectoryAndLeavesWithTheLast) {
@@ -225,7 +203,7 @@ TEST_F(GuardianTest, OneGuardianServesEveryDirectoryAndLeavesWithTheLast) {
   // The last directory went with the scope: the connection is closed (ScratchTest would see an
   // open descriptor otherwise) and the guardian exits.
   EXPECT_EQ(os::guardian_status().pid, -1);
-  EXPECT_TRUE(eventually([&] { return process_gone(*guardian); }));
+  EXPECT_TRUE(eventually([&] { return process_ended(*guardian); }));
   // A plain TemporaryDirectory never starts one.
   { const TemporaryDirectory plain; }
   EXPECT_EQ(os::guardian_status().starts, before.starts + 1);
@@ -254,7 +232,7 @@ TEST_F(GuardianTest, AReservedTicketStartsTheGuardianFirstAndCountsOnce) {
     fs::remove(directory);
     EXPECT_EQ(os::guardian_status().pid, -1);
   }
-  EXPECT_TRUE(eventually([&] { return process_gone(guardian); }));
+  EXPECT_TRUE(eventually([&] { return process_ended(guardian); }));
   // Reserved and never used: let go with the ticket.
   {
     os::GuardianTicket unused;
@@ -263,7 +241,7 @@ TEST_F(GuardianTest, AReservedTicketStartsTheGuardianFirstAndCountsOnce) {
   }
   EXPECT_EQ(os::guardian_status().pid, -1);
   EXPECT_EQ(os::guardian_status().tickets, 0U);
-  EXPECT_TRUE(eventually([&] { return process_gone(guardian); }));
+  EXPECT_TRUE(eventually([&] { return process_ended(guardian); }));
 }
 
 TEST_F(GuardianTest, WhatTheOwnerRemovedIsNeverTouchedEvenUnderTheSameName) {
@@ -349,7 +327,7 @@ TEST_F(GuardianTest, TheGuardianStandsApartFromItsOwner) {
   const int status = owner.wait();
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP);
   EXPECT_TRUE(eventually([&] { return !fs::exists(owner.line(0)); }));
-  EXPECT_TRUE(eventually([&] { return process_gone(guardian); }));
+  EXPECT_TRUE(eventually([&] { return process_ended(guardian); }));
 }
 
 TEST_F(GuardianTest, D1_AForkedChildDoesNotOwnTheParentsDirectories) {
@@ -368,7 +346,7 @@ TEST_F(GuardianTest, D1_AForkedChildDoesNotOwnTheParentsDirectories) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << "the child saw the parent's guardian";
   EXPECT_TRUE(fs::exists(parents.path()));
-  EXPECT_FALSE(process_gone(guardian));
+  EXPECT_FALSE(process_ended(guardian));
   // A child's own directory has its own guardian, which removes only the child's.
   Owner owner([](const Owner::Report& report) {
     auto* childs = new PseudoTemporaryDirectory();
@@ -381,7 +359,7 @@ TEST_F(GuardianTest, D1_AForkedChildDoesNotOwnTheParentsDirectories) {
   EXPECT_TRUE(eventually([&] { return !fs::exists(owner.line(0)); }));
   EXPECT_TRUE(fs::exists(parents.path()));
   EXPECT_EQ(os::guardian_status().pid, guardian);
-  EXPECT_FALSE(process_gone(guardian));
+  EXPECT_FALSE(process_ended(guardian));
 }
 
 TEST_F(GuardianTest, AfterExecTheOwnersObjectsAreGoneSoItsDirectoriesAre) {
@@ -396,7 +374,7 @@ TEST_F(GuardianTest, AfterExecTheOwnersObjectsAreGoneSoItsDirectoriesAre) {
   ASSERT_TRUE(owner.ready()) << owner.lines().back();
   // Removed while the process (now sleep) still lives.
   EXPECT_TRUE(eventually([&] { return !fs::exists(owner.line(0)); }));
-  EXPECT_FALSE(process_gone(owner.pid()));
+  EXPECT_FALSE(process_ended(owner.pid()));
 }
 
 TEST_F(GuardianTest, DeleteFalseIsLeftToItsOwnerEvenAfterDeath) {

@@ -63,32 +63,9 @@ bool exists_no_follow(const fs::path& path) {
 // under a second; a guardian still running after this is stuck (a FIFO opened, say).
 constexpr milliseconds guardian_deadline{10'000};
 
-// Whether process `pid` has ended: gone, or a zombie nobody reaped yet (the guardian's parent
-// is whatever adopted it). Read from /proc, so it works for processes that are not our children.
-bool process_ended(pid_t pid) {
-  std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  if (!stat_file || !std::getline(stat_file, text)) {
-    return true;
-  }
-  const std::size_t close = text.rfind(')');
-  if (close == std::string::npos || close + 2 >= text.size()) {
-    return true;
-  }
-  const char state = text[close + 2];
-  return state == 'Z' || state == 'X';
-}
-
 // Polls until `pid` has ended or `deadline` passed; true when it ended.
 bool await_end(pid_t pid, milliseconds deadline) {
-  const auto until = steady_clock::now() + deadline;
-  while (!process_ended(pid)) {
-    if (steady_clock::now() > until) {
-      return false;
-    }
-    std::this_thread::sleep_for(milliseconds(2));
-  }
-  return true;
+  return eventually([pid] { return process_ended(pid); }, deadline);
 }
 
 // Polls until process `pid` is in `state` (as /proc/<pid>/stat shows it: 'T' for stopped).

@@ -8,8 +8,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <exception>
+#include <fstream>
+#include <string>
+#include <thread>
 
 namespace tempfile::test {
 
@@ -56,6 +60,31 @@ bool become_unprivileged() {
   }
   return ::setgroups(0, nullptr) == 0 && ::setresgid(65534, 65534, 65534) == 0 &&
          ::setresuid(65534, 65534, 65534) == 0;
+}
+
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+bool process_ended(pid_t pid) {
+  std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!stat_file || !std::getline(stat_file, text)) {
+    return true;
+  }
+  const std::size_t close = text.rfind(')');
+  if (close == std::string::npos || close + 2 >= text.size()) {
+    return true;
+  }
+  const char state = text[close + 2];
+  return state == 'Z' || state == 'X';
 }
 
 }  // namespace tempfile::test

@@ -3,6 +3,9 @@
 // and report its exit status to the parent.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <functional>
 
 namespace tempfile::test {
@@ -18,5 +21,15 @@ bool limit_open_files(unsigned long limit);
 /// checks apply even when the tests run as root. A process that is not root already has them
 /// and stays as it is (true). Returns false on failure.
 bool become_unprivileged();
+
+/// Polls `done` (every few milliseconds) until it holds or `limit` passes; true if it held. For
+/// what another process does in its own time (a guardian, a killed owner's kernel cleanup): no
+/// fixed sleeps.
+bool eventually(const std::function<bool()>& done,
+                std::chrono::milliseconds limit = std::chrono::seconds(10));
+
+/// Whether process `pid` has ended: gone, or a zombie nobody reaped yet. Read from /proc, so it
+/// works for processes that are not our children (a guardian, adopted by init).
+bool process_ended(pid_t pid);
 
 }  // namespace tempfile::test
