@@ -34,6 +34,7 @@
 
 #include "os/sys.hpp"
 #include "security/harness.hpp"
+#include "support/child_program.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/temporary_file.hpp"
@@ -67,149 +68,8 @@ std::string built_or_overridden(const char* variable, const char* built) {
   return given != nullptr && *given != '\0' ? given : built;
 }
 
-// A real program, fork/exec'd with default signal dispositions, with pipes to its stdin and
-// from its stdout. Usable inside a forked test child too (no gtest assertions: `why` says what
-// failed).
-class Program {
- public:
-  Program(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
-    int to_child[2] = {-1, -1};
-    int from_child[2] = {-1, -1};
-    if (::pipe2(to_child, O_CLOEXEC) != 0 || ::pipe2(from_child, O_CLOEXEC) != 0) {
-      why = "pipe2: " + errno_text(errno);
-      for (const int fd : {to_child[0], to_child[1], from_child[0], from_child[1]}) {
-        if (fd >= 0) {
-          ::close(fd);
-        }
-      }
-      return;
-    }
-    // Everything the child needs is made before fork(): it only makes async-signal-safe calls.
-    std::vector<std::string> arguments = argv;
-    std::vector<char*> args;
-    for (std::string& a : arguments) {
-      args.push_back(a.data());
-    }
-    args.push_back(nullptr);
-    std::vector<std::string> environment(extra_env);
-    for (char** e = environ; *e != nullptr; ++e) {
-      environment.emplace_back(*e);  // later entries lose: getenv finds the first
-    }
-    std::vector<char*> envp;
-    for (std::string& e : environment) {
-      envp.push_back(e.data());
-    }
-    envp.push_back(nullptr);
-    static_cast<void>(std::fflush(nullptr));
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(to_child[0], STDIN_FILENO);
-      ::dup2(from_child[1], STDOUT_FILENO);
-      struct sigaction action {};
-      action.sa_handler = SIG_DFL;
-      ::sigaction(SIGPIPE, &action, nullptr);
-      ::execvpe(args[0], args.data(), envp.data());
-      ::_exit(127);
-    }
-    ::close(to_child[0]);
-    ::close(from_child[1]);
-    to_ = to_child[1];
-    from_ = from_child[0];
-    if (pid_ < 0) {
-      why = "fork: " + errno_text(errno);
-    }
-  }
-  Program(const Program&) = delete;
-  Program& operator=(const Program&) = delete;
-  Program(Program&&) = delete;
-  Program& operator=(Program&&) = delete;
-  ~Program() {
-    if (pid_ > 0 && !reaped_) {
-      ::kill(pid_, SIGKILL);
-      static_cast<void>(wait());
-    }
-    close_input();
-    if (from_ >= 0) {
-      ::close(from_);
-    }
-  }
-
-  /// The next line it wrote; "" at end of file or after 30 s.
-  std::string line() {
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    for (;;) {
-      if (const auto nl = buffered_.find('\n'); nl != std::string::npos) {
-        std::string result = buffered_.substr(0, nl);
-        buffered_.erase(0, nl + 1);
-        return result;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0 || from_ < 0) {
-        return {};
-      }
-      pollfd p{from_, POLLIN, 0};
-      const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
-      if (ready < 0 && errno == EINTR) {
-        continue;
-      }
-      if (ready <= 0) {
-        return {};
-      }
-      char chunk[4096];
-      const ssize_t n = ::read(from_, chunk, sizeof chunk);
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n <= 0) {
-        return {};
-      }
-      buffered_.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
-
-  bool send(const std::string& command) {
-    const std::string text = command + "\n";
-    return ::write(to_, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  }
-  void close_input() {
-    if (to_ >= 0) {
-      ::close(to_);
-      to_ = -1;
-    }
-  }
-  bool kill(int signal_number) const { return ::kill(pid_, signal_number) == 0; }
-
-  /// Its wait status, waiting at most 30 s (then SIGKILL).
-  int wait() {
-    int status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    for (;;) {
-      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
-      if (done == pid_) {
-        reaped_ = true;
-        return status;
-      }
-      if (done < 0 && errno != EINTR) {
-        return -1;
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid_, SIGKILL);
-      }
-      std::this_thread::sleep_for(1ms);
-    }
-  }
-
-  [[nodiscard]] pid_t pid() const { return pid_; }
-  std::string why;  // empty unless starting it failed
-
- private:
-  pid_t pid_ = -1;
-  int to_ = -1;
-  int from_ = -1;
-  bool reaped_ = false;
-  std::string buffered_;
-};
+// A real program with pipes to its stdin and from its stdout (tests/support/child_program.hpp).
+using Program = ChildProgram;
 
 // The driver holding a PseudoTemporaryFile of `mebibytes` MiB in `dir`; with `no_tmpfile` under
 // the shim that makes every O_TMPFILE open fail with EOPNOTSUPP (a file system without it), so

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/child_program.hpp"
 #include "support/scratch.hpp"
 
 #ifndef TEMPFILE_CLEANUP_DRIVER
@@ -48,185 +49,50 @@ constexpr bool signals_remove_trees = false;
 constexpr auto line_timeout = 30s;
 
 // A running cleanup_driver with pipes to its stdin and from its stdout.
+// The cleanup driver, run by ChildProgram, with the failures reported to gtest.
 class Driver {
  public:
-  Driver(const std::string& scenario, const fs::path& dir) {
-    int to_child[2] = {-1, -1};
-    int from_child[2] = {-1, -1};
-    if (::pipe2(to_child, O_CLOEXEC) != 0 || ::pipe2(from_child, O_CLOEXEC) != 0) {
-      ADD_FAILURE() << "pipe2: " << std::strerror(errno);  // NOLINT(concurrency-mt-unsafe)
-      return;
+  Driver(const std::string& scenario, const fs::path& dir)
+      : program_({driver_program(), scenario, dir.string()}, {driver_asan_options()}) {
+    if (!program_.why.empty()) {
+      ADD_FAILURE() << program_.why;
     }
-    // Everything the child needs is made before fork(): it only calls async-signal-safe
-    // functions before execve.
-    // The build's driver, unless TEMPFILE_CLEANUP_DRIVER names another: the unprivileged CI run
-    // (scripts/test-unprivileged.sh) runs a copy of the build that its user can reach.
-    const char* driver = std::getenv("TEMPFILE_CLEANUP_DRIVER");  // NOLINT(concurrency-mt-unsafe)
-    const std::string program =
-        driver != nullptr && *driver != '\0' ? driver : TEMPFILE_CLEANUP_DRIVER;
-    const std::string dir_arg = dir.string();
-    std::vector<char*> argv{const_cast<char*>(program.c_str()),            // NOLINT: execve's type
-                            const_cast<char*>(scenario.c_str()),           // NOLINT
-                            const_cast<char*>(dir_arg.c_str()), nullptr};  // NOLINT
-    // The driver leaks objects on purpose and aborts on purpose: keep the sanitizers quiet
-    // about both (later flags win).
-    const char* asan = std::getenv("ASAN_OPTIONS");  // NOLINT(concurrency-mt-unsafe)
-    std::string asan_options = std::string("ASAN_OPTIONS=") + (asan != nullptr ? asan : "") +
-                               ":detect_leaks=0:handle_abort=0:abort_on_error=0";
-    std::vector<std::string> env_strings{asan_options};
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (std::strncmp(*e, "ASAN_OPTIONS=", 13) != 0) {
-        env_strings.emplace_back(*e);
-      }
-    }
-    std::vector<char*> envp;
-    envp.reserve(env_strings.size() + 1);
-    for (std::string& entry : env_strings) {
-      envp.push_back(entry.data());
-    }
-    envp.push_back(nullptr);
-
-    static_cast<void>(std::fflush(nullptr));
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(to_child[0], STDIN_FILENO);
-      ::dup2(from_child[1], STDOUT_FILENO);
-      // Default dispositions and no blocked signals, whatever ctest or a shell gave us: a
-      // signal inherited as SIG_IGN would make every signal test measure nothing.
-      for (const int s : {SIGINT, SIGTERM, SIGHUP}) {
-        struct sigaction action {};
-        action.sa_handler = SIG_DFL;
-        ::sigaction(s, &action, nullptr);
-      }
-      sigset_t none;
-      sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);  // NOLINT(concurrency-mt-unsafe): one thread
-      ::execve(program.c_str(), argv.data(), envp.data());
-      ::_exit(127);
-    }
-    ::close(to_child[0]);
-    ::close(from_child[1]);
-    to_ = to_child[1];
-    from_ = from_child[0];
-    if (pid_ < 0) {
-      ADD_FAILURE() << "fork: " << std::strerror(errno);  // NOLINT(concurrency-mt-unsafe)
-    }
-  }
-  Driver(const Driver&) = delete;
-  Driver& operator=(const Driver&) = delete;
-  Driver(Driver&&) = delete;
-  Driver& operator=(Driver&&) = delete;
-
-  ~Driver() {
-    if (pid_ > 0 && !reaped_) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-    close_pipes();
   }
 
   /// The next line the driver wrote ("" at end of file or after line_timeout).
-  std::string line() {
-    const auto deadline = std::chrono::steady_clock::now() + line_timeout;
-    for (;;) {
-      if (const auto nl = buffered_.find('\n'); nl != std::string::npos) {
-        std::string result = buffered_.substr(0, nl);
-        buffered_.erase(0, nl + 1);
-        return result;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0 || from_ < 0) {
-        return {};
-      }
-      pollfd p{from_, POLLIN, 0};
-      const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
-      if (ready < 0 && errno == EINTR) {
-        continue;
-      }
-      if (ready <= 0) {
-        return {};
-      }
-      char chunk[256];
-      const ssize_t n = ::read(from_, chunk, sizeof chunk);
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n <= 0) {
-        return {};
-      }
-      buffered_.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
-
-  void go() {
-    const char nl = '\n';
-    ASSERT_EQ(::write(to_, &nl, 1), 1);
-  }
-
-  /// go() to a driver that may have ended meanwhile: false then (EPIPE, SIGPIPE ignored).
-  bool go_if_alive() {
-    struct sigaction ignore {};
-    struct sigaction previous {};
-    ignore.sa_handler = SIG_IGN;
-    ::sigaction(SIGPIPE, &ignore, &previous);
-    const char nl = '\n';
-    const bool written = ::write(to_, &nl, 1) == 1;
-    ::sigaction(SIGPIPE, &previous, nullptr);
-    return written;
-  }
-
-  void signal(int signal_number) { ASSERT_EQ(::kill(pid_, signal_number), 0); }
-
+  std::string line() { return program_.line(line_timeout); }
+  /// Tells the driver to go on (a newline on its stdin).
+  void go() { ASSERT_TRUE(program_.send("")) << "the driver ended early"; }
+  /// go() to a driver that may have ended meanwhile: false then.
+  bool go_if_alive() { return program_.send(""); }
+  void signal(int signal_number) { ASSERT_TRUE(program_.kill(signal_number)); }
   /// Waits for the driver to end (killing it after 60 s) and returns its wait status.
   int wait() {
-    int status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    for (;;) {
-      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
-      if (done == pid_) {
-        reaped_ = true;
-        return status;
-      }
-      if (done < 0 && errno != EINTR) {
-        ADD_FAILURE() << "waitpid: " << std::strerror(errno);  // NOLINT(concurrency-mt-unsafe)
-        return -1;
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        ADD_FAILURE() << "the driver did not end; killing it";
-        ::kill(pid_, SIGKILL);
-      }
-      std::this_thread::sleep_for(2ms);
+    const int status = program_.wait(60s);
+    if (status == -1) {
+      ADD_FAILURE() << "waitpid: " << std::strerror(errno);  // NOLINT(concurrency-mt-unsafe)
     }
+    return status;
   }
-
   /// Everything the driver wrote until it closed stdout (for failure messages).
-  std::string rest() {
-    std::string all;
-    for (std::string l = line(); !l.empty(); l = line()) {
-      all += l + "\n";
-    }
-    return all;
-  }
+  std::string rest() { return program_.rest(); }
 
  private:
-  void close_pipes() {
-    if (to_ >= 0) {
-      ::close(to_);
-      to_ = -1;
-    }
-    if (from_ >= 0) {
-      ::close(from_);
-      from_ = -1;
-    }
+  // The build's driver, unless TEMPFILE_CLEANUP_DRIVER names another: the unprivileged CI run
+  // (scripts/test-unprivileged.sh) runs a copy of the build that its user can reach.
+  static std::string driver_program() {
+    const char* driver = std::getenv("TEMPFILE_CLEANUP_DRIVER");  // NOLINT(concurrency-mt-unsafe)
+    return driver != nullptr && *driver != '\0' ? driver : TEMPFILE_CLEANUP_DRIVER;
+  }
+  // The driver leaks objects on purpose and aborts on purpose: keep the sanitizers quiet about
+  // both (later flags win).
+  static std::string driver_asan_options() {
+    const char* asan = std::getenv("ASAN_OPTIONS");  // NOLINT(concurrency-mt-unsafe)
+    return std::string("ASAN_OPTIONS=") + (asan != nullptr ? asan : "") +
+           ":detect_leaks=0:handle_abort=0:abort_on_error=0";
   }
 
-  pid_t pid_ = -1;
-  int to_ = -1;
-  int from_ = -1;
-  bool reaped_ = false;
-  std::string buffered_;
+  ChildProgram program_;
 };
 
 std::string describe(int status) {
