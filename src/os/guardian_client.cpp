@@ -7,6 +7,7 @@
 #include <signal.h>  // NOLINT(modernize-deprecated-headers): sigaction is POSIX, not <csignal>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>  // NOLINT(modernize-deprecated-headers): nanosleep is POSIX, not <ctime>
 #include <unistd.h>
 
 #include <atomic>
@@ -41,6 +42,10 @@ namespace {
 
 // How long a new guardian may take to say it is ready.
 constexpr int hello_timeout_ms = 10'000;
+
+// How long a registration waits for the guardian to take descriptors already in flight when the
+// kernel's per-user cap on them is reached (see send_message).
+constexpr long max_in_flight_wait_us = 5'000'000;
 
 // This process's connection to its guardian. One per process by design: the guardian is shared
 // by every ticket, and a fork()ed child starts from nothing (on_fork_in_child).
@@ -245,11 +250,27 @@ Errno send_message(Connection& c, const guardian::Message& message, int fd) noex
     std::memcpy(CMSG_DATA(part), &fd, sizeof(int));
   }
   ssize_t sent = 0;
-  do {
+  long waited_us = 0;
+  long pause_us = 20;
+  for (;;) {
     sent = ::sendmsg(c.socket.get(), &header, MSG_NOSIGNAL);
-  } while (sent < 0 && errno == EINTR);
-  if (sent < 0) {
-    return errno;
+    if (sent >= 0) {
+      break;
+    }
+    if (errno == EINTR) {
+      continue;
+    }
+    // ETOOMANYREFS: the kernel caps the descriptors a user has in flight (sent, not yet received)
+    // at the sender's soft descriptor limit. An owner registering entries faster than the
+    // guardian takes them, or with a low limit, meets that cap; the guardian drains its queue in
+    // microseconds, so wait for it, within a bound, rather than fail a registration.
+    if (errno != ETOOMANYREFS || fd < 0 || waited_us >= max_in_flight_wait_us) {
+      return errno;
+    }
+    const timespec pause{0, pause_us * 1000};
+    static_cast<void>(::nanosleep(&pause, nullptr));
+    waited_us += pause_us;
+    pause_us = pause_us < 10'000 ? pause_us * 2 : pause_us;
   }
   return sent == static_cast<ssize_t>(message.size()) ? 0 : EMSGSIZE;
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -1120,6 +1121,70 @@ TEST_F(GuardianAttackTest, C11_ManyGuardedDirectoriesLeaveTheGuardianItsWalkDept
                             << (left.files.empty() ? -1 : left.files.front());
   const std::size_t remaining = list_dir(fast.path()).size();
   EXPECT_EQ(remaining, 0U) << remaining << " directories left";
+}
+
+// C11: the kernel caps the descriptors a user has in flight (sent over a socket, not yet
+// received) at the sender's soft descriptor limit, for everyone without CAP_SYS_RESOURCE. An
+// unprivileged owner with a soft limit of 32 stops its guardian with SIGSTOP and makes and drops
+// 100 directories from a thread: each sends one descriptor the stopped guardian cannot take.
+// Positive control: after half a second the thread is still held back (the cap is live, and
+// nowhere near the socket's buffer). Once the guardian runs again, every registration completes
+// (none fails with "Too many references"), and the directories are all gone.
+TEST_F(GuardianAttackTest, C11_RegistrationsPastTheInFlightCapWaitForTheGuardian) {
+  ASSERT_EQ(::chmod(scratch().c_str(), 0755), 0);
+  const fs::path work = make_subdir("work");
+  ASSERT_EQ(::chown(work.c_str(), 65534, 65534), 0) << errno_text(errno);
+  constexpr int rounds = 100;
+  const Owner owner = run_owner_to_death([&](std::string& out, const Ready& ready) -> int {
+    if (!become_unprivileged()) {
+      out += "become_unprivileged: " + errno_text(errno);
+      return child_capability_missing;
+    }
+    PseudoTemporaryDirectory first({.dir = work, .lock = false});
+    const pid_t guardian = os::guardian_status().pid;
+    if (::kill(guardian, SIGSTOP) != 0 || !await_state(guardian, 'T')) {
+      out += "cannot stop the guardian: " + errno_text(errno);
+      return 1;
+    }
+    if (const int err = set_soft_descriptor_limit(32); err != 0) {
+      out += "setrlimit: " + errno_text(err);
+      return 1;
+    }
+    std::atomic<int> made{0};
+    std::string failure;
+    std::thread registering([&] {
+      try {
+        for (int i = 0; i < rounds; ++i) {
+          const PseudoTemporaryDirectory dir({.dir = work, .lock = false});
+          made.fetch_add(1);
+        }
+      } catch (const std::exception& error) {
+        failure = error.what();
+      }
+    });
+    // An observation window, not a wait for an event: what is asserted is that nothing finished.
+    std::this_thread::sleep_for(milliseconds(500));
+    add_fact(out, "made while stopped", std::to_string(made.load()));
+    ::kill(guardian, SIGCONT);
+    registering.join();
+    add_fact(out, "made", std::to_string(made.load()));
+    add_fact(out, "failure", failure);
+    add_fact(out, "first", first.name());
+    ready(out);
+  });
+  if (owner.status == child_capability_missing) {
+    GTEST_SKIP() << owner.output;
+  }
+  ASSERT_GUARDIAN_FINISHED(owner);
+  const int held_back = std::stoi(fact(owner.output, "made while stopped").value_or("-1"));
+  EXPECT_GE(held_back, 0);
+  EXPECT_LT(held_back, 64) << "positive control: the cap on descriptors in flight held nothing "
+                              "back, so this test shows nothing";
+  EXPECT_EQ(fact(owner.output, "failure"), "") << owner.output;
+  EXPECT_EQ(fact(owner.output, "made"), std::to_string(rounds)) << owner.output;
+  EXPECT_FALSE(exists_no_follow(path_fact(owner, "first")));
+  EXPECT_TRUE(list_dir(work).empty()) << list_dir(work).size() << " entries left";
+  force_remove_all(work);
 }
 
 // C11: an owner that started its guardian under a soft descriptor limit of 256 and raised it
