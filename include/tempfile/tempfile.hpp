@@ -6,6 +6,7 @@
 // builds the same structs in any order: tempfile::options().prefix("p").suffix(".txt").
 #pragma once
 
+#include "tempfile/atomic_write.hpp"
 #include "tempfile/cleanup.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"

@@ -15,6 +15,7 @@
 #include "create/names.hpp"
 #include "create/paths.hpp"
 #include "io/file_state.hpp"
+#include "objects/persist.hpp"
 #include "objects/persist_seam.hpp"
 #include "os/entry_identity.hpp"
 #include "os/sys.hpp"
@@ -135,10 +136,13 @@ struct ModeBefore {
   os::Ownership ownership;
 };
 
+// `has_umask_mode`: the file was created 0666 less the umask (by the kernel), which is already
+// what umask_default asks for.
 ModeBefore apply_mode(int fd, const std::string& absolute, const PersistMode& mode,
-                      const char* what) {
+                      const char* what, bool has_umask_mode) {
   ModeBefore before;
-  if (mode.kind() == PersistMode::Kind::owner_only) {
+  if (mode.kind() == PersistMode::Kind::owner_only ||
+      (has_umask_mode && mode.kind() == PersistMode::Kind::umask_default)) {
     return before;
   }
   if (const os::Errno err = os::ownership_of_fd(fd, before.ownership); err != 0) {
@@ -154,6 +158,8 @@ ModeBefore apply_mode(int fd, const std::string& absolute, const PersistMode& mo
                         target_is_file;
   if (preserve) {
     wanted = target.mode;
+  } else if (has_umask_mode && mode.kind() == PersistMode::Kind::preserve_target) {
+    return before;  // no target to take the mode from: the umask's, which the file has
   } else if (mode.kind() != PersistMode::Kind::exactly) {
     unsigned umask_bits = 0;
     if (const os::Errno err = current_umask(directory, umask_bits); err != 0) {
@@ -162,8 +168,13 @@ ModeBefore apply_mode(int fd, const std::string& absolute, const PersistMode& mo
     }
     wanted = 0666U & ~umask_bits;
   }
+  const bool other_owner =
+      preserve && (target.uid != before.ownership.uid || target.gid != before.ownership.gid);
+  if (!other_owner && wanted == before.ownership.mode) {
+    return before;  // already so: nothing to change, nothing to undo
+  }
   before.changed = true;
-  if (preserve && (target.uid != before.ownership.uid || target.gid != before.ownership.gid)) {
+  if (other_owner) {
     // The owner and group where we may (root); else the group alone (one of ours); else
     // neither: the file stays ours, which is no error.
     if (os::change_owner(fd, target.uid, target.gid) != 0) {
@@ -225,7 +236,7 @@ void persist_named(detail::FileState& s, const std::filesystem::path& target,
     throw error(step(named_file, absolute, "refusing to move"), from, absolute, code_of(ENOENT),
                 "its name now refers to another file");
   }
-  const ModeBefore mode_before = apply_mode(fd, absolute, options.mode, named_file);
+  const ModeBefore mode_before = apply_mode(fd, absolute, options.mode, named_file, false);
   before(PersistStep::rename);
   const os::Errno err = options.overwrite ? os::rename_replacing(from.c_str(), absolute.c_str())
                                           : os::rename_no_replace(from.c_str(), absolute.c_str());
@@ -247,7 +258,7 @@ void persist_named(detail::FileState& s, const std::filesystem::path& target,
 
 // A file with no name (O_TMPFILE): linked into place, never visible under a half-written name.
 void persist_unnamed(detail::FileState& s, const std::filesystem::path& target,
-                     const PersistOptions& options, const char* function) {
+                     const PersistOptions& options, const char* function, bool has_umask_mode) {
   const std::string absolute = prepare(s, target, options, function);
   const int fd = s.bytes().raw().fileno();
   if (!os::is_linkable_unnamed(fd)) {
@@ -258,7 +269,8 @@ void persist_unnamed(detail::FileState& s, const std::filesystem::path& target,
   // Once a name reaches it, others may change the file: from now on the descriptor's offset
   // and size are the truth (pread/pwrite with a size of our own would miss their changes).
   static_cast<void>(s.bytes().share_descriptor());
-  const ModeBefore mode_before = apply_mode(fd, absolute, options.mode, unnamed_file);
+  const ModeBefore mode_before =
+      apply_mode(fd, absolute, options.mode, unnamed_file, has_umask_mode);
   if (!options.overwrite) {
     before(PersistStep::link);
     if (const os::Errno err = os::link_unnamed(fd, absolute.c_str()); err != 0) {

@@ -13,6 +13,7 @@
 #include "create/create.hpp"
 #include "create/paths.hpp"
 #include "io/open_file.hpp"
+#include "objects/named_file.hpp"
 #include "objects/owned_entry.hpp"
 #include "objects/unnamed_file.hpp"
 #include "os/cleanup.hpp"
@@ -94,7 +95,11 @@ std::unique_ptr<detail::FileState> open_temporary(const TemporaryFileOptions& op
   return io::open_file(std::move(fd), plan, std::move(number), io::Reach::unshared, std::move(dir));
 }
 
-std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& options) {
+}  // namespace
+
+namespace objects {
+
+std::unique_ptr<detail::FileState> open_named_file(const NamedTemporaryFileOptions& options) {
   const io::OpenPlan plan = io::plan_open(
       {options.mode, options.buffering, options.encoding, options.newline, options.errors});
   create::RandomNames names;
@@ -128,7 +133,7 @@ std::unique_ptr<detail::FileState> open_named(const NamedTemporaryFileOptions& o
   }
 }
 
-}  // namespace
+}  // namespace objects
 
 TemporaryFile::TemporaryFile() : TemporaryFile(TemporaryFileOptions{}) {}
 TemporaryFile::TemporaryFile(const TemporaryFileOptions& options) : File(open_temporary(options)) {}
@@ -137,7 +142,7 @@ TemporaryFile::TemporaryFile(std::string_view mode)
 
 NamedTemporaryFile::NamedTemporaryFile() : NamedTemporaryFile(NamedTemporaryFileOptions{}) {}
 NamedTemporaryFile::NamedTemporaryFile(const NamedTemporaryFileOptions& options)
-    : File(open_named(options)) {}
+    : File(objects::open_named_file(options)) {}
 NamedTemporaryFile::NamedTemporaryFile(std::string_view mode)
     : NamedTemporaryFile(NamedTemporaryFileOptions{.mode = std::string(mode)}) {}
 // File's destructor closes the layers, then calls RemoveAfterClose (above), which removes the

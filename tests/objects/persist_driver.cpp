@@ -1,24 +1,33 @@
 // SPDX-License-Identifier: MIT
 // Runs one persist() for persist_test's system-call checks (strace): a temporary file of the
-// given kind in <dir>, "payload" written, persisted to <target> with the given options.
+// given kind in <dir>, "payload" written, persisted to <target> with the given options; or one
+// atomic_write() of "payload" to <target> (kinds atomic and atomic-named, the second forced to
+// its named-file way).
 #include <cstdio>
 #include <exception>
 #include <string>
 #include <string_view>
 
+#include "objects/atomic_write_seam.hpp"
 #include "tempfile/tempfile.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 6) {
     static_cast<void>(
-        std::fputs("usage: persist_driver named|temporary DIR TARGET OVERWRITE DURABLE\n", stderr));
+        std::fputs("usage: persist_driver named|temporary|atomic|atomic-named DIR TARGET OVERWRITE "
+                   "DURABLE\n",
+                   stderr));
     return 2;
   }
   const std::string_view kind = argv[1];
   const tempfile::PersistOptions options{.overwrite = std::string_view(argv[4]) == "1",
                                          .durable = std::string_view(argv[5]) == "1"};
   try {
-    if (kind == "named") {
+    if (kind.starts_with("atomic")) {
+      tempfile::objects::atomic_write_named_only(kind == "atomic-named");
+      tempfile::atomic_write(argv[3], std::string_view("payload"),
+                             {.overwrite = options.overwrite, .durable = options.durable});
+    } else if (kind == "named") {
       tempfile::NamedTemporaryFile file({.dir = argv[2]});
       file.write(std::string_view("payload"));
       file.persist(argv[3], options);

@@ -480,10 +480,15 @@ TEST_F(PersistTest, DurableSyncsTheFileBeforeItsNameAndTheDirectoryAfter) {
     bool overwrite;
     std::string name_call;
   };
-  std::vector<Case> cases = {{"named", true, "rename\\("}, {"named", false, "(renameat2|link)\\("}};
+  std::vector<Case> cases = {{"named", true, "rename\\("},
+                             {"named", false, "(renameat2|link)\\("},
+                             {"atomic-named", true, "rename\\("},
+                             {"atomic-named", false, "(renameat2|link)\\("}};
   if (unnamed_files_link_here()) {
     cases.push_back({"temporary", true, "rename\\("});
     cases.push_back({"temporary", false, "linkat\\("});
+    cases.push_back({"atomic", true, "rename\\("});
+    cases.push_back({"atomic", false, "linkat\\("});
   }
   for (const Case& c : cases) {
     SCOPED_TRACE(c.kind + (c.overwrite ? " overwrite" : " no-clobber"));

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+// atomic_write's file: made beside the target (unnamed where the file system allows it, else
+// a named ".tmp" file), then published with persist's rules, or discarded with nothing left.
+#include "tempfile/atomic_write.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <ios>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "create/escape.hpp"
+#include "create/paths.hpp"
+#include "io/file_state.hpp"
+#include "io/open_file.hpp"
+#include "objects/atomic_write_seam.hpp"
+#include "objects/named_file.hpp"
+#include "objects/persist.hpp"
+#include "os/fd.hpp"
+#include "os/sys.hpp"
+#include "tempfile/error.hpp"
+
+namespace tempfile {
+namespace objects {
+namespace {
+std::atomic<bool> named_only{false};
+}  // namespace
+
+void atomic_write_named_only(bool value) noexcept {
+  named_only.store(value, std::memory_order_relaxed);
+}
+}  // namespace objects
+
+namespace {
+
+constexpr const char* function = "atomic_write";
+
+// The prefix of atomic_write's named temporaries, and of persist's staged names: hidden from
+// plain listings, and what sweep(dir, {.prefix = ".tmp"}) looks for after a crash.
+constexpr const char* beside_prefix = ".tmp";
+
+std::string quoted_path(std::string_view path) {
+  std::string text = "'";
+  create::append_escaped(text, path);
+  text += "'";
+  return text;
+}
+
+// The target, absolute; std::invalid_argument for a NUL, or for a path that can only name a
+// directory ("x/", "x/.", "/").
+std::string checked_target(const std::filesystem::path& path) {
+  const std::string_view given(path.native());
+  create::check_path_argument(function, "path", given);
+  const std::filesystem::path name = path.filename();
+  if (given.empty() || given.back() == '/' || name == "." || name == "..") {
+    throw std::invalid_argument("tempfile: atomic_write: path must name a file, not a directory: " +
+                                quoted_path(given));
+  }
+  return create::absolute_path(given);
+}
+
+io::OpenPlan checked_plan(const AtomicWriteOptions& options) {
+  io::OpenPlan plan = io::plan_open(
+      {options.mode, options.buffering, options.encoding, options.newline, options.errors});
+  if (plan.mode.access != io::OpenMode::Access::write) {
+    throw std::invalid_argument(
+        "tempfile: atomic_write: mode must be a 'w' mode (the file starts empty), not '" +
+        options.mode + "'");
+  }
+  return plan;
+}
+
+// Whether the file's final mode may be the umask's: then an unnamed file is created 0666 and
+// the kernel applies the umask (nobody can open a file with no name, whatever its mode), which
+// spares learning the umask and a chmod. A named file is always made owner-only first.
+bool wants_umask_mode(const AtomicWriteOptions& options) noexcept {
+  const PersistMode::Kind kind = options.permissions.kind();
+  return kind == PersistMode::Kind::umask_default || kind == PersistMode::Kind::preserve_target;
+}
+
+// The file `fn` writes, in the target's directory (the same file system, so that a rename
+// publishes it): O_TMPFILE, which leaves nothing if the process dies before publishing, else a
+// named file that removes itself unless published.
+std::unique_ptr<detail::FileState> open_beside(const std::string& target,
+                                               const AtomicWriteOptions& options) {
+  const io::OpenPlan plan = checked_plan(options);
+  const std::string directory = std::filesystem::path(target).parent_path().native();
+  if (!objects::named_only.load(std::memory_order_relaxed)) {
+    os::FileDescriptor fd;
+    const os::Errno err =
+        os::open_unnamed_file(os::current_directory_fd, directory.c_str(),
+                              wants_umask_mode(options) ? 0666U : os::file_mode, fd);
+    if (err == 0) {
+      std::string number = std::to_string(fd.get());
+      return io::open_file(std::move(fd), plan, std::move(number), io::Reach::unshared, directory);
+    }
+    if (err != EOPNOTSUPP) {
+      throw error("cannot create file in", directory, target, os::to_error_code(err));
+    }
+  }
+  return objects::open_named_file({.mode = options.mode,
+                                   .buffering = options.buffering,
+                                   .encoding = options.encoding,
+                                   .newline = options.newline,
+                                   .prefix = beside_prefix,
+                                   .dir = std::filesystem::path(directory),
+                                   .errors = options.errors});
+}
+
+}  // namespace
+
+namespace detail {
+
+AtomicWriteFile::AtomicWriteFile(const std::filesystem::path& path,
+                                 const AtomicWriteOptions& options)
+    : AtomicWriteFile(checked_target(path), options) {}
+
+AtomicWriteFile::AtomicWriteFile(std::string&& target, const AtomicWriteOptions& options)
+    : File(open_beside(target, options)),
+      target_(std::move(target)),
+      persist_{
+          .overwrite = options.overwrite, .durable = options.durable, .mode = options.permissions},
+      // Only the named file owes a removal (see open_beside): that is what tells them apart.
+      named_(state().after_close != nullptr),
+      has_umask_mode_(!named_ && wants_umask_mode(options)) {}
+
+// File's destructor closes the file; a named one removes itself (its removal duty was never
+// withdrawn), an unnamed one just goes.
+AtomicWriteFile::~AtomicWriteFile() = default;
+
+void AtomicWriteFile::commit() {
+  detail::FileState& s = state();
+  if (named_) {
+    objects::persist_named(s, target_, persist_, function);
+  } else {
+    objects::persist_unnamed(s, target_, persist_, function, has_umask_mode_);
+  }
+  // Published: closing removes nothing now. Its failure cannot undo the publishing, so it is
+  // reported as what it is.
+  try {
+    close();
+  } catch (const std::system_error& failure) {
+    throw persisted_not_durable_error("persisted, durability not confirmed: cannot close", target_,
+                                      failure.code());
+  }
+}
+
+void check_stream_after_callback(const std::ostream& stream, const std::filesystem::path& path) {
+  if (stream.fail()) {
+    throw std::ios_base::failure("tempfile: atomic_write: the stream failed while writing " +
+                                 quoted_path(path.native()) + "; the file was left unchanged");
+  }
+}
+
+}  // namespace detail
+
+void atomic_write(const std::filesystem::path& path, std::string_view content,
+                  const AtomicWriteOptions& options) {
+  atomic_write(
+      path, [content](File& file) { file.write(content); }, options);
+}
+
+}  // namespace tempfile

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+// The two ways a temporary file gets its final name, shared by every object that persists:
+// renaming a named file, linking an unnamed one into place.
+#pragma once
+
+#include <filesystem>
+
+#include "tempfile/persist.hpp"
+
+namespace tempfile::detail {
+struct FileState;
+}  // namespace tempfile::detail
+
+namespace tempfile::objects {
+
+/// A file with a name: renamed to `target` after checking that its name is still its own;
+/// then it owes no removal any more. `function` names the caller in argument errors.
+void persist_named(detail::FileState& s, const std::filesystem::path& target,
+                   const PersistOptions& options, const char* function);
+
+/// A file with no name (O_TMPFILE): linked into place, never visible under a half-written
+/// name (overwrite: linked to a random ".tmp" name beside `target`, then renamed over it).
+/// `has_umask_mode`: the file was created with mode 0666, so the kernel already gave it what
+/// PersistMode::umask_default() asks for (no umask to learn, no chmod).
+void persist_unnamed(detail::FileState& s, const std::filesystem::path& target,
+                     const PersistOptions& options, const char* function,
+                     bool has_umask_mode = false);
+
+}  // namespace tempfile::objects
