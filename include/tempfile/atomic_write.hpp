@@ -71,7 +71,7 @@ class TEMPFILE_API AtomicWriteFile final : public File {
  private:
   AtomicWriteFile(std::string&& target, const AtomicWriteOptions& options);
 
-  std::filesystem::path target_;
+  std::string target_;  // absolute
   PersistOptions persist_;
   bool named_ = false;           // a named ".tmp" file, not an unnamed one
   bool has_umask_mode_ = false;  // created 0666 less the umask

@@ -37,6 +37,14 @@ bool is_normal_absolute(std::string_view path) noexcept {
   return true;
 }
 
+std::string_view parent_of_absolute(std::string_view absolute) noexcept {
+  const std::size_t slash = absolute.rfind('/');
+  if (slash == std::string_view::npos || slash == 0) {
+    return absolute.substr(0, absolute.empty() ? 0 : 1);
+  }
+  return absolute.substr(0, slash);
+}
+
 std::string absolute_path(std::string_view path) {
   if (is_normal_absolute(path)) {
     return std::string(path);

@@ -14,6 +14,10 @@ namespace tempfile::create {
 /// Throws tempfile::error if the current directory cannot be read.
 [[nodiscard]] std::string absolute_path(std::string_view path);
 
+/// The directory part of a path absolute_path returned, without parsing it into components
+/// (std::filesystem::path would): "/a/b" gives "/a", "/a" gives "/", "/" gives "/".
+[[nodiscard]] std::string_view parent_of_absolute(std::string_view absolute) noexcept;
+
 /// True when `path` is absolute and already what absolute_path would return (no empty, "." or
 /// ".." component, no trailing '/', not the special "//" root): it can be used as it is.
 [[nodiscard]] bool is_normal_absolute(std::string_view path) noexcept;

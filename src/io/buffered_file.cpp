@@ -95,7 +95,7 @@ void BufferedFile::roll_over_with(std::span<const std::byte> then_write) {
   if (const os::Errno err = raw_.roll_over_to(fd, then_write); err != 0) {
     spill_->fail(err);  // `fd` closes as this unwinds: the new file vanishes with it
   }
-  raw_.describe_as_unnamed_in(std::move(location));
+  raw_.describe_as_unnamed_in(std::move(location).native());
   capacity_ = size;
   buffer_ = std::move(buffer);
   pos_ = raw_pos_ = write_pos_ = 0;

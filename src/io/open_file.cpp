@@ -63,7 +63,7 @@ std::unique_ptr<tempfile::detail::FileState> open_layers(BufferedFile bytes, con
 
 std::unique_ptr<tempfile::detail::FileState> open_file(os::FileDescriptor fd, const OpenPlan& plan,
                                                        std::filesystem::path name, Reach reach,
-                                                       std::filesystem::path unnamed_in) {
+                                                       std::string unnamed_in) {
   RawFile raw = reach == Reach::unshared
                     ? RawFile::unshared(std::move(fd), plan.mode, std::move(name))
                     : RawFile(std::move(fd), plan.mode, 0, std::move(name));

@@ -49,9 +49,11 @@ enum class Reach : unsigned char { shared, unshared, descriptor_path };
 /// Wraps a new, empty file's descriptor (offset 0) per the plan; `name` is the file's
 /// name() (a path, or the descriptor number for a file with no name). Errors name the path,
 /// or for a file with no name (`unnamed_in` not empty) the directory it was made in.
-[[nodiscard]] std::unique_ptr<tempfile::detail::FileState> open_file(
-    os::FileDescriptor fd, const OpenPlan& plan, std::filesystem::path name,
-    Reach reach = Reach::shared, std::filesystem::path unnamed_in = {});
+[[nodiscard]] std::unique_ptr<tempfile::detail::FileState> open_file(os::FileDescriptor fd,
+                                                                     const OpenPlan& plan,
+                                                                     std::filesystem::path name,
+                                                                     Reach reach = Reach::shared,
+                                                                     std::string unnamed_in = {});
 
 /// The same layers over an empty in-memory file, unbuffered (SpooledTemporaryFile); `spill`
 /// says where it goes when it rolls over.

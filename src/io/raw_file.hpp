@@ -99,7 +99,7 @@ class RawFile {
   /// Marks the file as one no name reaches (TemporaryFile, a spooled file after rollover),
   /// made in `directory`: errors then read "<action> unnamed temporary file (fd N) in
   /// '<directory>'" rather than naming the descriptor number as if it were a path.
-  void describe_as_unnamed_in(std::filesystem::path directory) noexcept {
+  void describe_as_unnamed_in(std::string directory) noexcept {
     unnamed_in_ = std::move(directory);
   }
   /// Throws the tempfile::error for `action` ("cannot write to"...) failing with `err`,
@@ -184,7 +184,7 @@ class RawFile {
   // The process whose descriptor path name_ is; 0 when name_ is fixed (every other file).
   mutable pid_t named_in_ = 0;
   int named_fd_ = -1;
-  std::filesystem::path unnamed_in_;
+  std::string unnamed_in_;  // a string: parsed into a path only for an error
 };
 
 }  // namespace tempfile::io

@@ -49,12 +49,14 @@ std::string quoted_path(std::string_view path) {
 }
 
 // The target, absolute; std::invalid_argument for a NUL, or for a path that can only name a
-// directory ("x/", "x/.", "/").
+// directory ("x/", "x/.", "/"). String work only: std::filesystem::path would parse the path
+// into components each time, which costs more than the system calls here.
 std::string checked_target(const std::filesystem::path& path) {
   const std::string_view given(path.native());
   create::check_path_argument(function, "path", given);
-  const std::filesystem::path name = path.filename();
-  if (given.empty() || given.back() == '/' || name == "." || name == "..") {
+  const std::size_t slash = given.rfind('/');
+  const std::string_view name = slash == std::string_view::npos ? given : given.substr(slash + 1);
+  if (name.empty() || name == "." || name == "..") {
     throw std::invalid_argument("tempfile: atomic_write: path must name a file, not a directory: " +
                                 quoted_path(given));
   }
@@ -86,7 +88,7 @@ bool wants_umask_mode(const AtomicWriteOptions& options) noexcept {
 std::unique_ptr<detail::FileState> open_beside(const std::string& target,
                                                const AtomicWriteOptions& options) {
   const io::OpenPlan plan = checked_plan(options);
-  const std::string directory = std::filesystem::path(target).parent_path().native();
+  const std::string directory(create::parent_of_absolute(target));
   if (!objects::named_only.load(std::memory_order_relaxed)) {
     os::FileDescriptor fd;
     const os::Errno err =
@@ -135,7 +137,9 @@ void AtomicWriteFile::commit() {
   if (named_) {
     objects::persist_named(s, target_, persist_, function);
   } else {
-    objects::persist_unnamed(s, target_, persist_, function, has_umask_mode_);
+    objects::persist_unnamed(
+        s, target_, persist_, function,
+        {.made_with_o_tmpfile = true, .has_umask_mode = has_umask_mode_, .closed_after = true});
   }
   // Published: closing removes nothing now. Its failure cannot undo the publishing, so it is
   // reported as what it is.

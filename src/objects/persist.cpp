@@ -78,13 +78,13 @@ std::string detail_for(os::Errno err) {
 // The checks and steps every persist() begins with: an open file, a target without NUL (made
 // absolute, as the object's name will be), pending writes in the file, and with `durable` its
 // data on disk before any name reaches it.
-std::string prepare(detail::FileState& s, const std::filesystem::path& target,
-                    const PersistOptions& options, const char* function) {
+std::string prepare(detail::FileState& s, std::string_view target, const PersistOptions& options,
+                    const char* function) {
   if (s.bytes().closed()) {
     throw closed_file_error();
   }
-  create::check_path_argument(function, "target", std::string_view(target.native()));
-  std::string absolute = create::absolute_path(target.native());
+  create::check_path_argument(function, "target", target);
+  std::string absolute = create::absolute_path(target);
   if (s.text) {
     s.text->flush();
   } else {
@@ -149,7 +149,6 @@ ModeBefore apply_mode(int fd, const std::string& absolute, const PersistMode& mo
     throw error(step(what, absolute, "cannot read the mode of the file for"), absolute,
                 code_of(err));
   }
-  const std::string directory = std::filesystem::path(absolute).parent_path().native();
   unsigned wanted = static_cast<unsigned>(mode.permissions()) & 07777U;
   os::Ownership target;
   bool target_is_file = false;
@@ -162,6 +161,7 @@ ModeBefore apply_mode(int fd, const std::string& absolute, const PersistMode& mo
     return before;  // no target to take the mode from: the umask's, which the file has
   } else if (mode.kind() != PersistMode::Kind::exactly) {
     unsigned umask_bits = 0;
+    const std::string directory(create::parent_of_absolute(absolute));
     if (const os::Errno err = current_umask(directory, umask_bits); err != 0) {
       throw error(step(what, absolute, "cannot learn the umask in"), directory, absolute,
                   code_of(err));
@@ -203,7 +203,7 @@ void undo_mode(int fd, const ModeBefore& before) noexcept {
 // The target's directory, synced after the name changed; a failure now is its own outcome.
 void sync_target_directory(const std::string& absolute) {
   before(PersistStep::sync_directory);
-  const std::string directory = std::filesystem::path(absolute).parent_path().native();
+  const std::string directory(create::parent_of_absolute(absolute));
   if (const os::Errno err = os::sync_directory(directory.c_str()); err != 0) {
     throw persisted_not_durable_error(
         "persisted, durability not confirmed: cannot sync the directory of", absolute, directory,
@@ -217,8 +217,8 @@ namespace objects {
 
 // A file with a name (NamedTemporaryFile, the PseudoTemporaryFile fallback): renamed, after
 // checking that its name is still ours; then it owes no removal any more.
-void persist_named(detail::FileState& s, const std::filesystem::path& target,
-                   const PersistOptions& options, const char* function) {
+void persist_named(detail::FileState& s, std::string_view target, const PersistOptions& options,
+                   const char* function) {
   const std::string absolute = prepare(s, target, options, function);
   const std::filesystem::path from = s.name();
   const int fd = s.bytes().raw().fileno();
@@ -257,20 +257,22 @@ void persist_named(detail::FileState& s, const std::filesystem::path& target,
 }
 
 // A file with no name (O_TMPFILE): linked into place, never visible under a half-written name.
-void persist_unnamed(detail::FileState& s, const std::filesystem::path& target,
-                     const PersistOptions& options, const char* function, bool has_umask_mode) {
+void persist_unnamed(detail::FileState& s, std::string_view target, const PersistOptions& options,
+                     const char* function, const UnnamedFileFacts& facts) {
   const std::string absolute = prepare(s, target, options, function);
   const int fd = s.bytes().raw().fileno();
-  if (!os::is_linkable_unnamed(fd)) {
+  if (!facts.made_with_o_tmpfile && !os::is_linkable_unnamed(fd)) {
     throw error(step(unnamed_file, absolute, "cannot link"), s.name(), absolute, code_of(ENOTSUP),
                 "it was created and unlinked (no O_TMPFILE here) and cannot be given a name; use "
                 "a NamedTemporaryFile");
   }
   // Once a name reaches it, others may change the file: from now on the descriptor's offset
   // and size are the truth (pread/pwrite with a size of our own would miss their changes).
-  static_cast<void>(s.bytes().share_descriptor());
+  if (!facts.closed_after) {
+    static_cast<void>(s.bytes().share_descriptor());
+  }
   const ModeBefore mode_before =
-      apply_mode(fd, absolute, options.mode, unnamed_file, has_umask_mode);
+      apply_mode(fd, absolute, options.mode, unnamed_file, facts.has_umask_mode);
   if (!options.overwrite) {
     before(PersistStep::link);
     if (const os::Errno err = os::link_unnamed(fd, absolute.c_str()); err != 0) {
@@ -281,13 +283,18 @@ void persist_unnamed(detail::FileState& s, const std::filesystem::path& target,
   } else {
     // A random name beside the target, then one rename over it: readers of `target` see the old
     // file or the new one, complete.
-    const std::filesystem::path directory = std::filesystem::path(absolute).parent_path();
+    const std::string_view directory = create::parent_of_absolute(absolute);
     create::RandomNames names;
     std::string staged;
     before(PersistStep::link_staged);
     os::Errno err = EEXIST;
     for (int attempt = 0; attempt < 100 && err == EEXIST; ++attempt) {
-      staged = (directory / (".tmp" + std::string(names.next()))).native();
+      staged = directory;
+      if (staged.back() != '/') {
+        staged += '/';
+      }
+      staged += ".tmp";
+      staged += names.next();
       err = os::link_unnamed(fd, staged.c_str());
     }
     if (err != 0) {
@@ -337,7 +344,7 @@ bool persist_reporting(std::error_code& ec, Persist persist) noexcept {
 }  // namespace objects
 
 void TemporaryFile::persist(const std::filesystem::path& target, const PersistOptions& options) {
-  objects::persist_unnamed(state(), target, options, "TemporaryFile::persist");
+  objects::persist_unnamed(state(), target.native(), options, "TemporaryFile::persist");
 }
 
 bool TemporaryFile::persist(const std::filesystem::path& target, const PersistOptions& options,
@@ -356,7 +363,7 @@ std::filesystem::path NamedTemporaryFile::keep() {
 
 void NamedTemporaryFile::persist(const std::filesystem::path& target,
                                  const PersistOptions& options) {
-  objects::persist_named(state(), target, options, "NamedTemporaryFile::persist");
+  objects::persist_named(state(), target.native(), options, "NamedTemporaryFile::persist");
 }
 
 bool NamedTemporaryFile::persist(const std::filesystem::path& target, const PersistOptions& options,
@@ -370,9 +377,9 @@ void PseudoTemporaryFile::persist(const std::filesystem::path& target,
   // Only the named fallback has something to do after close (remove the file, release the
   // guardian); the O_TMPFILE file has no name to rename.
   if (s.after_close) {
-    objects::persist_named(s, target, options, "PseudoTemporaryFile::persist");
+    objects::persist_named(s, target.native(), options, "PseudoTemporaryFile::persist");
   } else {
-    objects::persist_unnamed(s, target, options, "PseudoTemporaryFile::persist");
+    objects::persist_unnamed(s, target.native(), options, "PseudoTemporaryFile::persist");
   }
 }
 

@@ -3,7 +3,7 @@
 // renaming a named file, linking an unnamed one into place.
 #pragma once
 
-#include <filesystem>
+#include <string_view>
 
 #include "tempfile/persist.hpp"
 
@@ -15,15 +15,24 @@ namespace tempfile::objects {
 
 /// A file with a name: renamed to `target` after checking that its name is still its own;
 /// then it owes no removal any more. `function` names the caller in argument errors.
-void persist_named(detail::FileState& s, const std::filesystem::path& target,
-                   const PersistOptions& options, const char* function);
+void persist_named(detail::FileState& s, std::string_view target, const PersistOptions& options,
+                   const char* function);
+
+/// What the caller of persist_unnamed knows about its file, which spares system calls.
+struct UnnamedFileFacts {
+  /// Created with O_TMPFILE by the caller: no need to ask the kernel whether it can be linked.
+  bool made_with_o_tmpfile = false;
+  /// Created with mode 0666, so the kernel already gave it what PersistMode::umask_default()
+  /// asks for (no umask to learn, no chmod).
+  bool has_umask_mode = false;
+  /// Closed right after persisting: nobody will use it through the object, so its position
+  /// need not be handed to the shared descriptor.
+  bool closed_after = false;
+};
 
 /// A file with no name (O_TMPFILE): linked into place, never visible under a half-written
 /// name (overwrite: linked to a random ".tmp" name beside `target`, then renamed over it).
-/// `has_umask_mode`: the file was created with mode 0666, so the kernel already gave it what
-/// PersistMode::umask_default() asks for (no umask to learn, no chmod).
-void persist_unnamed(detail::FileState& s, const std::filesystem::path& target,
-                     const PersistOptions& options, const char* function,
-                     bool has_umask_mode = false);
+void persist_unnamed(detail::FileState& s, std::string_view target, const PersistOptions& options,
+                     const char* function, const UnnamedFileFacts& facts = {});
 
 }  // namespace tempfile::objects

@@ -5,6 +5,7 @@
 
 #include <gmock/gmock.h>
 
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -116,6 +117,15 @@ TEST_F(NormalAbsoluteTest, AcceptsOnlyPathsAbsolutePathLeavesAlone) {
        {"", "tmp", "./x", "/tmp/", "//x", "///x", "/a//b", "/a/./b", "/a/../b", "/a/.", "/a/.."}) {
     EXPECT_FALSE(is_normal_absolute(path)) << path;
   }
+}
+
+// The parent by string work agrees with std::filesystem's on every normal absolute path.
+TEST_F(NormalAbsoluteTest, ParentOfAbsoluteIsFilesystemsParent) {
+  for (const char* path : {"/", "/tmp", "/dev/shm/x", "/a/b.c/..d/.e", "/a/b/c/d"}) {
+    EXPECT_EQ(parent_of_absolute(path), std::filesystem::path(path).parent_path().native())
+        << path;
+  }
+  EXPECT_EQ(parent_of_absolute(""), "");
 }
 
 }  // namespace

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+// Google Benchmark of persist() and atomic_write() against the hand-written sequences they
+// replace (open, write 4 KiB, fsync, rename or link, fsync of the directory), in one binary and
+// one directory: BENCH_DIR, default a fresh directory on /dev/shm. The hand-written side makes no
+// checks and no random names (a counter): it is the floor.
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "tempfile/tempfile.hpp"
+
+namespace {
+
+constexpr std::size_t payload_size = 4096;
+
+const std::string& payload() {
+  static const std::string data(payload_size, 'p');
+  return data;
+}
+
+// Where every benchmark works: BENCH_DIR, or a fresh directory on tmpfs removed at exit.
+class BenchDirectory {
+ public:
+  BenchDirectory() {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): before any thread
+    const char* chosen = std::getenv("BENCH_DIR");
+    std::string pattern =
+        std::string(chosen != nullptr ? chosen : "/dev/shm") + "/tempfile-bench-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      std::perror("bench_persist: mkdtemp");
+      std::exit(EXIT_FAILURE);  // NOLINT(concurrency-mt-unsafe): before main
+    }
+    path_ = pattern;
+  }
+  BenchDirectory(const BenchDirectory&) = delete;
+  BenchDirectory& operator=(const BenchDirectory&) = delete;
+  BenchDirectory(BenchDirectory&&) = delete;
+  BenchDirectory& operator=(BenchDirectory&&) = delete;
+  ~BenchDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove(path_ / "target", ignored);
+    if (::rmdir(path_.c_str()) != 0) {
+      std::perror("bench_persist: a benchmark left entries");
+    }
+  }
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  [[nodiscard]] std::filesystem::path target() const { return path_ / "target"; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+const BenchDirectory& bench_directory() {
+  static const BenchDirectory directory;
+  return directory;
+}
+
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t wrote = ::write(fd, data.data(), data.size());
+    if (wrote <= 0) {
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(wrote));
+  }
+  return true;
+}
+
+bool sync_directory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  return synced;
+}
+
+// The floor, named: open a new name beside the target, write, fsync, rename, fsync the directory.
+void BM_HandWritten_Named(benchmark::State& state) {
+  const bool durable = state.range(0) != 0;
+  const std::filesystem::path dir = bench_directory().path();
+  const std::string target = bench_directory().target();
+  const std::string staged = (dir / ".tmp-hand").native();
+  for (auto _ : state) {
+    const int fd = ::open(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 || !write_all(fd, payload()) || (durable && ::fsync(fd) != 0) ||
+        ::rename(staged.c_str(), target.c_str()) != 0 || (durable && !sync_directory(dir))) {
+      state.SkipWithError("the hand-written sequence failed");
+    }
+    ::close(fd);
+  }
+}
+BENCHMARK(BM_HandWritten_Named)->ArgName("durable")->Arg(0)->Arg(1);
+
+#ifdef O_TMPFILE
+// linkat(AT_EMPTY_PATH) where permitted (CAP_DAC_READ_SEARCH, or Linux 6.10), else through /proc.
+bool link_unnamed(int fd, const std::string& to) {
+  if (::linkat(fd, "", AT_FDCWD, to.c_str(), AT_EMPTY_PATH) == 0) {
+    return true;
+  }
+  const std::string by_fd = "/proc/self/fd/" + std::to_string(fd);
+  return ::linkat(AT_FDCWD, by_fd.c_str(), AT_FDCWD, to.c_str(), AT_SYMLINK_FOLLOW) == 0;
+}
+#endif
+
+// The floor, unnamed (Linux): O_TMPFILE, write, fsync, linkat to a name beside the target,
+// rename over it, fsync the directory.
+void BM_HandWritten_Unnamed(benchmark::State& state) {
+  const bool durable = state.range(0) != 0;
+  const std::filesystem::path dir = bench_directory().path();
+  const std::string target = bench_directory().target();
+  const std::string staged = (dir / ".tmp-hand").native();
+#ifdef O_TMPFILE
+  for (auto _ : state) {
+    const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0 || !write_all(fd, payload()) || (durable && ::fsync(fd) != 0) ||
+        !link_unnamed(fd, staged) || ::rename(staged.c_str(), target.c_str()) != 0 ||
+        (durable && !sync_directory(dir))) {
+      state.SkipWithError("the hand-written sequence failed");
+    }
+    ::close(fd);
+  }
+#else
+  state.SkipWithError("no O_TMPFILE here");
+#endif
+}
+BENCHMARK(BM_HandWritten_Unnamed)->ArgName("durable")->Arg(0)->Arg(1);
+
+// The library's side gets its paths made once too, as the hand-written side does.
+void BM_Persist_Named(benchmark::State& state) {
+  const bool durable = state.range(0) != 0;
+  const tempfile::NamedTemporaryFileOptions options{.dir = bench_directory().path(),
+                                                    .lock = state.range(1) != 0};
+  const std::filesystem::path target = bench_directory().target();
+  for (auto _ : state) {
+    tempfile::NamedTemporaryFile file(options);
+    file.write(payload());
+    file.persist(target, {.durable = durable});
+  }
+}
+BENCHMARK(BM_Persist_Named)->ArgNames({"durable", "lock"})->ArgsProduct({{0, 1}, {0, 1}});
+
+void BM_Persist_Unnamed(benchmark::State& state) {
+  const bool durable = state.range(0) != 0;
+  const tempfile::TemporaryFileOptions options{.dir = bench_directory().path()};
+  const std::filesystem::path target = bench_directory().target();
+  for (auto _ : state) {
+    tempfile::TemporaryFile file(options);
+    file.write(payload());
+    file.persist(target, {.durable = durable});
+  }
+}
+BENCHMARK(BM_Persist_Unnamed)->ArgName("durable")->Arg(0)->Arg(1);
+
+// atomic_write over an existing target: permissions 0 = preserve_target() (the default: an
+// fstat and an lstat more), 1 = umask_default() (what the hand-written open() gives).
+void BM_AtomicWrite(benchmark::State& state) {
+  const bool durable = state.range(0) != 0;
+  const tempfile::AtomicWriteOptions options{
+      .durable = durable,
+      .permissions = state.range(1) == 0 ? tempfile::PersistMode::preserve_target()
+                                         : tempfile::PersistMode::umask_default()};
+  const std::filesystem::path target = bench_directory().target();
+  for (auto _ : state) {
+    tempfile::atomic_write(target, payload(), options);
+  }
+}
+BENCHMARK(BM_AtomicWrite)->ArgNames({"durable", "umask"})->ArgsProduct({{0, 1}, {0, 1}});
+
+}  // namespace

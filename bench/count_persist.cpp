@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+// Runs one persist or atomic_write workload N times, for exact system-call counts under strace
+// (the difference of two N): count_persist <workload> <durable 0|1> <N> <dir>, the workloads
+// those of bench_persist: hand-named, hand-unnamed, persist-named, persist-named-nolock,
+// persist-unnamed, atomic, atomic-umask.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "tempfile/tempfile.hpp"
+
+namespace {
+
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t wrote = ::write(fd, data.data(), data.size());
+    if (wrote <= 0) {
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(wrote));
+  }
+  return true;
+}
+
+bool sync_directory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  return synced;
+}
+
+// One round of `workload`; false when it failed. The paths are made once, by the caller.
+bool run(std::string_view workload, bool durable, const std::filesystem::path& dir,
+         const std::filesystem::path& target_path, const std::string& data) {
+  const std::string& target = target_path.native();
+  static const std::string staged = (dir / ".tmp-hand").native();
+  if (workload == "hand-named") {
+    const int fd = ::open(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    const bool done = fd >= 0 && write_all(fd, data) && (!durable || ::fsync(fd) == 0) &&
+                      ::rename(staged.c_str(), target.c_str()) == 0 &&
+                      (!durable || sync_directory(dir));
+    ::close(fd);
+    return done;
+  }
+#ifdef O_TMPFILE
+  if (workload == "hand-unnamed") {
+    const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    const bool done = fd >= 0 && write_all(fd, data) && (!durable || ::fsync(fd) == 0) &&
+                      ::linkat(fd, "", AT_FDCWD, staged.c_str(), AT_EMPTY_PATH) == 0 &&
+                      ::rename(staged.c_str(), target.c_str()) == 0 &&
+                      (!durable || sync_directory(dir));
+    ::close(fd);
+    return done;
+  }
+#endif
+  if (workload == "persist-named" || workload == "persist-named-nolock") {
+    tempfile::NamedTemporaryFile file({.dir = dir, .lock = workload == "persist-named"});
+    file.write(data);
+    file.persist(target_path, {.durable = durable});
+  } else if (workload == "persist-unnamed") {
+    tempfile::TemporaryFile file({.dir = dir});
+    file.write(data);
+    file.persist(target_path, {.durable = durable});
+  } else if (workload == "atomic") {
+    tempfile::atomic_write(target_path, data, {.durable = durable});
+  } else if (workload == "atomic-umask") {
+    tempfile::atomic_write(
+        target, data, {.durable = durable, .permissions = tempfile::PersistMode::umask_default()});
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 5) {
+    std::fputs("usage: count_persist <workload> <durable 0|1> <N> <dir>\n", stderr);
+    return 2;
+  }
+  const std::string data(4096, 'p');
+  const long rounds = std::strtol(argv[3], nullptr, 10);
+  const std::filesystem::path dir = argv[4];
+  const std::filesystem::path target = dir / "target";
+  try {
+    for (long i = 0; i < rounds; ++i) {
+      if (!run(argv[1], std::string_view(argv[2]) == "1", dir, target, data)) {
+        std::fputs("count_persist: the workload failed or is unknown\n", stderr);
+        return 1;
+      }
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "count_persist: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
