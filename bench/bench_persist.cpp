@@ -82,13 +82,32 @@ bool sync_directory(const std::filesystem::path& dir) {
   return synced;
 }
 
+// A new name beside the target for each operation, as any real program needs one (a fixed name
+// would collide between writers); a counter, so that it costs nothing in user space. The kernel
+// sees a fresh name each time, as it does the library's random ones.
+class StagedNames {
+ public:
+  explicit StagedNames(const std::filesystem::path& dir) : prefix_((dir / ".tmp-hand-").native()) {}
+  const std::string& next() {
+    name_ = prefix_;
+    name_ += std::to_string(counter_++);
+    return name_;
+  }
+
+ private:
+  std::string prefix_;
+  std::string name_;
+  unsigned long counter_ = 0;
+};
+
 // The floor, named: open a new name beside the target, write, fsync, rename, fsync the directory.
 void BM_HandWritten_Named(benchmark::State& state) {
   const bool durable = state.range(0) != 0;
   const std::filesystem::path dir = bench_directory().path();
   const std::string target = bench_directory().target();
-  const std::string staged = (dir / ".tmp-hand").native();
+  StagedNames names(dir);
   for (auto _ : state) {
+    const std::string& staged = names.next();
     const int fd = ::open(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || !write_all(fd, payload()) || (durable && ::fsync(fd) != 0) ||
         ::rename(staged.c_str(), target.c_str()) != 0 || (durable && !sync_directory(dir))) {
@@ -116,9 +135,10 @@ void BM_HandWritten_Unnamed(benchmark::State& state) {
   const bool durable = state.range(0) != 0;
   const std::filesystem::path dir = bench_directory().path();
   const std::string target = bench_directory().target();
-  const std::string staged = (dir / ".tmp-hand").native();
 #ifdef O_TMPFILE
+  StagedNames names(dir);
   for (auto _ : state) {
+    const std::string& staged = names.next();
     const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
     if (fd < 0 || !write_all(fd, payload()) || (durable && ::fsync(fd) != 0) ||
         !link_unnamed(fd, staged) || ::rename(staged.c_str(), target.c_str()) != 0 ||

@@ -76,10 +76,8 @@ std::string detail_for(os::Errno err) {
 }
 
 // The checks and steps every persist() begins with: an open file, a target without NUL (made
-// absolute, as the object's name will be), pending writes in the file, and with `durable` its
-// data on disk before any name reaches it.
-std::string prepare(detail::FileState& s, std::string_view target, const PersistOptions& options,
-                    const char* function) {
+// absolute, as the object's name will be), and pending writes in the file.
+std::string prepare(detail::FileState& s, std::string_view target, const char* function) {
   if (s.bytes().closed()) {
     throw closed_file_error();
   }
@@ -90,13 +88,18 @@ std::string prepare(detail::FileState& s, std::string_view target, const Persist
   } else {
     s.binary->flush();
   }
+  return absolute;
+}
+
+// With `durable`, the file's data on disk before any name reaches it.
+void sync_before_naming(int fd, std::string_view shown, const std::string& absolute,
+                        const PersistOptions& options) {
   if (options.durable) {
     before(PersistStep::sync_file);
-    if (const os::Errno err = os::sync_file(s.bytes().raw().fileno()); err != 0) {
-      throw error(step(named_file, absolute, "fsync failed for"), s.name(), absolute, code_of(err));
+    if (const os::Errno err = os::sync_file(fd); err != 0) {
+      throw error(step(named_file, absolute, "fsync failed for"), shown, absolute, code_of(err));
     }
   }
-  return absolute;
 }
 
 // This process's umask, without calling umask() (which sets it for every thread): the kernel
@@ -211,6 +214,58 @@ void sync_target_directory(const std::string& absolute) {
   }
 }
 
+// An unnamed file whose every byte is in it, given the name `absolute`: synced (durable), its
+// permissions set, linked (no clobber) or linked beside and renamed over (overwrite), and the
+// directory synced (durable). `shown` names the file in messages.
+// (Strings, not paths: a std::filesystem::path is parsed when made, and only an error needs one.)
+void publish_unnamed(int fd, std::string_view shown, const std::string& absolute,
+                     const PersistOptions& options, bool has_umask_mode) {
+  sync_before_naming(fd, shown, absolute, options);
+  const ModeBefore mode_before =
+      apply_mode(fd, absolute, options.mode, unnamed_file, has_umask_mode);
+  if (!options.overwrite) {
+    before(PersistStep::link);
+    if (const os::Errno err = os::link_unnamed(fd, absolute.c_str()); err != 0) {
+      undo_mode(fd, mode_before);
+      throw error(step(unnamed_file, absolute, "link (no replace) failed from"), shown, absolute,
+                  code_of(err), detail_for(err));
+    }
+  } else {
+    // A random name beside the target, then one rename over it: readers of `target` see the old
+    // file or the new one, complete.
+    const std::string_view directory = create::parent_of_absolute(absolute);
+    create::RandomNames names;
+    std::string staged;
+    before(PersistStep::link_staged);
+    os::Errno err = EEXIST;
+    for (int attempt = 0; attempt < 100 && err == EEXIST; ++attempt) {
+      staged = directory;
+      if (staged.back() != '/') {
+        staged += '/';
+      }
+      staged += ".tmp";
+      staged += names.next();
+      err = os::link_unnamed(fd, staged.c_str());
+    }
+    if (err != 0) {
+      undo_mode(fd, mode_before);
+      throw error(step(unnamed_file, absolute, "link failed to"), staged, absolute, code_of(err),
+                  detail_for(err));
+    }
+    before(PersistStep::rename_staged);
+    if (const os::Errno rename_err = os::rename_replacing(staged.c_str(), absolute.c_str());
+        rename_err != 0) {
+      static_cast<void>(os::remove_file(os::current_directory_fd, staged.c_str()));
+      undo_mode(fd, mode_before);
+      throw error(step(unnamed_file, absolute, "rename failed from"), staged, absolute,
+                  code_of(rename_err), detail_for(rename_err));
+    }
+  }
+  if (options.durable) {
+    sync_target_directory(absolute);
+  }
+}
+
 }  // namespace
 
 namespace objects {
@@ -219,9 +274,10 @@ namespace objects {
 // checking that its name is still ours; then it owes no removal any more.
 void persist_named(detail::FileState& s, std::string_view target, const PersistOptions& options,
                    const char* function) {
-  const std::string absolute = prepare(s, target, options, function);
+  const std::string absolute = prepare(s, target, function);
   const std::filesystem::path from = s.name();
   const int fd = s.bytes().raw().fileno();
+  sync_before_naming(fd, from.native(), absolute, options);
   before(PersistStep::check_name);
   os::EntryIdentity ours;
   if (const os::Errno err = os::identify_fd(fd, ours); err != 0) {
@@ -259,7 +315,7 @@ void persist_named(detail::FileState& s, std::string_view target, const PersistO
 // A file with no name (O_TMPFILE): linked into place, never visible under a half-written name.
 void persist_unnamed(detail::FileState& s, std::string_view target, const PersistOptions& options,
                      const char* function, const UnnamedFileFacts& facts) {
-  const std::string absolute = prepare(s, target, options, function);
+  const std::string absolute = prepare(s, target, function);
   const int fd = s.bytes().raw().fileno();
   if (!facts.made_with_o_tmpfile && !os::is_linkable_unnamed(fd)) {
     throw error(step(unnamed_file, absolute, "cannot link"), s.name(), absolute, code_of(ENOTSUP),
@@ -271,49 +327,12 @@ void persist_unnamed(detail::FileState& s, std::string_view target, const Persis
   if (!facts.closed_after) {
     static_cast<void>(s.bytes().share_descriptor());
   }
-  const ModeBefore mode_before =
-      apply_mode(fd, absolute, options.mode, unnamed_file, facts.has_umask_mode);
-  if (!options.overwrite) {
-    before(PersistStep::link);
-    if (const os::Errno err = os::link_unnamed(fd, absolute.c_str()); err != 0) {
-      undo_mode(fd, mode_before);
-      throw error(step(unnamed_file, absolute, "link (no replace) failed from"), s.name(), absolute,
-                  code_of(err), detail_for(err));
-    }
-  } else {
-    // A random name beside the target, then one rename over it: readers of `target` see the old
-    // file or the new one, complete.
-    const std::string_view directory = create::parent_of_absolute(absolute);
-    create::RandomNames names;
-    std::string staged;
-    before(PersistStep::link_staged);
-    os::Errno err = EEXIST;
-    for (int attempt = 0; attempt < 100 && err == EEXIST; ++attempt) {
-      staged = directory;
-      if (staged.back() != '/') {
-        staged += '/';
-      }
-      staged += ".tmp";
-      staged += names.next();
-      err = os::link_unnamed(fd, staged.c_str());
-    }
-    if (err != 0) {
-      undo_mode(fd, mode_before);
-      throw error(step(unnamed_file, absolute, "link failed to"), staged, absolute, code_of(err),
-                  detail_for(err));
-    }
-    before(PersistStep::rename_staged);
-    if (const os::Errno rename_err = os::rename_replacing(staged.c_str(), absolute.c_str());
-        rename_err != 0) {
-      static_cast<void>(os::remove_file(os::current_directory_fd, staged.c_str()));
-      undo_mode(fd, mode_before);
-      throw error(step(unnamed_file, absolute, "rename failed from"), staged, absolute,
-                  code_of(rename_err), detail_for(rename_err));
-    }
-  }
-  if (options.durable) {
-    sync_target_directory(absolute);
-  }
+  publish_unnamed(fd, s.name().native(), absolute, options, facts.has_umask_mode);
+}
+
+void persist_unnamed_descriptor(int fd, const std::string& absolute_target,
+                                const PersistOptions& options, bool has_umask_mode) {
+  publish_unnamed(fd, std::to_string(fd), absolute_target, options, has_umask_mode);
 }
 
 // The error_code form of both: every failure becomes its errno; returns whether the file is

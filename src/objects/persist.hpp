@@ -3,6 +3,7 @@
 // renaming a named file, linking an unnamed one into place.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "tempfile/persist.hpp"
@@ -34,5 +35,11 @@ struct UnnamedFileFacts {
 /// name (overwrite: linked to a random ".tmp" name beside `target`, then renamed over it).
 void persist_unnamed(detail::FileState& s, std::string_view target, const PersistOptions& options,
                      const char* function, const UnnamedFileFacts& facts = {});
+
+/// The same for a bare descriptor of an O_TMPFILE file that holds every byte already (no file
+/// object around it): atomic_write's fast path. `absolute_target` must be absolute and
+/// normal (create::absolute_path's result).
+void persist_unnamed_descriptor(int fd, const std::string& absolute_target,
+                                const PersistOptions& options, bool has_umask_mode);
 
 }  // namespace tempfile::objects

@@ -248,6 +248,37 @@ TEST_P(AtomicWriteTest, ErrorsNameTheTargetAndTheFailure) {
   fs::remove_all(dir);
 }
 
+// A write that fails (a real `ulimit -f` of 1000 bytes: EFBIG) leaves the target as it was
+// and nothing beside it, through both overloads.
+TEST_P(AtomicWriteTest, AFailedWriteChangesNothingAndLeavesNothing) {
+  const fs::path dir = make_subdir("d");
+  write_file(dir / "target", "old");
+  const std::string big(4096, 'b');
+  for (const bool callback : {true, false}) {
+    SCOPED_TRACE(callback ? "callback" : "string");
+    const int status = run_in_child([&] {
+      ::signal(SIGXFSZ, SIG_IGN);
+      if (!limit_file_size(1000)) {
+        return 3;
+      }
+      try {
+        if (callback) {
+          atomic_write(dir / "target", [&](File& f) { f.write(big); });
+        } else {
+          atomic_write(dir / "target", big);
+        }
+      } catch (const error& e) {
+        return e.code() == std::errc::file_too_large ? 0 : 4;
+      }
+      return 5;  // no error
+    });
+    EXPECT_EQ(status, 0) << "3: no limit, 4: another error, 5: no error";
+    EXPECT_EQ(read_file(dir / "target"), "old");
+    EXPECT_EQ(list_dir(dir), std::set<std::string>{"target"});
+  }
+  fs::remove_all(dir);
+}
+
 TEST_P(AtomicWriteTest, ACallbackThatClosesTheFilePublishesNothing) {
   const fs::path dir = make_subdir("d");
   write_file(dir / "f", "old");
@@ -402,30 +433,41 @@ TEST_P(AtomicWriteTest, CrashAtEachStepLeavesTheOldOrTheNewFileAndOnlySweepableD
   }
   const std::string old_content(1 << 16, 'o');
   const std::string new_content((1 << 16) + 7, 'n');
-  for (const Case& c : cases) {
-    SCOPED_TRACE("killed before step " + std::to_string(c.step));
-    const fs::path dir = make_subdir("crash");
-    write_file(dir / "target", old_content);
-    kill_before = static_cast<PersistStep>(c.step);
-    const int status = run_in_child([&] {
-      objects::set_persist_step_hook(kill_at_step);
-      atomic_write(dir / "target", [&](File& f) {
-        f.write(std::string_view(new_content).substr(0, new_content.size() / 2));
-        if (c.step < 0) {
-          f.flush();
-          ::kill(::getpid(), SIGKILL);
+  // Both overloads: the callback's file object, and the string's bare descriptor.
+  for (const bool callback : {true, false}) {
+    for (const Case& c : cases) {
+      if (!callback && c.step < 0) {
+        continue;  // no callback to be killed in
+      }
+      SCOPED_TRACE(std::string(callback ? "callback" : "string") + ", killed before step " +
+                   std::to_string(c.step));
+      const fs::path dir = make_subdir("crash");
+      write_file(dir / "target", old_content);
+      kill_before = static_cast<PersistStep>(c.step);
+      const int status = run_in_child([&] {
+        objects::set_persist_step_hook(kill_at_step);
+        if (!callback) {
+          atomic_write(dir / "target", new_content);
+          return 5;
         }
-        f.write(std::string_view(new_content).substr(new_content.size() / 2));
+        atomic_write(dir / "target", [&](File& f) {
+          f.write(std::string_view(new_content).substr(0, new_content.size() / 2));
+          if (c.step < 0) {
+            f.flush();
+            ::kill(::getpid(), SIGKILL);
+          }
+          f.write(std::string_view(new_content).substr(new_content.size() / 2));
+        });
+        return 5;  // the step was never reached
       });
-      return 5;  // the step was never reached
-    });
-    EXPECT_EQ(status, 128 + SIGKILL) << "the child was not killed at the step";
-    EXPECT_EQ(read_file(dir / "target"), c.old_expected ? old_content : new_content);
-    std::set<std::string> left = list_dir(dir);
-    left.erase("target");
-    EXPECT_EQ(left.size(), c.debris) << testing::PrintToString(left);
-    expect_old_or_new_and_sweepable(dir, old_content, new_content, c.debris);
-    fs::remove_all(dir);
+      EXPECT_EQ(status, 128 + SIGKILL) << "the child was not killed at the step";
+      EXPECT_EQ(read_file(dir / "target"), c.old_expected ? old_content : new_content);
+      std::set<std::string> left = list_dir(dir);
+      left.erase("target");
+      EXPECT_EQ(left.size(), c.debris) << testing::PrintToString(left);
+      expect_old_or_new_and_sweepable(dir, old_content, new_content, c.debris);
+      fs::remove_all(dir);
+    }
   }
 }
 

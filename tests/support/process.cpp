@@ -54,6 +54,13 @@ bool limit_open_files(unsigned long limit) {
   return ::setrlimit(RLIMIT_NOFILE, &lim) == 0;
 }
 
+bool limit_file_size(unsigned long bytes) {
+  rlimit lim{};
+  lim.rlim_cur = bytes;
+  lim.rlim_max = bytes;
+  return ::setrlimit(RLIMIT_FSIZE, &lim) == 0;
+}
+
 bool become_unprivileged() {
   if (::geteuid() != 0) {
     return true;  // already unprivileged (scripts/test-unprivileged.sh): checks apply as they are

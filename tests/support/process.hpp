@@ -17,6 +17,10 @@ int run_in_child(const std::function<int()>& body);
 /// In a child: lowers RLIMIT_NOFILE (a real `ulimit -n`). Returns false on failure.
 bool limit_open_files(unsigned long limit);
 
+/// In a child: lowers RLIMIT_FSIZE (a real `ulimit -f`): a write past `bytes` fails with EFBIG
+/// (once SIGXFSZ is ignored). Returns false on failure.
+bool limit_file_size(unsigned long bytes);
+
 /// In a child: drops to uid/gid 65534 (nobody) with no supplementary groups, so permission
 /// checks apply even when the tests run as root. A process that is not root already has them
 /// and stays as it is (true). Returns false on failure.
