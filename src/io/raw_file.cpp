@@ -60,7 +60,7 @@ std::filesystem::path RawFile::describe() const {
     return "<memory>";
   }
   if (!unnamed_in_.empty()) {
-    return std::filesystem::path(unnamed_in_);
+    return {unnamed_in_};
   }
   return name_.empty() ? std::filesystem::path("fd " + std::to_string(fileno())) : name_;
 }

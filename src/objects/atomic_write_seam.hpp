@@ -8,6 +8,6 @@ namespace tempfile::objects {
 
 /// true: the next atomic_write() calls skip O_TMPFILE and use a named ".tmp" file. Default
 /// false.
-void atomic_write_named_only(bool named_only) noexcept;
+void atomic_write_named_only(bool value) noexcept;
 
 }  // namespace tempfile::objects

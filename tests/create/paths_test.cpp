@@ -122,8 +122,7 @@ TEST_F(NormalAbsoluteTest, AcceptsOnlyPathsAbsolutePathLeavesAlone) {
 // The parent by string work agrees with std::filesystem's on every normal absolute path.
 TEST_F(NormalAbsoluteTest, ParentOfAbsoluteIsFilesystemsParent) {
   for (const char* path : {"/", "/tmp", "/dev/shm/x", "/a/b.c/..d/.e", "/a/b/c/d"}) {
-    EXPECT_EQ(parent_of_absolute(path), std::filesystem::path(path).parent_path().native())
-        << path;
+    EXPECT_EQ(parent_of_absolute(path), std::filesystem::path(path).parent_path().native()) << path;
   }
   EXPECT_EQ(parent_of_absolute(""), "");
 }
