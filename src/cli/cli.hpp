@@ -38,7 +38,7 @@ struct SweepArguments {
   std::string directory;
   std::optional<std::string> prefix;
   std::optional<std::string> suffix;
-  std::int64_t min_age_seconds = 24 * 60 * 60;
+  std::int64_t min_age_seconds = 86400;  // a day, as SweepOptions::min_age
   bool dry_run = false;
 };
 /// tempfile::sweep() with a report on stdout; 0, or 1 if a matching entry could not be removed

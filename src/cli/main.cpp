@@ -22,27 +22,28 @@ constexpr int run_usage_status = tempfile::cli::status_tool_failed;
 constexpr int usage_status = 2;
 
 constexpr const char* main_description =
-    R"(tempfile-cli: temporary files and directories from the shell, made by the tempfile library.
-
-  mktemp  GNU mktemp, option for option and message for message (also when this program is
-          invoked through a link named mktemp)
-  run     run a command with a scratch directory as TMPDIR, removed afterwards however the
-          command or this tool ends
-  sweep   remove what killed processes left in a directory
-
-'tempfile-cli SUBCOMMAND --help' describes each; the manual page is tempfile-cli(1).)";
+    "tempfile-cli: temporary files and directories from the shell, made by the tempfile library.";
+constexpr const char* main_footer = R"(
+'tempfile-cli SUBCOMMAND --help' describes each subcommand; the manual page is tempfile-cli(1).
+Invoked through a link named mktemp, this program is GNU mktemp: 'mktemp --help'.)";
 
 constexpr const char* run_description =
-    R"(Runs CMD with a fresh scratch directory (mode 0700, created in $TMPDIR, else /tmp) exported
-to it as TMPDIR, TEMP and TMP, and removes that directory and everything in it when CMD ends,
-without ever following a symbolic link out of it. Put -- before CMD.)";
+    "run a command with a scratch TMPDIR, removed afterwards however the command or this tool "
+    "ends";
 
-constexpr const char* run_footer = R"(REMOVAL
+constexpr const char* run_footer = R"(
+DESCRIPTION
+  Runs CMD with a fresh scratch directory (mode 0700, created in $TMPDIR, else /tmp) exported
+  to it as TMPDIR, TEMP and TMP, and removes that directory and everything in it when CMD
+  ends, without ever following a symbolic link out of it. Put -- before CMD.
+
+REMOVAL
   The directory is removed when CMD exits or is killed by a signal. SIGINT, SIGTERM and SIGHUP
   sent to this tool are forwarded to CMD's process group (CMD runs in a group of its own); once
   CMD has ended the directory is removed and the tool dies of the same signal. If the tool
   itself is killed (SIGKILL, a crash), a guardian process removes the directory. Read-only
-  subdirectories are removed too; symbolic links are removed, never followed.
+  subdirectories are removed too; symbolic links are removed, never followed. CMD should not
+  read from the terminal: in its own process group it would be stopped, as under timeout(1).
 
 EXIT STATUS
   CMD's own status; 128+N if CMD died of signal N; 125 if this tool failed (bad usage, no
@@ -54,25 +55,36 @@ EXAMPLES
   tempfile-cli run --keep-on-failure --json -- sh -c 'echo hi > "$TMPDIR/x"; false')";
 
 constexpr const char* sweep_description =
-    R"(Removes from DIR (not below it) the files and directories that tempfile-made objects of
-dead processes left: names PREFIX + 8 characters of [a-z0-9_] + SUFFIX, not locked by a live
-owner, older than --min-age. Never follows a symbolic link, never enters another mount.)";
+    "remove what killed processes left in a directory, saying what was removed and left, and why";
 
-constexpr const char* sweep_footer = R"(OUTPUT
+constexpr const char* sweep_footer = R"(
+DESCRIPTION
+  Removes from DIR (not below it) the files and directories that tempfile-made objects of dead
+  processes left: names PREFIX + 8 characters of [a-z0-9_] + SUFFIX, not locked by a live
+  owner, modified at least --min-age seconds ago. Never follows a symbolic link, never enters
+  another mount.
+
+OUTPUT
   One line per matching entry on stdout: "removed file|directory PATH" ("would remove" with
   --dry-run), or "left PATH: REASON" (in use, too young, not a regular file or directory, hard
   linked, replaced, a mount point, or could not be removed).
 
 EXIT STATUS
-  0; 1 if a matching entry could not be removed or DIR could not be read; 2 on bad usage.)";
+  0; 1 if a matching entry could not be removed or DIR could not be read; 2 on bad usage.
+
+EXAMPLE
+  tempfile-cli sweep /tmp --prefix myjob- --min-age 3600 --dry-run)";
 
 int parse_and_run(int argc, char** argv) {
   const std::string program = argv[0] != nullptr && argv[0][0] != '\0' ? argv[0] : "tempfile-cli";
   CLI::App app(main_description, program);
   app.set_version_flag("--version", std::string("tempfile-cli (tempfile) ") + tempfile::version,
                        "print the version and exit");
+  app.footer(main_footer);
   app.require_subcommand(1);
-  app.add_subcommand("mktemp", "GNU mktemp: create a temporary file or directory");
+  // Listed for --help only: main() hands `mktemp` to its own GNU-compatible parser first.
+  app.add_subcommand("mktemp",
+                     "GNU mktemp, option for option: create a temporary file or directory");
 
   RunArguments run_arguments;
   CLI::App* run = app.add_subcommand("run", run_description);

@@ -122,6 +122,7 @@ std::optional<int> parse(std::string_view program, const std::vector<std::string
   const int argc = static_cast<int>(storage.size());
   // coreutils' short options; -V is its undocumented alias of --version.
   for (;;) {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): getopt's state is global; the tool has one thread
     const int c = ::getopt_long(argc, argv.data(), "dp:qtuV", long_options.data(), nullptr);
     if (c == -1) {
       break;

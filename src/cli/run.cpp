@@ -10,7 +10,8 @@
 //   - the tool is SIGKILLed (or crashes): the directory is a PseudoTemporaryDirectory, whose
 //     guardian process removes it when the tool's process ends.
 #include <fcntl.h>
-#include <signal.h>
+#include <pthread.h>
+#include <signal.h>  // NOLINT(modernize-deprecated-headers): sigaction is POSIX, not <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,25 +60,26 @@ sigset_t signals_to_wait_for() {
 class BlockedSignals {
  public:
   explicit BlockedSignals(const sigset_t& set) : set_(set) {
-    ok_ = ::sigprocmask(SIG_BLOCK, &set_, &previous_) == 0;
+    // pthread_sigmask: sigprocmask is unspecified once a process has threads.
+    error_ = ::pthread_sigmask(SIG_BLOCK, &set_, &previous_);
   }
   BlockedSignals(const BlockedSignals&) = delete;
   BlockedSignals& operator=(const BlockedSignals&) = delete;
   BlockedSignals(BlockedSignals&&) = delete;
   BlockedSignals& operator=(BlockedSignals&&) = delete;
   ~BlockedSignals() {
-    if (ok_) {
-      static_cast<void>(::sigprocmask(SIG_SETMASK, &previous_, nullptr));
+    if (error_ == 0) {
+      static_cast<void>(::pthread_sigmask(SIG_SETMASK, &previous_, nullptr));
     }
   }
-  [[nodiscard]] bool ok() const { return ok_; }
+  [[nodiscard]] int error() const { return error_; }
   [[nodiscard]] const sigset_t& set() const { return set_; }
   [[nodiscard]] const sigset_t& previous() const { return previous_; }
 
  private:
   sigset_t set_;
   sigset_t previous_{};
-  bool ok_ = false;
+  int error_ = 0;
 };
 
 struct Launch {
@@ -121,7 +123,7 @@ Launch launch(const std::vector<std::string>& command, const sigset_t& child_mas
     // The child: only async-signal-safe calls until exec (the parent may have threads of a
     // library's making). setpgid here and in the parent: whichever runs first wins the race.
     static_cast<void>(::setpgid(0, 0));
-    static_cast<void>(::sigprocmask(SIG_SETMASK, &child_mask, nullptr));
+    static_cast<void>(::pthread_sigmask(SIG_SETMASK, &child_mask, nullptr));
     ::execvp(argv[0], argv.data());
     const int error = errno;
     static_cast<void>(::write(writer.get(), &error, sizeof error));
@@ -212,7 +214,7 @@ Outcome wait_for(pid_t pid, const sigset_t& set) {
   sigemptyset(&only);
   sigaddset(&only, signal_number);
   static_cast<void>(::raise(signal_number));
-  static_cast<void>(::sigprocmask(SIG_UNBLOCK, &only, nullptr));
+  static_cast<void>(::pthread_sigmask(SIG_UNBLOCK, &only, nullptr));
   std::_Exit(status_signal_base + signal_number);
 }
 
@@ -223,8 +225,8 @@ int run_main(std::string_view program, const RunArguments& arguments) {
   // and waitpid could never report its status.
   static_cast<void>(::signal(SIGCHLD, SIG_DFL));
   const BlockedSignals blocked(signals_to_wait_for());
-  if (!blocked.ok()) {
-    say(program, "cannot block signals: " + error_text(errno));
+  if (blocked.error() != 0) {
+    say(program, "cannot block signals: " + error_text(blocked.error()));
     return status_tool_failed;
   }
 
