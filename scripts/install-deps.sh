@@ -6,7 +6,7 @@
 # there; needs root (or sudo) otherwise.
 set -euo pipefail
 packages=(build-essential cmake ninja-build ccache pkg-config python3 strace systemd
-          libgtest-dev libgmock-dev libbenchmark-dev
+          libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
           clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14)
 missing=()
 for p in "${packages[@]}"; do
