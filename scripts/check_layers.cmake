@@ -7,7 +7,7 @@ if(NOT SOURCE_DIR)
 endif()
 
 # Lowest first: a layer may include its own headers and those of the layers before it.
-set(layers os create io objects extras cli)
+set(layers os create io objects extras cli gtest)
 set(problems "")
 
 file(GLOB_RECURSE sources RELATIVE "${SOURCE_DIR}"
