@@ -215,7 +215,7 @@ struct Registry {
 
 Registry& registry() {
   // Never destroyed: the listener may still run while static objects are being destroyed.
-  static Registry* const instance = new Registry;
+  static auto* const instance = new Registry;
   return *instance;
 }
 
@@ -535,7 +535,7 @@ fs::path artifact_dir() {
   if (::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST) {
     fail("cannot create the artifacts directory", parent, errno);
   }
-  const fs::path dir = parent / test.name;
+  fs::path dir = parent / test.name;
   // Reused by a repeated test (--gtest_repeat): artifacts accumulate, as a log would.
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     fail("cannot create the artifacts directory", dir, errno);
