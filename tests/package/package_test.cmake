@@ -106,10 +106,15 @@ if(STEP STREQUAL "install")
   file(REMOVE_RECURSE ${PREFIX})
   run(${CMAKE_COMMAND} --install ${WORK}/build --prefix ${PREFIX})
   find_installed_libdir(libdir)
+  set(gtest_files "")
+  if(SHARED)
+    # Built with GoogleTest at hand (the static build is not): tempfile::gtest is installed too.
+    set(gtest_files include/tempfile/gtest.hpp cmake/tempfile/tempfileGTestTargets.cmake)
+  endif()
   foreach(expected IN ITEMS
       include/tempfile/tempfile.hpp include/tempfile/mkstemp.hpp
       cmake/tempfile/tempfileConfig.cmake cmake/tempfile/tempfileConfigVersion.cmake
-      cmake/tempfile/tempfileTargets.cmake pkgconfig/tempfile.pc)
+      cmake/tempfile/tempfileTargets.cmake pkgconfig/tempfile.pc ${gtest_files})
     if(expected MATCHES "^include/")
       set(expected ${PREFIX}/${expected})
     else()
@@ -411,6 +416,28 @@ elseif(STEP STREQUAL "export")
   configure_and_build(${USER_DIR} ${WORK}/user
     -DCMAKE_PREFIX_PATH=${WORK}/prefix)
   run_consumer(${WORK}/user/mylib_user)
+
+elseif(STEP STREQUAL "gtest")
+  # The shared install was built with GoogleTest at hand, so it has tempfile::gtest: a project
+  # asks for the component, and its GoogleTest program gets a directory that is removed after
+  # its test passed. The static install was built without GoogleTest: asking it for the
+  # component must fail at configure time.
+  configure_and_build(${CONSUMER_DIR} ${WORK}/build -DCMAKE_PREFIX_PATH=${PREFIX})
+  set(test_tmpdir ${WORK}/test-tmpdir)
+  file(REMOVE_RECURSE ${test_tmpdir})
+  file(MAKE_DIRECTORY ${test_tmpdir})
+  run(${CMAKE_COMMAND} -E env TEST_TMPDIR=${test_tmpdir} ${WORK}/build/tempfile_gtest_consumer)
+  file(GLOB leftovers RELATIVE ${test_tmpdir} ${test_tmpdir}/*/run-1/*)
+  if(NOT leftovers STREQUAL "")
+    message(FATAL_ERROR "the passed test's directory was not removed: ${leftovers}")
+  endif()
+  file(REMOVE_RECURSE ${test_tmpdir})
+  execute_process(COMMAND ${CMAKE_COMMAND} --fresh -S ${CONSUMER_DIR} -B ${WORK}/without -G Ninja
+      -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${STATIC_PREFIX}
+    RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(status EQUAL 0)
+    message(FATAL_ERROR "COMPONENTS gtest was found in an install without it:\n${out}")
+  endif()
 
 elseif(STEP STREQUAL "no-python")
   # Configure only: with GoogleTest present and Python 3 missing, the tests that need Python
