@@ -68,6 +68,7 @@ def scenario_default(scratch):
     check(stat.S_ISDIR(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o700, "default: root is 0700")
     check(runs(base) == [1], "default: one run-1")
     run_dir = os.path.join(base, "run-1")
+    check(os.path.isfile(os.path.join(run_dir, ".lock")), "default: run-1 has its lock file")
     check(os.readlink(os.path.join(base, "current")) == "run-1", "default: current -> run-1")
     check(stat.S_IMODE(os.stat(run_dir).st_mode) == 0o700, "default: run-1 is 0700")
     names = entries(run_dir)
@@ -127,6 +128,23 @@ def scenario_modes(scratch):
         check(names == expect, f"keep={keep}: kept {sorted(names)}, expected {sorted(expect)}")
         check(os.path.isfile(os.path.join(run_dir, "artifacts", "Free.WritesArtifact", "log.txt")),
               f"keep={keep}: artifact kept")
+    # set_retention() from the program, and the environment over it.
+    for env, expect in (({"SAMPLE_SET_KEEP": "all"}, FAILED | PASSED),
+                        ({"SAMPLE_SET_KEEP": "all", "TEMPFILE_GTEST_KEEP": "none"},
+                         {"Cleanup.FailsTheTest"})):
+        root = os.path.join(scratch, "program-" + "-".join(env.values()))
+        os.mkdir(root)
+        run(root, env=env)
+        run_dir = os.path.join(root, "tempfile-of-" + user(), "run-1")
+        names = {n for n in entries(run_dir) if not n.startswith("Free.AVeryLong")}
+        check(names == expect, f"program {env}: kept {sorted(names)}, expected {sorted(expect)}")
+    # A repeated test gets a numbered directory the second time.
+    root = os.path.join(scratch, "repeat")
+    os.mkdir(root)
+    run(root, gtest_filter="Free.Fails", extra=["--gtest_repeat=2"])
+    run_dir = os.path.join(root, "tempfile-of-" + user(), "run-1")
+    check(entries(run_dir) == {"Free.Fails", "Free.Fails-001"},
+          f"repeat: {sorted(entries(run_dir))}")
     root = os.path.join(scratch, "keep-bad")
     os.mkdir(root)
     code, out, err = run(root, gtest_filter="Free.Passes", env={"TEMPFILE_GTEST_KEEP": "bogus"})

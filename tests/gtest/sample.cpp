@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -120,4 +121,18 @@ TEST(Pause, UntilReleased) {
   for (int i = 0; i < 1200 && !fs::exists(release); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+}
+
+// SAMPLE_SET_KEEP=failed|all|none: main sets the retention from the program, as a user's main
+// would, so driver.py can check that the environment overrides it.
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  if (const char* const keep = std::getenv("SAMPLE_SET_KEEP")) {  // NOLINT(concurrency-mt-unsafe)
+    using tempfile::gtest::Keep;
+    const Keep value = std::strcmp(keep, "all") == 0    ? Keep::all
+                       : std::strcmp(keep, "none") == 0 ? Keep::none
+                                                        : Keep::failed;
+    tempfile::gtest::set_retention({.keep = value, .keep_runs = 5});
+  }
+  return RUN_ALL_TESTS();
 }
