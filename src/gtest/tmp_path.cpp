@@ -67,9 +67,18 @@ class Fd {
   int fd_ = -1;
 };
 
-[[noreturn]] void fail(const std::string& action, const fs::path& path, int err,
+// `action` is a C string so that a call like fail("...", path, errno) builds nothing that could
+// change errno before it is read.
+[[noreturn]] void fail(const char* action, const fs::path& path, int err,
                        const std::string& detail = {}) {
   throw tempfile::error(action, path, std::error_code(err, std::system_category()), detail);
+}
+
+/// A warning on stderr for what is only a convenience (the `current` link, pruning old runs).
+void warn(const std::string& text, int err) {
+  std::cerr << ("tempfile: warning: " + text + ": " +
+                std::error_code(err, std::system_category()).message() + '\n')
+            << std::flush;
 }
 
 std::optional<std::string> environment(const char* name) {
@@ -271,19 +280,21 @@ Fd open_base(const fs::path& base) {
 void update_current(int base_fd, const fs::path& base, const std::string& run) {
   const std::string temporary = ".current-" + std::to_string(::getpid());
   if (::unlinkat(base_fd, temporary.c_str(), 0) != 0 && errno != ENOENT) {
-    std::cerr << "tempfile: warning: cannot remove " << (base / temporary).string() << ": "
-              << std::error_code(errno, std::system_category()).message() << '\n';
+    const int err = errno;
+    warn("cannot remove " + (base / temporary).string(), err);
     return;
   }
   if (::symlinkat(run.c_str(), base_fd, temporary.c_str()) != 0) {
-    std::cerr << "tempfile: warning: cannot create " << (base / temporary).string() << ": "
-              << std::error_code(errno, std::system_category()).message() << '\n';
+    const int err = errno;
+    warn("cannot create " + (base / temporary).string(), err);
     return;
   }
   if (::renameat(base_fd, temporary.c_str(), base_fd, "current") != 0) {
-    std::cerr << "tempfile: warning: cannot update " << (base / "current").string() << ": "
-              << std::error_code(errno, std::system_category()).message() << '\n';
-    static_cast<void>(::unlinkat(base_fd, temporary.c_str(), 0));
+    const int err = errno;
+    warn("cannot update " + (base / "current").string(), err);
+    if (::unlinkat(base_fd, temporary.c_str(), 0) != 0) {
+      warn("cannot remove " + (base / temporary).string(), errno);
+    }
   }
 }
 
@@ -301,8 +312,8 @@ void prune(int base_fd, const fs::path& base, std::vector<unsigned long> numbers
     const std::string lock_name = name + "/.lock";
     Fd lock(::openat(base_fd, lock_name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!lock.valid() && errno != ENOENT) {
-      std::cerr << "tempfile: warning: not pruning " << (base / name).string() << ": "
-                << std::error_code(errno, std::system_category()).message() << '\n';
+      const int err = errno;
+      warn("not pruning " + (base / name).string(), err);
       continue;
     }
     if (lock.valid()) {
@@ -311,15 +322,15 @@ void prune(int base_fd, const fs::path& base, std::vector<unsigned long> numbers
         continue;  // its process is alive
       }
       if (err != 0) {
-        std::cerr << "tempfile: warning: not pruning " << (base / name).string() << ": "
-                  << std::error_code(err, std::system_category()).message() << '\n';
+        warn("not pruning " + (base / name).string(), err);
         continue;
       }
     }
     try {
       tempfile::rmtree(base / name);
     } catch (const std::exception& e) {
-      std::cerr << "tempfile: warning: pruning an old run: " << e.what() << '\n';
+      std::cerr << (std::string("tempfile: warning: pruning an old run: ") + e.what() + '\n')
+                << std::flush;
     }
   }
 }
@@ -340,7 +351,8 @@ Run make_run(const Retention& retention) {
   const Fd root_lock(
       ::openat(base.get(), ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!root_lock.valid()) {
-    fail("cannot open", run.base / ".lock", errno);
+    const int err = errno;  // read before the path below is built
+    fail("cannot open", run.base / ".lock", err);
   }
   if (const int err = lock_file(root_lock.get(), LOCK_EX); err != 0) {
     fail("cannot lock", run.base / ".lock", err);
@@ -357,8 +369,8 @@ Run make_run(const Retention& retention) {
     if (::mkdirat(base.get(), name.c_str(), 0700) == 0) {
       break;
     }
-    if (errno != EEXIST || attempt >= 10000) {
-      fail("cannot create a test run directory", run.base / name, errno);
+    if (const int err = errno; err != EEXIST || attempt >= 10000) {
+      fail("cannot create a test run directory", run.base / name, err);
     }
   }
   run.dir = run.base / name;
@@ -366,7 +378,8 @@ Run make_run(const Retention& retention) {
   run.lock = Fd(::openat(base.get(), lock_name.c_str(),
                          O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!run.lock.valid()) {
-    fail("cannot create", run.dir / ".lock", errno);
+    const int err = errno;  // read before the path below is built
+    fail("cannot create", run.dir / ".lock", err);
   }
   if (const int err = lock_file(run.lock.get(), LOCK_EX | LOCK_NB); err != 0) {
     fail("cannot lock", run.dir / ".lock", err);
