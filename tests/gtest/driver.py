@@ -90,8 +90,10 @@ def scenario_default(scratch):
           in err.splitlines(), "default: artifacts printed")
     check("[  FAILED  ] Cleanup.FailsTheTest" in out and "could not remove" in out,
           "default: a failed removal fails the test, saying why")
-    for name in ("Free.Passes", "Fixture.Passes", "Free.Skipped", "Values/Param.UsesTmpPath/0"):
+    for name in ("Free.Passes", "Fixture.Passes", "Free.Skipped", "Values/Param.UsesTmpPath/0",
+                 "OutsideATest.TmpPathThrew"):
         check(f"[  FAILED  ] {name}" not in out, f"default: {name} is not failed")
+    check("[       OK ] OutsideATest.TmpPathThrew" in out, "default: tmp_path() outside a test throws")
     check("[  FAILED  ] TearDownFails.Test" in out and "[  FAILED  ] SetUpFails.Test" in out,
           "default: SetUp and TearDown failures")
     properties = {}

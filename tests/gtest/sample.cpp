@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <thread>
 
 #include "tempfile/gtest.hpp"
@@ -94,6 +95,23 @@ class TearDownFails : public tempfile::gtest::TmpPathTest {
 
 TEST_F(TearDownFails, Test) {
   write(tmp_path() / "data.txt", "data");
+}
+
+// Outside a running test there is no directory to give: tmp_path() throws std::logic_error.
+class OutsideATest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    try {
+      static_cast<void>(tmp_path());
+    } catch (const std::logic_error&) {
+      threw = true;
+    }
+  }
+  static inline bool threw = false;
+};
+
+TEST_F(OutsideATest, TmpPathThrew) {
+  EXPECT_TRUE(threw);
 }
 
 class Param : public ::testing::TestWithParam<int> {};
