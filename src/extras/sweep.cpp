@@ -105,7 +105,7 @@ class Sweeper {
     }
     before(SweepStep::examined, name);
     os::FileDescriptor fd;
-    if (const os::Errno err = os::open_to_lock(dir_fd_, name.c_str(), fd); err != 0) {
+    if (const os::Errno err = open_entry(name, status.kind, fd); err != 0) {
       if (err == ELOOP) {
         leave(path, SweepReason::not_ours, ELOOP);  // a symbolic link swapped in since the lstat
       } else if (err != ENOENT) {
@@ -184,6 +184,23 @@ class Sweeper {
   static bool is_file_or_directory(const os::EntryStatus& status) noexcept {
     return status.kind == os::EntryStatus::Kind::file ||
            status.kind == os::EntryStatus::Kind::directory;
+  }
+
+  // Opens entry `name` to lock it. A directory whose own mode denies its owner reading it
+  // (0000, 0300...: a dead owner chmod'ed it, or made it under such a umask) cannot be opened
+  // even by that owner; when the sweeper is that owner it is opened all the same: u+rwx given
+  // through an O_PATH descriptor (never by a path that could lead elsewhere) for the time of
+  // the open, then its mode given back on the opened descriptor, whoever turns out to own it
+  // (its tree's removal fixes modes again where it must). Nobody else's entry is ever changed.
+  os::Errno open_entry(const std::string& name, os::EntryStatus::Kind kind,
+                       os::FileDescriptor& fd) {
+    const os::Errno err = os::open_to_lock(dir_fd_, name.c_str(), fd);
+    if (err != EACCES || kind != os::EntryStatus::Kind::directory) {
+      return err;
+    }
+    const os::Errno again = os::open_directory_despite_mode(dir_fd_, name.c_str(), fd);
+    // ENOTDIR: a file took the name since the lstat; its EACCES is the one to report.
+    return again == ENOTDIR ? err : again;
   }
 
   // The name check under the lock and an unlink by name would be two system calls: whatever

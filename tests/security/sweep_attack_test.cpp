@@ -2,7 +2,8 @@
 // sweep() against a name that changes hands at each step of its visit, made deterministic by the
 // sweep seam (no timing): another file or a symbolic link to a victim directory swapped in, by
 // this process or another one, and a live owner (a real process) re-creating and locking the
-// entry; a naive remover told the same step is the positive control.
+// entry; a naive remover told the same step is the positive control. And, as uid 65534, a dead
+// owner's trees whose modes forbid the walk, which the owner's own sweep removes.
 #include <dirent.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -604,6 +605,141 @@ TEST_F(SweepAttackTest, B2_C6_ALiveOwnerTakingTheNameAtAnyStepKeepsItsEntry) {
     }
   }
   fs::remove(dir);
+}
+
+// The trees of C7 for sweep(), made in `work` by a live owner (three TemporaryDirectory objects
+// that live, locked, until the process is killed): a 0000 root over a 0000 subdirectory with
+// files; a 0500 root over 0500 subdirectories holding files and 0000, 0300 and 0100
+// directories; a 0300 root over a 0600 directory. False if any step failed, or if the modes do
+// not bind this process (root: what the sweeper faces would not be real).
+bool make_forbidding_trees(const fs::path& work) {
+  try {
+    const fs::path closed = (new TemporaryDirectory({.dir = work}))->name();
+    const fs::path ro = (new TemporaryDirectory({.dir = work}))->name();
+    const fs::path write_only = (new TemporaryDirectory({.dir = work}))->name();
+    fs::create_directories(closed / "sub");
+    write_file(closed / "file", "f");
+    write_file(closed / "sub" / "file", "f");
+    fs::create_directories(ro / "sub" / "deeper");
+    write_file(ro / "file", "f");
+    write_file(ro / "sub" / "file", "f");
+    write_file(ro / "sub" / "deeper" / "file", "f");
+    for (const char* name : {"none", "wx", "x"}) {
+      fs::create_directories(ro / "sub" / name / "inner");
+      write_file(ro / "sub" / name / "file", "f");
+    }
+    fs::create_directories(write_only / "rw" / "sub");
+    write_file(write_only / "rw" / "file", "f");
+    for (const auto& [path, mode] :
+         std::vector<std::pair<fs::path, mode_t>>{{closed / "sub", 0000},
+                                                  {closed, 0000},
+                                                  {ro / "sub" / "none", 0000},
+                                                  {ro / "sub" / "wx", 0300},
+                                                  {ro / "sub" / "x", 0100},
+                                                  {ro / "sub" / "deeper", 0500},
+                                                  {ro / "sub", 0500},
+                                                  {ro, 0500},
+                                                  {write_only / "rw", 0600},
+                                                  {write_only, 0300}}) {
+      if (::chmod(path.c_str(), mode) != 0) {
+        return false;
+      }
+    }
+    return ::unlink((ro / "file").c_str()) != 0 && errno == EACCES;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// Gives uid 65534 a work directory when the tests run as root (root ignores modes, so the
+// owner and the sweeper must run unprivileged); as another user, the scratch directory's own.
+fs::path unprivileged_work_directory(const fs::path& scratch, const fs::path& work) {
+  if (::geteuid() == 0) {
+    EXPECT_EQ(::chmod(scratch.c_str(), 0755), 0) << errno_text(errno);
+    EXPECT_EQ(::chown(work.c_str(), 65534, 65534), 0) << errno_text(errno);
+  }
+  return work;
+}
+
+// C7: the trees above, left by a dead owner whose user is the sweeper's: sweep() removes all of
+// them, opening the 0000 and 0300 roots by giving them u+rwx through a descriptor (the modes
+// deeper down are fixed by the tree remover, through descriptors too). Before, such a root was
+// reported `failed` with EACCES. As uid 65534 (root ignores modes).
+TEST_F(SweepAttackTest, C7_AnOwnersSweepRemovesItsDeadTreesWhoseModesForbidTheWalk) {
+  const fs::path work = unprivileged_work_directory(scratch(), make_subdir("work"));
+  {
+    Actor owner([&] { return become_unprivileged() && make_forbidding_trees(work); }, true);
+    ASSERT_TRUE(owner.run()) << "the owner could not make its trees, or the modes do not bind it";
+    ASSERT_TRUE(owner.kill());  // SIGKILL: its three objects die with their locks, nothing removed
+  }
+  ASSERT_EQ(list_dir(work).size(), 3U);
+  const ChildRun sweeper = run_child([&](std::string& out) -> int {
+    if (!become_unprivileged()) {
+      out = "become_unprivileged: " + errno_text(errno);
+      return 1;
+    }
+    const SweepResult result = sweep(work, {.min_age = seconds(0)});
+    out = describe(result);
+    return result.removed.size() == 3 && result.left.empty() ? 0 : 2;
+  });
+  EXPECT_EQ(sweeper.status, 0) << sweeper.output;
+  EXPECT_TRUE(list_dir(work).empty()) << sweeper.output;
+  force_remove_all(work);
+}
+
+// C7's limits: a live owner's 0000 directory is left (`in_use`) with its mode given back, and
+// when the tests run as root, root's own dead 0000 directory in the same place is left to the
+// unprivileged sweeper (`failed`, EACCES) with its mode untouched: only the sweeper's own
+// directories are ever changed.
+TEST_F(SweepAttackTest, C7_OnlyTheSweepersOwnDeadDirectoriesHaveTheirModesChanged) {
+  const fs::path work = unprivileged_work_directory(scratch(), make_subdir("work"));
+  std::optional<fs::path> roots;
+  if (::geteuid() == 0) {
+    roots = work / "tmprootroot";
+    ASSERT_EQ(::mkdir(roots->c_str(), 0000), 0) << errno_text(errno);
+    ASSERT_EQ(::chmod(roots->c_str(), 0000), 0);
+  }
+  Actor owner(
+      [&] {
+        if (!become_unprivileged()) {
+          return false;
+        }
+        auto* live = new TemporaryDirectory({.dir = work});  // lives until the process is killed
+        write_file(live->name() / "file", "live");
+        return ::chmod(live->name().c_str(), 0000) == 0;
+      },
+      true);
+  ASSERT_TRUE(owner.run()) << "the live owner did not start";
+  const ChildRun sweeper = run_child([&](std::string& out) -> int {
+    if (!become_unprivileged()) {
+      out = "become_unprivileged: " + errno_text(errno);
+      return 1;
+    }
+    const SweepResult result = sweep(work, {.min_age = seconds(0)});
+    out = describe(result);
+    if (!result.removed.empty()) {
+      return 2;
+    }
+    for (const LeftEntry& left : result.left) {
+      const bool root_owned = roots && left.path == *roots;
+      if (root_owned
+              ? left.reason != SweepReason::failed || left.error != std::errc::permission_denied
+              : left.reason != SweepReason::in_use) {
+        return 3;
+      }
+    }
+    return result.left.size() == (roots ? 2U : 1U) ? 0 : 4;
+  });
+  EXPECT_EQ(sweeper.status, 0) << "2: removed, 3: wrong reason, 4: not all reported: "
+                               << sweeper.output;
+  for (const std::string& name : list_dir(work)) {
+    struct stat info {};
+    ASSERT_EQ(::lstat((work / name).c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 07777U, 0U) << name << " has another mode now";
+  }
+  EXPECT_EQ(list_dir(work).size(), roots ? 2U : 1U);
+  ASSERT_TRUE(owner.kill());
+  force_remove_all(work);
 }
 
 }  // namespace
