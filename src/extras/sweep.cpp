@@ -190,8 +190,9 @@ class Sweeper {
   // (0000, 0300...: a dead owner chmod'ed it, or made it under such a umask) cannot be opened
   // even by that owner; when the sweeper is that owner it is opened all the same: u+rwx given
   // through an O_PATH descriptor (never by a path that could lead elsewhere) for the time of
-  // the open, then its mode given back on the opened descriptor, whoever turns out to own it
-  // (its tree's removal fixes modes again where it must). Nobody else's entry is ever changed.
+  // the open, then its mode given back on the opened descriptor, before the lock can tell a
+  // live owner from a dead one (a dead owner's tree removal fixes modes again where it must).
+  // Nobody else's entry is ever changed.
   os::Errno open_entry(const std::string& name, os::EntryStatus::Kind kind,
                        os::FileDescriptor& fd) {
     const os::Errno err = os::open_to_lock(dir_fd_, name.c_str(), fd);
