@@ -36,7 +36,7 @@ enum class SweepReason {
   too_young,    // modified less than min_age ago
   not_ours,     // a symbolic link, FIFO, socket or device under the pattern: never touched
   hard_linked,  // a file with more than one name: another name still refers to it
-  replaced,     // its name changed hands between the checks and the removal
+  replaced,     // its name changed hands between the open and the removal
   other_mount,  // a mount point: never entered
   failed,       // a system call failed (`error` says which errno)
 };
@@ -69,11 +69,16 @@ struct SweepResult {
 ///
 /// 1. lstat: only a regular file or a directory older than min_age goes on;
 /// 2. opened O_RDONLY|O_NOFOLLOW|O_NONBLOCK and locked with flock(LOCK_EX|LOCK_NB): a held
-///    lock means a live owner, and the entry is left (in_use);
+///    lock means a live owner, and the entry is left (in_use). A directory of the sweeper's own
+///    whose mode denies its owner reading it (0000, 0300) is given u+rwx through an O_PATH
+///    descriptor for the open, and its mode back on the opened descriptor;
 /// 3. under the lock, checked again: still a file or directory on the directory's own mount,
 ///    still old enough, the name still refers to the locked entry, and a file has one name;
-/// 4. a file is unlinked; a directory's tree is removed through the locked descriptor (no link
-///    followed, no mount crossed) and its name removed only while it still refers to it.
+/// 4. a file's name is moved to a private random name (replacing nothing) and what arrived
+///    there unlinked only if it is the locked file (anything else swapped in under the name is
+///    moved back and left: replaced); a directory's tree is removed through the locked
+///    descriptor (no link followed, no mount crossed, modes that forbid the walk fixed through
+///    descriptors) and its name removed only while it still refers to it.
 ///
 /// Errors: tempfile::error when `dir` cannot be opened or read (path1() = dir); std::bad_alloc.
 /// Every per-entry problem is reported in `left`, never thrown.

@@ -375,6 +375,30 @@ Errno remove_directory(int dirfd, const char* path) noexcept {
   return retry_interrupted([&] { return ::unlinkat(dirfd, path, AT_REMOVEDIR); }) == 0 ? 0 : errno;
 }
 
+Errno move_entry_no_replace(int dirfd, const char* from, const char* to) noexcept {
+#if TEMPFILE_LINUX_FAST_PATHS
+  if (features().renameat2) {
+    if (retry_interrupted([&] {
+          return ::syscall(SYS_renameat2, dirfd, from, dirfd, to, 1U /* RENAME_NOREPLACE */);
+        }) == 0) {
+      return 0;
+    }
+    // EINVAL: this file system has no RENAME_NOREPLACE (ENOSYS: a filter refused the call).
+    if (errno != EINVAL && errno != ENOSYS) {
+      return errno;
+    }
+  }
+#endif
+  struct stat info {};
+  if (::fstatat(dirfd, to, &info, AT_SYMLINK_NOFOLLOW) == 0) {
+    return EEXIST;
+  }
+  if (errno != ENOENT) {
+    return errno;
+  }
+  return retry_interrupted([&] { return ::renameat(dirfd, from, dirfd, to); }) == 0 ? 0 : errno;
+}
+
 Errno write_all(int fd, const void* data, std::size_t size) noexcept {
   const auto* next = static_cast<const unsigned char*>(data);
   while (size > 0) {

@@ -125,6 +125,15 @@ struct EntryStatus {
 /// The number of names an open file or directory still has (fstat's st_nlink): 0 once removed.
 [[nodiscard]] Errno link_count(int fd, std::uint64_t& links) noexcept;
 
+/// Moves entry `from` of `dirfd` to the name `to` in the same directory, never replacing an
+/// entry under `to` that the call can see (EEXIST): renameat2(RENAME_NOREPLACE) where the kernel
+/// and the file system have it, one atomic call. Elsewhere an fstatat that must find nothing
+/// under `to`, then renameat: an entry made under `to` between the two would be replaced, so
+/// that way is only for a name nobody else has a reason to make (a fresh random one). Never
+/// link() then unlink() of `from`: that unlink would be by name, and remove whatever took the
+/// name in between (sweep() moves a name away precisely so as not to unlink by name).
+[[nodiscard]] Errno move_entry_no_replace(int dirfd, const char* from, const char* to) noexcept;
+
 /// unlinkat without and with AT_REMOVEDIR (retrying EINTR).
 [[nodiscard]] Errno remove_file(int dirfd, const char* path) noexcept;
 [[nodiscard]] Errno remove_directory(int dirfd, const char* path) noexcept;

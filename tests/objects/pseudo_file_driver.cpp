@@ -6,6 +6,10 @@
 // the space is used), flushes, prints "name=<name()>" and "ready", then obeys stdin line by line:
 //   close   close() it, print "closed"
 //   throw   end its scope by an exception (the destructor runs during unwinding), print "caught"
+//   persist <target>             persist(target) (overwrite), print "persisted name=<name()>"
+//                                or "failed <errno>"
+//   persist-no-clobber <target>  the same with overwrite = false
+//   guardian  print "guardian pid=<pid> tickets=<n>" (pid -1: no guardian runs for it)
 // and at end of input returns from main (the destructor runs). Exit status 0, or 1 with a message
 // on stderr.
 #include <cstdlib>
@@ -15,7 +19,10 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
+#include "os/guardian.hpp"
+#include "tempfile/persist.hpp"
 #include "tempfile/temporary_file.hpp"
 
 namespace {
@@ -46,6 +53,18 @@ int run(const std::filesystem::path& dir, long mebibytes) {
       } catch (const Thrown&) {
         std::cout << "caught" << std::endl;
       }
+    } else if (command.rfind("persist ", 0) == 0 || command.rfind("persist-no-clobber ", 0) == 0) {
+      const bool overwrite = command.rfind("persist ", 0) == 0;
+      const std::string target = command.substr(command.find(' ') + 1);
+      std::error_code ec;
+      if (file->persist(target, {.overwrite = overwrite}, ec)) {
+        std::cout << "persisted name=" << file->name().string() << std::endl;
+      } else {
+        std::cout << "failed " << ec.value() << std::endl;
+      }
+    } else if (command == "guardian") {
+      const tempfile::os::GuardianStatus status = tempfile::os::guardian_status();
+      std::cout << "guardian pid=" << status.pid << " tickets=" << status.tickets << std::endl;
     } else {
       std::cerr << "unknown command " << command << '\n';
       return 1;

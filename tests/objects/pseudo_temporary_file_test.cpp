@@ -545,6 +545,125 @@ TEST_F(PseudoTemporaryFileTest, B2_WithoutOTmpfileTheNamedFileHoldsTheCleanerLoc
   EXPECT_EQ(driver.wait(), 0);
 }
 
+// What the driver's "guardian" command says: the pid of the guardian that runs for it (-1: none)
+// and how many of its tickets are alive. False (with driver.why) if it did not answer so.
+struct GuardianSeen {
+  pid_t pid = -1;
+  unsigned long tickets = 0;
+};
+bool ask_guardian(Program& driver, GuardianSeen& seen) {
+  if (!driver.send("guardian")) {
+    driver.why = "the driver ended";
+    return false;
+  }
+  const std::string answer = driver.line();
+  long pid = -1;
+  unsigned long tickets = 0;
+  if (std::sscanf(answer.c_str(), "guardian pid=%ld tickets=%lu", &pid, &tickets) != 2) {
+    driver.why = "not an answer to 'guardian': '" + answer + "'";
+    return false;
+  }
+  seen.pid = static_cast<pid_t>(pid);
+  seen.tickets = tickets;
+  return true;
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr) << path << ": " << errno_text(errno);
+  EXPECT_EQ(std::fwrite(text.data(), 1, text.size(), f), text.size());
+  EXPECT_EQ(std::fclose(f), 0);
+}
+
+// A10: the fallback persisted, by rename over an existing target and (no clobber) to a free
+// one: the target is the file, with every byte written, under the target's name (name() says
+// so) and the temporary name is gone. The guardian forgot it: its ticket was withdrawn, and
+// with its last ticket gone the guardian ended. Then the owner is killed with SIGKILL and the
+// target survives, and so does a hard link of it made under the old temporary name (same file,
+// so a guardian still holding the ticket would unlink that name once the owner died). The
+// positive control, that a guarded fallback file does go when its owner is killed, is the next
+// test and A10_WithoutOTmpfileTheGuardianRemovesTheFileOfAKilledOwner.
+TEST_F(PseudoTemporaryFileTest, A10_A11_WithoutOTmpfileAPersistedFileOutlivesItsKilledOwner) {
+  const std::string written(std::size_t{1} << 20U, 'x');
+  for (const bool overwrite : {true, false}) {
+    SCOPED_TRACE(overwrite ? "persist (overwrite)" : "persist (no clobber)");
+    const fs::path target = scratch() / "kept";
+    if (overwrite) {
+      write_text(target, "old");
+    }
+    Program driver(driver_command(scratch(), 1), driver_environment(true));
+    std::string name;
+    ASSERT_TRUE(driver_ready(driver, name)) << driver.why;
+    ASSERT_EQ(fs::path(name).parent_path(), scratch()) << "not the named fallback";
+    GuardianSeen guarded;
+    ASSERT_TRUE(ask_guardian(driver, guarded)) << driver.why;
+    ASSERT_GT(guarded.pid, 0) << "no guardian runs for the fallback file";
+    EXPECT_EQ(guarded.tickets, 1U);
+    ASSERT_TRUE(driver.send((overwrite ? "persist " : "persist-no-clobber ") + target.string()));
+    EXPECT_EQ(driver.line(), "persisted name=" + target.string());
+    EXPECT_FALSE(exists_no_follow(name)) << "the temporary name is still there";
+    EXPECT_EQ(read_whole(target), written);
+    GuardianSeen after;
+    ASSERT_TRUE(ask_guardian(driver, after)) << driver.why;
+    EXPECT_EQ(after.tickets, 0U) << "the guardian's ticket was not withdrawn";
+    EXPECT_TRUE(eventually([&] { return process_ended(guarded.pid); }, 5s))
+        << "the guardian " << guarded.pid << " still runs: it still guards something";
+    ASSERT_EQ(::link(target.c_str(), name.c_str()), 0) << errno_text(errno);
+    ASSERT_TRUE(driver.kill(SIGKILL));
+    const int status = driver.wait();
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+    // A guardian that still held the ticket would end once it had acted: wait for that.
+    EXPECT_TRUE(eventually([&] { return process_ended(guarded.pid); }, 5s));
+    EXPECT_EQ(read_whole(target), written) << "the persisted file did not survive its owner";
+    EXPECT_TRUE(exists_no_follow(name)) << "something removed the old name after the owner died";
+    fs::remove(name);
+    fs::remove(target);
+    EXPECT_THAT(list_dir(scratch()), ::testing::IsEmpty());
+  }
+}
+
+// A10: a persist of the fallback that fails hands the object back as it was: no clobber over an
+// existing file (EEXIST), and a rename over a directory (EISDIR). The target is untouched, the
+// temporary keeps its name and its guardian ticket: killed with SIGKILL, the owner's file is
+// removed by the guardian (polled), and the target is still untouched.
+TEST_F(PseudoTemporaryFileTest, A10_A11_WithoutOTmpfileAFailedPersistLeavesTheFileGuarded) {
+  for (const bool overwrite : {false, true}) {
+    SCOPED_TRACE(overwrite ? "persist (overwrite) over a directory"
+                           : "persist (no clobber) over a file");
+    const fs::path target = scratch() / "taken";
+    if (overwrite) {
+      fs::create_directory(target);
+      write_text(target / "inside", "old");
+    } else {
+      write_text(target, "old");
+    }
+    const fs::path old_content = overwrite ? target / "inside" : target;
+    Program driver(driver_command(scratch(), 0), driver_environment(true));
+    std::string name;
+    ASSERT_TRUE(driver_ready(driver, name)) << driver.why;
+    ASSERT_EQ(fs::path(name).parent_path(), scratch()) << "not the named fallback";
+    ASSERT_TRUE(driver.send((overwrite ? "persist " : "persist-no-clobber ") + target.string()));
+    EXPECT_EQ(driver.line(), "failed " + std::to_string(overwrite ? EISDIR : EEXIST));
+    EXPECT_TRUE(exists_no_follow(name)) << "the temporary lost its name";
+    EXPECT_EQ(read_whole(old_content), "old");
+    GuardianSeen seen;
+    ASSERT_TRUE(ask_guardian(driver, seen)) << driver.why;
+    EXPECT_GT(seen.pid, 0);
+    EXPECT_EQ(seen.tickets, 1U) << "the failed persist withdrew the guardian's ticket";
+    ASSERT_TRUE(driver.kill(SIGKILL));
+    const int status = driver.wait();
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+    EXPECT_TRUE(eventually([&] { return !exists_no_follow(name); }, 5s))
+        << name << " is still there after its owner was killed";
+    EXPECT_EQ(read_whole(old_content), "old");
+    if (exists_no_follow(name)) {
+      fs::remove(name);
+    }
+    fs::remove_all(target);
+    EXPECT_THAT(list_dir(scratch()), ::testing::IsEmpty());
+  }
+}
+
 // The fallback's life in a forked test child where /proc does not reach the descriptor: a named
 // file in `dir` while the object lives, gone after close(). 0, or a code and `out` saying what
 // went wrong.
