@@ -12,37 +12,22 @@
 #include <string>
 #include <string_view>
 
+#include "hand_written.hpp"
 #include "tempfile/tempfile.hpp"
 
 namespace {
 
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t wrote = ::write(fd, data.data(), data.size());
-    if (wrote <= 0) {
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(wrote));
-  }
-  return true;
-}
-
-bool sync_directory(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) {
-    return false;
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  return synced;
-}
+using bench::StagedNames;
+using bench::sync_directory;
+using bench::write_all;
 
 // One round of `workload`; false when it failed. The paths are made once, by the caller.
 bool run(std::string_view workload, bool durable, const std::filesystem::path& dir,
          const std::filesystem::path& target_path, const std::string& data) {
   const std::string& target = target_path.native();
-  static const std::string staged = (dir / ".tmp-hand").native();
+  static StagedNames names(dir);
   if (workload == "hand-named") {
+    const std::string& staged = names.next();
     const int fd = ::open(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     const bool done = fd >= 0 && write_all(fd, data) && (!durable || ::fsync(fd) == 0) &&
                       ::rename(staged.c_str(), target.c_str()) == 0 &&
@@ -52,9 +37,10 @@ bool run(std::string_view workload, bool durable, const std::filesystem::path& d
   }
 #ifdef O_TMPFILE
   if (workload == "hand-unnamed") {
+    const std::string& staged = names.next();
     const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
     const bool done = fd >= 0 && write_all(fd, data) && (!durable || ::fsync(fd) == 0) &&
-                      ::linkat(fd, "", AT_FDCWD, staged.c_str(), AT_EMPTY_PATH) == 0 &&
+                      bench::link_unnamed(fd, staged) &&
                       ::rename(staged.c_str(), target.c_str()) == 0 &&
                       (!durable || sync_directory(dir));
     ::close(fd);

@@ -27,6 +27,7 @@
 
 #include "objects/atomic_write_seam.hpp"
 #include "objects/persist_seam.hpp"
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/error.hpp"
@@ -37,15 +38,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_file(const fs::path& path, const std::string& content) {
-  std::ofstream(path, std::ios::binary) << content;
-}
 
 unsigned mode_of(const fs::path& path) {
   struct stat info {};

@@ -30,6 +30,7 @@
 #include "objects/persist_seam.hpp"
 #include "os/guardian.hpp"
 #include "os/sys.hpp"
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/error.hpp"
@@ -42,15 +43,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_file(const fs::path& path, const std::string& content) {
-  std::ofstream(path, std::ios::binary) << content;
-}
 
 // Device and inode of what `path` names, not following a final symbolic link.
 std::pair<dev_t, ino_t> identity_of(const fs::path& path) {

@@ -444,23 +444,6 @@ FastDirectory::~FastDirectory() {
   force_remove_all(path_);
 }
 
-void write_file(const std::filesystem::path& path, const std::string& text) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    throw std::filesystem::filesystem_error("open", path,
-                                            std::error_code(errno, std::generic_category()));
-  }
-  std::size_t sent = 0;
-  while (sent < text.size()) {
-    const ssize_t wrote = ::write(fd, text.data() + sent, text.size() - sent);
-    if (wrote <= 0) {
-      break;
-    }
-    sent += static_cast<std::size_t>(wrote);
-  }
-  ::close(fd);
-}
-
 std::size_t count_files(const std::filesystem::path& dir) {
   std::error_code ec;
   std::size_t count = 0;

@@ -18,6 +18,7 @@
 
 #include "create/create.hpp"
 #include "create/names.hpp"
+#include "support/files.hpp"  // write_file, for every attack test
 #include "support/name_sources.hpp"
 
 namespace tempfile::test {
@@ -179,9 +180,6 @@ class FastDirectory {
  private:
   std::filesystem::path path_;
 };
-
-/// Writes all of `text` to a file (created or truncated) and closes it.
-void write_file(const std::filesystem::path& path, const std::string& text);
 
 /// Regular files below `dir`, recursively (0 when it cannot be read).
 [[nodiscard]] std::size_t count_files(const std::filesystem::path& dir);
