@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The system calls that give a temporary file its final name (persist): renames with and
-// without replacing, linking an unnamed file into place, and the syncs that make it durable.
+// without replacing, linking an unnamed file into place, the syncs that make it durable, and
+// the copy and descriptor swap of a persist across file systems.
 #pragma once
+
+#include <cstdint>
 
 #include "os/errno.hpp"
 
@@ -55,6 +58,20 @@ struct Ownership {
 /// /proc/self/status (Linux 4.7 and later). ENOSYS where there is no such line, and in builds
 /// without the Linux paths: the caller then measures it (a directory made 0777 shows it).
 [[nodiscard]] Errno read_umask(unsigned& out) noexcept;
+
+/// Copies every byte of the regular file `from` (from its offset 0 to its end, however long it
+/// has grown) into `to` at offset 0, without moving either descriptor's offset; `copied` is the
+/// count. copy_file_range where the kernel has it and takes it for this pair of files (it
+/// refuses most pairs on different file systems: EXDEV), then pread/pwrite from where it
+/// stopped, which also confirms the end of file. Short transfers and EINTR are retried; a write
+/// that makes no progress gives EIO. On failure `to` holds part of the bytes.
+[[nodiscard]] Errno copy_file(int from, int to, std::int64_t& copied) noexcept;
+
+/// Makes the descriptor number `onto` refer to what `from` refers to (dup3(from, onto,
+/// O_CLOEXEC); dup2 and FD_CLOEXEC where there is no dup3): the file `onto` referred to is
+/// closed (its close's error is lost, as dup2's always is), `from` stays open. On failure
+/// nothing changed.
+[[nodiscard]] Errno replace_descriptor(int from, int onto) noexcept;
 
 /// Test seam: false makes link_unnamed go straight to the /proc path, as on a kernel that
 /// refuses AT_EMPTY_PATH; true lets it probe again. Default true.

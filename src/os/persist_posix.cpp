@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The POSIX implementation of os/persist.hpp, with the Linux paths (renameat2, O_TMPFILE's
-// linkat) that TEMPFILE_PORTABLE switches off so the fallbacks get tested.
+// linkat, copy_file_range, dup3) that TEMPFILE_PORTABLE switches off so the fallbacks get
+// tested.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,7 +9,11 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
+#include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 
@@ -29,7 +34,42 @@ namespace {
 // AT_EMPTY_PATH may be refused (ENOENT) to a process without CAP_DAC_READ_SEARCH before Linux
 // 6.10; once it was, and the /proc path worked instead, later links go there directly.
 std::atomic<bool> empty_path_links{true};
+
+#  if defined(SYS_copy_file_range)
+// copy_file_range's errors that mean "not for this pair of files" rather than a failure of the
+// copy: EXDEV (different file systems, before Linux 5.3 and again since 5.19 unless the file
+// system copies across itself), ENOSYS (an old kernel, or a filter), EOPNOTSUPP and EINVAL (a
+// file system without it), EPERM (a filter that refuses it). The pread/pwrite copy then takes
+// over, and reports any real failure itself.
+bool copy_range_refused(Errno err) noexcept {
+  return err == EXDEV || err == ENOSYS || err == EOPNOTSUPP || err == EINVAL || err == EPERM;
+}
+
+// As much as the kernel will copy between the two files inside it; `copied` (the offset in both)
+// advances. Stops at the end of file, or when the kernel refuses the pair (then the caller's
+// pread/pwrite loop goes on from `copied`).
+Errno copy_in_kernel(int from, int to, std::int64_t& copied) noexcept {
+  // Larger requests are cut to about 2 GiB by the kernel anyway.
+  constexpr std::size_t chunk = std::size_t{1} << 30U;
+  for (;;) {
+    auto in = static_cast<loff_t>(copied);
+    auto out = static_cast<loff_t>(copied);
+    const auto result = retry_interrupted(
+        [&] { return ::syscall(SYS_copy_file_range, from, &in, to, &out, chunk, 0U); });
+    if (result < 0) {
+      return copy_range_refused(errno) ? 0 : errno;
+    }
+    if (result == 0) {
+      return 0;  // the end of file, or a file system that says 0 for "not here": pread checks
+    }
+    copied += static_cast<std::int64_t>(result);
+  }
+}
+#  endif
 #endif
+
+// The buffer of the pread/pwrite copy: large enough that a big file costs few calls.
+constexpr std::size_t copy_buffer_size = std::size_t{1} << 17U;
 }  // namespace
 
 Errno sync_file(int fd) noexcept {
@@ -178,6 +218,65 @@ Errno read_umask(unsigned& out) noexcept {
 #else
   static_cast<void>(out);
   return ENOSYS;
+#endif
+}
+
+Errno copy_file(int from, int to, std::int64_t& copied) noexcept {
+  copied = 0;
+#if TEMPFILE_LINUX_FAST_PATHS && defined(SYS_copy_file_range)
+  if (const Errno err = copy_in_kernel(from, to, copied); err != 0) {
+    return err;
+  }
+#endif
+  // Not std::vector: its allocation would throw; here the failure is an errno like any other.
+  const std::unique_ptr<std::byte[]> buffer(new (std::nothrow) std::byte[copy_buffer_size]);
+  if (!buffer) {
+    return ENOMEM;
+  }
+  for (;;) {
+    std::size_t got = 0;
+    if (const Errno err = read_at(from, buffer.get(), copy_buffer_size, copied, got); err != 0) {
+      return err;
+    }
+    if (got == 0) {
+      return 0;
+    }
+    for (std::size_t done = 0; done < got;) {
+      std::size_t written = 0;
+      if (const Errno err = write_at(to, buffer.get() + done, got - done,
+                                     copied + static_cast<std::int64_t>(done), written);
+          err != 0) {
+        return err;
+      }
+      if (written == 0) {
+        return EIO;  // no progress and no error: give up rather than loop
+      }
+      done += written;
+    }
+    copied += static_cast<std::int64_t>(got);
+  }
+}
+
+Errno replace_descriptor(int from, int onto) noexcept {
+#if TEMPFILE_LINUX_FAST_PATHS
+  // Retried: EINTR, and EBUSY, which Linux gives only for a slot that another thread's open()
+  // has reserved and not yet filled (so never for long).
+  for (;;) {
+    if (::dup3(from, onto, O_CLOEXEC) >= 0) {
+      return 0;
+    }
+    if (errno != EINTR && errno != EBUSY) {
+      return errno;
+    }
+  }
+#else
+  if (retry_interrupted([&] { return ::dup2(from, onto); }) < 0) {
+    return errno;
+  }
+  // dup2 clears close-on-exec; setting it again cannot fail for the descriptor just made, and
+  // would leave nothing to undo if it did (the number already refers to `from`'s file).
+  static_cast<void>(::fcntl(onto, F_SETFD, FD_CLOEXEC));
+  return 0;
 #endif
 }
 
