@@ -72,6 +72,11 @@ class BufferedFile {
   [[nodiscard]] const RawFile& raw() const noexcept { return raw_; }
   /// persist(): the file's name is now `name` (RawFile::rename_to).
   void rename_to(std::filesystem::path name) noexcept { raw_.rename_to(std::move(name)); }
+  /// persist() across file systems: the file is now `copy` (RawFile::switch_to_copy); the
+  /// buffer and its bookkeeping stay, as the bytes and the offset are the same.
+  void switch_to_copy(os::FileDescriptor& copy, std::string directory) noexcept {
+    raw_.switch_to_copy(copy, std::move(directory));
+  }
   /// fileno() for a descriptor that leaves this object (Python's fileno(), a dup): an
   /// unshared file starts using the descriptor's offset (RawFile::share()).
   [[nodiscard]] int share_descriptor();

@@ -12,6 +12,7 @@
 #include <string>
 #include <type_traits>
 
+#include "os/persist.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 
@@ -324,16 +325,49 @@ os::Errno RawFile::roll_over_to(os::FileDescriptor& fd,
   }
   // Everything is in the file: switch. The new file has no name and no one else holds it:
   // unshared, so the position needs no lseek (pread/pwrite use it).
-  std::filesystem::path name;
-  try {
-    name = std::to_string(fd.get());  // a few characters: no allocation in practice
-  } catch (...) {  // NOLINT(bugprone-empty-catch): name() stays empty, the data is safe
-  }
-  static_assert(std::is_nothrow_move_assignable_v<decltype(storage_)>);
-  storage_ = Descriptor{std::move(fd), true, size};
+  switch_storage(Descriptor{std::move(fd), true, size});
   position_ += static_cast<std::int64_t>(then_write.size());
-  name_ = std::move(name);
   return 0;
+}
+
+// NOLINTNEXTLINE(bugprone-exception-escape): switch_storage cannot throw (below)
+void RawFile::switch_to_copy(os::FileDescriptor& copy, std::string directory) noexcept {
+  Descriptor& file = descriptor();
+  // Shared: a name reaches the copy, so others may change it (the caller set its offset).
+  Descriptor next{std::move(copy), false, 0, file.handed_out};
+  if (os::replace_descriptor(next.fd.get(), file.fd.get()) == 0) {
+    // The old number refers to the copy now; the copy's own number is not needed.
+    static_cast<void>(next.fd.close());
+    next.fd = std::move(file.fd);
+  }
+  switch_storage(std::move(next));
+  if (!unnamed_in_.empty()) {
+    unnamed_in_ = std::move(directory);
+  }
+}
+
+// NOLINTNEXTLINE(bugprone-exception-escape): the variant's move cannot throw (asserted below)
+void RawFile::switch_storage(Descriptor file) noexcept {
+  const int old_number = fileno();
+  const int number = file.fd.get();
+  static_assert(std::is_nothrow_move_assignable_v<decltype(storage_)>);
+  storage_ = std::move(file);
+  if (number == old_number) {
+    return;
+  }
+  // Memory (a rollover) has no name; a name that is the old number, or the old number's /proc
+  // path, follows to the new one. A few characters each: no allocation in practice; if one
+  // fails, the old name stays (the data is safe, only a message or name() shows the old number).
+  try {
+    if (named_in_ != 0) {
+      named_fd_ = number;
+      name_ = os::descriptor_path(number);
+      named_in_ = os::process_id();
+    } else if ((old_number < 0 && name_.empty()) || name_.native() == std::to_string(old_number)) {
+      name_ = std::to_string(number);
+    }
+  } catch (...) {  // NOLINT(bugprone-empty-catch): see above
+  }
 }
 
 }  // namespace tempfile::io

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <string>
 #include <utility>
 #include <variant>
 
@@ -134,6 +135,20 @@ class RawFile {
   [[nodiscard]] os::Errno roll_over_to(os::FileDescriptor& fd,
                                        std::span<const std::byte> then_write) noexcept;
 
+  /// The same swap for persist() across file systems: from now on the bytes are those of
+  /// `copy`, a complete copy of this file (not in memory) already at its final name, whose
+  /// offset the caller set to this file's. The copy takes this object's descriptor number where
+  /// the system lets the number be given to another file (os::replace_descriptor; `copy` is
+  /// then closed), so that fileno(), a name made of the number (a TemporaryFile's, the
+  /// /proc/<pid>/fd/<n> path of a PseudoTemporaryFile) and whoever holds the number reach the
+  /// copy; otherwise the object goes on under the copy's own number and such names follow it.
+  /// The old file is closed either way. The position stays, and so does everything the layers
+  /// above hold (the bytes are the same); the file is shared from now on (a name reaches it).
+  /// A file described as unnamed (describe_as_unnamed_in) is now described as in `directory`,
+  /// the copy's. Cannot fail: this runs once the copy has its name, when there is no going back.
+  // NOLINTNEXTLINE(bugprone-exception-escape): the variant's move cannot throw (raw_file.cpp)
+  void switch_to_copy(os::FileDescriptor& copy, std::string directory) noexcept;
+
  private:
   struct FreeBytes {
     void operator()(std::byte* bytes) const noexcept { std::free(bytes); }  // NOLINT
@@ -167,6 +182,11 @@ class RawFile {
   [[nodiscard]] const Descriptor& descriptor() const noexcept {
     return *std::get_if<Descriptor>(&storage_);
   }
+  // The storage swap itself, shared by roll_over_to and switch_to_copy: the bytes live in
+  // `file` from now on (the old storage is freed or closed), and a name made of the old
+  // descriptor's number, or the empty name of memory, becomes the new number's.
+  // NOLINTNEXTLINE(bugprone-exception-escape): the variant's move cannot throw (raw_file.cpp)
+  void switch_storage(Descriptor file) noexcept;
   // Makes room for `size` bytes, keeping the contents; new bytes are uninitialized.
   static void reserve(Memory& memory, std::size_t size);
   // lseek's arithmetic for SEEK_SET/SEEK_CUR/SEEK_END, done here (in memory, or unshared).
