@@ -59,6 +59,12 @@ struct PersistOptions {
   /// The file's permissions (and owner) at the target; see PersistMode. On a failure before the
   /// name changed, the temporary gets its own back.
   PersistMode mode = PersistMode::owner_only();
+  /// true: a target on another file system (where rename and link fail with EXDEV) gets a
+  /// copy: a new file beside the target, the bytes copied, published with the same one rename
+  /// or link (readers still see the old file or the new one, complete); the object then
+  /// refers to that file and its temporary is removed. Costs a full copy. false: EXDEV is an
+  /// error, which says to create the temporary with `dir` on the target's file system.
+  bool cross_device = false;
 };
 
 /// Thrown by persist() with `durable` when the file did get its name but the sync of the

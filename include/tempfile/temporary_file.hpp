@@ -50,6 +50,11 @@ class TEMPFILE_API TemporaryFile : public File {
   /// systems, a file system without it) cannot be given a name back: tempfile::error with
   /// ENOTSUP, saying so; use a NamedTemporaryFile for a file to persist everywhere.
   ///
+  /// A `target` on another file system (EXDEV) is an error, unless options.cross_device asks
+  /// for a copy: made beside `target`, published there with the same one link or rename, after
+  /// which this object's descriptor (same number, same position) refers to it and the unnamed
+  /// temporary is closed (docs/persist.md, "Across file systems").
+  ///
   /// Errors: closed_file_error if closed; std::invalid_argument for a NUL in `target`;
   /// tempfile::error naming the failed step and both paths, code() the errno, with the object
   /// unchanged (still open, still unnamed, data intact); persisted_not_durable_error when only
@@ -122,7 +127,9 @@ class TEMPFILE_API NamedTemporaryFile : public File {
   /// First it checks that name() still refers to this object's file: a file someone renamed
   /// over our name is never moved (tempfile::error, ENOENT, "its name now refers to another
   /// file"). After success name() and path() are `target` (made absolute), the object stays
-  /// open and usable and removes nothing any more (as keep()).
+  /// open and usable and removes nothing any more (as keep()). With options.cross_device, a
+  /// `target` on another file system gets a copy instead of the rename (as TemporaryFile's),
+  /// and the temporary's own name is then removed.
   ///
   /// Errors: as TemporaryFile::persist; on failure the object is unchanged (still open, still
   /// owning and removing its temporary, data intact).

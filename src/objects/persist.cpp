@@ -1,23 +1,35 @@
 // SPDX-License-Identifier: MIT
 // persist() and keep() of the file objects: a temporary file gets its final name (renamed, or
-// linked into place when it has none) and stops being removed; failures hand the object back.
+// linked into place when it has none; copied beside a target on another file system when asked)
+// and stops being removed; failures hand the object back.
 #include "os/persist.hpp"
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
+#include <vector>
 
+#include "create/create.hpp"
 #include "create/escape.hpp"
 #include "create/names.hpp"
 #include "create/paths.hpp"
+#include "io/after_close.hpp"
 #include "io/file_state.hpp"
+#include "objects/owned_entry.hpp"
 #include "objects/persist.hpp"
 #include "objects/persist_seam.hpp"
+#include "os/cleanup.hpp"
 #include "os/entry_identity.hpp"
+#include "os/fd.hpp"
+#include "os/remove_tree.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/persist.hpp"
@@ -65,6 +77,10 @@ std::string step(const char* what, const std::string& target, const char* failed
 
 constexpr const char* named_file = "temporary file";
 constexpr const char* unnamed_file = "unnamed temporary file";
+
+// The prefix of the names made beside the target (a staged link, a named copy): hidden from
+// plain listings, and what sweep(dir, {.prefix = ".tmp"}) looks for after a crash.
+constexpr const char* staged_prefix = ".tmp";
 
 // A rename or link refused because the target is on another file system: say what to do.
 std::string detail_for(os::Errno err) {
@@ -214,51 +230,297 @@ void sync_target_directory(const std::string& absolute) {
   }
 }
 
+// Checks that the name `from` still refers to the open file `fd` before anything moves it, so
+// that another file put under the name is never moved to the target; returns the file's
+// identity.
+os::EntryIdentity check_name_is_ours(int fd, const std::string& from, const std::string& absolute,
+                                     const char* what) {
+  os::EntryIdentity ours;
+  if (const os::Errno err = os::identify_fd(fd, ours); err != 0) {
+    throw error(step(what, absolute, "cannot identify"), from, absolute, code_of(err));
+  }
+  os::EntryIdentity named;
+  if (const os::Errno err = os::identify_name(os::current_directory_fd, from.c_str(), named);
+      err != 0) {
+    throw error(step(what, absolute, "cannot find its name"), from, absolute, code_of(err));
+  }
+  if (!(named == ours)) {
+    throw error(step(what, absolute, "refusing to move"), from, absolute, code_of(ENOENT),
+                "its name now refers to another file");
+  }
+  return ours;
+}
+
+// A final step that failed: its errno, what it was, and the path it names (the file's name, or
+// the staged name beside the target). The caller decides: an error, or (EXDEV with
+// cross_device) a copy.
+struct Failed {
+  os::Errno err = 0;
+  const char* what = nullptr;
+  std::string path;
+};
+
+// The named file `from` moves to `absolute`: rename (overwrite) or a move that never replaces.
+Failed move_named(const std::string& from, const std::string& absolute, bool overwrite) {
+  before(PersistStep::rename);
+  const os::Errno err = overwrite ? os::rename_replacing(from.c_str(), absolute.c_str())
+                                  : os::rename_no_replace(from.c_str(), absolute.c_str());
+  if (err != 0) {
+    return {err, overwrite ? "rename failed from" : "rename (no replace) failed from", from};
+  }
+  return {};
+}
+
+// The unnamed file `fd` gets the name `absolute`: no clobber, linkat straight to it (linkat
+// never replaces); overwrite, linkat to a random ".tmp" name beside it and one rename over it,
+// so that readers of `absolute` see the old file or the new one, complete. `from` is what a
+// failed direct link names. A failure leaves nothing beside the target.
+Failed link_into_place(int fd, const std::string& absolute, bool overwrite, std::string_view from) {
+  if (!overwrite) {
+    before(PersistStep::link);
+    if (const os::Errno err = os::link_unnamed(fd, absolute.c_str()); err != 0) {
+      return {err, "link (no replace) failed from", std::string(from)};
+    }
+    return {};
+  }
+  const std::string_view directory = create::parent_of_absolute(absolute);
+  create::RandomNames names;
+  std::string staged;
+  before(PersistStep::link_staged);
+  os::Errno err = EEXIST;
+  for (int attempt = 0; attempt < 100 && err == EEXIST; ++attempt) {
+    staged = directory;
+    if (staged.back() != '/') {
+      staged += '/';
+    }
+    staged += staged_prefix;
+    staged += names.next();
+    err = os::link_unnamed(fd, staged.c_str());
+  }
+  if (err != 0) {
+    return {err, "link failed to", staged};
+  }
+  before(PersistStep::rename_staged);
+  if (const os::Errno rename_err = os::rename_replacing(staged.c_str(), absolute.c_str());
+      rename_err != 0) {
+    static_cast<void>(os::remove_file(os::current_directory_fd, staged.c_str()));
+    return {rename_err, "rename failed from", staged};
+  }
+  return {};
+}
+
+[[noreturn]] void fail(const char* what, const std::string& absolute, const Failed& failed) {
+  throw error(step(what, absolute, failed.what), failed.path, absolute, code_of(failed.err),
+              detail_for(failed.err));
+}
+
 // An unnamed file whose every byte is in it, given the name `absolute`: synced (durable), its
 // permissions set, linked (no clobber) or linked beside and renamed over (overwrite), and the
-// directory synced (durable). `shown` names the file in messages.
+// directory synced (durable). `shown` names the file in messages. Returns false, with the file
+// as it was, when the target is on another file system and the caller, `may_copy`, is to copy
+// it there (options.cross_device).
 // (Strings, not paths: a std::filesystem::path is parsed when made, and only an error needs one.)
-void publish_unnamed(int fd, std::string_view shown, const std::string& absolute,
-                     const PersistOptions& options, bool has_umask_mode) {
+bool publish_unnamed(int fd, std::string_view shown, const std::string& absolute,
+                     const PersistOptions& options, bool has_umask_mode, bool may_copy) {
   sync_before_naming(fd, shown, absolute, options);
   const ModeBefore mode_before =
       apply_mode(fd, absolute, options.mode, unnamed_file, has_umask_mode);
-  if (!options.overwrite) {
-    before(PersistStep::link);
-    if (const os::Errno err = os::link_unnamed(fd, absolute.c_str()); err != 0) {
-      undo_mode(fd, mode_before);
-      throw error(step(unnamed_file, absolute, "link (no replace) failed from"), shown, absolute,
-                  code_of(err), detail_for(err));
+  if (const Failed failed = link_into_place(fd, absolute, options.overwrite, shown);
+      failed.err != 0) {
+    undo_mode(fd, mode_before);
+    if (failed.err == EXDEV && may_copy && options.cross_device) {
+      return false;
     }
-  } else {
-    // A random name beside the target, then one rename over it: readers of `target` see the old
-    // file or the new one, complete.
-    const std::string_view directory = create::parent_of_absolute(absolute);
+    fail(unnamed_file, absolute, failed);
+  }
+  if (options.durable) {
+    sync_target_directory(absolute);
+  }
+  return true;
+}
+
+// The copy of a persist across file systems while it is made, beside the target: an unnamed
+// file where the target's file system has them (it vanishes with its descriptor), else a named
+// ".tmp" file, locked and registered with the exit and signal cleanup like a
+// NamedTemporaryFile's, which the destructor removes (only while its name is still the copy's)
+// unless it was published.
+class Copy {
+ public:
+  Copy(const std::string& directory, const std::string& absolute, const std::string& source,
+       const char* what) {
+    const auto cannot_create = [&](std::error_code code) {
+      return error(step(what, absolute, "cannot create its copy in the target's directory, for"),
+                   source, absolute, code);
+    };
+    const os::Errno err =
+        os::open_unnamed_file(os::current_directory_fd, directory.c_str(), os::file_mode, fd);
+    if (err == 0) {
+      return;
+    }
+    if (err != EOPNOTSUPP) {
+      throw cannot_create(code_of(err));
+    }
     create::RandomNames names;
-    std::string staged;
-    before(PersistStep::link_staged);
-    os::Errno err = EEXIST;
-    for (int attempt = 0; attempt < 100 && err == EEXIST; ++attempt) {
-      staged = directory;
-      if (staged.back() != '/') {
-        staged += '/';
+    const os::CleanupWindow window;  // created but not yet registered: a handler must wait
+    create::CreatedEntry created;
+    try {
+      created =
+          create::create_unique(create::EntryKind::file,
+                                {"persist", std::optional<std::string>(staged_prefix), std::nullopt,
+                                 std::optional<std::filesystem::path>(directory)},
+                                names);
+    } catch (const error& e) {
+      throw cannot_create(e.code());
+    }
+    // Kept from sweep() while it lives, as a NamedTemporaryFile is (best effort).
+    static_cast<void>(os::lock_shared(created.fd.get()));
+    fd = std::move(created.fd);
+    path = std::move(created.path);  // a path now: the destructor's removal must not allocate
+    os::EntryIdentity identity;
+    if (const os::Errno identify_err = os::identify_fd(fd.get(), identity); identify_err != 0) {
+      static_cast<void>(os::remove_file(os::current_directory_fd, path.c_str()));
+      throw cannot_create(code_of(identify_err));
+    }
+    try {
+      entry_ = objects::OwnedEntry::file(path, identity, true);
+    } catch (...) {
+      static_cast<void>(os::remove_file(os::current_directory_fd, path.c_str()));
+      throw;
+    }
+  }
+  Copy(const Copy&) = delete;
+  Copy& operator=(const Copy&) = delete;
+  Copy(Copy&&) = delete;
+  Copy& operator=(Copy&&) = delete;
+  ~Copy() {
+    if (!path.empty()) {
+      std::vector<os::RemovalFailure> failures;
+      static_cast<void>(entry_.remove(path, failures));  // best effort: nobody to report to
+    }
+  }
+
+  [[nodiscard]] bool named() const noexcept { return !path.empty(); }
+  /// The copy's name is the target's now: nothing to remove any more.
+  void published() noexcept {
+    entry_ = objects::OwnedEntry();
+    path.clear();
+  }
+
+  os::FileDescriptor fd;
+  std::filesystem::path path;  // empty for an unnamed copy
+
+ private:
+  objects::OwnedEntry entry_;
+};
+
+// The copy gets the mode PersistOptions::mode asks for; owner_only keeps the temporary's own
+// (what the rename would have kept), which may differ from a new file's if it was changed.
+void apply_mode_to_copy(int source, int copy, const std::string& absolute, const PersistMode& mode,
+                        const char* what) {
+  if (mode.kind() != PersistMode::Kind::owner_only) {
+    static_cast<void>(apply_mode(copy, absolute, mode, what, false));
+    return;
+  }
+  os::Ownership theirs;
+  os::Ownership mine;
+  os::Errno err = os::ownership_of_fd(source, theirs);
+  if (err == 0) {
+    err = os::ownership_of_fd(copy, mine);
+  }
+  if (err != 0) {
+    throw error(step(what, absolute, "cannot read the mode of the file for"), absolute,
+                code_of(err));
+  }
+  if (theirs.mode != mine.mode) {
+    if (err = os::change_mode(copy, theirs.mode); err != 0) {
+      throw error(step(what, absolute, "cannot set the mode of the file for"), absolute,
+                  code_of(err));
+    }
+  }
+}
+
+// Across file systems (PersistOptions::cross_device, after the object's own rename or link
+// failed with EXDEV and its mode was put back): a copy made beside the target and published with
+// the same final step; then the object's descriptor is switched to it (RawFile::switch_to_copy)
+// and its temporary removed as at destruction. Until the copy has its name, a failure removes
+// the copy and leaves the object as it was. `ours` is a named file's identity.
+void persist_copy(detail::FileState& s, const std::string& absolute, const PersistOptions& options,
+                  const char* what, const os::EntryIdentity* ours) {
+  // Made now, so that nothing allocates once the copy has its name.
+  const std::filesystem::path source_path = s.name();
+  const std::string& source = source_path.native();
+  std::filesystem::path target_path;
+  if (ours != nullptr) {
+    target_path = absolute;
+  }
+  const int fd = s.bytes().raw().fileno();
+  if (!options.overwrite) {
+    // The final step would refuse an existing target anyway: spare the copy. (It still decides:
+    // something may appear there meanwhile.)
+    bool exists = false;
+    if (const os::Errno err = os::entry_exists(absolute.c_str(), exists); err != 0 || exists) {
+      throw error(step(what, absolute, "no replace: the target exists; nothing copied from"),
+                  source, absolute, code_of(err != 0 ? err : EEXIST));
+    }
+  }
+  // Once a name reaches the copy, others may change it: its descriptor's offset is the truth
+  // from then on, and it starts where this file's is.
+  try {
+    static_cast<void>(s.bytes().share_descriptor());
+  } catch (const error& e) {
+    throw error(step(what, absolute, "cannot set the offset of"), source, absolute, e.code());
+  }
+  std::int64_t offset = 0;
+  if (const os::Errno err = os::seek(fd, 0, SEEK_CUR, offset); err != 0) {
+    throw error(step(what, absolute, "cannot read the offset of"), source, absolute, code_of(err));
+  }
+  std::string directory(create::parent_of_absolute(absolute));
+  Copy copy(directory, absolute, source, what);
+  before(PersistStep::copy);
+  std::int64_t copied = 0;
+  if (const os::Errno err = os::copy_file(fd, copy.fd.get(), copied); err != 0) {
+    throw error(step(what, absolute, "copy across file systems failed from"), source, absolute,
+                code_of(err));
+  }
+  std::int64_t moved = 0;
+  if (const os::Errno err = os::seek(copy.fd.get(), offset, SEEK_SET, moved); err != 0) {
+    throw error(step(what, absolute, "cannot set the offset of the copy of"), source, absolute,
+                code_of(err));
+  }
+  apply_mode_to_copy(fd, copy.fd.get(), absolute, options.mode, what);
+  if (options.durable) {
+    before(PersistStep::sync_copy);
+    if (const os::Errno err = os::sync_file(copy.fd.get()); err != 0) {
+      throw error(step(what, absolute, "fsync failed for the copy of"), source, absolute,
+                  code_of(err));
+    }
+  }
+  if (copy.named()) {
+    static_cast<void>(check_name_is_ours(copy.fd.get(), copy.path.native(), absolute, what));
+  }
+  if (const Failed failed =
+          copy.named() ? move_named(copy.path.native(), absolute, options.overwrite)
+                       : link_into_place(copy.fd.get(), absolute, options.overwrite, source);
+      failed.err != 0) {
+    fail(what, absolute, failed);
+  }
+  // The copy is at `absolute`: nothing below throws before the durability step.
+  copy.published();
+  before(PersistStep::withdraw);
+  s.bytes().switch_to_copy(copy.fd, std::move(directory));
+  if (ours != nullptr) {
+    s.bytes().rename_to(std::move(target_path));
+    // The temporary's name goes as it would at destruction: through its owner (which checks
+    // that the name is still the file's, and releases a guardian), or, for a file kept with
+    // delete_ = false, here with the same check: the file moved, its old name must not stay.
+    if (s.after_close) {
+      try {
+        s.after_close->closed(io::AfterClose::Why::destroy, source_path);
+      } catch (...) {  // NOLINT(bugprone-empty-catch): a destruction's removal reports nothing
       }
-      staged += ".tmp";
-      staged += names.next();
-      err = os::link_unnamed(fd, staged.c_str());
-    }
-    if (err != 0) {
-      undo_mode(fd, mode_before);
-      throw error(step(unnamed_file, absolute, "link failed to"), staged, absolute, code_of(err),
-                  detail_for(err));
-    }
-    before(PersistStep::rename_staged);
-    if (const os::Errno rename_err = os::rename_replacing(staged.c_str(), absolute.c_str());
-        rename_err != 0) {
-      static_cast<void>(os::remove_file(os::current_directory_fd, staged.c_str()));
-      undo_mode(fd, mode_before);
-      throw error(step(unnamed_file, absolute, "rename failed from"), staged, absolute,
-                  code_of(rename_err), detail_for(rename_err));
+      s.after_close.reset();
+    } else {
+      static_cast<void>(os::remove_file_if_same(source.c_str(), *ours));
     }
   }
   if (options.durable) {
@@ -275,32 +537,19 @@ namespace objects {
 void persist_named(detail::FileState& s, std::string_view target, const PersistOptions& options,
                    const char* function) {
   const std::string absolute = prepare(s, target, function);
-  const std::filesystem::path from = s.name();
+  const std::string from = s.name().native();
   const int fd = s.bytes().raw().fileno();
-  sync_before_naming(fd, from.native(), absolute, options);
+  sync_before_naming(fd, from, absolute, options);
   before(PersistStep::check_name);
-  os::EntryIdentity ours;
-  if (const os::Errno err = os::identify_fd(fd, ours); err != 0) {
-    throw error(step(named_file, absolute, "cannot identify"), from, absolute, code_of(err));
-  }
-  os::EntryIdentity named;
-  if (const os::Errno err = os::identify_name(os::current_directory_fd, from.c_str(), named);
-      err != 0) {
-    throw error(step(named_file, absolute, "cannot find its name"), from, absolute, code_of(err));
-  }
-  if (!(named == ours)) {
-    throw error(step(named_file, absolute, "refusing to move"), from, absolute, code_of(ENOENT),
-                "its name now refers to another file");
-  }
+  const os::EntryIdentity ours = check_name_is_ours(fd, from, absolute, named_file);
   const ModeBefore mode_before = apply_mode(fd, absolute, options.mode, named_file, false);
-  before(PersistStep::rename);
-  const os::Errno err = options.overwrite ? os::rename_replacing(from.c_str(), absolute.c_str())
-                                          : os::rename_no_replace(from.c_str(), absolute.c_str());
-  if (err != 0) {
+  if (const Failed failed = move_named(from, absolute, options.overwrite); failed.err != 0) {
     undo_mode(fd, mode_before);
-    throw error(step(named_file, absolute,
-                     options.overwrite ? "rename failed from" : "rename (no replace) failed from"),
-                from, absolute, code_of(err), detail_for(err));
+    if (failed.err == EXDEV && options.cross_device) {
+      persist_copy(s, absolute, options, named_file, &ours);
+      return;
+    }
+    fail(named_file, absolute, failed);
   }
   // Nothing below throws before the durability step: the file is at `absolute` now.
   s.bytes().rename_to(absolute);
@@ -327,12 +576,16 @@ void persist_unnamed(detail::FileState& s, std::string_view target, const Persis
   if (!facts.closed_after) {
     static_cast<void>(s.bytes().share_descriptor());
   }
-  publish_unnamed(fd, s.name().native(), absolute, options, facts.has_umask_mode);
+  if (!publish_unnamed(fd, s.name().native(), absolute, options, facts.has_umask_mode, true)) {
+    persist_copy(s, absolute, options, unnamed_file, nullptr);
+  }
 }
 
 void persist_unnamed_descriptor(int fd, const std::string& absolute_target,
                                 const PersistOptions& options, bool has_umask_mode) {
-  publish_unnamed(fd, std::to_string(fd), absolute_target, options, has_umask_mode);
+  // No file object to switch to a copy: EXDEV stays an error (atomic_write is beside its target).
+  static_cast<void>(
+      publish_unnamed(fd, std::to_string(fd), absolute_target, options, has_umask_mode, false));
 }
 
 // The error_code form of both: every failure becomes its errno; returns whether the file is

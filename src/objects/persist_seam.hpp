@@ -14,6 +14,11 @@ enum class PersistStep {
   rename_staged,   // unnamed file, overwrite: rename of that name over the target
   withdraw,        // the name is the target's: the removal is withdrawn
   sync_directory,  // durable: fsync of the target's directory
+  // Across file systems (cross_device, after rename or link gave EXDEV), in this order: copy,
+  // sync_copy, then the final step again (rename for a named copy; link, or link_staged and
+  // rename_staged, for an unnamed one), withdraw and sync_directory.
+  copy,       // the copy beside the target was just created: its bytes are copied next
+  sync_copy,  // durable: fsync of the copy, before any name reaches it
 };
 
 using PersistStepHook = void (*)(PersistStep step) noexcept;
