@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Runs one persist() for persist_test's system-call checks (strace): a temporary file of the
-// given kind in <dir>, "payload" written, persisted to <target> with the given options; or one
-// atomic_write() of "payload" to <target> (kinds atomic and atomic-named, the second forced to
-// its named-file way).
+// given kind in <dir>, "payload" written, persisted to <target> with the given options (kinds
+// named-cross and temporary-cross add cross_device, for a target on another file system); or
+// one atomic_write() of "payload" to <target> (kinds atomic and atomic-named, the second forced
+// to its named-file way).
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -14,20 +15,21 @@
 int main(int argc, char** argv) {
   if (argc != 6) {
     static_cast<void>(
-        std::fputs("usage: persist_driver named|temporary|atomic|atomic-named DIR TARGET OVERWRITE "
-                   "DURABLE\n",
+        std::fputs("usage: persist_driver named|temporary|named-cross|temporary-cross|atomic|"
+                   "atomic-named DIR TARGET OVERWRITE DURABLE\n",
                    stderr));
     return 2;
   }
   const std::string_view kind = argv[1];
   const tempfile::PersistOptions options{.overwrite = std::string_view(argv[4]) == "1",
-                                         .durable = std::string_view(argv[5]) == "1"};
+                                         .durable = std::string_view(argv[5]) == "1",
+                                         .cross_device = kind.ends_with("-cross")};
   try {
     if (kind.starts_with("atomic")) {
       tempfile::objects::atomic_write_named_only(kind == "atomic-named");
       tempfile::atomic_write(argv[3], std::string_view("payload"),
                              {.overwrite = options.overwrite, .durable = options.durable});
-    } else if (kind == "named") {
+    } else if (kind.starts_with("named")) {
       tempfile::NamedTemporaryFile file({.dir = argv[2]});
       file.write(std::string_view("payload"));
       file.persist(argv[3], options);
