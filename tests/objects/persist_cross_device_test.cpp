@@ -35,6 +35,7 @@
 #include "os/guardian.hpp"
 #include "os/persist.hpp"
 #include "os/sys.hpp"
+#include "persist_crash.hpp"
 #include "security/harness.hpp"
 #include "support/files.hpp"
 #include "support/process.hpp"
@@ -856,7 +857,7 @@ TEST_F(PersistCrossDeviceTest, CrashAtEachStepLeavesTheOldOrTheNewFileAndOnlyDeb
     const fs::path here = scratch() / "crash";
     fs::create_directory(here);
     const fs::path target = there / "target";
-    enum class Target { old_file, new_file, absent };
+    using Target = TargetAfterCrash;
     struct Case {
       bool named_source;
       bool overwrite;
@@ -915,31 +916,12 @@ TEST_F(PersistCrossDeviceTest, CrashAtEachStepLeavesTheOldOrTheNewFileAndOnlyDeb
       }
       const int status = run_in_child([&] {
         act_before(c.step, c.occurrence, [] { ::kill(::getpid(), SIGKILL); });
-        const PersistOptions options{
-            .overwrite = c.overwrite, .durable = true, .cross_device = true};
-        if (c.named_source) {
-          auto* f = new NamedTemporaryFile({.dir = here});  // never destroyed: killed alive
-          f->write(std::string_view(new_content));
-          f->persist(target, options);
-        } else {
-          auto* f = new TemporaryFile({.dir = here});
-          f->write(std::string_view(new_content));
-          f->persist(target, options);
-        }
-        return 5;  // the step was never reached
+        return persist_until_killed(
+            c.named_source, here, new_content, target,
+            {.overwrite = c.overwrite, .durable = true, .cross_device = true});
       });
       EXPECT_EQ(status, 128 + SIGKILL) << "the child was not killed at the step";
-      switch (c.target) {
-        case Target::old_file:
-          EXPECT_EQ(read_file(target), old_content);
-          break;
-        case Target::new_file:
-          EXPECT_EQ(read_file(target), new_content);
-          break;
-        case Target::absent:
-          EXPECT_FALSE(fs::exists(fs::symlink_status(target)));
-          break;
-      }
+      expect_target_after_crash(c.target, target, old_content, new_content);
       std::set<std::string> left = list_dir(there);
       left.erase("target");
       EXPECT_EQ(left.size(), c.left_there) << testing::PrintToString(left);

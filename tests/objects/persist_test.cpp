@@ -30,6 +30,7 @@
 #include "objects/persist_seam.hpp"
 #include "os/guardian.hpp"
 #include "os/sys.hpp"
+#include "persist_crash.hpp"
 #include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
@@ -684,7 +685,7 @@ void kill_at_step(objects::PersistStep step) noexcept {
 
 TEST_F(PersistTest, CrashAtEachStepLeavesTheOldOrTheNewFileCompleteAndOnlyTheDocumentedDebris) {
   using objects::PersistStep;
-  enum class Target { old_file, new_file, absent };
+  using Target = TargetAfterCrash;
   struct Case {
     std::string kind;  // "named" or "temporary"
     bool overwrite;
@@ -727,30 +728,11 @@ TEST_F(PersistTest, CrashAtEachStepLeavesTheOldOrTheNewFileCompleteAndOnlyTheDoc
     kill_before = c.step;
     const int status = run_in_child([&] {
       objects::set_persist_step_hook(kill_at_step);
-      const PersistOptions options{.overwrite = c.overwrite, .durable = true};
-      if (c.kind == "named") {
-        auto* f = new NamedTemporaryFile({.dir = dir});  // never destroyed: killed with it alive
-        f->write(std::string_view(new_content));
-        f->persist(target, options);
-      } else {
-        auto* f = new TemporaryFile({.dir = dir});
-        f->write(std::string_view(new_content));
-        f->persist(target, options);
-      }
-      return 5;  // the step was never reached
+      return persist_until_killed(c.kind == "named", dir, new_content, target,
+                                  {.overwrite = c.overwrite, .durable = true});
     });
     EXPECT_EQ(status, 128 + SIGKILL) << "the child was not killed at the step";
-    switch (c.target) {
-      case Target::old_file:
-        EXPECT_EQ(read_file(target), old_content);
-        break;
-      case Target::new_file:
-        EXPECT_EQ(read_file(target), new_content);
-        break;
-      case Target::absent:
-        EXPECT_FALSE(fs::exists(fs::symlink_status(target)));
-        break;
-    }
+    expect_target_after_crash(c.target, target, old_content, new_content);
     std::set<std::string> left = list_dir(dir);
     left.erase("target");
     EXPECT_EQ(left.size(), c.debris) << testing::PrintToString(left);
