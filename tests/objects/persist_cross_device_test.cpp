@@ -35,7 +35,7 @@
 #include "os/guardian.hpp"
 #include "os/persist.hpp"
 #include "os/sys.hpp"
-#include "persist_crash.hpp"
+#include "persist_support.hpp"
 #include "security/harness.hpp"
 #include "support/files.hpp"
 #include "support/process.hpp"
@@ -80,13 +80,6 @@ std::pair<dev_t, ino_t> identity_of_fd(int fd) {
 unsigned mode_of(const fs::path& path) {
   struct stat info {};
   return ::lstat(path.c_str(), &info) == 0 ? static_cast<unsigned>(info.st_mode & 07777) : ~0U;
-}
-
-// Whether this build and this file system give TemporaryFile an O_TMPFILE file (only such a
-// file can be persisted at all; the portable build's cannot).
-bool unnamed_files_link_here() {
-  TemporaryFile probe;
-  return os::is_linkable_unnamed(probe.fileno());
 }
 
 // Whether a copy made in `dir` is an unnamed file (O_TMPFILE), else a named ".tmp" one.
@@ -730,56 +723,6 @@ TEST_F(PersistCrossDeviceTest, ADirectorySyncFailureAfterTheCopyIsPublishedIsIts
 
 // ---- durable: the fsyncs, in order, seen by strace -----------------------------------------
 
-bool strace_works() {
-  // NOLINTNEXTLINE(cert-env33-c,concurrency-mt-unsafe): a fixed command
-  return std::system("strace -qq -o /dev/null true >/dev/null 2>&1") == 0;
-}
-
-std::vector<std::string> trace_driver(const std::string& kind, const fs::path& dir,
-                                      const fs::path& target, bool overwrite, bool durable,
-                                      int& status) {
-  const fs::path log = dir.parent_path() / ("strace-" + kind + ".log");
-  // A sanitizer's leak check cannot run under ptrace; the trace is what is checked here.
-  const std::string command =
-      "ASAN_OPTIONS=detect_leaks=0 strace -qq -e "
-      "trace=fsync,fdatasync,openat,rename,renameat,renameat2,link,linkat -o '" +
-      log.string() + "' '" TEMPFILE_PERSIST_DRIVER "' " + kind + " '" + dir.string() + "' '" +
-      target.string() + "' " + (overwrite ? "1" : "0") + " " + (durable ? "1" : "0");
-  // NOLINTNEXTLINE(cert-env33-c,concurrency-mt-unsafe): a fixed command with our paths
-  status = std::system(command.c_str());
-  std::vector<std::string> lines;
-  std::ifstream in(log);
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(line);
-  }
-  fs::remove(log);
-  return lines;
-}
-
-// The index of the first line from `from` on matching `pattern`, or -1.
-int find_line(const std::vector<std::string>& lines, const std::string& pattern,
-              std::smatch* match = nullptr, std::size_t from = 0) {
-  const std::regex re(pattern);
-  for (std::size_t i = from; i < lines.size(); ++i) {
-    std::smatch m;
-    if (std::regex_search(lines[i], m, re)) {
-      if (match != nullptr) {
-        *match = m;
-      }
-      return static_cast<int>(i);
-    }
-  }
-  return -1;
-}
-
-std::string joined(const std::vector<std::string>& lines) {
-  std::ostringstream out;
-  for (const auto& line : lines) {
-    out << line << '\n';
-  }
-  return out.str();
-}
-
 TEST_F(PersistCrossDeviceTest, DurableSyncsTheCopyBeforeItsNameAndTheDirectoryAfter) {
   if (!strace_works()) {
     GTEST_SKIP() << "strace is missing or ptrace is not permitted here";
@@ -794,9 +737,9 @@ TEST_F(PersistCrossDeviceTest, DurableSyncsTheCopyBeforeItsNameAndTheDirectoryAf
     for (const std::string& kind : kinds) {
       for (const bool overwrite : {true, false}) {
         SCOPED_TRACE(kind + (overwrite ? " overwrite" : " no-clobber"));
-        int status = -1;
-        const std::vector<std::string> lines =
-            trace_driver(kind, dir, target, overwrite, true, status);
+        const Trace durable = trace_driver(kind, dir, target, overwrite, true);
+        const int status = durable.status;
+        const std::vector<std::string>& lines = durable.lines;
         const std::string text = joined(lines);
         ASSERT_EQ(status, 0) << text;
         EXPECT_EQ(read_file(target), "payload");
@@ -830,10 +773,9 @@ TEST_F(PersistCrossDeviceTest, DurableSyncsTheCopyBeforeItsNameAndTheDirectoryAf
         EXPECT_EQ(list_dir(there), std::set<std::string>{"target"});
         fs::remove(target);
         // Control: without durable, no fsync at all, and the same outcome.
-        const std::vector<std::string> fast =
-            trace_driver(kind, dir, target, overwrite, false, status);
-        ASSERT_EQ(status, 0) << joined(fast);
-        EXPECT_EQ(find_line(fast, "^f(data)?sync\\("), -1) << joined(fast);
+        const Trace fast = trace_driver(kind, dir, target, overwrite, false);
+        ASSERT_EQ(fast.status, 0) << joined(fast.lines);
+        EXPECT_EQ(find_line(fast.lines, "^f(data)?sync\\("), -1) << joined(fast.lines);
         EXPECT_EQ(read_file(target), "payload");
         EXPECT_EQ(list_dir(there), std::set<std::string>{"target"});
         fs::remove(target);

@@ -30,7 +30,7 @@
 #include "objects/persist_seam.hpp"
 #include "os/guardian.hpp"
 #include "os/sys.hpp"
-#include "persist_crash.hpp"
+#include "persist_support.hpp"
 #include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
@@ -60,12 +60,6 @@ std::pair<dev_t, ino_t> identity_of_fd(int fd) {
     return {0, 0};
   }
   return {info.st_dev, info.st_ino};
-}
-
-// Whether this build and this file system give TemporaryFile an O_TMPFILE file.
-bool unnamed_files_link_here() {
-  TemporaryFile probe;
-  return os::is_linkable_unnamed(probe.fileno());
 }
 
 class PersistTest : public ScratchTest {};
@@ -409,59 +403,6 @@ TEST_F(PersistTest, PseudoTemporaryFilePersists) {
 }
 
 // ---- durable: the fsyncs, in order, seen by strace -----------------------------------------
-
-struct Trace {
-  int status = -1;
-  std::vector<std::string> lines;
-};
-
-Trace trace_driver(const std::string& kind, const fs::path& dir, const fs::path& target,
-                   bool overwrite, bool durable) {
-  const fs::path log = dir.parent_path() / ("strace-" + kind + ".log");
-  // A sanitizer's leak check cannot run under ptrace; the trace is what is checked here.
-  const std::string command =
-      "ASAN_OPTIONS=detect_leaks=0 strace -qq -e "
-      "trace=fsync,fdatasync,openat,rename,renameat2,link,"
-      "linkat -o '" +
-      log.string() + "' '" TEMPFILE_PERSIST_DRIVER "' " + kind + " '" + dir.string() + "' '" +
-      target.string() + "' " + (overwrite ? "1" : "0") + " " + (durable ? "1" : "0");
-  Trace trace;
-  trace.status = std::system(command.c_str());  // NOLINT(cert-env33-c): fixed command, our paths
-  std::ifstream in(log);
-  for (std::string line; std::getline(in, line);) {
-    trace.lines.push_back(line);
-  }
-  fs::remove(log);
-  return trace;
-}
-
-bool strace_works() {
-  return std::system("strace -qq -o /dev/null true >/dev/null 2>&1") == 0;  // NOLINT(cert-env33-c)
-}
-
-// The index of the first line matching `pattern`, or -1.
-int find_line(const std::vector<std::string>& lines, const std::string& pattern,
-              std::smatch* match = nullptr) {
-  const std::regex re(pattern);
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    std::smatch m;
-    if (std::regex_search(lines[i], m, re)) {
-      if (match != nullptr) {
-        *match = m;
-      }
-      return static_cast<int>(i);
-    }
-  }
-  return -1;
-}
-
-std::string joined(const std::vector<std::string>& lines) {
-  std::ostringstream out;
-  for (const auto& line : lines) {
-    out << line << '\n';
-  }
-  return out.str();
-}
 
 TEST_F(PersistTest, DurableSyncsTheFileBeforeItsNameAndTheDirectoryAfter) {
   if (!strace_works()) {
