@@ -89,6 +89,23 @@ bool wants_umask_mode(const AtomicWriteOptions& options) noexcept {
   return kind == PersistMode::Kind::umask_default || kind == PersistMode::Kind::preserve_target;
 }
 
+// An O_TMPFILE file in `directory`, the target's; an invalid descriptor where there is none
+// (the file system, the build, or the test seam): the caller then makes a named one.
+os::FileDescriptor open_unnamed_beside(const std::string& directory, const std::string& target,
+                                       const AtomicWriteOptions& options) {
+  os::FileDescriptor fd;
+  if (objects::named_only.load(std::memory_order_relaxed)) {
+    return fd;
+  }
+  const os::Errno err =
+      os::open_unnamed_file(os::current_directory_fd, directory.c_str(),
+                            wants_umask_mode(options) ? 0666U : os::file_mode, fd);
+  if (err != 0 && err != EOPNOTSUPP) {
+    throw error("cannot create file in", directory, target, os::to_error_code(err));
+  }
+  return fd;
+}
+
 // The file `fn` writes, in the target's directory (the same file system, so that a rename
 // publishes it): O_TMPFILE, which leaves nothing if the process dies before publishing, else a
 // named file that removes itself unless published.
@@ -96,18 +113,9 @@ std::unique_ptr<detail::FileState> open_beside(const std::string& target,
                                                const AtomicWriteOptions& options) {
   const io::OpenPlan plan = checked_plan(options);
   const std::string directory(create::parent_of_absolute(target));
-  if (!objects::named_only.load(std::memory_order_relaxed)) {
-    os::FileDescriptor fd;
-    const os::Errno err =
-        os::open_unnamed_file(os::current_directory_fd, directory.c_str(),
-                              wants_umask_mode(options) ? 0666U : os::file_mode, fd);
-    if (err == 0) {
-      std::string number = std::to_string(fd.get());
-      return io::open_file(std::move(fd), plan, std::move(number), io::Reach::unshared, directory);
-    }
-    if (err != EOPNOTSUPP) {
-      throw error("cannot create file in", directory, target, os::to_error_code(err));
-    }
+  if (os::FileDescriptor fd = open_unnamed_beside(directory, target, options); fd.valid()) {
+    std::string number = std::to_string(fd.get());
+    return io::open_file(std::move(fd), plan, std::move(number), io::Reach::unshared, directory);
   }
   return objects::open_named_file({.mode = options.mode,
                                    .buffering = options.buffering,
@@ -172,14 +180,9 @@ void atomic_write(const std::filesystem::path& path, std::string_view content,
   // Bytes into an unnamed file need no file object: the descriptor alone, as a hand-written
   // sequence would, with the same steps (and test seam) as the file object's way.
   const std::string target = checked_target(path);
-  if ((plain_binary(options) || checked_plan(options).mode.binary) &&
-      !objects::named_only.load(std::memory_order_relaxed)) {
+  if (plain_binary(options) || checked_plan(options).mode.binary) {
     const std::string directory(create::parent_of_absolute(target));
-    os::FileDescriptor fd;
-    const os::Errno err =
-        os::open_unnamed_file(os::current_directory_fd, directory.c_str(),
-                              wants_umask_mode(options) ? 0666U : os::file_mode, fd);
-    if (err == 0) {
+    if (os::FileDescriptor fd = open_unnamed_beside(directory, target, options); fd.valid()) {
       if (const os::Errno write_err = os::write_all(fd.get(), content.data(), content.size());
           write_err != 0) {
         throw error("cannot write to unnamed temporary file in", directory, target,
@@ -194,9 +197,6 @@ void atomic_write(const std::filesystem::path& path, std::string_view content,
                                           target, os::to_error_code(close_err));
       }
       return;
-    }
-    if (err != EOPNOTSUPP) {
-      throw error("cannot create file in", directory, target, os::to_error_code(err));
     }
   }
   atomic_write(

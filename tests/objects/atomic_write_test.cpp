@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <ios>
@@ -30,6 +31,7 @@
 #include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
+#include "tempfile/cleanup.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/sweep.hpp"
 
@@ -362,6 +364,39 @@ TEST_F(AtomicWriteIdentityTest, B1_AReplacedTemporaryNameIsNeitherPublishedNorRe
     }
   }
   EXPECT_EQ(read_file(dir / "moved-away"), "ours");
+  fs::remove_all(dir);
+}
+
+// The named way's ".tmp" file is a NamedTemporaryFile's: the exit handler and the signal
+// handlers remove it as they remove any, when the process ends while `fn` writes. Positive
+// control: the file is there, beside the target, when the process ends.
+TEST_F(AtomicWriteIdentityTest, TheNamedFileGoesWhenTheProcessExitsOrIsSignalledMidWrite) {
+  const fs::path dir = make_subdir("d");
+  write_file(dir / "target", "old");
+  enum class End { exit, signal };
+  for (const End end : {End::exit, End::signal}) {
+    SCOPED_TRACE(end == End::exit ? "std::exit" : "SIGTERM");
+    const int status = run_in_child([&] {
+      objects::atomic_write_named_only(true);
+      if (end == End::signal) {
+        cleanup_on_signals();
+      }
+      atomic_write(dir / "target", [&](File& f) {
+        f.write(std::string_view("new"));
+        if (list_dir(dir).size() != 2) {
+          ::_exit(7);  // no named file beside the target: nothing to test
+        }
+        if (end == End::exit) {
+          std::exit(3);
+        }
+        ::raise(SIGTERM);
+      });
+      return 5;
+    });
+    EXPECT_EQ(status, end == End::exit ? 3 : 128 + SIGTERM) << "7: no named file was made";
+    EXPECT_EQ(read_file(dir / "target"), "old");
+    EXPECT_EQ(list_dir(dir), std::set<std::string>{"target"}) << "the .tmp file was left";
+  }
   fs::remove_all(dir);
 }
 
