@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "bench_directory.hpp"
 #include "hand_written.hpp"
 #include "tempfile/tempfile.hpp"
 
@@ -30,48 +31,18 @@ const std::string& payload() {
   return data;
 }
 
-// Where every benchmark works: BENCH_DIR, or a fresh directory on tmpfs removed at exit.
-class BenchDirectory {
- public:
-  BenchDirectory() {
-    // NOLINTNEXTLINE(concurrency-mt-unsafe): before any thread
-    const char* chosen = std::getenv("BENCH_DIR");
-    std::string pattern =
-        std::string(chosen != nullptr ? chosen : "/dev/shm") + "/tempfile-bench-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      std::perror("bench_persist: mkdtemp");
-      std::exit(EXIT_FAILURE);  // NOLINT(concurrency-mt-unsafe): before main
-    }
-    path_ = pattern;
-  }
-  BenchDirectory(const BenchDirectory&) = delete;
-  BenchDirectory& operator=(const BenchDirectory&) = delete;
-  BenchDirectory(BenchDirectory&&) = delete;
-  BenchDirectory& operator=(BenchDirectory&&) = delete;
-  ~BenchDirectory() {
-    std::error_code ignored;
-    std::filesystem::remove(path_ / "target", ignored);
-    if (::rmdir(path_.c_str()) != 0) {
-      std::perror("bench_persist: a benchmark left entries");
-    }
-  }
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-  [[nodiscard]] std::filesystem::path target() const { return path_ / "target"; }
+using bench::bench_directory;
 
- private:
-  std::filesystem::path path_;
-};
-
-const BenchDirectory& bench_directory() {
-  static const BenchDirectory directory;
-  return directory;
+// The file every benchmark replaces, removed by each benchmark when it ends.
+std::filesystem::path target_path() {
+  return bench_directory().path() / "target";
 }
 
 // The floor, named: open a new name beside the target, write, fsync, rename, fsync the directory.
 void BM_HandWritten_Named(benchmark::State& state) {
   const bool durable = state.range(0) != 0;
   const std::filesystem::path dir = bench_directory().path();
-  const std::string target = bench_directory().target();
+  const std::string target = target_path();
   StagedNames names(dir);
   for (auto _ : state) {
     const std::string& staged = names.next();
@@ -82,6 +53,7 @@ void BM_HandWritten_Named(benchmark::State& state) {
     }
     ::close(fd);
   }
+  std::filesystem::remove(target);
 }
 BENCHMARK(BM_HandWritten_Named)->ArgName("durable")->Arg(0)->Arg(1);
 
@@ -90,7 +62,7 @@ BENCHMARK(BM_HandWritten_Named)->ArgName("durable")->Arg(0)->Arg(1);
 void BM_HandWritten_Unnamed(benchmark::State& state) {
   const bool durable = state.range(0) != 0;
   const std::filesystem::path dir = bench_directory().path();
-  const std::string target = bench_directory().target();
+  const std::string target = target_path();
 #ifdef O_TMPFILE
   StagedNames names(dir);
   for (auto _ : state) {
@@ -106,6 +78,7 @@ void BM_HandWritten_Unnamed(benchmark::State& state) {
 #else
   state.SkipWithError("no O_TMPFILE here");
 #endif
+  std::filesystem::remove(target);
 }
 BENCHMARK(BM_HandWritten_Unnamed)->ArgName("durable")->Arg(0)->Arg(1);
 
@@ -114,24 +87,26 @@ void BM_Persist_Named(benchmark::State& state) {
   const bool durable = state.range(0) != 0;
   const tempfile::NamedTemporaryFileOptions options{.dir = bench_directory().path(),
                                                     .lock = state.range(1) != 0};
-  const std::filesystem::path target = bench_directory().target();
+  const std::filesystem::path target = target_path();
   for (auto _ : state) {
     tempfile::NamedTemporaryFile file(options);
     file.write(payload());
     file.persist(target, {.durable = durable});
   }
+  std::filesystem::remove(target);
 }
 BENCHMARK(BM_Persist_Named)->ArgNames({"durable", "lock"})->ArgsProduct({{0, 1}, {0, 1}});
 
 void BM_Persist_Unnamed(benchmark::State& state) {
   const bool durable = state.range(0) != 0;
   const tempfile::TemporaryFileOptions options{.dir = bench_directory().path()};
-  const std::filesystem::path target = bench_directory().target();
+  const std::filesystem::path target = target_path();
   for (auto _ : state) {
     tempfile::TemporaryFile file(options);
     file.write(payload());
     file.persist(target, {.durable = durable});
   }
+  std::filesystem::remove(target);
 }
 BENCHMARK(BM_Persist_Unnamed)->ArgName("durable")->Arg(0)->Arg(1);
 
@@ -143,10 +118,11 @@ void BM_AtomicWrite(benchmark::State& state) {
       .durable = durable,
       .permissions = state.range(1) == 0 ? tempfile::PersistMode::preserve_target()
                                          : tempfile::PersistMode::umask_default()};
-  const std::filesystem::path target = bench_directory().target();
+  const std::filesystem::path target = target_path();
   for (auto _ : state) {
     tempfile::atomic_write(target, payload(), options);
   }
+  std::filesystem::remove(target);
 }
 BENCHMARK(BM_AtomicWrite)->ArgNames({"durable", "umask"})->ArgsProduct({{0, 1}, {0, 1}});
 

@@ -11,40 +11,12 @@
 #include <optional>
 #include <string>
 
+#include "bench_directory.hpp"
 #include "tempfile/tempfile.hpp"
 
 namespace {
 
-// A fresh directory on tmpfs for every entry the benchmarks make, removed at exit.
-class BenchDirectory {
- public:
-  BenchDirectory() {
-    std::string pattern = "/dev/shm/tempfile-bench-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      std::perror("bench_pseudo: mkdtemp under /dev/shm");
-      std::exit(EXIT_FAILURE);  // NOLINT(concurrency-mt-unsafe): before main
-    }
-    path_ = pattern;
-  }
-  BenchDirectory(const BenchDirectory&) = delete;
-  BenchDirectory& operator=(const BenchDirectory&) = delete;
-  BenchDirectory(BenchDirectory&&) = delete;
-  BenchDirectory& operator=(BenchDirectory&&) = delete;
-  ~BenchDirectory() {
-    if (::rmdir(path_.c_str()) != 0) {
-      std::perror("bench_pseudo: a benchmark left entries");
-    }
-  }
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-const BenchDirectory& bench_directory() {
-  static const BenchDirectory directory;
-  return directory;
-}
+using bench::bench_directory;
 
 tempfile::TemporaryDirectoryOptions options() {
   return {.dir = bench_directory().path()};
