@@ -52,10 +52,6 @@ std::string gnu_quote(std::string_view text);
 /// is UTF-8, for gnu_quote().
 void set_quoting_locale();
 
-/// `text` as a JSON string literal, quotes included. Bytes that are not UTF-8 become U+FFFD:
-/// JSON text must be Unicode (a path in such bytes cannot be written exactly).
-std::string json_string(std::string_view text);
-
 /// strerror(error), thread-safely (strerror_r).
 std::string error_text(int error);
 

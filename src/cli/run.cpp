@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -292,9 +293,10 @@ int run_main(std::string_view program, const RunArguments& arguments) {
   directory.reset();
 
   if (arguments.json) {
-    const std::string line = "{\"path\": " + json_string(path) +
-                             ", \"status\": " + std::to_string(status) +
-                             ", \"kept\": " + (keep ? "true" : "false") + "}\n";
+    // JSON text is Unicode: bytes of a path that are not UTF-8 become U+FFFD.
+    const nlohmann::ordered_json report = {{"path", path}, {"status", status}, {"kept", keep}};
+    const std::string line =
+        report.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
     static_cast<void>(std::fputs(line.c_str(), stdout));
   }
   if (signal_received != 0) {

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 // tempfile-cli's text helpers: coreutils' quoting of names in messages (so mktemp's messages
-// are byte for byte GNU's) and JSON string literals for `run --json`.
+// are byte for byte GNU's).
 #include <langinfo.h>
 
-#include <array>
 #include <clocale>
 #include <cstring>
 #include <string>
@@ -120,36 +119,6 @@ std::string gnu_quote(std::string_view text) {
     }
   }
   out += utf8_locale ? "\u2019" : "'";
-  return out;
-}
-
-std::string json_string(std::string_view text) {
-  static constexpr std::array<char, 16> hex = {'0', '1', '2', '3', '4', '5', '6', '7',
-                                               '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
-  std::string out = "\"";
-  for (std::size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-      ++i;
-    } else if (c < 0x20) {
-      out += "\\u00";
-      out += hex.at(c >> 4U);
-      out += hex.at(c & 15U);
-      ++i;
-    } else if (c < 0x80) {
-      out += static_cast<char>(c);
-      ++i;
-    } else if (const std::size_t length = utf8_sequence(text, i); length > 0) {
-      out.append(text.substr(i, length));
-      i += length;
-    } else {
-      out += "\\ufffd";
-      ++i;
-    }
-  }
-  out += '"';
   return out;
 }
 

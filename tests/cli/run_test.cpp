@@ -91,6 +91,17 @@ TEST_F(RunTest, JsonReportsPathStatusAndKept) {
   EXPECT_FALSE(fs::exists(dir));
 }
 
+// JSON text is Unicode: a path byte that is not UTF-8 is reported as U+FFFD, and the line
+// still parses.
+TEST_F(RunTest, JsonReportsANonUtf8PathWithReplacementCharacters) {
+  const Finished got = run({"--json", "--prefix", "bad\xff-", "--", "true"});
+  EXPECT_EQ(got.status, 0);
+  const auto report = nlohmann::json::parse(got.out);
+  const std::string name = fs::path(report.at("path").get<std::string>()).filename().string();
+  EXPECT_THAT(name, ::testing::StartsWith("bad\xef\xbf\xbd-"));
+  expect_no_run_directory();
+}
+
 TEST_F(RunTest, KeepOnFailureKeepsTheDirectoryAndSaysWhere) {
   const Finished got =
       run({"--keep-on-failure", "--json", "--", "sh", "-c", "echo data > \"$TMPDIR/f\"; exit 4"});
