@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Runs one persist or atomic_write workload N times, for exact system-call counts under strace
 // (the difference of two N): count_persist <workload> <durable 0|1> <N> <dir>, the workloads
-// those of bench_persist: hand-named, hand-unnamed, persist-named, persist-named-nolock,
-// persist-unnamed, atomic, atomic-umask.
+// those of bench_persist: hand-named, hand-named-checked, hand-unnamed, persist-named,
+// persist-named-nolock, persist-unnamed, atomic, atomic-umask.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -30,6 +30,17 @@ bool run(std::string_view workload, bool durable, const std::filesystem::path& d
     const std::string& staged = names.next();
     const int fd = ::open(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     const bool done = fd >= 0 && write_all(fd, data) && (!durable || ::fsync(fd) == 0) &&
+                      ::rename(staged.c_str(), target.c_str()) == 0 &&
+                      (!durable || sync_directory(dir));
+    ::close(fd);
+    return done;
+  }
+  if (workload == "hand-named-checked") {
+    const std::string& staged = names.next();
+    struct statx ours {};
+    const int fd = bench::open_checked(staged, ours);
+    const bool done = fd >= 0 && write_all(fd, data) && (!durable || ::fsync(fd) == 0) &&
+                      bench::name_is_still(staged, ours) &&
                       ::rename(staged.c_str(), target.c_str()) == 0 &&
                       (!durable || sync_directory(dir));
     ::close(fd);

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -50,6 +52,34 @@ class StagedNames {
   std::string name_;
   unsigned long counter_ = 0;
 };
+
+// The named floor with the two guarantees every NamedTemporaryFile gives, written by hand as a
+// careful program would: a shared lock that keeps tmp cleaners (systemd-tmpfiles) and sweep() off
+// the file while it lives, and, just before the rename, the check that the name still refers to the
+// file written (someone may have replaced it), from the file's identity taken at creation and
+// the name's now: one statx each, as the library takes them. Returns the open descriptor, or -1.
+inline int open_checked(const std::string& staged, struct statx& ours) {
+  const int fd = ::open(staged.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return -1;
+  }
+  constexpr unsigned identity = STATX_INO | STATX_NLINK | STATX_BTIME | STATX_MNT_ID;
+  if (::flock(fd, LOCK_SH | LOCK_NB) != 0 || ::statx(fd, "", AT_EMPTY_PATH, identity, &ours) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+inline bool name_is_still(const std::string& staged, const struct statx& ours) {
+  constexpr unsigned identity = STATX_INO | STATX_NLINK | STATX_BTIME | STATX_MNT_ID;
+  struct statx named {};
+  return ::statx(AT_FDCWD, staged.c_str(), AT_SYMLINK_NOFOLLOW, identity, &named) == 0 &&
+         named.stx_ino == ours.stx_ino && named.stx_dev_major == ours.stx_dev_major &&
+         named.stx_dev_minor == ours.stx_dev_minor && named.stx_mnt_id == ours.stx_mnt_id &&
+         named.stx_btime.tv_sec == ours.stx_btime.tv_sec &&
+         named.stx_btime.tv_nsec == ours.stx_btime.tv_nsec;
+}
 
 #ifdef O_TMPFILE
 // linkat(AT_EMPTY_PATH) where permitted (CAP_DAC_READ_SEARCH, or Linux 6.10), else through /proc.

@@ -80,6 +80,8 @@ class BufferedFile {
   /// fileno() for a descriptor that leaves this object (Python's fileno(), a dup): an
   /// unshared file starts using the descriptor's offset (RawFile::share()).
   [[nodiscard]] int share_descriptor();
+  /// persist(): a name reaches the file, but its descriptor stays here (RawFile::share_when_used).
+  void share_descriptor_when_used() noexcept { raw_.share_when_used(); }
   [[nodiscard]] bool isatty() const;
   [[nodiscard]] const OpenMode& mode() const noexcept { return raw_.mode(); }
   [[nodiscard]] bool unbuffered() const noexcept { return capacity_ == 0; }

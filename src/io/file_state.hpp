@@ -14,6 +14,7 @@
 #include "io/buffered_file.hpp"
 #include "io/file_streambuf.hpp"
 #include "io/text_file.hpp"
+#include "os/entry_identity.hpp"
 #include "os/process.hpp"
 
 namespace tempfile::io {
@@ -39,6 +40,11 @@ struct FileState {
   // Set by the object that made the file when it has something to do after the close
   // (NamedTemporaryFile: remove its entry, objects/temporary_file.cpp).
   std::unique_ptr<io::AfterClose> after_close;
+  // What the object that made the file learned then, which spares persist() a system call
+  // each: who the file is (a named file that owes a removal; not recorded otherwise), and
+  // that it was made with O_TMPFILE, so that a name can be linked to it.
+  os::EntryIdentity identity;
+  bool linkable = false;
 
   // File::stream(), made on first use; the stream is declared last so it is destroyed first.
   std::unique_ptr<FileStreambuf> streambuf;

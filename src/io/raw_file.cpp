@@ -84,14 +84,30 @@ void RawFile::share() {
     return;
   }
   file->handed_out = true;
-  if (!file->unshared) {
+  if (file->unshared) {
+    file->offset_pending = true;
+    file->unshared = false;
+  }
+  settle_offset(*file);
+}
+
+void RawFile::share_when_used() noexcept {
+  auto* file = std::get_if<Descriptor>(&storage_);
+  if (file != nullptr && file->unshared) {
+    file->unshared = false;
+    file->offset_pending = true;
+  }
+}
+
+void RawFile::settle_offset(Descriptor& file) {
+  if (!file.offset_pending) {
     return;
   }
   std::int64_t moved = 0;
-  if (const os::Errno err = os::seek(file->fd.get(), position_, SEEK_SET, moved); err != 0) {
+  if (const os::Errno err = os::seek(file.fd.get(), position_, SEEK_SET, moved); err != 0) {
     fail("cannot seek in", err);
   }
-  file->unshared = false;
+  file.offset_pending = false;
 }
 
 void RawFile::refresh_position() {
@@ -153,7 +169,10 @@ std::size_t RawFile::read(std::span<std::byte> into) {
     advance(got);
     return got;
   }
-  const Descriptor& file = descriptor();
+  Descriptor& file = descriptor();
+  if (!file.unshared) {
+    settle_offset(file);
+  }
   std::size_t got = 0;
   if (const os::Errno err =
           file.unshared ? os::read_at(file.fd.get(), into.data(), into.size(), position_, got)
@@ -184,6 +203,9 @@ std::size_t RawFile::write(std::span<const std::byte> from) {
     return from.size();
   }
   Descriptor& file = descriptor();
+  if (!file.unshared) {
+    settle_offset(file);
+  }
   std::size_t written = 0;
   if (const os::Errno err =
           file.unshared ? os::write_at(file.fd.get(), from.data(), from.size(), position_, written)
@@ -236,9 +258,12 @@ std::int64_t RawFile::seek(std::int64_t offset, int whence) {
     position_ = whence == os::seek_hole ? size : offset;
     return position_;
   }
-  const Descriptor& file = descriptor();
+  Descriptor& file = descriptor();
   if (file.unshared && plain) {
     return seek_without_descriptor(offset, whence, file.size);
+  }
+  if (!file.unshared) {
+    settle_offset(file);  // SEEK_CUR counts from it
   }
   // With a descriptor: lseek (SEEK_DATA/SEEK_HOLE take an absolute offset, so an unshared
   // file's stale descriptor offset does not matter to them).

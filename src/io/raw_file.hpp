@@ -116,6 +116,10 @@ class RawFile {
   /// descriptor's offset is the position, and someone else may change the file. Throws
   /// tempfile::error if the offset cannot be set.
   void share();
+  /// persist(): a name reaches the file now, so from now on the descriptor's offset and size
+  /// are the truth, as after share(); but nothing leaves this object, so the offset is set
+  /// only when an operation here first uses it (a file closed next never needs it).
+  void share_when_used() noexcept;
   /// Python's FileIO.tell() asks the system: once the descriptor was handed out (share()), the
   /// position becomes its offset, which a duplicate (fdopen(), fileno()) may have moved. One
   /// lseek; nothing before the hand-out, nor in memory. Throws tempfile::error.
@@ -169,6 +173,8 @@ class RawFile {
     std::int64_t size = 0;
     // share() ran: someone else may hold the descriptor, and so move its offset.
     bool handed_out = false;
+    // share_when_used() ran: shared, but the descriptor's offset is not yet the position.
+    bool offset_pending = false;
   };
 
   RawFile(Memory memory, OpenMode mode) noexcept
@@ -189,6 +195,9 @@ class RawFile {
   void switch_storage(Descriptor file) noexcept;
   // Makes room for `size` bytes, keeping the contents; new bytes are uninitialized.
   static void reserve(Memory& memory, std::size_t size);
+  // A shared descriptor whose offset share_when_used() left behind gets the position now;
+  // before every read, write or seek that uses the offset. Throws tempfile::error.
+  void settle_offset(Descriptor& file);
   // lseek's arithmetic for SEEK_SET/SEEK_CUR/SEEK_END, done here (in memory, or unshared).
   std::int64_t seek_without_descriptor(std::int64_t offset, int whence, std::int64_t size);
 

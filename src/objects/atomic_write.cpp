@@ -115,7 +115,10 @@ std::unique_ptr<detail::FileState> open_beside(const std::string& target,
   const std::string directory(create::parent_of_absolute(target));
   if (os::FileDescriptor fd = open_unnamed_beside(directory, target, options); fd.valid()) {
     std::string number = std::to_string(fd.get());
-    return io::open_file(std::move(fd), plan, std::move(number), io::Reach::unshared, directory);
+    auto state =
+        io::open_file(std::move(fd), plan, std::move(number), io::Reach::unshared, directory);
+    state->linkable = true;
+    return state;
   }
   return objects::open_named_file({.mode = options.mode,
                                    .buffering = options.buffering,
@@ -152,9 +155,7 @@ void AtomicWriteFile::commit() {
   if (named_) {
     objects::persist_named(s, target_, persist_, function);
   } else {
-    objects::persist_unnamed(
-        s, target_, persist_, function,
-        {.made_with_o_tmpfile = true, .has_umask_mode = has_umask_mode_, .closed_after = true});
+    objects::persist_unnamed(s, target_, persist_, function, has_umask_mode_);
   }
   // Published: closing removes nothing now. Its failure cannot undo the publishing, so it is
   // reported as what it is.

@@ -232,12 +232,14 @@ void sync_target_directory(const std::string& absolute) {
 
 // Checks that the name `from` still refers to the open file `fd` before anything moves it, so
 // that another file put under the name is never moved to the target; returns the file's
-// identity.
+// identity. `known` is the identity its maker recorded, if it did (one statx fewer).
 os::EntryIdentity check_name_is_ours(int fd, const std::string& from, const std::string& absolute,
-                                     const char* what) {
-  os::EntryIdentity ours;
-  if (const os::Errno err = os::identify_fd(fd, ours); err != 0) {
-    throw error(step(what, absolute, "cannot identify"), from, absolute, code_of(err));
+                                     const char* what, const os::EntryIdentity& known = {}) {
+  os::EntryIdentity ours = known;
+  if (!ours.recorded()) {
+    if (const os::Errno err = os::identify_fd(fd, ours); err != 0) {
+      throw error(step(what, absolute, "cannot identify"), from, absolute, code_of(err));
+    }
   }
   os::EntryIdentity named;
   if (const os::Errno err = os::identify_name(os::current_directory_fd, from.c_str(), named);
@@ -505,9 +507,12 @@ void persist_copy(detail::FileState& s, const std::string& absolute, const Persi
     fail(what, absolute, failed);
   }
   // The copy is at `absolute`: nothing below throws before the durability step.
+  const bool copy_linkable = !copy.named();  // an O_TMPFILE file, as an unnamed copy is
   copy.published();
   before(PersistStep::withdraw);
   s.bytes().switch_to_copy(copy.fd, std::move(directory));
+  s.identity = {};  // another file now: a later persist() identifies it afresh
+  s.linkable = copy_linkable;
   if (ours != nullptr) {
     s.bytes().rename_to(std::move(target_path));
     // The temporary's name goes as it would at destruction: through its owner (which checks
@@ -541,7 +546,7 @@ void persist_named(detail::FileState& s, std::string_view target, const PersistO
   const int fd = s.bytes().raw().fileno();
   sync_before_naming(fd, from, absolute, options);
   before(PersistStep::check_name);
-  const os::EntryIdentity ours = check_name_is_ours(fd, from, absolute, named_file);
+  const os::EntryIdentity ours = check_name_is_ours(fd, from, absolute, named_file, s.identity);
   const ModeBefore mode_before = apply_mode(fd, absolute, options.mode, named_file, false);
   if (const Failed failed = move_named(from, absolute, options.overwrite); failed.err != 0) {
     undo_mode(fd, mode_before);
@@ -563,20 +568,19 @@ void persist_named(detail::FileState& s, std::string_view target, const PersistO
 
 // A file with no name (O_TMPFILE): linked into place, never visible under a half-written name.
 void persist_unnamed(detail::FileState& s, std::string_view target, const PersistOptions& options,
-                     const char* function, const UnnamedFileFacts& facts) {
+                     const char* function, bool has_umask_mode) {
   const std::string absolute = prepare(s, target, function);
   const int fd = s.bytes().raw().fileno();
-  if (!facts.made_with_o_tmpfile && !os::is_linkable_unnamed(fd)) {
+  if (!s.linkable && !os::is_linkable_unnamed(fd)) {
     throw error(step(unnamed_file, absolute, "cannot link"), s.name(), absolute, code_of(ENOTSUP),
                 "it was created and unlinked (no O_TMPFILE here) and cannot be given a name; use "
                 "a NamedTemporaryFile");
   }
   // Once a name reaches it, others may change the file: from now on the descriptor's offset
-  // and size are the truth (pread/pwrite with a size of our own would miss their changes).
-  if (!facts.closed_after) {
-    static_cast<void>(s.bytes().share_descriptor());
-  }
-  if (!publish_unnamed(fd, s.name().native(), absolute, options, facts.has_umask_mode, true)) {
+  // and size are the truth (pread/pwrite with a size of our own would miss their changes). The
+  // offset is handed over when the object next needs it, so a file closed next never pays.
+  s.bytes().share_descriptor_when_used();
+  if (!publish_unnamed(fd, s.name().native(), absolute, options, has_umask_mode, true)) {
     persist_copy(s, absolute, options, unnamed_file, nullptr);
   }
 }

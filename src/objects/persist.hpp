@@ -19,22 +19,12 @@ namespace tempfile::objects {
 void persist_named(detail::FileState& s, std::string_view target, const PersistOptions& options,
                    const char* function);
 
-/// What the caller of persist_unnamed knows about its file, which spares system calls.
-struct UnnamedFileFacts {
-  /// Created with O_TMPFILE by the caller: no need to ask the kernel whether it can be linked.
-  bool made_with_o_tmpfile = false;
-  /// Created with mode 0666, so the kernel already gave it what PersistMode::umask_default()
-  /// asks for (no umask to learn, no chmod).
-  bool has_umask_mode = false;
-  /// Closed right after persisting: nobody will use it through the object, so its position
-  /// need not be handed to the shared descriptor.
-  bool closed_after = false;
-};
-
 /// A file with no name (O_TMPFILE): linked into place, never visible under a half-written
 /// name (overwrite: linked to a random ".tmp" name beside `target`, then renamed over it).
+/// `has_umask_mode`: it was created with mode 0666, so the kernel already gave it what
+/// PersistMode::umask_default() asks for (no umask to learn, no chmod).
 void persist_unnamed(detail::FileState& s, std::string_view target, const PersistOptions& options,
-                     const char* function, const UnnamedFileFacts& facts = {});
+                     const char* function, bool has_umask_mode = false);
 
 /// The same for a bare descriptor of an O_TMPFILE file that holds every byte already (no file
 /// object around it): atomic_write's fast path. `absolute_target` must be absolute and

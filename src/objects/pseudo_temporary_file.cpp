@@ -112,6 +112,7 @@ std::unique_ptr<detail::FileState> open_guarded_named(const io::OpenPlan& plan,
     auto state = io::open_file(std::move(created.fd), plan, created.path);
     // A name in the file system reaches it: path() is name().
     state->open_plan = std::make_shared<const io::OpenPlan>(plan);
+    state->identity = identity;
     state->after_close =
         std::make_unique<RemoveAndReleaseGuardian>(std::move(entry), std::move(ticket));
     return state;
@@ -138,6 +139,7 @@ std::unique_ptr<detail::FileState> open_pseudo(const TemporaryFileOptions& optio
         io::open_file(std::move(fd), plan, std::move(path), io::Reach::descriptor_path, dir);
     // The descriptor's path opens the file, for this program and others: path() is name().
     state->open_plan = std::make_shared<const io::OpenPlan>(plan);
+    state->linkable = true;
     return state;
   }
   return open_guarded_named(plan, options, dir);

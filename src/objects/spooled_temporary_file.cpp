@@ -40,7 +40,9 @@ class SpillToFile final : public io::Spill {
         throw error("cannot create memory file", "memfd:tempfile-spooled", os::to_error_code(err));
       }
     }
-    return objects::create_unnamed(target_, where_);
+    objects::UnnamedFile made = objects::create_unnamed(target_);
+    where_ = std::move(made.dir);
+    return std::move(made.fd);
   }
 
   [[nodiscard]] std::filesystem::path location() const override { return where_; }

@@ -25,21 +25,21 @@
 namespace tempfile {
 namespace objects {
 
-os::FileDescriptor create_unnamed(const TemporaryFileOptions& options, std::string& dir_used) {
+UnnamedFile create_unnamed(const TemporaryFileOptions& options) {
   // Checked here too, although O_TMPFILE never uses them: the same call must not succeed on
   // one file system and fail on another (nor in one build and not in another).
   create::check_name_part("TemporaryFile", "prefix", options.prefix.value_or(""));
   create::check_name_part("TemporaryFile", "suffix", options.suffix.value_or(""));
-  dir_used = create::resolve_directory("TemporaryFile", options.dir);
-  const std::string& dir = dir_used;
+  UnnamedFile made{{}, create::resolve_directory("TemporaryFile", options.dir)};
+  const std::string& dir = made.dir;
   create::check_name_length("cannot create file in", dir,
                             options.prefix ? *options.prefix : gettempprefix(),
                             options.suffix.value_or(""));
-  os::FileDescriptor fd;
   const os::Errno err =
-      os::open_unnamed_file(os::current_directory_fd, dir.c_str(), os::file_mode, fd);
+      os::open_unnamed_file(os::current_directory_fd, dir.c_str(), os::file_mode, made.fd);
   if (err == 0) {
-    return fd;
+    made.linkable = true;
+    return made;
   }
   if (err != EOPNOTSUPP) {
     throw error("cannot create file in", dir, os::to_error_code(err));
@@ -55,7 +55,8 @@ os::FileDescriptor create_unnamed(const TemporaryFileOptions& options, std::stri
       unlink_err != 0 && unlink_err != ENOENT) {
     throw error("cannot unlink temporary file", created.path, os::to_error_code(unlink_err));
   }
-  return std::move(created.fd);
+  made.fd = std::move(created.fd);
+  return made;
 }
 
 }  // namespace objects
@@ -89,10 +90,12 @@ class RemoveAfterClose final : public io::AfterClose {
 std::unique_ptr<detail::FileState> open_temporary(const TemporaryFileOptions& options) {
   const io::OpenPlan plan = io::plan_open(
       {options.mode, options.buffering, options.encoding, options.newline, options.errors});
-  std::string dir;
-  os::FileDescriptor fd = objects::create_unnamed(options, dir);
-  std::string number = std::to_string(fd.get());
-  return io::open_file(std::move(fd), plan, std::move(number), io::Reach::unshared, std::move(dir));
+  objects::UnnamedFile made = objects::create_unnamed(options);
+  std::string number = std::to_string(made.fd.get());
+  auto state = io::open_file(std::move(made.fd), plan, std::move(number), io::Reach::unshared,
+                             std::move(made.dir));
+  state->linkable = made.linkable;
+  return state;
 }
 
 }  // namespace
@@ -123,6 +126,7 @@ std::unique_ptr<detail::FileState> open_named_file(const NamedTemporaryFileOptio
     auto state = io::open_file(std::move(created.fd), plan, created.path);
     state->open_plan = std::make_shared<const io::OpenPlan>(plan);
     if (options.delete_) {
+      state->identity = identity;
       state->after_close = std::make_unique<RemoveAfterClose>(
           objects::OwnedEntry::file(created.path, identity, true), options.delete_on_close);
     }

@@ -9,10 +9,17 @@
 
 namespace tempfile::objects {
 
+/// A file no name reaches, the directory it is in (for messages), and whether it was made with
+/// O_TMPFILE (a name can be linked to it later) or created and unlinked.
+struct UnnamedFile {
+  os::FileDescriptor fd;
+  std::string dir;
+  bool linkable = false;
+};
+
 /// A file no name reaches, in options.dir (or gettempdir()): O_TMPFILE, else created with
-/// mkstemp's rules and unlinked at once. `dir_used` receives the directory, for messages.
-/// Throws std::invalid_argument for a bad prefix/suffix, tempfile::error for OS failures.
-[[nodiscard]] os::FileDescriptor create_unnamed(const TemporaryFileOptions& options,
-                                                std::string& dir_used);
+/// mkstemp's rules and unlinked at once. Throws std::invalid_argument for a bad prefix/suffix,
+/// tempfile::error for OS failures.
+[[nodiscard]] UnnamedFile create_unnamed(const TemporaryFileOptions& options);
 
 }  // namespace tempfile::objects

@@ -3,8 +3,10 @@
 // given kind in <dir>, "payload" written, persisted to <target> with the given options (kinds
 // named-cross and temporary-cross add cross_device, for a target on another file system); or
 // one atomic_write() of "payload" to <target> (kinds atomic and atomic-named, the second forced
-// to its named-file way).
+// to its named-file way). With ROUNDS (default 1), the rounds before the last persist to
+// <target>.1, <target>.2...: what a process does once (probes, caches) is done before the last.
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -12,11 +14,32 @@
 #include "objects/atomic_write_seam.hpp"
 #include "tempfile/tempfile.hpp"
 
+namespace {
+
+void persist_once(std::string_view kind, const char* dir, const std::string& target,
+                  const tempfile::PersistOptions& options) {
+  if (kind.starts_with("atomic")) {
+    tempfile::objects::atomic_write_named_only(kind == "atomic-named");
+    tempfile::atomic_write(target, std::string_view("payload"),
+                           {.overwrite = options.overwrite, .durable = options.durable});
+  } else if (kind.starts_with("named")) {
+    tempfile::NamedTemporaryFile file({.dir = dir});
+    file.write(std::string_view("payload"));
+    file.persist(target, options);
+  } else {
+    tempfile::TemporaryFile file({.dir = dir});
+    file.write(std::string_view("payload"));
+    file.persist(target, options);
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  if (argc != 6) {
+  if (argc != 6 && argc != 7) {
     static_cast<void>(
         std::fputs("usage: persist_driver named|temporary|named-cross|temporary-cross|atomic|"
-                   "atomic-named DIR TARGET OVERWRITE DURABLE\n",
+                   "atomic-named DIR TARGET OVERWRITE DURABLE [ROUNDS]\n",
                    stderr));
     return 2;
   }
@@ -24,20 +47,12 @@ int main(int argc, char** argv) {
   const tempfile::PersistOptions options{.overwrite = std::string_view(argv[4]) == "1",
                                          .durable = std::string_view(argv[5]) == "1",
                                          .cross_device = kind.ends_with("-cross")};
+  const long rounds = argc == 7 ? std::strtol(argv[6], nullptr, 10) : 1;
   try {
-    if (kind.starts_with("atomic")) {
-      tempfile::objects::atomic_write_named_only(kind == "atomic-named");
-      tempfile::atomic_write(argv[3], std::string_view("payload"),
-                             {.overwrite = options.overwrite, .durable = options.durable});
-    } else if (kind.starts_with("named")) {
-      tempfile::NamedTemporaryFile file({.dir = argv[2]});
-      file.write(std::string_view("payload"));
-      file.persist(argv[3], options);
-    } else {
-      tempfile::TemporaryFile file({.dir = argv[2]});
-      file.write(std::string_view("payload"));
-      file.persist(argv[3], options);
+    for (long round = 1; round < rounds; ++round) {
+      persist_once(kind, argv[2], std::string(argv[3]) + "." + std::to_string(round), options);
     }
+    persist_once(kind, argv[2], argv[3], options);
   } catch (const std::exception& e) {
     static_cast<void>(std::fprintf(stderr, "persist_driver: %s\n", e.what()));
     return 1;

@@ -282,6 +282,132 @@ TEST_F(PersistTest, A11_UnnamedNoClobberLinksStraightToTheTarget) {
   fs::remove(target);
 }
 
+// persist() leaves the descriptor's offset behind and hands it the position when the object
+// next uses it: every way of using it must find the position where it was.
+TEST_F(PersistTest, UnnamedPersistHandsThePositionToTheDescriptorWhenNextUsed) {
+  if (!unnamed_files_link_here()) {
+    GTEST_SKIP() << "no O_TMPFILE here (UnnamedCreateAndUnlinkFileCannotBePersisted covers it)";
+  }
+  const auto persisted = [&](const std::string& name) {
+    auto f = std::make_unique<TemporaryFile>(TemporaryFileOptions{.buffering = 0});
+    f->write(std::string_view("0123456789"));
+    f->seek(4);
+    f->persist(scratch() / name);
+    return f;
+  };
+  {  // a read
+    auto f = persisted("read");
+    EXPECT_EQ(f->read(3), "456");
+    EXPECT_EQ(f->tell(), 7);
+  }
+  {  // a write
+    auto f = persisted("write");
+    f->write(std::string_view("ab"));
+    EXPECT_EQ(read_file(scratch() / "write"), "0123ab6789");
+  }
+  {  // a seek from the current position
+    auto f = persisted("seek");
+    EXPECT_EQ(f->seek(-2, SEEK_CUR), 2);
+    EXPECT_EQ(f->read(2), "23");
+  }
+  {  // the descriptor handed out
+    auto f = persisted("fileno");
+    EXPECT_EQ(::lseek(f->fileno(), 0, SEEK_CUR), 4);
+  }
+  {  // SEEK_DATA takes an absolute offset and moves the descriptor's
+    auto f = persisted("data");
+    EXPECT_EQ(f->seek(1, os::seek_data), 1);
+    EXPECT_EQ(f->read(2), "12");
+  }
+  {  // the buffered layer's read-ahead, and a write behind it
+    TemporaryFile f;
+    f.write(std::string_view("0123456789"));
+    f.seek(0);
+    EXPECT_EQ(f.read(2), "01");  // the buffer read everything ahead
+    f.persist(scratch() / "buffered");
+    f.write(std::string_view("xy"));
+    f.flush();
+    EXPECT_EQ(read_file(scratch() / "buffered"), "01xy456789");
+    EXPECT_EQ(f.read(), "456789");
+  }
+  for (const char* name : {"read", "write", "seek", "fileno", "data", "buffered"}) {
+    fs::remove(scratch() / name);
+  }
+}
+
+// The steps persist() takes beyond the hand-written sequence (open, write, rename or link,
+// close) are exactly those docs/performance.md lists: none for an unnamed file; for a named
+// one the cleaner lock and two statx (the identity its removal needs, and the check that its
+// name is still its own before the rename). Every system call from the file's creation to its
+// close, under strace.
+TEST_F(PersistTest, PersistMakesOnlyTheDocumentedSystemCalls) {
+  if (!strace_works()) {
+    GTEST_SKIP() << "strace is missing or ptrace is not permitted here";
+  }
+  if (!os::linux_fast_paths) {
+    GTEST_SKIP() << "the portable build's fallbacks take other steps (link and unlink, fstat)";
+  }
+  const fs::path dir = make_subdir("d");
+  struct Case {
+    std::string kind;
+    bool overwrite;
+    std::vector<std::string> calls;  // consecutive linkat attempts counted as one
+  };
+  std::vector<Case> cases = {
+      {"named", true, {"flock", "statx", "write", "statx", "rename", "close"}},
+      {"named", false, {"flock", "statx", "write", "statx", "renameat2", "close"}}};
+  if (unnamed_files_link_here()) {
+    cases.push_back({"temporary", true, {"pwrite64", "linkat", "rename", "close"}});
+    cases.push_back({"temporary", false, {"pwrite64", "linkat", "close"}});
+  }
+  const fs::path log = scratch() / "calls.log";
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.kind + (c.overwrite ? " overwrite" : " no-clobber"));
+    const fs::path target = dir / "target";
+    const std::string command = "ASAN_OPTIONS=detect_leaks=0 strace -qq -o '" + log.string() +
+                                "' '" TEMPFILE_PERSIST_DRIVER "' " + c.kind + " '" + dir.string() +
+                                "' '" + target.string() + "' " + (c.overwrite ? "1" : "0") + " 0 2";
+    // NOLINTNEXTLINE(cert-env33-c,concurrency-mt-unsafe): a fixed command with our paths
+    ASSERT_EQ(std::system(command.c_str()), 0);
+    std::vector<std::string> lines;
+    std::ifstream in(log);
+    for (std::string line; std::getline(in, line);) {
+      lines.push_back(line);
+    }
+    // The second round's file: what a process does once (probes, caches, a first allocation)
+    // was done in the first.
+    const std::string creation = "^openat\\(AT_FDCWD, \"" + dir.string() +
+                                 "[^\"]*\", [^)]*(O_EXCL|O_TMPFILE)[^)]*\\) = (\\d+)";
+    std::smatch created;
+    const int earlier = find_line(lines, creation);
+    ASSERT_GE(earlier, 0) << joined(lines);
+    const int first = find_line(lines, creation, &created, static_cast<std::size_t>(earlier) + 1);
+    ASSERT_GT(first, earlier) << joined(lines);
+    const int closed = find_line(lines, "^close\\(" + created[2].str() + "\\)", nullptr,
+                                 static_cast<std::size_t>(first) + 1);
+    ASSERT_GT(closed, first) << joined(lines);
+    const std::regex memory("^(mmap|munmap|mprotect|madvise|brk|mremap)\\(");
+    const std::regex call_name("^([a-z0-9_]+)\\(");
+    std::vector<std::string> calls;
+    for (auto i = static_cast<std::size_t>(first) + 1; i <= static_cast<std::size_t>(closed); ++i) {
+      std::smatch name;
+      if (std::regex_search(lines[i], memory) || !std::regex_search(lines[i], name, call_name)) {
+        continue;
+      }
+      if (name[1] == "linkat" && !calls.empty() && calls.back() == "linkat") {
+        continue;  // the empty-path link refused (no privilege), then the /proc path's
+      }
+      calls.push_back(name[1]);
+    }
+    EXPECT_EQ(calls, c.calls) << joined(lines);
+    EXPECT_EQ(read_file(target), "payload");
+    fs::remove(target);
+    fs::remove(target.native() + ".1");
+    fs::remove(log);
+  }
+  fs::remove(dir);
+}
+
 TEST_F(PersistTest, A11_UnnamedNoClobberRefusesAnExistingFileAndADanglingSymlink) {
   if (!unnamed_files_link_here()) {
     GTEST_SKIP() << "no O_TMPFILE here (UnnamedCreateAndUnlinkFileCannotBePersisted covers it)";
