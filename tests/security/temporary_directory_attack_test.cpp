@@ -184,9 +184,15 @@ TEST_F(TemporaryDirectoryAttackTest, C3_SwapDuringModeFixRaceNeverReachesTheVict
         ::chmod((work / "victim" / "dir1").c_str(), 0500);
         int damaged = 0;
         int rounds = 0;
+        // 2 s of rounds, and at least the 20 the check below needs even on a loaded machine
+        // (the child's own limit is 30 s).
         const auto started = std::chrono::steady_clock::now();
-        for (; rounds < 300 && std::chrono::steady_clock::now() - started < std::chrono::seconds(2);
-             ++rounds) {
+        const auto enough = [&] {
+          const auto spent = std::chrono::steady_clock::now() - started;
+          return rounds >= 300 || (spent >= std::chrono::seconds(2) && rounds >= 20) ||
+                 spent >= std::chrono::seconds(20);
+        };
+        for (; !enough(); ++rounds) {
           TemporaryDirectory tree({.dir = work, .ignore_cleanup_errors = true});
           fill_victim_files(tree / "a" / "dir1", 2);
           ::chmod((tree / "a" / "dir1").c_str(), 0500);
