@@ -20,19 +20,19 @@ bool is_normal_absolute(std::string_view path) noexcept {
   if (path.size() == 1) {
     return true;
   }
-  if (path.back() == '/') {
-    return false;
-  }
-  for (std::size_t slash = 0; slash < path.size();) {
-    std::size_t next = path.find('/', slash + 1);
-    if (next == std::string_view::npos) {
-      next = path.size();
+  // One pass over the characters (every creation and persist asks): each component between
+  // slashes must be neither empty, "." nor "..".
+  std::size_t start = 1;
+  for (std::size_t i = 1; i <= path.size(); ++i) {
+    if (i != path.size() && path[i] != '/') {
+      continue;
     }
-    const std::string_view part = path.substr(slash + 1, next - slash - 1);
-    if (part.empty() || part == "." || part == "..") {
+    const std::size_t length = i - start;
+    if (length == 0 ||
+        (path[start] == '.' && (length == 1 || (length == 2 && path[start + 1] == '.')))) {
       return false;
     }
-    slash = next;
+    start = i + 1;
   }
   return true;
 }

@@ -4,7 +4,7 @@
 // nothing of names on disk, registries or removal.
 #pragma once
 
-#include <filesystem>
+#include <string>
 
 namespace tempfile::io {
 
@@ -25,7 +25,7 @@ class AfterClose {
   /// destructor only closes and never calls it; an explicit close() in a child does, and the
   /// hook decides what a child may do. May be called more than once (close() and then the
   /// destructor). `name` is the file's name, for messages.
-  virtual void closed(Why why, const std::filesystem::path& name) = 0;
+  virtual void closed(Why why, const std::string& name) = 0;
 };
 
 }  // namespace tempfile::io

@@ -69,9 +69,11 @@ class BufferedFile {
   [[nodiscard]] int fileno() const;
   /// The file's name (empty in memory); what errors name is raw().describe().
   [[nodiscard]] const std::filesystem::path& name() const noexcept { return raw_.name(); }
+  /// name() as text, without building a path (RawFile::name_text).
+  [[nodiscard]] const std::string& name_text() const noexcept { return raw_.name_text(); }
   [[nodiscard]] const RawFile& raw() const noexcept { return raw_; }
   /// persist(): the file's name is now `name` (RawFile::rename_to).
-  void rename_to(std::filesystem::path name) noexcept { raw_.rename_to(std::move(name)); }
+  void rename_to(std::string name) noexcept { raw_.rename_to(std::move(name)); }
   /// persist() across file systems: the file is now `copy` (RawFile::switch_to_copy); the
   /// buffer and its bookkeeping stay, as the bytes and the offset are the same.
   void switch_to_copy(os::FileDescriptor& copy, std::string directory) noexcept {

@@ -27,7 +27,7 @@ void FileState::close_and_clean_up() noexcept {
   }
   if (after_close) {
     try {
-      after_close->closed(io::AfterClose::Why::destroy, name());
+      after_close->closed(io::AfterClose::Why::destroy, name_text());
     } catch (...) {  // NOLINT(bugprone-empty-catch): as above
     }
   }
@@ -205,7 +205,7 @@ void File::close() {
   }
   if (s.after_close) {
     try {
-      s.after_close->closed(io::AfterClose::Why::close, s.name());
+      s.after_close->closed(io::AfterClose::Why::close, s.name_text());
     } catch (...) {
       if (!failure) {
         failure = std::current_exception();

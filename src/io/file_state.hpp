@@ -75,6 +75,8 @@ struct FileState {
 
   /// The file's name: a path, the descriptor number, or empty (a spooled file in memory).
   [[nodiscard]] const std::filesystem::path& name() const noexcept { return bytes().name(); }
+  /// name() as text, without building a path: the library's own steps use it.
+  [[nodiscard]] const std::string& name_text() const noexcept { return bytes().name_text(); }
 
   [[nodiscard]] io::BufferedFile& bytes() { return text ? text->buffer() : *binary; }
   [[nodiscard]] const io::BufferedFile& bytes() const { return text ? text->buffer() : *binary; }

@@ -62,7 +62,7 @@ std::unique_ptr<tempfile::detail::FileState> open_layers(BufferedFile bytes, con
 }  // namespace
 
 std::unique_ptr<tempfile::detail::FileState> open_file(os::FileDescriptor fd, const OpenPlan& plan,
-                                                       std::filesystem::path name, Reach reach,
+                                                       std::string name, Reach reach,
                                                        std::string unnamed_in) {
   RawFile raw = reach == Reach::unshared
                     ? RawFile::unshared(std::move(fd), plan.mode, std::move(name))

@@ -51,7 +51,7 @@ enum class Reach : unsigned char { shared, unshared, descriptor_path };
 /// or for a file with no name (`unnamed_in` not empty) the directory it was made in.
 [[nodiscard]] std::unique_ptr<tempfile::detail::FileState> open_file(os::FileDescriptor fd,
                                                                      const OpenPlan& plan,
-                                                                     std::filesystem::path name,
+                                                                     std::string name,
                                                                      Reach reach = Reach::shared,
                                                                      std::string unnamed_in = {});
 

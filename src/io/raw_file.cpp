@@ -28,8 +28,7 @@ RawFile RawFile::in_memory(OpenMode mode) noexcept {
   return {Memory{}, mode};
 }
 
-RawFile RawFile::unshared(os::FileDescriptor fd, OpenMode mode,
-                          std::filesystem::path name) noexcept {
+RawFile RawFile::unshared(os::FileDescriptor fd, OpenMode mode, std::string name) noexcept {
   return {Descriptor{std::move(fd), true, 0}, mode, std::move(name)};
 }
 
@@ -43,9 +42,9 @@ void RawFile::rename_for_this_process() const noexcept {
     if (closed()) {
       // By the number the descriptor had, so that a closed file's name() still says which
       // path reached it in this process (as every name() stays after close()).
-      name_ = os::descriptor_path(named_fd_);
+      set_name(os::descriptor_path(named_fd_));
     } else if (std::string path; os::path_reaching_descriptor(named_fd_, path) == 0) {
-      name_ = std::move(path);
+      set_name(std::move(path));
     }
     // Else the parent's path stays, which reaches the file while the parent holds it: this
     // child sees a /proc where its own id is not its own (a child cloned into a new pid
@@ -56,6 +55,14 @@ void RawFile::rename_for_this_process() const noexcept {
   }
 }
 
+void RawFile::build_name(const std::string& text) const noexcept {
+  try {
+    name_ = text;
+    name_built_ = true;
+  } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory: see name()
+  }
+}
+
 std::filesystem::path RawFile::describe() const {
   if (in_memory()) {
     return "<memory>";
@@ -63,7 +70,9 @@ std::filesystem::path RawFile::describe() const {
   if (!unnamed_in_.empty()) {
     return {unnamed_in_};
   }
-  return name_.empty() ? std::filesystem::path("fd " + std::to_string(fileno())) : name_;
+  const std::string& name = name_text();
+  return name.empty() ? std::filesystem::path("fd " + std::to_string(fileno()))
+                      : std::filesystem::path(name);
 }
 
 std::int64_t RawFile::known_remaining() const noexcept {
@@ -386,10 +395,10 @@ void RawFile::switch_storage(Descriptor file) noexcept {
   try {
     if (named_in_ != 0) {
       named_fd_ = number;
-      name_ = os::descriptor_path(number);
+      set_name(os::descriptor_path(number));
       named_in_ = os::process_id();
-    } else if ((old_number < 0 && name_.empty()) || name_.native() == std::to_string(old_number)) {
-      name_ = std::to_string(number);
+    } else if ((old_number < 0 && name_text_.empty()) || name_text_ == std::to_string(old_number)) {
+      set_name(std::to_string(number));
     }
   } catch (...) {  // NOLINT(bugprone-empty-catch): see above
   }

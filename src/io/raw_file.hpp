@@ -29,16 +29,16 @@ class RawFile {
   /// `name` is what errors name (a path, or for a file with no name the descriptor number);
   /// empty: "fd N".
   RawFile(os::FileDescriptor fd, OpenMode mode, std::int64_t position = 0,
-          std::filesystem::path name = {}) noexcept
+          std::string name = {}) noexcept
       : storage_(Descriptor{std::move(fd)}),
         mode_(mode),
         position_(position),
-        name_(std::move(name)) {}
+        name_text_(std::move(name)) {}
 
   /// Takes the descriptor of a new, empty file that has no name, which no one else holds:
   /// reads and writes use pread/pwrite until share() (see the class comment).
   [[nodiscard]] static RawFile unshared(os::FileDescriptor fd, OpenMode mode,
-                                        std::filesystem::path name = {}) noexcept;
+                                        std::string name = {}) noexcept;
 
   /// An empty file in memory; it moves onto a descriptor with roll_over_to().
   [[nodiscard]] static RawFile in_memory(OpenMode mode) noexcept;
@@ -73,12 +73,21 @@ class RawFile {
   /// The name given at construction (after a rollover, the descriptor number); empty in
   /// memory (Python's None). For a file named by its descriptor's path (name_by_descriptor_path),
   /// that path for the calling process: a fork()ed child gets its own (checked once, on its
-  /// first call there).
+  /// first call there). The path is built on the first call (building one parses it: most
+  /// files never need it); if memory runs out then, the last one built is returned, and the
+  /// next call tries again.
   [[nodiscard]] const std::filesystem::path& name() const noexcept {
+    if (const std::string& text = name_text(); !name_built_) {
+      build_name(text);
+    }
+    return name_;
+  }
+  /// name() as text, without building a path: what the library's own steps use.
+  [[nodiscard]] const std::string& name_text() const noexcept {
     if (named_in_ != 0 && named_in_ != os::process_id()) {
       rename_for_this_process();
     }
-    return name_;
+    return name_text_;
   }
   /// Says that the name given at construction is the path that reaches the descriptor from the
   /// calling process (os::path_reaching_descriptor checked it, e.g. "/proc/<pid>/fd/<n>"): from
@@ -89,8 +98,8 @@ class RawFile {
     named_in_ = os::process_id();
   }
   /// persist(): the file now has the fixed name `name` (no longer a descriptor's path).
-  void rename_to(std::filesystem::path name) noexcept {
-    name_ = std::move(name);
+  void rename_to(std::string name) noexcept {
+    set_name(std::move(name));
     named_in_ = 0;
   }
   /// What errors name as their path: "<memory>" in memory; for a file with no name in the
@@ -179,8 +188,8 @@ class RawFile {
 
   RawFile(Memory memory, OpenMode mode) noexcept
       : storage_(std::move(memory)), mode_(mode), position_(0) {}
-  RawFile(Descriptor file, OpenMode mode, std::filesystem::path name) noexcept
-      : storage_(std::move(file)), mode_(mode), position_(0), name_(std::move(name)) {}
+  RawFile(Descriptor file, OpenMode mode, std::string name) noexcept
+      : storage_(std::move(file)), mode_(mode), position_(0), name_text_(std::move(name)) {}
 
   // The storage when it is a descriptor (callers have checked in_memory()); get_if, not
   // std::get, so no bad_variant_access path reaches the noexcept functions.
@@ -204,12 +213,21 @@ class RawFile {
   std::variant<Descriptor, Memory> storage_;
   OpenMode mode_;
   std::int64_t position_;
-  // The slow path of name(): name_ becomes the descriptor's path for this process.
+  // The slow path of name(): the name becomes the descriptor's path for this process.
   void rename_for_this_process() const noexcept;
+  // name()'s path made from `text`; left as it was if memory runs out.
+  void build_name(const std::string& text) const noexcept;
+  void set_name(std::string name) const noexcept {
+    name_text_ = std::move(name);
+    name_built_ = false;
+  }
 
-  // Mutable for name()'s lazy rewrite after a fork(): a file object is used by one thread at a
-  // time (File's contract), so a const accessor may update it without a lock.
+  // Mutable for name()'s lazy rewrite after a fork() and its path built on first use: a file
+  // object is used by one thread at a time (File's contract), so a const accessor may update
+  // them without a lock.
+  mutable std::string name_text_;
   mutable std::filesystem::path name_;
+  mutable bool name_built_ = false;
   // The process whose descriptor path name_ is; 0 when name_ is fixed (every other file).
   mutable pid_t named_in_ = 0;
   int named_fd_ = -1;

@@ -10,14 +10,14 @@
 
 namespace tempfile::objects {
 
-OwnedEntry OwnedEntry::file(const std::filesystem::path& path, const os::EntryIdentity& identity,
+OwnedEntry OwnedEntry::file(const std::string& path, const os::EntryIdentity& identity,
                             bool exit_cleanup) {
   OwnedEntry entry(os::CleanupKind::file, -1, identity);
   entry.owe(path, exit_cleanup);
   return entry;
 }
 
-OwnedEntry OwnedEntry::directory(const std::filesystem::path& path, int root_fd,
+OwnedEntry OwnedEntry::directory(const std::string& path, int root_fd,
                                  const os::EntryIdentity& identity, bool exit_cleanup) {
   OwnedEntry entry(os::CleanupKind::directory, root_fd, identity);
   entry.owe(path, exit_cleanup);
@@ -44,18 +44,18 @@ OwnedEntry& OwnedEntry::operator=(OwnedEntry&& other) noexcept {
   return *this;
 }
 
-void OwnedEntry::owe(const std::filesystem::path& path, bool exit_cleanup) {
+void OwnedEntry::owe(const std::string& path, bool exit_cleanup) {
   if (exit_cleanup && !registration_.registered()) {
-    registration_ = os::CleanupRegistration::add(kind_, path.native(), identity_, root_fd_);
+    registration_ = os::CleanupRegistration::add(kind_, path, identity_, root_fd_);
   }
   owed_ = true;
 }
 
-void OwnedEntry::retry_later(const std::filesystem::path& path, bool exit_cleanup) {
+void OwnedEntry::retry_later(const std::string& path, bool exit_cleanup) {
   owe(path, exit_cleanup);
 }
 
-os::Errno OwnedEntry::remove(const std::filesystem::path& path,
+os::Errno OwnedEntry::remove(const std::string& path,
                              std::vector<os::RemovalFailure>& failures) noexcept {
   if (!owed_) {
     return 0;

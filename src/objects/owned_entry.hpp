@@ -5,7 +5,7 @@
 // (persist, keep, pseudo-files).
 #pragma once
 
-#include <filesystem>
+#include <string>
 #include <vector>
 
 #include "os/cleanup.hpp"
@@ -28,12 +28,12 @@ class OwnedEntry {
   /// or a signal handler) unlinks the name only while it still refers to that file. With
   /// `exit_cleanup` it is also registered, so the exit and signal handlers remove it if the
   /// process ends first. Throws std::bad_alloc.
-  [[nodiscard]] static OwnedEntry file(const std::filesystem::path& path,
-                                       const os::EntryIdentity& identity, bool exit_cleanup);
+  [[nodiscard]] static OwnedEntry file(const std::string& path, const os::EntryIdentity& identity,
+                                       bool exit_cleanup);
   /// The same for a directory whose O_DIRECTORY descriptor `root_fd` the owner holds (and keeps
   /// open while this object lives): the handlers and remove() walk the tree through it, and only
   /// while it is still `identity` (os::identify_fd of it, taken when it was opened).
-  [[nodiscard]] static OwnedEntry directory(const std::filesystem::path& path, int root_fd,
+  [[nodiscard]] static OwnedEntry directory(const std::string& path, int root_fd,
                                             const os::EntryIdentity& identity, bool exit_cleanup);
 
   /// A moved-from entry owes nothing.
@@ -57,18 +57,18 @@ class OwnedEntry {
   /// name (Python 3.12); a directory with os::remove_held_directory. What was left goes to
   /// `failures` (paths relative to `path`, "" for the entry itself); returns 0 or the first
   /// failure's errno.
-  [[nodiscard]] os::Errno remove(const std::filesystem::path& path,
+  [[nodiscard]] os::Errno remove(const std::string& path,
                                  std::vector<os::RemovalFailure>& failures) noexcept;
 
   /// After a remove() that left something: owe the removal again, and with `exit_cleanup`
   /// stay registered (or register again), so a later remove() (or the exit handler) retries.
   /// Throws std::bad_alloc.
-  void retry_later(const std::filesystem::path& path, bool exit_cleanup);
+  void retry_later(const std::string& path, bool exit_cleanup);
 
  private:
   OwnedEntry(os::CleanupKind kind, int root_fd, const os::EntryIdentity& identity) noexcept
       : kind_(kind), root_fd_(root_fd), identity_(identity) {}
-  void owe(const std::filesystem::path& path, bool exit_cleanup);
+  void owe(const std::string& path, bool exit_cleanup);
 
   os::CleanupKind kind_ = os::CleanupKind::file;
   int root_fd_ = -1;

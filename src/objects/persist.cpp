@@ -449,9 +449,8 @@ void apply_mode_to_copy(int source, int copy, const std::string& absolute, const
 void persist_copy(detail::FileState& s, const std::string& absolute, const PersistOptions& options,
                   const char* what, const os::EntryIdentity* ours) {
   // Made now, so that nothing allocates once the copy has its name.
-  const std::filesystem::path source_path = s.name();
-  const std::string& source = source_path.native();
-  std::filesystem::path target_path;
+  const std::string source = s.name_text();
+  std::string target_path;
   if (ours != nullptr) {
     target_path = absolute;
   }
@@ -520,7 +519,7 @@ void persist_copy(detail::FileState& s, const std::string& absolute, const Persi
     // delete_ = false, here with the same check: the file moved, its old name must not stay.
     if (s.after_close) {
       try {
-        s.after_close->closed(io::AfterClose::Why::destroy, source_path);
+        s.after_close->closed(io::AfterClose::Why::destroy, source);
       } catch (...) {  // NOLINT(bugprone-empty-catch): a destruction's removal reports nothing
       }
       s.after_close.reset();
@@ -542,7 +541,7 @@ namespace objects {
 void persist_named(detail::FileState& s, std::string_view target, const PersistOptions& options,
                    const char* function) {
   const std::string absolute = prepare(s, target, function);
-  const std::string from = s.name().native();
+  const std::string& from = s.name_text();  // not used once rename_to() changes it
   const int fd = s.bytes().raw().fileno();
   sync_before_naming(fd, from, absolute, options);
   before(PersistStep::check_name);
@@ -580,7 +579,7 @@ void persist_unnamed(detail::FileState& s, std::string_view target, const Persis
   // and size are the truth (pread/pwrite with a size of our own would miss their changes). The
   // offset is handed over when the object next needs it, so a file closed next never pays.
   s.bytes().share_descriptor_when_used();
-  if (!publish_unnamed(fd, s.name().native(), absolute, options, has_umask_mode, true)) {
+  if (!publish_unnamed(fd, s.name_text(), absolute, options, has_umask_mode, true)) {
     persist_copy(s, absolute, options, unnamed_file, nullptr);
   }
 }

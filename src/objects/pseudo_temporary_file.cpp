@@ -37,7 +37,7 @@ class RemoveAndReleaseGuardian final : public io::AfterClose {
   RemoveAndReleaseGuardian(objects::OwnedEntry entry, os::GuardianTicket ticket) noexcept
       : entry_(std::move(entry)), ticket_(std::move(ticket)) {}
 
-  void closed(Why why, const std::filesystem::path& name) override {
+  void closed(Why why, const std::string& name) override {
     std::vector<os::RemovalFailure> failures;
     const os::Errno err = entry_.remove(name, failures);
     if (err == 0) {

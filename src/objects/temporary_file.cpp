@@ -72,7 +72,7 @@ class RemoveAfterClose final : public io::AfterClose {
   RemoveAfterClose(objects::OwnedEntry entry, bool on_close) noexcept
       : entry_(std::move(entry)), on_close_(on_close) {}
 
-  void closed(Why why, const std::filesystem::path& name) override {
+  void closed(Why why, const std::string& name) override {
     if (why == Why::close && !on_close_) {
       return;
     }

@@ -109,12 +109,13 @@ class NormalAbsoluteTest : public test::ScratchTest {};
 
 // The fast path must accept exactly what absolute_path would return unchanged.
 TEST_F(NormalAbsoluteTest, AcceptsOnlyPathsAbsolutePathLeavesAlone) {
-  for (const char* path : {"/", "/tmp", "/dev/shm/x", "/a/b.c/..d/.e"}) {
+  for (const char* path : {"/", "/tmp", "/dev/shm/x", "/a/b.c/..d/.e", "/...", "/a/...", "/.x",
+                           "/x.", "/x..", "/a/b."}) {
     EXPECT_TRUE(is_normal_absolute(path)) << path;
     EXPECT_EQ(absolute_path(path), path);
   }
-  for (const char* path :
-       {"", "tmp", "./x", "/tmp/", "//x", "///x", "/a//b", "/a/./b", "/a/../b", "/a/.", "/a/.."}) {
+  for (const char* path : {"", "tmp", "./x", "/tmp/", "//x", "///x", "/a//b", "/a/./b", "/a/../b",
+                           "/a/.", "/a/..", "/.", "/..", "/./a", "/../a", "//"}) {
     EXPECT_FALSE(is_normal_absolute(path)) << path;
   }
 }
