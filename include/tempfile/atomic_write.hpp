@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// tempfile::atomic_write: writes a whole file beside its target and puts it in place in one
-// step, durably, or leaves the target as it was.
+/// `tempfile::atomic_write`: writes a whole file beside its target and puts it in place in one
+/// step, durably, or leaves the target as it was.
+/// @file
 #pragma once
 
 #include <concepts>

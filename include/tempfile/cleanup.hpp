@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// What happens to live temporary entries when the process is ended by a signal, by
-// std::terminate or by std::quick_exit: the opt-in switches that remove them first
-// (docs/cleanup.md).
+/// What happens to live temporary entries when the process is ended by a signal, by
+/// std::terminate or by std::quick_exit: the opt-in switches that remove them first
+/// (docs/cleanup.md).
+/// @file
 #pragma once
 
 #include "tempfile/export.hpp"

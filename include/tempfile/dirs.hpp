@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Where temporary files go: TMP_MAX, gettempprefix(), gettempdir() and the tempdir override.
+/// Where temporary files go: TMP_MAX, gettempprefix(), gettempdir() and the tempdir override.
+/// @file
 #pragma once
 
 #include <cstdio>  // so that stdio's TMP_MAX macro is defined, then removed, before ours

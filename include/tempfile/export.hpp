@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Included by every public header: the C++20 check, and TEMPFILE_API, which marks what a shared
-// build exports.
+/// Included by every public header: the C++20 check, and TEMPFILE_API, which marks what a shared
+/// build exports.
+/// @file
 #pragma once
 
 // Every public header with declarations includes this one, so the language check lives here:
@@ -11,6 +12,10 @@
 #  error "tempfile needs C++20 or later: compile with -std=c++20 (or gnu++20, or newer)"
 #endif
 
+/// @def TEMPFILE_API
+/// Marks a declaration of the library's API: default visibility while tempfile itself is built
+/// as a shared library (whose other symbols are hidden), empty everywhere else, in a program that
+/// includes the headers too. Not meant for a program's own declarations.
 #if defined(TEMPFILE_SHARED) && defined(TEMPFILE_BUILDING)
 #  define TEMPFILE_API __attribute__((visibility("default")))
 #else

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The file interface shared by every temporary file object (TemporaryFile, NamedTemporaryFile,
-// SpooledTemporaryFile): Python's io methods and semantics.
+/// The file interface shared by every temporary file object (TemporaryFile, NamedTemporaryFile,
+/// SpooledTemporaryFile): Python's io methods and semantics.
+/// @file
 #pragma once
 
 #include <concepts>
@@ -91,19 +92,33 @@ concept LineRange =
 /// Iterates a file's lines as Python's `for line in f`: each line with its line ending.
 class TEMPFILE_API LineIterator {
  public:
+  /// One pass: each line is read from the file once.
   using iterator_category = std::input_iterator_tag;
+  /// A line, with its line ending.
   using value_type = std::string;
+  /// As std::input_iterator requires.
   using difference_type = std::ptrdiff_t;
+  /// What operator->() returns.
   using pointer = const std::string*;
+  /// What operator*() returns.
   using reference = const std::string&;
 
+  /// An iterator at the end, as File::end() is.
   LineIterator() = default;
+  /// Reads the first line of `file`, from its current position (File::begin()). Throws as
+  /// File::readline().
   explicit LineIterator(File& file);
 
+  /// The current line, with its line ending (a last line may have none).
   reference operator*() const noexcept { return line_; }
+  /// The current line, for `it->size()`.
   pointer operator->() const noexcept { return &line_; }
+  /// Reads the next line; when there is none, the iterator is at the end. Throws as
+  /// File::readline().
   LineIterator& operator++();
+  /// Reads the next line, as ++it; returns nothing, since a copy would share the file.
   void operator++(int) { ++*this; }
+  /// Whether `it` is at the end: the file had no line left.
   friend bool operator==(const LineIterator& it, std::default_sentinel_t) noexcept {
     return it.file_ == nullptr;
   }
@@ -136,6 +151,8 @@ class TEMPFILE_API File {
  public:
   File(const File&) = delete;
   File& operator=(const File&) = delete;
+  /// Flushes and closes, then removes what the derived object owns (as its class says); never
+  /// throws: a flush error here is lost.
   virtual ~File();
 
   /// Binary mode: writes the bytes. Text mode: writes UTF-8 text. Returns the count written:
@@ -217,18 +234,26 @@ class TEMPFILE_API File {
   std::int64_t tell();
   /// Resizes to `size` (default: the current position); the position does not move.
   std::int64_t truncate(std::optional<std::int64_t> size = std::nullopt);
+  /// Python's flush(): writes the pending buffered data to the file (to the kernel: no fsync;
+  /// for durability see persist() and atomic_write()). A read-only file keeps what it read
+  /// ahead; a SpooledTemporaryFile in memory has nothing to write.
   void flush();
   /// Flushes and closes; idempotent. Reports the first error, but always ends closed.
   void close();
 
+  /// Python's closed: whether the file was closed (true for a moved-from object too).
   [[nodiscard]] bool closed() const noexcept;
   /// Not const: a SpooledTemporaryFile rolls over to have a descriptor (and can throw).
   [[nodiscard]] int fileno();
   /// Not const, as fileno(): it asks the storage (a spooled file in memory is no terminal)
   /// and throws on a closed file.
   [[nodiscard]] bool isatty();
+  /// Python's readable(): whether the mode allows reading ('r' or '+').
   [[nodiscard]] bool readable() const;
+  /// Python's writable(): whether the mode allows writing ('w', 'x', 'a' or '+').
   [[nodiscard]] bool writable() const;
+  /// Python's seekable(): always true (a regular file, or memory), but it throws
+  /// closed_file_error on a closed file as Python does.
   [[nodiscard]] bool seekable() const;
   /// Python's name: the absolute path of a NamedTemporaryFile; for a TemporaryFile and a
   /// rolled-over SpooledTemporaryFile the descriptor number (Python's int fd) as text; empty
@@ -276,13 +301,21 @@ class TEMPFILE_API File {
 
   /// Lines, as Python's iteration: `for (const std::string& line : file)`.
   LineIterator begin() { return LineIterator(*this); }
+  /// The end of the lines: a LineIterator compares equal to it when no line is left.
   std::default_sentinel_t end() noexcept { return {}; }
 
  protected:
+  /// For the library's own file classes: takes the open file they made (detail::FileState is
+  /// not API).
   explicit File(std::unique_ptr<detail::FileState> state) noexcept;
-  // For the derived objects' own moves only (no slicing from outside, see above).
+  /// For the derived objects' own moves only (no slicing from outside, see above): takes
+  /// `other`'s file, leaving `other` as a closed file.
   File(File&& other) noexcept;
+  /// For the derived objects' own moves only: closes this object's file (with its cleanup, as
+  /// the destructor), then takes `other`'s.
   File& operator=(File&& other) noexcept;
+  /// The open file, for the derived classes' own operations. Throws closed_file_error for a
+  /// moved-from object.
   [[nodiscard]] detail::FileState& state() const;
   /// The state, or null for a moved-from object; never throws.
   [[nodiscard]] detail::FileState* state_if_any() const noexcept { return state_.get(); }

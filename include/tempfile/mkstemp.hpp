@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The low-level creation functions: mkstemp, mkdtemp and the deprecated mktemp.
+/// The low-level creation functions: mkstemp, mkdtemp and the deprecated mktemp.
+/// @file
 #pragma once
 
 #include <filesystem>
@@ -36,18 +37,25 @@ struct MkstempResult {
 /// `ec` instead of throwing; on failure returns {-1, {}}.
 [[nodiscard]] TEMPFILE_API MkstempResult mkstemp(const MkstempOptions& options,
                                                  std::error_code& ec) noexcept;
+/// mkstemp(options, ec) with the default options.
 [[nodiscard]] TEMPFILE_API MkstempResult mkstemp(std::error_code& ec) noexcept;
 
 /// Python: mkdtemp(suffix, prefix, dir). Creates a new directory with mode 0700 (less the
 /// umask) and returns its absolute path (Python 3.12+). The caller must remove it.
 /// Errors as mkstemp.
 [[nodiscard]] TEMPFILE_API std::filesystem::path mkdtemp(const MkdtempOptions& options = {});
+/// As mkdtemp(options), reporting every failure (bad arguments included, as EINVAL) through
+/// `ec` instead of throwing; on failure returns an empty path.
 [[nodiscard]] TEMPFILE_API std::filesystem::path mkdtemp(const MkdtempOptions& options,
                                                          std::error_code& ec) noexcept;
+/// mkdtemp(options, ec) with the default options.
 [[nodiscard]] TEMPFILE_API std::filesystem::path mkdtemp(std::error_code& ec) noexcept;
 
 /// Python: mktemp(suffix, prefix, dir). Returns an absolute path that did not exist when it was
 /// checked, creating nothing.
+///
+/// @deprecated Unsafe, as in Python: another process can create the name between the check and
+/// its use. Use mkstemp(), mkdtemp() or NamedTemporaryFile instead.
 [[deprecated(
     "tempfile::mktemp is unsafe: another process can create the name between the check and "
     "your use of it. Use mkstemp, mkdtemp or NamedTemporaryFile "

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// tempfile::options(): the option structs built by named calls in any order, for callers who
-// would rather not keep Python's keyword order that designated initializers demand.
+/// `tempfile::options()`: the option structs built by named calls in any order, for callers who
+/// would rather not keep Python's keyword order that designated initializers demand.
+/// @file
 #pragma once
 
 #include <cstdint>
@@ -14,7 +15,8 @@
 
 namespace tempfile {
 
-/// Which options a builder has set; each option struct allows a subset.
+/// Which options a builder has set; each option struct allows a subset. One bit per option,
+/// named after the builder call and the option structs' field it sets.
 enum class OptionField : std::uint32_t {
   suffix = 1U << 0U,
   prefix = 1U << 1U,
@@ -95,74 +97,99 @@ struct OptionValues {
 /// struct's defaults. The designated initializers (`{.suffix = ".c", .prefix = "p"}`) remain the
 /// plain way; they must follow Python's keyword order, which this need not.
 ///
-/// `Set` records the options given so far (OptionField bits); each call returns a new builder.
+/// `Set` records the options given so far (OptionField bits); each call returns a new builder,
+/// and an option given twice does not compile.
 template <std::uint32_t Set = 0>
 class OptionsBuilder {
  public:
   constexpr OptionsBuilder() = default;
 
+  /// Sets the suffix, appended to the random part of the name; every struct has it.
   [[nodiscard]] auto suffix(std::string value) const {
     return with<OptionField::suffix>([&](detail::OptionValues& v) { v.suffix = std::move(value); });
   }
+  /// Sets the prefix, put before the random part of the name; every struct has it.
   [[nodiscard]] auto prefix(std::string value) const {
     return with<OptionField::prefix>([&](detail::OptionValues& v) { v.prefix = std::move(value); });
   }
+  /// Sets the directory to create in; every struct has it.
   [[nodiscard]] auto dir(std::filesystem::path value) const {
     return with<OptionField::dir>([&](detail::OptionValues& v) { v.dir = std::move(value); });
   }
+  /// Sets Python's text flag (accepted and ignored on POSIX): MkstempOptions only.
   [[nodiscard]] auto text(bool value) const {
     return with<OptionField::text>([&](detail::OptionValues& v) { v.text = value; });
   }
+  /// Sets Python's open() mode (TemporaryFileOptions::mode): the file objects' structs only.
   [[nodiscard]] auto mode(std::string value) const {
     return with<OptionField::mode>([&](detail::OptionValues& v) { v.mode = std::move(value); });
   }
+  /// Sets the buffering (TemporaryFileOptions::buffering): the file objects' structs only.
   [[nodiscard]] auto buffering(int value) const {
     return with<OptionField::buffering>([&](detail::OptionValues& v) { v.buffering = value; });
   }
+  /// Sets the text encoding (TemporaryFileOptions::encoding): the file objects' structs only.
   [[nodiscard]] auto encoding(std::string value) const {
     return with<OptionField::encoding>(
         [&](detail::OptionValues& v) { v.encoding = std::move(value); });
   }
+  /// Sets text mode's newline (TemporaryFileOptions::newline): the file objects' structs only.
   [[nodiscard]] auto newline(std::string value) const {
     return with<OptionField::newline>(
         [&](detail::OptionValues& v) { v.newline = std::move(value); });
   }
+  /// Sets text mode's error handler (TemporaryFileOptions::errors): the file objects' structs
+  /// only.
   [[nodiscard]] auto errors(std::string value) const {
     return with<OptionField::errors>([&](detail::OptionValues& v) { v.errors = std::move(value); });
   }
+  /// Sets the automatic removal: NamedTemporaryFileOptions::delete_ or
+  /// TemporaryDirectoryOptions::delete_.
   [[nodiscard]] auto delete_(bool value) const {
     return with<OptionField::delete_>([&](detail::OptionValues& v) { v.delete_ = value; });
   }
+  /// Sets the removal at close(): NamedTemporaryFileOptions::delete_on_close only.
   [[nodiscard]] auto delete_on_close(bool value) const {
     return with<OptionField::delete_on_close>(
         [&](detail::OptionValues& v) { v.delete_on_close = value; });
   }
+  /// Sets the rollover size: SpooledTemporaryFileOptions::max_size only.
   [[nodiscard]] auto max_size(std::int64_t value) const {
     return with<OptionField::max_size>([&](detail::OptionValues& v) { v.max_size = value; });
   }
+  /// Sets the rollover into a memory file: SpooledTemporaryFileOptions::memfd only.
   [[nodiscard]] auto memfd(bool value) const {
     return with<OptionField::memfd>([&](detail::OptionValues& v) { v.memfd = value; });
   }
+  /// Sets whether cleanup failures are ignored: TemporaryDirectoryOptions::ignore_cleanup_errors
+  /// only.
   [[nodiscard]] auto ignore_cleanup_errors(bool value) const {
     return with<OptionField::ignore_cleanup_errors>(
         [&](detail::OptionValues& v) { v.ignore_cleanup_errors = value; });
   }
+  /// Sets the shared flock: NamedTemporaryFileOptions::lock or TemporaryDirectoryOptions::lock.
   [[nodiscard]] auto lock(bool value) const {
     return with<OptionField::lock>([&](detail::OptionValues& v) { v.lock = value; });
   }
 
   // NOLINTBEGIN(google-explicit-constructor): converting is the point
+  /// A MkstempOptions with the options given, the others at their defaults. Only when every
+  /// option given is one it has: prefix, suffix, dir and text.
   operator MkstempOptions() const requires(detail::all_allowed(Set, detail::mkstemp_fields)) {
     MkstempOptions options;
     names(options);
     take<OptionField::text>(options.text, values_.text);
     return options;
   }
+  /// A MkdtempOptions with the options given, the others at their defaults. Only when every
+  /// option given is one it has: prefix, suffix and dir.
   operator MkdtempOptions() const requires(detail::all_allowed(Set, detail::name_fields)) {
     MkdtempOptions options;
     names(options);
     return options;
   }
+  /// A MktempOptions with the options given, the others at their defaults. Only when every
+  /// option given is one it has: prefix, suffix and dir.
   operator MktempOptions() const requires(detail::all_allowed(Set, detail::name_fields)) {
     MktempOptions options;
     if (has(OptionField::suffix)) {
@@ -174,6 +201,9 @@ class OptionsBuilder {
     take<OptionField::dir>(options.dir, values_.dir);
     return options;
   }
+  /// A TemporaryFileOptions with the options given, the others at their defaults. Only when every
+  /// option given is one it has: the name options and mode, buffering, encoding, newline and
+  /// errors.
   operator TemporaryFileOptions() const
       requires(detail::all_allowed(Set, detail::temporary_file_fields)) {
     TemporaryFileOptions options;
@@ -181,6 +211,8 @@ class OptionsBuilder {
     opening(options);
     return options;
   }
+  /// A NamedTemporaryFileOptions with the options given, the others at their defaults. Only when
+  /// every option given is one it has: TemporaryFileOptions' and delete_, delete_on_close and lock.
   operator NamedTemporaryFileOptions() const
       requires(detail::all_allowed(Set, detail::named_file_fields)) {
     NamedTemporaryFileOptions options;
@@ -191,6 +223,8 @@ class OptionsBuilder {
     take<OptionField::lock>(options.lock, values_.lock);
     return options;
   }
+  /// A SpooledTemporaryFileOptions with the options given, the others at their defaults. Only when
+  /// every option given is one it has: TemporaryFileOptions' and max_size and memfd.
   operator SpooledTemporaryFileOptions() const
       requires(detail::all_allowed(Set, detail::spooled_fields)) {
     SpooledTemporaryFileOptions options;
@@ -200,6 +234,9 @@ class OptionsBuilder {
     take<OptionField::memfd>(options.memfd, values_.memfd);
     return options;
   }
+  /// A TemporaryDirectoryOptions with the options given, the others at their defaults. Only when
+  /// every option given is one it has: the name options and ignore_cleanup_errors, delete_ and
+  /// lock.
   operator TemporaryDirectoryOptions() const
       requires(detail::all_allowed(Set, detail::directory_fields)) {
     TemporaryDirectoryOptions options;

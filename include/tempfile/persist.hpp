@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// persist()'s options and its one error of its own: how a temporary file gets its final name.
+/// `persist()`'s options and its one error of its own: how a temporary file gets its final name.
+/// @file
 #pragma once
 
 #include <filesystem>
@@ -13,7 +14,13 @@ namespace tempfile {
 /// appears. Write one with its factories: PersistMode::umask_default().
 class PersistMode {
  public:
-  enum class Kind : unsigned char { owner_only, umask_default, preserve_target, exactly };
+  /// Which factory made the mode; each enumerator is named after its factory.
+  enum class Kind : unsigned char {
+    owner_only,       ///< owner_only(): the temporary's 0600 less the umask
+    umask_default,    ///< umask_default(): 0666 less the umask
+    preserve_target,  ///< preserve_target(): the replaced file's mode and owner
+    exactly           ///< exactly(): the bits in permissions()
+  };
 
   /// The temporary's own mode, kept: 0600 less the umask (the default, as Rust's tempfile).
   static constexpr PersistMode owner_only() noexcept { return PersistMode(Kind::owner_only); }
@@ -31,8 +38,11 @@ class PersistMode {
     return PersistMode(Kind::exactly, permissions);
   }
 
+  /// owner_only(), PersistOptions' default.
   constexpr PersistMode() noexcept = default;
+  /// Which of the factories made this mode.
   [[nodiscard]] constexpr Kind kind() const noexcept { return kind_; }
+  /// The bits given to exactly(); std::filesystem::perms::none for every other kind.
   [[nodiscard]] constexpr std::filesystem::perms permissions() const noexcept {
     return permissions_;
   }
@@ -74,7 +84,9 @@ struct PersistOptions {
 class TEMPFILE_API persisted_not_durable_error : public error {
  public:
   using error::error;
+  /// Copies the exception.
   persisted_not_durable_error(const persisted_not_durable_error&) = default;
+  /// Copies the exception.
   persisted_not_durable_error& operator=(const persisted_not_durable_error&) = default;
   ~persisted_not_durable_error() override;
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// SpooledTemporaryFile: Python's in-memory file that moves to a real file when it grows, with a
-// rollover that cannot lose data.
+/// SpooledTemporaryFile: Python's in-memory file that moves to a real file when it grows, with a
+/// rollover that cannot lose data.
+/// @file
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,7 @@ namespace tempfile {
 /// rollover() is called, or truncate(n) asks for n > max_size; then they move to a
 /// TemporaryFile in `dir` (or, with `memfd`, an anonymous memory file). The whole File
 /// interface works the same before and after, in binary and text mode; position, contents,
-/// mode, and the text layer (pending '\r', decoder state, newlines seen, tell() cookies) carry
+/// mode, and the text layer (pending ``'\r'``, decoder state, newlines seen, tell() cookies) carry
 /// over exactly, because only the storage under the byte layer changes.
 ///
 /// Rollover has the strong guarantee: the new file is created and filled (one write of the
@@ -35,7 +36,13 @@ namespace tempfile {
 /// CPython 3.11-3.14).
 class TEMPFILE_API SpooledTemporaryFile : public File {
  public:
+  /// Python's SpooledTemporaryFile() with its defaults: binary ("w+b"), max_size 0 (writes
+  /// never roll over), in memory.
   SpooledTemporaryFile();
+  /// Python's SpooledTemporaryFile(**options), in memory. The options (mode, buffering,
+  /// encoding, newline, errors, prefix, suffix, dir) are checked now, not at rollover:
+  /// std::invalid_argument for a bad one or a negative max_size, tempfile::error
+  /// (ENAMETOOLONG) for a name too long to create. Nothing is created until rollover.
   explicit SpooledTemporaryFile(const SpooledTemporaryFileOptions& options);
   /// Python's first positional argument: SpooledTemporaryFile(1 << 20).
   explicit SpooledTemporaryFile(std::int64_t max_size);

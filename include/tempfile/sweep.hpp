@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// tempfile::sweep: removes the temporary files and directories that dead owners left in a
-// directory.
+/// `tempfile::sweep`: removes the temporary files and directories that dead owners left in a
+/// directory.
+/// @file
 #pragma once
 
 #include <chrono>
@@ -32,32 +33,40 @@ struct SweepOptions {
 
 /// Why sweep() left an entry whose name matches.
 enum class SweepReason {
-  in_use,       // its lock is held: a live owner (or a cleaner scanning it right now)
-  too_young,    // modified less than min_age ago
-  not_ours,     // a symbolic link, FIFO, socket or device under the pattern: never touched
-  hard_linked,  // a file with more than one name: another name still refers to it
-  replaced,     // its name changed hands between the open and the removal
-  other_mount,  // a mount point: never entered
-  failed,       // a system call failed (`error` says which errno)
+  in_use,       ///< its lock is held: a live owner (or a cleaner scanning it right now)
+  too_young,    ///< modified less than min_age ago
+  not_ours,     ///< a symbolic link, FIFO, socket or device under the pattern: never touched
+  hard_linked,  ///< a file with more than one name: another name still refers to it
+  replaced,     ///< its name changed hands between the open and the removal
+  other_mount,  ///< a mount point: never entered
+  failed,       ///< a system call failed (`error` says which errno)
 };
 
 /// One entry sweep() removed (or, with dry_run, would remove).
 struct SweptEntry {
+  /// The entry's path: `dir` / its name.
   std::filesystem::path path;
+  /// true for a directory (removed with its whole tree), false for a file.
   bool directory = false;
 };
 
 /// One matching entry sweep() left, and why.
 struct LeftEntry {
+  /// The entry's path: `dir` / its name; or, for an entry swapped in under the name that could
+  /// not be moved back (failed), the private name in `dir` it is left under.
   std::filesystem::path path;
+  /// Why it was left.
   SweepReason reason = SweepReason::failed;
   /// The errno behind `reason` (EWOULDBLOCK for in_use, ELOOP for not_ours symbolic links, the
   /// failing call's errno for failed); empty for too_young and hard_linked.
   std::error_code error{};
 };
 
+/// What sweep() did in one directory: every entry whose name matched is in one of the lists.
 struct SweepResult {
+  /// The entries removed (with dry_run: that would have been removed).
   std::vector<SweptEntry> removed;
+  /// The matching entries left, each with its reason.
   std::vector<LeftEntry> left;
 };
 

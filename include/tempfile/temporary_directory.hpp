@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// TemporaryDirectory: Python's self-removing directory, with a cleanup that cannot be tricked
-// into removing anything outside its own tree.
+/// TemporaryDirectory: Python's self-removing directory, with a cleanup that cannot be tricked
+/// into removing anything outside its own tree.
+/// @file
 #pragma once
 
 #include <filesystem>
@@ -33,8 +34,13 @@ namespace tempfile {
 /// Move-only: a moved-from object owns nothing and does nothing.
 class TEMPFILE_API TemporaryDirectory {
  public:
+  /// Python's TemporaryDirectory() with its defaults: a new directory in gettempdir().
   TemporaryDirectory();
+  /// Python's TemporaryDirectory(**options). Errors: std::invalid_argument for a prefix or
+  /// suffix containing '/' or NUL; tempfile::error when the directory cannot be created or
+  /// opened (path1() the parent directory).
   explicit TemporaryDirectory(const TemporaryDirectoryOptions& options);
+  /// Takes over `other`'s directory and its removal; `other` owns nothing afterwards.
   TemporaryDirectory(TemporaryDirectory&& other) noexcept;
   /// Cleans up what this object held (as the destructor would), then takes over `other`'s.
   TemporaryDirectory& operator=(TemporaryDirectory&& other) noexcept;
@@ -67,6 +73,8 @@ class TEMPFILE_API TemporaryDirectory {
  protected:
   /// PseudoTemporaryDirectory's: also hands the directory to the guardian process.
   struct Guarded {};
+  /// PseudoTemporaryDirectory's constructor: as TemporaryDirectory(options), and with delete_
+  /// the directory is also handed to the guardian process (tempfile::error if it cannot be).
   TemporaryDirectory(const TemporaryDirectoryOptions& options, Guarded /*unused*/);
 
  private:
@@ -87,7 +95,12 @@ class TEMPFILE_API TemporaryDirectory {
 /// still does (Python's rule).
 class TEMPFILE_API PseudoTemporaryDirectory : public TemporaryDirectory {
  public:
+  /// With the default options: a new directory in gettempdir(), guarded.
   PseudoTemporaryDirectory();
+  /// Created as TemporaryDirectory(options) creates one, then (with delete_) handed to the
+  /// guardian process, which is started first if this process has none. Errors as
+  /// TemporaryDirectory's, and tempfile::error when the guardian cannot be started or handed
+  /// the directory.
   explicit PseudoTemporaryDirectory(const PseudoTemporaryDirectoryOptions& options);
 };
 

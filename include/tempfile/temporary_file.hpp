@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-// TemporaryFile and NamedTemporaryFile: Python's temporary file objects.
+/// TemporaryFile and NamedTemporaryFile: Python's temporary file objects (and the seed's
+/// PseudoTemporaryFile).
+/// @file
 #pragma once
 
 #include <filesystem>
@@ -33,7 +35,9 @@ namespace tempfile {
 /// when a second, independent position is needed.
 class TEMPFILE_API TemporaryFile : public File {
  public:
+  /// Python's TemporaryFile() with its defaults: binary ("w+b"), in gettempdir().
   TemporaryFile();
+  /// Python's TemporaryFile(**options); errors as the class says.
   explicit TemporaryFile(const TemporaryFileOptions& options);
   /// Python's positional mode: TemporaryFile("w+").
   explicit TemporaryFile(std::string_view mode);
@@ -65,6 +69,7 @@ class TEMPFILE_API TemporaryFile : public File {
   /// with `ec` set only when the durable directory sync failed after it got there.
   bool persist(const std::filesystem::path& target, const PersistOptions& options,
                std::error_code& ec) noexcept;
+  /// persist(target, options, ec) with the default PersistOptions.
   bool persist(const std::filesystem::path& target, std::error_code& ec) noexcept {
     return persist(target, PersistOptions{}, ec);
   }
@@ -81,14 +86,24 @@ class TEMPFILE_API TemporaryFile : public File {
 /// Move-only: a moved-from object owns nothing and does nothing.
 class TEMPFILE_API NamedTemporaryFile : public File {
  public:
+  /// Python's NamedTemporaryFile() with its defaults: binary ("w+b"), in gettempdir(), removed
+  /// at close().
   NamedTemporaryFile();
+  /// Python's NamedTemporaryFile(**options). Errors: std::invalid_argument for a bad mode,
+  /// buffering, encoding, errors or newline, or a prefix or suffix containing '/' or NUL, before
+  /// any file exists; tempfile::error when the file cannot be created (path1() the directory,
+  /// path2() the name tried).
   explicit NamedTemporaryFile(const NamedTemporaryFileOptions& options);
   /// Python's positional mode: NamedTemporaryFile("w+").
   explicit NamedTemporaryFile(std::string_view mode);
+  /// Takes over `other`'s file and its removal; `other` owns nothing afterwards.
   NamedTemporaryFile(NamedTemporaryFile&&) noexcept = default;
+  /// Closes this object's file (removing it as the destructor would), then takes over `other`'s.
   NamedTemporaryFile& operator=(NamedTemporaryFile&&) noexcept = default;
   NamedTemporaryFile(const NamedTemporaryFile&) = delete;
   NamedTemporaryFile& operator=(const NamedTemporaryFile&) = delete;
+  /// Flushes and closes; with delete_ (and not kept or persisted), removes the file if this
+  /// process created it. Never throws.
   ~NamedTemporaryFile() override;
 
   /// A second, independent file object on the same file, as Rust's NamedTempFile::reopen: its
@@ -137,6 +152,7 @@ class TEMPFILE_API NamedTemporaryFile : public File {
   /// The same without exceptions, as TemporaryFile's.
   bool persist(const std::filesystem::path& target, const PersistOptions& options,
                std::error_code& ec) noexcept;
+  /// persist(target, options, ec) with the default PersistOptions.
   bool persist(const std::filesystem::path& target, std::error_code& ec) noexcept {
     return persist(target, PersistOptions{}, ec);
   }
@@ -151,9 +167,9 @@ class TEMPFILE_API NamedTemporaryFile : public File {
 /// the object lives (docs/pseudo-temporary.md).
 ///
 /// On Linux (with /proc mounted and a file system with O_TMPFILE) it is an O_TMPFILE file with
-/// no entry in any directory, and name() is "/proc/<pid>/fd/<n>": opening that path opens this
+/// no entry in any directory, and name() is `/proc/<pid>/fd/<n>`: opening that path opens this
 /// very file, for reading and writing. In a fork()ed child name() is the child's own
-/// "/proc/<child pid>/fd/<n>" (the child holds the descriptor too); the parent's stays the
+/// `/proc/<child pid>/fd/<n>` (the child holds the descriptor too); the parent's stays the
 /// parent's.
 ///
 /// Elsewhere (the portable build, a file system without O_TMPFILE, no /proc) it is a named file
@@ -164,7 +180,10 @@ class TEMPFILE_API NamedTemporaryFile : public File {
 /// Move-only: a moved-from object owns nothing and does nothing.
 class TEMPFILE_API PseudoTemporaryFile : public File {
  public:
+  /// With TemporaryFile's defaults: binary ("w+b"), in gettempdir().
   PseudoTemporaryFile();
+  /// With TemporaryFile's options and its errors; tempfile::error too when the named fallback
+  /// cannot start the guardian process or hand it the file.
   explicit PseudoTemporaryFile(const PseudoTemporaryFileOptions& options);
   /// Python's positional mode: PseudoTemporaryFile("w+").
   explicit PseudoTemporaryFile(std::string_view mode);
@@ -173,8 +192,10 @@ class TEMPFILE_API PseudoTemporaryFile : public File {
   /// which still reaches it); for the named fallback as NamedTemporaryFile::persist (name()
   /// becomes `target`, and the guardian forgets the file).
   void persist(const std::filesystem::path& target, const PersistOptions& options = {});
+  /// The same without exceptions, as TemporaryFile's.
   bool persist(const std::filesystem::path& target, const PersistOptions& options,
                std::error_code& ec) noexcept;
+  /// persist(target, options, ec) with the default PersistOptions.
   bool persist(const std::filesystem::path& target, std::error_code& ec) noexcept {
     return persist(target, PersistOptions{}, ec);
   }
