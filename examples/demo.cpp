@@ -69,8 +69,9 @@ void show_temporary_file() {
 
 // A named text file read back with universal newlines, then published under a final name.
 void show_named_temporary_file() {
-  step("NamedTemporaryFile: a file other programs can open by name",
-       "with tempfile.NamedTemporaryFile('w+', suffix='.txt') as f: f.write('Hello\\r\\nworld\\n')");
+  step(
+      "NamedTemporaryFile: a file other programs can open by name",
+      "with tempfile.NamedTemporaryFile('w+', suffix='.txt') as f: f.write('Hello\\r\\nworld\\n')");
   fs::path name;
   {
     tempfile::NamedTemporaryFile f({.mode = "w+", .suffix = ".txt"});
@@ -96,8 +97,8 @@ void show_named_temporary_file() {
   tempfile::NamedTemporaryFile draft({.mode = "w", .dir = project.path()});
   draft.write("{\"answer\": 42}\n");
   draft.persist(settings);
-  std::cout << "  persist(): name() is now " << draft.name().filename().string()
-            << ", which holds " << read_text(settings);
+  std::cout << "  persist(): name() is now " << draft.name().filename().string() << ", which holds "
+            << read_text(settings);
   tempfile::atomic_write(settings, std::string_view("{\"answer\": 43}\n"));
   std::cout << "  atomic_write() replaced it in one rename: " << read_text(settings);
 }
@@ -105,7 +106,8 @@ void show_named_temporary_file() {
 // In memory until it grows past max_size, then a TemporaryFile: nothing is lost on the way.
 void show_spooled_temporary_file() {
   step("SpooledTemporaryFile: memory first, a file when it grows",
-       "f = tempfile.SpooledTemporaryFile(max_size=1024); f.write(b'a' * 1000); f.write(b'b' * 100)");
+       "f = tempfile.SpooledTemporaryFile(max_size=1024); "
+       "f.write(b'a' * 1000); f.write(b'b' * 100)");
   tempfile::SpooledTemporaryFile spooled({.max_size = 1024});
   spooled.write(std::string(1000, 'a'));
   std::cout << "  1000 bytes: rolled() " << spooled.rolled() << " (no system call so far)\n";
