@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Keep a file: write it under a temporary name in the destination's directory, close it, then
-// rename it into place, so readers never see half a file. NamedTemporaryFile with delete_ = false
-// does the first half; the rename is yours (the library has no persist() yet).
+// Keep a file: write it under a temporary name in the destination's directory, then persist() it:
+// one rename puts it in place complete, so readers never see half a file, and a failure before
+// that leaves nothing behind (the temporary is removed as usual).
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -15,16 +15,9 @@ namespace fs = std::filesystem;
 // Writes `contents` to `destination` atomically: the old file, or the new one, never a mix.
 void write_atomically(const fs::path& destination, std::string_view contents) {
   tempfile::NamedTemporaryFile file({.prefix = destination.filename().string() + ".",
-                                     .dir = destination.parent_path(),  // same file system
-                                     .delete_ = false});
-  try {
-    file.write(contents);
-    file.close();  // report a failed flush before the rename, not after
-    fs::rename(file.name(), destination);
-  } catch (...) {
-    fs::remove(file.name());  // delete_ = false: nobody else will remove it
-    throw;
-  }
+                                     .dir = destination.parent_path()});  // same file system
+  file.write(contents);
+  file.persist(destination);  // flushed, then renamed over `destination`; no longer removed
 }
 
 int main() {
