@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Runs the ctest labels whose tests touch permissions (security, process, unit, conformance,
-# concurrency) once more as an unprivileged user, uid/gid 65534 with no supplementary groups,
-# over a private copy of a build's test tree. As root the kernel skips permission checks, so those tests prove something only
-# here; docs/testing.md lists what skips in this run and why.
+# concurrency, cli, gtest-fixture) once more as an unprivileged user, uid/gid 65534 with no
+# supplementary groups, over a private copy of a build's test tree. As root the kernel skips
+# permission checks, so those tests prove something only here; docs/testing.md lists what skips
+# in this run and why.
 #
 #   scripts/test-unprivileged.sh [build dir, default build/dev]
 #   TEMPFILE_UNPRIVILEGED_LABELS='security|process' (a ctest label regex) narrows it.
@@ -11,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build=$(realpath "${1:-build/dev}")
-labels=${TEMPFILE_UNPRIVILEGED_LABELS:-security|process|unit|conformance|concurrency}
+labels=${TEMPFILE_UNPRIVILEGED_LABELS:-security|process|unit|conformance|concurrency|cli|gtest-fixture}
 uid=65534
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -45,8 +46,21 @@ seen=$(sed -n 's/^CMAKE_CACHEFILE_DIR:INTERNAL=//p' "$build/CMakeCache.txt")
 pattern=$(printf '%s' "${seen:-$build}" | sed 's/[][\\.*^$|&/]/\\&/g')
 replacement=$(printf '%s' "$copy" | sed 's/[\\|&]/\\&/g')
 find "$copy" -name '*.cmake' -print0 | xargs -0 sed -i "s|$pattern|$replacement|g"
+# The fixture's driver runs from the source tree and through CMake's Python, either of which may
+# be where this user cannot go (a clone or a pyenv under /root): a copy of the script, and the
+# system's python3.
+source_dir=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt")
+python=$(sed -n 's/^_\{0,1\}Python3_EXECUTABLE:[A-Z]*=//p' "$build/CMakeCache.txt" | head -n 1)
+if [[ -n $source_dir && -f $source_dir/tests/gtest/driver.py ]]; then
+  mkdir -p "$work/source"
+  cp "$source_dir/tests/gtest/driver.py" "$work/source/gtest-driver.py"
+  find "$copy" -name CTestTestfile.cmake -print0 | xargs -0 sed -i \
+    -e "s|\"$source_dir/tests/gtest/driver.py\"|\"$work/source/gtest-driver.py\"|g" \
+    ${python:+-e "s|\"$python\"|\"/usr/bin/python3\"|g"}
+fi
 mkdir "$work/tmp"
 chown -R "$uid:$uid" "$copy" "$work/tmp"
+[[ ! -d $work/source ]] || chmod -R a+rX "$work/source"
 chmod 0700 "$work/tmp"
 if ! "${as_user[@]}" test -w "$work/tmp" -a -x "$copy/tests"; then
   echo "uid $uid cannot use $work" >&2

@@ -60,7 +60,12 @@ TEST_F(RunTest, PassesOnTheCommandsStatus) {
 }
 
 TEST_F(RunTest, NotFoundIs127AndNotExecutableIs126) {
-  const Finished missing = run({"--", "no-such-command-here"});
+  // A PATH of the test's own (an empty directory): the caller's may name directories this user
+  // cannot search, which makes the answer "Permission denied" (the next test).
+  const fs::path bin = make_subdir("empty-bin");
+  const Finished missing =
+      run_to_end({cli_program.string(), "run", "--", "no-such-command-here"},
+                 {"TMPDIR=" + scratch().string(), "PATH=" + bin.string()}, scratch());
   EXPECT_EQ(missing.status, 127);
   EXPECT_THAT(missing.err,
               ::testing::HasSubstr("run: 'no-such-command-here': No such file or directory"));
@@ -71,6 +76,29 @@ TEST_F(RunTest, NotFoundIs127AndNotExecutableIs126) {
   EXPECT_EQ(not_executable.status, 126);
   EXPECT_THAT(not_executable.err, ::testing::HasSubstr("Permission denied"));
   fs::remove(plain);
+  fs::remove(bin);
+  expect_no_run_directory();
+}
+
+// A command not found where PATH also names a directory the user cannot search: execvp reports
+// that denial, and GNU env answers 126 "Permission denied"; run answers as env does, on the same
+// PATH (as root, where nothing is denied, both answer 127).
+TEST_F(RunTest, NotFoundBehindAnUnsearchableDirectoryAnswersAsEnvDoes) {
+  const fs::path closed = make_subdir("closed");
+  const fs::path bin = make_subdir("bin");
+  ASSERT_EQ(::chmod(closed.c_str(), 0), 0);
+  const std::vector<std::string> env = {"TMPDIR=" + scratch().string(),
+                                        "PATH=" + closed.string() + ":" + bin.string()};
+  const Finished ours = run_to_end({cli_program.string(), "run", "--", "no-such-command-here"},
+                                   env, scratch());
+  const Finished gnu = run_to_end({"/usr/bin/env", "no-such-command-here"}, env, scratch());
+  EXPECT_EQ(ours.status, gnu.status) << ours.err << gnu.err;
+  EXPECT_EQ(ours.status, permissions_are_bypassed() ? 127 : 126) << ours.err;
+  EXPECT_THAT(ours.err, ::testing::HasSubstr(ours.status == 126 ? "Permission denied"
+                                                                : "No such file or directory"));
+  ::chmod(closed.c_str(), 0700);
+  fs::remove(closed);
+  fs::remove(bin);
   expect_no_run_directory();
 }
 
