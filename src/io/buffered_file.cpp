@@ -30,7 +30,7 @@ std::span<std::byte> writable_tail(std::string& out, std::size_t old_size, std::
 
 }  // namespace
 
-BufferedFile::BufferedFile(RawFile raw, std::size_t buffer_size)
+BufferedFile::BufferedFile(RawFile&& raw, std::size_t buffer_size)
     : raw_(std::move(raw)),
       capacity_(buffer_size),
       buffer_(buffer_size > 0 ? std::make_unique_for_overwrite<std::byte[]>(buffer_size)

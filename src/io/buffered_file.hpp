@@ -25,7 +25,7 @@ class BufferedFile {
 
   /// `buffer_size` 0 gives Python's unbuffered FileIO behaviour: one system call per read or
   /// write, and write() may report a short count.
-  BufferedFile(RawFile raw, std::size_t buffer_size);
+  BufferedFile(RawFile&& raw, std::size_t buffer_size);
 
   /// A spooled file: an empty file in memory, used unbuffered (a buffer in front of memory
   /// would only copy twice, and so no write is ever pending in this layer while spooling);
