@@ -29,7 +29,7 @@ bool is_normal_absolute(std::string_view path) noexcept {
   for (;;) {
     const auto* slash =
         static_cast<const char*>(std::memchr(start, '/', static_cast<std::size_t>(end - start)));
-    const std::size_t length = static_cast<std::size_t>((slash != nullptr ? slash : end) - start);
+    const auto length = static_cast<std::size_t>((slash != nullptr ? slash : end) - start);
     if (length == 0 || (start[0] == '.' && (length == 1 || (length == 2 && start[1] == '.')))) {
       return false;
     }

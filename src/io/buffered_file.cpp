@@ -40,7 +40,7 @@ std::atomic<std::byte*> spare_buffer{nullptr};
 
 BufferedFile::Buffer BufferedFile::allocate_buffer(std::size_t size) {
   if (size == 0) {
-    return Buffer();
+    return {};
   }
   if (size == default_buffer_size) {
     if (std::byte* spare = spare_buffer.exchange(nullptr, std::memory_order_acquire)) {
