@@ -52,6 +52,12 @@ std::string_view shown_directory(std::string_view stem) {
 
 std::string resolve_directory(std::string_view function,
                               const std::optional<std::filesystem::path>& dir) {
+  if (dir) {
+    check_path_argument(function, "dir", std::string_view(dir->native()));
+    if (is_normal_absolute(dir->native())) {
+      return dir->native();  // as it is: one copy of the exact size, no '/' added and taken off
+    }
+  }
   std::string stem = directory_stem(function, dir);
   if (stem.size() > 1) {
     stem.pop_back();

@@ -3,6 +3,7 @@
 #include "create/paths.hpp"
 
 #include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <vector>
 
@@ -20,21 +21,23 @@ bool is_normal_absolute(std::string_view path) noexcept {
   if (path.size() == 1) {
     return true;
   }
-  // One pass over the characters (every creation and persist asks): each component between
-  // slashes must be neither empty, "." nor "..".
-  std::size_t start = 1;
-  for (std::size_t i = 1; i <= path.size(); ++i) {
-    if (i != path.size() && path[i] != '/') {
-      continue;
-    }
-    const std::size_t length = i - start;
-    if (length == 0 ||
-        (path[start] == '.' && (length == 1 || (length == 2 && path[start + 1] == '.')))) {
+  // Every creation and persist asks: memchr finds each '/' (a vectorized scan, several times
+  // cheaper than testing one character at a time), and each component between slashes must be
+  // neither empty, "." nor "..".
+  const char* const end = path.data() + path.size();
+  const char* start = path.data() + 1;
+  for (;;) {
+    const auto* slash =
+        static_cast<const char*>(std::memchr(start, '/', static_cast<std::size_t>(end - start)));
+    const auto length = static_cast<std::size_t>((slash != nullptr ? slash : end) - start);
+    if (length == 0 || (start[0] == '.' && (length == 1 || (length == 2 && start[1] == '.')))) {
       return false;
     }
-    start = i + 1;
+    if (slash == nullptr) {
+      return true;
+    }
+    start = slash + 1;
   }
-  return true;
 }
 
 std::string_view parent_of_absolute(std::string_view absolute) noexcept {

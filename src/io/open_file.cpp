@@ -9,7 +9,10 @@
 namespace tempfile::io {
 
 OpenPlan plan_open(const OpenArguments& arguments) {
-  OpenPlan plan{parse_mode(arguments.mode), std::string(arguments.mode)};
+  OpenPlan plan{parse_mode(arguments.mode)};
+  // parse_mode accepted it: at most three letters (OpenPlan::mode_letters).
+  arguments.mode.copy(plan.mode_letters.data(), plan.mode_letters.size());
+  plan.mode_length = static_cast<std::uint8_t>(arguments.mode.size());
   const bool binary = plan.mode.binary;
   if (binary && arguments.encoding) {
     throw std::invalid_argument("tempfile: binary mode doesn't take an encoding argument");
@@ -47,19 +50,66 @@ OpenPlan plan_open(const OpenArguments& arguments) {
 
 namespace {
 
-std::unique_ptr<tempfile::detail::FileState> open_layers(BufferedFile bytes, const OpenPlan& plan) {
+// What plan_open gives for Python's default arguments ("w+b", buffering -1, no text options),
+// made at compile time: nothing to parse or look up per file, no guard for a fork() to leave
+// locked, and never destroyed (files made during static destruction use it too). A test checks
+// that it is what plan_open makes of those arguments.
+union DefaultPlan {
+  constexpr DefaultPlan() noexcept
+      : plan{.mode = {.access = OpenMode::Access::write, .update = true, .binary = true},
+             .mode_letters = {'w', '+', 'b'},
+             .mode_length = 3,
+             .buffer_size = BufferedFile::default_buffer_size} {}
+  DefaultPlan(const DefaultPlan&) = delete;
+  DefaultPlan& operator=(const DefaultPlan&) = delete;
+  DefaultPlan(DefaultPlan&&) = delete;
+  DefaultPlan& operator=(DefaultPlan&&) = delete;
+  ~DefaultPlan() {}  // NOLINT(modernize-use-equals-default): must not destroy `plan`
+  OpenPlan plan;
+};
+
+constinit const DefaultPlan default_plan;
+
+bool default_arguments(const OpenArguments& arguments) noexcept {
+  // Three bytes compared in place (string_view's == calls memcmp with a length it cannot see).
+  const std::string_view mode = arguments.mode;
+  return mode.size() == 3 && mode[0] == 'w' && mode[1] == '+' && mode[2] == 'b' &&
+         arguments.buffering == -1 && !arguments.encoding && !arguments.newline &&
+         !arguments.errors;
+}
+
+// The layers, the byte layer made in place in the new state from `bytes` (BufferedFile's
+// constructor arguments): a RawFile costs at each move (its name's std::filesystem::path is
+// cleared by parsing), so the descriptor's is moved once.
+template <class... Bytes>
+std::unique_ptr<tempfile::detail::FileState> open_layers(const OpenPlan& plan, Bytes&&... bytes) {
   auto state = std::make_unique<tempfile::detail::FileState>();
-  state->mode_given = plan.mode_given;
+  state->mode_given = plan.mode_given();
   if (plan.mode.binary) {
-    state->binary.emplace(std::move(bytes));
+    state->binary.emplace(std::forward<Bytes>(bytes)...);
   } else {
-    state->text.emplace(std::move(bytes), *plan.codec, plan.errors, plan.newline,
-                        plan.line_buffering);
+    state->text.emplace(BufferedFile(std::forward<Bytes>(bytes)...), *plan.codec, plan.errors,
+                        plan.newline, plan.line_buffering);
   }
   return state;
 }
 
 }  // namespace
+
+const OpenPlan& plan_open(const OpenArguments& arguments, std::optional<OpenPlan>& made) {
+  if (default_arguments(arguments)) {
+    return default_plan.plan;
+  }
+  return made.emplace(plan_open(arguments));
+}
+
+std::shared_ptr<const OpenPlan> keep_plan(const OpenPlan& plan) {
+  if (&plan == &default_plan.plan) {
+    // Aliasing an empty owner: no control block, no count; the plan outlives every file.
+    return {std::shared_ptr<const void>(), &plan};
+  }
+  return std::make_shared<const OpenPlan>(plan);
+}
 
 std::unique_ptr<tempfile::detail::FileState> open_file(os::FileDescriptor fd, const OpenPlan& plan,
                                                        std::string name, Reach reach,
@@ -73,12 +123,12 @@ std::unique_ptr<tempfile::detail::FileState> open_file(os::FileDescriptor fd, co
   if (reach == Reach::descriptor_path) {
     raw.name_by_descriptor_path();
   }
-  return open_layers(BufferedFile(std::move(raw), plan.buffer_size), plan);
+  return open_layers(plan, std::move(raw), plan.buffer_size);
 }
 
 std::unique_ptr<tempfile::detail::FileState> open_in_memory(const OpenPlan& plan,
                                                             std::unique_ptr<Spill> spill) {
-  return open_layers(BufferedFile::spooled(plan.mode, std::move(spill)), plan);
+  return open_layers(plan, BufferedFile::spooled(plan.mode, std::move(spill)));
 }
 
 }  // namespace tempfile::io

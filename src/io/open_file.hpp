@@ -5,6 +5,8 @@
 // text layer.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -29,16 +31,35 @@ struct OpenArguments {
 /// The arguments, validated and resolved.
 struct OpenPlan {
   OpenMode mode;
-  std::string mode_given;
+  // The mode string as given, for File::mode(). A valid mode has at most three letters (one of
+  // r/w/x/a, '+', 'b' or 't'), so it is kept here: no std::string, and so the default plan can
+  // be made at compile time (default_plan in open_file.cpp).
+  std::array<char, 3> mode_letters{};
+  std::uint8_t mode_length = 0;
   std::size_t buffer_size = 0;
   bool line_buffering = false;
   std::optional<Codec> codec{};  // text mode only
   ErrorHandler errors = ErrorHandler::strict;
   std::optional<std::string> newline{};
+
+  [[nodiscard]] std::string_view mode_given() const noexcept {
+    return {mode_letters.data(), mode_length};
+  }
 };
 
 /// Python's io.open checks, with its messages; throws std::invalid_argument.
 [[nodiscard]] OpenPlan plan_open(const OpenArguments& arguments);
+
+/// plan_open(), but the arguments nearly every file is made with (Python's defaults: "w+b",
+/// buffering -1, no text options) are not planned anew each time: they get one plan, made at
+/// compile time and never destroyed. Other arguments are planned into `made`. The result is
+/// `made` or that plan.
+[[nodiscard]] const OpenPlan& plan_open(const OpenArguments& arguments,
+                                        std::optional<OpenPlan>& made);
+
+/// The plan for a file to keep (reopen() opens with it again): the default plan is shared
+/// without an allocation (it lives as long as the program), any other is copied.
+[[nodiscard]] std::shared_ptr<const OpenPlan> keep_plan(const OpenPlan& plan);
 
 /// Whether anyone but the new object can reach the file: `unshared` for a file with no name
 /// whose descriptor no one else holds (RawFile::unshared: pread/pwrite, known size);

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <ios>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -70,9 +71,11 @@ bool plain_binary(const AtomicWriteOptions& options) noexcept {
          !options.errors;
 }
 
-io::OpenPlan checked_plan(const AtomicWriteOptions& options) {
-  io::OpenPlan plan = io::plan_open(
-      {options.mode, options.buffering, options.encoding, options.newline, options.errors});
+const io::OpenPlan& checked_plan(const AtomicWriteOptions& options,
+                                 std::optional<io::OpenPlan>& own_plan) {
+  const io::OpenPlan& plan = io::plan_open(
+      {options.mode, options.buffering, options.encoding, options.newline, options.errors},
+      own_plan);
   if (plan.mode.access != io::OpenMode::Access::write) {
     throw std::invalid_argument(
         "tempfile: atomic_write: mode must be a 'w' mode (the file starts empty), not '" +
@@ -111,7 +114,8 @@ os::FileDescriptor open_unnamed_beside(const std::string& directory, const std::
 // named file that removes itself unless published.
 std::unique_ptr<detail::FileState> open_beside(const std::string& target,
                                                const AtomicWriteOptions& options) {
-  const io::OpenPlan plan = checked_plan(options);
+  std::optional<io::OpenPlan> own_plan;
+  const io::OpenPlan& plan = checked_plan(options, own_plan);
   const std::string directory(create::parent_of_absolute(target));
   if (os::FileDescriptor fd = open_unnamed_beside(directory, target, options); fd.valid()) {
     std::string number = std::to_string(fd.get());
@@ -181,7 +185,11 @@ void atomic_write(const std::filesystem::path& path, std::string_view content,
   // Bytes into an unnamed file need no file object: the descriptor alone, as a hand-written
   // sequence would, with the same steps (and test seam) as the file object's way.
   const std::string target = checked_target(path);
-  if (plain_binary(options) || checked_plan(options).mode.binary) {
+  const auto checked_binary = [&options] {
+    std::optional<io::OpenPlan> own_plan;
+    return checked_plan(options, own_plan).mode.binary;
+  };
+  if (plain_binary(options) || checked_binary()) {
     const std::string directory(create::parent_of_absolute(target));
     if (os::FileDescriptor fd = open_unnamed_beside(directory, target, options); fd.valid()) {
       if (const os::Errno write_err = os::write_all(fd.get(), content.data(), content.size());

@@ -29,6 +29,7 @@
 #include "os/cleanup.hpp"
 #include "os/entry_identity.hpp"
 #include "os/fd.hpp"
+#include "os/random.hpp"
 #include "os/remove_tree.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
@@ -92,19 +93,25 @@ std::string detail_for(os::Errno err) {
 }
 
 // The checks and steps every persist() begins with: an open file, a target without NUL (made
-// absolute, as the object's name will be), and pending writes in the file.
-std::string prepare(detail::FileState& s, std::string_view target, const char* function) {
+// absolute, as the object's name will be), and pending writes in the file. Returns the absolute
+// target: `target` itself when it is already absolute and normal (most are: no copy), else
+// `made_absolute`, filled here.
+const std::string& prepare(detail::FileState& s, const std::string& target, const char* function,
+                           std::string& made_absolute) {
   if (s.bytes().closed()) {
     throw closed_file_error();
   }
-  create::check_path_argument(function, "target", target);
-  std::string absolute = create::absolute_path(target);
+  create::check_path_argument(function, "target", std::string_view(target));
+  const bool as_given = create::is_normal_absolute(target);
+  if (!as_given) {
+    made_absolute = create::absolute_path(target);
+  }
   if (s.text) {
     s.text->flush();
   } else {
     s.binary->flush();
   }
-  return absolute;
+  return as_given ? target : made_absolute;
 }
 
 // With `durable`, the file's data on disk before any name reaches it.
@@ -287,15 +294,19 @@ Failed link_into_place(int fd, const std::string& absolute, bool overwrite, std:
   }
   const std::string_view directory = create::parent_of_absolute(absolute);
   create::RandomNames names;
+  // One allocation, the stem kept between attempts: each candidate only replaces the name.
   std::string staged;
+  staged.reserve(directory.size() + 1 + std::string_view(staged_prefix).size() + os::name_length);
+  staged = directory;
+  if (staged.back() != '/') {
+    staged += '/';
+  }
+  staged += staged_prefix;
+  const std::size_t stem = staged.size();
   before(PersistStep::link_staged);
   os::Errno err = EEXIST;
   for (int attempt = 0; attempt < 100 && err == EEXIST; ++attempt) {
-    staged = directory;
-    if (staged.back() != '/') {
-      staged += '/';
-    }
-    staged += staged_prefix;
+    staged.resize(stem);
     staged += names.next();
     err = os::link_unnamed(fd, staged.c_str());
   }
@@ -538,9 +549,10 @@ namespace objects {
 
 // A file with a name (NamedTemporaryFile, the PseudoTemporaryFile fallback): renamed, after
 // checking that its name is still ours; then it owes no removal any more.
-void persist_named(detail::FileState& s, std::string_view target, const PersistOptions& options,
+void persist_named(detail::FileState& s, const std::string& target, const PersistOptions& options,
                    const char* function) {
-  const std::string absolute = prepare(s, target, function);
+  std::string made_absolute;
+  const std::string& absolute = prepare(s, target, function, made_absolute);
   const std::string& from = s.name_text();  // not used once rename_to() changes it
   const int fd = s.bytes().raw().fileno();
   sync_before_naming(fd, from, absolute, options);
@@ -566,12 +578,18 @@ void persist_named(detail::FileState& s, std::string_view target, const PersistO
 }
 
 // A file with no name (O_TMPFILE): linked into place, never visible under a half-written name.
-void persist_unnamed(detail::FileState& s, std::string_view target, const PersistOptions& options,
+void persist_unnamed(detail::FileState& s, const std::string& target, const PersistOptions& options,
                      const char* function, bool has_umask_mode) {
-  const std::string absolute = prepare(s, target, function);
+  std::string made_absolute;
+  const std::string& absolute = prepare(s, target, function, made_absolute);
   const int fd = s.bytes().raw().fileno();
   if (!s.linkable && !os::is_linkable_unnamed(fd)) {
-    throw error(step(unnamed_file, absolute, "cannot link"), s.name(), absolute, code_of(ENOTSUP),
+    // A copy first: `absolute` may be the text of this file's own name() (persist(f.name())),
+    // which s.name() may build anew.
+    const std::string shown_target = absolute;
+    const std::filesystem::path& name = s.name();
+    throw error(step(unnamed_file, shown_target, "cannot link"), name, shown_target,
+                code_of(ENOTSUP),
                 "it was created and unlinked (no O_TMPFILE here) and cannot be given a name; use "
                 "a NamedTemporaryFile");
   }

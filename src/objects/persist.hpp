@@ -16,14 +16,14 @@ namespace tempfile::objects {
 
 /// A file with a name: renamed to `target` after checking that its name is still its own;
 /// then it owes no removal any more. `function` names the caller in argument errors.
-void persist_named(detail::FileState& s, std::string_view target, const PersistOptions& options,
+void persist_named(detail::FileState& s, const std::string& target, const PersistOptions& options,
                    const char* function);
 
 /// A file with no name (O_TMPFILE): linked into place, never visible under a half-written
 /// name (overwrite: linked to a random ".tmp" name beside `target`, then renamed over it).
 /// `has_umask_mode`: it was created with mode 0666, so the kernel already gave it what
 /// PersistMode::umask_default() asks for (no umask to learn, no chmod).
-void persist_unnamed(detail::FileState& s, std::string_view target, const PersistOptions& options,
+void persist_unnamed(detail::FileState& s, const std::string& target, const PersistOptions& options,
                      const char* function, bool has_umask_mode = false);
 
 /// The same for a bare descriptor of an O_TMPFILE file that holds every byte already (no file

@@ -111,7 +111,7 @@ std::unique_ptr<detail::FileState> open_guarded_named(const io::OpenPlan& plan,
     }
     auto state = io::open_file(std::move(created.fd), plan, created.path);
     // A name in the file system reaches it: path() is name().
-    state->open_plan = std::make_shared<const io::OpenPlan>(plan);
+    state->open_plan = io::keep_plan(plan);
     state->identity = identity;
     state->after_close =
         std::make_unique<RemoveAndReleaseGuardian>(std::move(entry), std::move(ticket));
@@ -124,8 +124,10 @@ std::unique_ptr<detail::FileState> open_guarded_named(const io::OpenPlan& plan,
 }
 
 std::unique_ptr<detail::FileState> open_pseudo(const TemporaryFileOptions& options) {
-  const io::OpenPlan plan = io::plan_open(
-      {options.mode, options.buffering, options.encoding, options.newline, options.errors});
+  std::optional<io::OpenPlan> own_plan;
+  const io::OpenPlan& plan = io::plan_open(
+      {options.mode, options.buffering, options.encoding, options.newline, options.errors},
+      own_plan);
   // Checked on both ways, so the same call never succeeds on one system and fails on another.
   create::check_name_part(function_name, "prefix", options.prefix.value_or(""));
   create::check_name_part(function_name, "suffix", options.suffix.value_or(""));
@@ -138,7 +140,7 @@ std::unique_ptr<detail::FileState> open_pseudo(const TemporaryFileOptions& optio
     auto state =
         io::open_file(std::move(fd), plan, std::move(path), io::Reach::descriptor_path, dir);
     // The descriptor's path opens the file, for this program and others: path() is name().
-    state->open_plan = std::make_shared<const io::OpenPlan>(plan);
+    state->open_plan = io::keep_plan(plan);
     state->linkable = true;
     return state;
   }

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -88,8 +89,10 @@ class RemoveAfterClose final : public io::AfterClose {
 };
 
 std::unique_ptr<detail::FileState> open_temporary(const TemporaryFileOptions& options) {
-  const io::OpenPlan plan = io::plan_open(
-      {options.mode, options.buffering, options.encoding, options.newline, options.errors});
+  std::optional<io::OpenPlan> own_plan;
+  const io::OpenPlan& plan = io::plan_open(
+      {options.mode, options.buffering, options.encoding, options.newline, options.errors},
+      own_plan);
   objects::UnnamedFile made = objects::create_unnamed(options);
   std::string number = std::to_string(made.fd.get());
   auto state = io::open_file(std::move(made.fd), plan, std::move(number), io::Reach::unshared,
@@ -103,8 +106,10 @@ std::unique_ptr<detail::FileState> open_temporary(const TemporaryFileOptions& op
 namespace objects {
 
 std::unique_ptr<detail::FileState> open_named_file(const NamedTemporaryFileOptions& options) {
-  const io::OpenPlan plan = io::plan_open(
-      {options.mode, options.buffering, options.encoding, options.newline, options.errors});
+  std::optional<io::OpenPlan> own_plan;
+  const io::OpenPlan& plan = io::plan_open(
+      {options.mode, options.buffering, options.encoding, options.newline, options.errors},
+      own_plan);
   create::RandomNames names;
   const os::CleanupWindow window;  // created but not yet registered: a handler must wait
   create::CreatedEntry created = create::create_unique(
@@ -124,7 +129,7 @@ std::unique_ptr<detail::FileState> open_named_file(const NamedTemporaryFileOptio
       }
     }
     auto state = io::open_file(std::move(created.fd), plan, created.path);
-    state->open_plan = std::make_shared<const io::OpenPlan>(plan);
+    state->open_plan = io::keep_plan(plan);
     if (options.delete_) {
       state->identity = identity;
       state->after_close = std::make_unique<RemoveAfterClose>(

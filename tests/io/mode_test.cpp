@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
-// The mode parser against CPython's io.open: accepted modes, their flags, and the exact errors.
+// The mode parser against CPython's io.open: accepted modes, their flags, and the exact errors;
+// and the plan made once for the default arguments against the plan made from them.
 #include "io/mode.hpp"
 
 #include <gmock/gmock.h>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 
+#include "io/open_file.hpp"
 #include "support/scratch.hpp"
 
 namespace tempfile::io {
@@ -85,6 +88,43 @@ TEST_F(ModeTest, RejectsWithPythonsMessages) {
   expect_rejected("U", "invalid mode: 'U'");
   expect_rejected("rU", "invalid mode: 'rU'");
   expect_rejected(std::string("w\0", 2), "invalid mode: 'w\\0'");
+}
+
+// The plan for Python's defaults is made at compile time; it must be exactly what plan_open
+// makes of those arguments, and other arguments must still be planned.
+TEST_F(ModeTest, DefaultPlanIsWhatPlanningTheDefaultsGives) {
+  const std::optional<std::string> none;
+  const OpenArguments defaults{"w+b", -1, none, none, none};
+  std::optional<OpenPlan> made;
+  const OpenPlan& kept = plan_open(defaults, made);
+  EXPECT_FALSE(made.has_value());
+  const OpenPlan planned = plan_open(defaults);
+  EXPECT_EQ(kept.mode.access, planned.mode.access);
+  EXPECT_EQ(kept.mode.update, planned.mode.update);
+  EXPECT_EQ(kept.mode.binary, planned.mode.binary);
+  EXPECT_EQ(kept.mode_given(), planned.mode_given());
+  EXPECT_EQ(kept.mode_given(), "w+b");
+  EXPECT_EQ(kept.buffer_size, planned.buffer_size);
+  EXPECT_EQ(kept.line_buffering, planned.line_buffering);
+  EXPECT_EQ(kept.codec.has_value(), planned.codec.has_value());
+  EXPECT_EQ(kept.errors, planned.errors);
+  EXPECT_EQ(kept.newline, planned.newline);
+  // Shared without a copy, and never freed.
+  EXPECT_EQ(keep_plan(kept).get(), &kept);
+  EXPECT_EQ(keep_plan(kept).use_count(), 0);
+
+  for (const char* mode : {"wb", "w+", "b+w"}) {
+    std::optional<OpenPlan> other;
+    EXPECT_EQ(&plan_open({mode, -1, none, none, none}, other), &*other) << mode;
+    EXPECT_EQ(other->mode_given(), mode);
+  }
+  std::optional<OpenPlan> other;
+  EXPECT_EQ(&plan_open({"w+b", 0, none, none, none}, other), &*other);
+  EXPECT_EQ(other->buffer_size, 0U);
+  const std::optional<std::string> utf8 = "utf-8";
+  EXPECT_THROW(static_cast<void>(plan_open({"w+b", -1, utf8, none, none}, other)),
+               std::invalid_argument);
+  EXPECT_NE(keep_plan(*other).get(), &*other);  // a copy, shared by count
 }
 
 }  // namespace
