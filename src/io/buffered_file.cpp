@@ -6,7 +6,6 @@
 #include "io/buffered_file.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -29,38 +28,13 @@ std::span<std::byte> writable_tail(std::string& out, std::size_t old_size, std::
   return std::as_writable_bytes(std::span(out)).subspan(old_size, count);
 }
 
-// One spare buffer of the default size for the whole process. glibc's malloc serves blocks this
-// large (past its per-thread caches) from its bins: a new[] and a delete[] of one cost ~300
-// instructions, as much as the rest of making a file. A file destroyed leaves its buffer here and
-// the next file made, on any thread, takes it (an exchange each way, so two threads never get
-// the same one). At most one buffer is kept; it is still reachable at exit (not a leak).
-std::atomic<std::byte*> spare_buffer{nullptr};
-
 }  // namespace
 
-BufferedFile::Buffer BufferedFile::allocate_buffer(std::size_t size) {
-  if (size == 0) {
-    return {};
-  }
-  if (size == default_buffer_size) {
-    if (std::byte* spare = spare_buffer.exchange(nullptr, std::memory_order_acquire)) {
-      return {spare, ReleaseBuffer{size}};
-    }
-  }
-  return {new std::byte[size], ReleaseBuffer{size}};  // uninitialized, as make_unique_for_overwrite
-}
-
-void ReleaseBuffer::operator()(std::byte* buffer) const noexcept {
-  std::byte* none = nullptr;
-  if (size != BufferedFile::default_buffer_size ||
-      !spare_buffer.compare_exchange_strong(none, buffer, std::memory_order_release,
-                                            std::memory_order_relaxed)) {
-    delete[] buffer;
-  }
-}
-
 BufferedFile::BufferedFile(RawFile&& raw, std::size_t buffer_size)
-    : raw_(std::move(raw)), capacity_(buffer_size), buffer_(allocate_buffer(buffer_size)) {}
+    : raw_(std::move(raw)),
+      capacity_(buffer_size),
+      buffer_(buffer_size > 0 ? std::make_unique_for_overwrite<std::byte[]>(buffer_size)
+                              : nullptr) {}
 
 void BufferedFile::check_open() const {
   if (raw_.closed()) {
@@ -116,7 +90,7 @@ void BufferedFile::roll_over_with(std::span<const std::byte> then_write) {
   // `then_write` are every byte written.
   os::FileDescriptor fd = spill_->create();
   const std::size_t size = spill_->buffer_size();
-  Buffer buffer = allocate_buffer(size);
+  auto buffer = size > 0 ? std::make_unique_for_overwrite<std::byte[]>(size) : nullptr;
   std::filesystem::path location = spill_->location();
   if (const os::Errno err = raw_.roll_over_to(fd, then_write); err != 0) {
     spill_->fail(err);  // `fd` closes as this unwinds: the new file vanishes with it

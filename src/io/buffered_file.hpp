@@ -18,13 +18,6 @@
 
 namespace tempfile::io {
 
-/// BufferedFile's buffer deleter: a buffer of the default size goes back to the spare slot
-/// (buffered_file.cpp) when that is free.
-struct ReleaseBuffer {
-  std::size_t size = 0;
-  void operator()(std::byte* buffer) const noexcept;
-};
-
 class BufferedFile {
  public:
   /// Python's DEFAULT_BUFFER_SIZE; used for buffering=-1 without an fstat for st_blksize.
@@ -170,10 +163,7 @@ class BufferedFile {
   std::unique_ptr<Spill> spill_;
   std::int64_t spill_max_size_ = 0;  // spill_->max_size(), read once: it never changes
   std::size_t capacity_;
-  using Buffer = std::unique_ptr<std::byte[], ReleaseBuffer>;
-  // A buffer of `size` bytes (none for 0), the spare one when it is free and of that size.
-  [[nodiscard]] static Buffer allocate_buffer(std::size_t size);
-  Buffer buffer_;
+  std::unique_ptr<std::byte[]> buffer_;
   // bufferedio.c's fields, indices into buffer_: pos_ is the logical position; raw_pos_ where
   // the descriptor's offset is (-1: unknown); buffer_[0, read_end_) holds read-ahead (-1: none);
   // buffer_[write_pos_, write_end_) holds pending writes (write_end_ -1: none). Both kinds can
