@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+// Heap allocations per operation of the creation functions and the temporary objects, counted
+// by this binary's own operator new: a change that adds one fails here, not only in a benchmark.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <new>
+#include <string>
+#include <string_view>
+
+#include "support/scratch.hpp"
+#include "tempfile/tempfile.hpp"
+
+namespace {
+
+std::atomic<long> allocations{0};
+
+void* counted(std::size_t size) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* block = std::malloc(size == 0 ? 1 : size)) {  // NOLINT(cppcoreguidelines-no-malloc)
+    return block;
+  }
+  throw std::bad_alloc();
+}
+
+}  // namespace
+
+// The replaceable global forms (the aligned and nothrow ones call these in libstdc++).
+void* operator new(std::size_t size) {
+  return counted(size);
+}
+void* operator new[](std::size_t size) {
+  return counted(size);
+}
+void operator delete(void* block) noexcept {
+  std::free(block);
+}  // NOLINT
+void operator delete[](void* block) noexcept {
+  std::free(block);
+}  // NOLINT
+void operator delete(void* block, std::size_t) noexcept {
+  std::free(block);
+}  // NOLINT
+void operator delete[](void* block, std::size_t) noexcept {
+  std::free(block);
+}  // NOLINT
+
+namespace tempfile::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+class AllocationCountTest : public ScratchTest {
+ protected:
+  // Allocations per run of `operation`, over 50 runs after 3 that warm up what a process does
+  // once (caches, the random-name pool's first fill).
+  static double per_operation(const std::function<void()>& operation) {
+    for (int i = 0; i < 3; ++i) {
+      operation();
+    }
+    const long before = allocations.load();
+    constexpr int runs = 50;
+    for (int i = 0; i < runs; ++i) {
+      operation();
+    }
+    const double per_run = static_cast<double>(allocations.load() - before) / runs;
+    RecordProperty("allocations_per_operation", std::to_string(per_run));
+    return per_run;
+  }
+};
+
+// What is counted depends on the lengths of the strings (libstdc++ keeps up to 15 characters
+// without allocating): these tests use their scratch directory, whose path and whose
+// "tempfile-test.XXXXXX" component are longer than that, as most real directories are.
+
+// The returned std::filesystem::path is all that each allocates: its text (built in place,
+// with room for the name, and moved into the path), the list of components libstdc++ keeps
+// beside it, and that one long component's own text.
+TEST_F(AllocationCountTest, MkstempAndMkdtempAllocateOnlyTheReturnedPath) {
+  const MkstempOptions file_options{.dir = scratch()};
+  EXPECT_LE(per_operation([&] {
+              auto [fd, path] = mkstemp(file_options);
+              ::close(fd);
+              ::unlink(path.c_str());
+            }),
+            3.0);
+  const MkdtempOptions directory_options{.dir = scratch()};
+  EXPECT_LE(per_operation([&] {
+              const fs::path path = mkdtemp(directory_options);
+              ::rmdir(path.c_str());
+            }),
+            3.0);
+}
+
+// A TemporaryFile: its state, its buffer, and the directory's text (kept for error messages);
+// no path is built (name() makes one only when asked).
+TEST_F(AllocationCountTest, TemporaryFileAllocatesItsStateAndItsBuffer) {
+  const TemporaryFileOptions options{.dir = scratch()};
+  EXPECT_LE(per_operation([&] {
+              TemporaryFile file(options);
+              file.write(std::string_view("x"));
+            }),
+            3.0);
+}
+
+// Today's counts, as ceilings that only go down: a change that adds an allocation to either
+// object fails here.
+TEST_F(AllocationCountTest, NamedTemporaryFileAndTemporaryDirectoryStayWithinTheirCounts) {
+  const NamedTemporaryFileOptions file_options{.dir = scratch()};
+  EXPECT_LE(per_operation([&] {
+              NamedTemporaryFile file(file_options);
+              file.write(std::string_view("x"));
+            }),
+            6.0);
+  const TemporaryDirectoryOptions directory_options{.dir = scratch()};
+  EXPECT_LE(per_operation([&] { const TemporaryDirectory directory(directory_options); }), 7.0);
+}
+
+// Positive control: the counter sees allocations made through the library.
+TEST_F(AllocationCountTest, TheCounterSeesTheLibrarysAllocations) {
+  const MkstempOptions options{.dir = scratch()};
+  EXPECT_GE(per_operation([&] {
+              auto [fd, path] = mkstemp(options);
+              const fs::path copy = path / "x";  // one more path: at least one more allocation
+              ::close(fd);
+              ::unlink(path.c_str());
+            }),
+            3.0);
+}
+
+}  // namespace
+}  // namespace tempfile::test
