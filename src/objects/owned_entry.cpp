@@ -46,7 +46,12 @@ OwnedEntry& OwnedEntry::operator=(OwnedEntry&& other) noexcept {
 
 void OwnedEntry::owe(const std::string& path, bool exit_cleanup) {
   if (exit_cleanup && !registration_.registered()) {
-    registration_ = os::CleanupRegistration::add(kind_, path, identity_, root_fd_);
+    // A directory's owner keeps its path unchanged while the entry lives (directory()): the
+    // registration reads that string instead of a copy.
+    registration_ =
+        kind_ == os::CleanupKind::directory
+            ? os::CleanupRegistration::add_borrowed(kind_, path.c_str(), identity_, root_fd_)
+            : os::CleanupRegistration::add(kind_, path, identity_, root_fd_);
   }
   owed_ = true;
 }

@@ -32,9 +32,14 @@ class OwnedEntry {
                                        bool exit_cleanup);
   /// The same for a directory whose O_DIRECTORY descriptor `root_fd` the owner holds (and keeps
   /// open while this object lives): the handlers and remove() walk the tree through it, and only
-  /// while it is still `identity` (os::identify_fd of it, taken when it was opened).
+  /// while it is still `identity` (os::identify_fd of it, taken when it was opened). The
+  /// registration borrows `path` (no copy): the owner keeps that string alive and unchanged
+  /// while this object owes the removal, and passes the same one to retry_later().
   [[nodiscard]] static OwnedEntry directory(const std::string& path, int root_fd,
                                             const os::EntryIdentity& identity, bool exit_cleanup);
+  /// A temporary cannot be borrowed.
+  static OwnedEntry directory(std::string&& path, int root_fd, const os::EntryIdentity& identity,
+                              bool exit_cleanup) = delete;
 
   /// A moved-from entry owes nothing.
   OwnedEntry(OwnedEntry&& other) noexcept;
@@ -64,6 +69,8 @@ class OwnedEntry {
   /// stay registered (or register again), so a later remove() (or the exit handler) retries.
   /// Throws std::bad_alloc.
   void retry_later(const std::string& path, bool exit_cleanup);
+  /// A directory's path is borrowed again: a temporary cannot be.
+  void retry_later(std::string&& path, bool exit_cleanup) = delete;
 
  private:
   OwnedEntry(os::CleanupKind kind, int root_fd, const os::EntryIdentity& identity) noexcept

@@ -132,7 +132,7 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options,
     s.delete_ = options.delete_;
     // cleanup() removes the tree even without delete_ (Python's rule); delete_ adds the
     // destructor's and the exit/signal handlers' removal.
-    s.entry = objects::OwnedEntry::directory(s.name, s.root.get(), identity, s.delete_);
+    s.entry = objects::OwnedEntry::directory(s.name.native(), s.root.get(), identity, s.delete_);
     if (guarded && s.delete_) {
       if (const os::Errno err =
               os::GuardianTicket::guard_directory(s.name.c_str(), s.root.get(), identity, s.guard);
@@ -193,7 +193,7 @@ void TemporaryDirectory::cleanup() {
   }
   // Nothing left when an exit or signal handler claimed it first (and removed it).
   std::vector<os::RemovalFailure> failures;
-  static_cast<void>(s.entry.remove(s.name, failures));
+  static_cast<void>(s.entry.remove(s.name.native(), failures));
   if (failures.empty()) {
     s.removed = true;
     s.guard.withdraw();  // after the removal: a death before it still leaves the guardian its job
@@ -203,7 +203,7 @@ void TemporaryDirectory::cleanup() {
   }
   // Something stayed: keep the descriptor so that a later cleanup() (or the exit handler)
   // can try again, as Python's cleanup() retries while the name exists.
-  s.entry.retry_later(s.name, s.delete_);
+  s.entry.retry_later(s.name.native(), s.delete_);
   std::vector<cleanup_error::failure> left = left_behind(s.name, failures);
   if (!s.ignore_cleanup_errors) {
     throw cleanup_error(s.name, std::move(left));

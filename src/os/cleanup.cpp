@@ -41,9 +41,11 @@ enum class NodeState : unsigned char {
 struct CleanupNode {
   std::atomic<CleanupNode*> next{nullptr};
   std::atomic<NodeState> state{NodeState::setting_up};
-  // The entry to remove, owned by the node (new[]) and freed by the owner that gives the node
-  // back; a handler only reads it.
-  std::atomic<char*> path{nullptr};
+  // The entry to remove; a handler only reads it. Either `owned_path` (new[], freed by the owner
+  // that gives the node back) or the owner's own string, borrowed (add_borrowed).
+  std::atomic<const char*> path{nullptr};
+  // Touched by the owner only (add and release), never by a handler.
+  char* owned_path = nullptr;
   // Written while setting_up, read by handlers after they saw another state (acquire); a node
   // is not set up again while a handler is counted on it.
   std::atomic<CleanupKind> kind{CleanupKind::file};
@@ -72,7 +74,7 @@ std::atomic<bool> ending{false};
 thread_local int windows_open_here = 0;
 
 static_assert(std::atomic<CleanupNode*>::is_always_lock_free);
-static_assert(std::atomic<char*>::is_always_lock_free);
+static_assert(std::atomic<const char*>::is_always_lock_free);
 static_assert(std::atomic<NodeState>::is_always_lock_free);
 static_assert(std::atomic<pid_t>::is_always_lock_free);
 
@@ -129,13 +131,20 @@ void exit_handler() noexcept {
   run_exit_cleanup();
 }
 
+std::atomic<bool> exit_handler_installed{false};
+
 void install_exit_handler() {
+  // Every registration asks: one load once the handler is in (call_once costs a TLS round trip).
+  if (exit_handler_installed.load(std::memory_order_acquire)) {
+    return;
+  }
   static std::once_flag once;
   std::call_once(once, [] {
     if (std::atexit(&exit_handler) != 0) {
       throw std::bad_alloc();  // atexit's only failure is running out of room for handlers
     }
   });
+  exit_handler_installed.store(true, std::memory_order_release);
 }
 
 bool being_removed(NodeState state) noexcept {
@@ -369,24 +378,54 @@ CleanupRegistration::~CleanupRegistration() {
   }
 }
 
-CleanupRegistration CleanupRegistration::add(CleanupKind kind, const std::string& absolute_path,
-                                             const EntryIdentity& identity, int root_fd) {
-  install_exit_handler();
-  auto path = std::make_unique<char[]>(absolute_path.size() + 1);
-  std::memcpy(path.get(), absolute_path.c_str(), absolute_path.size() + 1);
+namespace {
+
+// Takes a free node (or a new one) and publishes the entry in it: `path` is what the handlers
+// read, `owned` what release() frees (nullptr when the path is borrowed).
+CleanupNode* publish(CleanupKind kind, const char* path, char* owned, const EntryIdentity& identity,
+                     int root_fd) noexcept {
   CleanupNode* node = take_free_node();
   const bool fresh = node == nullptr;
   if (fresh) {
-    node = new CleanupNode;  // never freed: handlers may be walking the list at any time
+    node = new (std::nothrow) CleanupNode;  // never freed: handlers may walk the list any time
+    if (node == nullptr) {
+      return nullptr;
+    }
   }
   node->kind.store(kind, std::memory_order_relaxed);
   node->root_fd.store(root_fd, std::memory_order_relaxed);
   node->creator.store(process_id(), std::memory_order_relaxed);
   node->identity = identity;
-  node->path.store(path.release(), std::memory_order_relaxed);
+  node->owned_path = owned;
+  node->path.store(path, std::memory_order_relaxed);
   node->state.store(NodeState::registered);  // publishes the fields above
   if (fresh) {
     push_node(node);
+  }
+  return node;
+}
+
+}  // namespace
+
+CleanupRegistration CleanupRegistration::add(CleanupKind kind, const std::string& absolute_path,
+                                             const EntryIdentity& identity, int root_fd) {
+  install_exit_handler();
+  auto path = std::make_unique<char[]>(absolute_path.size() + 1);
+  std::memcpy(path.get(), absolute_path.c_str(), absolute_path.size() + 1);
+  CleanupNode* node = publish(kind, path.get(), path.get(), identity, root_fd);
+  if (node == nullptr) {
+    throw std::bad_alloc();
+  }
+  static_cast<void>(path.release());  // the node's now
+  return CleanupRegistration(node);
+}
+
+CleanupRegistration CleanupRegistration::add_borrowed(CleanupKind kind, const char* absolute_path,
+                                                      const EntryIdentity& identity, int root_fd) {
+  install_exit_handler();
+  CleanupNode* node = publish(kind, absolute_path, nullptr, identity, root_fd);
+  if (node == nullptr) {
+    throw std::bad_alloc();
   }
   return CleanupRegistration(node);
 }
@@ -428,7 +467,8 @@ void CleanupRegistration::release() noexcept {
   CleanupNode* node = std::exchange(node_, nullptr);
   node->state.store(NodeState::retiring);  // handlers that look from now on skip it
   wait_for_handlers(*node);                // those that looked before are done with it
-  delete[] node->path.exchange(nullptr, std::memory_order_relaxed);
+  node->path.store(nullptr, std::memory_order_relaxed);
+  delete[] std::exchange(node->owned_path, nullptr);
   // Counted before it is free, so the count can run ahead of the free nodes (a walk that
   // finds none) but never behind them.
   free_nodes.fetch_add(1, std::memory_order_relaxed);

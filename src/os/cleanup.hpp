@@ -45,6 +45,12 @@ class CleanupRegistration {
   /// std::bad_alloc.
   [[nodiscard]] static CleanupRegistration add(CleanupKind kind, const std::string& absolute_path,
                                                const EntryIdentity& identity, int root_fd = -1);
+  /// add(), without the copy: the registration reads `absolute_path` itself, which must stay
+  /// valid and unchanged until the registration is withdrawn (destroyed, or finish()ed for
+  /// good), e.g. an owner's string that outlives its registration. Throws std::bad_alloc.
+  [[nodiscard]] static CleanupRegistration add_borrowed(CleanupKind kind, const char* absolute_path,
+                                                        const EntryIdentity& identity,
+                                                        int root_fd = -1);
 
   /// The owner takes the removal: true if it is the owner's to do now (the entry stays visible
   /// to the handlers until finish()), false if a handler claimed it first and removed it, or

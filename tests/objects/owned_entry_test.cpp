@@ -89,7 +89,7 @@ TEST_F(OwnedEntryTest, ADirectoryIsRemovedThroughItsRootAndRetriedWhenAsked) {
   ASSERT_TRUE(root.valid());
   os::EntryIdentity identity;
   ASSERT_EQ(os::identify_fd(root.get(), identity), 0);
-  OwnedEntry entry = OwnedEntry::directory(path, root.get(), identity, true);
+  OwnedEntry entry = OwnedEntry::directory(path.native(), root.get(), identity, true);
   std::vector<os::RemovalFailure> failures;
   // The root's name is replaced by a file: the entry is left and reported.
   const fs::path aside = scratch() / "aside";
@@ -105,7 +105,7 @@ TEST_F(OwnedEntryTest, ADirectoryIsRemovedThroughItsRootAndRetriedWhenAsked) {
   failures.clear();
   EXPECT_EQ(entry.remove(path, failures), 0);
   EXPECT_TRUE(fs::exists(path));
-  entry.retry_later(path, true);
+  entry.retry_later(path.native(), true);
   EXPECT_EQ(entry.remove(path, failures), 0);
   EXPECT_FALSE(fs::exists(path));
   EXPECT_TRUE(failures.empty());
