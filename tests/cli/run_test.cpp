@@ -89,8 +89,8 @@ TEST_F(RunTest, NotFoundBehindAnUnsearchableDirectoryAnswersAsEnvDoes) {
   ASSERT_EQ(::chmod(closed.c_str(), 0), 0);
   const std::vector<std::string> env = {"TMPDIR=" + scratch().string(),
                                         "PATH=" + closed.string() + ":" + bin.string()};
-  const Finished ours = run_to_end({cli_program.string(), "run", "--", "no-such-command-here"},
-                                   env, scratch());
+  const Finished ours =
+      run_to_end({cli_program.string(), "run", "--", "no-such-command-here"}, env, scratch());
   const Finished gnu = run_to_end({"/usr/bin/env", "no-such-command-here"}, env, scratch());
   EXPECT_EQ(ours.status, gnu.status) << ours.err << gnu.err;
   EXPECT_EQ(ours.status, permissions_are_bypassed() ? 127 : 126) << ours.err;
