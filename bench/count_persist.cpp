@@ -76,7 +76,8 @@ bool run(std::string_view workload, bool durable, const std::filesystem::path& d
     tempfile::atomic_write(target_path, data, {.durable = durable});
   } else if (workload == "atomic-umask") {
     tempfile::atomic_write(
-        target, data, {.durable = durable, .permissions = tempfile::PersistMode::umask_default()});
+        target_path, data,
+        {.durable = durable, .permissions = tempfile::PersistMode::umask_default()});
   } else {
     return false;
   }
