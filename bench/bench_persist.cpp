@@ -39,45 +39,22 @@ std::filesystem::path target_path() {
 }
 
 // The floor, named: open a new name beside the target, write, fsync, rename, fsync the directory.
+// checked:1 adds NamedTemporaryFile's two guarantees (bench::open_checked): the cleaner lock and
+// the identity check before the rename, what persist() of a named file is held to.
 void BM_HandWritten_Named(benchmark::State& state) {
   const bool durable = state.range(0) != 0;
+  const bool checked = state.range(1) != 0;
   const std::filesystem::path dir = bench_directory().path();
   const std::string target = target_path();
   StagedNames names(dir);
   for (auto _ : state) {
-    const std::string& staged = names.next();
-    const int fd = ::open(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 || !write_all(fd, payload()) || (durable && ::fsync(fd) != 0) ||
-        ::rename(staged.c_str(), target.c_str()) != 0 || (durable && !sync_directory(dir))) {
+    if (!bench::named_round(names.next(), target, dir, payload(), durable, checked)) {
       state.SkipWithError("the hand-written sequence failed");
     }
-    ::close(fd);
   }
   std::filesystem::remove(target);
 }
-BENCHMARK(BM_HandWritten_Named)->ArgName("durable")->Arg(0)->Arg(1);
-
-// The named floor with NamedTemporaryFile's two guarantees (bench::open_checked): the cleaner
-// lock and the identity check before the rename. What persist() of a named file is held to.
-void BM_HandWritten_NamedChecked(benchmark::State& state) {
-  const bool durable = state.range(0) != 0;
-  const std::filesystem::path dir = bench_directory().path();
-  const std::string target = target_path();
-  StagedNames names(dir);
-  for (auto _ : state) {
-    const std::string& staged = names.next();
-    struct statx ours {};
-    const int fd = bench::open_checked(staged, ours);
-    if (fd < 0 || !write_all(fd, payload()) || (durable && ::fsync(fd) != 0) ||
-        !bench::name_is_still(staged, ours) || ::rename(staged.c_str(), target.c_str()) != 0 ||
-        (durable && !sync_directory(dir))) {
-      state.SkipWithError("the hand-written sequence failed");
-    }
-    ::close(fd);
-  }
-  std::filesystem::remove(target);
-}
-BENCHMARK(BM_HandWritten_NamedChecked)->ArgName("durable")->Arg(0)->Arg(1);
+BENCHMARK(BM_HandWritten_Named)->ArgNames({"durable", "checked"})->ArgsProduct({{0, 1}, {0, 1}});
 
 // The floor, unnamed (Linux): O_TMPFILE, write, fsync, linkat to a name beside the target,
 // rename over it, fsync the directory.

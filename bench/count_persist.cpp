@@ -29,25 +29,9 @@ bool run(std::string_view workload, bool durable, const std::filesystem::path& d
          const std::filesystem::path& target_path, const std::string& data) {
   const std::string& target = target_path.native();
   static StagedNames names(dir);
-  if (workload == "hand-named") {
-    const std::string& staged = names.next();
-    const int fd = ::open(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    const bool done = fd >= 0 && write_all(fd, data) && (!durable || ::fsync(fd) == 0) &&
-                      ::rename(staged.c_str(), target.c_str()) == 0 &&
-                      (!durable || sync_directory(dir));
-    ::close(fd);
-    return done;
-  }
-  if (workload == "hand-named-checked") {
-    const std::string& staged = names.next();
-    struct statx ours {};
-    const int fd = bench::open_checked(staged, ours);
-    const bool done = fd >= 0 && write_all(fd, data) && (!durable || ::fsync(fd) == 0) &&
-                      bench::name_is_still(staged, ours) &&
-                      ::rename(staged.c_str(), target.c_str()) == 0 &&
-                      (!durable || sync_directory(dir));
-    ::close(fd);
-    return done;
+  if (workload == "hand-named" || workload == "hand-named-checked") {
+    return bench::named_round(names.next(), target, dir, data, durable,
+                              workload == "hand-named-checked");
   }
 #ifdef O_TMPFILE
   if (workload == "hand-unnamed") {

@@ -81,6 +81,25 @@ inline bool name_is_still(const std::string& staged, const struct statx& ours) {
          named.stx_btime.tv_nsec == ours.stx_btime.tv_nsec;
 }
 
+// One round of the named floor, the whole sequence: open `staged` beside `target`, write
+// `data`, fsync (durable), rename over `target`, fsync `dir` (durable), close. `checked` adds the
+// lock and the identity check (open_checked, name_is_still). False if a step failed.
+inline bool named_round(const std::string& staged, const std::string& target,
+                        const std::filesystem::path& dir, std::string_view data, bool durable,
+                        bool checked) {
+  struct statx ours {};
+  const int fd = checked ? open_checked(staged, ours)
+                         : ::open(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  const bool done = fd >= 0 && write_all(fd, data) && (!durable || ::fsync(fd) == 0) &&
+                    (!checked || name_is_still(staged, ours)) &&
+                    ::rename(staged.c_str(), target.c_str()) == 0 &&
+                    (!durable || sync_directory(dir));
+  if (fd >= 0) {
+    ::close(fd);
+  }
+  return done;
+}
+
 #ifdef O_TMPFILE
 // linkat(AT_EMPTY_PATH) where permitted (CAP_DAC_READ_SEARCH, or Linux 6.10), else through /proc.
 inline bool link_unnamed(int fd, const std::string& to) {

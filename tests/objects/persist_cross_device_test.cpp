@@ -60,23 +60,6 @@ std::string pattern(std::size_t size) {
   return bytes;
 }
 
-// Device and inode of what `path` names, not following a final symbolic link.
-std::pair<dev_t, ino_t> identity_of(const fs::path& path) {
-  struct stat info {};
-  if (::lstat(path.c_str(), &info) != 0) {
-    return {0, 0};
-  }
-  return {info.st_dev, info.st_ino};
-}
-
-std::pair<dev_t, ino_t> identity_of_fd(int fd) {
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) {
-    return {0, 0};
-  }
-  return {info.st_dev, info.st_ino};
-}
-
 unsigned mode_of(const fs::path& path) {
   struct stat info {};
   return ::lstat(path.c_str(), &info) == 0 ? static_cast<unsigned>(info.st_mode & 07777) : ~0U;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "os/persist.hpp"
@@ -21,6 +23,24 @@
 #include "tempfile/temporary_file.hpp"
 
 namespace tempfile::test {
+
+/// Device and inode of what `path` names, not following a final symbolic link; {0, 0} if none.
+inline std::pair<dev_t, ino_t> identity_of(const std::filesystem::path& path) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0) {
+    return {0, 0};
+  }
+  return {info.st_dev, info.st_ino};
+}
+
+/// Device and inode of what `fd` refers to; {0, 0} if fstat fails.
+inline std::pair<dev_t, ino_t> identity_of_fd(int fd) {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    return {0, 0};
+  }
+  return {info.st_dev, info.st_ino};
+}
 
 /// Whether this build and this file system give TemporaryFile an O_TMPFILE file (only such a
 /// file can be persisted at all; the portable build's cannot).

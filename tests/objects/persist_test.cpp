@@ -45,23 +45,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// Device and inode of what `path` names, not following a final symbolic link.
-std::pair<dev_t, ino_t> identity_of(const fs::path& path) {
-  struct stat info {};
-  if (::lstat(path.c_str(), &info) != 0) {
-    return {0, 0};
-  }
-  return {info.st_dev, info.st_ino};
-}
-
-std::pair<dev_t, ino_t> identity_of_fd(int fd) {
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) {
-    return {0, 0};
-  }
-  return {info.st_dev, info.st_ino};
-}
-
 class PersistTest : public ScratchTest {};
 
 // ---- NamedTemporaryFile -------------------------------------------------------------------
@@ -158,30 +141,35 @@ TEST_F(PersistTest, NamedOverwriteReplacesTheTargetAtomically) {
   fs::remove(target);
 }
 
+// Both ways of knowing the file: the identity recorded at creation (delete_, which removal needs
+// anyway) and, with delete_ = false, the descriptor asked at persist().
 TEST_F(PersistTest, B1_NamedPersistNeverMovesAFileThatReplacedOurName) {
-  NamedTemporaryFile f;
-  const fs::path name = f.name();
-  f.write(std::string_view("ours"));
-  // An attacker renames another file over our name.
-  const fs::path theirs = scratch() / "theirs";
-  write_file(theirs, "theirs");
-  const auto their_identity = identity_of(theirs);
-  fs::rename(theirs, name);
-  const fs::path target = scratch() / "target";
-  try {
-    f.persist(target);
-    FAIL() << "persist moved a file that is not ours";
-  } catch (const error& e) {
-    EXPECT_EQ(e.code(), std::make_error_code(std::errc::no_such_file_or_directory));
-    EXPECT_THAT(e.what(), testing::HasSubstr("another file"));
+  for (const bool delete_ : {true, false}) {
+    SCOPED_TRACE(delete_ ? "delete_ = true" : "delete_ = false");
+    NamedTemporaryFile f({.delete_ = delete_});
+    const fs::path name = f.name();
+    f.write(std::string_view("ours"));
+    // An attacker renames another file over our name.
+    const fs::path theirs = scratch() / "theirs";
+    write_file(theirs, "theirs");
+    const auto their_identity = identity_of(theirs);
+    fs::rename(theirs, name);
+    const fs::path target = scratch() / "target";
+    try {
+      f.persist(target);
+      FAIL() << "persist moved a file that is not ours";
+    } catch (const error& e) {
+      EXPECT_EQ(e.code(), std::make_error_code(std::errc::no_such_file_or_directory));
+      EXPECT_THAT(e.what(), testing::HasSubstr("another file"));
+    }
+    EXPECT_FALSE(fs::exists(fs::symlink_status(target)));
+    EXPECT_EQ(identity_of(name), their_identity);
+    EXPECT_EQ(read_file(name), "theirs");
+    f.close();
+    // Closing leaves their file alone too (it is not ours).
+    EXPECT_EQ(read_file(name), "theirs");
+    fs::remove(name);
   }
-  EXPECT_FALSE(fs::exists(fs::symlink_status(target)));
-  EXPECT_EQ(identity_of(name), their_identity);
-  EXPECT_EQ(read_file(name), "theirs");
-  f.close();
-  // Closing leaves their file alone too (it is not ours).
-  EXPECT_EQ(read_file(name), "theirs");
-  fs::remove(name);
 }
 
 TEST_F(PersistTest, NamedFailureHandsTheObjectBackIntact) {
