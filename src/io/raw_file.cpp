@@ -93,11 +93,8 @@ void RawFile::share() {
     return;
   }
   file->handed_out = true;
-  if (file->unshared) {
-    file->offset_pending = true;
-    file->unshared = false;
-  }
-  settle_offset(*file);
+  share_when_used();
+  settle_offset(*file);  // now: the descriptor leaves this object
 }
 
 void RawFile::share_when_used() noexcept {
@@ -179,9 +176,7 @@ std::size_t RawFile::read(std::span<std::byte> into) {
     return got;
   }
   Descriptor& file = descriptor();
-  if (!file.unshared) {
-    settle_offset(file);
-  }
+  settle_offset(file);
   std::size_t got = 0;
   if (const os::Errno err =
           file.unshared ? os::read_at(file.fd.get(), into.data(), into.size(), position_, got)
@@ -212,9 +207,7 @@ std::size_t RawFile::write(std::span<const std::byte> from) {
     return from.size();
   }
   Descriptor& file = descriptor();
-  if (!file.unshared) {
-    settle_offset(file);
-  }
+  settle_offset(file);
   std::size_t written = 0;
   if (const os::Errno err =
           file.unshared ? os::write_at(file.fd.get(), from.data(), from.size(), position_, written)
@@ -271,9 +264,7 @@ std::int64_t RawFile::seek(std::int64_t offset, int whence) {
   if (file.unshared && plain) {
     return seek_without_descriptor(offset, whence, file.size);
   }
-  if (!file.unshared) {
-    settle_offset(file);  // SEEK_CUR counts from it
-  }
+  settle_offset(file);  // SEEK_CUR counts from it
   // With a descriptor: lseek (SEEK_DATA/SEEK_HOLE take an absolute offset, so an unshared
   // file's stale descriptor offset does not matter to them).
   std::int64_t position = 0;

@@ -204,8 +204,9 @@ class RawFile {
   void switch_storage(Descriptor file) noexcept;
   // Makes room for `size` bytes, keeping the contents; new bytes are uninitialized.
   static void reserve(Memory& memory, std::size_t size);
-  // A shared descriptor whose offset share_when_used() left behind gets the position now;
-  // before every read, write or seek that uses the offset. Throws tempfile::error.
+  // A shared descriptor whose offset share_when_used() left behind gets the position now (a
+  // no-op otherwise: offset_pending is only ever set on a shared descriptor); before every read,
+  // write or seek that uses the offset. Throws tempfile::error.
   void settle_offset(Descriptor& file);
   // lseek's arithmetic for SEEK_SET/SEEK_CUR/SEEK_END, done here (in memory, or unshared).
   std::int64_t seek_without_descriptor(std::int64_t offset, int whence, std::int64_t size);
