@@ -13,12 +13,112 @@
 /// @file
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include "tempfile/export.hpp"
 
 namespace tempfile {
+
+class Directory;
+class TemporaryDirectory;
+
+namespace detail {
+/// A directory held open by one of the library's objects (Directory, TemporaryDirectory): its
+/// descriptor (-1 once it is closed) and its absolute path. Defined in the library only.
+struct HeldDirectory;
+}  // namespace detail
+
+/// What the `dir` field of every options struct holds: nothing (gettempdir()), a path, or a
+/// directory held open by descriptor (a tempfile::Directory or a TemporaryDirectory), in which
+/// case creation is relative to that descriptor and the directory's path is never resolved
+/// again (docs/held-directories.md).
+///
+///     tempfile::mkstemp({.dir = "/var/tmp"});                  // a path, as Python's dir=
+///     tempfile::TemporaryDirectory scratch;
+///     tempfile::NamedTemporaryFile f({.dir = scratch});         // inside it, by descriptor
+///
+/// A path is copied (up to 111 bytes without touching the heap, so building options per call
+/// costs no allocation for a usual directory). A held directory is referred to, not owned: it
+/// must outlive the options and every call they are given to, which is why a temporary
+/// Directory or TemporaryDirectory does not convert.
+class TEMPFILE_API DirOption {
+ public:
+  /// No directory: gettempdir(), as Python's dir=None.
+  DirOption() noexcept = default;
+  /// No directory, as the default.
+  DirOption(std::nullopt_t /*none*/) noexcept {}  // NOLINT(google-explicit-constructor)
+  /// A directory path (relative ones are made absolute when used).
+  DirOption(const std::filesystem::path& path)  // NOLINT(google-explicit-constructor)
+      : DirOption(std::string_view(path.native())) {}
+  /// A directory path given as text.
+  DirOption(const std::string& path)  // NOLINT(google-explicit-constructor)
+      : DirOption(std::string_view(path)) {}
+  /// A directory path given as a C string.
+  DirOption(const char* path)  // NOLINT(google-explicit-constructor)
+      : DirOption(std::string_view(path)) {}
+  /// A directory path given as a view; the text is copied.
+  DirOption(std::string_view path);  // NOLINT(google-explicit-constructor)
+  /// Python's `dir=None or a path`: nullopt means gettempdir().
+  DirOption(
+      const std::optional<std::filesystem::path>& path);  // NOLINT(google-explicit-constructor)
+  /// A directory this process holds open: creation goes through its descriptor.
+  DirOption(const Directory& directory) noexcept;  // NOLINT(google-explicit-constructor)
+  /// A temporary Directory would be closed before it is used.
+  DirOption(const Directory&& directory) = delete;
+  /// A TemporaryDirectory: creation goes through the descriptor it holds.
+  DirOption(const TemporaryDirectory& directory) noexcept;  // NOLINT(google-explicit-constructor)
+  /// A temporary TemporaryDirectory would be removed before it is used.
+  DirOption(const TemporaryDirectory&& directory) = delete;
+
+  /// Copies the path or the reference to the held directory.
+  DirOption(const DirOption& other);
+  /// Takes `other`'s path or reference; `other` is left empty (gettempdir()).
+  DirOption(DirOption&& other) noexcept;
+  /// Copies the path or the reference to the held directory.
+  DirOption& operator=(const DirOption& other);
+  /// Takes `other`'s path or reference; `other` is left empty (gettempdir()).
+  DirOption& operator=(DirOption&& other) noexcept;
+  ~DirOption() = default;
+
+  /// Whether a directory was given (a path or a held directory).
+  [[nodiscard]] bool has_value() const noexcept { return kind_ != Kind::none; }
+  /// As has_value().
+  explicit operator bool() const noexcept { return has_value(); }
+  /// Whether it is a directory held open by descriptor.
+  [[nodiscard]] bool held() const noexcept { return kind_ == Kind::held; }
+  /// The path given, or the held directory's absolute path; empty when none was given.
+  [[nodiscard]] std::filesystem::path path() const;
+  /// The path given, as text; empty for none and for a held directory.
+  [[nodiscard]] std::string_view text() const noexcept {
+    return kind_ != Kind::path ? std::string_view()
+           : long_.empty()     ? std::string_view(short_, size_)
+                               : std::string_view(long_);
+  }
+  /// Equal when both are none, both the same path text, or both the same held directory.
+  friend bool operator==(const DirOption& a, const DirOption& b) noexcept {
+    return a.kind_ == b.kind_ && a.held_ == b.held_ && a.text() == b.text();
+  }
+  /// The held directory, for the library; nullptr unless held().
+  [[nodiscard]] const detail::HeldDirectory* held_directory() const noexcept { return held_; }
+
+ private:
+  enum class Kind : unsigned char { none, path, held };
+  static constexpr std::size_t short_capacity = 111;
+
+  void copy_from(const DirOption& other);
+  void reset() noexcept;
+
+  std::string long_{};
+  const detail::HeldDirectory* held_ = nullptr;
+  std::uint32_t size_ = 0;
+  Kind kind_ = Kind::none;
+  char short_[short_capacity] = {};
+};
 
 // Every field has a default member initializer: without one, g++ -Wextra users get
 // -Wmissing-field-initializers on every call that leaves a field out. Field order is API
@@ -31,7 +131,7 @@ struct MkstempOptions {
   /// Put before the random part; nullopt means gettempprefix() ("tmp").
   std::optional<std::string> prefix{};
   /// Where to create; nullopt means gettempdir(). A relative dir is made absolute.
-  std::optional<std::filesystem::path> dir{};
+  DirOption dir{};
   /// Python's text flag: only meaningful on Windows (O_TEXT); accepted and ignored on POSIX.
   bool text = false;
 };
@@ -43,7 +143,7 @@ struct MkdtempOptions {
   /// Put before the random part; nullopt means gettempprefix() ("tmp").
   std::optional<std::string> prefix{};
   /// Where to create; nullopt means gettempdir(). A relative dir is made absolute.
-  std::optional<std::filesystem::path> dir{};
+  DirOption dir{};
 };
 
 /// Python: mktemp(suffix="", prefix="tmp", dir=None). Unlike the others Python's defaults are
@@ -54,7 +154,7 @@ struct MktempOptions {
   /// Put before the random part.
   std::string prefix = "tmp";
   /// The directory the name is in; nullopt means gettempdir().
-  std::optional<std::filesystem::path> dir{};
+  DirOption dir{};
 };
 
 }  // namespace tempfile
@@ -80,7 +180,7 @@ struct TemporaryFileOptions {
   std::optional<std::string> prefix{};
   /// Where to create the file (with O_TMPFILE, nameless on that directory's file system);
   /// nullopt means gettempdir().
-  std::optional<std::filesystem::path> dir{};
+  DirOption dir{};
   /// Text mode only: "strict" (default), "replace", "ignore" or "surrogateescape".
   std::optional<std::string> errors{};
 };
@@ -101,7 +201,7 @@ struct NamedTemporaryFileOptions {
   /// Put before the random part of the name; nullopt means gettempprefix() ("tmp").
   std::optional<std::string> prefix{};
   /// Where to create; nullopt means gettempdir(). The name is always absolute.
-  std::optional<std::filesystem::path> dir{};
+  DirOption dir{};
   /// Remove the file when the object dies (and at close() if delete_on_close).
   bool delete_ = true;
   /// Text mode only, as TemporaryFileOptions::errors.
@@ -134,7 +234,7 @@ struct SpooledTemporaryFileOptions {
   /// For the rollover file, as TemporaryFileOptions::prefix; checked at construction.
   std::optional<std::string> prefix{};
   /// Where the rollover file goes (TemporaryFile's rules); nullopt means gettempdir().
-  std::optional<std::filesystem::path> dir{};
+  DirOption dir{};
   /// Text mode only, as TemporaryFileOptions::errors.
   std::optional<std::string> errors{};
   /// Linux: roll over into an anonymous memory file (memfd_create) instead of a file in
@@ -151,7 +251,7 @@ struct TemporaryDirectoryOptions {
   /// Put before the random part of the name; nullopt means gettempprefix() ("tmp").
   std::optional<std::string> prefix{};
   /// Where to create it; nullopt means gettempdir(). The name is always absolute.
-  std::optional<std::filesystem::path> dir{};
+  DirOption dir{};
   /// cleanup() and the destructor then ignore every failure (Python 3.10).
   bool ignore_cleanup_errors = false;
   /// Remove the tree when the object dies (and at normal exit). cleanup() removes it anyway.

@@ -67,7 +67,7 @@ constexpr bool all_allowed(std::uint32_t set, std::uint32_t allowed) noexcept {
 struct OptionValues {
   std::optional<std::string> suffix{};
   std::optional<std::string> prefix{};
-  std::optional<std::filesystem::path> dir{};
+  DirOption dir{};
   bool text = false;
   std::string mode{};
   int buffering = -1;
@@ -113,7 +113,7 @@ class OptionsBuilder {
     return with<OptionField::prefix>([&](detail::OptionValues& v) { v.prefix = std::move(value); });
   }
   /// Sets the directory to create in; every struct has it.
-  [[nodiscard]] auto dir(std::filesystem::path value) const {
+  [[nodiscard]] auto dir(DirOption value) const {
     return with<OptionField::dir>([&](detail::OptionValues& v) { v.dir = std::move(value); });
   }
   /// Sets Python's text flag (accepted and ignored on POSIX): MkstempOptions only.

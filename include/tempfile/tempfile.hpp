@@ -21,6 +21,7 @@
 
 #include "tempfile/atomic_write.hpp"
 #include "tempfile/cleanup.hpp"
+#include "tempfile/directory.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/export.hpp"

@@ -79,6 +79,7 @@ class TEMPFILE_API TemporaryDirectory {
 
  private:
   TemporaryDirectory(const TemporaryDirectoryOptions& options, bool guarded);
+  friend class DirOption;
   struct State;
   std::unique_ptr<State> state_;
 };

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "create/held_directory.hpp"
 #include "create/paths.hpp"
 #include "create/report_through.hpp"
 #include "create/tempdir.hpp"
@@ -20,17 +21,35 @@ namespace {
 
 constexpr std::string_view default_prefix = "tmp";
 
+// A held directory that can still be used; EBADF once its owner closed it (cleaned up, moved
+// from), so that a descriptor number reused by another open is never written through.
+const detail::HeldDirectory& usable_held(std::string_view function, const DirOption& dir) {
+  const detail::HeldDirectory* held = dir.held_directory();
+  if (held == nullptr || held->fd < 0) {
+    throw error("cannot create in held directory",
+                held != nullptr ? std::string(held->path) : std::string(), os::to_error_code(EBADF),
+                "tempfile::" + std::string(function) +
+                    ": its descriptor was closed (the Directory or TemporaryDirectory was cleaned "
+                    "up, closed or moved from)");
+  }
+  return *held;
+}
+
 // The directory of a new entry, absolute, with a trailing '/' ready for the name and room
 // for `name_room` more bytes, so that building each candidate allocates nothing. A `dir` with
-// a NUL is refused first, naming `function`.
-std::string directory_stem(std::string_view function,
-                           const std::optional<std::filesystem::path>& dir,
+// a NUL is refused first, naming `function`. `dirfd` is what the *at calls go through.
+std::string directory_stem(std::string_view function, const DirOption& dir, int& dirfd,
                            std::size_t name_room = 0) {
-  check_path_argument(function, "dir", dir);
   std::string stem;
   if (!dir) {
     append_default_tempdir(stem, 1 + name_room);
-  } else if (const std::string& given = dir->native(); is_normal_absolute(given)) {
+  } else if (dir.held()) {
+    const detail::HeldDirectory& held = usable_held(function, dir);
+    stem.reserve(held.path.size() + 1 + name_room);
+    stem = held.path;
+    dirfd = held.fd;
+  } else if (const std::string_view given = dir.text();
+             check_path_argument(function, "dir", given), is_normal_absolute(given)) {
     stem.reserve(given.size() + 1 + name_room);
     stem = given;
   } else {
@@ -50,19 +69,27 @@ std::string_view shown_directory(std::string_view stem) {
 
 }  // namespace
 
-std::string resolve_directory(std::string_view function,
-                              const std::optional<std::filesystem::path>& dir) {
+ResolvedDirectory resolve_directory(std::string_view function, const DirOption& dir) {
+  ResolvedDirectory resolved;
+  if (dir.held()) {
+    const detail::HeldDirectory& held = usable_held(function, dir);
+    resolved.path = held.path;
+    resolved.dirfd = held.fd;
+    return resolved;
+  }
   if (dir) {
-    check_path_argument(function, "dir", std::string_view(dir->native()));
-    if (is_normal_absolute(dir->native())) {
-      return dir->native();  // as it is: one copy of the exact size, no '/' added and taken off
+    check_path_argument(function, "dir", dir.text());
+    if (is_normal_absolute(dir.text())) {
+      resolved.path =
+          dir.text();  // as it is: one copy of the exact size, no '/' added and taken off
+      return resolved;
     }
   }
-  std::string stem = directory_stem(function, dir);
-  if (stem.size() > 1) {
-    stem.pop_back();
+  resolved.path = directory_stem(function, dir, resolved.dirfd);
+  if (resolved.path.size() > 1) {
+    resolved.path.pop_back();
   }
-  return stem;
+  return resolved;
 }
 
 CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSource& names) {
@@ -75,9 +102,12 @@ CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSourc
     check_name_part(pattern.function, "suffix", suffix);
   }
 
-  std::string path = directory_stem(pattern.function, pattern.dir,
+  int dirfd = os::current_directory_fd;
+  std::string path = directory_stem(pattern.function, pattern.dir, dirfd,
                                     prefix.size() + os::name_length + suffix.size());
   const std::size_t stem = path.size();
+  // Relative to a held directory the *at calls get the name alone, else the absolute path.
+  const std::size_t name_start = dirfd == os::current_directory_fd ? 0 : stem;
   const bool is_file = kind == EntryKind::file;
   check_name_length(is_file ? "cannot create file in" : "cannot create directory in",
                     shown_directory(path), prefix, suffix);
@@ -87,12 +117,14 @@ CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSourc
     path += names.next();
     path += suffix;
     CreatedEntry created;
-    const os::Errno err =
-        is_file ? os::create_file_exclusive(os::current_directory_fd, path.c_str(), os::file_mode,
-                                            created.fd)
-                : os::create_directory(os::current_directory_fd, path.c_str(), os::directory_mode);
+    const char* at_name = path.c_str() + name_start;
+    const os::Errno err = is_file
+                              ? os::create_file_exclusive(dirfd, at_name, os::file_mode, created.fd)
+                              : os::create_directory(dirfd, at_name, os::directory_mode);
     if (err == 0) {
       created.path = std::move(path);
+      created.dirfd = dirfd;
+      created.name_start = name_start;
       return created;
     }
     if (err != EEXIST) {
@@ -112,8 +144,10 @@ CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSourc
 std::string unused_name(const MktempOptions& options, NameSource& names) {
   check_name_part("mktemp", "prefix", options.prefix);
   check_name_part("mktemp", "suffix", options.suffix);
-  std::string path = directory_stem("mktemp", options.dir);
+  int dirfd = os::current_directory_fd;
+  std::string path = directory_stem("mktemp", options.dir, dirfd);
   const std::size_t stem = path.size();
+  const std::size_t name_start = dirfd == os::current_directory_fd ? 0 : stem;
   check_name_length("cannot find an unused name in", shown_directory(path), options.prefix,
                     options.suffix);
   for (int attempt = 0; attempt < TMP_MAX; ++attempt) {
@@ -123,7 +157,7 @@ std::string unused_name(const MktempOptions& options, NameSource& names) {
     path += options.suffix;
     bool exists = true;
     // As Python's _exists: an lstat error other than "not found" also counts as free.
-    if (os::entry_exists(path.c_str(), exists) != 0 || !exists) {
+    if (os::entry_exists(dirfd, path.c_str() + name_start, exists) != 0 || !exists) {
       return path;
     }
   }

@@ -3,6 +3,7 @@
 // on EEXIST. Shared by mkstemp/mkdtemp now and by the temporary-object classes later.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "create/names.hpp"
 #include "os/fd.hpp"
+#include "os/sys.hpp"
 #include "tempfile/options.hpp"
 
 namespace tempfile::create {
@@ -20,12 +22,28 @@ struct NamePattern {
   std::string_view function;  // for error messages: "mkstemp", "NamedTemporaryFile"...
   const std::optional<std::string>& prefix;
   const std::optional<std::string>& suffix;
-  const std::optional<std::filesystem::path>& dir;
+  const DirOption& dir;
 };
 
 struct CreatedEntry {
   os::FileDescriptor fd;  // open for a file, empty for a directory
   std::string path;       // absolute
+  // The directory descriptor the entry was created relative to, and where its name starts in
+  // `path`: os::current_directory_fd and 0 (the absolute path) unless `dir` was a held directory.
+  int dirfd = os::current_directory_fd;
+  std::size_t name_start = 0;
+  [[nodiscard]] const char* at_name() const noexcept { return path.c_str() + name_start; }
+};
+
+/// A directory to create in: its absolute path, and the descriptor the *at calls go through
+/// (a held directory's, else os::current_directory_fd with the path itself).
+struct ResolvedDirectory {
+  std::string path;
+  int dirfd = os::current_directory_fd;
+  /// What to give the *at calls as the directory itself: "." when held, else the path.
+  [[nodiscard]] const char* at_path() const noexcept {
+    return dirfd == os::current_directory_fd ? path.c_str() : ".";
+  }
 };
 
 /// Creates a file (O_EXCL, 0600) or directory (0700) named dir/prefix+name+suffix, trying up
@@ -36,10 +54,10 @@ struct CreatedEntry {
 [[nodiscard]] CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern,
                                          NameSource& names);
 
-/// The directory a new entry goes to, absolute: `dir` made absolute, or gettempdir(). Throws
-/// std::invalid_argument naming `function` for a `dir` with a NUL (check_path_argument).
-[[nodiscard]] std::string resolve_directory(std::string_view function,
-                                            const std::optional<std::filesystem::path>& dir);
+/// The directory a new entry goes to: `dir` made absolute, a held directory, or gettempdir().
+/// Throws std::invalid_argument naming `function` for a `dir` with a NUL (check_path_argument),
+/// tempfile::error (EBADF) for a held directory whose owner closed it.
+[[nodiscard]] ResolvedDirectory resolve_directory(std::string_view function, const DirOption& dir);
 
 /// Python's mktemp loop: the first absolute candidate for which lstat finds nothing.
 [[nodiscard]] std::string unused_name(const MktempOptions& options, NameSource& names);

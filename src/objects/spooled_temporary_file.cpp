@@ -69,11 +69,12 @@ std::unique_ptr<detail::FileState> open_spooled(const SpooledTemporaryFileOption
       {options.mode, options.buffering, options.encoding, options.newline, options.errors});
   create::check_name_part("SpooledTemporaryFile", "prefix", options.prefix.value_or(""));
   create::check_name_part("SpooledTemporaryFile", "suffix", options.suffix.value_or(""));
-  create::check_path_argument("SpooledTemporaryFile", "dir", options.dir);
+  create::check_path_argument("SpooledTemporaryFile", "dir", options.dir.text());
   // The rollover's name rule (even with memfd, which may fall back to a named file). Only
   // named for the message: an object that never rolls over needs no temporary directory, so
   // the default one is not searched for here.
-  const std::optional<std::filesystem::path> known_dir = options.dir ? options.dir : tempdir();
+  const std::optional<std::filesystem::path> known_dir =
+      options.dir ? std::optional<std::filesystem::path>(options.dir.path()) : tempdir();
   create::check_name_length("cannot create file in",
                             known_dir ? std::string_view(known_dir->native()) : std::string_view(),
                             options.prefix ? *options.prefix : gettempprefix(),

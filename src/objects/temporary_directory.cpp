@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "create/create.hpp"
+#include "create/held_directory.hpp"
 #include "create/paths.hpp"
 #include "objects/owned_entry.hpp"
 #include "os/cleanup.hpp"
@@ -34,6 +35,8 @@ struct TemporaryDirectory::State {
   bool removed = false;
   // keep(): nothing removes the directory any more, cleanup() included.
   bool kept = false;
+  // What a DirOption made from the object refers to: `root` and `name`, until root is closed.
+  detail::HeldDirectory held;
 };
 
 namespace {
@@ -98,7 +101,7 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options,
     // is left between the directory's creation and its protection.
     if (const os::Errno err = os::GuardianTicket::reserve(s.guard); err != 0) {
       throw error("cannot start the guardian process for a temporary directory in",
-                  create::resolve_directory("PseudoTemporaryDirectory", options.dir),
+                  create::resolve_directory("PseudoTemporaryDirectory", options.dir).path,
                   os::to_error_code(err));
     }
   }
@@ -113,7 +116,7 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options,
     // Held open even when a umask (0777, 0477) denied its owner reading it, as Python's
     // TemporaryDirectory works then too; its mode stays what the umask gave.
     if (const os::Errno err =
-            os::open_directory_despite_mode(os::current_directory_fd, created.path.c_str(), s.root);
+            os::open_directory_despite_mode(created.dirfd, created.at_name(), s.root);
         err != 0) {
       throw error("cannot open temporary directory", created.path, os::to_error_code(err));
     }
@@ -128,6 +131,7 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options,
       static_cast<void>(os::lock_shared(s.root.get()));
     }
     s.name = std::move(created.path);
+    s.held = {s.root.get(), s.name.native()};
     s.ignore_cleanup_errors = options.ignore_cleanup_errors;
     s.delete_ = options.delete_;
     // cleanup() removes the tree even without delete_ (Python's rule); delete_ adds the
@@ -143,8 +147,9 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options,
     }
   } catch (...) {
     // Nothing is in it yet: the name goes with one rmdir.
-    static_cast<void>(os::remove_directory(os::current_directory_fd,
-                                           s.name.empty() ? created.path.c_str() : s.name.c_str()));
+    static_cast<void>(
+        os::remove_directory(s.name.empty() ? created.dirfd : os::current_directory_fd,
+                             s.name.empty() ? created.at_name() : s.name.c_str()));
     throw;
   }
 }
@@ -198,6 +203,7 @@ void TemporaryDirectory::cleanup() {
     s.removed = true;
     s.guard.withdraw();  // after the removal: a death before it still leaves the guardian its job
     s.entry = objects::OwnedEntry();
+    s.held.fd = -1;
     s.root = os::FileDescriptor();
     return;
   }
@@ -233,5 +239,8 @@ PseudoTemporaryDirectory::PseudoTemporaryDirectory()
 
 PseudoTemporaryDirectory::PseudoTemporaryDirectory(const PseudoTemporaryDirectoryOptions& options)
     : TemporaryDirectory(options, Guarded{}) {}
+
+DirOption::DirOption(const TemporaryDirectory& directory) noexcept
+    : held_(directory.state_ ? &directory.state_->held : nullptr), kind_(Kind::held) {}
 
 }  // namespace tempfile

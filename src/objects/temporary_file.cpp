@@ -31,13 +31,15 @@ UnnamedFile create_unnamed(const TemporaryFileOptions& options) {
   // one file system and fail on another (nor in one build and not in another).
   create::check_name_part("TemporaryFile", "prefix", options.prefix.value_or(""));
   create::check_name_part("TemporaryFile", "suffix", options.suffix.value_or(""));
-  UnnamedFile made{{}, create::resolve_directory("TemporaryFile", options.dir)};
+  create::ResolvedDirectory where = create::resolve_directory("TemporaryFile", options.dir);
+  UnnamedFile made{{}, std::move(where.path)};
   const std::string& dir = made.dir;
   create::check_name_length("cannot create file in", dir,
                             options.prefix ? *options.prefix : gettempprefix(),
                             options.suffix.value_or(""));
-  const os::Errno err =
-      os::open_unnamed_file(os::current_directory_fd, dir.c_str(), os::file_mode, made.fd);
+  const os::Errno err = os::open_unnamed_file(
+      where.dirfd, where.dirfd == os::current_directory_fd ? dir.c_str() : ".", os::file_mode,
+      made.fd);
   if (err == 0) {
     made.linkable = true;
     return made;
@@ -48,11 +50,11 @@ UnnamedFile create_unnamed(const TemporaryFileOptions& options) {
   // No O_TMPFILE here: create a named file and unlink it at once. A cleaner that removed it
   // first (ENOENT) did our work for us.
   create::RandomNames names;
+  // The same directory again: the held one when one was given, else the path just resolved.
+  const DirOption same_dir = options.dir.held() ? options.dir : DirOption(dir);
   create::CreatedEntry created = create::create_unique(
-      create::EntryKind::file,
-      {"TemporaryFile", options.prefix, options.suffix, std::optional<std::filesystem::path>(dir)},
-      names);
-  if (const os::Errno unlink_err = os::remove_file(os::current_directory_fd, created.path.c_str());
+      create::EntryKind::file, {"TemporaryFile", options.prefix, options.suffix, same_dir}, names);
+  if (const os::Errno unlink_err = os::remove_file(created.dirfd, created.at_name());
       unlink_err != 0 && unlink_err != ENOENT) {
     throw error("cannot unlink temporary file", created.path, os::to_error_code(unlink_err));
   }

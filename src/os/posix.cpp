@@ -218,6 +218,21 @@ Errno open_directory(int dirfd, const char* path, FileDescriptor& out) noexcept 
   return 0;
 }
 
+Errno open_directory_handle(int dirfd, const char* path, FileDescriptor& out) noexcept {
+#if TEMPFILE_LINUX_FAST_PATHS
+  constexpr int access = O_PATH;
+#else
+  constexpr int access = O_RDONLY | O_NONBLOCK;
+#endif
+  const int fd =
+      retry_interrupted([&] { return ::openat(dirfd, path, access | O_DIRECTORY | O_CLOEXEC); });
+  if (fd < 0) {
+    return errno;
+  }
+  out = FileDescriptor(fd);
+  return 0;
+}
+
 namespace {
 
 // The one directory open_directory_despite_mode may change: a directory whose owner is this
@@ -504,9 +519,9 @@ Errno open_stdio(FileDescriptor& fd, const char* mode, std::FILE*& out) noexcept
   return 0;
 }
 
-Errno entry_exists(const char* path, bool& exists) noexcept {
+Errno entry_exists(int dirfd, const char* path, bool& exists) noexcept {
   struct stat info {};
-  if (::lstat(path, &info) == 0) {
+  if (::fstatat(dirfd, path, &info, AT_SYMLINK_NOFOLLOW) == 0) {
     exists = true;
     return 0;
   }

@@ -81,6 +81,13 @@ inline constexpr std::size_t max_name_length = 255;
 /// never waiting on a FIFO or device: O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK.
 [[nodiscard]] Errno open_directory(int dirfd, const char* path, FileDescriptor& out) noexcept;
 
+/// Opens directory `path` (relative to `dirfd`) as a handle to create entries in with the *at
+/// calls: symbolic links followed (the path is resolved here, once), O_DIRECTORY|O_CLOEXEC, and
+/// O_PATH where the system has it, so that a directory the user may write and search but not
+/// read can be held too (elsewhere O_RDONLY).
+[[nodiscard]] Errno open_directory_handle(int dirfd, const char* path,
+                                          FileDescriptor& out) noexcept;
+
 /// open_directory, and where that is refused (EACCES) because the directory's own mode denies
 /// its owner reading it (made under a umask such as 0777 or 0477), opens it all the same: only
 /// a directory this user owns whose mode holds nothing but owner bits (what mkdir 0700 less a
@@ -186,9 +193,14 @@ inline constexpr int seek_hole = -1;
 /// success the stream owns the descriptor and `fd` is released; on failure `fd` still owns it.
 [[nodiscard]] Errno open_stdio(FileDescriptor& fd, const char* mode, std::FILE*& out) noexcept;
 
-/// Whether `path` names an existing entry, without following a final symbolic link (lstat):
-/// a dangling symbolic link exists. Returns the lstat errno other than ENOENT/ENOTDIR.
-[[nodiscard]] Errno entry_exists(const char* path, bool& exists) noexcept;
+/// Whether `path` (relative to `dirfd`) names an existing entry, without following a final
+/// symbolic link (fstatat AT_SYMLINK_NOFOLLOW): a dangling symbolic link exists. Returns the
+/// errno other than ENOENT/ENOTDIR.
+[[nodiscard]] Errno entry_exists(int dirfd, const char* path, bool& exists) noexcept;
+/// entry_exists relative to the current directory.
+[[nodiscard]] inline Errno entry_exists(const char* path, bool& exists) noexcept {
+  return entry_exists(current_directory_fd, path, exists);
+}
 
 /// The current working directory.
 [[nodiscard]] Errno current_directory(std::string& out);

@@ -122,7 +122,7 @@ void w5_spooled(const tempfile::SpooledTemporaryFileOptions& options) {
   }
   file.seek(0);
   if (file.read().size() != chunk_size * chunks) {
-    die("short read", options.dir.value_or("(in memory)"), 0);
+    die("short read", options.dir ? options.dir.path() : std::filesystem::path("(in memory)"), 0);
   }
   file.close();
 }
