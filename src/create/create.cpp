@@ -3,6 +3,7 @@
 #include "create/create.hpp"
 
 #include <cerrno>
+#include <cstring>
 #include <new>
 #include <stdexcept>
 #include <utility>
@@ -111,11 +112,23 @@ CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSourc
   const bool is_file = kind == EntryKind::file;
   check_name_length(is_file ? "cannot create file in" : "cannot create directory in",
                     shown_directory(path), prefix, suffix);
+  // The name is laid out once; each attempt only rewrites its random part in place (a name
+  // source of other lengths, as tests use, has the tail rebuilt instead).
+  path += prefix;
+  const std::size_t random_at = path.size();
+  path.append(os::name_length, '\0');
+  path += suffix;
+  std::size_t random_length = os::name_length;
   for (int attempt = 0; attempt < TMP_MAX; ++attempt) {
-    path.resize(stem);
-    path += prefix;
-    path += names.next();
-    path += suffix;
+    const std::string_view name = names.next();
+    if (name.size() == random_length) {
+      std::memcpy(path.data() + random_at, name.data(), name.size());
+    } else {
+      path.resize(random_at);
+      path += name;
+      path += suffix;
+      random_length = name.size();
+    }
     CreatedEntry created;
     const char* at_name = path.c_str() + name_start;
     const os::Errno err = is_file
