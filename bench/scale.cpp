@@ -68,6 +68,15 @@ long peak_rss_kib() {
   return kib;
 }
 
+// Starts the peak over from the current resident set (Linux 4.0 and later), so that the
+// removal's peak is not the tree builder's.
+void reset_peak_rss() {
+  if (std::FILE* refs = std::fopen("/proc/self/clear_refs", "w")) {
+    std::fputs("5", refs);
+    std::fclose(refs);
+  }
+}
+
 // Open descriptors right now, counted through a /proc/self/fd listing (which holds one itself:
 // not counted).
 int open_descriptors() {
@@ -150,27 +159,29 @@ std::string entry_name(char kind, int index) {
 
 // A tree of `entries` entries: every directory holds up to 100 empty files and 10
 // subdirectories, filled breadth first, so 10^6 entries are about 9,000 directories 4 to 5
-// levels deep (the shape of a build or package tree, not a pathological one).
+// levels deep (the shape of a build or package tree, not a pathological one). The queue holds
+// paths, not descriptors: 9,000 open directories would pass a common descriptor limit.
 void build_wide_tree(const std::string& root, long entries) {
   constexpr int files_per_dir = 100;
   constexpr int dirs_per_dir = 10;
-  std::vector<int> queue{make_dir(AT_FDCWD, root)};
+  ::close(make_dir(AT_FDCWD, root));
+  std::vector<std::string> queue{root};
   long made = 0;
   for (std::size_t next = 0; next < queue.size() && made < entries; ++next) {
-    const int dir = queue[next];
+    const std::string path = queue[next];
+    const int dir = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) {
+      die("open", path);
+    }
     for (int i = 0; i < files_per_dir && made < entries; ++i, ++made) {
       make_file(dir, entry_name('f', i));
     }
     for (int i = 0; i < dirs_per_dir && made < entries; ++i, ++made) {
-      queue.push_back(make_dir(dir, entry_name('d', i)));
+      const std::string name = entry_name('d', i);
+      ::close(make_dir(dir, name));
+      queue.push_back(path + '/' + name);
     }
     ::close(dir);
-    queue[next] = -1;
-  }
-  for (const int dir : queue) {
-    if (dir >= 0) {
-      ::close(dir);
-    }
   }
 }
 
@@ -191,6 +202,7 @@ long build_deep_tree(const std::string& root, long depth) {
 }
 
 int time_rmtree(const std::string& root, long entries, const char* shape) {
+  reset_peak_rss();
   const long rss_before = peak_rss_kib();
   const int descriptors_before = open_descriptors();
   DescriptorSampler sampler;
