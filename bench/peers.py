@@ -15,9 +15,10 @@ Steps (each can be skipped):
      `<!-- scale:begin -->`/`<!-- scale:end -->` markers of docs/performance.md and plots them with
      gnuplot into docs/performance-peers.png and docs/performance-scale.png.
 
-    bench/peers.py --harness ~/src/tempfile-peer-bench --scale     # the full run (about 40 min)
-    bench/peers.py --harness ~/src/tempfile-peer-bench --quick     # smoke test, a few minutes
-    bench/peers.py --scale-only                                    # only the scale runs
+    bench/peers.py --harness DIR --scale     # the full run (about 40 min on 2 cores)
+    bench/peers.py --harness DIR --quick     # smoke test, a few minutes
+    bench/peers.py --scale-only              # only the scale runs
+    bench/peers.py --render-only             # the docs again from the last run's saved results
 
 --quick writes its report under the build tree (peer-report/) and leaves docs/ alone unless --write-docs.
 """
@@ -100,7 +101,7 @@ def machine(fs_roots):
         "cpu": cpu,
         "cores": os.cpu_count(),
         "kernel": platform.release(),
-        "fs": ", ".join(f"{name} = {fs_type(root)}" for name, root in fs_roots.items()),
+        "fs": ", ".join(f"`{root}` ({fs_type(root)})" for root in fs_roots.values()),
         "commit": commit + (" (with uncommitted changes)" if dirty else ""),
         "compiler": first_line(["g++", "--version"]),
         "load_start": os.getloadavg(),
@@ -612,6 +613,8 @@ def main():
     ap.add_argument("--scale-only", action="store_true", help="only the scale runs (no harness)")
     ap.add_argument("--scale-dir", default="/dev/shm", help="where the scale runs work (default /dev/shm)")
     ap.add_argument("--from-results", metavar="DIR", help="render from a harness results directory already made")
+    ap.add_argument("--render-only", action="store_true",
+                    help="no runs: render the last run's harness results, counts and scale rows again")
     ap.add_argument("--write-docs", action="store_true", help="with --quick: update docs/ all the same")
     ap.add_argument("--note", default="", help="a sentence added under each generated heading (e.g. the load)")
     args = ap.parse_args()
@@ -620,7 +623,9 @@ def main():
     if args.quick:
         args.valgrind_n = [50, 250]
     peers_wanted = not args.scale_only
-    if peers_wanted and not args.harness:
+    if args.render_only:
+        args.no_build = True
+    if peers_wanted and not args.harness and not args.render_only:
         sys.exit("where is the peer benchmark harness? pass --harness DIR or set TEMPFILE_PEER_HARNESS")
     if args.harness:
         args.harness = os.path.abspath(args.harness)
@@ -640,30 +645,49 @@ def main():
     if not args.no_build:
         build(args)
 
+    saved_info = os.path.join(out, "machine.json")
+    if args.render_only:
+        with open(saved_info) as f:
+            info = json.load(f)  # the machine, date and load of the run being rendered
     doc = open(DOC).read()
     if peers_wanted:
-        results = args.from_results or run_harness(args, work)
-        info["loads"].append(os.getloadavg()[0])
-        summary, raw = load_results(results)
-        counts = {} if args.no_valgrind else run_valgrind(args, work, fs_roots)
-        with open(os.path.join(out, "counts.json"), "w") as f:
-            json.dump(counts, f, indent=1)
-        info["loads"].append(os.getloadavg()[0])
+        saved_counts = os.path.join(out, "counts.json")
+        if args.render_only:
+            results = os.path.realpath(os.path.join(work["results"], "latest"))
+            with open(saved_counts) as f:
+                counts = json.load(f)
+            summary, raw = load_results(results)
+        else:
+            results = args.from_results or run_harness(args, work)
+            info["loads"].append(os.getloadavg()[0])
+            summary, raw = load_results(results)
+            counts = {} if args.no_valgrind else run_valgrind(args, work, fs_roots)
+            with open(saved_counts, "w") as f:
+                json.dump(counts, f, indent=1)
+            info["loads"].append(os.getloadavg()[0])
         body = render_peers(args, summary, raw, counts, info, fs_roots)
         with open(os.path.join(out, "peers.md"), "w") as f:
             f.write(body)
         doc = replace_section(doc, "peers", body)
         plot_peers(summary, os.path.join(docs_dir, PEERS_PNG), work)
-    if args.scale or args.scale_only:
-        rows = run_scale(args, work)
-        with open(os.path.join(out, "scale.json"), "w") as f:
-            json.dump(rows, f, indent=1)
-        info["loads"].append(os.getloadavg()[0])
+    saved_rows = os.path.join(out, "scale.json")
+    if args.scale or args.scale_only or (args.render_only and os.path.exists(saved_rows)):
+        if args.render_only:
+            with open(saved_rows) as f:
+                rows = json.load(f)
+        else:
+            rows = run_scale(args, work)
+            with open(saved_rows, "w") as f:
+                json.dump(rows, f, indent=1)
+            info["loads"].append(os.getloadavg()[0])
         body = render_scale(args, rows, info)
         with open(os.path.join(out, "scale.md"), "w") as f:
             f.write(body)
         doc = replace_section(doc, "scale", body)
         plot_scale(rows, os.path.join(docs_dir, SCALE_PNG), work)
+    if not args.render_only:
+        with open(saved_info, "w") as f:
+            json.dump(info, f, indent=1)
     if write_docs:
         with open(DOC, "w") as f:
             f.write(doc)
