@@ -15,7 +15,7 @@ Steps (each can be skipped):
      `<!-- scale:begin -->`/`<!-- scale:end -->` markers of docs/performance.md and plots them with
      gnuplot into docs/performance-peers.png and docs/performance-scale.png.
 
-    bench/peers.py --harness DIR --scale     # the full run (about 40 min on 2 cores)
+    bench/peers.py --harness DIR --scale     # the full run (about 10 min on 2 busy cores)
     bench/peers.py --harness DIR --quick     # smoke test, a few minutes
     bench/peers.py --scale-only              # only the scale runs
     bench/peers.py --render-only             # the docs again from the last run's saved results
@@ -526,7 +526,8 @@ def plot_scale(rows, png, work):
         with open(path, "w") as f:
             f.write("\n".join(lines) + "\n")
         return path
-    trees = write("rmtree.dat", [f"{r['entries']} {r['ns_per_entry']:.1f} {r['peak_rss_kib'] / 1024:.2f} "
+    trees = write("rmtree.dat", [f"{r['entries']} {r['ns_per_entry']:.1f} "
+                                 f"{(r['peak_rss_kib'] - r['rss_before_kib']) / 1024:.2f} "
                                  f"{r['cpu_ns_per_entry']:.1f} "
                                  f"{r['peak_descriptors']}" for r in rows if r["mode"] == "rmtree" and r["shape"] == "wide"])
     live = write("live.dat", [f"{r['live']} {r['ns_per_create']:.1f} {r['ns_per_destroy']:.1f} "
@@ -543,18 +544,18 @@ set multiplot layout 2,2 title 'tempfile at scale (flat lines = constant cost pe
 set grid
 set logscale x 10
 set format x '%.0e'
-set title 'rmtree: time per entry and peak RSS'
+set title 'rmtree: time per entry and what the removal adds to RSS'
 set xlabel 'entries in the tree'
 set ylabel 'ns per entry'
-set y2label 'peak RSS, MiB'
+set y2label 'peak RSS during the removal - RSS before, MiB'
 set yrange [0:*]
-set y2range [0:*]
+set y2range [0:2]
 set ytics nomirror
 set y2tics
 set key bottom right
 plot '{trees}' using 1:2 with linespoints lw 2 title 'ns per entry (wall)', \\
      '{trees}' using 1:4 with linespoints lw 2 title 'ns per entry (CPU)', \\
-     '{trees}' using 1:3 axes x1y2 with linespoints dt 2 title 'peak RSS (MiB)'
+     '{trees}' using 1:3 axes x1y2 with linespoints dt 2 title 'RSS added (MiB)'
 unset y2label
 unset y2tics
 set ytics mirror
