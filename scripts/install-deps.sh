@@ -3,12 +3,14 @@
 # Installs the Debian packages that building, testing and benchmarking tempfile need (systemd:
 # its systemd-tmpfiles ages a lab directory in the tmp-cleaner test; it is not started).
 # ccache: scripts/test.sh compiles through it when it is there. doxygen: the API reference (the
-# `docs` target), which scripts/test.sh builds with warnings as errors. Quick when everything is
-# already there; needs root (or sudo) otherwise.
+# `docs` target), which scripts/test.sh builds with warnings as errors. gnuplot-nox (2 MB): the
+# plots of bench/peers.py (valgrind, 70 MB, is not here: without it the script leaves out its
+# instruction and allocation counts). Quick when everything is already there; needs root (or
+# sudo) otherwise.
 set -euo pipefail
 packages=(build-essential cmake ninja-build ccache pkg-config python3 strace systemd
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
-          clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 doxygen)
+          clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 doxygen gnuplot-nox)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

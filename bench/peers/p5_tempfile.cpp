@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 // P5: this library as a peer of the project's peer benchmark harness (protocol in its README): w1
 // with mkstemp and with NamedTemporaryFile, w2 with TemporaryFile, w3 with mkdtemp (+ rmdir or
-// rmtree) and TemporaryDirectory, w4 with rmtree, w5 with SpooledTemporaryFile. The mkstemp/mkdtemp
-// variants build their options per call; the *_once variants and the file objects build them
-// once outside the loop, as a loop in user code would.
-// bench-flags: -I$TEMPFILE_SRC/include $TEMPFILE_BUILD/libtempfile.a -pthread
+// rmtree) and TemporaryDirectory, w4 with rmtree, w5 with SpooledTemporaryFile, w6 (w1 from 2
+// threads) with mkstemp and NamedTemporaryFile. The mkstemp/mkdtemp variants build their options
+// per call; the *_once variants and the file objects build them once outside the loop, as a loop
+// in user code would. bench/peers.py builds the library and runs the harness with this file.
+// The generated version header lives in the build tree, hence its include directory.
+// bench-flags: -I$TEMPFILE_SRC/include -I$TEMPFILE_BUILD/include
+// bench-flags: $TEMPFILE_BUILD/libtempfile.a -pthread
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,6 +17,7 @@
 #include <filesystem>
 #include <span>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "bench.h"
@@ -102,6 +106,32 @@ double timed(long warmup, long n, Op op) {
   return tb_now() - start;
 }
 
+// The floor's w6: the warm-up runs on the main thread, then two threads share the N ops (N/2 and
+// N - N/2) and the clock runs from before the first thread starts until both are joined. An
+// exception cannot cross the thread, so a failing op ends the process as the floor's would.
+template <class Op>
+double timed_two_threads(long warmup, long n, Op op) {
+  for (long i = 0; i < warmup; ++i) {
+    op();
+  }
+  const auto worker = [&op](long count) {
+    try {
+      for (long i = 0; i < count; ++i) {
+        op();
+      }
+    } catch (const std::exception& failure) {
+      std::fprintf(stderr, "bench peer error: %s\n", failure.what());
+      std::_Exit(2);
+    }
+  };
+  const double start = tb_now();
+  {
+    std::jthread first(worker, n / 2);
+    std::jthread second(worker, n - n / 2);
+  }
+  return tb_now() - start;
+}
+
 int run(std::string_view workload, std::string_view variant, long n, const char* dir_text) {
   const std::filesystem::path dir = dir_text;
   const long warmup = tb_warmup(n);
@@ -120,6 +150,17 @@ int run(std::string_view workload, std::string_view variant, long n, const char*
     const std::string_view payload(tb_payload(), 4096);
     const tempfile::NamedTemporaryFileOptions options{.dir = dir};
     tb_ok(timed(warmup, n, [&] { w1_named_op(options, payload); }));
+    return 0;
+  }
+  if (workload == "w6" && variant == "mkstemp") {
+    const char* payload = tb_payload();
+    tb_ok(timed_two_threads(warmup, n, [&] { w1_op(dir, payload); }));
+    return 0;
+  }
+  if (workload == "w6" && variant == "NamedTemporaryFile") {
+    const std::string_view payload(tb_payload(), 4096);
+    const tempfile::NamedTemporaryFileOptions options{.dir = dir};
+    tb_ok(timed_two_threads(warmup, n, [&] { w1_named_op(options, payload); }));
     return 0;
   }
   if (workload == "w2" && variant == "TemporaryFile") {
@@ -193,6 +234,8 @@ int main(int argc, char** argv) {
     std::puts("w5mem SpooledTemporaryFile_readinto the same with readinto(64 KiB buffer)");
     std::puts("w5roll SpooledTemporaryFile the same with max_size 32 KiB: rolls over");
     std::puts("w5roll SpooledTemporaryFile_readinto the same with readinto(64 KiB buffer)");
+    std::puts("w6 mkstemp 2 std::threads doing w1 mkstemp({.dir})");
+    std::puts("w6 NamedTemporaryFile 2 std::threads doing w1 NamedTemporaryFile");
     return 0;
   }
   if (argc != 6 || std::strcmp(argv[1], "run") != 0) {
