@@ -119,6 +119,25 @@ TEST_F(AllocationCountTest, MkstempAndMkdtempAllocateOnlyTheReturnedPath) {
             2.0);
 }
 
+// Options built per call, as `mkstemp({.dir = d})` is mostly written: the directory's text is
+// kept in the options themselves, so a path of a usual length costs nothing more, and neither
+// does a directory held by descriptor.
+TEST_F(AllocationCountTest, OptionsBuiltPerCallAllocateNothingMore) {
+  const fs::path& where = dir();
+  EXPECT_LE(per_operation([&] {
+              auto [fd, path] = mkstemp({.dir = where});
+              ::close(fd);
+              ::unlink(path.c_str());
+            }),
+            2.0);
+  const Directory held(where);
+  EXPECT_LE(per_operation([&] {
+              const fs::path path = mkdtemp({.dir = held});
+              ::rmdir(path.c_str());
+            }),
+            2.0);
+}
+
 // A TemporaryFile: its state and its buffer (the directory's text, kept for error messages,
 // fits in place here); no path is built (name() makes one only when asked). Without O_TMPFILE
 // (the portable build) the file is created by name and unlinked, which costs the name too.

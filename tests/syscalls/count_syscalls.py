@@ -85,14 +85,24 @@ EXPECTED = {
     },
 }
 
+# Created in a held directory (tempfile::Directory): exactly the calls of the same workload
+# created by path, now relative to the held descriptor.
+for _build in EXPECTED.values():
+    for _plain in ("w1-mkstemp", "w1-named", "w2-temporary", "w3-mkdtemp",
+                   "w3-temporary-directory"):
+        _build[_plain + "-held"] = dict(_build[_plain])
+
 # Workloads that draw one random name per op, per build. Their refill rate must lie in this range
-# (8 characters from bytes accepted with probability 222/256 give 8 / 222 = 0.036 refills per op);
+# (6 bytes a name from a 252-byte buffer, a draw rejected 0.17% of the time: 0.024 refills per op);
 # the others must make no refill at all.
 NAMING = {
     "linux": {"w1-mkstemp", "w1-named", "w3-mkdtemp", "w3-temporary-directory",
-              "w3-temporary-directory-tree"},
+              "w3-temporary-directory-tree", "w1-mkstemp-held", "w1-named-held",
+              "w3-mkdtemp-held", "w3-temporary-directory-held"},
     "portable": {"w1-mkstemp", "w1-named", "w2-temporary", "w3-mkdtemp", "w3-temporary-directory",
-                 "w3-temporary-directory-tree", "w5b-spooled-rollover"},
+                 "w3-temporary-directory-tree", "w5b-spooled-rollover", "w1-mkstemp-held",
+                 "w1-named-held", "w2-temporary-held", "w3-mkdtemp-held",
+                 "w3-temporary-directory-held"},
 }
 REFILL_RATE = (0.02, 0.06)
 # The calls one refill makes: getrandom, or (portable) open, read and close of /dev/urandom.

@@ -135,6 +135,43 @@ void repeat(long n, Op op) {
   }
 }
 
+// The same workloads created in a directory held by descriptor (opened once, outside the count):
+// the same calls, each relative to the held descriptor.
+int run_held(std::string_view workload, long n, const std::filesystem::path& dir) {
+  const tempfile::Directory held(dir);
+  if (workload == "w1-mkstemp-held") {
+    const tempfile::MkstempOptions options{.dir = held};
+    repeat(n, [&] {
+      auto [fd, path] = tempfile::mkstemp(options);
+      if (::write(fd, payload_view.data(), payload_view.size()) !=
+              static_cast<ssize_t>(payload_view.size()) ||
+          ::close(fd) != 0 || ::unlink(path.c_str()) != 0) {
+        die("write, close or unlink", path);
+      }
+    });
+  } else if (workload == "w1-named-held") {
+    const tempfile::NamedTemporaryFileOptions options{.dir = held};
+    repeat(n, [&] { w1_named(options); });
+  } else if (workload == "w2-temporary-held") {
+    const tempfile::TemporaryFileOptions options{.dir = held};
+    repeat(n, [&] { w2_temporary(options); });
+  } else if (workload == "w3-mkdtemp-held") {
+    const tempfile::MkdtempOptions options{.dir = held};
+    repeat(n, [&] {
+      const std::filesystem::path created = tempfile::mkdtemp(options);
+      if (::rmdir(created.c_str()) != 0) {
+        die("rmdir", created);
+      }
+    });
+  } else if (workload == "w3-temporary-directory-held") {
+    const tempfile::TemporaryDirectoryOptions options{.dir = held};
+    repeat(n, [&] { w3_temporary_directory(options); });
+  } else {
+    return 2;
+  }
+  return 0;
+}
+
 int run(std::string_view workload, long n, const std::filesystem::path& dir) {
   if (workload == "w1-mkstemp") {
     repeat(n, [&] { w1_mkstemp(dir); });
@@ -152,6 +189,8 @@ int run(std::string_view workload, long n, const std::filesystem::path& dir) {
   } else if (workload == "w3-temporary-directory-tree") {
     const tempfile::TemporaryDirectoryOptions options{.dir = dir};
     repeat(n, [&] { w3_temporary_directory_tree(options); });
+  } else if (workload.ends_with("-held")) {
+    return run_held(workload, n, dir);
   } else if (workload == "w5a-spooled-memory") {
     const tempfile::SpooledTemporaryFileOptions options{.max_size = in_memory_max};
     repeat(n, [&] { w5_spooled(options); });
@@ -174,7 +213,9 @@ int main(int argc, char** argv) {
         stderr,
         "usage: %s WORKLOAD N DIR\n"
         "workloads: w1-mkstemp w1-named w2-temporary w3-mkdtemp w3-temporary-directory "
-        "w3-temporary-directory-tree w5a-spooled-memory w5b-spooled-rollover\n",
+        "w3-temporary-directory-tree w5a-spooled-memory w5b-spooled-rollover, and w1-mkstemp, "
+        "w1-named, w2-temporary, w3-mkdtemp, w3-temporary-directory with -held (in a "
+        "tempfile::Directory)\n",
         argv[0]));
     return 2;
   }
