@@ -132,9 +132,55 @@ double timed_two_threads(long warmup, long n, Op op) {
   return tb_now() - start;
 }
 
+// The *_held variants: the same operations created in a tempfile::Directory opened once before
+// the clock starts, so every creation is an openat/mkdirat relative to its descriptor.
+int run_held(std::string_view workload, std::string_view variant, long n,
+             const std::filesystem::path& dir) {
+  const long warmup = tb_warmup(n);
+  const tempfile::Directory held(dir);
+  if (workload == "w1" && variant == "mkstemp_held") {
+    const char* payload = tb_payload();
+    const tempfile::MkstempOptions options{.dir = held};
+    tb_ok(timed(warmup, n, [&] { w1_once_op(options, payload); }));
+    return 0;
+  }
+  if (workload == "w1" && variant == "NamedTemporaryFile_held") {
+    const std::string_view payload(tb_payload(), 4096);
+    const tempfile::NamedTemporaryFileOptions options{.dir = held};
+    tb_ok(timed(warmup, n, [&] { w1_named_op(options, payload); }));
+    return 0;
+  }
+  if (workload == "w2" && variant == "TemporaryFile_held") {
+    const std::string_view payload(tb_payload(), 4096);
+    const tempfile::TemporaryFileOptions options{.dir = held};
+    tb_ok(timed(warmup, n, [&] { w2_op(options, payload); }));
+    return 0;
+  }
+  if (workload == "w3" && variant == "mkdtemp_held") {
+    const tempfile::MkdtempOptions options{.dir = held};
+    tb_ok(timed(warmup, n, [&] {
+      const std::filesystem::path created = tempfile::mkdtemp(options);
+      if (::rmdir(created.c_str()) != 0) {
+        tb_die("rmdir", created.c_str());
+      }
+    }));
+    return 0;
+  }
+  if (workload == "w3" && variant == "TemporaryDirectory_held") {
+    const tempfile::TemporaryDirectoryOptions options{.dir = held};
+    tb_ok(timed(warmup, n, [&] { tempfile::TemporaryDirectory created(options); }));
+    return 0;
+  }
+  std::puts("unsupported");
+  return 3;
+}
+
 int run(std::string_view workload, std::string_view variant, long n, const char* dir_text) {
   const std::filesystem::path dir = dir_text;
   const long warmup = tb_warmup(n);
+  if (variant.ends_with("_held")) {
+    return run_held(workload, variant, n, dir);
+  }
   if (workload == "w1" && variant == "mkstemp") {
     const char* payload = tb_payload();
     tb_ok(timed(warmup, n, [&] { w1_op(dir, payload); }));
@@ -228,6 +274,11 @@ int main(int argc, char** argv) {
     std::puts("w3 mkdtemp_once tempfile::mkdtemp(options built once)+rmdir");
     std::puts("w3 mkdtemp_rmtree tempfile::mkdtemp+tempfile::rmtree (the tree remover)");
     std::puts("w3 TemporaryDirectory tempfile::TemporaryDirectory created and destroyed");
+    std::puts("w1 mkstemp_held tempfile::mkstemp({.dir = a held tempfile::Directory})");
+    std::puts("w1 NamedTemporaryFile_held tempfile::NamedTemporaryFile in a held Directory");
+    std::puts("w2 TemporaryFile_held tempfile::TemporaryFile(O_TMPFILE on a held Directory)");
+    std::puts("w3 mkdtemp_held tempfile::mkdtemp({.dir = a held Directory})+rmdir");
+    std::puts("w3 TemporaryDirectory_held tempfile::TemporaryDirectory in a held Directory");
     std::puts("w4tree rmtree tempfile::rmtree (fd-relative getdents64+unlinkat walk)");
     std::puts("w4flat rmtree tempfile::rmtree (fd-relative getdents64+unlinkat walk)");
     std::puts("w5mem SpooledTemporaryFile 64x1KiB write, seek 0, read(), close; in memory");
