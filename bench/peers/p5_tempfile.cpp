@@ -148,9 +148,16 @@ int run(std::string_view workload, std::string_view variant, long n, const char*
     tb_ok(timed(warmup, n, [&] { tempfile::TemporaryDirectory created(options); }));
     return 0;
   }
-  if ((workload == "w4tree" || workload == "w4flat") && variant == "rmtree") {
+  if ((workload == "w4tree" || workload == "w4flat") &&
+      (variant == "rmtree" || variant == "rmtree_sequential" || variant == "rmtree_parallel")) {
+    tempfile::RmtreeOptions options;  // rmtree: automatic, threads only for a wide directory
+    if (variant == "rmtree_sequential") {
+      options.parallel = tempfile::RmtreeParallel::never;
+    } else if (variant == "rmtree_parallel") {
+      options.parallel = tempfile::RmtreeParallel::always;
+    }
     const double start = tb_now();
-    tempfile::rmtree(dir);
+    tempfile::rmtree(dir, options);
     tb_ok(tb_now() - start);
     return 0;
   }
@@ -187,8 +194,12 @@ int main(int argc, char** argv) {
     std::puts("w3 mkdtemp_once tempfile::mkdtemp(options built once)+rmdir");
     std::puts("w3 mkdtemp_rmtree tempfile::mkdtemp+tempfile::rmtree (the tree remover)");
     std::puts("w3 TemporaryDirectory tempfile::TemporaryDirectory created and destroyed");
-    std::puts("w4tree rmtree tempfile::rmtree (fd-relative getdents64+unlinkat walk)");
-    std::puts("w4flat rmtree tempfile::rmtree (fd-relative getdents64+unlinkat walk)");
+    std::puts("w4tree rmtree tempfile::rmtree (fd-relative getdents64+unlinkat walk, automatic)");
+    std::puts("w4tree rmtree_sequential tempfile::rmtree with .parallel = never");
+    std::puts("w4tree rmtree_parallel tempfile::rmtree with .parallel = always (a thread pool)");
+    std::puts("w4flat rmtree tempfile::rmtree (fd-relative getdents64+unlinkat walk, automatic)");
+    std::puts("w4flat rmtree_sequential tempfile::rmtree with .parallel = never");
+    std::puts("w4flat rmtree_parallel tempfile::rmtree with .parallel = always (a thread pool)");
     std::puts("w5mem SpooledTemporaryFile 64x1KiB write, seek 0, read(), close; in memory");
     std::puts("w5mem SpooledTemporaryFile_readinto the same with readinto(64 KiB buffer)");
     std::puts("w5roll SpooledTemporaryFile the same with max_size 32 KiB: rolls over");
