@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <string>
@@ -69,6 +70,7 @@ struct Level {
   bool rewind = false;   // `fd`'s offset is past the start (it was read before)
   bool failed = false;   // something below was left behind, and reported
   bool mode_fixed = false;
+  bool offered = false;  // its pending subdirectories were offered to a pool since its scan
 };
 
 class Remover {
@@ -307,6 +309,7 @@ void Remover::scan(std::size_t index) {
   Level& level = levels_[index];
   level.pending.clear();
   level.next = 0;
+  level.offered = false;
   auto visit = [this, index](const char* name, EntryType type) { entry(index, name, type); };
   DirectoryVisitor visitor(visit);
   Errno err = reader_.read_all(level.fd.get(), level.rewind, visitor);
@@ -385,15 +388,24 @@ void Remover::descend(std::size_t index) {
 // A parallel removal: the subdirectories of level `index` not yet entered go to the pool at
 // once, if there are enough of them; each is removed by remove_subtree, the same walk as here.
 // Level `index` stays open (the workers use its descriptor) until every one of them is done.
+// Offered once per scan: the pending list only shrinks, so a level too narrow now stays so,
+// and a wide level with thousands of subdirectories is not counted again at each descent.
 bool Remover::fan_out(std::size_t index) {
   Level& level = levels_[index];
+  if (level.offered) {
+    return false;
+  }
+  level.offered = true;
+  const std::size_t count = static_cast<std::size_t>(std::count(
+      level.pending.begin() + static_cast<std::ptrdiff_t>(level.next), level.pending.end(), '\0'));
+  if (!pool_->wants(count)) {
+    return false;
+  }
   std::vector<const char*> names;
+  names.reserve(count);
   for (std::size_t at = level.next; at < level.pending.size();) {
     names.push_back(level.pending.c_str() + at);
     at += std::char_traits<char>::length(names.back()) + 1;
-  }
-  if (!pool_->wants(names.size())) {
-    return false;
   }
   const std::string parent_path = path_of(index);
   const std::size_t reported = failures_.size();
