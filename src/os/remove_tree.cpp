@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -70,7 +71,9 @@ struct Level {
   bool rewind = false;   // `fd`'s offset is past the start (it was read before)
   bool failed = false;   // something below was left behind, and reported
   bool mode_fixed = false;
-  bool offered = false;  // its pending subdirectories were offered to a pool since its scan
+  bool offered = false;     // its pending subdirectories were offered to a pool since its scan
+  std::size_t sampled = 0;  // automatic: subdirectories entered while timing (since its scan)
+  std::chrono::steady_clock::time_point sample_start;
 };
 
 class Remover {
@@ -310,6 +313,7 @@ void Remover::scan(std::size_t index) {
   level.pending.clear();
   level.next = 0;
   level.offered = false;
+  level.sampled = 0;
   auto visit = [this, index](const char* name, EntryType type) { entry(index, name, type); };
   DirectoryVisitor visitor(visit);
   Errno err = reader_.read_all(level.fd.get(), level.rewind, visitor);
@@ -390,17 +394,38 @@ void Remover::descend(std::size_t index) {
 // Level `index` stays open (the workers use its descriptor) until every one of them is done.
 // Offered once per scan: the pending list only shrinks, so a level too narrow now stays so,
 // and a wide level with thousands of subdirectories is not counted again at each descent.
+// Automatic mode first removes removal_automatic_sample subdirectories itself, timing them (the
+// clock is read without a system call), and offers the rest only if they look like enough work.
 bool Remover::fan_out(std::size_t index) {
   Level& level = levels_[index];
   if (level.offered) {
     return false;
   }
-  level.offered = true;
   const std::size_t count = static_cast<std::size_t>(std::count(
       level.pending.begin() + static_cast<std::ptrdiff_t>(level.next), level.pending.end(), '\0'));
-  if (!pool_->wants(count)) {
+  if (!pool_->wants(count + level.sampled)) {  // the width when the sampling began
+    level.offered = true;
     return false;
   }
+  if (pool_->samples()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (level.sampled == 0) {
+      level.sample_start = now;
+    }
+    if (level.sampled < removal_automatic_sample) {
+      ++level.sampled;
+      return false;
+    }
+    level.offered = true;
+    const long long spent =
+        std::chrono::duration_cast<std::chrono::microseconds>(now - level.sample_start).count();
+    const long long estimate =
+        spent * static_cast<long long>(count) / static_cast<long long>(removal_automatic_sample);
+    if (estimate < removal_automatic_budget_us) {
+      return false;
+    }
+  }
+  level.offered = true;
   std::vector<const char*> names;
   names.reserve(count);
   for (std::size_t at = level.next; at < level.pending.size();) {

@@ -59,7 +59,7 @@ class RemovalObserver {
 struct ParallelRemoval {
   enum class Mode : unsigned char {
     never,      // the sequential walk, always
-    automatic,  // a pool only at a directory with removal_automatic_width subdirectories left
+    automatic,  // a pool only where the walk measured enough work left (removal_automatic_*)
     always,     // a pool at any directory with two or more subdirectories left
   };
   Mode mode = Mode::never;
@@ -71,10 +71,15 @@ struct ParallelRemoval {
 /// The most threads a removal uses when ParallelRemoval::max_threads is 0 (fewer on a machine
 /// with fewer hardware threads).
 inline constexpr unsigned removal_default_threads = 4;
-/// ParallelRemoval::Mode::automatic starts a pool only at a directory with at least this many
-/// subdirectories still to remove: below it, the walk measured no faster with threads
-/// (docs/tree-removal.md, "Parallel removal").
+/// ParallelRemoval::Mode::automatic considers a pool only at a directory with at least this many
+/// subdirectories still to remove (docs/tree-removal.md, "Parallel removal").
 inline constexpr std::size_t removal_automatic_width = 32;
+/// ... and removes the first this many of them itself, timing them ...
+inline constexpr std::size_t removal_automatic_sample = 8;
+/// ... and hands the rest to a pool only if, at the rate measured, they would take the calling
+/// thread at least this many microseconds: starting threads and waiting for the slowest costs
+/// a few hundred on a busy machine, and small trees measured slower with a pool.
+inline constexpr long long removal_automatic_budget_us = 4000;
 /// Each worker's own window of directory descriptors, transient one included: a parallel
 /// removal with T threads holds at most removal_descriptor_limit + T * this many.
 inline constexpr std::size_t removal_worker_descriptor_limit = 8;

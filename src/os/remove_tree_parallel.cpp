@@ -80,16 +80,20 @@ RemovalPool::~RemovalPool() {
   }
 }
 
-// Decided once per removal, and only when a directory with subdirectories is met: a flat
-// directory costs neither the hardware query nor getrlimit.
+// The threads are decided once per removal, and only at the first directory wide enough: a
+// flat directory or a small tree costs neither the hardware query nor getrlimit (their system
+// calls would show in the exact counts of docs/tree-removal.md).
 bool RemovalPool::wants(std::size_t subdirectories) noexcept {
+  const std::size_t width =
+      options_.mode == ParallelRemoval::Mode::always ? 2 : removal_automatic_width;
+  if (subdirectories < width) {
+    return false;
+  }
   if (!decided_) {
     decided_ = true;
     threads_ = threads_that_fit(threads_wanted(options_));
   }
-  const std::size_t width =
-      options_.mode == ParallelRemoval::Mode::always ? 2 : removal_automatic_width;
-  return threads_ >= 2 && subdirectories >= width;
+  return threads_ >= 2;
 }
 
 bool RemovalPool::remove_all(Subtree parent, const std::vector<const char*>& names,

@@ -48,9 +48,14 @@ class RemovalPool {
   RemovalPool& operator=(RemovalPool&&) = delete;
   ~RemovalPool();
 
-  /// Whether a directory with `subdirectories` still to enter is handed to the pool: the mode's
-  /// width is reached and at least two threads fit the descriptor budget.
+  /// Whether a directory with `subdirectories` still to enter may be handed to the pool: the
+  /// mode's width is reached and at least two threads fit the descriptor budget.
   [[nodiscard]] bool wants(std::size_t subdirectories) noexcept;
+  /// Automatic mode: the walker times a sample of the directory's subdirectories before it
+  /// hands the rest over (remove_tree.hpp, removal_automatic_*).
+  [[nodiscard]] bool samples() const noexcept {
+    return options_.mode == ParallelRemoval::Mode::automatic;
+  }
 
   /// Removes each of `names` (subdirectories of `parent_fd`) with remove_subtree, on the pool's
   /// threads and the calling one, and returns once every one is done and no worker holds
