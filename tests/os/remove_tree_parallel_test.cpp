@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 // The parallel tree removal against the sequential one: the same trees removed, links not
-// followed, modes fixed, the same failures reported, and its descriptor bound, checked at every
-// step and under a real `ulimit -n`. Label concurrency: also run under ThreadSanitizer.
+// followed, modes fixed, mounts not crossed, the same failures reported, and its descriptor
+// bound, checked at every step and under a real `ulimit -n`. Label concurrency: also run under
+// ThreadSanitizer.
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -339,6 +342,75 @@ TEST_F(RemoveTreeParallelTest, FailuresAreReportedAsTheSequentialWalkReportsThem
   test::force_remove_all(work / "par");
   EXPECT_TRUE(list_dir(work).empty());
   fs::remove(work);
+}
+
+// Mount points in subdirectories the workers get, in a private mount namespace: a tmpfs, and a
+// bind mount of a victim directory of the same file system (another mount id, the same st_dev).
+// Neither is entered nor removed; the parallel walk reports them exactly as the sequential walk
+// does (removal_other_mount), and their files and the victim's survive.
+TEST_F(RemoveTreeParallelTest, MountPointsAreNotCrossedAndReportedAsSequentially) {
+  test::fill_victim_files(scratch() / "victim", 5);
+  for (const char* copy : {"seq", "par"}) {
+    for (int d = 0; d < 40; ++d) {
+      test::fill_victim_files(scratch() / copy / ("d" + std::to_string(d)), 2);
+    }
+    fs::create_directories(scratch() / copy / "d5" / "sub" / "tmpfs");
+    fs::create_directories(scratch() / copy / "d20" / "bind");
+  }
+  const bool bind_detectable = linux_fast_paths;  // portable builds compare st_dev only
+  const test::ChildRun child = test::run_child([&](std::string& out) {
+    const fs::path first = scratch() / "seq" / "d5" / "sub" / "tmpfs";
+    if (const int status = test::mount_private_tmpfs(first, 0, "size=64k", out); status != 0) {
+      return status;
+    }
+    for (const char* copy : {"seq", "par"}) {
+      const fs::path tmpfs = scratch() / copy / "d5" / "sub" / "tmpfs";
+      if ((tmpfs != first && ::mount("tmpfs", tmpfs.c_str(), "tmpfs", 0, "size=64k") != 0) ||
+          (bind_detectable &&
+           ::mount((scratch() / "victim").c_str(), (scratch() / copy / "d20" / "bind").c_str(),
+                   nullptr, MS_BIND, nullptr) != 0)) {
+        out = std::string("mount: ") + std::strerror(errno);
+        return errno == EPERM ? test::child_capability_missing : 1;
+      }
+      test::fill_victim_files(tmpfs, 1);
+    }
+    std::vector<RemovalFailure> by_sequential;
+    std::vector<RemovalFailure> by_parallel;
+    Watcher watcher;
+    const Errno seq_err = remove_tree(current_directory_fd, "seq", by_sequential, sequential);
+    const Errno par_err = remove_tree(current_directory_fd, "par", by_parallel, parallel, &watcher);
+    test::add_fact(out, "sequential", describe(by_sequential));
+    test::add_fact(out, "parallel", describe(by_parallel));
+    test::add_fact(out, "errors", std::to_string(seq_err) + " " + std::to_string(par_err));
+    test::add_fact(out, "pool", watcher.pool_started() ? "yes" : "no");
+    test::add_fact(out, "tmpfs_files",
+                   std::to_string(test::count_files(scratch() / "seq" / "d5" / "sub" / "tmpfs") +
+                                  test::count_files(scratch() / "par" / "d5" / "sub" / "tmpfs")));
+    return 0;
+  });
+  if (child.status == test::child_capability_missing) {
+    for (const char* left : {"seq", "par", "victim"}) {
+      test::force_remove_all(scratch() / left);
+    }
+    GTEST_SKIP() << "no private mount namespace here: " << child.output;
+  }
+  ASSERT_EQ(child.status, 0) << child.output;
+  const std::string reported = test::fact(child.output, "sequential").value_or("?");
+  EXPECT_EQ(test::fact(child.output, "parallel"), reported);
+  EXPECT_THAT(reported, ::testing::HasSubstr("'d5/sub/tmpfs' (" +
+                                             std::string(std::strerror(removal_other_mount))));
+  if (bind_detectable) {
+    EXPECT_THAT(reported, ::testing::HasSubstr("'d20/bind'"));
+  }
+  const std::string exdev = std::to_string(removal_other_mount);
+  EXPECT_EQ(test::fact(child.output, "errors"), exdev + " " + exdev);
+  EXPECT_EQ(test::fact(child.output, "pool"), "yes");
+  EXPECT_EQ(test::fact(child.output, "tmpfs_files"), "2");
+  EXPECT_EQ(test::count_files(scratch() / "victim"), 5U);
+  EXPECT_EQ(list_dir(scratch() / "par"), list_dir(scratch() / "seq"));
+  for (const char* left : {"seq", "par", "victim"}) {
+    test::force_remove_all(scratch() / left);
+  }
 }
 
 // The bound of remove_tree.hpp, checked before every step of a walk of chains much deeper than a
