@@ -125,9 +125,10 @@ struct RmtreeOptions {
   bool ignore_errors = false;
   /// Whether the removal may fan out across threads.
   RmtreeParallel parallel = RmtreeParallel::automatic;
-  /// The most threads removing at once, the calling one included; 0 means up to 4, no more
-  /// than the machine's hardware threads. Fewer are used when the descriptors they would hold
-  /// (16 plus 8 per thread) do not fit in half the soft RLIMIT_NOFILE; below 2, none is started.
+  /// The most threads removing at once, the calling one included (at most 64); 0 means up to
+  /// 4, no more than the machine's hardware threads. Fewer are used when the descriptors they would
+  /// hold (16 plus 8 per thread) do not fit in half the soft RLIMIT_NOFILE; below 2, none is
+  /// started.
   unsigned max_threads = 0;
 };
 

@@ -71,6 +71,9 @@ struct ParallelRemoval {
 /// The most threads a removal uses when ParallelRemoval::max_threads is 0 (fewer on a machine
 /// with fewer hardware threads).
 inline constexpr unsigned removal_default_threads = 4;
+/// The most threads a removal uses whatever ParallelRemoval::max_threads asks: beyond this the
+/// directories' own locks, not the threads, set the pace.
+inline constexpr unsigned removal_max_threads = 64;
 /// ParallelRemoval::Mode::automatic considers a pool only at a directory with at least this many
 /// subdirectories still to remove (docs/tree-removal.md, "Parallel removal").
 inline constexpr std::size_t removal_automatic_width = 32;

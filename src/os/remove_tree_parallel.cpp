@@ -28,7 +28,7 @@ constexpr std::size_t descriptor_bound(unsigned threads) noexcept {
 
 unsigned threads_wanted(const ParallelRemoval& options) noexcept {
   if (options.max_threads != 0) {
-    return options.max_threads;
+    return std::min(options.max_threads, removal_max_threads);
   }
   // 0 when the machine does not say: then no pool.
   return std::min(removal_default_threads, std::thread::hardware_concurrency());
