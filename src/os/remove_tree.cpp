@@ -743,8 +743,8 @@ Errno remove_tree(int parent_fd, const char* name, std::vector<RemovalFailure>& 
     return remove_tree(parent_fd, name, failures, observer);
   }
   try {
-    // Declared before the walker, so destroyed after it... and the walker never returns while a
-    // batch is out: remove_all waits for every worker before it returns or throws.
+    // The pool outlives the walker (declared first), and remove_all neither returns nor throws
+    // while a worker still holds its batch: no worker ever uses a descriptor the walker closed.
     RemovalPool pool(parallel, observer);
     Remover remover(failures, observer, &pool);
     return remover.remove(parent_fd, name);
