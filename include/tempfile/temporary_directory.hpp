@@ -108,8 +108,10 @@ class TEMPFILE_API PseudoTemporaryDirectory : public TemporaryDirectory {
 /// "Parallel removal"). Every choice removes the same entries, follows no symbolic link, crosses
 /// no mount and reports the same failures.
 enum class RmtreeParallel : unsigned char {
-  /// Threads only at a directory with at least 32 subdirectories still to remove, where they
-  /// were measured faster; a flat directory or a small tree never starts one.
+  /// Threads only where the walk measures enough work left: at a directory with at least 32
+  /// subdirectories still to remove, the first 8 are removed and timed, and the rest go to
+  /// threads only if they would take 4 ms or more. A flat directory or a small tree never
+  /// starts one.
   automatic,
   /// One thread: the sequential walk.
   never,

@@ -116,8 +116,9 @@ inline constexpr std::size_t removal_worker_descriptor_limit = 8;
 
 /// remove_tree with a choice of fan-out: the same rules, checks and report, the subdirectories
 /// of a wide directory removed by a pool of threads that lives for this call only. The
-/// observer, if any, is told from every worker thread and must be thread-safe. The order of
-/// `failures` may differ from the sequential walk's; their set does not.
+/// observer, if any, is told from every worker thread and must be thread-safe. `failures` come
+/// in the sequential walk's order: the pool merges its workers' lists in the order the walk
+/// would have entered their subdirectories.
 [[nodiscard]] Errno remove_tree(int parent_fd, const char* name,
                                 std::vector<RemovalFailure>& failures,
                                 const ParallelRemoval& parallel,
