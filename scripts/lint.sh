@@ -14,7 +14,7 @@ echo "=== SPDX-License-Identifier: MIT in every source file"
 missing=0
 while IFS= read -r file; do
   head -n 2 "$file" | grep -q 'SPDX-License-Identifier: MIT' || { echo "no SPDX line: $file"; missing=1; }
-done < <(git ls-files | grep -v -E '^fuzz/corpus/|\.md$|\.json$|^\.clang-(format|tidy)$|^\.gitignore$|^LICENSE$')
+done < <(git ls-files | grep -v -E '^fuzz/corpus/|\.md$|\.json$|\.png$|^\.clang-(format|tidy)$|^\.gitignore$|^LICENSE$')
 ((missing == 0))
 echo "=== clang-format: ${#files[@]} files"
 "$format" --dry-run -Werror "${files[@]}"

@@ -235,9 +235,16 @@ int run(std::string_view workload, std::string_view variant, long n, const char*
     tb_ok(timed(warmup, n, [&] { tempfile::TemporaryDirectory created(options); }));
     return 0;
   }
-  if ((workload == "w4tree" || workload == "w4flat") && variant == "rmtree") {
+  if ((workload == "w4tree" || workload == "w4flat") &&
+      (variant == "rmtree" || variant == "rmtree_sequential" || variant == "rmtree_parallel")) {
+    tempfile::RmtreeOptions options;  // rmtree: automatic, threads only for a wide directory
+    if (variant == "rmtree_sequential") {
+      options.parallel = tempfile::RmtreeParallel::never;
+    } else if (variant == "rmtree_parallel") {
+      options.parallel = tempfile::RmtreeParallel::always;
+    }
     const double start = tb_now();
-    tempfile::rmtree(dir);
+    tempfile::rmtree(dir, options);
     tb_ok(tb_now() - start);
     return 0;
   }
@@ -279,8 +286,12 @@ int main(int argc, char** argv) {
     std::puts("w2 TemporaryFile_held tempfile::TemporaryFile(O_TMPFILE on a held Directory)");
     std::puts("w3 mkdtemp_held tempfile::mkdtemp({.dir = a held Directory})+rmdir");
     std::puts("w3 TemporaryDirectory_held tempfile::TemporaryDirectory in a held Directory");
-    std::puts("w4tree rmtree tempfile::rmtree (fd-relative getdents64+unlinkat walk)");
-    std::puts("w4flat rmtree tempfile::rmtree (fd-relative getdents64+unlinkat walk)");
+    std::puts("w4tree rmtree tempfile::rmtree (fd-relative getdents64+unlinkat walk, automatic)");
+    std::puts("w4tree rmtree_sequential tempfile::rmtree with .parallel = never");
+    std::puts("w4tree rmtree_parallel tempfile::rmtree with .parallel = always (a thread pool)");
+    std::puts("w4flat rmtree tempfile::rmtree (fd-relative getdents64+unlinkat walk, automatic)");
+    std::puts("w4flat rmtree_sequential tempfile::rmtree with .parallel = never");
+    std::puts("w4flat rmtree_parallel tempfile::rmtree with .parallel = always (a thread pool)");
     std::puts("w5mem SpooledTemporaryFile 64x1KiB write, seek 0, read(), close; in memory");
     std::puts("w5mem SpooledTemporaryFile_readinto the same with readinto(64 KiB buffer)");
     std::puts("w5roll SpooledTemporaryFile the same with max_size 32 KiB: rolls over");

@@ -105,12 +105,48 @@ class TEMPFILE_API PseudoTemporaryDirectory : public TemporaryDirectory {
   explicit PseudoTemporaryDirectory(const PseudoTemporaryDirectoryOptions& options);
 };
 
+/// Whether rmtree may remove subdirectories on several threads at once (docs/tree-removal.md,
+/// "Parallel removal"). Every choice removes the same entries, follows no symbolic link, crosses
+/// no mount and reports the same failures.
+enum class RmtreeParallel : unsigned char {
+  /// Threads only where the walk measures enough work left: at a directory with at least 32
+  /// subdirectories still to remove, the first 8 are removed and timed, and the rest go to
+  /// threads only if they would take 4 ms or more. A flat directory or a small tree never
+  /// starts one.
+  automatic,
+  /// One thread: the sequential walk.
+  never,
+  /// Threads at any directory with two or more subdirectories still to remove.
+  always,
+};
+
+/// rmtree's options, an aggregate like the creation functions' options:
+/// `tempfile::rmtree(path, {.ignore_errors = true})` reads like Python's
+/// `shutil.rmtree(path, ignore_errors=True)`.
+struct RmtreeOptions {
+  /// Python's ignore_errors: nothing is thrown, whatever was left behind.
+  bool ignore_errors = false;
+  /// Whether the removal may fan out across threads.
+  RmtreeParallel parallel = RmtreeParallel::automatic;
+  /// The most threads removing at once, the calling one included (at most 64); 0 means up to
+  /// 4, no more than the machine's hardware threads. Fewer are used when the descriptors they would
+  /// hold (16 plus 8 per thread) do not fit in half the soft RLIMIT_NOFILE; below 2, none is
+  /// started.
+  unsigned max_threads = 0;
+};
+
 /// Python: shutil.rmtree(path), the twin of mkdtemp() for a caller who owns the directory: removes
 /// `path` and everything below it with the library's tree remover (no symbolic link followed,
 /// no mount point crossed, modes fixed through descriptors; docs/tree-removal.md). A `path` that
 /// is a symbolic link is not followed and is reported, as Python's "Cannot call rmtree on a
 /// symbolic link". Throws tempfile::cleanup_error listing every entry left behind, unless
-/// ignore_errors.
+/// ignore_errors. The same as rmtree(path, {.ignore_errors = ignore_errors}).
 TEMPFILE_API void rmtree(const std::filesystem::path& path, bool ignore_errors = false);
+
+/// rmtree(path) with options: `options.ignore_errors` as above, and whether a large tree's
+/// subdirectories are removed by a few threads at once (a pool that lives for this call only).
+/// A thread pool's failures are merged: the cleanup_error lists every entry left, as the
+/// sequential walk does.
+TEMPFILE_API void rmtree(const std::filesystem::path& path, const RmtreeOptions& options);
 
 }  // namespace tempfile

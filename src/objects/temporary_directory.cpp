@@ -75,11 +75,28 @@ std::vector<cleanup_error::failure> left_behind(const std::filesystem::path& roo
 }  // namespace
 
 void rmtree(const std::filesystem::path& path, bool ignore_errors) {
+  rmtree(path, RmtreeOptions{.ignore_errors = ignore_errors});
+}
+
+void rmtree(const std::filesystem::path& path, const RmtreeOptions& options) {
   // A bad argument, not a removal failure: refused even with ignore_errors (Python's
   // ignore_errors swallows its ValueError too, and then removes nothing either).
   create::check_path_argument("rmtree", "path", std::string_view(path.native()));
+  os::ParallelRemoval parallel{.max_threads = options.max_threads};
+  switch (options.parallel) {
+    case RmtreeParallel::automatic:
+      parallel.mode = os::ParallelRemoval::Mode::automatic;
+      break;
+    case RmtreeParallel::never:
+      parallel.mode = os::ParallelRemoval::Mode::never;
+      break;
+    case RmtreeParallel::always:
+      parallel.mode = os::ParallelRemoval::Mode::always;
+      break;
+  }
   std::vector<os::RemovalFailure> failures;
-  if (os::remove_tree(os::current_directory_fd, path.c_str(), failures) == 0 || ignore_errors) {
+  if (os::remove_tree(os::current_directory_fd, path.c_str(), failures, parallel) == 0 ||
+      options.ignore_errors) {
     return;
   }
   throw cleanup_error(path, left_behind(path, failures));

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The tree walker (os/remove_tree.hpp): an iterative, descriptor-relative walk with a bounded
 // window of open directories. Directories are read by os/directory_reader.hpp; the signal
-// handler's walker is remove_tree_signal.cpp, the held-directory entry remove_held_directory.cpp.
+// handler's walker is remove_tree_signal.cpp, the held-directory entry remove_held_directory.cpp,
+// the thread pool of a parallel removal remove_tree_parallel.cpp (which runs this same walk on
+// each subdirectory it is given).
 #include "os/remove_tree.hpp"
 
 #include <fcntl.h>
@@ -9,7 +11,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,6 +25,7 @@
 #include "os/fd.hpp"
 #include "os/interrupted.hpp"
 #include "os/platform.hpp"
+#include "os/remove_tree_parallel.hpp"
 #include "os/sys.hpp"
 #include "os/tree_rules.hpp"
 
@@ -66,15 +71,25 @@ struct Level {
   bool rewind = false;   // `fd`'s offset is past the start (it was read before)
   bool failed = false;   // something below was left behind, and reported
   bool mode_fixed = false;
+  bool offered = false;     // its pending subdirectories were offered to a pool since its scan
+  std::size_t sampled = 0;  // automatic: subdirectories entered while timing (since its scan)
+  std::chrono::steady_clock::time_point sample_start;
 };
 
 class Remover {
  public:
-  Remover(std::vector<RemovalFailure>& failures, RemovalObserver* observer) noexcept
-      : failures_(failures), observer_(observer) {}
+  Remover(std::vector<RemovalFailure>& failures, RemovalObserver* observer,
+          RemovalPool* pool = nullptr) noexcept
+      : failures_(failures), observer_(observer), pool_(pool) {}
+  Remover(const Remover&) = delete;
+  Remover& operator=(const Remover&) = delete;
+  Remover(Remover&&) = delete;
+  Remover& operator=(Remover&&) = delete;
+  ~Remover();
 
   Errno remove(int parent_fd, const char* name);
   Errno remove_held(int parent_fd, const char* name, int root_fd, const EntryIdentity* root);
+  bool remove_subtree(const Subtree& subtree, std::size_t window);
 
  private:
   enum class Outcome : unsigned char { gone, directory, failed };
@@ -85,6 +100,7 @@ class Remover {
   void entry(std::size_t index, const char* name, EntryType type);
   Outcome remove_non_directory(std::size_t index, const char* name);
   void descend(std::size_t index);
+  bool fan_out(std::size_t index);
   bool open_child(std::size_t index, const std::string& name, FileDescriptor& fd,
                   EntryIdentity& id);
   Errno open_unsearchable(int dirfd, const char* name, std::size_t index, bool root,
@@ -104,6 +120,9 @@ class Remover {
 
   std::vector<RemovalFailure>& failures_;
   RemovalObserver* observer_;
+  RemovalPool* pool_;      // a parallel removal's pool; nullptr in its workers and sequentially
+  std::string prefix_;     // a worker's: the path of its level 0 (the parent it was handed)
+  bool borrowed_ = false;  // a worker's: level 0's descriptor is the walker's, never closed here
   Errno first_error_ = 0;
   std::vector<Level> levels_;
   std::vector<std::size_t> open_;  // levels holding a descriptor, shallowest first; [0] is the root
@@ -111,6 +130,36 @@ class Remover {
   EntryIdentity root_identity_;
   DirectoryReader reader_;
 };
+
+// A worker's level 0 holds a descriptor it was lent: it is released, never closed, whatever
+// way the walk ends (an exception included).
+Remover::~Remover() {
+  if (borrowed_ && !levels_.empty()) {
+    static_cast<void>(levels_[0].fd.release());
+  }
+}
+
+// A worker's walk: level 0 is the scanned parent, whose only pending entry is the subdirectory
+// to remove, so the walk descends into it, empties it and removes it with the same steps, checks
+// and reports as the sequential walk, and returns when it is done.
+bool Remover::remove_subtree(const Subtree& subtree, std::size_t window) {
+  prefix_ = *subtree.parent_path;
+  root_identity_ = *subtree.root;
+  max_open_ = window;
+  // Everything that can throw first: once the lent descriptor is in level 0, only the
+  // destructor's release() may take it out.
+  open_.reserve(removal_descriptor_limit + 1);
+  Level& parent = levels_.emplace_back();
+  parent.identity = *subtree.parent;
+  borrowed_ = true;
+  parent.fd = FileDescriptor(subtree.parent_fd);
+  open_.push_back(0);
+  parent.scanned = true;
+  parent.mode_fixed = subtree.parent_mode_fixed;
+  add_pending(0, subtree.name);
+  walk();
+  return levels_[0].failed;
+}
 
 Errno Remover::remove(int parent_fd, const char* name) {
   // The 1-system-call path for an empty directory: AT_REMOVEDIR only ever removes an empty
@@ -263,6 +312,8 @@ void Remover::scan(std::size_t index) {
   Level& level = levels_[index];
   level.pending.clear();
   level.next = 0;
+  level.offered = false;
+  level.sampled = 0;
   auto visit = [this, index](const char* name, EntryType type) { entry(index, name, type); };
   DirectoryVisitor visitor(visit);
   Errno err = reader_.read_all(level.fd.get(), level.rewind, visitor);
@@ -319,6 +370,9 @@ void Remover::add_pending(std::size_t index, const char* name) {
 }
 
 void Remover::descend(std::size_t index) {
+  if (pool_ != nullptr && fan_out(index)) {
+    return;
+  }
   Level& parent = levels_[index];
   std::string name(parent.pending.c_str() + parent.next);
   parent.next += name.size() + 1;
@@ -333,6 +387,67 @@ void Remover::descend(std::size_t index) {
   child.identity = id;
   child.fd = std::move(fd);
   open_.push_back(levels_.size() - 1);
+}
+
+// A parallel removal: the subdirectories of level `index` not yet entered go to the pool at
+// once, if there are enough of them; each is removed by remove_subtree, the same walk as here.
+// Level `index` stays open (the workers use its descriptor) until every one of them is done.
+// Offered once per scan: the pending list only shrinks, so a level too narrow now stays so,
+// and a wide level with thousands of subdirectories is not counted again at each descent.
+// Automatic mode first removes removal_automatic_sample subdirectories itself, timing them (the
+// clock is read without a system call), and offers the rest only if they look like enough work.
+bool Remover::fan_out(std::size_t index) {
+  Level& level = levels_[index];
+  if (level.offered) {
+    return false;
+  }
+  const std::size_t count = static_cast<std::size_t>(std::count(
+      level.pending.begin() + static_cast<std::ptrdiff_t>(level.next), level.pending.end(), '\0'));
+  if (!pool_->wants(count + level.sampled)) {  // the width when the sampling began
+    level.offered = true;
+    return false;
+  }
+  if (pool_->samples()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (level.sampled == 0) {
+      level.sample_start = now;
+    }
+    if (level.sampled < removal_automatic_sample) {
+      ++level.sampled;
+      return false;
+    }
+    level.offered = true;
+    const long long spent =
+        std::chrono::duration_cast<std::chrono::microseconds>(now - level.sample_start).count();
+    const long long estimate =
+        spent * static_cast<long long>(count) / static_cast<long long>(removal_automatic_sample);
+    if (estimate < removal_automatic_budget_us) {
+      return false;
+    }
+  }
+  level.offered = true;
+  std::vector<const char*> names;
+  names.reserve(count);
+  for (std::size_t at = level.next; at < level.pending.size();) {
+    names.push_back(level.pending.c_str() + at);
+    at += std::char_traits<char>::length(names.back()) + 1;
+  }
+  const std::string parent_path = path_of(index);
+  const std::size_t reported = failures_.size();
+  const Subtree parent{.parent_fd = level.fd.get(),
+                       .parent = &level.identity,
+                       .root = &root_identity_,
+                       .parent_path = &parent_path,
+                       .parent_mode_fixed = level.mode_fixed};
+  const bool failed = pool_->remove_all(parent, names, failures_);
+  level.next = level.pending.size();
+  if (failed) {
+    level.failed = true;  // its rmdir could only fail with ENOTEMPTY, as in finish()
+  }
+  if (first_error_ == 0 && failures_.size() > reported) {
+    first_error_ = failures_[reported].error;
+  }
+  return true;
 }
 
 // Opens subdirectory `name` of level `index`; false when there is nothing to enter (gone,
@@ -578,7 +693,7 @@ void Remover::observe(RemovalObserver::Step step, std::size_t index, std::string
 }
 
 std::string Remover::path_of(std::size_t index, std::string_view name) const {
-  std::string path;
+  std::string path = prefix_;
   for (std::size_t k = 1; k <= index; ++k) {
     if (!path.empty()) {
       path += '/';
@@ -619,6 +734,39 @@ Errno remove_tree(int parent_fd, const char* name, std::vector<RemovalFailure>& 
     return remover.remove(parent_fd, name);
   } catch (...) {
     return out_of_memory(failures);
+  }
+}
+
+Errno remove_tree(int parent_fd, const char* name, std::vector<RemovalFailure>& failures,
+                  const ParallelRemoval& parallel, RemovalObserver* observer) noexcept {
+  if (parallel.mode == ParallelRemoval::Mode::never) {
+    return remove_tree(parent_fd, name, failures, observer);
+  }
+  try {
+    // The pool outlives the walker (declared first), and remove_all neither returns nor throws
+    // while a worker still holds its batch: no worker ever uses a descriptor the walker closed.
+    RemovalPool pool(parallel, observer);
+    Remover remover(failures, observer, &pool);
+    return remover.remove(parent_fd, name);
+  } catch (...) {
+    return out_of_memory(failures);
+  }
+}
+
+bool remove_subtree(const Subtree& subtree, std::size_t window,
+                    std::vector<RemovalFailure>& failures, RemovalObserver* observer) noexcept {
+  try {
+    Remover remover(failures, observer);
+    return remover.remove_subtree(subtree, window);
+  } catch (...) {
+    // The subdirectory's own path: what is below it is unknown, and it was not removed.
+    try {
+      failures.push_back(
+          {*subtree.parent_path + (subtree.parent_path->empty() ? "" : "/") + subtree.name,
+           ENOMEM});
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the return value still says it failed
+    }
+    return true;
   }
 }
 

@@ -54,6 +54,39 @@ class RemovalObserver {
   virtual void before(Step step, const std::string& path) noexcept = 0;
 };
 
+/// Whether, and how widely, one removal may fan out across threads (os/remove_tree_parallel.hpp
+/// says how). The sequential walk is the default everywhere; rmtree chooses, from its options.
+struct ParallelRemoval {
+  enum class Mode : unsigned char {
+    never,      // the sequential walk, always
+    automatic,  // a pool only where the walk measured enough work left (removal_automatic_*)
+    always,     // a pool at any directory with two or more subdirectories left
+  };
+  Mode mode = Mode::never;
+  /// Threads removing subdirectories at once, the calling thread included; 0 is
+  /// removal_default_threads. Lowered so that the descriptor bound fits in half the soft
+  /// RLIMIT_NOFILE; below 2 the walk is sequential.
+  unsigned max_threads = 0;
+};
+/// The most threads a removal uses when ParallelRemoval::max_threads is 0 (fewer on a machine
+/// with fewer hardware threads).
+inline constexpr unsigned removal_default_threads = 4;
+/// The most threads a removal uses whatever ParallelRemoval::max_threads asks: beyond this the
+/// directories' own locks, not the threads, set the pace.
+inline constexpr unsigned removal_max_threads = 64;
+/// ParallelRemoval::Mode::automatic considers a pool only at a directory with at least this many
+/// subdirectories still to remove (docs/tree-removal.md, "Parallel removal").
+inline constexpr std::size_t removal_automatic_width = 32;
+/// ... and removes the first this many of them itself, timing them ...
+inline constexpr std::size_t removal_automatic_sample = 8;
+/// ... and hands the rest to a pool only if, at the rate measured, they would take the calling
+/// thread at least this many microseconds: starting threads and waiting for the slowest costs
+/// a few hundred on a busy machine, and small trees measured slower with a pool.
+inline constexpr long long removal_automatic_budget_us = 4000;
+/// Each worker's own window of directory descriptors, transient one included: a parallel
+/// removal with T threads holds at most removal_descriptor_limit + T * this many.
+inline constexpr std::size_t removal_worker_descriptor_limit = 8;
+
 /// Removes the entry `name` of directory `parent_fd` and everything below it.
 ///
 /// - Tries unlinkat(parent_fd, name, AT_REMOVEDIR) first: an empty directory costs exactly that
@@ -79,6 +112,16 @@ class RemovalObserver {
 /// throws: running out of memory is reported as ENOMEM (for the root, "").
 [[nodiscard]] Errno remove_tree(int parent_fd, const char* name,
                                 std::vector<RemovalFailure>& failures,
+                                RemovalObserver* observer = nullptr) noexcept;
+
+/// remove_tree with a choice of fan-out: the same rules, checks and report, the subdirectories
+/// of a wide directory removed by a pool of threads that lives for this call only. The
+/// observer, if any, is told from every worker thread and must be thread-safe. `failures` come
+/// in the sequential walk's order: the pool merges its workers' lists in the order the walk
+/// would have entered their subdirectories.
+[[nodiscard]] Errno remove_tree(int parent_fd, const char* name,
+                                std::vector<RemovalFailure>& failures,
+                                const ParallelRemoval& parallel,
                                 RemovalObserver* observer = nullptr) noexcept;
 
 /// remove_tree for a directory the caller already holds open (TemporaryDirectory's root):
