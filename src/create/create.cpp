@@ -22,20 +22,6 @@ namespace {
 
 constexpr std::string_view default_prefix = "tmp";
 
-// A held directory that can still be used; EBADF once its owner closed it (cleaned up, moved
-// from), so that a descriptor number reused by another open is never written through.
-const detail::HeldDirectory& usable_held(std::string_view function, const DirOption& dir) {
-  const detail::HeldDirectory* held = dir.held_directory();
-  if (held == nullptr || held->fd < 0) {
-    throw error("cannot create in held directory",
-                held != nullptr ? std::string(held->path) : std::string(), os::to_error_code(EBADF),
-                "tempfile::" + std::string(function) +
-                    ": its descriptor was closed (the Directory or TemporaryDirectory was cleaned "
-                    "up, closed or moved from)");
-  }
-  return *held;
-}
-
 // The directory of a new entry, absolute, with a trailing '/' ready for the name and room
 // for `name_room` more bytes, so that building each candidate allocates nothing. A `dir` with
 // a NUL is refused first, naming `function`. `dirfd` is what the *at calls go through.
@@ -69,6 +55,19 @@ std::string_view shown_directory(std::string_view stem) {
 }
 
 }  // namespace
+
+const detail::HeldDirectory& usable_held(std::string_view function, const DirOption& dir,
+                                         const char* action) {
+  const detail::HeldDirectory* held = dir.held_directory();
+  if (held == nullptr || held->fd < 0) {
+    throw error(action, held != nullptr ? std::string(held->path) : std::string(),
+                os::to_error_code(EBADF),
+                "tempfile::" + std::string(function) +
+                    ": its descriptor was closed (the Directory or TemporaryDirectory was cleaned "
+                    "up, closed or moved from)");
+  }
+  return *held;
+}
 
 ResolvedDirectory resolve_directory(std::string_view function, const DirOption& dir) {
   ResolvedDirectory resolved;

@@ -54,6 +54,12 @@ struct ResolvedDirectory {
 [[nodiscard]] CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern,
                                          NameSource& names);
 
+/// A held directory that can still be used; tempfile::error (EBADF, `action` naming what
+/// could not be done) once its owner closed it (cleaned up, moved from), so that a descriptor
+/// number reused by another open is never written through. Shared by creation and persist().
+[[nodiscard]] const detail::HeldDirectory& usable_held(
+    std::string_view function, const DirOption& dir,
+    const char* action = "cannot create in held directory");
 /// The directory a new entry goes to: `dir` made absolute, a held directory, or gettempdir().
 /// Throws std::invalid_argument naming `function` for a `dir` with a NUL (check_path_argument),
 /// tempfile::error (EBADF) for a held directory whose owner closed it.

@@ -16,15 +16,25 @@ namespace tempfile::os {
 /// Opens directory `path` (never through a final symbolic link) and fsyncs it, so that the
 /// names just made or changed in it survive a crash.
 [[nodiscard]] Errno sync_directory(const char* path) noexcept;
+/// The same for `path` relative to the directory `dirfd` (openat), so that a held directory's
+/// path is not resolved again.
+[[nodiscard]] Errno sync_directory(int dirfd, const char* path) noexcept;
 
 /// rename(from, to): replaces whatever `to` names (not a directory), atomically.
 [[nodiscard]] Errno rename_replacing(const char* from, const char* to) noexcept;
+/// The same with each name relative to its own directory descriptor (renameat).
+[[nodiscard]] Errno rename_replacing(int from_dirfd, const char* from, int to_dirfd,
+                                     const char* to) noexcept;
 
 /// Moves `from` to `to` only if `to` names nothing, not even a dangling symbolic link (EEXIST):
 /// renameat2(RENAME_NOREPLACE) where the kernel and the file system have it; elsewhere link()
 /// then unlink() of `from`, which keeps the same promise (link never replaces). If that
 /// unlink fails, the new name is taken away again and the unlink's errno returned.
 [[nodiscard]] Errno rename_no_replace(const char* from, const char* to) noexcept;
+/// The same with each name relative to its own directory descriptor (renameat2, linkat,
+/// unlinkat).
+[[nodiscard]] Errno rename_no_replace(int from_dirfd, const char* from, int to_dirfd,
+                                      const char* to) noexcept;
 
 /// Whether `fd` is an unnamed file that linking can give a name (Linux O_TMPFILE). False for
 /// a file created and then unlinked (the kernel refuses to link it: ENOENT) and in builds
@@ -37,6 +47,8 @@ namespace tempfile::os {
 /// AT_SYMLINK_FOLLOW. Which of the two works is learnt once per process. ENOTSUP in builds
 /// without O_TMPFILE.
 [[nodiscard]] Errno link_unnamed(int fd, const char* to) noexcept;
+/// The same with `to` relative to the directory `dirfd`.
+[[nodiscard]] Errno link_unnamed(int fd, int dirfd, const char* to) noexcept;
 
 /// The permission bits (07777), owner and group of an open file (fstat).
 struct Ownership {
@@ -49,6 +61,9 @@ struct Ownership {
 /// The same for what `path` names, not following a final symbolic link (lstat); `is_file` says
 /// whether it is a regular file. ENOENT when nothing is there.
 [[nodiscard]] Errno ownership_of_name(const char* path, Ownership& out, bool& is_file) noexcept;
+/// The same with `path` relative to the directory `dirfd` (fstatat, AT_SYMLINK_NOFOLLOW).
+[[nodiscard]] Errno ownership_of_name(int dirfd, const char* path, Ownership& out,
+                                      bool& is_file) noexcept;
 
 /// fchown(fd, uid, gid).
 [[nodiscard]] Errno change_owner(int fd, unsigned uid, unsigned gid) noexcept;

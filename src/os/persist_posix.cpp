@@ -77,8 +77,12 @@ Errno sync_file(int fd) noexcept {
 }
 
 Errno sync_directory(const char* path) noexcept {
+  return sync_directory(current_directory_fd, path);
+}
+
+Errno sync_directory(int dirfd, const char* path) noexcept {
   FileDescriptor directory;
-  if (const Errno err = open_directory(current_directory_fd, path, directory); err != 0) {
+  if (const Errno err = open_directory(dirfd, path, directory); err != 0) {
     return err;
   }
   const Errno err = sync_file(directory.get());
@@ -90,10 +94,22 @@ Errno rename_replacing(const char* from, const char* to) noexcept {
   return retry_interrupted([&] { return ::rename(from, to); }) == 0 ? 0 : errno;
 }
 
+Errno rename_replacing(int from_dirfd, const char* from, int to_dirfd, const char* to) noexcept {
+  if (from_dirfd == AT_FDCWD && to_dirfd == AT_FDCWD) {
+    return rename_replacing(from, to);  // the same call as ever where no directory is held
+  }
+  return retry_interrupted([&] { return ::renameat(from_dirfd, from, to_dirfd, to); }) == 0 ? 0
+                                                                                            : errno;
+}
+
 Errno rename_no_replace(const char* from, const char* to) noexcept {
+  return rename_no_replace(AT_FDCWD, from, AT_FDCWD, to);
+}
+
+Errno rename_no_replace(int from_dirfd, const char* from, int to_dirfd, const char* to) noexcept {
 #if TEMPFILE_LINUX_FAST_PATHS
   if (features().renameat2) {
-    if (::syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1U /* RENAME_NOREPLACE */) == 0) {
+    if (::syscall(SYS_renameat2, from_dirfd, from, to_dirfd, to, 1U /* RENAME_NOREPLACE */) == 0) {
       return 0;
     }
     // EINVAL: this file system has no RENAME_NOREPLACE (ENOSYS: a filter refused the call);
@@ -103,12 +119,12 @@ Errno rename_no_replace(const char* from, const char* to) noexcept {
     }
   }
 #endif
-  if (retry_interrupted([&] { return ::link(from, to); }) != 0) {
+  if (retry_interrupted([&] { return ::linkat(from_dirfd, from, to_dirfd, to, 0); }) != 0) {
     return errno;
   }
-  if (retry_interrupted([&] { return ::unlink(from); }) != 0) {
+  if (retry_interrupted([&] { return ::unlinkat(from_dirfd, from, 0); }) != 0) {
     const Errno err = errno;
-    static_cast<void>(::unlink(to));  // the file keeps its first name: nothing moved
+    static_cast<void>(::unlinkat(to_dirfd, to, 0));  // the file keeps its first name
     return err;
   }
   return 0;
@@ -127,10 +143,14 @@ bool is_linkable_unnamed(int fd) noexcept {
 }
 
 Errno link_unnamed(int fd, const char* to) noexcept {
+  return link_unnamed(fd, AT_FDCWD, to);
+}
+
+Errno link_unnamed(int fd, int dirfd, const char* to) noexcept {
 #if TEMPFILE_LINUX_FAST_PATHS && defined(O_TMPFILE)
   const bool try_empty_path = empty_path_links.load(std::memory_order_relaxed);
   if (try_empty_path) {
-    if (retry_interrupted([&] { return ::linkat(fd, "", AT_FDCWD, to, AT_EMPTY_PATH); }) == 0) {
+    if (retry_interrupted([&] { return ::linkat(fd, "", dirfd, to, AT_EMPTY_PATH); }) == 0) {
       return 0;
     }
     if (errno != ENOENT) {
@@ -139,7 +159,7 @@ Errno link_unnamed(int fd, const char* to) noexcept {
   }
   const std::string proc_path = "/proc/self/fd/" + std::to_string(fd);
   if (retry_interrupted([&] {
-        return ::linkat(AT_FDCWD, proc_path.c_str(), AT_FDCWD, to, AT_SYMLINK_FOLLOW);
+        return ::linkat(AT_FDCWD, proc_path.c_str(), dirfd, to, AT_SYMLINK_FOLLOW);
       }) != 0) {
     return errno;
   }
@@ -149,6 +169,7 @@ Errno link_unnamed(int fd, const char* to) noexcept {
   return 0;
 #else
   static_cast<void>(fd);
+  static_cast<void>(dirfd);
   static_cast<void>(to);
   return ENOTSUP;
 #endif
@@ -167,6 +188,20 @@ Errno ownership_of_fd(int fd, Ownership& out) noexcept {
 Errno ownership_of_name(const char* path, Ownership& out, bool& is_file) noexcept {
   struct stat info {};
   if (::lstat(path, &info) != 0) {
+    return errno;
+  }
+  out = {static_cast<unsigned>(info.st_mode & 07777), static_cast<unsigned>(info.st_uid),
+         static_cast<unsigned>(info.st_gid)};
+  is_file = S_ISREG(info.st_mode);
+  return 0;
+}
+
+Errno ownership_of_name(int dirfd, const char* path, Ownership& out, bool& is_file) noexcept {
+  if (dirfd == AT_FDCWD) {
+    return ownership_of_name(path, out, is_file);  // the same call as ever
+  }
+  struct stat info {};
+  if (::fstatat(dirfd, path, &info, AT_SYMLINK_NOFOLLOW) != 0) {
     return errno;
   }
   out = {static_cast<unsigned>(info.st_mode & 07777), static_cast<unsigned>(info.st_uid),
