@@ -5,6 +5,7 @@
 #pragma once
 
 #include <concepts>
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -45,7 +46,18 @@ struct AtomicWriteOptions {
   /// owner and group included where this process may set them; for a new file, the umask's
   /// (0666 less the umask), as open(O_CREAT) would give. See PersistMode.
   PersistMode permissions = PersistMode::preserve_target();
+  /// Where a relative `path` is, as PersistOptions::dir: empty (default), the current
+  /// directory; a path, that directory; a held directory (tempfile::Directory,
+  /// TemporaryDirectory), its descriptor: the temporary is made and published relative to it
+  /// (openat, linkat, renameat, the directory sync), so a path swapped for a symbolic link
+  /// since the directory was opened cannot redirect the file. An absolute `path` ignores it,
+  /// as openat() does (docs/atomic-write.md).
+  DirOption dir{};
 };
+
+namespace objects {
+struct PersistTarget;
+}  // namespace objects
 
 namespace detail {
 
@@ -70,9 +82,10 @@ class TEMPFILE_API AtomicWriteFile final : public File {
   void commit();
 
  private:
-  AtomicWriteFile(std::string&& target, const AtomicWriteOptions& options);
+  AtomicWriteFile(objects::PersistTarget&& target, const AtomicWriteOptions& options);
 
-  std::string target_;  // absolute
+  std::string target_;      // absolute
+  std::size_t at_start_{};  // in a held directory (persist_.dir): where its name starts in target_
   PersistOptions persist_;
   bool named_ = false;           // a named ".tmp" file, not an unnamed one
   bool has_umask_mode_ = false;  // created 0666 less the umask

@@ -7,6 +7,7 @@
 
 #include "tempfile/error.hpp"
 #include "tempfile/export.hpp"
+#include "tempfile/options.hpp"
 
 namespace tempfile {
 
@@ -75,6 +76,15 @@ struct PersistOptions {
   /// refers to that file and its temporary is removed. Costs a full copy. false: EXDEV is an
   /// error, which says to create the temporary with `dir` on the target's file system.
   bool cross_device = false;
+  /// Where a relative target is: empty (default), the current directory; a path, that
+  /// directory; a held directory (tempfile::Directory, TemporaryDirectory), its descriptor:
+  /// every system call that names the target or a name beside it goes through it (renameat,
+  /// linkat, fstatat, the directory sync), so a path swapped for a symbolic link since the
+  /// directory was opened cannot redirect the file, and name() is the held directory's path
+  /// joined with the target. An absolute target ignores `dir`, as openat() does. The target must
+  /// stay inside a held directory (std::invalid_argument otherwise); one whose owner closed it
+  /// gives tempfile::error EBADF and changes nothing (docs/held-directories.md).
+  DirOption dir{};
 };
 
 /// Thrown by persist() with `durable` when the file did get its name but the sync of the

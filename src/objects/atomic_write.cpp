@@ -52,7 +52,7 @@ std::string quoted_path(std::string_view path) {
 // The target, absolute; std::invalid_argument for a NUL, or for a path that can only name a
 // directory ("x/", "x/.", "/"). String work only: std::filesystem::path would parse the path
 // into components each time, which costs more than the system calls here.
-std::string checked_target(const std::filesystem::path& path) {
+objects::PersistTarget checked_target(const std::filesystem::path& path, const DirOption& dir) {
   const std::string_view given(path.native());
   create::check_path_argument(function, "path", given);
   const std::size_t slash = given.rfind('/');
@@ -61,7 +61,7 @@ std::string checked_target(const std::filesystem::path& path) {
     throw std::invalid_argument("tempfile: atomic_write: path must name a file, not a directory: " +
                                 quoted_path(given));
   }
-  return create::absolute_path(given);
+  return objects::resolve_target(function, "path", given, dir);
 }
 
 // Whether the options are the plain binary ones (checked without parsing the mode): nothing to
@@ -94,17 +94,20 @@ bool wants_umask_mode(const AtomicWriteOptions& options) noexcept {
 
 // An O_TMPFILE file in `directory`, the target's; an invalid descriptor where there is none
 // (the file system, the build, or the test seam): the caller then makes a named one.
-os::FileDescriptor open_unnamed_beside(const std::string& directory, const std::string& target,
+// `directory` is the target's, absolute, for messages; the file is made relative to the target's
+// descriptor.
+os::FileDescriptor open_unnamed_beside(const std::string& directory,
+                                       const objects::PersistTarget& target,
                                        const AtomicWriteOptions& options) {
   os::FileDescriptor fd;
   if (objects::named_only.load(std::memory_order_relaxed)) {
     return fd;
   }
   const os::Errno err =
-      os::open_unnamed_file(os::current_directory_fd, directory.c_str(),
+      os::open_unnamed_file(target.dirfd, objects::directory_at(target).c_str(),
                             wants_umask_mode(options) ? 0666U : os::file_mode, fd);
   if (err != 0 && err != EOPNOTSUPP) {
-    throw error("cannot create file in", directory, target, os::to_error_code(err));
+    throw error("cannot create file in", directory, target.absolute, os::to_error_code(err));
   }
   return fd;
 }
@@ -112,11 +115,11 @@ os::FileDescriptor open_unnamed_beside(const std::string& directory, const std::
 // The file `fn` writes, in the target's directory (the same file system, so that a rename
 // publishes it): O_TMPFILE, which leaves nothing if the process dies before publishing, else a
 // named file that removes itself unless published.
-std::unique_ptr<detail::FileState> open_beside(const std::string& target,
+std::unique_ptr<detail::FileState> open_beside(const objects::PersistTarget& target,
                                                const AtomicWriteOptions& options) {
   std::optional<io::OpenPlan> own_plan;
   const io::OpenPlan& plan = checked_plan(options, own_plan);
-  const std::string directory(create::parent_of_absolute(target));
+  const std::string directory(create::parent_of_absolute(target.absolute));
   if (os::FileDescriptor fd = open_unnamed_beside(directory, target, options); fd.valid()) {
     std::string number = std::to_string(fd.get());
     auto state =
@@ -124,12 +127,17 @@ std::unique_ptr<detail::FileState> open_beside(const std::string& target,
     state->linkable = true;
     return state;
   }
+  // A target straight inside a held directory gets its named file through the descriptor too;
+  // one in a subdirectory of it, by the subdirectory's path (its rename into place still goes
+  // through the descriptor).
+  const bool straight_inside =
+      target.at_start != 0 && std::string_view(target.at()).find('/') == std::string_view::npos;
   return objects::open_named_file({.mode = options.mode,
                                    .buffering = options.buffering,
                                    .encoding = options.encoding,
                                    .newline = options.newline,
                                    .prefix = beside_prefix,
-                                   .dir = std::filesystem::path(directory),
+                                   .dir = straight_inside ? options.dir : DirOption(directory),
                                    .errors = options.errors});
 }
 
@@ -139,13 +147,16 @@ namespace detail {
 
 AtomicWriteFile::AtomicWriteFile(const std::filesystem::path& path,
                                  const AtomicWriteOptions& options)
-    : AtomicWriteFile(checked_target(path), options) {}
+    : AtomicWriteFile(checked_target(path, options.dir), options) {}
 
-AtomicWriteFile::AtomicWriteFile(std::string&& target, const AtomicWriteOptions& options)
+AtomicWriteFile::AtomicWriteFile(objects::PersistTarget&& target, const AtomicWriteOptions& options)
     : File(open_beside(target, options)),
-      target_(std::move(target)),
-      persist_{
-          .overwrite = options.overwrite, .durable = options.durable, .mode = options.permissions},
+      target_(std::move(target.absolute)),
+      at_start_(target.at_start),
+      persist_{.overwrite = options.overwrite,
+               .durable = options.durable,
+               .mode = options.permissions,
+               .dir = options.dir},
       // Only the named file owes a removal (see open_beside): that is what tells them apart.
       named_(state().after_close != nullptr),
       has_umask_mode_(!named_ && wants_umask_mode(options)) {}
@@ -156,10 +167,13 @@ AtomicWriteFile::~AtomicWriteFile() = default;
 
 void AtomicWriteFile::commit() {
   detail::FileState& s = state();
+  // The held directory is checked again: its owner may have closed it since the file was made.
+  objects::PersistTarget target{target_, os::current_directory_fd, at_start_};
+  target.dirfd = objects::usable_dirfd(function, target, persist_.dir);
   if (named_) {
-    objects::persist_named(s, target_, persist_, function);
+    objects::persist_named(s, target, persist_);
   } else {
-    objects::persist_unnamed(s, target_, persist_, function, has_umask_mode_);
+    objects::persist_unnamed(s, target, persist_, has_umask_mode_);
   }
   // Published: closing removes nothing now. Its failure cannot undo the publishing, so it is
   // reported as what it is.
@@ -184,17 +198,17 @@ void atomic_write(const std::filesystem::path& path, std::string_view content,
                   const AtomicWriteOptions& options) {
   // Bytes into an unnamed file need no file object: the descriptor alone, as a hand-written
   // sequence would, with the same steps (and test seam) as the file object's way.
-  const std::string target = checked_target(path);
+  const objects::PersistTarget target = checked_target(path, options.dir);
   const auto checked_binary = [&options] {
     std::optional<io::OpenPlan> own_plan;
     return checked_plan(options, own_plan).mode.binary;
   };
   if (plain_binary(options) || checked_binary()) {
-    const std::string directory(create::parent_of_absolute(target));
+    const std::string directory(create::parent_of_absolute(target.absolute));
     if (os::FileDescriptor fd = open_unnamed_beside(directory, target, options); fd.valid()) {
       if (const os::Errno write_err = os::write_all(fd.get(), content.data(), content.size());
           write_err != 0) {
-        throw error("cannot write to unnamed temporary file in", directory, target,
+        throw error("cannot write to unnamed temporary file in", directory, target.absolute,
                     os::to_error_code(write_err));
       }
       objects::persist_unnamed_descriptor(
@@ -203,7 +217,7 @@ void atomic_write(const std::filesystem::path& path, std::string_view content,
           wants_umask_mode(options));
       if (const os::Errno close_err = fd.close(); close_err != 0) {
         throw persisted_not_durable_error("persisted, durability not confirmed: cannot close",
-                                          target, os::to_error_code(close_err));
+                                          target.absolute, os::to_error_code(close_err));
       }
       return;
     }

@@ -19,6 +19,7 @@
 
 #include "create/create.hpp"
 #include "create/escape.hpp"
+#include "create/held_directory.hpp"
 #include "create/names.hpp"
 #include "create/paths.hpp"
 #include "io/after_close.hpp"
@@ -92,26 +93,36 @@ std::string detail_for(os::Errno err) {
   return {};
 }
 
-// The checks and steps every persist() begins with: an open file, a target without NUL (made
-// absolute, as the object's name will be), and pending writes in the file. Returns the absolute
-// target: `target` itself when it is already absolute and normal (most are: no copy), else
-// `made_absolute`, filled here.
-const std::string& prepare(detail::FileState& s, const std::string& target, const char* function,
-                           std::string& made_absolute) {
+// The checks and steps every persist() begins with, before and after the target is resolved:
+// an open file, then pending writes in the file.
+void check_open(const detail::FileState& s) {
   if (s.bytes().closed()) {
     throw closed_file_error();
   }
-  create::check_path_argument(function, "target", std::string_view(target));
-  const bool as_given = create::is_normal_absolute(target);
-  if (!as_given) {
-    made_absolute = create::absolute_path(target);
-  }
+}
+
+void flush_pending(detail::FileState& s) {
   if (s.text) {
     s.text->flush();
   } else {
     s.binary->flush();
   }
-  return as_given ? target : made_absolute;
+}
+
+// A name beside the target, as the *at calls name it: the target's name up to and with its last
+// '/' (nothing for a name straight inside a held directory), then `name`.
+std::string beside_at(const objects::PersistTarget& t, std::string_view name) {
+  const std::string_view at(t.at());
+  const std::size_t slash = at.rfind('/');
+  std::string beside(slash == std::string_view::npos ? std::string_view()
+                                                     : at.substr(0, slash + 1));
+  beside += name;
+  return beside;
+}
+
+// A name made by beside_at, absolute, for messages.
+std::string shown_beside(const objects::PersistTarget& t, const std::string& at_name) {
+  return t.at_start == 0 ? at_name : t.absolute.substr(0, t.at_start) + at_name;
 }
 
 // With `durable`, the file's data on disk before any name reaches it.
@@ -128,7 +139,7 @@ void sync_before_naming(int fd, std::string_view shown, const std::string& absol
 // This process's umask, without calling umask() (which sets it for every thread): the kernel
 // says it where it can; elsewhere a directory made 0777 in a private directory beside the
 // target shows it.
-os::Errno current_umask(const std::string& directory, unsigned& umask_bits) {
+os::Errno current_umask(const objects::PersistTarget& t, unsigned& umask_bits) {
   if (os::read_umask(umask_bits) == 0) {
     return 0;
   }
@@ -136,22 +147,23 @@ os::Errno current_umask(const std::string& directory, unsigned& umask_bits) {
   std::string private_directory;
   os::Errno err = EEXIST;
   for (int attempt = 0; attempt < 100 && err == EEXIST; ++attempt) {
-    private_directory = directory + "/.tmp" + std::string(names.next());
-    err = os::create_directory(os::current_directory_fd, private_directory.c_str(), 0700);
+    private_directory = beside_at(t, ".tmp");
+    private_directory += names.next();
+    err = os::create_directory(t.dirfd, private_directory.c_str(), 0700);
   }
   if (err != 0) {
     return err;
   }
   const std::string probe = private_directory + "/umask";
-  err = os::create_directory(os::current_directory_fd, probe.c_str(), 0777);
+  err = os::create_directory(t.dirfd, probe.c_str(), 0777);
   if (err == 0) {
     os::Ownership made;
     bool is_file = false;
-    err = os::ownership_of_name(probe.c_str(), made, is_file);
+    err = os::ownership_of_name(t.dirfd, probe.c_str(), made, is_file);
     umask_bits = ~made.mode & 0777U;
-    static_cast<void>(os::remove_directory(os::current_directory_fd, probe.c_str()));
+    static_cast<void>(os::remove_directory(t.dirfd, probe.c_str()));
   }
-  static_cast<void>(os::remove_directory(os::current_directory_fd, private_directory.c_str()));
+  static_cast<void>(os::remove_directory(t.dirfd, private_directory.c_str()));
   return err;
 }
 
@@ -164,8 +176,9 @@ struct ModeBefore {
 
 // `has_umask_mode`: the file was created 0666 less the umask (by the kernel), which is already
 // what umask_default asks for.
-ModeBefore apply_mode(int fd, const std::string& absolute, const PersistMode& mode,
+ModeBefore apply_mode(int fd, const objects::PersistTarget& t, const PersistMode& mode,
                       const char* what, bool has_umask_mode) {
+  const std::string& absolute = t.absolute;
   ModeBefore before;
   if (mode.kind() == PersistMode::Kind::owner_only ||
       (has_umask_mode && mode.kind() == PersistMode::Kind::umask_default)) {
@@ -179,7 +192,7 @@ ModeBefore apply_mode(int fd, const std::string& absolute, const PersistMode& mo
   os::Ownership target;
   bool target_is_file = false;
   const bool preserve = mode.kind() == PersistMode::Kind::preserve_target &&
-                        os::ownership_of_name(absolute.c_str(), target, target_is_file) == 0 &&
+                        os::ownership_of_name(t.dirfd, t.at(), target, target_is_file) == 0 &&
                         target_is_file;
   if (preserve) {
     wanted = target.mode;
@@ -188,7 +201,7 @@ ModeBefore apply_mode(int fd, const std::string& absolute, const PersistMode& mo
   } else if (mode.kind() != PersistMode::Kind::exactly) {
     unsigned umask_bits = 0;
     const std::string directory(create::parent_of_absolute(absolute));
-    if (const os::Errno err = current_umask(directory, umask_bits); err != 0) {
+    if (const os::Errno err = current_umask(t, umask_bits); err != 0) {
       throw error(step(what, absolute, "cannot learn the umask in"), directory, absolute,
                   code_of(err));
     }
@@ -227,10 +240,12 @@ void undo_mode(int fd, const ModeBefore& before) noexcept {
 }
 
 // The target's directory, synced after the name changed; a failure now is its own outcome.
-void sync_target_directory(const std::string& absolute) {
+void sync_target_directory(const objects::PersistTarget& t) {
   before(PersistStep::sync_directory);
+  const std::string& absolute = t.absolute;
   const std::string directory(create::parent_of_absolute(absolute));
-  if (const os::Errno err = os::sync_directory(directory.c_str()); err != 0) {
+  if (const os::Errno err = os::sync_directory(t.dirfd, objects::directory_at(t).c_str());
+      err != 0) {
     throw persisted_not_durable_error(
         "persisted, durability not confirmed: cannot sync the directory of", absolute, directory,
         code_of(err));
@@ -270,10 +285,11 @@ struct Failed {
 };
 
 // The named file `from` moves to `absolute`: rename (overwrite) or a move that never replaces.
-Failed move_named(const std::string& from, const std::string& absolute, bool overwrite) {
+Failed move_named(const std::string& from, const objects::PersistTarget& t, bool overwrite) {
   before(PersistStep::rename);
-  const os::Errno err = overwrite ? os::rename_replacing(from.c_str(), absolute.c_str())
-                                  : os::rename_no_replace(from.c_str(), absolute.c_str());
+  const os::Errno err =
+      overwrite ? os::rename_replacing(os::current_directory_fd, from.c_str(), t.dirfd, t.at())
+                : os::rename_no_replace(os::current_directory_fd, from.c_str(), t.dirfd, t.at());
   if (err != 0) {
     return {err, overwrite ? "rename failed from" : "rename (no replace) failed from", from};
   }
@@ -284,46 +300,41 @@ Failed move_named(const std::string& from, const std::string& absolute, bool ove
 // never replaces); overwrite, linkat to a random ".tmp" name beside it and one rename over it,
 // so that readers of `absolute` see the old file or the new one, complete. `from` is what a
 // failed direct link names. A failure leaves nothing beside the target.
-Failed link_into_place(int fd, const std::string& absolute, bool overwrite, std::string_view from) {
+Failed link_into_place(int fd, const objects::PersistTarget& t, bool overwrite,
+                       std::string_view from) {
   if (!overwrite) {
     before(PersistStep::link);
-    if (const os::Errno err = os::link_unnamed(fd, absolute.c_str()); err != 0) {
+    if (const os::Errno err = os::link_unnamed(fd, t.dirfd, t.at()); err != 0) {
       return {err, "link (no replace) failed from", std::string(from)};
     }
     return {};
   }
-  const std::string_view directory = create::parent_of_absolute(absolute);
   create::RandomNames names;
   // One allocation, the stem kept between attempts: each candidate only replaces the name.
-  std::string staged;
-  staged.reserve(directory.size() + 1 + std::string_view(staged_prefix).size() + os::name_length);
-  staged = directory;
-  if (staged.back() != '/') {
-    staged += '/';
-  }
-  staged += staged_prefix;
+  std::string staged = beside_at(t, staged_prefix);
+  staged.reserve(staged.size() + os::name_length);
   const std::size_t stem = staged.size();
   before(PersistStep::link_staged);
   os::Errno err = EEXIST;
   for (int attempt = 0; attempt < 100 && err == EEXIST; ++attempt) {
     staged.resize(stem);
     staged += names.next();
-    err = os::link_unnamed(fd, staged.c_str());
+    err = os::link_unnamed(fd, t.dirfd, staged.c_str());
   }
   if (err != 0) {
-    return {err, "link failed to", staged};
+    return {err, "link failed to", shown_beside(t, staged)};
   }
   before(PersistStep::rename_staged);
-  if (const os::Errno rename_err = os::rename_replacing(staged.c_str(), absolute.c_str());
+  if (const os::Errno rename_err = os::rename_replacing(t.dirfd, staged.c_str(), t.dirfd, t.at());
       rename_err != 0) {
-    static_cast<void>(os::remove_file(os::current_directory_fd, staged.c_str()));
-    return {rename_err, "rename failed from", staged};
+    static_cast<void>(os::remove_file(t.dirfd, staged.c_str()));
+    return {rename_err, "rename failed from", shown_beside(t, staged)};
   }
   return {};
 }
 
-[[noreturn]] void fail(const char* what, const std::string& absolute, const Failed& failed) {
-  throw error(step(what, absolute, failed.what), failed.path, absolute, code_of(failed.err),
+[[noreturn]] void fail(const char* what, const objects::PersistTarget& t, const Failed& failed) {
+  throw error(step(what, t.absolute, failed.what), failed.path, t.absolute, code_of(failed.err),
               detail_for(failed.err));
 }
 
@@ -333,21 +344,19 @@ Failed link_into_place(int fd, const std::string& absolute, bool overwrite, std:
 // as it was, when the target is on another file system and the caller, `may_copy`, is to copy
 // it there (options.cross_device).
 // (Strings, not paths: a std::filesystem::path is parsed when made, and only an error needs one.)
-bool publish_unnamed(int fd, std::string_view shown, const std::string& absolute,
+bool publish_unnamed(int fd, std::string_view shown, const objects::PersistTarget& t,
                      const PersistOptions& options, bool has_umask_mode, bool may_copy) {
-  sync_before_naming(fd, shown, absolute, options);
-  const ModeBefore mode_before =
-      apply_mode(fd, absolute, options.mode, unnamed_file, has_umask_mode);
-  if (const Failed failed = link_into_place(fd, absolute, options.overwrite, shown);
-      failed.err != 0) {
+  sync_before_naming(fd, shown, t.absolute, options);
+  const ModeBefore mode_before = apply_mode(fd, t, options.mode, unnamed_file, has_umask_mode);
+  if (const Failed failed = link_into_place(fd, t, options.overwrite, shown); failed.err != 0) {
     undo_mode(fd, mode_before);
     if (failed.err == EXDEV && may_copy && options.cross_device) {
       return false;
     }
-    fail(unnamed_file, absolute, failed);
+    fail(unnamed_file, t, failed);
   }
   if (options.durable) {
-    sync_target_directory(absolute);
+    sync_target_directory(t);
   }
   return true;
 }
@@ -359,14 +368,17 @@ bool publish_unnamed(int fd, std::string_view shown, const std::string& absolute
 // unless it was published.
 class Copy {
  public:
-  Copy(const std::string& directory, const std::string& absolute, const std::string& source,
+  // `directory` is the target's, absolute. An unnamed copy is made relative to the target's
+  // descriptor; a named one (no O_TMPFILE there) by the directory's absolute path.
+  Copy(const std::string& directory, const objects::PersistTarget& t, const std::string& source,
        const char* what) {
+    const std::string& absolute = t.absolute;
     const auto cannot_create = [&](std::error_code code) {
       return error(step(what, absolute, "cannot create its copy in the target's directory, for"),
                    source, absolute, code);
     };
     const os::Errno err =
-        os::open_unnamed_file(os::current_directory_fd, directory.c_str(), os::file_mode, fd);
+        os::open_unnamed_file(t.dirfd, objects::directory_at(t).c_str(), os::file_mode, fd);
     if (err == 0) {
       return;
     }
@@ -428,10 +440,11 @@ class Copy {
 
 // The copy gets the mode PersistOptions::mode asks for; owner_only keeps the temporary's own
 // (what the rename would have kept), which may differ from a new file's if it was changed.
-void apply_mode_to_copy(int source, int copy, const std::string& absolute, const PersistMode& mode,
-                        const char* what) {
+void apply_mode_to_copy(int source, int copy, const objects::PersistTarget& t,
+                        const PersistMode& mode, const char* what) {
+  const std::string& absolute = t.absolute;
   if (mode.kind() != PersistMode::Kind::owner_only) {
-    static_cast<void>(apply_mode(copy, absolute, mode, what, false));
+    static_cast<void>(apply_mode(copy, t, mode, what, false));
     return;
   }
   os::Ownership theirs;
@@ -457,8 +470,9 @@ void apply_mode_to_copy(int source, int copy, const std::string& absolute, const
 // the same final step; then the object's descriptor is switched to it (RawFile::switch_to_copy)
 // and its temporary removed as at destruction. Until the copy has its name, a failure removes
 // the copy and leaves the object as it was. `ours` is a named file's identity.
-void persist_copy(detail::FileState& s, const std::string& absolute, const PersistOptions& options,
-                  const char* what, const os::EntryIdentity* ours) {
+void persist_copy(detail::FileState& s, const objects::PersistTarget& t,
+                  const PersistOptions& options, const char* what, const os::EntryIdentity* ours) {
+  const std::string& absolute = t.absolute;
   // Made now, so that nothing allocates once the copy has its name.
   const std::string source = s.name_text();
   std::string target_path;
@@ -470,7 +484,7 @@ void persist_copy(detail::FileState& s, const std::string& absolute, const Persi
     // The final step would refuse an existing target anyway: spare the copy. (It still decides:
     // something may appear there meanwhile.)
     bool exists = false;
-    if (const os::Errno err = os::entry_exists(absolute.c_str(), exists); err != 0 || exists) {
+    if (const os::Errno err = os::entry_exists(t.dirfd, t.at(), exists); err != 0 || exists) {
       throw error(step(what, absolute, "no replace: the target exists; nothing copied from"),
                   source, absolute, code_of(err != 0 ? err : EEXIST));
     }
@@ -487,7 +501,7 @@ void persist_copy(detail::FileState& s, const std::string& absolute, const Persi
     throw error(step(what, absolute, "cannot read the offset of"), source, absolute, code_of(err));
   }
   std::string directory(create::parent_of_absolute(absolute));
-  Copy copy(directory, absolute, source, what);
+  Copy copy(directory, t, source, what);
   before(PersistStep::copy);
   std::int64_t copied = 0;
   if (const os::Errno err = os::copy_file(fd, copy.fd.get(), copied); err != 0) {
@@ -499,7 +513,7 @@ void persist_copy(detail::FileState& s, const std::string& absolute, const Persi
     throw error(step(what, absolute, "cannot set the offset of the copy of"), source, absolute,
                 code_of(err));
   }
-  apply_mode_to_copy(fd, copy.fd.get(), absolute, options.mode, what);
+  apply_mode_to_copy(fd, copy.fd.get(), t, options.mode, what);
   if (options.durable) {
     before(PersistStep::sync_copy);
     if (const os::Errno err = os::sync_file(copy.fd.get()); err != 0) {
@@ -510,11 +524,11 @@ void persist_copy(detail::FileState& s, const std::string& absolute, const Persi
   if (copy.named()) {
     static_cast<void>(check_name_is_ours(copy.fd.get(), copy.path.native(), absolute, what));
   }
-  if (const Failed failed =
-          copy.named() ? move_named(copy.path.native(), absolute, options.overwrite)
-                       : link_into_place(copy.fd.get(), absolute, options.overwrite, source);
+  if (const Failed failed = copy.named()
+                                ? move_named(copy.path.native(), t, options.overwrite)
+                                : link_into_place(copy.fd.get(), t, options.overwrite, source);
       failed.err != 0) {
-    fail(what, absolute, failed);
+    fail(what, t, failed);
   }
   // The copy is at `absolute`: nothing below throws before the durability step.
   const bool copy_linkable = !copy.named();  // an O_TMPFILE file, as an unnamed copy is
@@ -539,7 +553,7 @@ void persist_copy(detail::FileState& s, const std::string& absolute, const Persi
     }
   }
   if (options.durable) {
-    sync_target_directory(absolute);
+    sync_target_directory(t);
   }
 }
 
@@ -547,25 +561,96 @@ void persist_copy(detail::FileState& s, const std::string& absolute, const Persi
 
 namespace objects {
 
+PersistTarget resolve_target(std::string_view function, std::string_view argument,
+                             std::string_view target, const DirOption& dir) {
+  create::check_path_argument(function, argument, target);
+  PersistTarget t;
+  if (!target.empty() && target.front() == '/') {
+    // As openat(): an absolute target ignores `dir`, held or not.
+    t.absolute =
+        create::is_normal_absolute(target) ? std::string(target) : create::absolute_path(target);
+    return t;
+  }
+  if (dir.held()) {
+    const detail::HeldDirectory& held =
+        create::usable_held(function, dir, "cannot persist in held directory");
+    std::string joined(held.path);
+    joined += '/';
+    joined += target;
+    t.absolute = create::absolute_path(joined);
+    // The name relative to the descriptor is the normal one inside the directory: a target that
+    // leaves it ("..") or names it would need the directory's path resolved again.
+    const std::size_t start = held.path.size() == 1 ? 1 : held.path.size() + 1;
+    if (t.absolute.size() <= start || t.absolute.compare(0, held.path.size(), held.path) != 0 ||
+        (held.path.size() > 1 && t.absolute[held.path.size()] != '/')) {
+      std::string message = "tempfile: ";
+      message += function;
+      message += ": ";
+      message += argument;
+      message += " must name an entry inside the held directory '";
+      create::append_escaped(message, held.path);
+      message += "', not '";
+      create::append_escaped(message, target);
+      message += "'";
+      throw std::invalid_argument(message);
+    }
+    t.dirfd = held.fd;
+    t.at_start = start;
+    return t;
+  }
+  if (dir) {
+    create::check_path_argument(function, "dir", dir.text());
+    std::string joined(dir.text());
+    joined += '/';
+    joined += target;
+    t.absolute = create::absolute_path(joined);
+    return t;
+  }
+  t.absolute = create::absolute_path(target);
+  return t;
+}
+
+std::string directory_at(const PersistTarget& t) {
+  const std::string_view at(t.at());
+  const std::size_t slash = at.rfind('/');
+  if (slash == std::string_view::npos) {
+    return ".";
+  }
+  return std::string(slash == 0 ? at.substr(0, 1) : at.substr(0, slash));
+}
+
+int usable_dirfd(std::string_view function, const PersistTarget& t, const DirOption& dir) {
+  if (t.at_start == 0) {
+    return os::current_directory_fd;
+  }
+  return create::usable_held(function, dir, "cannot persist in held directory").fd;
+}
+
 // A file with a name (NamedTemporaryFile, the PseudoTemporaryFile fallback): renamed, after
 // checking that its name is still ours; then it owes no removal any more.
 void persist_named(detail::FileState& s, const std::string& target, const PersistOptions& options,
                    const char* function) {
-  std::string made_absolute;
-  const std::string& absolute = prepare(s, target, function, made_absolute);
+  check_open(s);
+  persist_named(s, resolve_target(function, "target", target, options.dir), options);
+}
+
+void persist_named(detail::FileState& s, const PersistTarget& t, const PersistOptions& options) {
+  check_open(s);
+  flush_pending(s);
+  const std::string& absolute = t.absolute;
   const std::string& from = s.name_text();  // not used once rename_to() changes it
   const int fd = s.bytes().raw().fileno();
   sync_before_naming(fd, from, absolute, options);
   before(PersistStep::check_name);
   const os::EntryIdentity ours = check_name_is_ours(fd, from, absolute, named_file, s.identity);
-  const ModeBefore mode_before = apply_mode(fd, absolute, options.mode, named_file, false);
-  if (const Failed failed = move_named(from, absolute, options.overwrite); failed.err != 0) {
+  const ModeBefore mode_before = apply_mode(fd, t, options.mode, named_file, false);
+  if (const Failed failed = move_named(from, t, options.overwrite); failed.err != 0) {
     undo_mode(fd, mode_before);
     if (failed.err == EXDEV && options.cross_device) {
-      persist_copy(s, absolute, options, named_file, &ours);
+      persist_copy(s, t, options, named_file, &ours);
       return;
     }
-    fail(named_file, absolute, failed);
+    fail(named_file, t, failed);
   }
   // Nothing below throws before the durability step: the file is at `absolute` now.
   s.bytes().rename_to(absolute);
@@ -573,23 +658,27 @@ void persist_named(detail::FileState& s, const std::string& target, const Persis
   // Its removal (and, for the fallback, its guardian ticket) withdrawn, nothing removed.
   s.after_close.reset();
   if (options.durable) {
-    sync_target_directory(absolute);
+    sync_target_directory(t);
   }
 }
 
 // A file with no name (O_TMPFILE): linked into place, never visible under a half-written name.
 void persist_unnamed(detail::FileState& s, const std::string& target, const PersistOptions& options,
                      const char* function, bool has_umask_mode) {
-  std::string made_absolute;
-  const std::string& absolute = prepare(s, target, function, made_absolute);
+  check_open(s);
+  persist_unnamed(s, resolve_target(function, "target", target, options.dir), options,
+                  has_umask_mode);
+}
+
+void persist_unnamed(detail::FileState& s, const PersistTarget& t, const PersistOptions& options,
+                     bool has_umask_mode) {
+  check_open(s);
+  flush_pending(s);
+  const std::string& absolute = t.absolute;
   const int fd = s.bytes().raw().fileno();
   if (!s.linkable && !os::is_linkable_unnamed(fd)) {
-    // A copy first: `absolute` may be the text of this file's own name() (persist(f.name())),
-    // which s.name() may build anew.
-    const std::string shown_target = absolute;
     const std::filesystem::path& name = s.name();
-    throw error(step(unnamed_file, shown_target, "cannot link"), name, shown_target,
-                code_of(ENOTSUP),
+    throw error(step(unnamed_file, absolute, "cannot link"), name, absolute, code_of(ENOTSUP),
                 "it was created and unlinked (no O_TMPFILE here) and cannot be given a name; use "
                 "a NamedTemporaryFile");
   }
@@ -597,16 +686,15 @@ void persist_unnamed(detail::FileState& s, const std::string& target, const Pers
   // and size are the truth (pread/pwrite with a size of our own would miss their changes). The
   // offset is handed over when the object next needs it, so a file closed next never pays.
   s.bytes().share_descriptor_when_used();
-  if (!publish_unnamed(fd, s.name_text(), absolute, options, has_umask_mode, true)) {
-    persist_copy(s, absolute, options, unnamed_file, nullptr);
+  if (!publish_unnamed(fd, s.name_text(), t, options, has_umask_mode, true)) {
+    persist_copy(s, t, options, unnamed_file, nullptr);
   }
 }
 
-void persist_unnamed_descriptor(int fd, const std::string& absolute_target,
-                                const PersistOptions& options, bool has_umask_mode) {
+void persist_unnamed_descriptor(int fd, const PersistTarget& t, const PersistOptions& options,
+                                bool has_umask_mode) {
   // No file object to switch to a copy: EXDEV stays an error (atomic_write is beside its target).
-  static_cast<void>(
-      publish_unnamed(fd, std::to_string(fd), absolute_target, options, has_umask_mode, false));
+  static_cast<void>(publish_unnamed(fd, std::to_string(fd), t, options, has_umask_mode, false));
 }
 
 // The error_code form of both: every failure becomes its errno; returns whether the file is

@@ -3,9 +3,12 @@
 // renaming a named file, linking an unnamed one into place.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
+#include "os/sys.hpp"
+#include "tempfile/options.hpp"
 #include "tempfile/persist.hpp"
 
 namespace tempfile::detail {
@@ -14,10 +17,40 @@ struct FileState;
 
 namespace tempfile::objects {
 
+/// Where a persist puts the file: the target's absolute, normal path (messages, name()) and
+/// what the system calls name it by: the absolute path itself with os::current_directory_fd,
+/// or, in a held directory, its name inside it relative to the held descriptor.
+struct PersistTarget {
+  std::string absolute;
+  int dirfd = os::current_directory_fd;
+  /// Where the name relative to `dirfd` starts in `absolute` (0: the whole absolute path).
+  std::size_t at_start = 0;
+  [[nodiscard]] const char* at() const noexcept { return absolute.c_str() + at_start; }
+};
+
+/// Resolves `target` (the argument named `argument` of `function`) against `dir`: an absolute
+/// target as it is (`dir` ignored, as openat() ignores its descriptor); a relative one inside a
+/// held directory, by its descriptor (tempfile::error EBADF when its owner closed it,
+/// std::invalid_argument when the target leaves the directory or names it); relative to a
+/// `dir` path; else relative to the current directory. std::invalid_argument for a NUL.
+[[nodiscard]] PersistTarget resolve_target(std::string_view function, std::string_view argument,
+                                           std::string_view target, const DirOption& dir);
+
+/// What the *at calls name the target's directory by: "." for a name straight inside a held
+/// directory, "/" for a name in the root, else the target's name up to its last '/'.
+[[nodiscard]] std::string directory_at(const PersistTarget& t);
+
+/// The descriptor of a target resolved earlier, checked again now (its holder may have closed
+/// it since: tempfile::error EBADF).
+[[nodiscard]] int usable_dirfd(std::string_view function, const PersistTarget& t,
+                               const DirOption& dir);
+
 /// A file with a name: renamed to `target` after checking that its name is still its own;
 /// then it owes no removal any more. `function` names the caller in argument errors.
 void persist_named(detail::FileState& s, const std::string& target, const PersistOptions& options,
                    const char* function);
+/// The same to a target already resolved (options.dir is not looked at again).
+void persist_named(detail::FileState& s, const PersistTarget& t, const PersistOptions& options);
 
 /// A file with no name (O_TMPFILE): linked into place, never visible under a half-written
 /// name (overwrite: linked to a random ".tmp" name beside `target`, then renamed over it).
@@ -25,11 +58,13 @@ void persist_named(detail::FileState& s, const std::string& target, const Persis
 /// PersistMode::umask_default() asks for (no umask to learn, no chmod).
 void persist_unnamed(detail::FileState& s, const std::string& target, const PersistOptions& options,
                      const char* function, bool has_umask_mode = false);
+/// The same to a target already resolved (options.dir is not looked at again).
+void persist_unnamed(detail::FileState& s, const PersistTarget& t, const PersistOptions& options,
+                     bool has_umask_mode);
 
 /// The same for a bare descriptor of an O_TMPFILE file that holds every byte already (no file
-/// object around it): atomic_write's fast path. `absolute_target` must be absolute and
-/// normal (create::absolute_path's result).
-void persist_unnamed_descriptor(int fd, const std::string& absolute_target,
-                                const PersistOptions& options, bool has_umask_mode);
+/// object around it): atomic_write's fast path, to a resolved target.
+void persist_unnamed_descriptor(int fd, const PersistTarget& t, const PersistOptions& options,
+                                bool has_umask_mode);
 
 }  // namespace tempfile::objects

@@ -3,8 +3,12 @@
 // given kind in <dir>, "payload" written, persisted to <target> with the given options (kinds
 // named-cross and temporary-cross add cross_device, for a target on another file system); or
 // one atomic_write() of "payload" to <target> (kinds atomic and atomic-named, the second forced
-// to its named-file way). With ROUNDS (default 1), the rounds before the last persist to
-// <target>.1, <target>.2...: what a process does once (probes, caches) is done before the last.
+// to its named-file way). Kinds ending in -held (named-held, temporary-held) persist to the
+// target's name relative to its directory held open as a tempfile::Directory, opened before the
+// temporary is created, so a trace of the persist sees only the persist's own calls. With ROUNDS
+// (default 1), the rounds before the last persist to <target>.1, <target>.2...: what a process does
+// once (probes, caches) is done before the last.
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -18,6 +22,14 @@ namespace {
 
 void persist_once(std::string_view kind, const char* dir, const std::string& target,
                   const tempfile::PersistOptions& options) {
+  if (kind.ends_with("-held")) {
+    const std::size_t slash = target.rfind('/');
+    const tempfile::Directory held(target.substr(0, slash));
+    tempfile::PersistOptions in_held = options;
+    in_held.dir = held;
+    persist_once(kind.substr(0, kind.size() - 5), dir, target.substr(slash + 1), in_held);
+    return;
+  }
   if (kind.starts_with("atomic")) {
     tempfile::objects::atomic_write_named_only(kind == "atomic-named");
     tempfile::atomic_write(target, std::string_view("payload"),
@@ -39,7 +51,7 @@ int main(int argc, char** argv) {
   if (argc != 6 && argc != 7) {
     static_cast<void>(
         std::fputs("usage: persist_driver named|temporary|named-cross|temporary-cross|atomic|"
-                   "atomic-named DIR TARGET OVERWRITE DURABLE [ROUNDS]\n",
+                   "atomic-named|named-held|temporary-held DIR TARGET OVERWRITE DURABLE [ROUNDS]\n",
                    stderr));
     return 2;
   }

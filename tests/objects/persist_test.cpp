@@ -341,12 +341,18 @@ TEST_F(PersistTest, PersistMakesOnlyTheDocumentedSystemCalls) {
     bool overwrite;
     std::vector<std::string> calls;  // consecutive linkat attempts counted as one
   };
+  // In a held directory (-held): as many calls, each relative to the held descriptor (renameat
+  // where rename names two paths).
   std::vector<Case> cases = {
       {"named", true, {"flock", "statx", "write", "statx", "rename", "close"}},
-      {"named", false, {"flock", "statx", "write", "statx", "renameat2", "close"}}};
+      {"named", false, {"flock", "statx", "write", "statx", "renameat2", "close"}},
+      {"named-held", true, {"flock", "statx", "write", "statx", "renameat", "close"}},
+      {"named-held", false, {"flock", "statx", "write", "statx", "renameat2", "close"}}};
   if (unnamed_files_link_here()) {
     cases.push_back({"temporary", true, {"pwrite64", "linkat", "rename", "close"}});
     cases.push_back({"temporary", false, {"pwrite64", "linkat", "close"}});
+    cases.push_back({"temporary-held", true, {"pwrite64", "linkat", "renameat", "close"}});
+    cases.push_back({"temporary-held", false, {"pwrite64", "linkat", "close"}});
   }
   const fs::path log = scratch() / "calls.log";
   for (const Case& c : cases) {
@@ -388,6 +394,12 @@ TEST_F(PersistTest, PersistMakesOnlyTheDocumentedSystemCalls) {
       calls.push_back(name[1]);
     }
     EXPECT_EQ(calls, c.calls) << joined(lines);
+    if (c.kind.ends_with("-held")) {
+      // The target named by the held descriptor, never by its path.
+      EXPECT_GE(find_line(lines, "^(renameat2?|linkat)\\(.*[0-9]+, \"target\""), 0)
+          << joined(lines);
+      EXPECT_EQ(find_line(lines, "AT_FDCWD, \"" + target.string() + "\""), -1) << joined(lines);
+    }
     EXPECT_EQ(read_file(target), "payload");
     fs::remove(target);
     fs::remove(target.native() + ".1");
