@@ -119,12 +119,18 @@ Errno rename_no_replace(int from_dirfd, const char* from, int to_dirfd, const ch
     }
   }
 #endif
-  if (retry_interrupted([&] { return ::linkat(from_dirfd, from, to_dirfd, to, 0); }) != 0) {
+  // Where no directory is held, the same calls as ever (link, unlink).
+  const bool by_path = from_dirfd == AT_FDCWD && to_dirfd == AT_FDCWD;
+  if (retry_interrupted([&] {
+        return by_path ? ::link(from, to) : ::linkat(from_dirfd, from, to_dirfd, to, 0);
+      }) != 0) {
     return errno;
   }
-  if (retry_interrupted([&] { return ::unlinkat(from_dirfd, from, 0); }) != 0) {
+  if (retry_interrupted(
+          [&] { return by_path ? ::unlink(from) : ::unlinkat(from_dirfd, from, 0); }) != 0) {
     const Errno err = errno;
-    static_cast<void>(::unlinkat(to_dirfd, to, 0));  // the file keeps its first name
+    // The file keeps its first name: nothing moved.
+    static_cast<void>(by_path ? ::unlink(to) : ::unlinkat(to_dirfd, to, 0));
     return err;
   }
   return 0;
