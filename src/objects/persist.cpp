@@ -598,7 +598,7 @@ PersistTarget resolve_target(std::string_view function, std::string_view argumen
     t.at_start = start;
     return t;
   }
-  if (dir) {
+  if (dir && !dir.text().empty()) {  // an empty path is the current directory, as for creation
     create::check_path_argument(function, "dir", dir.text());
     std::string joined(dir.text());
     joined += '/';

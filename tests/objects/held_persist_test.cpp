@@ -244,6 +244,10 @@ TEST_F(HeldPersistTest, ARelativeTargetIsRelativeToADirPath) {
   EXPECT_EQ(f.name(), scratch() / "there" / "target");
   atomic_write("written", std::string_view("w"), {.dir = "there"});
   EXPECT_EQ(read_file("there/written"), "w");
+  // An empty path is the current directory, as `dir` is for creation.
+  f.persist("here", {.dir = ""});
+  EXPECT_EQ(f.name(), scratch() / "here");
+  fs::remove("here");
   fs::remove_all("there");
 }
 
