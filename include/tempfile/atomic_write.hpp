@@ -82,7 +82,8 @@ class TEMPFILE_API AtomicWriteFile final : public File {
   void commit();
 
  private:
-  AtomicWriteFile(objects::PersistTarget&& target, const AtomicWriteOptions& options);
+  TEMPFILE_LOCAL AtomicWriteFile(objects::PersistTarget&& target,
+                                 const AtomicWriteOptions& options);
 
   std::string target_;      // absolute
   std::size_t at_start_{};  // in a held directory (persist_.dir): where its name starts in target_

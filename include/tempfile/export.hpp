@@ -21,3 +21,13 @@
 #else
 #  define TEMPFILE_API
 #endif
+
+/// @def TEMPFILE_LOCAL
+/// Marks a member of an exported class that is the library's own business (one whose signature
+/// names an internal type): hidden while tempfile itself is built as a shared library, empty
+/// everywhere else. Not meant for a program's own declarations.
+#if defined(TEMPFILE_SHARED) && defined(TEMPFILE_BUILDING)
+#  define TEMPFILE_LOCAL __attribute__((visibility("hidden")))
+#else
+#  define TEMPFILE_LOCAL
+#endif
