@@ -71,7 +71,9 @@ void DirOption::copy_from(const DirOption& other) {
 
 std::filesystem::path DirOption::path() const {
   if (kind_ == Kind::held) {
-    return {std::string(held_->path)};
+    // A holder moved from before the option was made holds nothing: no path to give.
+    return held_ != nullptr ? std::filesystem::path(std::string(held_->path))
+                            : std::filesystem::path();
   }
   return {std::string(text())};
 }

@@ -149,6 +149,8 @@ TEST_F(HeldDirectoryTest, AHolderThatClosedItsDescriptorIsRefusedWithEbadf) {
   TemporaryFile follows(file_options);
   // ...and a moved-from holder gives options that are refused, never the default directory.
   const MkdtempOptions from_moved{.dir = opened};  // NOLINT(bugprone-use-after-move)
+  EXPECT_TRUE(from_moved.dir.held());
+  EXPECT_TRUE(from_moved.dir.path().empty());
   std::error_code ec;
   EXPECT_TRUE(mkdtemp(from_moved, ec).empty());
   EXPECT_EQ(ec, std::error_code(EBADF, std::generic_category()));
