@@ -26,7 +26,8 @@
 #include "tempfile/dirs.hpp"
 #include "tempfile/mkstemp.hpp"
 
-namespace tempfile {
+// Each conformance file keeps CPython's helper names (do_create, ...) in a namespace of its own.
+namespace tempfile::mkdtemp_conformance {
 namespace {
 
 class MkdtempTest : public test::ScratchTest {};
@@ -117,4 +118,4 @@ TEST_F(MkdtempTest, PathIsAbsolute) {
 }
 
 }  // namespace
-}  // namespace tempfile
+}  // namespace tempfile::mkdtemp_conformance

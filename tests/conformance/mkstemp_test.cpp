@@ -22,7 +22,8 @@
 #include "support/scratch.hpp"
 #include "tempfile/dirs.hpp"
 
-namespace tempfile {
+// Each conformance file keeps CPython's helper names (do_create, ...) in a namespace of its own.
+namespace tempfile::mkstemp_conformance {
 namespace {
 
 class MkstempTest : public test::ScratchTest {};
@@ -66,4 +67,4 @@ TEST_F(MkstempTest, ChooseDirectory) {
 }
 
 }  // namespace
-}  // namespace tempfile
+}  // namespace tempfile::mkstemp_conformance

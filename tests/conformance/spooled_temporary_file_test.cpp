@@ -48,7 +48,8 @@
 #include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
 
-namespace tempfile {
+// Each conformance file keeps CPython's helper names (do_create, ...) in a namespace of its own.
+namespace tempfile::spooled_conformance {
 namespace {
 
 using ::testing::ElementsAre;
@@ -490,4 +491,4 @@ TEST_F(SpooledTemporaryFileConformanceTest, TruncateWithSizeParameter) {
 }
 
 }  // namespace
-}  // namespace tempfile
+}  // namespace tempfile::spooled_conformance

@@ -42,27 +42,21 @@
 #include <vector>
 
 #include "conformance/conformance_helpers.hpp"
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
 
-namespace tempfile {
+// Each conformance file keeps CPython's helper names (do_create, ...) in a namespace of its own.
+namespace tempfile::temporary_directory_conformance {
 namespace {
 
 namespace fs = std::filesystem;
-
-// errno's text (std::strerror is not thread-safe).
-std::string errno_text(int err) {
-  return std::generic_category().message(err);
-}
+using test::errno_text;
+using test::exists_no_follow;
 
 class TemporaryDirectoryTest : public test::ScratchTest {};
-
-bool exists_no_follow(const fs::path& path) {
-  struct stat info {};
-  return ::lstat(path.c_str(), &info) == 0;
-}
 
 mode_t mode_of(const fs::path& path) {
   struct stat info {};
@@ -625,4 +619,4 @@ TEST_F(TemporaryDirectoryTest, DeleteFalseSurvivesExit) {
 }
 
 }  // namespace
-}  // namespace tempfile
+}  // namespace tempfile::temporary_directory_conformance

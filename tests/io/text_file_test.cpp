@@ -183,17 +183,17 @@ TEST_F(TextFileTest, ReadlineForEveryNewlineSetting) {
 // f.readline(0), f.read(3), f.tell()
 TEST_F(TextFileTest, ReadlineLimitCountsCharacters) {
   const std::string contents = "λx€\r\n𝄞yz\nq";
-  struct Case {
+  struct LimitCase {
     std::optional<std::string> newline;
     std::vector<std::string> by_two;
     std::vector<std::string> by_four;
   };
-  const std::vector<Case> cases = {
+  const std::vector<LimitCase> cases = {
       {std::nullopt, {"λx", "€\n", "𝄞y", "z\n", "q", "", ""}, {"λx€\n", "𝄞yz\n", "q", ""}},
       {"", {"λx", "€\r", "\n", "𝄞y", "z\n", "q", ""}, {"λx€\r", "\n", "𝄞yz\n", "q"}},
       {"\r\n", {"λx", "€\r", "\n𝄞", "yz", "\nq", "", ""}, {"λx€\r", "\n𝄞yz", "\nq", ""}},
   };
-  for (const Case& c : cases) {
+  for (const LimitCase& c : cases) {
     for (const std::size_t chunk_size : {std::size_t{8192}, std::size_t{1}, std::size_t{3}}) {
       SCOPED_TRACE(c.newline.value_or("None") + " chunk " + std::to_string(chunk_size));
       TextFile f =
@@ -223,7 +223,7 @@ TEST_F(TextFileTest, ReadlineLimitCountsCharacters) {
 // f.newlines, f.readline(), f.readline(), f.readline(), f.newlines
 TEST_F(TextFileTest, CarriageReturnAtTheChunkBoundary) {
   const std::string contents = std::string(8191, 'x') + "\r\ny\rz";
-  struct Case {
+  struct BoundaryCase {
     std::optional<std::string> newline;
     std::size_t first_size;
     std::string first_tail;
@@ -231,13 +231,13 @@ TEST_F(TextFileTest, CarriageReturnAtTheChunkBoundary) {
     std::vector<std::string> rest;
     std::vector<std::string> newlines;
   };
-  const std::vector<Case> cases = {
+  const std::vector<BoundaryCase> cases = {
       {std::nullopt, 8192, "xx\n", 8193, {"y\n", "z", ""}, {"\r", "\r\n"}},
       {"", 8193, "x\r\n", 8193, {"y\r", "z", ""}, {"\r", "\r\n"}},
       {"\r\n", 8193, "x\r\n", 8193, {"y\rz", "", ""}, {}},
       {"\r", 8192, "xx\r", 8192, {"\ny\r", "z", ""}, {}},
   };
-  for (const Case& c : cases) {
+  for (const BoundaryCase& c : cases) {
     SCOPED_TRACE(c.newline.value_or("None"));
     TextFile f = open_text({.newline = c.newline, .mode = "r"}, contents);
     const std::string first = f.readline();
@@ -360,19 +360,19 @@ TEST_F(TextFileTest, TellAndSeekAtEveryCharacter) {
 // encoding='utf-8', newline=nl); f._CHUNK_SIZE = cs; tell() before each readline().
 TEST_F(TextFileTest, TellAndSeekBetweenLines) {
   const std::string contents = "aλ\r\nb€\n𝄞c\rd\r\nend\r";
-  struct Case {
+  struct SeekCase {
     std::optional<std::string> newline;
     std::vector<std::string> lines;
     std::vector<std::int64_t> cookies;  // -1: not a plain byte position
   };
-  const std::vector<Case> cases = {
+  const std::vector<SeekCase> cases = {
       {std::nullopt, {"aλ\n", "b€\n", "𝄞c\n", "d\n", "end\n"}, {0, 5, 10, -1, 19, -1}},
       {"", {"aλ\r\n", "b€\n", "𝄞c\r", "d\r\n", "end\r"}, {0, 5, 10, -1, 19, -1}},
       {"\n", {"aλ\r\n", "b€\n", "𝄞c\rd\r\n", "end\r"}, {0, 5, 10, 19, 23}},
       {"\r", {"aλ\r", "\nb€\n𝄞c\r", "d\r", "\nend\r"}, {0, 4, 16, 18, 23}},
       {"\r\n", {"aλ\r\n", "b€\n𝄞c\rd\r\n", "end\r"}, {0, 5, 19, 23}},
   };
-  for (const Case& c : cases) {
+  for (const SeekCase& c : cases) {
     for (const std::size_t chunk_size : {std::size_t{8192}, std::size_t{3}}) {
       SCOPED_TRACE(c.newline.value_or("None") + " chunk " + std::to_string(chunk_size));
       TextFile f =

@@ -35,6 +35,7 @@
 #include "os/sys.hpp"
 #include "security/harness.hpp"
 #include "support/child_program.hpp"
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/temporary_file.hpp"
@@ -57,10 +58,6 @@ using namespace std::chrono_literals;
 // Where the build's way is the O_TMPFILE file named by /proc (dev, asan on Linux); the portable
 // build always takes the named fallback.
 constexpr bool unnamed_way = os::linux_fast_paths;
-
-std::string errno_text(int err) {
-  return std::strerror(err);  // NOLINT(concurrency-mt-unsafe): tests run one at a time
-}
 
 // The build's program, unless the environment names a copy (the unprivileged CI run).
 std::string built_or_overridden(const char* variable, const char* built) {
@@ -98,11 +95,6 @@ bool driver_ready(Program& driver, std::string& name) {
   }
   name = first.substr(5);
   return true;
-}
-
-bool exists_no_follow(const fs::path& path) {
-  struct stat info {};
-  return ::lstat(path.c_str(), &info) == 0;
 }
 
 std::string read_whole(const fs::path& path) {

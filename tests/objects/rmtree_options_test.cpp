@@ -3,8 +3,6 @@
 // parallel choice removing the same tree, and a pool's failures all in the cleanup_error.
 #include <fcntl.h>
 #include <gmock/gmock.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +15,7 @@
 #include <vector>
 
 #include "os/fd.hpp"
+#include "support/immutable.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/temporary_directory.hpp"
@@ -40,35 +39,6 @@ void make_wide_tree(const fs::path& root, int directories) {
     touch(dir.parent_path() / "g");
   }
 }
-
-// chattr +i on a file for the scope: nobody, root included, can unlink it.
-class Immutable {
- public:
-  explicit Immutable(const fs::path& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-    int flags = 0;
-    if (!fd_.valid() || ::ioctl(fd_.get(), FS_IOC_GETFLAGS, &flags) != 0) {
-      return;
-    }
-    original_ = flags;
-    flags |= FS_IMMUTABLE_FL;
-    locked_ = ::ioctl(fd_.get(), FS_IOC_SETFLAGS, &flags) == 0;
-  }
-  Immutable(const Immutable&) = delete;
-  Immutable& operator=(const Immutable&) = delete;
-  Immutable(Immutable&&) = delete;
-  Immutable& operator=(Immutable&&) = delete;
-  ~Immutable() {
-    if (locked_) {
-      ::ioctl(fd_.get(), FS_IOC_SETFLAGS, &original_);
-    }
-  }
-  [[nodiscard]] bool locked() const { return locked_; }
-
- private:
-  os::FileDescriptor fd_;
-  int original_ = 0;
-  bool locked_ = false;
-};
 
 class RmtreeOptionsTest : public test::ScratchTest {};
 
@@ -94,13 +64,14 @@ TEST_F(RmtreeOptionsTest, IgnoreErrorsReadsLikePython) {
 // cleanup_error lists all three, as the sequential walk's does, and the rest is gone.
 TEST_F(RmtreeOptionsTest, EveryEntryAPoolLeftIsInTheError) {
   make_wide_tree("tree", 40);
-  std::vector<std::unique_ptr<Immutable>> locks;
+  std::vector<std::unique_ptr<test::Immutable>> locks;
   for (const char* dir : {"d3", "d17", "d31"}) {
-    locks.push_back(std::make_unique<Immutable>(fs::path("tree") / dir / "sub" / "f"));
+    locks.push_back(std::make_unique<test::Immutable>(fs::path("tree") / dir / "sub" / "f"));
     if (!locks.back()->locked()) {
+      const std::string why = locks.back()->refused();
       locks.clear();
       fs::remove_all("tree");
-      GTEST_SKIP() << "chattr +i (FS_IOC_SETFLAGS) refused here";
+      GTEST_SKIP() << why;
     }
   }
   for (const RmtreeParallel parallel : {RmtreeParallel::never, RmtreeParallel::always}) {

@@ -5,8 +5,6 @@
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/files.hpp"
+#include "support/immutable.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/error.hpp"
@@ -31,19 +31,12 @@ namespace tempfile {
 namespace {
 
 namespace fs = std::filesystem;
+using test::exists_no_follow;
 
 // errno's text (std::strerror is not thread-safe).
-std::string errno_text(int err) {
-  return std::generic_category().message(err);
-}
 using ::testing::HasSubstr;
 
 class TemporaryDirectoryObjectTest : public test::ScratchTest {};
-
-bool exists_no_follow(const fs::path& path) {
-  struct stat info {};
-  return ::lstat(path.c_str(), &info) == 0;
-}
 
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
@@ -54,51 +47,6 @@ std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
-
-// A file made immutable (chattr +i) for one scope, or the reason the kernel refused.
-class Immutable {
- public:
-  explicit Immutable(const fs::path& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-    if (fd_ < 0) {
-      refused_ = std::string("open: ") + errno_text(errno);
-      return;
-    }
-    if (::ioctl(fd_, FS_IOC_GETFLAGS, &original_) != 0) {
-      refused_ = std::string("FS_IOC_GETFLAGS refused here: ") + errno_text(errno);
-      return;
-    }
-    int flags = original_ | FS_IMMUTABLE_FL;
-    if (::ioctl(fd_, FS_IOC_SETFLAGS, &flags) != 0) {
-      refused_ = std::string("chattr +i (FS_IOC_SETFLAGS) refused here: ") + errno_text(errno);
-      return;
-    }
-    locked_ = true;
-  }
-  Immutable(const Immutable&) = delete;
-  Immutable& operator=(const Immutable&) = delete;
-  Immutable(Immutable&&) = delete;
-  Immutable& operator=(Immutable&&) = delete;
-  ~Immutable() {
-    unlock();
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  void unlock() {
-    if (locked_) {
-      int flags = original_;
-      EXPECT_EQ(::ioctl(fd_, FS_IOC_SETFLAGS, &flags), 0) << errno_text(errno);
-      locked_ = false;
-    }
-  }
-  [[nodiscard]] const std::string& refused() const { return refused_; }
-
- private:
-  int fd_;
-  int original_ = 0;
-  bool locked_ = false;
-  std::string refused_;
-};
 
 TEST_F(TemporaryDirectoryObjectTest, MoveConstructionTransfersTheDirectory) {
   TemporaryDirectory first;
@@ -170,7 +118,7 @@ TEST_F(TemporaryDirectoryObjectTest, MoveAssignmentFollowsTheOldObjectsDuty) {
   const fs::path old_name = target.name();
   fs::create_directories(target / "sub");
   write_text(target / "sub" / "locked", "locked");
-  Immutable lock(target / "sub" / "locked");
+  test::Immutable lock(target / "sub" / "locked");
   if (!lock.refused().empty()) {
     GTEST_SKIP() << lock.refused();
   }
@@ -235,11 +183,11 @@ TEST_F(TemporaryDirectoryObjectTest, CleanupErrorNamesTheDirectoryAndEachEntry) 
   write_text(dir / "a" / "one", "1");
   write_text(dir / "two", "2");
   write_text(dir / "gone", "3");
-  Immutable one(dir / "a" / "one");
+  test::Immutable one(dir / "a" / "one");
   if (!one.refused().empty()) {
     GTEST_SKIP() << one.refused();
   }
-  Immutable two(dir / "two");
+  test::Immutable two(dir / "two");
   ASSERT_TRUE(two.refused().empty()) << two.refused();
   try {
     dir.cleanup();
@@ -416,7 +364,7 @@ TEST_F(TemporaryDirectoryObjectTest, RmtreeIgnoreErrors) {
   write_text("tree/keep/locked", "locked");
   write_text("tree/keep/other", "x");
   write_text("tree/other", "x");
-  Immutable lock("tree/keep/locked");
+  test::Immutable lock("tree/keep/locked");
   if (!lock.refused().empty()) {
     fs::remove_all("tree");
     GTEST_SKIP() << lock.refused();

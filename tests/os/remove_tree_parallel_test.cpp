@@ -26,6 +26,7 @@
 #include "os/remove_tree.hpp"
 #include "os/sys.hpp"
 #include "security/harness.hpp"
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 
@@ -33,6 +34,7 @@ namespace tempfile::os {
 namespace {
 
 namespace fs = std::filesystem;
+using test::exists_no_follow;
 using test::list_dir;
 
 constexpr ParallelRemoval sequential{};
@@ -52,11 +54,6 @@ std::set<std::pair<std::string, Errno>> as_set(const std::vector<RemovalFailure>
     set.emplace(failure.path, failure.error);
   }
   return set;
-}
-
-bool exists_no_follow(const fs::path& path) {
-  struct stat info {};
-  return ::lstat(path.c_str(), &info) == 0;
 }
 
 void touch(const fs::path& path) {

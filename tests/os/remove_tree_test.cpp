@@ -29,6 +29,7 @@
 #include "os/entry_identity.hpp"
 #include "os/fd.hpp"
 #include "os/sys.hpp"
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 
@@ -36,6 +37,7 @@ namespace tempfile::os {
 namespace {
 
 namespace fs = std::filesystem;
+using test::exists_no_follow;
 using test::list_dir;
 
 std::string describe(const std::vector<RemovalFailure>& failures) {
@@ -44,11 +46,6 @@ std::string describe(const std::vector<RemovalFailure>& failures) {
     text += " '" + failure.path + "' (" + std::strerror(failure.error) + ")";
   }
   return text.empty() ? " none" : text;
-}
-
-bool exists_no_follow(const fs::path& path) {
-  struct stat info {};
-  return ::lstat(path.c_str(), &info) == 0;
 }
 
 void write_text(const fs::path& path, const std::string& text) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "os/cleanup.hpp"
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/temporary_directory.hpp"
@@ -31,11 +32,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int thread_count = 8;
-
-bool exists_no_follow(const fs::path& path) {
-  struct stat info {};
-  return ::lstat(path.c_str(), &info) == 0;
-}
 
 // Creates `path` exclusively as a plain file ("someone else's" entry under a reused name);
 // retries while the old entry is still there. False if it never could.

@@ -20,6 +20,7 @@
 
 #include "catalogue.hpp"
 #include "harness.hpp"
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/error.hpp"
@@ -34,10 +35,6 @@ namespace fs = std::filesystem;
 using catalogue::run_program;
 using catalogue::value_of;
 using catalogue::values_of;
-
-bool exists_no_follow(const fs::path& path) {
-  return fs::exists(fs::symlink_status(path));
-}
 
 class CatalogueLifecycleTest : public ScratchTest {};
 

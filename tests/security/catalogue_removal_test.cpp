@@ -44,6 +44,7 @@
 #include "os/fd.hpp"
 #include "os/remove_tree.hpp"
 #include "os/sys.hpp"
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/error.hpp"
@@ -54,24 +55,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-// errno's text (std::strerror is not thread-safe).
-std::string errno_text(int err) {
-  return std::generic_category().message(err);
-}
-
-bool exists_no_follow(const fs::path& path) {
-  struct stat info {};
-  return ::lstat(path.c_str(), &info) == 0;
-}
-
-std::string describe(const cleanup_error& failure) {
-  std::string text;
-  for (const cleanup_error::failure& each : failure.failures()) {
-    text += " '" + each.path.string() + "' (" + each.code.message() + ")";
-  }
-  return text;
-}
 
 // The two public ways to remove a tree, as one call that reports instead of throwing: "" when
 // everything went, else the cleanup_error's list.
@@ -461,15 +444,6 @@ class Flagged {
   int flag_;
   std::string refused_;
 };
-
-bool reports(const cleanup_error& failure, const fs::path& path, int err) {
-  for (const cleanup_error::failure& each : failure.failures()) {
-    if (each.path == path && each.code.value() == err) {
-      return true;
-    }
-  }
-  return false;
-}
 
 // An immutable file, an append-only file and an immutable directory with a file in it, on the
 // scratch file system (ext4 here) and on tmpfs, in trees with siblings to remove. cleanup() and

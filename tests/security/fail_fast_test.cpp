@@ -31,7 +31,7 @@ using create::EntryKind;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-constexpr const char* suffix = ".tmp";
+constexpr const char* tried_suffix = ".tmp";
 constexpr const char* only_name = "onlyname";
 const std::array<const char*, 4> creator_labels = {
     "create_unique(file)", "create_unique(directory)", "mkstemp", "mkdtemp"};
@@ -42,17 +42,18 @@ std::vector<Attempt> attempt_every_creator(const fs::path& dir, const std::strin
   std::vector<Attempt> attempts;
   for (const EntryKind kind : {EntryKind::file, EntryKind::directory}) {
     ScriptedNames names({only_name});
-    Attempt attempt = attempt_create(kind, dir, prefix, suffix, names);
+    Attempt attempt = attempt_create(kind, dir, prefix, tried_suffix, names);
     attempt.name_calls = names.calls();
     attempts.push_back(attempt);
   }
   attempts.push_back(record_attempt([&] {
-    const auto [fd, path] = tempfile::mkstemp({.suffix = suffix, .prefix = prefix, .dir = dir});
+    const auto [fd, path] =
+        tempfile::mkstemp({.suffix = tried_suffix, .prefix = prefix, .dir = dir});
     ::close(fd);
     return path.native();
   }));
   attempts.push_back(record_attempt([&] {
-    return tempfile::mkdtemp({.suffix = suffix, .prefix = prefix, .dir = dir}).native();
+    return tempfile::mkdtemp({.suffix = tried_suffix, .prefix = prefix, .dir = dir}).native();
   }));
   return attempts;
 }
@@ -81,15 +82,15 @@ void expect_every_creator_failed_once(const std::vector<Attempt>& attempts, int 
       // Judged before any name is drawn or system call made (the same rule with and without
       // O_TMPFILE): path2 shows the name's shape, its random part as X's.
       EXPECT_EQ(attempt.name_calls, 0) << "an overlong name was tried";
-      EXPECT_EQ(attempt.path2, (dir / (prefix + "XXXXXXXX" + suffix)).native());
+      EXPECT_EQ(attempt.path2, (dir / (prefix + "XXXXXXXX" + tried_suffix)).native());
     } else if (i < 2) {
       EXPECT_EQ(attempt.name_calls, 1) << "an errno other than EEXIST was retried";
-      EXPECT_EQ(attempt.path2, (dir / (prefix + only_name + suffix)).native());
+      EXPECT_EQ(attempt.path2, (dir / (prefix + only_name + tried_suffix)).native());
     } else {
       const fs::path tried(attempt.path2);
       EXPECT_EQ(tried.parent_path(), dir);
       const std::string name = tried.filename().string();
-      EXPECT_EQ(name.size(), prefix.size() + 8 + std::strlen(suffix)) << name;
+      EXPECT_EQ(name.size(), prefix.size() + 8 + std::strlen(tried_suffix)) << name;
       EXPECT_EQ(name.rfind(prefix, 0), 0U) << name;
     }
   }
@@ -235,7 +236,7 @@ TEST_F(FailFastTest, A7_E3_FullDescriptorTableIsEmfile) {
     // turns into a false "invalid vptr" report; the warm-up fills that cache.
     for (const fs::path& where : {dir, dir / "missing"}) {
       ScriptedNames warm_names({"warmup"});
-      const Attempt warm = attempt_create(EntryKind::file, where, "tmp", suffix, warm_names);
+      const Attempt warm = attempt_create(EntryKind::file, where, "tmp", tried_suffix, warm_names);
       const Attempt warm_public = record_attempt([&] {
         const auto [fd, path] = tempfile::mkstemp({.dir = where});
         ::close(fd);
@@ -267,7 +268,7 @@ TEST_F(FailFastTest, A7_E3_FullDescriptorTableIsEmfile) {
 
     ScriptedNames names({only_name});
     std::vector<Attempt> attempts;
-    attempts.push_back(attempt_create(EntryKind::file, dir, "tmp", suffix, names));
+    attempts.push_back(attempt_create(EntryKind::file, dir, "tmp", tried_suffix, names));
     attempts.back().name_calls = names.calls();
     attempts.push_back(record_attempt([&] {
       const auto [fd, path] = tempfile::mkstemp({.dir = dir});
@@ -297,7 +298,7 @@ TEST_F(FailFastTest, A7_E3_FullDescriptorTableIsEmfile) {
     EXPECT_THAT(attempt.what, HasSubstr("'" + dir.native() + "'"));
   }
   EXPECT_EQ(attempts[0].name_calls, 1);
-  EXPECT_EQ(attempts[0].path2, (dir / (std::string("tmp") + only_name + suffix)).native());
+  EXPECT_EQ(attempts[0].path2, (dir / (std::string("tmp") + only_name + tried_suffix)).native());
   EXPECT_EQ(fact(child.output, "descriptors_unchanged"), "yes");
   EXPECT_EQ(fact(child.output, "entries"), "0");
   EXPECT_TRUE(list_dir(dir).empty());

@@ -40,6 +40,7 @@
 #include "os/fd.hpp"
 #include "os/guardian.hpp"
 #include "os/sys.hpp"
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/temporary_directory.hpp"
@@ -50,15 +51,6 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
-
-std::string errno_text(int err) {
-  return std::generic_category().message(err);
-}
-
-bool exists_no_follow(const fs::path& path) {
-  struct stat info {};
-  return ::lstat(path.c_str(), &info) == 0;
-}
 
 // How long a guardian may take to finish after its owner died: every tree here goes in well
 // under a second; a guardian still running after this is stuck (a FIFO opened, say).

@@ -19,22 +19,16 @@
 #include <cstdlib>
 #include <exception>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "support/files.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/error.hpp"
 
 namespace tempfile::test {
-
-namespace {
-
-std::string errno_text(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
-
-}  // namespace
 
 Attempt record_attempt(const std::function<std::string()>& creation) {
   Attempt attempt;
@@ -491,6 +485,36 @@ ControlRun run_until_first_loss(const std::function<bool()>& round) {
     run.lost = round();
   }
   return run;
+}
+
+std::string describe(const cleanup_error& failure) {
+  std::string text;
+  for (const cleanup_error::failure& each : failure.failures()) {
+    text += " '" + each.path.string() + "' (" + each.code.message() + ")";
+  }
+  return text;
+}
+
+bool reports(const cleanup_error& failure, const std::filesystem::path& path, int err) {
+  for (const cleanup_error::failure& each : failure.failures()) {
+    if (each.path == path && each.code.value() == err) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string outcome(const std::function<void()>& action) {
+  try {
+    action();
+    return "ok";
+  } catch (const std::invalid_argument& failure) {
+    return std::string("invalid_argument: ") + failure.what();
+  } catch (const tempfile::error& failure) {
+    return "error " + std::to_string(failure.code().value()) + ": " + failure.what();
+  } catch (const std::exception& failure) {
+    return std::string("other: ") + failure.what();
+  }
 }
 
 }  // namespace tempfile::test

@@ -20,6 +20,7 @@
 #include "create/names.hpp"
 #include "support/files.hpp"  // write_file, for every attack test
 #include "support/name_sources.hpp"
+#include "tempfile/error.hpp"
 
 namespace tempfile::test {
 
@@ -201,5 +202,15 @@ struct ControlRun {
 /// or 30 s: on a loaded machine the window is hit less often, and a control that gave up early
 /// would fail for the wrong reason.
 [[nodiscard]] ControlRun run_until_first_loss(const std::function<bool()>& round);
+
+/// The entries a cleanup_error lists, as " '<path>' (<errno text>)" each, for assertion messages.
+[[nodiscard]] std::string describe(const cleanup_error& failure);
+/// Whether `failure` lists `path` with errno `err`.
+[[nodiscard]] bool reports(const cleanup_error& failure, const std::filesystem::path& path,
+                           int err);
+
+/// What `action` did, as text to compare: "ok", "invalid_argument: <what>",
+/// "error <errno>: <what>" (a tempfile::error) or "other: <what>".
+[[nodiscard]] std::string outcome(const std::function<void()>& action);
 
 }  // namespace tempfile::test

@@ -44,21 +44,6 @@ fs::path with_nul(const fs::path& base, const std::string& tail) {
   return {text};
 }
 
-// What `action` threw, as "invalid_argument: <what>", "error <errno>: <what>", "other: ..."
-// or "ok".
-std::string outcome(const std::function<void()>& action) {
-  try {
-    action();
-    return "ok";
-  } catch (const std::invalid_argument& e) {
-    return std::string("invalid_argument: ") + e.what();
-  } catch (const tempfile::error& e) {
-    return "error " + std::to_string(e.code().value()) + ": " + e.what();
-  } catch (const std::exception& e) {
-    return std::string("other: ") + e.what();
-  }
-}
-
 auto RefusedNul(const char* function, const char* argument) {
   return ::testing::AllOf(::testing::StartsWith("invalid_argument: "), HasSubstr(function),
                           HasSubstr(argument), HasSubstr("embedded null byte"));

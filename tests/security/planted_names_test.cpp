@@ -60,8 +60,8 @@ void PrintTo(const std::tuple<EntryKind, Plant>& param, std::ostream* out) {
        << plant_name(std::get<1>(param));
 }
 
-constexpr const char* prefix = "tmp";
-constexpr const char* suffix = ".x";
+constexpr const char* planted_prefix = "tmp";
+constexpr const char* planted_suffix = ".x";
 constexpr const char* planted_name = "planted";
 constexpr const char* fresh_name = "fresh";
 constexpr const char* sentinel_text = "precious sentinel content\n";
@@ -104,10 +104,10 @@ class PlantedNameFixture : public ScratchTest {
   }
 
   [[nodiscard]] fs::path planted_path() const {
-    return dir_ / (std::string(prefix) + planted_name + suffix);
+    return dir_ / (std::string(planted_prefix) + planted_name + planted_suffix);
   }
   [[nodiscard]] fs::path fresh_path() const {
-    return dir_ / (std::string(prefix) + fresh_name + suffix);
+    return dir_ / (std::string(planted_prefix) + fresh_name + planted_suffix);
   }
 
   void plant(Plant plant) const {
@@ -178,7 +178,7 @@ TEST_P(PlantedNameTest, A1_CreationSkipsThePlantedNameAndTouchesNothingOutside) 
   const EntryKind kind = std::get<0>(GetParam());
   const Plant plant_kind = std::get<1>(GetParam());
   const PlantOutcome outcome = run_against_plant(plant_kind, [&](create::NameSource& names) {
-    return attempt_create(kind, dir_, prefix, suffix, names);
+    return attempt_create(kind, dir_, planted_prefix, planted_suffix, names);
   });
 
   ASSERT_NE(outcome.child.status, child_hit_deadline) << "creation blocked on the planted entry";
@@ -227,7 +227,8 @@ INSTANTIATE_TEST_SUITE_P(
 // (open with O_CREAT but without O_EXCL|O_NOFOLLOW) must see the attack succeed; otherwise the
 // passing tests above would prove nothing.
 Attempt naive_create(const fs::path& dir, create::NameSource& names) {
-  const fs::path path = dir / (std::string(prefix) + std::string(names.next()) + suffix);
+  const fs::path path =
+      dir / (std::string(planted_prefix) + std::string(names.next()) + planted_suffix);
   return record_attempt([&] {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
@@ -307,7 +308,7 @@ TEST_P(NameExhaustionTest, A1_GivesUpAfterTmpMaxNamesWithEexist) {
   plant(Plant::symlink_to_sentinel);
   const EntrySnapshot sentinel_before = snapshot(sentinel_);
   RepeatingName names(planted_name);
-  const Attempt attempt = attempt_create(kind, dir_, prefix, suffix, names);
+  const Attempt attempt = attempt_create(kind, dir_, planted_prefix, planted_suffix, names);
   ASSERT_TRUE(attempt.threw_error) << attempt.path << attempt.other_failure;
   EXPECT_EQ(attempt.code, EEXIST);
   EXPECT_EQ(names.calls(), tempfile::TMP_MAX);

@@ -28,6 +28,7 @@
 
 #include "harness.hpp"
 #include "os/sys.hpp"
+#include "support/files.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/spooled_temporary_file.hpp"
@@ -46,11 +47,6 @@ constexpr std::size_t filler_size = std::size_t{12} * 1024;
 constexpr std::size_t spooled_size = 8192;
 constexpr std::int64_t some_position = 1000;
 const char* const filler_name = "filler";
-
-// strerror's text, without strerror's shared buffer.
-std::string errno_text(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
 
 // 8 KiB that are not all alike (every byte value, '\0', '\n' and '\r' among them), so that a
 // shifted, truncated or partly zeroed copy cannot compare equal.
@@ -73,18 +69,6 @@ std::string compare(const std::string& got, const std::string& want) {
   }
   return "got " + std::to_string(got.size()) + " bytes, want " + std::to_string(want.size()) +
          ", first difference at " + std::to_string(at);
-}
-
-// What an action did: "ok", "error <errno>: <what()>", or "other: <what()>".
-std::string outcome(const std::function<void()>& action) {
-  try {
-    action();
-    return "ok";
-  } catch (const tempfile::error& failure) {
-    return "error " + std::to_string(failure.code().value()) + ": " + failure.what();
-  } catch (const std::exception& failure) {
-    return std::string("other: ") + failure.what();
-  }
 }
 
 std::string error_outcome(int err) {

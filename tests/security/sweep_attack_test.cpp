@@ -27,6 +27,7 @@
 
 #include "extras/sweep_seam.hpp"
 #include "harness.hpp"
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/sweep.hpp"
@@ -65,10 +66,6 @@ const char* step_name(SweepStep step) {
       return "unlink";
   }
   return "?";
-}
-
-std::string errno_text(int err) {
-  return std::generic_category().message(err);
 }
 
 // What the seam runs: a plain function pointer cannot capture, so the armed scenario's action

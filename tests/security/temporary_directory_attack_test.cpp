@@ -30,6 +30,7 @@
 #include "os/fd.hpp"
 #include "os/remove_tree.hpp"
 #include "os/sys.hpp"
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/error.hpp"
@@ -39,33 +40,6 @@ namespace tempfile::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-// errno's text (std::strerror is not thread-safe).
-std::string errno_text(int err) {
-  return std::generic_category().message(err);
-}
-
-bool exists_no_follow(const fs::path& path) {
-  struct stat info {};
-  return ::lstat(path.c_str(), &info) == 0;
-}
-
-std::string describe(const cleanup_error& failure) {
-  std::string text;
-  for (const cleanup_error::failure& each : failure.failures()) {
-    text += " '" + each.path.string() + "' (" + each.code.message() + ")";
-  }
-  return text;
-}
-
-bool reports(const cleanup_error& failure, const fs::path& path, int err) {
-  for (const cleanup_error::failure& each : failure.failures()) {
-    if (each.path == path && each.code.value() == err) {
-      return true;
-    }
-  }
-  return false;
-}
 
 // One round of the subtree-swap race (security.md 1.4, C5) on a TemporaryDirectory in `base`:
 // its a/ holds `files` files, `base`/victim the same names. An attacker thread keeps replacing

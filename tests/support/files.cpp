@@ -3,6 +3,7 @@
 #include "support/files.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -38,6 +39,15 @@ void write_file(const std::filesystem::path& path, const std::string& content) {
     sent += static_cast<std::size_t>(wrote);
   }
   ::close(fd);
+}
+
+bool exists_no_follow(const std::filesystem::path& path) {
+  struct stat info {};
+  return ::lstat(path.c_str(), &info) == 0;
+}
+
+std::string errno_text(int err) {
+  return std::generic_category().message(err);
 }
 
 }  // namespace tempfile::test

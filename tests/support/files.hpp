@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Whole-file reads and writes for tests that check what is on disk (through the standard
-// library, not ours, so that the library under test never checks itself).
+// Whole-file reads and writes, and the small checks on entries, for tests that look at what is on
+// disk (through the standard library and the kernel, not ours, so the library never checks itself).
 #pragma once
 
 #include <filesystem>
@@ -14,5 +14,11 @@ namespace tempfile::test {
 /// Creates (0644 less the umask) or truncates `path` and writes all of `content` to it;
 /// throws std::filesystem::filesystem_error when it cannot.
 void write_file(const std::filesystem::path& path, const std::string& content);
+
+/// Whether anything (a symlink included, dangling or not) is at `path`: lstat succeeds.
+[[nodiscard]] bool exists_no_follow(const std::filesystem::path& path);
+
+/// errno's text, as strerror gives it but without strerror's shared buffer.
+[[nodiscard]] std::string errno_text(int err);
 
 }  // namespace tempfile::test
