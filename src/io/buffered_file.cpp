@@ -31,10 +31,7 @@ std::span<std::byte> writable_tail(std::string& out, std::size_t old_size, std::
 }  // namespace
 
 BufferedFile::BufferedFile(RawFile&& raw, std::size_t buffer_size)
-    : raw_(std::move(raw)),
-      capacity_(buffer_size),
-      buffer_(buffer_size > 0 ? std::make_unique_for_overwrite<std::byte[]>(buffer_size)
-                              : nullptr) {}
+    : raw_(std::move(raw)), capacity_(buffer_size), buffer_(acquire_io_buffer(buffer_size)) {}
 
 void BufferedFile::check_open() const {
   if (raw_.closed()) {
@@ -90,7 +87,7 @@ void BufferedFile::roll_over_with(std::span<const std::byte> then_write) {
   // `then_write` are every byte written.
   os::FileDescriptor fd = spill_->create();
   const std::size_t size = spill_->buffer_size();
-  auto buffer = size > 0 ? std::make_unique_for_overwrite<std::byte[]>(size) : nullptr;
+  IoBuffer buffer = acquire_io_buffer(size);
   std::filesystem::path location = spill_->location();
   if (const os::Errno err = raw_.roll_over_to(fd, then_write); err != 0) {
     spill_->fail(err);  // `fd` closes as this unwinds: the new file vanishes with it

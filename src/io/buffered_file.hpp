@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 
+#include "io/io_buffer.hpp"
 #include "io/raw_file.hpp"
 #include "io/spill.hpp"
 
@@ -21,7 +22,7 @@ namespace tempfile::io {
 class BufferedFile {
  public:
   /// Python's DEFAULT_BUFFER_SIZE; used for buffering=-1 without an fstat for st_blksize.
-  static constexpr std::size_t default_buffer_size = 8192;
+  static constexpr std::size_t default_buffer_size = spare_io_buffer_size;
 
   /// `buffer_size` 0 gives Python's unbuffered FileIO behaviour: one system call per read or
   /// write, and write() may report a short count.
@@ -163,7 +164,7 @@ class BufferedFile {
   std::unique_ptr<Spill> spill_;
   std::int64_t spill_max_size_ = 0;  // spill_->max_size(), read once: it never changes
   std::size_t capacity_;
-  std::unique_ptr<std::byte[]> buffer_;
+  IoBuffer buffer_;
   // bufferedio.c's fields, indices into buffer_: pos_ is the logical position; raw_pos_ where
   // the descriptor's offset is (-1: unknown); buffer_[0, read_end_) holds read-ahead (-1: none);
   // buffer_[write_pos_, write_end_) holds pending writes (write_end_ -1: none). Both kinds can

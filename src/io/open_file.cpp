@@ -126,6 +126,14 @@ std::unique_ptr<tempfile::detail::FileState> open_file(os::FileDescriptor fd, co
   return open_layers(plan, std::move(raw), plan.buffer_size);
 }
 
+std::unique_ptr<tempfile::detail::FileState> open_file_taking_name(os::FileDescriptor fd,
+                                                                   const OpenPlan& plan,
+                                                                   std::string& name) {
+  auto state = open_layers(plan, RawFile(std::move(fd), plan.mode, 0), plan.buffer_size);
+  state->bytes().rename_to(std::move(name));  // noexcept: the name is taken only now
+  return state;
+}
+
 std::unique_ptr<tempfile::detail::FileState> open_in_memory(const OpenPlan& plan,
                                                             std::unique_ptr<Spill> spill) {
   return open_layers(plan, BufferedFile::spooled(plan.mode, std::move(spill)));

@@ -76,6 +76,13 @@ enum class Reach : unsigned char { shared, unshared, descriptor_path };
                                                                      Reach reach = Reach::shared,
                                                                      std::string unnamed_in = {});
 
+/// open_file() for a file a name in the file system reaches (Reach::shared), taking `name`
+/// only once nothing can fail any more: when it throws, `name` is as it was, so the caller can
+/// still remove the file by it. The name then lives in the byte layer, at an address that stays
+/// put for the state's life (the state is never moved), so others may borrow it.
+[[nodiscard]] std::unique_ptr<tempfile::detail::FileState> open_file_taking_name(
+    os::FileDescriptor fd, const OpenPlan& plan, std::string& name);
+
 /// The same layers over an empty in-memory file, unbuffered (SpooledTemporaryFile); `spill`
 /// says where it goes when it rolls over.
 [[nodiscard]] std::unique_ptr<tempfile::detail::FileState> open_in_memory(

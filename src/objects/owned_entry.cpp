@@ -12,14 +12,21 @@ namespace tempfile::objects {
 
 OwnedEntry OwnedEntry::file(const std::string& path, const os::EntryIdentity& identity,
                             bool exit_cleanup) {
-  OwnedEntry entry(os::CleanupKind::file, -1, identity);
+  OwnedEntry entry(os::CleanupKind::file, -1, identity, false);
+  entry.owe(path, exit_cleanup);
+  return entry;
+}
+
+OwnedEntry OwnedEntry::file_borrowing(const std::string& path, const os::EntryIdentity& identity,
+                                      bool exit_cleanup) {
+  OwnedEntry entry(os::CleanupKind::file, -1, identity, true);
   entry.owe(path, exit_cleanup);
   return entry;
 }
 
 OwnedEntry OwnedEntry::directory(const std::string& path, int root_fd,
                                  const os::EntryIdentity& identity, bool exit_cleanup) {
-  OwnedEntry entry(os::CleanupKind::directory, root_fd, identity);
+  OwnedEntry entry(os::CleanupKind::directory, root_fd, identity, true);
   entry.owe(path, exit_cleanup);
   return entry;
 }
@@ -29,6 +36,7 @@ OwnedEntry::OwnedEntry(OwnedEntry&& other) noexcept
       root_fd_(std::exchange(other.root_fd_, -1)),
       identity_(other.identity_),
       owed_(std::exchange(other.owed_, false)),
+      borrowed_(other.borrowed_),
       created_by_(other.created_by_),
       registration_(std::move(other.registration_)) {}
 
@@ -38,6 +46,7 @@ OwnedEntry& OwnedEntry::operator=(OwnedEntry&& other) noexcept {
     root_fd_ = std::exchange(other.root_fd_, -1);
     identity_ = other.identity_;
     owed_ = std::exchange(other.owed_, false);
+    borrowed_ = other.borrowed_;
     created_by_ = other.created_by_;
     registration_ = std::move(other.registration_);
   }
@@ -46,12 +55,11 @@ OwnedEntry& OwnedEntry::operator=(OwnedEntry&& other) noexcept {
 
 void OwnedEntry::owe(const std::string& path, bool exit_cleanup) {
   if (exit_cleanup && !registration_.registered()) {
-    // A directory's owner keeps its path unchanged while the entry lives (directory()): the
-    // registration reads that string instead of a copy.
+    // A borrowing owner keeps its path unchanged while the entry lives (directory(),
+    // file_borrowing()): the registration reads that string instead of a copy.
     registration_ =
-        kind_ == os::CleanupKind::directory
-            ? os::CleanupRegistration::add_borrowed(kind_, path.c_str(), identity_, root_fd_)
-            : os::CleanupRegistration::add(kind_, path, identity_, root_fd_);
+        borrowed_ ? os::CleanupRegistration::add_borrowed(kind_, path.c_str(), identity_, root_fd_)
+                  : os::CleanupRegistration::add(kind_, path, identity_, root_fd_);
   }
   owed_ = true;
 }

@@ -30,6 +30,16 @@ class OwnedEntry {
   /// process ends first. Throws std::bad_alloc.
   [[nodiscard]] static OwnedEntry file(const std::string& path, const os::EntryIdentity& identity,
                                        bool exit_cleanup);
+  /// file(), borrowing `path` instead of copying it (no allocation): the owner keeps that string
+  /// alive, at the same address and unchanged, while this object owes the removal (so withdraws
+  /// it, by destroying this object, before it changes the name), and passes the same one to
+  /// retry_later().
+  [[nodiscard]] static OwnedEntry file_borrowing(const std::string& path,
+                                                 const os::EntryIdentity& identity,
+                                                 bool exit_cleanup);
+  /// A temporary cannot be borrowed.
+  static OwnedEntry file_borrowing(std::string&& path, const os::EntryIdentity& identity,
+                                   bool exit_cleanup) = delete;
   /// The same for a directory whose O_DIRECTORY descriptor `root_fd` the owner holds (and keeps
   /// open while this object lives): the handlers and remove() walk the tree through it, and only
   /// while it is still `identity` (os::identify_fd of it, taken when it was opened). The
@@ -73,8 +83,9 @@ class OwnedEntry {
   void retry_later(std::string&& path, bool exit_cleanup) = delete;
 
  private:
-  OwnedEntry(os::CleanupKind kind, int root_fd, const os::EntryIdentity& identity) noexcept
-      : kind_(kind), root_fd_(root_fd), identity_(identity) {}
+  OwnedEntry(os::CleanupKind kind, int root_fd, const os::EntryIdentity& identity,
+             bool borrowed) noexcept
+      : kind_(kind), root_fd_(root_fd), identity_(identity), borrowed_(borrowed) {}
   void owe(const std::string& path, bool exit_cleanup);
 
   os::CleanupKind kind_ = os::CleanupKind::file;
@@ -83,6 +94,8 @@ class OwnedEntry {
   // name that no longer refers to it.
   os::EntryIdentity identity_;
   bool owed_ = false;
+  // The registration reads the owner's string instead of a copy (directory(), file_borrowing()).
+  bool borrowed_ = false;
   os::CreatingProcess created_by_;
   // Shared with the exit and signal handlers: whoever claims it first removes the entry; the
   // others finish it if the process ends during that removal.

@@ -538,10 +538,11 @@ void persist_copy(detail::FileState& s, const objects::PersistTarget& t,
   s.identity = {};  // another file now: a later persist() identifies it afresh
   s.linkable = copy_linkable;
   if (ours != nullptr) {
-    s.bytes().rename_to(std::move(target_path));
     // The temporary's name goes as it would at destruction: through its owner (which checks
     // that the name is still the file's, and releases a guardian), or, for a file kept with
     // delete_ = false, here with the same check: the file moved, its old name must not stay.
+    // The owner's registration may read the object's name itself: it is withdrawn before that
+    // name changes.
     if (s.after_close) {
       try {
         s.after_close->closed(io::AfterClose::Why::destroy, source);
@@ -551,6 +552,7 @@ void persist_copy(detail::FileState& s, const objects::PersistTarget& t,
     } else {
       static_cast<void>(os::remove_file_if_same(source.c_str(), *ours));
     }
+    s.bytes().rename_to(std::move(target_path));
   }
   if (options.durable) {
     sync_target_directory(t);
@@ -653,10 +655,11 @@ void persist_named(detail::FileState& s, const PersistTarget& t, const PersistOp
     fail(named_file, t, failed);
   }
   // Nothing below throws before the durability step: the file is at `absolute` now.
-  s.bytes().rename_to(absolute);
   before(PersistStep::withdraw);
-  // Its removal (and, for the fallback, its guardian ticket) withdrawn, nothing removed.
+  // Its removal (and, for the fallback, its guardian ticket) withdrawn, nothing removed; first,
+  // since the registration may read the object's name itself, which changes next.
   s.after_close.reset();
+  s.bytes().rename_to(absolute);
   if (options.durable) {
     sync_target_directory(t);
   }

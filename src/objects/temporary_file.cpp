@@ -122,6 +122,9 @@ std::unique_ptr<detail::FileState> open_named_file(const NamedTemporaryFileOptio
     // the file this very moment, only loses the protection against ageing and sweep().
     static_cast<void>(os::lock_shared(created.fd.get()));
   }
+  // The name moves into the state once nothing can fail there; until then, and if anything
+  // fails after, the file is removed by whichever string holds it.
+  std::unique_ptr<detail::FileState> state;
   try {
     // Who the file is, so that nobody ever unlinks its name once it refers to another file.
     os::EntryIdentity identity;
@@ -130,16 +133,21 @@ std::unique_ptr<detail::FileState> open_named_file(const NamedTemporaryFileOptio
         throw error("cannot identify temporary file", created.path, os::to_error_code(err));
       }
     }
-    auto state = io::open_file(std::move(created.fd), plan, created.path);
+    state = io::open_file_taking_name(std::move(created.fd), plan, created.path);
     state->open_plan = io::keep_plan(plan);
     if (options.delete_) {
       state->identity = identity;
+      // The registration reads the state's own name (no copy): persist() withdraws it before
+      // the name changes, and the state destroys it before the name (after_close is declared
+      // after the layers).
       state->after_close = std::make_unique<RemoveAfterClose>(
-          objects::OwnedEntry::file(created.path, identity, true), options.delete_on_close);
+          objects::OwnedEntry::file_borrowing(state->name_text(), identity, true),
+          options.delete_on_close);
     }
     return state;
   } catch (...) {
-    static_cast<void>(os::remove_file(os::current_directory_fd, created.path.c_str()));
+    const std::string& name = state ? state->name_text() : created.path;
+    static_cast<void>(os::remove_file(os::current_directory_fd, name.c_str()));
     throw;
   }
 }

@@ -34,6 +34,7 @@
 #include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
+#include "tempfile/cleanup.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/persist.hpp"
 #include "tempfile/temporary_directory.hpp"
@@ -886,6 +887,84 @@ TEST_F(PersistTest, KeepSurvivesTheExitCleanupOfAChildThatCallsExit) {
     EXPECT_EQ(name.rfind("kept-", 0), 0U) << name << " should have been removed at exit";
   }
   fs::remove_all(dir);
+}
+
+// The exit and signal handlers read a NamedTemporaryFile's name where the object keeps it (no
+// copy). persist() changes that name, so it must withdraw the registration first: here the new
+// name is long enough that the string moves to a new block (the old one is freed), and then the
+// process ends with the object alive. The persisted file stays; a file whose persist() failed
+// (its name unchanged, still registered) and a plain control are removed.
+TEST_F(PersistTest, PersistedToALongerNameTheExitAndSignalHandlersLeaveTheTarget) {
+  const std::string long_name = "persisted-" + std::string(180, 'n');
+  for (const bool by_signal : {false, true}) {
+    SCOPED_TRACE(by_signal ? "SIGTERM after cleanup_on_signals()" : "std::exit");
+    const fs::path dir = make_subdir(by_signal ? "signal" : "exit");
+    write_file(dir / "taken", "theirs");
+    const int status = run_in_child([&] {
+      if (by_signal) {
+        cleanup_on_signals();
+      }
+      auto* persisted = new NamedTemporaryFile({.prefix = "p-", .dir = dir});
+      persisted->write(std::string_view("ours"));
+      persisted->persist(dir / long_name);
+      auto* refused = new NamedTemporaryFile({.prefix = "refused-", .dir = dir});
+      std::error_code ec;
+      if (refused->persist(dir / "taken", {.overwrite = false}, ec) || ec.value() != EEXIST) {
+        return 4;
+      }
+      auto* control = new NamedTemporaryFile({.prefix = "control-", .dir = dir});
+      alive_at_exit = {persisted, refused, control, nullptr, nullptr};
+      if (by_signal) {
+        ::raise(SIGTERM);
+        return 5;  // not reached: SIGTERM's default action ends the process
+      }
+      std::exit(0);  // NOLINT(concurrency-mt-unsafe): the child is single-threaded
+      return 0;
+    });
+    EXPECT_EQ(status, by_signal ? 128 + SIGTERM : 0);
+    EXPECT_EQ(list_dir(dir), (std::set<std::string>{long_name, "taken"}));
+    EXPECT_EQ(read_file(dir / long_name), "ours");
+    EXPECT_EQ(read_file(dir / "taken"), "theirs");
+    fs::remove_all(dir);
+  }
+}
+
+// SIGTERM (with cleanup_on_signals()) when the file is already at the target but its removal is
+// not yet withdrawn: the handler reads the object's own name, which must still be the old one
+// (the file is gone from it, so nothing is removed). Were the name changed first, the handler
+// would read the block the old name was freed from (AddressSanitizer reports that, in the asan
+// tree), or, had the new name been written over the old in place, find our file under the
+// target's name and remove it. A plain file alive at the signal is the positive control: the
+// handler ran.
+void raise_sigterm_at_withdraw(objects::PersistStep step) noexcept {
+  if (step == objects::PersistStep::withdraw) {
+    ::raise(SIGTERM);
+  }
+}
+
+TEST_F(PersistTest, ASignalBetweenTheRenameAndTheWithdrawalLeavesTheTarget) {
+  for (const bool overwrite : {true, false}) {
+    SCOPED_TRACE(overwrite ? "overwrite" : "no-clobber");
+    const fs::path dir = make_subdir("withdraw");
+    const std::string target_name = "target-" + std::string(120, 't');
+    if (overwrite) {
+      write_file(dir / target_name, "old");
+    }
+    const int status = run_in_child([&] {
+      cleanup_on_signals();
+      auto* control = new NamedTemporaryFile({.prefix = "control-", .dir = dir});
+      alive_at_exit = {control, nullptr, nullptr, nullptr, nullptr};
+      NamedTemporaryFile file({.prefix = "p-", .dir = dir});
+      file.write(std::string_view("new"));
+      objects::set_persist_step_hook(raise_sigterm_at_withdraw);
+      file.persist(dir / target_name, {.overwrite = overwrite});
+      return 6;  // not reached
+    });
+    EXPECT_EQ(status, 128 + SIGTERM);
+    EXPECT_EQ(list_dir(dir), std::set<std::string>{target_name});
+    EXPECT_EQ(read_file(dir / target_name), "new");
+    fs::remove_all(dir);
+  }
 }
 
 TEST_F(PersistTest, PseudoDirectoryKeepWithdrawsTheGuardian) {
