@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "support/scratch.hpp"
+#include "support/swap.hpp"
 #include "tempfile/directory.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/mkstemp.hpp"
@@ -99,10 +100,8 @@ TEST_F(HeldDirectoryTest, ATemporaryDirectoryHoldsWhatIsCreatedInIt) {
 // symbolic link to somewhere else, and creation still goes to the directory that was opened.
 TEST_F(HeldDirectoryTest, APathSwappedForASymlinkAfterTheOpenDoesNotRedirectCreation) {
   fs::create_directory("held");
-  fs::create_directory("elsewhere");
   const Directory held("held");
-  fs::rename("held", "moved");
-  fs::create_directory_symlink("elsewhere", "held");
+  test::swap_for_symlink("held", "moved", "elsewhere");
 
   // Positive control: by path, the same options go where the symbolic link leads.
   auto [control_fd, control] = mkstemp({.dir = scratch() / "held"});
