@@ -630,7 +630,7 @@ std::vector<std::string> held_driver_command(const fs::path& scratch, const std:
 
 // A10 + D2, with the fallback file made in a held directory (a tempfile::Directory, a live
 // TemporaryDirectory): the guardian of the killed owner removes it by its absolute name.
-TEST_F(PseudoTemporaryFileTest, A10_WithoutOTmpfileTheGuardianRemovesAFileMadeInAHeldDirectory) {
+TEST_F(PseudoTemporaryFileTest, A10_D2_WithoutOTmpfileTheGuardianRemovesAFileMadeInAHeldDirectory) {
   for (const std::string holder : {"directory", "tempdir"}) {
     SCOPED_TRACE(holder);
     fs::create_directory("held");
