@@ -12,11 +12,13 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <string>
 #include <system_error>
 #include <utility>
 
 #include "support/scratch.hpp"
+#include "support/swap.hpp"
 #include "tempfile/directory.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/mkstemp.hpp"
@@ -99,10 +101,8 @@ TEST_F(HeldDirectoryTest, ATemporaryDirectoryHoldsWhatIsCreatedInIt) {
 // symbolic link to somewhere else, and creation still goes to the directory that was opened.
 TEST_F(HeldDirectoryTest, APathSwappedForASymlinkAfterTheOpenDoesNotRedirectCreation) {
   fs::create_directory("held");
-  fs::create_directory("elsewhere");
   const Directory held("held");
-  fs::rename("held", "moved");
-  fs::create_directory_symlink("elsewhere", "held");
+  test::swap_for_symlink("held", "moved", "elsewhere");
 
   // Positive control: by path, the same options go where the symbolic link leads.
   auto [control_fd, control] = mkstemp({.dir = scratch() / "held"});
@@ -128,6 +128,65 @@ TEST_F(HeldDirectoryTest, APathSwappedForASymlinkAfterTheOpenDoesNotRedirectCrea
   fs::remove("held");
   fs::remove_all("moved");
   fs::remove("elsewhere");
+}
+
+// The same swap against removal: objects made in the held directory, then its path renamed away
+// and a symbolic link put there to a directory holding a twin of every object's name. close(),
+// the destructors and cleanup() remove a name only while it still refers to the object: the file
+// twins and the tree's twin stay as they were, the objects stay in the moved directory (the
+// trees emptied through their descriptors) and cleanup() reports the tree as moved away. The
+// empty directory's twin is the exception: removal starts with an rmdir of the name, whose
+// parent is resolved through the link (docs/held-directories.md). Positive control: removing
+// the same names by path reaches the remaining twins.
+TEST_F(HeldDirectoryTest, B1_AHeldDirectorySwappedForASymlinkNeverLeadsCloseOrCleanupOut) {
+  fs::create_directory("held");
+  const Directory held("held");
+  NamedTemporaryFile closed({.dir = held});
+  std::optional<NamedTemporaryFile> destroyed(NamedTemporaryFileOptions{.dir = held});
+  TemporaryDirectory tree({.dir = held});
+  std::optional<TemporaryDirectory> empty(TemporaryDirectoryOptions{.dir = held});
+  { std::ofstream(tree / "ours") << "ours"; }
+  const std::string file_a = closed.name().filename().string();
+  const std::string file_b = destroyed->name().filename().string();
+  const std::string tree_name = tree.name().filename().string();
+  const std::string empty_name = empty->name().filename().string();
+  fs::create_directories("victim/" + tree_name + "/sub");
+  { std::ofstream("victim/" + tree_name + "/sub/f") << "twin"; }
+  { std::ofstream("victim/" + file_a) << "twin"; }
+  { std::ofstream("victim/" + file_b) << "twin"; }
+  fs::create_directory("victim/" + empty_name);
+  test::swap_for_symlink("held", "moved", "victim");
+
+  closed.close();
+  destroyed.reset();
+  try {
+    tree.cleanup();
+    ADD_FAILURE() << "cleanup() of a tree whose name leads elsewhere reported nothing";
+  } catch (const cleanup_error& failure) {
+    EXPECT_THAT(failure.what(), HasSubstr("moved away"));
+  }
+  empty.reset();
+  EXPECT_EQ(list_dir("victim"), (std::set<std::string>{file_a, file_b, tree_name}))
+      << "only the empty directory's twin may go (the rmdir of the name, through the link)";
+  EXPECT_EQ(list_dir("victim/" + tree_name + "/sub"), std::set<std::string>{"f"});
+  for (const std::string& twin : {file_a, file_b, tree_name + "/sub/f"}) {
+    std::ifstream in(scratch() / "victim" / twin);
+    std::string text;
+    in >> text;
+    EXPECT_EQ(text, "twin") << twin;
+  }
+  // Left where they now are, the trees without their contents.
+  EXPECT_EQ(list_dir("moved"), (std::set<std::string>{file_a, file_b, tree_name, empty_name}));
+  EXPECT_THAT(list_dir("moved/" + tree_name), SizeIs(0));
+
+  // Positive control: by path, the names reach the twins.
+  for (const std::string& name : {file_a, file_b, tree_name}) {
+    EXPECT_GT(fs::remove_all(scratch() / "held" / name), 0U) << name;
+  }
+  EXPECT_THAT(list_dir("victim"), SizeIs(0));
+  fs::remove("held");
+  fs::remove_all("moved");
+  fs::remove("victim");
 }
 
 TEST_F(HeldDirectoryTest, AHolderThatClosedItsDescriptorIsRefusedWithEbadf) {

@@ -20,6 +20,7 @@
 #include "objects/persist_support.hpp"
 #include "support/files.hpp"
 #include "support/scratch.hpp"
+#include "support/swap.hpp"
 #include "tempfile/atomic_write.hpp"
 #include "tempfile/directory.hpp"
 #include "tempfile/error.hpp"
@@ -135,10 +136,8 @@ TEST_F(HeldPersistTest, AtomicWriteWithoutUnnamedFilesUsesANamedFileBesideTheTar
 
 TEST_F(HeldPersistTest, APathSwappedForASymlinkAfterTheOpenDoesNotRedirectPublication) {
   fs::create_directory("held");
-  fs::create_directory("elsewhere");
   const Directory held("held");
-  fs::rename("held", "moved");
-  fs::create_directory_symlink("elsewhere", "held");
+  swap_for_symlink("held", "moved", "elsewhere");
 
   // Positive control: by path, the same target goes where the symbolic link leads.
   {

@@ -40,6 +40,8 @@
 #include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
+#include "support/swap.hpp"
+#include "tempfile/directory.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/persist.hpp"
 #include "tempfile/sweep.hpp"
@@ -869,6 +871,94 @@ TEST_F(PersistCrossDeviceTest, CrashAtEachStepLeavesTheOldOrTheNewFileAndOnlyDeb
     }
     objects::set_persist_step_hook(nullptr);
     fs::remove(here);
+  });
+  if (!skipped.empty()) {
+    GTEST_SKIP() << skipped;
+  }
+}
+
+// ---- into a held directory on the other file system ---------------------------------------
+
+// A relative target named through a held directory (PersistOptions::dir = a tempfile::Directory)
+// on another file system than the temporary's. Without cross_device: EXDEV with the message that
+// says what to do, naming the held path joined with the target, and the object handed back as it
+// was (open, its data, still removing its temporary). With cross_device: the copy is made and
+// published inside the held directory, over the old file there, with nothing staged left.
+TEST_F(PersistCrossDeviceTest, IntoAHeldDirectoryItIsExdevUnlessCopiedThenItLandsInside) {
+  const std::string skipped = across([&](const fs::path& there) {
+    fs::create_directory(there / "held");
+    const Directory held(there / "held");
+    const fs::path target = there / "held" / "target";
+    for_each_kind([&](auto& f) {
+      using F = std::decay_t<decltype(f)>;
+      const fs::path own = f.name();
+      f.write(std::string_view("data"));
+      try {
+        f.persist("target", {.dir = held});
+        ADD_FAILURE() << "a rename across file systems succeeded";
+      } catch (const error& e) {
+        EXPECT_EQ(e.code(), std::make_error_code(std::errc::cross_device_link));
+        EXPECT_THAT(e.what(), testing::HasSubstr("`dir`"));
+        EXPECT_THAT(e.what(), testing::HasSubstr(target.string()));
+      }
+      EXPECT_EQ(list_dir(there / "held"), std::set<std::string>{}) << "nothing may be published";
+      EXPECT_EQ(f.name(), own);
+      f.write(std::string_view(" more"));  // still open, at its position
+      f.seek(0);
+      EXPECT_EQ(f.read(), "data more");
+      if constexpr (is_named<F>) {
+        f.flush();
+        EXPECT_EQ(read_file(own), "data more") << "the temporary is still under its name";
+      }
+
+      write_file(target, "the old file");
+      f.persist("target", {.cross_device = true, .dir = held});
+      EXPECT_EQ(read_file(target), "data more");
+      EXPECT_EQ(identity_of_fd(f.fileno()), identity_of(target));
+      if constexpr (is_named<F>) {
+        EXPECT_EQ(f.name(), target) << "the held path joined with the target";
+        EXPECT_FALSE(fs::exists(fs::symlink_status(own))) << "the temporary is left";
+      }
+      EXPECT_EQ(list_dir(there / "held"), std::set<std::string>{"target"}) << "staged debris";
+      EXPECT_EQ(list_dir(scratch()), std::set<std::string>{"other-fs"});
+      f.close();
+      fs::remove(target);
+    });
+    fs::remove(there / "held");
+  });
+  if (!skipped.empty()) {
+    GTEST_SKIP() << skipped;
+  }
+}
+
+// The same copy after the held directory's path was swapped for a symbolic link to another
+// directory: the copy is still made and published in the directory that was opened. Positive
+// control: the same target given by path lands in the other directory.
+TEST_F(PersistCrossDeviceTest, AHeldDirectorySwappedAfterTheOpenStillGetsTheCopy) {
+  const std::string skipped = across([&](const fs::path& there) {
+    fs::create_directory(there / "held");
+    const Directory held(there / "held");
+    swap_for_symlink(there / "held", there / "moved", there / "elsewhere");
+    {
+      NamedTemporaryFile control;
+      control.persist(there / "held" / "control", {.cross_device = true});
+    }
+    EXPECT_EQ(list_dir(there / "elsewhere"), std::set<std::string>{"control"})
+        << "the swap does redirect publication by path";
+    fs::remove(there / "elsewhere" / "control");
+    for_each_kind([&](auto& f) {
+      f.write(std::string_view("copied"));
+      f.persist("target", {.cross_device = true, .dir = held});
+      EXPECT_EQ(read_file(there / "moved" / "target"), "copied");
+      EXPECT_EQ(list_dir(there / "moved"), std::set<std::string>{"target"}) << "staged debris";
+      EXPECT_EQ(list_dir(there / "elsewhere"), std::set<std::string>{})
+          << "nothing may reach the directory swapped in";
+      f.close();
+      fs::remove(there / "moved" / "target");
+    });
+    fs::remove(there / "held");
+    fs::remove(there / "moved");
+    fs::remove(there / "elsewhere");
   });
   if (!skipped.empty()) {
     GTEST_SKIP() << skipped;

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 // A real process holding a PseudoTemporaryFile, for the tests that kill it or open its name.
 //
-//   pseudo_file_driver <dir> <mebibytes>
-// makes a PseudoTemporaryFile in <dir>, writes <mebibytes> MiB of 'x' into it (really written:
-// the space is used), flushes, prints "name=<name()>" and "ready", then obeys stdin line by line:
+//   pseudo_file_driver <dir> <mebibytes> [<directory|tempdir> [<victim>]]
+// makes a PseudoTemporaryFile in <dir> (or, with a third argument, in a directory held open: a
+// tempfile::Directory on <dir>, or a live TemporaryDirectory "held-*" made in <dir> and never
+// removed; with a victim directory too, the file's name then gets a twin there, "twin", and the
+// held directory's path is swapped for a symbolic link to <victim>, support/swap.hpp), writes
+// <mebibytes> MiB of 'x' into it (really written: the space is used), flushes, prints
+// "name=<name()>" and "ready", then obeys stdin line by line:
 //   close   close() it, print "closed"
 //   throw   end its scope by an exception (the destructor runs during unwinding), print "caught"
 //   persist <target>             persist(target) (overwrite), print "persisted name=<name()>"
@@ -15,14 +19,19 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "os/guardian.hpp"
+#include "support/swap.hpp"
+#include "tempfile/directory.hpp"
 #include "tempfile/persist.hpp"
+#include "tempfile/temporary_directory.hpp"
 #include "tempfile/temporary_file.hpp"
 
 namespace {
@@ -31,14 +40,32 @@ struct Thrown : std::runtime_error {
   Thrown() : std::runtime_error("thrown on purpose") {}
 };
 
-int run(const std::filesystem::path& dir, long mebibytes) {
+int run(const std::filesystem::path& dir, long mebibytes, std::string_view holder,
+        const std::filesystem::path& victim) {
+  std::optional<tempfile::Directory> opened;
+  std::optional<tempfile::TemporaryDirectory> live;
+  tempfile::DirOption where = dir;
+  if (holder == "directory") {
+    where = opened.emplace(dir);
+  } else if (holder == "tempdir") {
+    where = live.emplace(
+        tempfile::TemporaryDirectoryOptions{.prefix = "held-", .dir = dir, .delete_ = false});
+  } else if (!holder.empty()) {
+    std::cerr << "unknown holder " << holder << '\n';
+    return 1;
+  }
   std::optional<tempfile::PseudoTemporaryFile> file;
-  file.emplace(tempfile::PseudoTemporaryFileOptions{.dir = dir});
+  file.emplace(tempfile::PseudoTemporaryFileOptions{.dir = where});
   const std::string mebibyte(std::size_t{1} << 20U, 'x');
   for (long i = 0; i < mebibytes; ++i) {
     file->write(mebibyte);
   }
   file->flush();
+  if (!victim.empty()) {
+    const std::filesystem::path held = where.path();
+    std::ofstream(victim / file->name().filename()) << "twin";
+    tempfile::test::swap_for_symlink(held, held.string() + ".moved", victim);
+  }
   std::cout << "name=" << file->name().string() << "\nready" << std::endl;
   std::string command;
   while (std::getline(std::cin, command)) {
@@ -76,12 +103,13 @@ int run(const std::filesystem::path& dir, long mebibytes) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::cerr << "usage: pseudo_file_driver <dir> <mebibytes>\n";
+  if (argc < 3 || argc > 5) {
+    std::cerr << "usage: pseudo_file_driver <dir> <mebibytes> [<directory|tempdir> [<victim>]]\n";
     return 1;
   }
   try {
-    return run(argv[1], std::strtol(argv[2], nullptr, 10));
+    return run(argv[1], std::strtol(argv[2], nullptr, 10), argc > 3 ? argv[3] : "",
+               argc > 4 ? argv[4] : "");
   } catch (const std::exception& e) {
     std::cerr << "pseudo_file_driver: " << e.what() << '\n';
     return 1;

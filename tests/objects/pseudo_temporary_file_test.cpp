@@ -614,6 +614,94 @@ TEST_F(PseudoTemporaryFileTest, A10_A11_WithoutOTmpfileAPersistedFileOutlivesIts
   }
 }
 
+// What the held-directory tests below give the driver: the file made in a held directory, a
+// tempfile::Directory on scratch()/held or a live TemporaryDirectory scratch()/held-*; with a
+// `victim`, the held path swapped for a link to it after the creation.
+std::vector<std::string> held_driver_command(const fs::path& scratch, const std::string& holder,
+                                             const fs::path& victim = {}) {
+  std::vector<std::string> command =
+      driver_command(holder == "directory" ? scratch / "held" : scratch, 1);
+  command.push_back(holder);
+  if (!victim.empty()) {
+    command.push_back(victim.string());
+  }
+  return command;
+}
+
+// A10 + D2, with the fallback file made in a held directory (a tempfile::Directory, a live
+// TemporaryDirectory): the guardian of the killed owner removes it by its absolute name.
+TEST_F(PseudoTemporaryFileTest, A10_D2_WithoutOTmpfileTheGuardianRemovesAFileMadeInAHeldDirectory) {
+  for (const std::string holder : {"directory", "tempdir"}) {
+    SCOPED_TRACE(holder);
+    fs::create_directory("held");
+    Program driver(held_driver_command(scratch(), holder), driver_environment(true));
+    std::string name;
+    ASSERT_TRUE(driver_ready(driver, name)) << driver.why;
+    const fs::path held = fs::path(name).parent_path();
+    if (holder == "directory") {
+      EXPECT_EQ(held, scratch() / "held");
+    } else {
+      EXPECT_TRUE(held.parent_path() == scratch() && held.filename().string().starts_with("held-"))
+          << name;
+    }
+    ASSERT_TRUE(exists_no_follow(name)) << "not the named fallback";
+    GuardianSeen guarded;
+    ASSERT_TRUE(ask_guardian(driver, guarded)) << driver.why;
+    ASSERT_GT(guarded.pid, 0) << "no guardian runs for the fallback file";
+    ASSERT_TRUE(driver.kill(SIGKILL));
+    const int status = driver.wait();
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+    EXPECT_TRUE(eventually([&] { return process_ended(guarded.pid); }, 5s))
+        << "the guardian " << guarded.pid << " did not finish";
+    EXPECT_FALSE(exists_no_follow(name)) << name << " is still there after its owner was killed";
+    EXPECT_THAT(list_dir(held), ::testing::IsEmpty());
+    fs::remove_all(held);
+    fs::remove("held");
+  }
+}
+
+// B1 through the guardian: after the creation the held directory is renamed away and a symbolic
+// link to a victim directory put at its path, where the file's name has a twin. The owner is
+// SIGKILLed: the guardian checks the name against the file it guards, so the twin stays as it
+// was and the fallback file is left where it now is. Positive control: removing the same name
+// by path removes the twin.
+TEST_F(PseudoTemporaryFileTest,
+       B1_WithoutOTmpfileTheGuardianLeavesTheTwinOfAFileInASwappedHeldDirectory) {
+  for (const std::string holder : {"directory", "tempdir"}) {
+    SCOPED_TRACE(holder);
+    fs::create_directory("held");
+    fs::create_directory("victim");
+    Program driver(held_driver_command(scratch(), holder, scratch() / "victim"),
+                   driver_environment(true));
+    std::string name;
+    ASSERT_TRUE(driver_ready(driver, name)) << driver.why;
+    const fs::path held = fs::path(name).parent_path();
+    const fs::path moved = held.string() + ".moved";
+    const fs::path twin = scratch() / "victim" / fs::path(name).filename();
+    ASSERT_TRUE(fs::is_symlink(held)) << "the driver did not swap " << held;
+    ASSERT_TRUE(exists_no_follow(moved / fs::path(name).filename())) << "not the named fallback";
+    const EntrySnapshot before = snapshot(twin);
+    ASSERT_EQ(before.content, "twin");
+    GuardianSeen guarded;
+    ASSERT_TRUE(ask_guardian(driver, guarded)) << driver.why;
+    ASSERT_GT(guarded.pid, 0) << "no guardian runs for the fallback file";
+    ASSERT_TRUE(driver.kill(SIGKILL));
+    const int status = driver.wait();
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+    EXPECT_TRUE(eventually([&] { return process_ended(guarded.pid); }, 5s))
+        << "the guardian " << guarded.pid << " did not finish";
+    EXPECT_TRUE(snapshot(twin) == before) << "the twin was changed: " << describe(snapshot(twin));
+    EXPECT_TRUE(exists_no_follow(moved / fs::path(name).filename()))
+        << "the file is left where it is: its name leads elsewhere now";
+    EXPECT_TRUE(fs::remove(name)) << "positive control: by path, the name reaches the twin";
+    EXPECT_FALSE(exists_no_follow(twin));
+    fs::remove(held);
+    fs::remove_all(moved);
+    fs::remove("held");
+    fs::remove("victim");
+  }
+}
+
 // A10: a persist of the fallback that fails hands the object back as it was: no clobber over an
 // existing file (EEXIST), and a rename over a directory (EISDIR). The target is untouched, the
 // temporary keeps its name and its guardian ticket: killed with SIGKILL, the owner's file is

@@ -7,7 +7,8 @@
 // Protocol: lines on stdout ("ready", "child exited 0", "content:abc", ...) written with
 // write(2), never buffered; "go" lines read from stdin where the scenario waits for the test.
 // Entries the process must never remove are named "keep-*"; every other entry must be gone
-// once cleanup happened. Exit codes 90+ mean the driver itself failed.
+// once cleanup happened. Exit codes 90+ mean the driver itself failed. The held-directory
+// attack reuses the tests' own swap (support/swap.hpp).
 #include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
@@ -39,7 +40,9 @@
 #include <thread>
 #include <vector>
 
+#include "support/swap.hpp"
 #include "tempfile/cleanup.hpp"
+#include "tempfile/directory.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/temporary_directory.hpp"
 #include "tempfile/temporary_file.hpp"
@@ -125,28 +128,32 @@ struct Objects {
   std::optional<TemporaryDirectory> keep_dir;
 };
 
-// Creates the objects with `tag` in their names; also leaks a NamedTemporaryFile and a
-// TemporaryDirectory (with a file) on the heap, which only the exit handler can clean.
-void make_objects(Objects& objects, const fs::path& dir, const std::string& tag) {
+// Creates the objects with `tag` in their names, in `in` when given (a held directory) and
+// else in `dir`; also leaks a NamedTemporaryFile and a TemporaryDirectory (with a file) on the
+// heap, which only the exit handler can clean. The tree's link target is always in `dir`.
+void make_objects(Objects& objects, const fs::path& dir, const std::string& tag,
+                  const tempfile::DirOption& in = {}) {
   const fs::path outside = dir / ("keep-target-" + tag);
   write_file(outside, "outside");
-  objects.named.emplace(tempfile::NamedTemporaryFileOptions{.prefix = "nf-" + tag, .dir = dir});
+  const tempfile::DirOption where = in.has_value() ? in : tempfile::DirOption(dir);
+  objects.named.emplace(tempfile::NamedTemporaryFileOptions{.prefix = "nf-" + tag, .dir = where});
   objects.named->write(std::string_view("abc"));
   objects.named_closed.emplace(tempfile::NamedTemporaryFileOptions{
-      .prefix = "nc-" + tag, .dir = dir, .delete_on_close = false});
+      .prefix = "nc-" + tag, .dir = where, .delete_on_close = false});
   objects.named_closed->write(std::string_view("closed"));
   objects.named_closed->close();
-  objects.tree.emplace(tempfile::TemporaryDirectoryOptions{.prefix = "td-" + tag, .dir = dir});
+  objects.tree.emplace(tempfile::TemporaryDirectoryOptions{.prefix = "td-" + tag, .dir = where});
   populate(objects.tree->path(), outside);
-  objects.empty_dir.emplace(tempfile::TemporaryDirectoryOptions{.prefix = "te-" + tag, .dir = dir});
-  objects.keep_file.emplace(
-      tempfile::NamedTemporaryFileOptions{.prefix = "keep-f-" + tag, .dir = dir, .delete_ = false});
-  objects.keep_dir.emplace(
-      tempfile::TemporaryDirectoryOptions{.prefix = "keep-d-" + tag, .dir = dir, .delete_ = false});
+  objects.empty_dir.emplace(
+      tempfile::TemporaryDirectoryOptions{.prefix = "te-" + tag, .dir = where});
+  objects.keep_file.emplace(tempfile::NamedTemporaryFileOptions{
+      .prefix = "keep-f-" + tag, .dir = where, .delete_ = false});
+  objects.keep_dir.emplace(tempfile::TemporaryDirectoryOptions{
+      .prefix = "keep-d-" + tag, .dir = where, .delete_ = false});
   // Leaked on purpose: never destroyed.
-  new NamedTemporaryFile(tempfile::NamedTemporaryFileOptions{.prefix = "lf-" + tag, .dir = dir});
+  new NamedTemporaryFile(tempfile::NamedTemporaryFileOptions{.prefix = "lf-" + tag, .dir = where});
   auto* leaked_dir = new TemporaryDirectory(
-      tempfile::TemporaryDirectoryOptions{.prefix = "ld-" + tag, .dir = dir});
+      tempfile::TemporaryDirectoryOptions{.prefix = "ld-" + tag, .dir = where});
   write_file(leaked_dir->path() / "inside", "x");
 }
 
@@ -892,6 +899,81 @@ int replace_files(const fs::path& dir, std::string_view how) {
   return 0;
 }
 
+// ---- objects created in a held directory ----
+//
+// held-<directory|tempdir>-<none|swap>-<exit|wait>: make_objects (tag "h") with `dir` = a held
+// directory: a tempfile::Directory opened on <dir>/held, or a live TemporaryDirectory
+// "keep-holder-*" (delete_ = false, so that only the objects' own removal is at work). Says
+// "held:<path>", then "ready", and waits for "go" (exit: std::exit, which skips the locals'
+// destructors, so the exit handler removes) or for the test's signal (wait: after
+// cleanup_on_signals()).
+//
+// swap: after the creation, every removable entry's name gets a twin in <dir>/keep-victim (a
+// file "victim"; for a directory a directory, with three such files unless it is empty), then the
+// held directory is renamed to <dir>/keep-moved and a symbolic link to keep-victim is put at its
+// path: each object's absolute name now leads to its twin. The removal must never reach a twin.
+int held_directory(const fs::path& dir, std::string_view rest) {
+  const std::size_t first = rest.find('-');
+  const std::size_t second = rest.find('-', first + 1);
+  if (first == std::string_view::npos || second == std::string_view::npos) {
+    fail("held-<holder>-<attack>-<ending>");
+  }
+  const std::string_view holder = rest.substr(0, first);
+  const std::string_view attack = rest.substr(first + 1, second - first - 1);
+  const std::string_view ending = rest.substr(second + 1);
+  if (ending == "wait") {
+    tempfile::cleanup_on_signals();
+  }
+  std::optional<tempfile::Directory> opened;
+  std::optional<TemporaryDirectory> live;
+  fs::path held;
+  if (holder == "directory") {
+    held = dir / "held";
+    fs::create_directory(held);
+    opened.emplace(held);
+  } else if (holder == "tempdir") {
+    live.emplace(tempfile::TemporaryDirectoryOptions{
+        .prefix = "keep-holder-", .dir = dir, .delete_ = false});
+    held = live->path();
+  } else {
+    fail("unknown holder");
+  }
+  Objects objects;
+  make_objects(objects, dir, "h",
+               opened ? tempfile::DirOption(*opened) : tempfile::DirOption(*live));
+  if (attack == "swap") {
+    const fs::path victim = dir / "keep-victim";
+    fs::create_directory(victim);
+    for (const auto& entry : fs::directory_iterator(held)) {
+      const std::string name = entry.path().filename().string();
+      if (name.starts_with("keep-")) {
+        continue;
+      }
+      if (entry.is_directory()) {
+        // An empty twin for the empty directory: a by-path rmdir would take it.
+        fs::create_directory(victim / name);
+        if (!fs::is_empty(entry.path())) {
+          for (const char* file : {"f0", "f1", "f2"}) {
+            write_file(victim / name / file, "victim");
+          }
+        }
+      } else {
+        write_file(victim / name, "victim");
+      }
+    }
+    tempfile::test::swap_for_symlink(held, dir / "keep-moved", victim);
+  } else if (attack != "none") {
+    fail("unknown attack");
+  }
+  say("held:" + held.string());
+  say("ready");
+  wait_go();
+  if (ending == "exit") {
+    std::exit(0);  // NOLINT(concurrency-mt-unsafe): one thread
+  }
+  ::_exit(driver_failed + 2);  // "wait": the test's signal was to end us
+}
+
 // ---- one TemporaryDirectory attacked, then removed by one path ----
 //
 // `<attack>-<ending>`: the attack prepares a TemporaryDirectory named "td-<tag>*" in <dir>,
@@ -1250,6 +1332,9 @@ int run(std::string_view scenario, const fs::path& dir) {
   }
   if (scenario.starts_with("replace-")) {
     return replace_files(dir, scenario.substr(8));
+  }
+  if (scenario.starts_with("held-")) {
+    return held_directory(dir, scenario.substr(5));
   }
   if (run_attack(scenario, dir)) {
     return 0;

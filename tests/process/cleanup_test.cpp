@@ -21,8 +21,11 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
+#include "security/harness.hpp"
 #include "support/child_program.hpp"
 #include "support/scratch.hpp"
 
@@ -902,6 +905,144 @@ TEST_F(ProcessCleanupTest, B1_ReplacedNamedFilesSurviveSignalCleanup) {
   expect_impostors_intact(dir(), names);
   EXPECT_EQ(join(unexpected(dir())), "");
 }
+
+// ---- objects created in a held directory ----
+//
+// cleanup_driver's held-<holder>-<attack>-<ending>: make_objects("h") with `dir` a held
+// directory, a tempfile::Directory ("directory") or a live TemporaryDirectory ("tempdir"); the
+// process then ends by std::exit (the exit handler) or by a signal after cleanup_on_signals().
+// Their removal is the same identity-checked one by absolute name as for objects made by path:
+// these put a held directory through it on the exit and signal paths.
+
+using HeldCase = std::tuple<std::string, int>;  // the holder; 0 (std::exit) or the signal
+
+std::string held_case_name(const ::testing::TestParamInfo<HeldCase>& info) {
+  const auto& [holder, signal_number] = info.param;
+  return holder + "_" +
+         (signal_number == 0 ? std::string("exit")
+                             : signal_name(::testing::TestParamInfo<int>(signal_number, 0)));
+}
+
+class HeldDirectoryCleanupTest : public ProcessCleanupTest,
+                                 public ::testing::WithParamInterface<HeldCase> {
+ protected:
+  // Runs the scenario with `attack` until "ready", calls `at_ready` (the driver's objects all
+  // alive, the attack made), then ends the driver the parameter's way. Returns the held
+  // directory's path, as the driver reported it.
+  fs::path run(const std::string& attack, const std::function<void()>& at_ready = {}) {
+    const auto& [holder, signal_number] = GetParam();
+    Driver driver("held-" + holder + "-" + attack + "-" + (signal_number == 0 ? "exit" : "wait"),
+                  dir());
+    const std::string held = driver.line();
+    EXPECT_TRUE(starts_with(held, "held:")) << held << driver.rest();
+    EXPECT_EQ(driver.line(), "ready") << driver.rest();
+    if (at_ready) {
+      at_ready();
+    }
+    if (signal_number != 0) {
+      driver.signal(signal_number);
+      EXPECT_EQ(describe(driver.wait()), signaled(signal_number)) << driver.rest();
+    } else {
+      driver.go();
+      EXPECT_EQ(describe(driver.wait()), exited(0)) << driver.rest();
+    }
+    return held.size() > 5 ? fs::path(held.substr(5)) : fs::path();
+  }
+  [[nodiscard]] bool by_signal() const { return std::get<1>(GetParam()) != 0; }
+};
+
+// Every object with a removal duty (an open and a closed NamedTemporaryFile, a tree, an empty
+// directory, a leaked file and a leaked tree) is gone; the delete_ = false ones, the holder and
+// the target of the tree's symbolic link (outside the held directory) stay.
+TEST_P(HeldDirectoryCleanupTest, D2_D3_ObjectsMadeInAHeldDirectoryAreRemovedAtExitAndOnSignals) {
+  const fs::path held = run("none");
+  ASSERT_TRUE(fs::is_directory(fs::symlink_status(held))) << held;
+  EXPECT_EQ(join(unexpected(held, by_signal() ? left_by_signal("h") : std::vector<std::string>{})),
+            "");
+  std::size_t keeps = 0;
+  for (const std::string& name : list_dir(held)) {
+    keeps += starts_with(name, "keep-f-h") || starts_with(name, "keep-d-h") ? 1U : 0U;
+  }
+  EXPECT_EQ(keeps, 2U) << "the delete_ = false file and directory";
+  EXPECT_EQ(fs::file_size(dir() / "keep-target-h"), 7U) << "the target of the tree's link";
+  EXPECT_EQ(join(unexpected(dir(), {"held"})), "");
+}
+
+// Snapshots of `tree` without "." and without what `skip` names (a prefix).
+std::vector<std::pair<std::string, EntrySnapshot>> snapshot_tree_without(const fs::path& tree,
+                                                                         const std::string& skip) {
+  std::vector<std::pair<std::string, EntrySnapshot>> kept;
+  for (auto& entry : snapshot_tree(tree)) {
+    if (entry.first != "." && !starts_with(entry.first, skip)) {
+      kept.push_back(std::move(entry));
+    }
+  }
+  return kept;
+}
+
+// The attack: after the creation the held directory is renamed away and a symbolic link to a
+// victim directory takes its path, where every object's name has a twin (files, two trees, an
+// EMPTY directory). The exit handler and the signal handler remove by name only what is still
+// the object's: no file twin and no twin with contents is removed, emptied or changed; what
+// was created is left behind in the moved directory (its names no longer lead to it), the
+// trees emptied through their descriptors. The positive control removes the same names by
+// path afterwards and reaches every remaining twin: the swap was live.
+//
+// The one twin the swap does reach is the empty directory's: a TemporaryDirectory's removal
+// starts with an rmdir of its name (temporary-directory.md: it only removes an empty directory
+// and never follows a final symbolic link), but the name's parent is resolved, through the
+// link. Pinned here, so that a change to that first step shows.
+TEST_P(HeldDirectoryCleanupTest, B1_AHeldDirectorySwappedForASymlinkNeverLeadsExitOrSignalsOut) {
+  const fs::path victim = dir() / "keep-victim";
+  std::vector<std::pair<std::string, EntrySnapshot>> before;
+  std::string empty_twin;
+  const fs::path held = run("swap", [&] {
+    before = snapshot_tree_without(victim, "te-h");
+    for (const std::string& name : list_dir(victim)) {
+      empty_twin = starts_with(name, "te-h") ? name : empty_twin;
+    }
+  });
+  // Five twins: three files, and two directories with three files each.
+  ASSERT_EQ(before.size(), 11U) << "the driver did not make the twins";
+  ASSERT_FALSE(empty_twin.empty()) << "the driver did not make the empty directory's twin";
+  EXPECT_TRUE(snapshot_tree_without(victim, "te-h") == before)
+      << "a twin outside the held directory was removed or changed";
+  EXPECT_FALSE(exists_no_follow(victim / empty_twin))
+      << "the rmdir-first step no longer reaches an empty twin: update this test and "
+         "temporary-directory.md";
+  EXPECT_TRUE(fs::is_symlink(held)) << "the planted link is not the library's to remove";
+  EXPECT_EQ(fs::file_size(dir() / "keep-target-h"), 7U) << "the target of the tree's link";
+  EXPECT_EQ(join(unexpected(dir(), {"held"})), "");
+
+  // Left behind in the moved directory: every object (its name leads elsewhere now), the
+  // trees without their contents.
+  const fs::path moved = dir() / "keep-moved";
+  for (const std::string& prefix : removable_prefixes("h")) {
+    std::size_t count = 0;
+    for (const std::string& name : list_dir(moved)) {
+      count += starts_with(name, prefix) ? 1U : 0U;
+      if (starts_with(name, prefix) && (prefix == "td-h" || prefix == "ld-h") &&
+          (!by_signal() || signals_remove_trees)) {
+        EXPECT_EQ(count_files(moved / name), 0U) << name << " was not emptied";
+      }
+    }
+    EXPECT_EQ(count, 1U) << prefix << "* in the moved directory";
+  }
+
+  // Positive control: by path, the objects' names lead to the twins.
+  std::size_t reached = 0;
+  for (const std::string& name : list_dir(victim)) {
+    std::error_code ec;
+    reached += fs::remove_all(held / name, ec) > 0 && !ec ? 1U : 0U;
+  }
+  EXPECT_EQ(reached, 5U) << "removal by path through the swapped name reaches every twin";
+  EXPECT_EQ(join(list_dir(victim)), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Endings, HeldDirectoryCleanupTest,
+                         ::testing::Combine(::testing::Values("directory", "tempdir"),
+                                            ::testing::Values(0, SIGINT, SIGTERM)),
+                         held_case_name);
 
 // ---- one attacked TemporaryDirectory, every removal path ----
 //

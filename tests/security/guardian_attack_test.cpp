@@ -43,6 +43,8 @@
 #include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
+#include "support/swap.hpp"
+#include "tempfile/directory.hpp"
 #include "tempfile/temporary_directory.hpp"
 
 namespace tempfile::test {
@@ -1057,6 +1059,128 @@ TEST_F(GuardianAttackTest, D2_GuardianRemovesTwoHundredDirectoriesOfAKilledOwner
   EXPECT_EQ(fact(owner.output, "tickets"), "200");
   EXPECT_EQ(fact(owner.output, "starts"), "1") << "one guardian for all of them";
   EXPECT_TRUE(list_dir(fast.path()).empty()) << list_dir(fast.path()).size() << " directories left";
+}
+
+// ---- PseudoTemporaryDirectories made in a held directory ----
+
+// The two kinds of held directory `dir` takes, as the owners below make them in `work`: a
+// tempfile::Directory opened on work/held-directory, and a live TemporaryDirectory
+// work/held-tempdir-* (never removed by anyone: its owner dies of SIGKILL). Both live as long
+// as this object, which the owner keeps until its death.
+class HeldDirectories {
+ public:
+  explicit HeldDirectories(const fs::path& work)
+      : opened_(made(work / "held-directory")), live_({.prefix = "held-tempdir-", .dir = work}) {}
+  /// Each kind's name and the option that holds it.
+  [[nodiscard]] std::vector<std::pair<std::string, DirOption>> each() const {
+    return {{"directory", DirOption(opened_)}, {"tempdir", DirOption(live_)}};
+  }
+
+ private:
+  static fs::path made(const fs::path& path) {
+    fs::create_directory(path);
+    return path;
+  }
+  Directory opened_;
+  TemporaryDirectory live_;
+};
+
+// The owner makes a PseudoTemporaryDirectory with files and an empty one in each kind of held
+// directory and is SIGKILLed: its guardian removes all four through the descriptors it was
+// given, and leaves the held directories (not its own) in place, empty.
+TEST_F(GuardianAttackTest, D2_GuardianRemovesDirectoriesMadeInAHeldDirectory) {
+  const fs::path work = make_subdir("work");
+  const Owner owner = run_owner_to_death([&](std::string& out, const Ready& ready) -> int {
+    const HeldDirectories holders(work);
+    std::vector<PseudoTemporaryDirectory> dirs;
+    dirs.reserve(4);
+    for (const auto& [kind, held] : holders.each()) {
+      PseudoTemporaryDirectory& full =
+          dirs.emplace_back(PseudoTemporaryDirectoryOptions{.prefix = "full-", .dir = held});
+      fill_victim_files(full / "sub", 3);
+      write_file(full / "own", "ours");
+      const PseudoTemporaryDirectory& empty =
+          dirs.emplace_back(PseudoTemporaryDirectoryOptions{.prefix = "empty-", .dir = held});
+      add_fact(out, kind + "-held", held.path());
+      add_fact(out, kind + "-full", full.name());
+      add_fact(out, kind + "-empty", empty.name());
+    }
+    add_fact(out, "tickets", std::to_string(os::guardian_status().tickets));
+    ready(out);
+  });
+  ASSERT_GUARDIAN_FINISHED(owner);
+  EXPECT_EQ(fact(owner.output, "tickets"), "4");
+  for (const std::string kind : {"directory", "tempdir"}) {
+    SCOPED_TRACE(kind);
+    const fs::path held = path_fact(owner, kind + "-held");
+    EXPECT_EQ(fs::path(path_fact(owner, kind + "-full")).parent_path(), held);
+    EXPECT_TRUE(fs::is_directory(fs::symlink_status(held))) << "the held directory was removed";
+    EXPECT_TRUE(list_dir(held).empty()) << "left in " << held << ": " << list_dir(held).size();
+  }
+  force_remove_all(work);
+}
+
+// The attack: after the owner made its directories (one with files, one EMPTY, in each kind of
+// held directory), each held directory is renamed away and a symbolic link to a victim
+// directory takes its path, where each of the owner's directories has a twin of the same name
+// (with files, or empty). The owner is SIGKILLed: its guardian works through its descriptors
+// and checks names against them, so it empties the owner's directories where they now are and
+// leaves them, and never removes, empties or changes a twin, the empty one included (the
+// guardian has no rmdir-first step). Positive control: a by-path remover given the same names
+// afterwards destroys every twin.
+TEST_F(GuardianAttackTest, B1_GuardianOfDirectoriesInASwappedHeldDirectoryNeverReachesTheTwins) {
+  const fs::path work = make_subdir("work");
+  const fs::path victim = work / "victim";
+  fs::create_directory(victim);
+  Owner owner = start_owner([&](std::string& out, const Ready& ready) -> int {
+    const HeldDirectories holders(work);
+    std::vector<PseudoTemporaryDirectory> dirs;
+    dirs.reserve(4);
+    for (const auto& [kind, held] : holders.each()) {
+      const fs::path held_path = held.path();
+      for (const std::string shape : {"full", "empty"}) {
+        const PseudoTemporaryDirectory& dir =
+            dirs.emplace_back(PseudoTemporaryDirectoryOptions{.prefix = shape + "-", .dir = held});
+        fs::create_directory(victim / dir.name().filename());
+        if (shape == "full") {
+          fill_victim_files(dir / "sub", 3);
+          fill_victim_files(victim / dir.name().filename() / "sub", 3);
+        }
+        add_fact(out, kind + "-" + shape, dir.name().filename());
+      }
+      swap_for_symlink(held_path, work / ("moved-" + kind), victim);
+      add_fact(out, kind + "-held", held_path);
+    }
+    ready(out);
+  });
+  ASSERT_TRUE(owner.ready) << owner.output;
+  const auto before = snapshot_tree(victim);
+  // ".", four twins, and in each of the two full ones sub/ with three files.
+  ASSERT_EQ(before.size(), 13U) << "the owner did not make the twins";
+  kill_owner(owner);
+  ASSERT_GUARDIAN_FINISHED(owner);
+  EXPECT_TRUE(snapshot_tree(victim) == before) << "a twin outside the held directory changed";
+  for (const std::string kind : {"directory", "tempdir"}) {
+    SCOPED_TRACE(kind);
+    const fs::path held = path_fact(owner, kind + "-held");
+    const fs::path moved = work / ("moved-" + kind);
+    EXPECT_TRUE(fs::is_symlink(held)) << "the planted link is not the guardian's to remove";
+    for (const std::string shape : {"full", "empty"}) {
+      const fs::path left = moved / path_fact(owner, kind + "-" + shape);
+      EXPECT_TRUE(fs::is_directory(fs::symlink_status(left)))
+          << shape << ": its name leads elsewhere now, so the directory itself is left";
+      EXPECT_TRUE(list_dir(left).empty()) << shape << ": not emptied through its descriptor";
+    }
+  }
+  // Positive control: by path, the owner's names reach the twins.
+  for (const std::string kind : {"directory", "tempdir"}) {
+    for (const std::string shape : {"full", "empty"}) {
+      naive_remove(fs::path(path_fact(owner, kind + "-held")) /
+                   path_fact(owner, kind + "-" + shape));
+    }
+  }
+  EXPECT_TRUE(list_dir(victim).empty()) << "a by-path removal of the same names left twins";
+  force_remove_all(work);
 }
 
 // Sets this process's soft descriptor limit, keeping the hard one. Returns 0 or errno.
