@@ -560,6 +560,28 @@ bool ask_guardian(Program& driver, GuardianSeen& seen) {
   return true;
 }
 
+// SIGKILLs a driver whose fallback file a guardian guards, then waits for that guardian to
+// finish its work and end: "" when all of that happened, else what did not.
+std::string kill_owner_then_wait_for_its_guardian(Program& driver) {
+  GuardianSeen guarded;
+  if (!ask_guardian(driver, guarded)) {
+    return driver.why;
+  }
+  if (guarded.pid <= 0) {
+    return "no guardian runs for the fallback file";
+  }
+  if (!driver.kill(SIGKILL)) {
+    return "the driver could not be killed";
+  }
+  if (const int status = driver.wait(); !WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
+    return "the driver was not killed by SIGKILL: status " + std::to_string(status);
+  }
+  if (!eventually([&] { return process_ended(guarded.pid); }, 5s)) {
+    return "the guardian " + std::to_string(guarded.pid) + " did not finish";
+  }
+  return "";
+}
+
 void write_text(const fs::path& path, const std::string& text) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
   ASSERT_NE(f, nullptr) << path << ": " << errno_text(errno);
@@ -645,14 +667,7 @@ TEST_F(PseudoTemporaryFileTest, A10_D2_WithoutOTmpfileTheGuardianRemovesAFileMad
           << name;
     }
     ASSERT_TRUE(exists_no_follow(name)) << "not the named fallback";
-    GuardianSeen guarded;
-    ASSERT_TRUE(ask_guardian(driver, guarded)) << driver.why;
-    ASSERT_GT(guarded.pid, 0) << "no guardian runs for the fallback file";
-    ASSERT_TRUE(driver.kill(SIGKILL));
-    const int status = driver.wait();
-    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
-    EXPECT_TRUE(eventually([&] { return process_ended(guarded.pid); }, 5s))
-        << "the guardian " << guarded.pid << " did not finish";
+    ASSERT_EQ(kill_owner_then_wait_for_its_guardian(driver), "");
     EXPECT_FALSE(exists_no_follow(name)) << name << " is still there after its owner was killed";
     EXPECT_THAT(list_dir(held), ::testing::IsEmpty());
     fs::remove_all(held);
@@ -682,14 +697,7 @@ TEST_F(PseudoTemporaryFileTest,
     ASSERT_TRUE(exists_no_follow(moved / fs::path(name).filename())) << "not the named fallback";
     const EntrySnapshot before = snapshot(twin);
     ASSERT_EQ(before.content, "twin");
-    GuardianSeen guarded;
-    ASSERT_TRUE(ask_guardian(driver, guarded)) << driver.why;
-    ASSERT_GT(guarded.pid, 0) << "no guardian runs for the fallback file";
-    ASSERT_TRUE(driver.kill(SIGKILL));
-    const int status = driver.wait();
-    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
-    EXPECT_TRUE(eventually([&] { return process_ended(guarded.pid); }, 5s))
-        << "the guardian " << guarded.pid << " did not finish";
+    ASSERT_EQ(kill_owner_then_wait_for_its_guardian(driver), "");
     EXPECT_TRUE(snapshot(twin) == before) << "the twin was changed: " << describe(snapshot(twin));
     EXPECT_TRUE(exists_no_follow(moved / fs::path(name).filename()))
         << "the file is left where it is: its name leads elsewhere now";
