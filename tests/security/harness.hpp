@@ -18,6 +18,7 @@
 
 #include "create/create.hpp"
 #include "create/names.hpp"
+#include "os/remove_tree.hpp"
 #include "support/files.hpp"  // write_file, for every attack test
 #include "support/name_sources.hpp"
 #include "tempfile/error.hpp"
@@ -202,6 +203,21 @@ void naive_remove(const std::filesystem::path& path);
 [[nodiscard]] std::size_t subtree_swap_round(
     const std::filesystem::path& tree, const std::filesystem::path& victim, const std::string& sub,
     int files, int siblings, const std::function<void(const std::filesystem::path&)>& remover);
+
+/// os::observe_held_removals for a scope: the held-directory removals of
+/// TemporaryDirectory::cleanup() (and its destructor) tell `observer` their steps until the
+/// end of the scope, as remove_tree tells the observer it is given.
+class HeldRemovalObserved {
+ public:
+  explicit HeldRemovalObserved(os::RemovalObserver* observer) noexcept {
+    os::observe_held_removals(observer);
+  }
+  HeldRemovalObserved(const HeldRemovalObserved&) = delete;
+  HeldRemovalObserved& operator=(const HeldRemovalObserved&) = delete;
+  HeldRemovalObserved(HeldRemovalObserved&&) = delete;
+  HeldRemovalObserved& operator=(HeldRemovalObserved&&) = delete;
+  ~HeldRemovalObserved() { os::observe_held_removals(nullptr); }
+};
 
 /// What a positive control's rounds came to.
 struct ControlRun {

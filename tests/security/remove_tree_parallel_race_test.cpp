@@ -2,7 +2,8 @@
 // The subtree-swap race against the parallel tree removal: an attacker thread keeps renaming a
 // subdirectory a worker is given and putting a symbolic link to a victim in its place. Nothing
 // outside the tree may be touched; the race is shown to land, and a naive remover in the same
-// harness loses victim files. Label concurrency: also run under ThreadSanitizer.
+// harness loses victim files; the same through TemporaryDirectory::cleanup() fanned out. Label
+// concurrency: also run under ThreadSanitizer.
 #include <sched.h>
 #include <sys/stat.h>
 
@@ -17,6 +18,7 @@
 #include "os/remove_tree.hpp"
 #include "os/sys.hpp"
 #include "support/scratch.hpp"
+#include "tempfile/temporary_directory.hpp"
 
 namespace tempfile::test {
 namespace {
@@ -92,6 +94,43 @@ TEST_F(RemoveTreeParallelRaceTest, SubtreeSwapDuringParallelWalkNeverReachesTheV
   // Positive control: the same harness does reach the victim through a naive remover.
   const ControlRun control = run_until_first_loss([&] {
     return subtree_swap_round(fast.path() / "tree", fast.path() / "victim", "deep", 20, 40,
+                              naive_remove) > 0;
+  });
+  EXPECT_TRUE(control.lost) << "positive control: the naive remover survived " << control.rounds
+                            << " rounds";
+  EXPECT_TRUE(list_dir(fast.path()).empty());
+}
+
+// The same race against TemporaryDirectory::cleanup() with its walk fanned out (always, so
+// every round has a pool): `a` and its 40 siblings are in the TemporaryDirectory, which removes
+// them through its held root descriptor. Nothing outside it is touched; the race lands and the
+// workers take part; the naive remover in the same harness loses victim files.
+TEST_F(RemoveTreeParallelRaceTest, SubtreeSwapDuringParallelCleanupNeverReachesTheVictim) {
+  const FastDirectory fast(scratch());
+  constexpr int rounds = 150;
+  std::size_t lost = 0;
+  int landed = 0;
+  int parallel_rounds = 0;
+  for (int round = 0; round < rounds; ++round) {
+    TemporaryDirectory directory({.dir = fast.path(),
+                                  .ignore_cleanup_errors = true,
+                                  .cleanup_parallel = RmtreeParallel::always});
+    RaceWatcher watcher(directory.path() / "a");
+    const HeldRemovalObserved observed(&watcher);
+    lost += subtree_swap_round(directory.path(), fast.path() / "victim", "deep", 20, 40,
+                               [&](const fs::path& /*tree*/) { directory.cleanup(); });
+    landed += watcher.landed() > 0 ? 1 : 0;
+    parallel_rounds += watcher.on_workers() ? 1 : 0;
+  }
+  EXPECT_EQ(lost, 0U) << "victim files deleted by the parallel cleanup()";
+  EXPECT_GT(landed, 0) << "the attacker never had its link in place when the walk descended";
+  EXPECT_GT(parallel_rounds, 0) << "no round had a worker thread remove anything";
+  std::printf("the link was in place at a descent in %d/%d rounds (%d with workers)\n", landed,
+              rounds, parallel_rounds);
+
+  const ControlRun control = run_until_first_loss([&] {
+    const TemporaryDirectory directory({.dir = fast.path(), .ignore_cleanup_errors = true});
+    return subtree_swap_round(directory.path(), fast.path() / "victim", "deep", 20, 40,
                               naive_remove) > 0;
   });
   EXPECT_TRUE(control.lost) << "positive control: the naive remover survived " << control.rounds
