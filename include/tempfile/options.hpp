@@ -243,6 +243,23 @@ struct SpooledTemporaryFileOptions {
   bool memfd = false;
 };
 
+/// Whether rmtree (RmtreeOptions::parallel, tempfile/temporary_directory.hpp) or a
+/// TemporaryDirectory's cleanup (TemporaryDirectoryOptions::cleanup_parallel) may remove
+/// subdirectories on several threads at once (docs/tree-removal.md, "Parallel removal"). Every
+/// choice removes the same entries, follows no symbolic link, crosses no mount and reports the
+/// same failures.
+enum class RmtreeParallel : unsigned char {
+  /// Threads only where the walk measures enough work left: at a directory with at least 32
+  /// subdirectories still to remove, the first 8 are removed and timed, and the rest go to
+  /// threads only if they would take 4 ms or more. A flat directory or a small tree never
+  /// starts one.
+  automatic,
+  /// One thread: the sequential walk.
+  never,
+  /// Threads at any directory with two or more subdirectories still to remove.
+  always,
+};
+
 /// Python: TemporaryDirectory(suffix=None, prefix=None, dir=None, ignore_cleanup_errors=False,
 /// *, delete=True) (3.12).
 struct TemporaryDirectoryOptions {
@@ -260,6 +277,13 @@ struct TemporaryDirectoryOptions {
   /// systemd-tmpfiles does not age it away (or its old-dated contents, e.g. from an archive)
   /// from under a long-running program. One system call; false to skip it.
   bool lock = true;
+  /// Not in Python: whether cleanup() and the destructor may remove a large tree's
+  /// subdirectories with a few threads at once, as rmtree's RmtreeOptions::parallel (the same
+  /// rule: automatic starts threads only where the walk measures 4 ms or more of work left, so
+  /// a small directory's cleanup is exactly the sequential one). never keeps every removal on
+  /// the calling thread. The exit and signal handlers and the guardian process always remove
+  /// sequentially (docs/tree-removal.md, "Parallel removal").
+  RmtreeParallel cleanup_parallel = RmtreeParallel::automatic;
 };
 
 /// The seed's PseudoTemporaryFile takes TemporaryFile's options, and nothing Python lacks.

@@ -24,12 +24,15 @@ namespace tempfile {
 /// replaced by a symbolic link or another directory is left alone and reported). It is
 /// idempotent, removes the tree even with delete_ = false (Python's rule), and throws
 /// tempfile::cleanup_error listing every entry left behind (path and errno) unless
-/// ignore_cleanup_errors, which makes it never throw.
+/// ignore_cleanup_errors, which makes it never throw. A large tree's subdirectories may be
+/// removed by a few threads at once, by rmtree's rule (TemporaryDirectoryOptions::
+/// cleanup_parallel, automatic by default: only where 4 ms or more of work is measured left);
+/// the same entries go and the same failures are reported.
 ///
 /// With delete_ (default) the destructor does the same and never throws; the tree is also
 /// removed at normal exit (return from main, std::exit) if the object is still alive then, and
-/// on SIGINT/SIGTERM/SIGHUP after tempfile::cleanup_on_signals(). Only the process that created
-/// it removes it: in a fork()ed child the destructor just closes the descriptor.
+/// on SIGINT/SIGTERM/SIGHUP after tempfile::cleanup_on_signals(), by one thread. Only the process
+/// that created it removes it: in a fork()ed child the destructor just closes the descriptor.
 ///
 /// Move-only: a moved-from object owns nothing and does nothing.
 class TEMPFILE_API TemporaryDirectory {
@@ -103,21 +106,6 @@ class TEMPFILE_API PseudoTemporaryDirectory : public TemporaryDirectory {
   /// TemporaryDirectory's, and tempfile::error when the guardian cannot be started or handed
   /// the directory.
   explicit PseudoTemporaryDirectory(const PseudoTemporaryDirectoryOptions& options);
-};
-
-/// Whether rmtree may remove subdirectories on several threads at once (docs/tree-removal.md,
-/// "Parallel removal"). Every choice removes the same entries, follows no symbolic link, crosses
-/// no mount and reports the same failures.
-enum class RmtreeParallel : unsigned char {
-  /// Threads only where the walk measures enough work left: at a directory with at least 32
-  /// subdirectories still to remove, the first 8 are removed and timed, and the rest go to
-  /// threads only if they would take 4 ms or more. A flat directory or a small tree never
-  /// starts one.
-  automatic,
-  /// One thread: the sequential walk.
-  never,
-  /// Threads at any directory with two or more subdirectories still to remove.
-  always,
 };
 
 /// rmtree's options, an aggregate like the creation functions' options:

@@ -68,8 +68,8 @@ void OwnedEntry::retry_later(const std::string& path, bool exit_cleanup) {
   owe(path, exit_cleanup);
 }
 
-os::Errno OwnedEntry::remove(const std::string& path,
-                             std::vector<os::RemovalFailure>& failures) noexcept {
+os::Errno OwnedEntry::remove(const std::string& path, std::vector<os::RemovalFailure>& failures,
+                             const os::ParallelRemoval& parallel) noexcept {
   if (!owed_) {
     return 0;
   }
@@ -83,7 +83,7 @@ os::Errno OwnedEntry::remove(const std::string& path,
   }
   os::Errno err = 0;
   if (kind_ == os::CleanupKind::directory) {
-    err = os::remove_held_directory(path.c_str(), root_fd_, identity_, failures);
+    err = os::remove_held_directory(path.c_str(), root_fd_, identity_, failures, parallel);
   } else {
     err = os::remove_file_if_same(path.c_str(), identity_);
     if (err == os::removal_replaced) {

@@ -71,9 +71,10 @@ class OwnedEntry {
   /// refers to our file is left alone and counts as removed (ours is gone), as does a missing
   /// name (Python 3.12); a directory with os::remove_held_directory. What was left goes to
   /// `failures` (paths relative to `path`, "" for the entry itself); returns 0 or the first
-  /// failure's errno.
-  [[nodiscard]] os::Errno remove(const std::string& path,
-                                 std::vector<os::RemovalFailure>& failures) noexcept;
+  /// failure's errno. A directory's walk may fan out as `parallel` says (the owner's choice;
+  /// the handlers never pass one).
+  [[nodiscard]] os::Errno remove(const std::string& path, std::vector<os::RemovalFailure>& failures,
+                                 const os::ParallelRemoval& parallel = {}) noexcept;
 
   /// After a remove() that left something: owe the removal again, and with `exit_cleanup`
   /// stay registered (or register again), so a later remove() (or the exit handler) retries.

@@ -32,6 +32,8 @@ struct TemporaryDirectory::State {
   os::GuardianTicket guard;
   bool ignore_cleanup_errors = false;
   bool delete_ = true;
+  // cleanup()'s (and so the destructor's) fan-out; the exit and signal handlers walk alone.
+  os::ParallelRemoval parallel;
   bool removed = false;
   // keep(): nothing removes the directory any more, cleanup() included.
   bool kept = false;
@@ -72,18 +74,10 @@ std::vector<cleanup_error::failure> left_behind(const std::filesystem::path& roo
   return left;
 }
 
-}  // namespace
-
-void rmtree(const std::filesystem::path& path, bool ignore_errors) {
-  rmtree(path, RmtreeOptions{.ignore_errors = ignore_errors});
-}
-
-void rmtree(const std::filesystem::path& path, const RmtreeOptions& options) {
-  // A bad argument, not a removal failure: refused even with ignore_errors (Python's
-  // ignore_errors swallows its ValueError too, and then removes nothing either).
-  create::check_path_argument("rmtree", "path", std::string_view(path.native()));
-  os::ParallelRemoval parallel{.max_threads = options.max_threads};
-  switch (options.parallel) {
+// The one translation of the public choice into the walker's.
+os::ParallelRemoval removal_fan_out(RmtreeParallel choice, unsigned max_threads) noexcept {
+  os::ParallelRemoval parallel{.max_threads = max_threads};
+  switch (choice) {
     case RmtreeParallel::automatic:
       parallel.mode = os::ParallelRemoval::Mode::automatic;
       break;
@@ -94,6 +88,20 @@ void rmtree(const std::filesystem::path& path, const RmtreeOptions& options) {
       parallel.mode = os::ParallelRemoval::Mode::always;
       break;
   }
+  return parallel;
+}
+
+}  // namespace
+
+void rmtree(const std::filesystem::path& path, bool ignore_errors) {
+  rmtree(path, RmtreeOptions{.ignore_errors = ignore_errors});
+}
+
+void rmtree(const std::filesystem::path& path, const RmtreeOptions& options) {
+  // A bad argument, not a removal failure: refused even with ignore_errors (Python's
+  // ignore_errors swallows its ValueError too, and then removes nothing either).
+  create::check_path_argument("rmtree", "path", std::string_view(path.native()));
+  const os::ParallelRemoval parallel = removal_fan_out(options.parallel, options.max_threads);
   std::vector<os::RemovalFailure> failures;
   if (os::remove_tree(os::current_directory_fd, path.c_str(), failures, parallel) == 0 ||
       options.ignore_errors) {
@@ -151,6 +159,7 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options,
     s.held = {s.root.get(), s.name.native()};
     s.ignore_cleanup_errors = options.ignore_cleanup_errors;
     s.delete_ = options.delete_;
+    s.parallel = removal_fan_out(options.cleanup_parallel, 0);
     // cleanup() removes the tree even without delete_ (Python's rule); delete_ adds the
     // destructor's and the exit/signal handlers' removal.
     s.entry = objects::OwnedEntry::directory(s.name.native(), s.root.get(), identity, s.delete_);
@@ -215,7 +224,7 @@ void TemporaryDirectory::cleanup() {
   }
   // Nothing left when an exit or signal handler claimed it first (and removed it).
   std::vector<os::RemovalFailure> failures;
-  static_cast<void>(s.entry.remove(s.name.native(), failures));
+  static_cast<void>(s.entry.remove(s.name.native(), failures, s.parallel));
   if (failures.empty()) {
     s.removed = true;
     s.guard.withdraw();  // after the removal: a death before it still leaves the guardian its job

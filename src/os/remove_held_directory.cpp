@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The one entry point that removes a directory whose root its owner holds open (a
 // TemporaryDirectory), for every remover: the owner, the exit handler and a signal handler.
-// It makes the "rmdir first" decision once; the walk is remove_tree_at's or, in a signal
-// handler, the allocation-free walker's.
+// It makes the "rmdir first" decision once; the walk is remove_tree_at's (sequential, or fanned
+// out when the owner's cleanup() asks) or, in a signal handler, the allocation-free walker's.
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <string>
@@ -15,6 +16,9 @@
 
 namespace tempfile::os {
 namespace {
+
+// observe_held_removals' observer: nullptr outside the race tests.
+std::atomic<RemovalObserver*> held_observer{nullptr};
 
 enum class HeldState : unsigned char { done, walk, wrong_descriptor, failed };
 
@@ -48,8 +52,13 @@ void report_root(std::vector<RemovalFailure>& failures, Errno err) noexcept {
 
 }  // namespace
 
+void observe_held_removals(RemovalObserver* observer) noexcept {
+  held_observer.store(observer, std::memory_order_release);
+}
+
 Errno remove_held_directory(const char* path, int root_fd, const EntryIdentity& expected,
-                            std::vector<RemovalFailure>& failures) noexcept {
+                            std::vector<RemovalFailure>& failures,
+                            const ParallelRemoval& parallel) noexcept {
   EntryIdentity root;
   Errno err = 0;
   switch (first_steps(path, root_fd, expected, root, err)) {
@@ -64,7 +73,8 @@ Errno remove_held_directory(const char* path, int root_fd, const EntryIdentity& 
     case HeldState::walk:
       break;
   }
-  return remove_tree_at(current_directory_fd, path, root_fd, root, failures);
+  return remove_tree_at(current_directory_fd, path, root_fd, root, failures, parallel,
+                        held_observer.load(std::memory_order_acquire));
 }
 
 void remove_held_directory_in_signal_handler(const char* path, int root_fd,

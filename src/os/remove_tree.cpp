@@ -3,7 +3,7 @@
 // window of open directories. Directories are read by os/directory_reader.hpp; the signal
 // handler's walker is remove_tree_signal.cpp, the held-directory entry remove_held_directory.cpp,
 // the thread pool of a parallel removal remove_tree_parallel.cpp (which runs this same walk on
-// each subdirectory it is given).
+// each subdirectory it is given, for remove_tree and remove_tree_at alike).
 #include "os/remove_tree.hpp"
 
 #include <fcntl.h>
@@ -781,9 +781,16 @@ Errno remove_tree_at(int parent_fd, const char* name, int root_fd,
 }
 
 Errno remove_tree_at(int parent_fd, const char* name, int root_fd, const EntryIdentity& root,
-                     std::vector<RemovalFailure>& failures) noexcept {
+                     std::vector<RemovalFailure>& failures, const ParallelRemoval& parallel,
+                     RemovalObserver* observer) noexcept {
   try {
-    Remover remover(failures, nullptr);
+    if (parallel.mode == ParallelRemoval::Mode::never) {
+      Remover remover(failures, observer);
+      return remover.remove_held(parent_fd, name, root_fd, &root);
+    }
+    // As in remove_tree: the pool outlives the walker, so no worker uses a closed descriptor.
+    RemovalPool pool(parallel, observer);
+    Remover remover(failures, observer, &pool);
     return remover.remove_held(parent_fd, name, root_fd, &root);
   } catch (...) {
     return out_of_memory(failures);

@@ -144,10 +144,14 @@ inline constexpr std::size_t removal_worker_descriptor_limit = 8;
                                    std::vector<RemovalFailure>& failures,
                                    RemovalObserver* observer = nullptr) noexcept;
 /// remove_tree_at for a caller that has just identified `root_fd` (remove_held_directory):
-/// `root` is its identify_fd, not asked again.
+/// `root` is its identify_fd, not asked again. With a `parallel` mode other than never, the
+/// contents may fan out as remove_tree's do (the same pool, the same walk in every thread, the
+/// same merged report); the root's checks and removal stay on the calling thread. The observer,
+/// if any, must then be thread-safe.
 [[nodiscard]] Errno remove_tree_at(int parent_fd, const char* name, int root_fd,
-                                   const EntryIdentity& root,
-                                   std::vector<RemovalFailure>& failures) noexcept;
+                                   const EntryIdentity& root, std::vector<RemovalFailure>& failures,
+                                   const ParallelRemoval& parallel = {},
+                                   RemovalObserver* observer = nullptr) noexcept;
 
 /// The one way a directory whose root descriptor its owner holds (a TemporaryDirectory) is
 /// removed, whoever removes it: the owner's cleanup(), the exit handler, and (below) a signal
@@ -168,9 +172,21 @@ inline constexpr std::size_t removal_worker_descriptor_limit = 8;
 ///    `path` still names it, else reported with removal_replaced.
 ///
 /// An empty root costs two system calls; a non-empty one pays the failed rmdir for the fast path.
+///
+/// `parallel` is step 3's fan-out (remove_tree_at). The owner's cleanup() passes its choice
+/// (automatic unless told otherwise: a small tree walks exactly as sequentially, and starts
+/// no thread); the exit handler and the guardian process leave it at never (docs/tree-removal.md,
+/// "Parallel removal").
 [[nodiscard]] Errno remove_held_directory(const char* path, int root_fd,
                                           const EntryIdentity& expected,
-                                          std::vector<RemovalFailure>& failures) noexcept;
+                                          std::vector<RemovalFailure>& failures,
+                                          const ParallelRemoval& parallel = {}) noexcept;
+
+/// A test seam for the race tests: the observer remove_held_directory (not its signal-handler
+/// form) gives its walk, so that a TemporaryDirectory's cleanup() can be watched and raced as
+/// remove_tree is. The library never sets it; a test sets it for a scope and puts back nullptr.
+/// It must be thread-safe (a parallel walk tells it from every thread).
+void observe_held_removals(RemovalObserver* observer) noexcept;
 
 /// remove_held_directory for a signal handler (os/cleanup.cpp): the same steps 1 and 2, then
 /// the allocation-free walk (os/remove_tree_signal.cpp) with the same rules as remove_tree (no

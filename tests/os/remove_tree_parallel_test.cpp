@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The parallel tree removal against the sequential one: the same trees removed, links not
 // followed, modes fixed, mounts not crossed, the same failures reported, and its descriptor
-// bound, checked at every step and under a real `ulimit -n`. Label concurrency: also run under
+// bound, checked at every step and under a real `ulimit -n`; and the same walk behind
+// TemporaryDirectory::cleanup() and its destructor. Label concurrency: also run under
 // ThreadSanitizer.
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -15,9 +16,11 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -27,8 +30,11 @@
 #include "os/sys.hpp"
 #include "security/harness.hpp"
 #include "support/files.hpp"
+#include "support/immutable.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
+#include "tempfile/error.hpp"
+#include "tempfile/temporary_directory.hpp"
 
 namespace tempfile::os {
 namespace {
@@ -452,6 +458,165 @@ TEST_F(RemoveTreeParallelTest, RemovesUnderUlimit64) {
         watcher.most_threads() != process_threads() + 1) {
       std::fprintf(stderr, "%s, %zu threads at most, failures:%s\n", std::strerror(err),
                    watcher.most_threads(), describe(failures).c_str());
+      return 1;
+    }
+    return 0;
+  });
+  EXPECT_EQ(status, 0);
+  EXPECT_TRUE(list_dir(fast.path()).empty());
+}
+
+// TemporaryDirectory::cleanup() and its destructor through the held root descriptor, fanned out
+// (the walk is watched through the held-removal seam). cleanup() with always: the pool ran and
+// everything went. The destructor with the default options (automatic) and a tree wide enough
+// for the sample to measure well over 4 ms left (the watcher's own /proc listing at each step
+// makes every step slow): the pool ran too. Then a small tree (31 subdirectories, one short of
+// a candidate for automatic), automatic: no thread at all, however slow its steps.
+TEST_F(RemoveTreeParallelTest, TemporaryDirectoryCleanupAndDestructorFanOut) {
+  const test::FastDirectory fast(scratch());
+  {
+    TemporaryDirectory directory({.dir = fast.path(), .cleanup_parallel = RmtreeParallel::always});
+    make_tree(directory.path(), "wide");
+    Watcher watcher;
+    const test::HeldRemovalObserved observed(&watcher);
+    EXPECT_NO_THROW(directory.cleanup());
+    EXPECT_TRUE(watcher.pool_started()) << "cleanup() never started the pool";
+    EXPECT_GT(watcher.threads(), 1U);
+    EXPECT_FALSE(exists_no_follow(directory.path()));
+  }
+  {
+    Watcher watcher;
+    const test::HeldRemovalObserved observed(&watcher);
+    fs::path name;
+    {
+      const TemporaryDirectory directory({.dir = fast.path()});
+      name = directory.path();
+      for (int d = 0; d < 400; ++d) {
+        const fs::path dir = name / ("d" + std::to_string(d));
+        fs::create_directory(dir);
+        for (int f = 0; f < 5; ++f) {
+          touch(dir / ("f" + std::to_string(f)));
+        }
+      }
+    }
+    EXPECT_TRUE(watcher.pool_started()) << "the destructor's automatic walk never fanned out";
+    EXPECT_FALSE(exists_no_follow(name));
+  }
+  {
+    Watcher watcher;
+    const test::HeldRemovalObserved observed(&watcher);
+    TemporaryDirectory directory({.dir = fast.path()});
+    for (std::size_t d = 0; d + 1 < removal_automatic_width; ++d) {  // one short of a candidate
+      const fs::path dir = directory.path() / ("d" + std::to_string(d));
+      fs::create_directory(dir);
+      touch(dir / "f");
+      make_chain(dir, 3);
+    }
+    EXPECT_NO_THROW(directory.cleanup());
+    EXPECT_EQ(watcher.threads(), 1U) << "a small tree started threads";
+    EXPECT_FALSE(watcher.pool_started());
+  }
+  EXPECT_TRUE(list_dir(fast.path()).empty());
+}
+
+// A held descriptor that is no longer the recorded root is refused before any walk, fanned out
+// or not: the identity check comes first, and nothing of the other directory is touched.
+TEST_F(RemoveTreeParallelTest, HeldRootOfAnotherDirectoryIsNeverWalkedInParallel) {
+  make_tree("other", "wide");
+  fs::create_directory("ours");
+  const FileDescriptor ours(::open("ours", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  const FileDescriptor other(::open("other", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(ours.valid() && other.valid());
+  EntryIdentity recorded;
+  ASSERT_EQ(identify_fd(ours.get(), recorded), 0);
+  touch("ours/f");  // not empty: the rmdir fast path does not end it
+  const std::string path = (scratch() / "ours").string();
+  std::vector<RemovalFailure> failures;
+  EXPECT_EQ(remove_held_directory(path.c_str(), other.get(), recorded, failures, parallel),
+            removal_wrong_descriptor);
+  ASSERT_EQ(failures.size(), 1U) << describe(failures);
+  EXPECT_EQ(failures[0].path, "");
+  EXPECT_EQ(list_dir("other").size(), 120U);
+  // Control: the right identity, the same call, the same mode: all gone.
+  EntryIdentity others;
+  ASSERT_EQ(identify_fd(other.get(), others), 0);
+  const std::string other_path = (scratch() / "other").string();
+  failures.clear();
+  EXPECT_EQ(remove_held_directory(other_path.c_str(), other.get(), others, failures, parallel), 0);
+  EXPECT_TRUE(failures.empty()) << describe(failures);
+  EXPECT_FALSE(exists_no_follow("other"));
+  test::force_remove_all("ours");
+}
+
+// Entries nobody can remove (chattr +i) in three of the subdirectories a pool's threads get:
+// cleanup() fanned out throws the same cleanup_error as the sequential one (the same paths and
+// EPERM, in the same order: both trees have the same names, made in the same order), keeps the
+// directory, and a later cleanup() finishes it.
+TEST_F(RemoveTreeParallelTest, TemporaryDirectoryCleanupReportsWhatThePoolLeftAsSequentially) {
+  std::vector<std::vector<std::string>> reports;
+  for (const RmtreeParallel choice : {RmtreeParallel::never, RmtreeParallel::always}) {
+    SCOPED_TRACE(choice == RmtreeParallel::never ? "never" : "always");
+    TemporaryDirectory directory({.dir = scratch(), .cleanup_parallel = choice});
+    make_tree(directory.path(), "wide");
+    std::vector<std::unique_ptr<test::Immutable>> locks;
+    for (const char* dir : {"d3", "d17", "d101"}) {
+      locks.push_back(std::make_unique<test::Immutable>(directory.path() / dir / "f7"));
+      if (!locks.back()->locked()) {
+        GTEST_SKIP() << locks.back()->refused();
+      }
+    }
+    Watcher watcher;
+    const test::HeldRemovalObserved observed(&watcher);
+    std::vector<std::string> reported;
+    try {
+      directory.cleanup();
+      ADD_FAILURE() << "no cleanup_error";
+    } catch (const cleanup_error& failure) {
+      EXPECT_EQ(failure.code(), std::errc::operation_not_permitted) << test::describe(failure);
+      for (const cleanup_error::failure& left : failure.failures()) {
+        reported.push_back(left.path.lexically_relative(directory.path()).string() + " " +
+                           left.code.message());
+      }
+    }
+    EXPECT_EQ(list_dir(directory.path()), (std::set<std::string>{"d101", "d17", "d3"}));
+    if (choice == RmtreeParallel::always) {
+      EXPECT_TRUE(watcher.pool_started());
+    }
+    reports.push_back(reported);
+    locks.clear();
+    EXPECT_NO_THROW(directory.cleanup());
+    EXPECT_FALSE(exists_no_follow(directory.path()));
+  }
+  ASSERT_EQ(reports.size(), 2U);
+  EXPECT_THAT(reports[0], ::testing::UnorderedElementsAre("d3/f7 Operation not permitted",
+                                                          "d17/f7 Operation not permitted",
+                                                          "d101/f7 Operation not permitted"));
+  EXPECT_EQ(reports[0], reports[1]);
+}
+
+// Under a real `ulimit -n 64`, in a child: a TemporaryDirectory's fanned-out cleanup() fits its
+// pool to the limit (2 threads) and removes chains deeper than every window, leaving nothing.
+TEST_F(RemoveTreeParallelTest, TemporaryDirectoryCleanupUnderUlimit64) {
+  const test::FastDirectory fast(scratch());
+  const int status = test::run_in_child([&] {
+    if (!test::limit_open_files(64)) {
+      return 2;
+    }
+    TemporaryDirectory directory({.dir = fast.path(), .cleanup_parallel = RmtreeParallel::always});
+    for (int d = 0; d < 20; ++d) {
+      make_chain(directory.path() / ("d" + std::to_string(d)), 60);
+    }
+    Watcher watcher;
+    const test::HeldRemovalObserved observed(&watcher);
+    try {
+      directory.cleanup();
+    } catch (const cleanup_error& failure) {
+      std::fprintf(stderr, "cleanup_error:%s\n", test::describe(failure).c_str());
+      return 1;
+    }
+    if (!watcher.pool_started() || watcher.most_threads() != process_threads() + 1 ||
+        exists_no_follow(directory.path())) {
+      std::fprintf(stderr, "%zu threads at most\n", watcher.most_threads());
       return 1;
     }
     return 0;

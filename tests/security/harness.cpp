@@ -476,6 +476,25 @@ void naive_remove(const std::filesystem::path& path) {
   ::rmdir(path.c_str());
 }
 
+std::size_t subtree_swap_round(const std::filesystem::path& tree,
+                               const std::filesystem::path& victim, const std::string& sub,
+                               int files, int siblings,
+                               const std::function<void(const std::filesystem::path&)>& remover) {
+  for (int d = 0; d < siblings; ++d) {
+    fill_victim_files(tree / ("s" + std::to_string(d)), 3);
+  }
+  fill_victim_files(tree / "a" / sub, files);
+  fill_victim_files(victim / sub, files);
+  {
+    const SubtreeSwapper attacker(tree / "a", victim);
+    remover(tree);
+  }
+  const std::size_t left = count_files(victim);
+  force_remove_all(tree);
+  force_remove_all(victim);
+  return static_cast<std::size_t>(files) - left;
+}
+
 ControlRun run_until_first_loss(const std::function<bool()>& round) {
   ControlRun run;
   const auto started = std::chrono::steady_clock::now();

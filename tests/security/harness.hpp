@@ -18,6 +18,7 @@
 
 #include "create/create.hpp"
 #include "create/names.hpp"
+#include "os/remove_tree.hpp"
 #include "support/files.hpp"  // write_file, for every attack test
 #include "support/name_sources.hpp"
 #include "tempfile/error.hpp"
@@ -191,6 +192,32 @@ class FastDirectory {
 /// and each use, so that the window exists on one core too, where two threads only interleave
 /// when one gives way (a control that loses only on multi-core machines proves nothing there).
 void naive_remove(const std::filesystem::path& path);
+
+/// One round of the subtree-swap race (security.md 1.4, C5), for every remover the race tests
+/// try: `tree`/a/<sub> holds `files` files and `victim`/<sub> the same names; with `siblings`,
+/// `tree` also holds that many small subdirectories s0, s1... (3 files each), so that a parallel
+/// walk has a wide directory to hand out. A SubtreeSwapper keeps replacing `tree`/a with a
+/// symbolic link to `victim` while `remover(tree)` runs. Afterwards whatever is left of `tree`
+/// and `victim` is removed. Returns how many victim files were lost. `tree` may already exist
+/// (a TemporaryDirectory's root).
+[[nodiscard]] std::size_t subtree_swap_round(
+    const std::filesystem::path& tree, const std::filesystem::path& victim, const std::string& sub,
+    int files, int siblings, const std::function<void(const std::filesystem::path&)>& remover);
+
+/// os::observe_held_removals for a scope: the held-directory removals of
+/// TemporaryDirectory::cleanup() (and its destructor) tell `observer` their steps until the
+/// end of the scope, as remove_tree tells the observer it is given.
+class HeldRemovalObserved {
+ public:
+  explicit HeldRemovalObserved(os::RemovalObserver* observer) noexcept {
+    os::observe_held_removals(observer);
+  }
+  HeldRemovalObserved(const HeldRemovalObserved&) = delete;
+  HeldRemovalObserved& operator=(const HeldRemovalObserved&) = delete;
+  HeldRemovalObserved(HeldRemovalObserved&&) = delete;
+  HeldRemovalObserved& operator=(HeldRemovalObserved&&) = delete;
+  ~HeldRemovalObserved() { os::observe_held_removals(nullptr); }
+};
 
 /// What a positive control's rounds came to.
 struct ControlRun {

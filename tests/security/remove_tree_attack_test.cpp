@@ -62,24 +62,11 @@ void library_remove(const fs::path& path) {
   static_cast<void>(os::remove_tree(os::current_directory_fd, path.c_str(), failures, &yielding));
 }
 
-// One round of the subtree-swap race (security.md 1.4, C5): `tree`/a/<sub> holds `files` files,
-// `victim`/<sub> the same names. An attacker thread keeps replacing `tree`/a with a symbolic
-// link to `victim` (rename away, symlink, unlink, rename back) while `remover` deletes `tree`.
-// Returns how many victim files were lost.
+// One round of the subtree-swap race (security.md 1.4, C5) against `remover`: `base`/tree/a/<sub>
+// holds `files` files, `base`/victim/<sub> the same names (harness.hpp). Returns the files lost.
 std::size_t race_round(const fs::path& base, const std::string& sub, int files,
                        const std::function<void(const fs::path&)>& remover) {
-  const fs::path tree = base / "tree";
-  const fs::path victim = base / "victim";
-  fill_victim_files(tree / "a" / sub, files);
-  fill_victim_files(victim / sub, files);
-  {
-    const SubtreeSwapper attacker(tree / "a", victim);
-    remover(tree);
-  }
-  const std::size_t left = count_files(victim);
-  force_remove_all(tree);
-  force_remove_all(victim);
-  return static_cast<std::size_t>(files) - left;
+  return subtree_swap_round(base / "tree", base / "victim", sub, files, 0, remover);
 }
 
 class RemoveTreeAttackTest : public ScratchTest {};
