@@ -33,6 +33,7 @@ enum class OptionField : std::uint32_t {
   memfd = 1U << 12U,
   ignore_cleanup_errors = 1U << 13U,
   lock = 1U << 14U,
+  cleanup_parallel = 1U << 15U,
 };
 
 namespace detail {
@@ -56,7 +57,8 @@ inline constexpr std::uint32_t named_file_fields =
 inline constexpr std::uint32_t spooled_fields =
     temporary_file_fields | fields({Field::max_size, Field::memfd});
 inline constexpr std::uint32_t directory_fields =
-    name_fields | fields({Field::ignore_cleanup_errors, Field::delete_, Field::lock});
+    name_fields |
+    fields({Field::ignore_cleanup_errors, Field::delete_, Field::lock, Field::cleanup_parallel});
 
 // Whether the options `set` are all among those `allowed`.
 constexpr bool all_allowed(std::uint32_t set, std::uint32_t allowed) noexcept {
@@ -80,6 +82,7 @@ struct OptionValues {
   bool memfd = false;
   bool ignore_cleanup_errors = false;
   bool lock = true;
+  RmtreeParallel cleanup_parallel = RmtreeParallel::automatic;
 };
 
 }  // namespace detail
@@ -171,6 +174,11 @@ class OptionsBuilder {
   [[nodiscard]] auto lock(bool value) const {
     return with<OptionField::lock>([&](detail::OptionValues& v) { v.lock = value; });
   }
+  /// Sets whether cleanup may use threads: TemporaryDirectoryOptions::cleanup_parallel only.
+  [[nodiscard]] auto cleanup_parallel(RmtreeParallel value) const {
+    return with<OptionField::cleanup_parallel>(
+        [&](detail::OptionValues& v) { v.cleanup_parallel = value; });
+  }
 
   // NOLINTBEGIN(google-explicit-constructor): converting is the point
   /// A MkstempOptions with the options given, the others at their defaults. Only when every
@@ -235,8 +243,8 @@ class OptionsBuilder {
     return options;
   }
   /// A TemporaryDirectoryOptions with the options given, the others at their defaults. Only when
-  /// every option given is one it has: the name options and ignore_cleanup_errors, delete_ and
-  /// lock.
+  /// every option given is one it has: the name options and ignore_cleanup_errors, delete_,
+  /// lock and cleanup_parallel.
   operator TemporaryDirectoryOptions() const
       requires(detail::all_allowed(Set, detail::directory_fields)) {
     TemporaryDirectoryOptions options;
@@ -245,6 +253,7 @@ class OptionsBuilder {
                                              values_.ignore_cleanup_errors);
     take<OptionField::delete_>(options.delete_, values_.delete_);
     take<OptionField::lock>(options.lock, values_.lock);
+    take<OptionField::cleanup_parallel>(options.cleanup_parallel, values_.cleanup_parallel);
     return options;
   }
   // NOLINTEND(google-explicit-constructor)

@@ -39,6 +39,9 @@ using WithLock = decltype(options().lock(false));
 static_assert(converts<TemporaryDirectoryOptions, WithLock>);
 static_assert(converts<NamedTemporaryFileOptions, WithLock>);
 static_assert(!converts<TemporaryFileOptions, WithLock>);
+using WithCleanupParallel = decltype(options().cleanup_parallel(RmtreeParallel::never));
+static_assert(converts<TemporaryDirectoryOptions, WithCleanupParallel>);
+static_assert(!converts<NamedTemporaryFileOptions, WithCleanupParallel>);
 // The name parts every creation function has: one builder, every struct.
 using NameOnly = decltype(options().prefix("p").suffix("s").dir("/x"));
 static_assert(converts<MkstempOptions, NameOnly> && converts<MkdtempOptions, NameOnly> &&
@@ -90,6 +93,10 @@ TEST_F(OptionsBuilderTest, OptionsNotGivenKeepTheStructsDefaults) {
   EXPECT_TRUE(directory.lock);
   EXPECT_TRUE(directory.delete_);
   EXPECT_TRUE(directory.ignore_cleanup_errors);
+  EXPECT_EQ(directory.cleanup_parallel, RmtreeParallel::automatic);
+  const TemporaryDirectoryOptions alone = options().cleanup_parallel(RmtreeParallel::never);
+  EXPECT_EQ(alone.cleanup_parallel, RmtreeParallel::never);
+  EXPECT_TRUE(alone.delete_);
   const SpooledTemporaryFileOptions spooled = options().memfd(true).max_size(64);
   EXPECT_EQ(spooled.max_size, 64);
   EXPECT_TRUE(spooled.memfd);
