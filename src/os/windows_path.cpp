@@ -47,10 +47,10 @@ std::size_t root_length(std::string_view path) noexcept {
   return !path.empty() && is_separator(path[0]) ? 1 : 0;
 }
 
-// The temporary directory Windows itself names: GetTempPath2W (Windows 11, and Windows 10 since
-// the 2024 updates) gives SYSTEM processes a directory of their own instead of the shared
-// C:\Windows\Temp; GetTempPathW is the same for every other process. Looked up at run time so
-// that the program still starts on a Windows without it.
+// The temporary directory Windows itself names: GetTempPath2W (Windows 11, Windows Server 2022,
+// Windows 10 with its later cumulative updates) gives SYSTEM processes a directory of their own
+// instead of the shared C:\Windows\Temp; GetTempPathW is the same for every other process. Looked
+// up at run time so that the program still starts on a Windows without it.
 std::string system_temp_path() {
   using GetTempPath2 = DWORD(WINAPI*)(DWORD, LPWSTR);
   GetTempPath2 get = nullptr;
