@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "create/escape.hpp"
+#include "os/path.hpp"
 
 namespace tempfile {
 namespace {
@@ -16,7 +17,7 @@ std::string compose(const std::string& action, const std::filesystem::path& path
   std::string message = "tempfile: ";
   message += action;
   message += " '";
-  create::append_escaped(message, path.native());
+  create::append_escaped(message, os::from_path(path));
   message += "': ";
   message += detail.empty() ? code.message() : detail;
   return message;
@@ -56,7 +57,7 @@ std::string describe_failures(const std::vector<cleanup_error::failure>& failure
       text += ", ";
     }
     text += '\'';
-    create::append_escaped(text, failures[i].path.native());
+    create::append_escaped(text, os::from_path(failures[i].path));
     text += "' (";
     text += failures[i].reason.empty() ? failures[i].code.message() : failures[i].reason;
     text += ')';

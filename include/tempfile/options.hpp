@@ -53,8 +53,7 @@ class TEMPFILE_API DirOption {
   /// No directory, as the default.
   DirOption(std::nullopt_t /*none*/) noexcept {}  // NOLINT(google-explicit-constructor)
   /// A directory path (relative ones are made absolute when used).
-  DirOption(const std::filesystem::path& path)  // NOLINT(google-explicit-constructor)
-      : DirOption(std::string_view(path.native())) {}
+  DirOption(const std::filesystem::path& path);  // NOLINT(google-explicit-constructor)
   /// A directory path given as text.
   DirOption(const std::string& path)  // NOLINT(google-explicit-constructor)
       : DirOption(std::string_view(path)) {}

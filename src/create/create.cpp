@@ -12,6 +12,7 @@
 #include "create/paths.hpp"
 #include "create/report_through.hpp"
 #include "create/tempdir.hpp"
+#include "os/path.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/mkstemp.hpp"
@@ -22,7 +23,7 @@ namespace {
 
 constexpr std::string_view default_prefix = "tmp";
 
-// The directory of a new entry, absolute, with a trailing '/' ready for the name and room
+// The directory of a new entry, absolute, with a trailing separator ready for the name and room
 // for `name_room` more bytes, so that building each candidate allocates nothing. A `dir` with
 // a NUL is refused first, naming `function`. `dirfd` is what the *at calls go through.
 std::string directory_stem(std::string_view function, const DirOption& dir, int& dirfd,
@@ -43,13 +44,13 @@ std::string directory_stem(std::string_view function, const DirOption& dir, int&
     stem = absolute_path(given);
     stem.reserve(stem.size() + 1 + name_room);
   }
-  if (stem.back() != '/') {
-    stem += '/';
+  if (!os::is_separator(stem.back())) {
+    stem += os::preferred_separator;
   }
   return stem;
 }
 
-// The directory as users wrote it in messages: the stem without its added '/'.
+// The directory as users wrote it in messages: the stem without its added separator.
 std::string_view shown_directory(std::string_view stem) {
   return stem.size() > 1 ? stem.substr(0, stem.size() - 1) : stem;
 }
@@ -60,7 +61,7 @@ const detail::HeldDirectory& usable_held(std::string_view function, const DirOpt
                                          const char* action) {
   const detail::HeldDirectory* held = dir.held_directory();
   if (held == nullptr || held->fd < 0) {
-    throw error(action, held != nullptr ? std::string(held->path) : std::string(),
+    throw error(action, held != nullptr ? os::to_path(held->path) : std::filesystem::path(),
                 os::to_error_code(EBADF),
                 "tempfile::" + std::string(function) +
                     ": its descriptor was closed (the Directory or TemporaryDirectory was cleaned "
@@ -141,13 +142,13 @@ CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSourc
     }
     if (err != EEXIST) {
       throw error(is_file ? "cannot create file in" : "cannot create directory in",
-                  std::string(shown_directory(std::string_view(path).substr(0, stem))), path,
-                  os::to_error_code(err));
+                  os::to_path(shown_directory(std::string_view(path).substr(0, stem))),
+                  os::to_path(path), os::to_error_code(err));
     }
   }
   const std::string tried = " (" + std::to_string(TMP_MAX) + " names tried)";
   throw error(is_file ? "cannot create file in" : "cannot create directory in",
-              std::string(shown_directory(std::string_view(path).substr(0, stem))),
+              os::to_path(shown_directory(std::string_view(path).substr(0, stem))),
               os::to_error_code(EEXIST),
               is_file ? "No usable temporary file name found" + tried
                       : "No usable temporary directory name found" + tried);
@@ -174,7 +175,7 @@ std::string unused_name(const MktempOptions& options, NameSource& names) {
     }
   }
   throw error("cannot find an unused name in",
-              std::string(shown_directory(std::string_view(path).substr(0, stem))),
+              os::to_path(shown_directory(std::string_view(path).substr(0, stem))),
               os::to_error_code(EEXIST),
               "No usable temporary filename found (" + std::to_string(TMP_MAX) + " names tried)");
 }
@@ -189,7 +190,7 @@ MkstempResult mkstemp(const MkstempOptions& options) {
   create::RandomNames names;
   create::CreatedEntry created = create::create_unique(
       create::EntryKind::file, {"mkstemp", options.prefix, options.suffix, options.dir}, names);
-  return {created.fd.release(), std::filesystem::path(std::move(created.path))};
+  return {created.fd.release(), os::to_path(std::move(created.path))};
 }
 
 MkstempResult mkstemp(const MkstempOptions& options, std::error_code& ec) noexcept {
@@ -205,7 +206,7 @@ std::filesystem::path mkdtemp(const MkdtempOptions& options) {
   create::CreatedEntry created =
       create::create_unique(create::EntryKind::directory,
                             {"mkdtemp", options.prefix, options.suffix, options.dir}, names);
-  return {std::move(created.path)};
+  return os::to_path(std::move(created.path));
 }
 
 std::filesystem::path mkdtemp(const MkdtempOptions& options, std::error_code& ec) noexcept {
@@ -218,7 +219,7 @@ std::filesystem::path mkdtemp(std::error_code& ec) noexcept {
 
 std::filesystem::path mktemp(const MktempOptions& options) {
   create::RandomNames names;
-  return {create::unused_name(options, names)};
+  return os::to_path(create::unused_name(options, names));
 }
 
 }  // namespace tempfile

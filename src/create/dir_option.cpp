@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "create/held_directory.hpp"
+#include "os/path.hpp"
 #include "tempfile/options.hpp"
 
 namespace tempfile {
@@ -18,9 +19,12 @@ DirOption::DirOption(std::string_view path) : kind_(Kind::path) {
   }
 }
 
+DirOption::DirOption(const std::filesystem::path& path)
+    : DirOption(std::string_view(os::from_path(path))) {}
+
 DirOption::DirOption(const std::optional<std::filesystem::path>& path) {
   if (path) {
-    *this = DirOption(std::string_view(path->native()));
+    *this = DirOption(std::string_view(os::from_path(*path)));
   }
 }
 
@@ -72,10 +76,9 @@ void DirOption::copy_from(const DirOption& other) {
 std::filesystem::path DirOption::path() const {
   if (kind_ == Kind::held) {
     // A holder moved from before the option was made holds nothing: no path to give.
-    return held_ != nullptr ? std::filesystem::path(std::string(held_->path))
-                            : std::filesystem::path();
+    return held_ != nullptr ? os::to_path(held_->path) : std::filesystem::path();
   }
-  return {std::string(text())};
+  return os::to_path(text());
 }
 
 }  // namespace tempfile

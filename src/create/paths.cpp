@@ -3,11 +3,10 @@
 #include "create/paths.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <stdexcept>
-#include <vector>
 
 #include "create/escape.hpp"
+#include "os/path.hpp"
 #include "os/random.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
@@ -15,94 +14,30 @@
 namespace tempfile::create {
 
 bool is_normal_absolute(std::string_view path) noexcept {
-  if (path.empty() || path.front() != '/') {
-    return false;
-  }
-  if (path.size() == 1) {
-    return true;
-  }
-  // Every creation and persist asks: memchr finds each '/' (a vectorized scan, several times
-  // cheaper than testing one character at a time), and each component between slashes must be
-  // neither empty, "." nor "..".
-  const char* const end = path.data() + path.size();
-  const char* start = path.data() + 1;
-  for (;;) {
-    const auto* slash =
-        static_cast<const char*>(std::memchr(start, '/', static_cast<std::size_t>(end - start)));
-    const auto length = static_cast<std::size_t>((slash != nullptr ? slash : end) - start);
-    if (length == 0 || (start[0] == '.' && (length == 1 || (length == 2 && start[1] == '.')))) {
-      return false;
-    }
-    if (slash == nullptr) {
-      return true;
-    }
-    start = slash + 1;
-  }
+  return os::is_normal_absolute(path);
 }
 
 std::string_view parent_of_absolute(std::string_view absolute) noexcept {
-  const std::size_t slash = absolute.rfind('/');
-  if (slash == std::string_view::npos || slash == 0) {
-    return absolute.substr(0, absolute.empty() ? 0 : 1);
-  }
-  return absolute.substr(0, slash);
+  return os::parent_of_absolute(absolute);
 }
 
 std::string absolute_path(std::string_view path) {
-  if (is_normal_absolute(path)) {
-    return std::string(path);
+  std::string absolute;
+  if (const os::Errno err = os::absolute_path(path, absolute); err != 0) {
+    throw error("cannot resolve relative directory", os::to_path(path), os::to_error_code(err));
   }
-  std::string joined;
-  if (path.empty() || path.front() != '/') {
-    if (const os::Errno err = os::current_directory(joined); err != 0) {
-      throw error("cannot resolve relative directory", std::string(path), os::to_error_code(err));
-    }
-    // A current directory of "/" already ends in a separator; another would make "//", which
-    // POSIX (and the rule below) keeps as a distinct root.
-    if (joined.back() != '/') {
-      joined += '/';
-    }
-  }
-  joined += path;
-
-  // POSIX keeps exactly two leading slashes; one or three-or-more collapse to one.
-  const bool double_root =
-      joined.size() > 1 && joined[1] == '/' && (joined.size() == 2 || joined[2] != '/');
-  std::vector<std::string_view> parts;
-  std::string_view rest(joined);
-  while (!rest.empty()) {
-    const std::size_t slash = rest.find('/');
-    const std::string_view part = rest.substr(0, slash);
-    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
-    if (part.empty() || part == ".") {
-      continue;
-    }
-    if (part == "..") {
-      if (!parts.empty()) {
-        parts.pop_back();
-      }
-      continue;
-    }
-    parts.push_back(part);
-  }
-  std::string normal = double_root ? "//" : "/";
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (i > 0) {
-      normal += '/';
-    }
-    normal += parts[i];
-  }
-  return normal;
+  return absolute;
 }
 
 void check_name_part(std::string_view function, std::string_view argument, std::string_view value) {
-  if (value.find_first_of(std::string_view("/\0", 2)) == std::string_view::npos) {
+  if (value.find_first_of(os::separators) == std::string_view::npos &&
+      value.find('\0') == std::string_view::npos) {
     return;
   }
   throw std::invalid_argument("tempfile::" + std::string(function) + ": " + std::string(argument) +
-                              " '" + escaped(value) +
-                              "' must not contain '/' or NUL (the entry would not be directly "
-                              "inside its directory)");
+                              " '" + escaped(value) + "' must not contain " +
+                              std::string(os::separators_shown) +
+                              " or NUL (the entry would not be directly inside its directory)");
 }
 
 void check_path_argument(std::string_view function, std::string_view argument,
@@ -117,7 +52,7 @@ void check_path_argument(std::string_view function, std::string_view argument,
 void check_path_argument(std::string_view function, std::string_view argument,
                          const std::optional<std::filesystem::path>& path) {
   if (path) {
-    check_path_argument(function, argument, std::string_view(path->native()));
+    check_path_argument(function, argument, std::string_view(os::from_path(*path)));
   }
 }
 
@@ -128,8 +63,8 @@ void check_name_length(std::string_view action, std::string_view directory, std:
     return;
   }
   std::string sample(directory);
-  if (!sample.empty() && sample.back() != '/') {
-    sample += '/';
+  if (!sample.empty() && !os::is_separator(sample.back())) {
+    sample += os::preferred_separator;
   }
   sample += prefix;
   sample.append(os::name_length, 'X');
@@ -142,8 +77,8 @@ void check_name_length(std::string_view action, std::string_view directory, std:
         "tempfile: " + std::string(action) + " the default temporary directory: " + reason,
         std::filesystem::path(), os::to_error_code(ENAMETOOLONG));
   }
-  throw error(std::string(action), std::string(directory), sample, os::to_error_code(ENAMETOOLONG),
-              reason);
+  throw error(std::string(action), os::to_path(directory), os::to_path(sample),
+              os::to_error_code(ENAMETOOLONG), reason);
 }
 
 }  // namespace tempfile::create

@@ -12,7 +12,9 @@
 #include "create/paths.hpp"
 #include "create/report_through.hpp"
 #include "os/never_destroyed.hpp"
+#include "os/path.hpp"
 #include "os/process.hpp"
+#include "os/static_mutex.hpp"
 #include "os/sys.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
@@ -27,8 +29,8 @@ constexpr int probe_attempts = 100;
 // Creates, writes and removes one probe file in `dir`; 0 when the directory is usable.
 os::Errno probe_directory(const std::string& dir, NameSource& names) {
   std::string path = dir;
-  if (path.back() != '/') {
-    path += '/';
+  if (!os::is_separator(path.back())) {
+    path += os::preferred_separator;
   }
   const std::size_t stem = path.size();
   os::Errno err = EEXIST;
@@ -53,8 +55,8 @@ os::Errno probe_directory(const std::string& dir, NameSource& names) {
 
 struct DefaultTempdir {
   constexpr DefaultTempdir() noexcept = default;
-  std::mutex mutex;
-  std::optional<std::filesystem::path> dir;
+  os::StaticMutex mutex;
+  std::optional<std::string> dir;  // UTF-8, as every path inside the library
 };
 
 // Never destroyed, so that code running during static destruction (exit-time cleanup) can
@@ -80,7 +82,7 @@ void unlock_after_fork() noexcept {
     os::hold_across_fork(&lock_before_fork, &unlock_after_fork) == 0;
 
 // Fills the cache if empty; call with the mutex held.
-const std::filesystem::path& cached_tempdir(DefaultTempdir& state) {
+const std::string& cached_tempdir(DefaultTempdir& state) {
   if (!state.dir) {
     RandomNames names;
     state.dir = find_usable_tempdir(candidate_tempdir_list(), names);
@@ -97,8 +99,8 @@ std::vector<std::string> candidate_tempdir_list() {
       candidates.push_back(std::move(*value));
     }
   }
-  for (const char* fixed : {"/tmp", "/var/tmp", "/usr/tmp"}) {
-    candidates.emplace_back(fixed);
+  for (std::string& fixed : os::fixed_tempdir_candidates()) {
+    candidates.push_back(std::move(fixed));
   }
   std::string cwd;
   candidates.push_back(os::current_directory(cwd) == 0 ? std::move(cwd) : std::string("."));
@@ -134,7 +136,7 @@ std::string find_usable_tempdir(const std::vector<std::string>& candidates, Name
 void append_default_tempdir(std::string& out, std::size_t extra) {
   DefaultTempdir& state = default_tempdir();
   const std::lock_guard lock(state.mutex);
-  const std::string& dir = cached_tempdir(state).native();
+  const std::string& dir = cached_tempdir(state);
   out.reserve(out.size() + dir.size() + extra);
   out += dir;
 }
@@ -144,7 +146,7 @@ void append_default_tempdir(std::string& out, std::size_t extra) {
 std::filesystem::path gettempdir() {
   create::DefaultTempdir& state = create::default_tempdir();
   const std::lock_guard lock(state.mutex);
-  return create::cached_tempdir(state);
+  return os::to_path(create::cached_tempdir(state));
 }
 
 std::filesystem::path gettempdir(std::error_code& ec) noexcept {
@@ -154,17 +156,21 @@ std::filesystem::path gettempdir(std::error_code& ec) noexcept {
 std::optional<std::filesystem::path> tempdir() {
   create::DefaultTempdir& state = create::default_tempdir();
   const std::lock_guard lock(state.mutex);
-  return state.dir;
+  if (!state.dir) {
+    return std::nullopt;
+  }
+  return os::to_path(*state.dir);
 }
 
 void set_tempdir(std::optional<std::filesystem::path> dir) {
   create::check_path_argument("set_tempdir", "dir", dir);
+  std::optional<std::string> absolute;
   if (dir) {
-    dir = create::absolute_path(dir->native());
+    absolute = create::absolute_path(os::from_path(*dir));
   }
   create::DefaultTempdir& state = create::default_tempdir();
   const std::lock_guard lock(state.mutex);
-  state.dir = std::move(dir);
+  state.dir = std::move(absolute);
 }
 
 }  // namespace tempfile

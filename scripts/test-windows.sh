@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The Windows leg: cross-compiles the Windows build (the windows preset: MinGW-w64, the part of
+# the library docs/windows.md says is ported) and runs its tests under wine, then prints the
+# seconds each step took. Needs g++-mingw-w64-x86-64-posix, wine64 and googletest (the sources
+# GoogleTest is built from); docs/windows.md says more.
+#
+#   TEMPFILE_WINDOWS_TIMEOUT=<s>  limit for the whole test run under wine (default 600)
+#   TEMPFILE_CCACHE=0             compile without ccache even where it is installed
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+for tool in x86_64-w64-mingw32-g++-posix cmake ninja; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "test-windows.sh: $tool is missing (apt-get install g++-mingw-w64-x86-64-posix" \
+      "wine64 googletest cmake ninja-build)" >&2
+    exit 1
+  fi
+done
+if [[ ! -x /usr/lib/wine/wine64 ]] && ! command -v wine64 >/dev/null && ! command -v wine >/dev/null; then
+  echo "test-windows.sh: wine is missing (apt-get install wine64)" >&2
+  exit 1
+fi
+
+configure_flags=(-DCMAKE_CXX_COMPILER_LAUNCHER=)
+if [[ ${TEMPFILE_CCACHE:-1} != 0 ]] && command -v ccache >/dev/null; then
+  configure_flags=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+
+# The toolchain file points wine at a prefix inside the build tree (build/windows/wineprefix)
+# with WINEDEBUG=-all; the same here for the one wine command this script runs itself.
+tree=build/windows
+export WINEDEBUG=-all WINEPREFIX=$PWD/$tree/wineprefix
+
+started=$SECONDS
+step_names=() step_seconds=()
+step() {
+  local name=$1 begun=$SECONDS
+  shift
+  echo "=== $name ($(date -u +%H:%M:%S))"
+  "$@"
+  step_names+=("$name") step_seconds+=($((SECONDS - begun)))
+}
+summary() {
+  local status=$? i
+  echo "=== seconds per step"
+  for i in "${!step_names[@]}"; do
+    printf '%6d  %s\n' "${step_seconds[i]}" "${step_names[i]}"
+  done
+  printf '%6d  total\n' $((SECONDS - started))
+  ((status == 0)) || echo "=== FAILED (exit status $status)"
+}
+trap summary EXIT
+
+step configure cmake --preset windows "${configure_flags[@]}"
+# A fresh wine prefix takes tens of seconds to set up: done once here, before the build runs
+# the test programs to list their tests, so that no discovery timeout has to cover it.
+mkdir -p "$tree"
+if [[ ! -f $WINEPREFIX/system.reg ]]; then
+  wine=$(command -v wine64 || command -v wine || echo /usr/lib/wine/wine64)
+  [[ -x /usr/lib/wine/wine64 ]] && wine=/usr/lib/wine/wine64
+  step "wine prefix" "$wine" wineboot --init
+fi
+step build cmake --build --preset windows
+step test timeout "${TEMPFILE_WINDOWS_TIMEOUT:-600}" ctest --preset windows

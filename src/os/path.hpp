@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+// The platform's path syntax, behind one interface: separators, absolute paths, the fixed
+// temporary-directory candidates, and the conversion between the library's UTF-8 strings and
+// std::filesystem::path. path_posix.cpp and windows_path.cpp implement it.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "os/errno.hpp"
+
+namespace tempfile::os {
+
+#ifdef _WIN32
+/// The separator the library writes between a directory and a name.
+inline constexpr char preferred_separator = '\\';
+/// Every character that separates components ('/' is one on Windows too).
+inline constexpr std::string_view separators = "\\/";
+/// The separators as messages name them.
+inline constexpr std::string_view separators_shown = "'\\' or '/'";
+#else
+inline constexpr char preferred_separator = '/';
+inline constexpr std::string_view separators = "/";
+inline constexpr std::string_view separators_shown = "'/'";
+#endif
+
+[[nodiscard]] constexpr bool is_separator(char c) noexcept {
+  return separators.find(c) != std::string_view::npos;
+}
+
+/// True when `path` is absolute and already what absolute_path would return, so that it can be
+/// used as it is. POSIX: no empty, "." or ".." component, no trailing '/', not the special "//"
+/// root. Windows: a drive-letter path "X:\a\b" with '\' only and no component that Windows
+/// would rewrite (".", "..", trailing dots or spaces); anything else goes through absolute_path.
+[[nodiscard]] bool is_normal_absolute(std::string_view path) noexcept;
+
+/// The directory part of a path absolute_path returned, without parsing it into components:
+/// POSIX "/a/b" gives "/a", "/a" gives "/", "/" gives "/"; Windows "C:\a" gives "C:\".
+[[nodiscard]] std::string_view parent_of_absolute(std::string_view absolute) noexcept;
+
+/// Python's os.path.abspath: POSIX joins a relative path to the current directory and
+/// normalises lexically (symbolic links are not resolved); Windows asks GetFullPathNameW, as
+/// Python's ntpath.abspath does. Returns 0 or the errno (the current directory unreadable, a
+/// path that is not valid UTF-8). Throws std::bad_alloc.
+[[nodiscard]] Errno absolute_path(std::string_view path, std::string& out);
+
+/// The fixed part of Python's _candidate_tempdir_list(), after $TMPDIR, $TEMP and $TMP and
+/// before the current directory. POSIX: /tmp, /var/tmp, /usr/tmp. Windows: GetTempPath2W (or
+/// GetTempPathW where the system lacks it), %USERPROFILE%\AppData\Local\Temp,
+/// %SYSTEMROOT%\Temp, C:\TEMP, C:\TMP, \TEMP, \TMP. Throws std::bad_alloc.
+[[nodiscard]] std::vector<std::string> fixed_tempdir_candidates();
+
+#ifdef _WIN32
+/// The library keeps paths as UTF-8 strings; std::filesystem::path is UTF-16 on Windows.
+/// Ill-formed input becomes U+FFFD. Throws std::bad_alloc.
+[[nodiscard]] std::filesystem::path to_path(std::string_view utf8);
+/// A path as UTF-8 (an unpaired surrogate becomes U+FFFD). Throws std::bad_alloc.
+[[nodiscard]] std::string from_path(const std::filesystem::path& path);
+#else
+/// On POSIX a path is its bytes: no conversion, and from_path gives the path's own string.
+[[nodiscard]] inline std::filesystem::path to_path(std::string&& utf8) {
+  return {std::move(utf8)};
+}
+[[nodiscard]] inline std::filesystem::path to_path(std::string_view utf8) {
+  return {std::string(utf8)};
+}
+[[nodiscard]] inline const std::string& from_path(const std::filesystem::path& path) noexcept {
+  return path.native();
+}
+#endif
+
+}  // namespace tempfile::os
