@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 # README command 2: build and run the whole test suite four ways (plain, ASan+UBSan, portable
 # POSIX fallbacks, and the concurrency tests under TSan), the plain build's permission-sensitive
-# labels once more as an unprivileged user, the fuzz targets briefly, then the API reference
-# (Doxygen: an undocumented public name fails) and the format and lint gates; ends with the
-# seconds each leg took. docs/testing.md says what each leg builds and why.
+# labels once more as an unprivileged user, the fuzz targets briefly, the Windows port's tests
+# under wine, then the API reference (Doxygen: an undocumented public name fails) and the format
+# and lint gates; ends with the seconds each leg took. docs/testing.md says what each leg builds and why.
 #
 #   TEMPFILE_FUZZ_SECONDS=<s>  libFuzzer time per fuzz target (default 15)
 #   TEMPFILE_CCACHE=0          compile without ccache even where it is installed
@@ -131,6 +131,11 @@ printf '%s\n' "${fuzz_targets[@]}" |
     fi
   ' _ {} "$fuzz_work" "${TEMPFILE_FUZZ_SECONDS:-15}"
 rm -rf "$fuzz_work"
+
+# The part of the library ported to Windows (docs/windows.md), cross-compiled with MinGW-w64 and
+# its tests run under wine.
+leg windows
+quiet_tests scripts/test-windows.sh
 
 leg docs  # the API reference of the public headers: any Doxygen warning fails the build
 build dev docs
