@@ -23,6 +23,7 @@
 
 #include "os/sys.hpp"
 #include "os/windows_error.hpp"
+#include "os/windows_handle.hpp"
 
 namespace tempfile::os {
 namespace windows {
@@ -56,7 +57,10 @@ Errno errno_from_win32(unsigned long error) noexcept {
     case ERROR_INVALID_NAME:
     case ERROR_BAD_PATHNAME:
     case ERROR_INVALID_PARAMETER:
+    case ERROR_NEGATIVE_SEEK:
       return EINVAL;
+    case ERROR_SEEK_ON_DEVICE:
+      return ESPIPE;
     case ERROR_NOT_ENOUGH_MEMORY:
     case ERROR_OUTOFMEMORY:
       return ENOMEM;
@@ -153,6 +157,23 @@ Errno last_error() noexcept {
 }  // namespace
 
 const int current_directory_fd = cwd_marker;
+
+namespace windows {
+
+Errno handle_of(int fd, HANDLE& out) noexcept {
+  if (fd < 0) {
+    return EBADF;
+  }
+  const std::intptr_t value = ::_get_osfhandle(fd);
+  if (value == -1 || value == -2) {  // -2: a standard stream with no console behind it
+    return EBADF;
+  }
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): the C runtime stores the HANDLE as an intptr_t
+  out = reinterpret_cast<HANDLE>(value);
+  return 0;
+}
+
+}  // namespace windows
 
 Errno create_file_exclusive(int dirfd, const char* path, unsigned /*mode*/,
                             FileDescriptor& out) noexcept {
