@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Windows-only helpers of the OS layer for handles: an owning HANDLE, and the HANDLE under a
-// C-runtime descriptor.
+// Windows-only helpers of the OS layer for handles: an owning HANDLE, the HANDLE under a
+// C-runtime descriptor, and opening an entry itself (never what a link points to).
 #pragma once
 
 #ifndef WIN32_LEAN_AND_MEAN
@@ -51,5 +51,12 @@ class OwnedHandle {
 
 /// The HANDLE under C-runtime descriptor `fd`; EBADF for a number that is not open.
 [[nodiscard]] Errno handle_of(int fd, HANDLE& out) noexcept;
+
+/// Opens entry `path` (relative to `dirfd`, which must be current_directory_fd until directories
+/// are held) with `access`, shared for reading, writing and deletion, never following a final
+/// symbolic link or junction (FILE_FLAG_OPEN_REPARSE_POINT: the link itself is opened), a
+/// directory as well as a file (FILE_FLAG_BACKUP_SEMANTICS), not inheritable.
+[[nodiscard]] Errno open_entry(int dirfd, const char* path, DWORD access,
+                               OwnedHandle& out) noexcept;
 
 }  // namespace tempfile::os::windows
