@@ -53,9 +53,10 @@ OVERLAPPED at_offset(std::int64_t offset) noexcept {
 
 // On a handle opened for synchronous I/O, ReadFile and WriteFile with an OVERLAPPED offset move
 // the file pointer past the bytes they moved, which pread/pwrite never do: the pointer is read
-// before and put back after, so read_at/write_at keep sys.hpp's promise. (Three calls where
-// POSIX has one; the io layer uses the positioned forms only for a file no one else holds, and
-// in a thread of its own, so nothing sees the pointer in between.)
+// before and put back after, so read_at/write_at keep sys.hpp's promise. Three calls where
+// POSIX has one, and not atomic: another user of the same handle could see the pointer moved in
+// between. The io layer uses the positioned forms only for a file whose descriptor no one else
+// holds (RawFile's "unshared"), where nobody can look.
 class PointerKept {
  public:
   explicit PointerKept(HANDLE handle) noexcept : handle_(handle) {
