@@ -304,6 +304,12 @@ Errno open_existing_file(int dirfd, const char* path, bool read, bool write,
   return adopt(handle.release(), flags, out);
 }
 
+Errno open_memory_file(const char* /*name*/, FileDescriptor& /*out*/) noexcept {
+  // Windows has no memfd. (A delete-on-close file with FILE_ATTRIBUTE_TEMPORARY is kept in the
+  // cache as long as memory allows, which is what the caller's fallback makes.)
+  return ENOSYS;
+}
+
 Errno lock_shared(int /*fd*/) noexcept {
   // A lock is what systemd-tmpfiles and sweep() honour on POSIX. Windows has no such cleaner,
   // and its byte-range locks (LockFileEx) are mandatory: a shared one would stop every other

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// TemporaryFile and NamedTemporaryFile on Windows (run under wine in CI): an unnamed file that
-// is gone when closed and when its process is killed, a named file other openers reach while it
-// is open, Python 3.12's delete / delete_on_close, and the exit-time removal.
+// TemporaryFile, NamedTemporaryFile and SpooledTemporaryFile on Windows (run under wine in CI):
+// an unnamed file that is gone when closed and when its process is killed, a named file other
+// openers reach while it is open, Python 3.12's delete / delete_on_close, the exit-time removal,
+// and a rollover into the unnamed file.
 #ifndef WIN32_LEAN_AND_MEAN
 #  define WIN32_LEAN_AND_MEAN
 #endif
@@ -23,6 +24,7 @@
 #include "os/cleanup.hpp"
 #include "support/descriptor.hpp"
 #include "support/scratch.hpp"
+#include "tempfile/spooled_temporary_file.hpp"
 #include "tempfile/temporary_file.hpp"
 
 namespace tempfile {
@@ -231,6 +233,28 @@ TEST_F(WindowsObjectsTest, ANameThatNowRefersToAnotherFileIsLeft) {
   EXPECT_TRUE(fs::exists(name));
   EXPECT_TRUE(fs::remove(name));
   EXPECT_TRUE(fs::remove(moved));
+}
+
+// SpooledTemporaryFile rolls over into TemporaryFile's file (Windows has no memfd: memfd=true
+// falls back to it too), with every byte, and leaves nothing once closed.
+TEST_F(WindowsObjectsTest, SpooledTemporaryFileRollsOverIntoADeleteOnCloseFile) {
+  for (const bool memfd : {false, true}) {
+    SCOPED_TRACE(memfd);
+    SpooledTemporaryFile file({.max_size = 10, .memfd = memfd});
+    file.write(std::string("01234"));
+    EXPECT_FALSE(file.rolled());
+    EXPECT_TRUE(test::list_dir(scratch()).empty());  // in memory: nothing on disk
+    file.write(std::string("56789\nabc"));
+    ASSERT_TRUE(file.rolled());
+    EXPECT_EQ(file.name(), fs::path(std::to_string(file.fileno())));
+    file.flush();
+    EXPECT_EQ(test::descriptor_contents(file.fileno()), "0123456789\nabc");
+    file.seek(3, SEEK_SET);
+    EXPECT_EQ(file.read(4), "3456");
+    EXPECT_LE(test::list_dir(scratch()).size(), 1U);
+    file.close();
+    EXPECT_TRUE(test::list_dir(scratch()).empty());
+  }
 }
 
 }  // namespace
