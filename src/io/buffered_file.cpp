@@ -13,6 +13,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "os/path.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 
@@ -88,11 +89,13 @@ void BufferedFile::roll_over_with(std::span<const std::byte> then_write) {
   os::FileDescriptor fd = spill_->create();
   const std::size_t size = spill_->buffer_size();
   IoBuffer buffer = acquire_io_buffer(size);
-  std::filesystem::path location = spill_->location();
+  // As UTF-8 text (a UTF-16 path on Windows), made before anything changes: the conversion
+  // may throw, the steps after the rollover must not.
+  std::string location = os::from_path(spill_->location());
   if (const os::Errno err = raw_.roll_over_to(fd, then_write); err != 0) {
     spill_->fail(err);  // `fd` closes as this unwinds: the new file vanishes with it
   }
-  raw_.describe_as_unnamed_in(std::move(location).native());
+  raw_.describe_as_unnamed_in(std::move(location));
   capacity_ = size;
   buffer_ = std::move(buffer);
   pos_ = raw_pos_ = write_pos_ = 0;

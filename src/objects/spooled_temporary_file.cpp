@@ -14,6 +14,7 @@
 #include "io/file_state.hpp"
 #include "io/open_file.hpp"
 #include "objects/unnamed_file.hpp"
+#include "os/path.hpp"
 #include "os/sys.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
@@ -75,10 +76,12 @@ std::unique_ptr<detail::FileState> open_spooled(const SpooledTemporaryFileOption
   // the default one is not searched for here.
   const std::optional<std::filesystem::path> known_dir =
       options.dir ? std::optional<std::filesystem::path>(options.dir.path()) : tempdir();
-  create::check_name_length("cannot create file in",
-                            known_dir ? std::string_view(known_dir->native()) : std::string_view(),
-                            options.prefix ? *options.prefix : gettempprefix(),
-                            options.suffix.value_or(""));
+  // As UTF-8 (from_path: the path's own string on POSIX, a converted one on Windows, which
+  // lives until the end of this statement).
+  create::check_name_length(
+      "cannot create file in",
+      known_dir ? std::string_view(os::from_path(*known_dir)) : std::string_view(),
+      options.prefix ? *options.prefix : gettempprefix(), options.suffix.value_or(""));
   return io::open_in_memory(plan, std::make_unique<SpillToFile>(options, plan.buffer_size));
 }
 

@@ -41,7 +41,9 @@ UnnamedFile create_unnamed(const TemporaryFileOptions& options) {
       where.dirfd, where.dirfd == os::current_directory_fd ? dir.c_str() : ".", os::file_mode,
       made.fd);
   if (err == 0) {
-    made.linkable = true;
+    // Only an O_TMPFILE file (the Linux paths) can be given a name later; Windows' unnamed
+    // file is delete-on-close, and no name can be linked to it.
+    made.linkable = os::linux_fast_paths;
     return made;
   }
   if (err != EOPNOTSUPP) {
@@ -178,13 +180,14 @@ NamedTemporaryFile NamedTemporaryFile::reopen() {
   }
   flush();  // what this object holds is in the file before the other one looks
   const std::filesystem::path& name = s.name();
+  const std::string& name_text = s.name_text();  // the same name as UTF-8, for the OS layer
   const io::OpenPlan& plan = *s.open_plan;
   os::EntryIdentity ours;
   if (const os::Errno err = os::identify_fd(s.bytes().fileno(), ours); err != 0) {
     throw error("cannot identify temporary file", name, os::to_error_code(err));
   }
   os::FileDescriptor fd;
-  if (const os::Errno err = os::open_existing_file(os::current_directory_fd, name.c_str(),
+  if (const os::Errno err = os::open_existing_file(os::current_directory_fd, name_text.c_str(),
                                                    plan.mode.readable(), plan.mode.writable(), fd);
       err != 0) {
     throw error("cannot reopen temporary file", name, os::to_error_code(err));
@@ -198,7 +201,7 @@ NamedTemporaryFile NamedTemporaryFile::reopen() {
     throw error("cannot reopen temporary file", name, os::to_error_code(ENOENT),
                 "its name now refers to another file");
   }
-  auto reopened = io::open_file(std::move(fd), plan, name);
+  auto reopened = io::open_file(std::move(fd), plan, name_text);
   reopened->open_plan = s.open_plan;
   NamedTemporaryFile file(std::move(reopened));
   if (plan.mode.access == io::OpenMode::Access::append) {

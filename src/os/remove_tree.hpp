@@ -22,7 +22,13 @@ struct RemovalFailure {
 
 /// The errno reported for a directory whose name, when the remover came back to it, referred to
 /// something else (a symbolic link or another directory swapped in): the remover abandons it.
+#ifdef ESTALE
 inline constexpr Errno removal_replaced = ESTALE;
+#else
+// MinGW's C runtime has no ESTALE: a number above all of its errno values (the largest is
+// 140), so that it is never mistaken for another error.
+inline constexpr Errno removal_replaced = 1000;
+#endif
 /// The errno reported for a directory on another mount than the root (a mount point in the tree):
 /// the remover neither enters it nor removes it.
 inline constexpr Errno removal_other_mount = EXDEV;

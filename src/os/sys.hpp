@@ -50,9 +50,10 @@ inline constexpr std::size_t max_name_length = 255;
 [[nodiscard]] Errno create_directory(int dirfd, const char* path, unsigned mode) noexcept;
 
 /// Opens an unnamed file in directory `dir` (relative to `dirfd`) that no name ever reaches
-/// (Linux O_TMPFILE, without O_EXCL so it can be linked later). Gives EOPNOTSUPP where the
-/// platform, the build (TEMPFILE_PORTABLE) or the file system lacks it: the caller then falls
-/// back to create-and-unlink.
+/// (Linux O_TMPFILE, without O_EXCL so it can be linked later; on Windows a delete-on-close
+/// file whose name is taken away at once where the system allows, which can never be linked).
+/// Gives EOPNOTSUPP where the platform, the build (TEMPFILE_PORTABLE) or the file system lacks
+/// it: the caller then falls back to create-and-unlink.
 [[nodiscard]] Errno open_unnamed_file(int dirfd, const char* dir, unsigned mode,
                                       FileDescriptor& out) noexcept;
 
@@ -99,8 +100,8 @@ inline constexpr std::size_t max_name_length = 255;
 
 /// Takes a shared BSD lock (flock LOCK_SH, not waiting) on an open directory or file:
 /// systemd-tmpfiles skips locked entries when it ages /tmp, and sweep() skips them too. Returns the
-/// errno (EWOULDBLOCK while a cleaner holds it exclusively for a moment; callers treat any failure
-/// as "not locked").
+/// errno (EWOULDBLOCK while a cleaner holds it exclusively for a moment; EOPNOTSUPP on Windows,
+/// whose locks are mandatory; callers treat any failure as "not locked").
 [[nodiscard]] Errno lock_shared(int fd) noexcept;
 
 /// Takes an exclusive BSD lock (flock LOCK_EX, not waiting): fails with EWOULDBLOCK while any

@@ -19,10 +19,13 @@
 #include <cerrno>
 #include <climits>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 
+#include "os/random.hpp"
 #include "os/sys.hpp"
 #include "os/windows_error.hpp"
+#include "os/windows_handle.hpp"
 
 namespace tempfile::os {
 namespace windows {
@@ -56,7 +59,10 @@ Errno errno_from_win32(unsigned long error) noexcept {
     case ERROR_INVALID_NAME:
     case ERROR_BAD_PATHNAME:
     case ERROR_INVALID_PARAMETER:
+    case ERROR_NEGATIVE_SEEK:
       return EINVAL;
+    case ERROR_SEEK_ON_DEVICE:
+      return ESPIPE;
     case ERROR_NOT_ENOUGH_MEMORY:
     case ERROR_OUTOFMEMORY:
       return ENOMEM;
@@ -153,6 +159,164 @@ Errno last_error() noexcept {
 }  // namespace
 
 const int current_directory_fd = cwd_marker;
+
+namespace windows {
+
+Errno handle_of(int fd, HANDLE& out) noexcept {
+  if (fd < 0) {
+    return EBADF;
+  }
+  const std::intptr_t value = ::_get_osfhandle(fd);
+  if (value == -1 || value == -2) {  // -2: a standard stream with no console behind it
+    return EBADF;
+  }
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): the C runtime stores the HANDLE as an intptr_t
+  out = reinterpret_cast<HANDLE>(value);
+  return 0;
+}
+
+Errno open_entry(int dirfd, const char* path, DWORD access, OwnedHandle& out) noexcept {
+  std::wstring wide;
+  if (const Errno err = wide_path(dirfd, path, wide); err != 0) {
+    return err;
+  }
+  SECURITY_ATTRIBUTES attributes{};
+  attributes.nLength = sizeof attributes;
+  attributes.bInheritHandle = FALSE;
+  HANDLE handle = ::CreateFileW(
+      wide.c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &attributes,
+      OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS, nullptr);
+  if (handle == INVALID_HANDLE_VALUE) {
+    return last_error();
+  }
+  out.reset(handle);
+  return 0;
+}
+
+}  // namespace windows
+
+namespace {
+
+// FileDispositionInfoEx and its flags (Windows 10 1709 and later), spelled out where the
+// MinGW headers lack them.
+struct DispositionInfoEx {
+  DWORD Flags;
+};
+constexpr DWORD disposition_delete = 0x1;
+constexpr DWORD disposition_posix_semantics = 0x2;
+constexpr auto file_disposition_info_ex = static_cast<FILE_INFO_BY_HANDLE_CLASS>(21);
+
+// Wraps a new HANDLE in a C-runtime descriptor; on failure the HANDLE is closed (a
+// delete-on-close file goes with it) and EMFILE returned.
+Errno adopt(HANDLE handle, int flags, FileDescriptor& out) noexcept {
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the C runtime takes an intptr_t
+  const int fd = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(handle), flags);
+  if (fd < 0) {
+    ::CloseHandle(handle);
+    return EMFILE;
+  }
+  out = FileDescriptor(fd);
+  return 0;
+}
+
+}  // namespace
+
+Errno open_unnamed_file(int dirfd, const char* dir, unsigned /*mode*/,
+                        FileDescriptor& out) noexcept {
+  std::wstring directory;
+  if (const Errno err = wide_path(dirfd, dir, directory); err != 0) {
+    return err;
+  }
+  try {
+    if (!directory.empty() && directory.back() != L'\\' && directory.back() != L'/') {
+      directory += L'\\';
+    }
+  } catch (...) {  // std::bad_alloc
+    return ENOMEM;
+  }
+  SECURITY_ATTRIBUTES attributes{};
+  attributes.nLength = sizeof attributes;
+  attributes.bInheritHandle = FALSE;
+  for (int attempt = 0; attempt < TMP_MAX; ++attempt) {
+    // Python's gettempprefix() and 8 of its name characters: the name exists only until the
+    // disposition below takes it away (or, where that is refused, until the last close).
+    char name[name_length];
+    random_name(name);
+    std::wstring path;
+    try {
+      path = directory + L"tmp" + std::wstring(name, name + name_length);
+    } catch (...) {  // std::bad_alloc
+      return ENOMEM;
+    }
+    // Delete-on-close from the first moment: whatever ends the process (a crash, TerminateProcess),
+    // the system closes the handle and the file goes. DELETE access for the disposition below;
+    // shared like mkstemp's files, so that the disposition and other opens are not refused.
+    HANDLE handle =
+        ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE | DELETE,
+                      FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &attributes,
+                      CREATE_NEW, FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, nullptr);
+    if (handle == INVALID_HANDLE_VALUE) {
+      const Errno err = windows::collision_or_refusal(path, last_error());
+      if (err == EEXIST) {
+        continue;
+      }
+      return err;
+    }
+    // POSIX delete semantics take the name away now, as O_TMPFILE never has one (NTFS on
+    // Windows 10 1709 and later). Where the system refuses, the name stays until the last handle
+    // is closed, and delete-on-close still removes the file then.
+    DispositionInfoEx dispose{disposition_delete | disposition_posix_semantics};
+    ::SetFileInformationByHandle(handle, file_disposition_info_ex, &dispose, sizeof dispose);
+    return adopt(handle, _O_RDWR | _O_BINARY | _O_NOINHERIT, out);
+  }
+  return EEXIST;
+}
+
+Errno open_existing_file(int dirfd, const char* path, bool read, bool write,
+                         FileDescriptor& out) noexcept {
+  DWORD access = 0;
+  if (read) {
+    access |= GENERIC_READ;
+  }
+  if (write) {
+    access |= GENERIC_WRITE;
+  }
+  windows::OwnedHandle handle;
+  if (const Errno err = windows::open_entry(dirfd, path, access, handle); err != 0) {
+    return err;
+  }
+  // open_entry opened a final link itself and a directory too: refused as O_NOFOLLOW and a
+  // plain open refuse them.
+  BY_HANDLE_FILE_INFORMATION info{};
+  if (::GetFileInformationByHandle(handle.get(), &info) == 0) {
+    return last_error();
+  }
+  if ((info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
+    return ELOOP;
+  }
+  if ((info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0) {
+    return EISDIR;
+  }
+  const int flags = (read && write ? _O_RDWR
+                     : write       ? _O_WRONLY
+                                   : _O_RDONLY) |
+                    _O_BINARY | _O_NOINHERIT;
+  return adopt(handle.release(), flags, out);
+}
+
+Errno open_memory_file(const char* /*name*/, FileDescriptor& /*out*/) noexcept {
+  // Windows has no memfd. (A delete-on-close file with FILE_ATTRIBUTE_TEMPORARY is kept in the
+  // cache as long as memory allows, which is what the caller's fallback makes.)
+  return ENOSYS;
+}
+
+Errno lock_shared(int /*fd*/) noexcept {
+  // A lock is what systemd-tmpfiles and sweep() honour on POSIX. Windows has no such cleaner,
+  // and its byte-range locks (LockFileEx) are mandatory: a shared one would stop every other
+  // process from writing the file, which a NamedTemporaryFile must allow. Callers take the lock
+  // as best effort, so refusing here only drops a protection Windows has no use for.
+  return EOPNOTSUPP;
+}
 
 Errno create_file_exclusive(int dirfd, const char* path, unsigned /*mode*/,
                             FileDescriptor& out) noexcept {

@@ -5,8 +5,6 @@
 #include "io/text_file.hpp"
 
 #include <gmock/gmock.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <limits>
@@ -16,6 +14,7 @@
 
 #include "io/text_file_testing.hpp"
 #include "os/sys.hpp"
+#include "support/descriptor.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/temporary_file.hpp"
@@ -56,14 +55,9 @@ class TextFileTest : public test::ScratchTest {
     return file;
   }
 
-  // What the file holds now, read beside the object (pread moves no offset).
+  // What the file holds now, read beside the object (its offset does not move).
   static std::string stored(TextFile& file) {
-    const int fd = file.buffer().fileno();
-    struct stat info {};
-    EXPECT_EQ(::fstat(fd, &info), 0);
-    std::string bytes(static_cast<std::size_t>(info.st_size), '\0');
-    EXPECT_EQ(::pread(fd, bytes.data(), bytes.size(), 0), info.st_size);
-    return bytes;
+    return test::descriptor_contents(file.buffer().fileno());
   }
 };
 
@@ -752,9 +746,7 @@ TEST_F(TextFileTest, CloseFlushes) {
                ErrorHandler::strict, std::nullopt, false);
     f.write("kept");
   }
-  std::string bytes(8, '\0');
-  EXPECT_EQ(::pread(watcher.get(), bytes.data(), bytes.size(), 0), 4);
-  EXPECT_EQ(bytes.substr(0, 4), "kept");
+  EXPECT_EQ(test::descriptor_contents(watcher.get()), "kept");
   EXPECT_EQ(watcher.close(), 0);
 }
 

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+// os/cleanup.hpp on Windows, the part the file objects need: the registry of entries to remove
+// at normal exit (an atexit handler), and removing a file only while its name is still ours,
+// through one handle. Console control events (Ctrl+C, closing the console) and the terminate
+// handler are not handled yet (docs/windows.md); Windows has no signals to block.
+#ifndef WIN32_LEAN_AND_MEAN
+#  define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#  define NOMINMAX
+#endif
+#include <windows.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "os/cleanup.hpp"
+#include "os/process.hpp"
+#include "os/remove_tree.hpp"
+#include "os/sys.hpp"
+#include "os/windows_error.hpp"
+#include "os/windows_handle.hpp"
+
+namespace tempfile::os {
+
+enum class NodeState : unsigned char {
+  registered,        // live: the first claim decides who removes it
+  owner_removing,    // the owner claimed it and is removing it
+  handler_removing,  // the exit handler claimed it and is removing it
+  handler_done,      // the exit handler removed it; the owner only gives the node back
+};
+
+// One registered entry. Unlike the POSIX registry (which a signal handler walks without locks),
+// every access here is under one lock: no handler runs asynchronously on Windows yet.
+struct CleanupNode {
+  CleanupNode* next = nullptr;
+  CleanupNode* previous = nullptr;
+  NodeState state = NodeState::registered;
+  std::string owned_path;
+  const char* path = nullptr;  // owned_path, or the owner's borrowed string
+  CleanupKind kind = CleanupKind::file;
+  EntryIdentity identity{};
+  pid_t creator = 0;
+};
+
+namespace {
+
+SRWLOCK registry_lock = SRWLOCK_INIT;
+CleanupNode* list_head = nullptr;
+bool exit_handler_installed = false;
+
+class Locked {
+ public:
+  Locked() noexcept { ::AcquireSRWLockExclusive(&registry_lock); }
+  ~Locked() { ::ReleaseSRWLockExclusive(&registry_lock); }
+  Locked(const Locked&) = delete;
+  Locked& operator=(const Locked&) = delete;
+  Locked(Locked&&) = delete;
+  Locked& operator=(Locked&&) = delete;
+};
+
+void unlink_node(CleanupNode* node) noexcept {
+  if (node->previous != nullptr) {
+    node->previous->next = node->next;
+  } else {
+    list_head = node->next;
+  }
+  if (node->next != nullptr) {
+    node->next->previous = node->previous;
+  }
+  node->next = node->previous = nullptr;
+}
+
+void exit_handler() noexcept {
+  run_exit_cleanup();
+}
+
+CleanupNode* register_node(std::unique_ptr<CleanupNode> node) {
+  const Locked locked;
+  if (!exit_handler_installed) {
+    if (std::atexit(exit_handler) != 0) {
+      throw std::bad_alloc();  // atexit fails only when its table is full
+    }
+    exit_handler_installed = true;
+  }
+  CleanupNode* raw = node.release();
+  raw->next = list_head;
+  if (list_head != nullptr) {
+    list_head->previous = raw;
+  }
+  list_head = raw;
+  return raw;
+}
+
+CleanupNode* make_node(CleanupKind kind, const std::string* owned, const char* borrowed,
+                       const EntryIdentity& identity) {
+  auto node = std::make_unique<CleanupNode>();
+  if (owned != nullptr) {
+    node->owned_path = *owned;
+    node->path = node->owned_path.c_str();
+  } else {
+    node->path = borrowed;
+  }
+  node->kind = kind;
+  node->identity = identity;
+  node->creator = process_id();
+  return register_node(std::move(node));
+}
+
+}  // namespace
+
+CleanupRegistration::CleanupRegistration(CleanupRegistration&& other) noexcept
+    : node_(other.node_) {
+  other.node_ = nullptr;
+}
+
+CleanupRegistration& CleanupRegistration::operator=(CleanupRegistration&& other) noexcept {
+  if (this != &other) {
+    release();
+    node_ = other.node_;
+    other.node_ = nullptr;
+  }
+  return *this;
+}
+
+CleanupRegistration::~CleanupRegistration() {
+  release();
+}
+
+CleanupRegistration CleanupRegistration::add(CleanupKind kind, const std::string& absolute_path,
+                                             const EntryIdentity& identity, int /*root_fd*/) {
+  return CleanupRegistration(make_node(kind, &absolute_path, nullptr, identity));
+}
+
+CleanupRegistration CleanupRegistration::add_borrowed(CleanupKind kind, const char* absolute_path,
+                                                      const EntryIdentity& identity,
+                                                      int /*root_fd*/) {
+  return CleanupRegistration(make_node(kind, nullptr, absolute_path, identity));
+}
+
+bool CleanupRegistration::claim() noexcept {
+  if (node_ == nullptr) {
+    return false;
+  }
+  const Locked locked;
+  if (node_->state != NodeState::registered) {
+    return false;  // the exit handler took it (and removed it)
+  }
+  node_->state = NodeState::owner_removing;
+  return true;
+}
+
+void CleanupRegistration::finish(bool still_there) noexcept {
+  if (node_ == nullptr) {
+    return;
+  }
+  if (still_there) {
+    const Locked locked;
+    node_->state = NodeState::registered;  // the exit handler retries it
+    return;
+  }
+  release();
+}
+
+void CleanupRegistration::release() noexcept {
+  if (node_ == nullptr) {
+    return;
+  }
+  // The exit handler may be removing this entry on another thread right now, reading its path:
+  // the node goes only once it is done (a removal, so a bounded wait).
+  for (;;) {
+    {
+      const Locked locked;
+      if (node_->state != NodeState::handler_removing) {
+        unlink_node(node_);
+        break;
+      }
+    }
+    ::Sleep(1);
+  }
+  delete node_;  // NOLINT(cppcoreguidelines-owning-memory): the node is owned through node_
+  node_ = nullptr;
+}
+
+CleanupWindow::CleanupWindow() noexcept = default;
+CleanupWindow::~CleanupWindow() = default;
+
+Errno remove_file_if_same(const char* path, const EntryIdentity& identity) noexcept {
+  // The name is opened, checked and removed through one handle: unlike POSIX's check-then-unlink,
+  // no other file can take the name in between.
+  windows::OwnedHandle handle;
+  if (const Errno err =
+          windows::open_entry(current_directory_fd, path,
+                              DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES, handle);
+      err != 0) {
+    return err == ENOENT ? 0 : err;
+  }
+  EntryIdentity found;
+  BY_HANDLE_FILE_INFORMATION info{};
+  if (::GetFileInformationByHandle(handle.get(), &info) == 0) {
+    return windows::errno_from_win32(::GetLastError());
+  }
+  // As identify_fd (windows_identity.cpp): the volume and the file index.
+  found.device = info.dwVolumeSerialNumber;
+  found.inode = (static_cast<std::uint64_t>(info.nFileIndexHigh) << 32U) | info.nFileIndexLow;
+  if (identity.recorded() && !(found == identity)) {
+    return removal_replaced;
+  }
+  // POSIX semantics (the name goes now, even while other handles are open) and past the
+  // read-only attribute (chmod 0400 must not make a temporary file undeletable), where the
+  // system has FileDispositionInfoEx; else the classic disposition, which Windows applies when the
+  // last handle closes.
+  struct DispositionInfoEx {
+    DWORD Flags;
+  };
+  constexpr DWORD delete_flag = 0x1;
+  constexpr DWORD posix_semantics = 0x2;
+  constexpr DWORD ignore_readonly = 0x10;
+  DispositionInfoEx extended{delete_flag | posix_semantics | ignore_readonly};
+  if (::SetFileInformationByHandle(handle.get(), static_cast<FILE_INFO_BY_HANDLE_CLASS>(21),
+                                   &extended, sizeof extended) != 0) {
+    return 0;
+  }
+  // The classic disposition refuses a read-only file: the attribute goes first, on the handle
+  // just checked (chmod 0400 of a temporary file must not make it outlive its owner).
+  if ((info.dwFileAttributes & FILE_ATTRIBUTE_READONLY) != 0) {
+    FILE_BASIC_INFO basic{};
+    basic.FileAttributes = info.dwFileAttributes & ~DWORD{FILE_ATTRIBUTE_READONLY};
+    if (basic.FileAttributes == 0) {
+      basic.FileAttributes = FILE_ATTRIBUTE_NORMAL;
+    }
+    if (::SetFileInformationByHandle(handle.get(), FileBasicInfo, &basic, sizeof basic) == 0) {
+      return windows::errno_from_win32(::GetLastError());
+    }
+  }
+  FILE_DISPOSITION_INFO classic{};
+  classic.DeleteFile = TRUE;
+  if (::SetFileInformationByHandle(handle.get(), FileDispositionInfo, &classic, sizeof classic) ==
+      0) {
+    return windows::errno_from_win32(::GetLastError());
+  }
+  return 0;
+}
+
+Errno remove_held_directory(const char* /*path*/, int /*root_fd*/,
+                            const EntryIdentity& /*identity*/,
+                            std::vector<RemovalFailure>& /*failures*/,
+                            const ParallelRemoval& /*parallel*/) noexcept {
+  // No object holds a directory on Windows yet (TemporaryDirectory is not built there): the tree
+  // remover is the next step of the port (docs/windows.md).
+  return ENOSYS;
+}
+
+void run_exit_cleanup() noexcept {
+  const pid_t self = process_id();
+  // Claim every file of this process, then remove them outside the lock (an owner's
+  // claim() on another thread then finds them taken and does nothing).
+  for (;;) {
+    CleanupNode* claimed = nullptr;
+    {
+      const Locked locked;
+      for (CleanupNode* node = list_head; node != nullptr; node = node->next) {
+        if (node->state == NodeState::registered && node->creator == self &&
+            node->kind == CleanupKind::file) {
+          node->state = NodeState::handler_removing;
+          claimed = node;
+          break;
+        }
+      }
+    }
+    if (claimed == nullptr) {
+      return;
+    }
+    static_cast<void>(remove_file_if_same(claimed->path, claimed->identity));
+    const Locked locked;
+    claimed->state = NodeState::handler_done;
+  }
+}
+
+}  // namespace tempfile::os

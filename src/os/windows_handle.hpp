@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+// Windows-only helpers of the OS layer for handles: an owning HANDLE, the HANDLE under a
+// C-runtime descriptor, and opening an entry itself (never what a link points to).
+#pragma once
+
+#ifndef WIN32_LEAN_AND_MEAN
+#  define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#  define NOMINMAX
+#endif
+#include <windows.h>
+
+#include "os/errno.hpp"
+
+namespace tempfile::os::windows {
+
+/// A HANDLE closed when this object goes; move-only.
+class OwnedHandle {
+ public:
+  OwnedHandle() noexcept = default;
+  explicit OwnedHandle(HANDLE handle) noexcept : handle_(handle) {}
+  OwnedHandle(OwnedHandle&& other) noexcept : handle_(other.release()) {}
+  OwnedHandle& operator=(OwnedHandle&& other) noexcept {
+    if (this != &other) {
+      reset(other.release());
+    }
+    return *this;
+  }
+  OwnedHandle(const OwnedHandle&) = delete;
+  OwnedHandle& operator=(const OwnedHandle&) = delete;
+  ~OwnedHandle() { reset(INVALID_HANDLE_VALUE); }
+
+  [[nodiscard]] HANDLE get() const noexcept { return handle_; }
+  [[nodiscard]] bool valid() const noexcept { return handle_ != INVALID_HANDLE_VALUE; }
+  [[nodiscard]] HANDLE release() noexcept {
+    HANDLE handle = handle_;
+    handle_ = INVALID_HANDLE_VALUE;
+    return handle;
+  }
+  void reset(HANDLE handle) noexcept {
+    if (valid()) {
+      ::CloseHandle(handle_);  // a close error has nowhere to go from here
+    }
+    handle_ = handle;
+  }
+
+ private:
+  HANDLE handle_ = INVALID_HANDLE_VALUE;
+};
+
+/// The HANDLE under C-runtime descriptor `fd`; EBADF for a number that is not open.
+[[nodiscard]] Errno handle_of(int fd, HANDLE& out) noexcept;
+
+/// Opens entry `path` (relative to `dirfd`, which must be current_directory_fd until directories
+/// are held) with `access`, shared for reading, writing and deletion, never following a final
+/// symbolic link or junction (FILE_FLAG_OPEN_REPARSE_POINT: the link itself is opened), a
+/// directory as well as a file (FILE_FLAG_BACKUP_SEMANTICS), not inheritable.
+[[nodiscard]] Errno open_entry(int dirfd, const char* path, DWORD access,
+                               OwnedHandle& out) noexcept;
+
+}  // namespace tempfile::os::windows
