@@ -23,9 +23,10 @@ set(CMAKE_SHARED_LINKER_FLAGS_INIT "-static-libgcc -static-libstdc++")
 
 # Every program the build and ctest run goes through wine with its chatter off and a wine prefix
 # of its own under the build tree, so that neither the user's ~/.wine nor another tree's state
-# is touched (gtest_discover_tests runs the test programs at build time too).
+# is touched (gtest_discover_tests runs the test programs at build time too). wine-run.sh also
+# retries, once, a program the wine server dropped before it started.
 find_program(TEMPFILE_WINE NAMES wine64 wine PATHS /usr/lib/wine)
 if(TEMPFILE_WINE)
   set(CMAKE_CROSSCOMPILING_EMULATOR
-      env WINEDEBUG=-all WINEPREFIX=${CMAKE_BINARY_DIR}/wineprefix ${TEMPFILE_WINE})
+      ${CMAKE_CURRENT_LIST_DIR}/wine-run.sh ${TEMPFILE_WINE} ${CMAKE_BINARY_DIR}/wineprefix)
 endif()
