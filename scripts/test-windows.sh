@@ -61,5 +61,5 @@ if [[ ! -f $WINEPREFIX/system.reg ]]; then
   [[ -x /usr/lib/wine/wine64 ]] && wine=/usr/lib/wine/wine64
   step "wine prefix" "$wine" wineboot --init
 fi
-step build cmake --build --preset windows
+step build cmake --build --preset windows -- --quiet
 step test timeout "${TEMPFILE_WINDOWS_TIMEOUT:-600}" ctest --preset windows
