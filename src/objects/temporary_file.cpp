@@ -41,9 +41,7 @@ UnnamedFile create_unnamed(const TemporaryFileOptions& options) {
       where.dirfd, where.dirfd == os::current_directory_fd ? dir.c_str() : ".", os::file_mode,
       made.fd);
   if (err == 0) {
-    // Only an O_TMPFILE file (the Linux paths) can be given a name later; Windows' unnamed
-    // file is delete-on-close, and no name can be linked to it.
-    made.linkable = os::linux_fast_paths;
+    made.linkable = os::unnamed_files_linkable;
     return made;
   }
   if (err != EOPNOTSUPP) {

@@ -56,6 +56,9 @@ inline constexpr std::size_t max_name_length = 255;
 /// it: the caller then falls back to create-and-unlink.
 [[nodiscard]] Errno open_unnamed_file(int dirfd, const char* dir, unsigned mode,
                                       FileDescriptor& out) noexcept;
+/// Whether a file open_unnamed_file made can be given a name later (linkat of an O_TMPFILE
+/// file); Windows' delete-on-close file never can.
+inline constexpr bool unnamed_files_linkable = linux_fast_paths;
 
 /// A path that opens the very file `fd` refers to, for this process and for another process of
 /// the same user (while this one is dumpable): Linux's "/proc/<pid>/fd/<n>", with this process's
