@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: MIT
-// FileDescriptor: the RAII owner of a descriptor.
+// FileDescriptor: the RAII owner of a descriptor, on every platform (the close itself is the
+// platform's: fd_posix.cpp, windows_fd.cpp).
 #include "os/fd.hpp"
-
-#include <unistd.h>
-
-#include <cerrno>
 
 namespace tempfile::os {
 
@@ -25,11 +22,7 @@ Errno FileDescriptor::close() noexcept {
   if (fd_ < 0) {
     return 0;
   }
-  const int fd = release();
-  if (::close(fd) != 0 && errno != EINTR) {
-    return errno;
-  }
-  return 0;
+  return close_descriptor(release());
 }
 
 }  // namespace tempfile::os

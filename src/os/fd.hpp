@@ -32,6 +32,9 @@ class FileDescriptor {
 
   /// Closes now and reports close's errno (0 on success, or when nothing was owned).
   [[nodiscard]] Errno close() noexcept;
+  /// The platform's close of a descriptor this object no longer owns (fd_posix.cpp,
+  /// windows_fd.cpp); close() is the one caller.
+  [[nodiscard]] static Errno close_descriptor(int fd) noexcept;
 
  private:
   int fd_ = -1;
