@@ -263,16 +263,18 @@ TEST_F(MktempTest, BehavesAsCoreutilsMktemp) {
   const fs::path mktemp_link = bin_ / "mktemp";
   for (const Case& row : table) {
     const std::string label = ::testing::PrintToString(row.args);
-    // Two runs of coreutils, then ours as a subcommand and as a link named mktemp: a position
-    // is random if any two names differ there (all four agreeing by chance: 1 in 62**3).
+    // Two runs of coreutils, then two of ours as a subcommand and two as a link named mktemp: a
+    // position is random if any two names differ there. All six agreeing by chance is 1 in
+    // 62**5 per position; with four runs (1 in 62**3) the whole table, some 300 random
+    // positions, failed about once in 800 runs.
     std::vector<Observed> runs;
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < 6; ++i) {
       std::vector<std::string> argv = row.args;
       std::string program = "mktemp";
       if (i < 2) {
         argv.insert(argv.begin(), "/usr/bin/env");  // PATH's first mktemp is ours: skip it
         argv.insert(argv.begin() + 1, {"PATH=/usr/bin:/bin", "mktemp"});
-      } else if (i == 2) {
+      } else if (i < 4) {
         argv.insert(argv.begin(), {"tempfile-cli", "mktemp"});
         program = "tempfile-cli mktemp";
       } else {
