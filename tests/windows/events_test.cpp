@@ -14,6 +14,7 @@
 // windows.h first: the others assume its types.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -23,6 +24,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "os/windows_console.hpp"
 #include "support/scratch.hpp"
@@ -207,6 +209,38 @@ TEST_F(WindowsEventsTest, EachConsoleEventRemovesTheRegisteredFiles) {
     kept.close();
     fs::remove(kept.name());
   }
+  EXPECT_TRUE(test::list_dir(scratch()).empty());
+}
+
+// The handler runs while other threads register, remove and withdraw files (holding the
+// registry's lock for moments): it waits for them rather than deadlocking or walking a list
+// being changed, and every file ends removed exactly once, by the handler or by its owner.
+TEST_F(WindowsEventsTest, HandlerDuringChurnWaitsForTheLockAndLeavesNothing) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> made{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 2; ++t) {
+    workers.emplace_back([&] {
+      while (!stop.load()) {
+        NamedTemporaryFile file;
+        file.write("churn");
+        made.fetch_add(1);
+      }
+    });
+  }
+  for (int round = 0; round < 20; ++round) {
+    while (made.load() < round * 5) {
+      std::this_thread::yield();
+    }
+    std::thread([] {
+      static_cast<void>(os::windows::console_cleanup_handler(CTRL_C_EVENT));
+    }).join();
+  }
+  stop.store(true);
+  for (std::thread& worker : workers) {
+    worker.join();
+  }
+  EXPECT_GE(made.load(), 95);
   EXPECT_TRUE(test::list_dir(scratch()).empty());
 }
 
