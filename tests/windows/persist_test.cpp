@@ -331,6 +331,39 @@ TEST_F(WindowsPersistTest, UnicodeTargetsAndTheirErrors) {
   EXPECT_TRUE(fs::remove(target));
 }
 
+// Across volumes: MoveFileExW without MOVEFILE_COPY_ALLOWED refuses (ERROR_NOT_SAME_DEVICE,
+// EXDEV) and says what to do; cross_device copies beside the target and renames the copy there.
+// A second volume is needed: under wine, Z:\dev\shm (a tmpfs) beside the scratch directory on
+// disk; where there is none, the test says so and is skipped.
+TEST_F(WindowsPersistTest, AcrossVolumesOnlyWithCrossDevice) {
+  const fs::path other_volume = L"Z:\\dev\\shm";
+  std::error_code ec;
+  if (!fs::is_directory(other_volume, ec)) {
+    GTEST_SKIP() << "no second volume here (" << other_volume << ")";
+  }
+  NamedTemporaryFile file({.dir = other_volume});
+  const fs::path temporary = file.name();
+  file.write(std::string_view("far"));
+  const fs::path target = scratch() / "near.txt";
+  EXPECT_FALSE(file.persist(target, {}, ec));
+  EXPECT_EQ(ec, std::make_error_code(std::errc::cross_device_link));
+  EXPECT_TEMPFILE_ERROR(file.persist(target), std::errc::cross_device_link,
+                        "create the temporary file with `dir` on the target's file system");
+  EXPECT_EQ(file.name(), temporary);
+  EXPECT_TRUE(fs::exists(temporary));
+  EXPECT_FALSE(fs::exists(target));
+  file.persist(target, {.durable = true, .cross_device = true});
+  EXPECT_EQ(file.name(), target);
+  EXPECT_EQ(read_by_name(target), "far");
+  EXPECT_FALSE(fs::exists(temporary));
+  EXPECT_EQ(test::list_dir(scratch()), std::set<std::string>{"near.txt"});
+  // The object is the file at the target now: its writes land there.
+  file.write(std::string_view("ther"));
+  file.close();
+  EXPECT_EQ(read_by_name(target), "farther");
+  EXPECT_TRUE(fs::remove(target));
+}
+
 TEST_F(WindowsPersistTest, KeepStopsEveryRemoval) {
   NamedTemporaryFile file;
   file.write(std::string_view("kept"));
