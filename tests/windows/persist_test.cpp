@@ -329,6 +329,14 @@ TEST_F(WindowsPersistTest, UnicodeTargetsAndTheirErrors) {
   other.close();
   file.close();
   EXPECT_TRUE(fs::remove(target));
+  // atomic_write's named file is made beside a target in a Unicode directory, and published.
+  const fs::path directory = scratch() / fs::path(u8"d\u00eer_\u65e5\u672c");
+  ASSERT_TRUE(fs::create_directory(directory));
+  atomic_write(directory / fs::path(u8"\U0001F600.json"), std::string_view("{}"));
+  EXPECT_EQ(read_by_name(directory / fs::path(u8"\U0001F600.json")), "{}");
+  EXPECT_EQ(test::list_dir(directory).size(), 1U);
+  EXPECT_TRUE(fs::remove(directory / fs::path(u8"\U0001F600.json")));
+  EXPECT_TRUE(fs::remove(directory));
 }
 
 // Across volumes: MoveFileExW without MOVEFILE_COPY_ALLOWED refuses (ERROR_NOT_SAME_DEVICE,
