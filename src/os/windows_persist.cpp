@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // os/persist.hpp on Windows (all but sync_file and replace_descriptor, which are in
-// windows_io.cpp): renames with MoveFileExW, written through to the disk; the modes as the
-// read-only attribute; no umask, no owners, no unnamed file that could be named.
+// windows_io.cpp): renames written through to the disk, with POSIX semantics where Windows has
+// them, else MoveFileExW; the modes as the read-only attribute; no umask, no owners, no unnamed
+// file that could be named.
 #ifndef WIN32_LEAN_AND_MEAN
 #  define WIN32_LEAN_AND_MEAN
 #endif
