@@ -111,7 +111,7 @@ void flush_pending(detail::FileState& s) {
 }
 
 // A name beside the target, as the *at calls name it: the target's name up to and with its last
-// '/' (nothing for a name straight inside a held directory), then `name`.
+// separator (nothing for a name straight inside a held directory), then `name`.
 std::string beside_at(const objects::PersistTarget& t, std::string_view name) {
   const std::string_view at(t.at());
   const std::size_t slash = at.find_last_of(os::separators);
@@ -576,9 +576,8 @@ PersistTarget resolve_target(std::string_view function, std::string_view argumen
                              std::string_view target, const DirOption& dir) {
   create::check_path_argument(function, argument, target);
   PersistTarget t;
-  // Rooted: "/x"; on Windows also "\x", "C:\x", "C:x" and "\\server\share\x".
-  if (!target.empty() &&
-      (os::is_separator(target.front()) || os::to_path(target).has_root_name())) {
+  // "/x"; on Windows also "\x", "C:\x" and "C:x" (os::is_rooted).
+  if (os::is_rooted(target)) {
     // As openat(): an absolute target ignores `dir`, held or not.
     t.absolute =
         create::is_normal_absolute(target) ? std::string(target) : create::absolute_path(target);
