@@ -30,7 +30,7 @@ std::string absolute_path(std::string_view path) {
 }
 
 void check_name_part(std::string_view function, std::string_view argument, std::string_view value) {
-  if (value.find_first_of(os::separators) == std::string_view::npos &&
+  if (os::first_separator(value) == std::string_view::npos &&
       value.find('\0') == std::string_view::npos) {
     return;
   }

@@ -57,7 +57,7 @@ objects::PersistTarget checked_target(const std::filesystem::path& path, const D
   const std::string& given_text = os::from_path(path);
   const std::string_view given(given_text);
   create::check_path_argument(function, "path", given);
-  const std::size_t slash = given.find_last_of(os::separators);
+  const std::size_t slash = os::last_separator(given);
   const std::string_view name = slash == std::string_view::npos ? given : given.substr(slash + 1);
   if (name.empty() || name == "." || name == "..") {
     throw std::invalid_argument("tempfile: atomic_write: path must name a file, not a directory: " +

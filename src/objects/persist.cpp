@@ -114,7 +114,7 @@ void flush_pending(detail::FileState& s) {
 // separator (nothing for a name straight inside a held directory), then `name`.
 std::string beside_at(const objects::PersistTarget& t, std::string_view name) {
   const std::string_view at(t.at());
-  const std::size_t slash = at.find_last_of(os::separators);
+  const std::size_t slash = os::last_separator(at);
   std::string beside(slash == std::string_view::npos ? std::string_view()
                                                      : at.substr(0, slash + 1));
   beside += name;
@@ -624,7 +624,7 @@ PersistTarget resolve_target(std::string_view function, std::string_view argumen
 
 std::string directory_at(const PersistTarget& t) {
   const std::string_view at(t.at());
-  const std::size_t slash = at.find_last_of(os::separators);
+  const std::size_t slash = os::last_separator(at);
   if (slash == std::string_view::npos) {
     return ".";
   }

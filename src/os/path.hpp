@@ -4,6 +4,7 @@
 // std::filesystem::path. path_posix.cpp and windows_path.cpp implement it.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -29,6 +30,35 @@ inline constexpr std::string_view separators_shown = "'/'";
 
 [[nodiscard]] constexpr bool is_separator(char c) noexcept {
   return separators.find(c) != std::string_view::npos;
+}
+
+/// The position of the first separator in `path`, or npos. On POSIX one memchr for '/':
+/// find_first_of with a set of separators calls memchr on the set once per character.
+[[nodiscard]] constexpr std::size_t first_separator(std::string_view path) noexcept {
+#ifdef _WIN32
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (is_separator(path[i])) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+#else
+  return path.find('/');
+#endif
+}
+
+/// The position of the last separator in `path`, or npos (as first_separator, from the end).
+[[nodiscard]] constexpr std::size_t last_separator(std::string_view path) noexcept {
+#ifdef _WIN32
+  for (std::size_t i = path.size(); i-- > 0;) {
+    if (is_separator(path[i])) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+#else
+  return path.rfind('/');
+#endif
 }
 
 /// True when `path` keeps its meaning whatever directory it is joined to: it starts with a
