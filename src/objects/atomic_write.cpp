@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "create/escape.hpp"
@@ -98,7 +99,7 @@ bool wants_umask_mode(const AtomicWriteOptions& options) noexcept {
 // (the file system, the build, or the test seam): the caller then makes a named one.
 // `directory` is the target's, absolute, for messages; the file is made relative to the target's
 // descriptor.
-os::FileDescriptor open_unnamed_beside(const std::string& directory,
+os::FileDescriptor open_unnamed_beside(std::string_view directory,
                                        const objects::PersistTarget& target,
                                        const AtomicWriteOptions& options) {
   os::FileDescriptor fd;
@@ -209,7 +210,8 @@ void atomic_write(const std::filesystem::path& path, std::string_view content,
     return checked_plan(options, own_plan).mode.binary;
   };
   if (plain_binary(options) || checked_binary()) {
-    const std::string directory(create::parent_of_absolute(target.absolute));
+    // A view: the directory's name is only needed for an error message.
+    const std::string_view directory = create::parent_of_absolute(target.absolute);
     if (os::FileDescriptor fd = open_unnamed_beside(directory, target, options); fd.valid()) {
       if (const os::Errno write_err = os::write_all(fd.get(), content.data(), content.size());
           write_err != 0) {
