@@ -8,6 +8,7 @@
 #include "create/held_directory.hpp"
 #include "create/paths.hpp"
 #include "os/fd.hpp"
+#include "os/path.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 
@@ -15,23 +16,25 @@ namespace tempfile {
 
 struct Directory::State {
   std::filesystem::path path;
+  std::string text;  // `path` as the library's paths are: UTF-8 (its own string on POSIX)
   os::FileDescriptor fd;
   detail::HeldDirectory held;
 };
 
 Directory::Directory(const std::filesystem::path& path) : state_(std::make_unique<State>()) {
-  create::check_path_argument("Directory", "path", std::string_view(path.native()));
+  create::check_path_argument("Directory", "path", std::string_view(os::from_path(path)));
   if (path.empty()) {
     throw std::invalid_argument("tempfile::Directory: path '' is empty");
   }
   State& s = *state_;
-  s.path = create::absolute_path(path.native());
+  s.text = create::absolute_path(os::from_path(path));
+  s.path = os::to_path(s.text);
   if (const os::Errno err =
-          os::open_directory_handle(os::current_directory_fd, s.path.c_str(), s.fd);
+          os::open_directory_handle(os::current_directory_fd, s.text.c_str(), s.fd);
       err != 0) {
     throw error("cannot open directory", s.path, os::to_error_code(err));
   }
-  s.held = {s.fd.get(), s.path.native()};
+  s.held = {s.fd.get(), s.text};
 }
 
 Directory::Directory(Directory&& other) noexcept = default;
