@@ -12,6 +12,7 @@
 #include <string>
 #include <type_traits>
 
+#include "os/path.hpp"
 #include "os/persist.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
@@ -57,7 +58,7 @@ void RawFile::rename_for_this_process() const noexcept {
 
 void RawFile::build_name(const std::string& text) const noexcept {
   try {
-    name_ = text;
+    name_ = os::to_path(text);  // UTF-8: on Windows a path is UTF-16, not the ANSI code page
     name_built_ = true;
   } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory: see name()
   }
@@ -71,8 +72,7 @@ std::filesystem::path RawFile::describe() const {
     return {unnamed_in_};
   }
   const std::string& name = name_text();
-  return name.empty() ? std::filesystem::path("fd " + std::to_string(fileno()))
-                      : std::filesystem::path(name);
+  return name.empty() ? std::filesystem::path("fd " + std::to_string(fileno())) : os::to_path(name);
 }
 
 std::int64_t RawFile::known_remaining() const noexcept {
