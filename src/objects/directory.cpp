@@ -15,8 +15,7 @@
 namespace tempfile {
 
 struct Directory::State {
-  std::filesystem::path path;
-  std::string text;  // `path` as the library's paths are: UTF-8 (its own string on POSIX)
+  os::PathText path;  // as path() gives it, and as UTF-8 text (on POSIX one string)
   os::FileDescriptor fd;
   detail::HeldDirectory held;
 };
@@ -27,14 +26,13 @@ Directory::Directory(const std::filesystem::path& path) : state_(std::make_uniqu
     throw std::invalid_argument("tempfile::Directory: path '' is empty");
   }
   State& s = *state_;
-  s.text = create::absolute_path(os::from_path(path));
-  s.path = os::to_path(s.text);
+  s.path = os::PathText(create::absolute_path(os::from_path(path)));
   if (const os::Errno err =
-          os::open_directory_handle(os::current_directory_fd, s.text.c_str(), s.fd);
+          os::open_directory_handle(os::current_directory_fd, s.path.text().c_str(), s.fd);
       err != 0) {
-    throw error("cannot open directory", s.path, os::to_error_code(err));
+    throw error("cannot open directory", s.path.path(), os::to_error_code(err));
   }
-  s.held = {s.fd.get(), s.text};
+  s.held = {s.fd.get(), s.path.text()};
 }
 
 Directory::Directory(Directory&& other) noexcept = default;
@@ -43,7 +41,7 @@ Directory::~Directory() = default;
 
 const std::filesystem::path& Directory::path() const noexcept {
   static const std::filesystem::path none;
-  return state_ ? state_->path : none;
+  return state_ ? state_->path.path() : none;
 }
 
 int Directory::native_handle() const noexcept {

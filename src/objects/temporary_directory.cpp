@@ -23,10 +23,9 @@
 namespace tempfile {
 
 struct TemporaryDirectory::State {
-  std::filesystem::path name;
-  // `name` as the library's paths are, UTF-8 (on POSIX the same bytes): what the OS layer, the
-  // registration and a DirOption made from the object read.
-  std::string text;
+  // The name as name() gives it and as UTF-8 text, which the OS layer, the registration and a
+  // DirOption made from the object read (on POSIX one string).
+  os::PathText name;
   os::FileDescriptor root;
   // Declared after `root`, so destroyed before it: the handlers may walk `root` until the
   // entry is withdrawn.
@@ -160,28 +159,27 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options,
       // very moment, only loses the protection against ageing.
       static_cast<void>(os::lock_shared(s.root.get()));
     }
-    s.text = std::move(created.path);
-    s.name = os::to_path(s.text);
-    s.held = {s.root.get(), s.text};
+    s.name = os::PathText(std::move(created.path));
+    s.held = {s.root.get(), s.name.text()};
     s.ignore_cleanup_errors = options.ignore_cleanup_errors;
     s.delete_ = options.delete_;
     s.parallel = removal_fan_out(options.cleanup_parallel, 0);
     // cleanup() removes the tree even without delete_ (Python's rule); delete_ adds the
     // destructor's and the exit/signal handlers' removal.
-    s.entry = objects::OwnedEntry::directory(s.text, s.root.get(), identity, s.delete_);
+    s.entry = objects::OwnedEntry::directory(s.name.text(), s.root.get(), identity, s.delete_);
     if (guarded && s.delete_) {
-      if (const os::Errno err =
-              os::GuardianTicket::guard_directory(s.text.c_str(), s.root.get(), identity, s.guard);
+      if (const os::Errno err = os::GuardianTicket::guard_directory(
+              s.name.text().c_str(), s.root.get(), identity, s.guard);
           err != 0) {
-        throw error("cannot hand temporary directory to its guardian process", s.name,
+        throw error("cannot hand temporary directory to its guardian process", s.name.path(),
                     os::to_error_code(err));
       }
     }
   } catch (...) {
     // Nothing is in it yet: the name goes with one rmdir.
     static_cast<void>(
-        os::remove_directory(s.text.empty() ? created.dirfd : os::current_directory_fd,
-                             s.text.empty() ? created.at_name() : s.text.c_str()));
+        os::remove_directory(s.name.text().empty() ? created.dirfd : os::current_directory_fd,
+                             s.name.text().empty() ? created.at_name() : s.name.text().c_str()));
     throw;
   }
 }
@@ -211,7 +209,7 @@ TemporaryDirectory::~TemporaryDirectory() {
 
 const std::filesystem::path& TemporaryDirectory::name() const noexcept {
   static const std::filesystem::path none;
-  return state_ ? state_->name : none;
+  return state_ ? state_->name.path() : none;
 }
 
 void TemporaryDirectory::cleanup() {
@@ -225,12 +223,12 @@ void TemporaryDirectory::cleanup() {
     if (s.ignore_cleanup_errors) {
       return;
     }
-    throw error("cannot clean up, in a forked child, the temporary directory of its parent", s.name,
-                std::make_error_code(std::errc::operation_not_permitted));
+    throw error("cannot clean up, in a forked child, the temporary directory of its parent",
+                s.name.path(), std::make_error_code(std::errc::operation_not_permitted));
   }
   // Nothing left when an exit or signal handler claimed it first (and removed it).
   std::vector<os::RemovalFailure> failures;
-  static_cast<void>(s.entry.remove(s.text, failures, s.parallel));
+  static_cast<void>(s.entry.remove(s.name.text(), failures, s.parallel));
   if (failures.empty()) {
     s.removed = true;
     s.guard.withdraw();  // after the removal: a death before it still leaves the guardian its job
@@ -241,10 +239,10 @@ void TemporaryDirectory::cleanup() {
   }
   // Something stayed: keep the descriptor so that a later cleanup() (or the exit handler)
   // can try again, as Python's cleanup() retries while the name exists.
-  s.entry.retry_later(s.text, s.delete_);
-  std::vector<cleanup_error::failure> left = left_behind(s.name, failures);
+  s.entry.retry_later(s.name.text(), s.delete_);
+  std::vector<cleanup_error::failure> left = left_behind(s.name.path(), failures);
   if (!s.ignore_cleanup_errors) {
-    throw cleanup_error(s.name, std::move(left));
+    throw cleanup_error(s.name.path(), std::move(left));
   }
 }
 
@@ -254,7 +252,7 @@ std::filesystem::path TemporaryDirectory::keep() {
   }
   State& s = *state_;
   if (s.removed) {
-    throw error("cannot keep temporary directory", s.name,
+    throw error("cannot keep temporary directory", s.name.path(),
                 std::make_error_code(std::errc::no_such_file_or_directory),
                 "cleanup() already removed it");
   }
@@ -263,7 +261,7 @@ std::filesystem::path TemporaryDirectory::keep() {
   s.guard.withdraw();
   s.delete_ = false;
   s.kept = true;
-  return s.name;
+  return s.name.path();
 }
 
 PseudoTemporaryDirectory::PseudoTemporaryDirectory()
