@@ -176,7 +176,11 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options,
       }
     }
   } catch (...) {
-    // Nothing is in it yet: the name goes with one rmdir.
+    // Nothing is in it yet: the name goes with one rmdir, once the registration is withdrawn
+    // and the root closed (Windows refuses to remove a directory held open without sharing
+    // deletion, as the root is).
+    s.entry = objects::OwnedEntry();
+    s.root = os::FileDescriptor();
     static_cast<void>(
         os::remove_directory(s.name.text().empty() ? created.dirfd : os::current_directory_fd,
                              s.name.text().empty() ? created.at_name() : s.name.text().c_str()));

@@ -2,7 +2,8 @@
 // TemporaryDirectory, Directory and rmtree on Windows (run under wine in CI): trees removed by
 // cleanup(), the destructor, rmtree and the exit handler; read-only entries removed; a file held
 // open without FILE_SHARE_DELETE reported, and removed once let go; links inside a tree removed as
-// themselves, their targets untouched; a held directory that cannot be renamed away; Unicode names.
+// themselves, their targets untouched; a held directory that cannot be renamed away, and the OS
+// layer's calls relative to one; Unicode names.
 #ifndef WIN32_LEAN_AND_MEAN
 #  define WIN32_LEAN_AND_MEAN
 #endif
@@ -15,6 +16,8 @@
 #include <io.h>
 #include <winioctl.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +26,9 @@
 #include <vector>
 
 #include "os/cleanup.hpp"
+#include "os/entry_identity.hpp"
+#include "os/path.hpp"
+#include "os/sys.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/directory.hpp"
 #include "tempfile/mkstemp.hpp"
@@ -321,6 +327,45 @@ TEST_F(WindowsDirectoryTest, HeldDirectoryTakesObjectsAndCannotBeRenamedAway) {
   EXPECT_NE(::MoveFileW(sub.c_str(), (scratch() / "moved").c_str()), 0);
   EXPECT_TRUE(test::list_dir(scratch() / "moved").empty());
   ASSERT_NE(::RemoveDirectoryW((scratch() / "moved").c_str()), 0);
+}
+
+// The OS layer's calls relative to a held directory, and its listing through the handle.
+TEST_F(WindowsDirectoryTest, OsFunctionsWorkRelativeToAHeldDirectory) {
+  const fs::path sub = make_subdir(std::string("os_\xc3\xa9"));
+  make_file(sub / "file", "f");
+  os::FileDescriptor held;
+  ASSERT_EQ(os::open_directory(os::current_directory_fd, os::from_path(sub).c_str(), held), 0);
+  // A file is not a directory, a missing name is missing.
+  os::FileDescriptor refused;
+  EXPECT_EQ(os::open_directory(held.get(), "file", refused), ENOTDIR);
+  EXPECT_EQ(os::open_directory(held.get(), "missing", refused), ENOENT);
+  {
+    os::FileDescriptor created;
+    ASSERT_EQ(os::create_file_exclusive(held.get(), "n\xc3\xa9w", os::file_mode, created), 0);
+    EXPECT_EQ(os::create_file_exclusive(held.get(), "n\xc3\xa9w", os::file_mode, refused), EEXIST);
+  }
+  EXPECT_EQ(read_file(sub / fs::path(L"n\u00e9w")), "");
+  ASSERT_EQ(os::create_directory(held.get(), "d", os::directory_mode), 0);
+  bool found = false;
+  ASSERT_EQ(os::entry_exists(held.get(), "d", found), 0);
+  EXPECT_TRUE(found);
+  os::EntryStatus status;
+  ASSERT_EQ(os::entry_status(held.get(), "d", status), 0);
+  EXPECT_EQ(status.kind, os::EntryStatus::Kind::directory);
+  ASSERT_EQ(os::entry_status(held.get(), "file", status), 0);
+  EXPECT_EQ(status.kind, os::EntryStatus::Kind::file);
+  EXPECT_EQ(status.links, 1U);
+  std::vector<std::string> names;
+  ASSERT_EQ(os::entry_names(held.get(), names), 0);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"d", "file", "n\xc3\xa9w"}));
+  EXPECT_EQ(os::remove_directory(held.get(), "d"), 0);
+  EXPECT_EQ(os::remove_file(held.get(), "n\xc3\xa9w"), 0);
+  EXPECT_EQ(os::remove_file(held.get(), "file"), 0);
+  ASSERT_EQ(os::entry_names(held.get(), names), 0);
+  EXPECT_TRUE(names.empty());
+  held = os::FileDescriptor();
+  rmtree(sub);
 }
 
 TEST_F(WindowsDirectoryTest, UnicodeNames) {
