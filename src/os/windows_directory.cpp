@@ -77,8 +77,12 @@ Errno list_directory(HANDLE directory, std::vector<ListedEntry>& out) noexcept {
   FILE_INFO_BY_HANDLE_CLASS what = FileFullDirectoryRestartInfo;
   for (;;) {
     if (::GetFileInformationByHandleEx(directory, what, buffer.get(), buffer_size) == 0) {
+      // The end; a directory without even "." and ".." (a FAT volume's root) may answer
+      // ERROR_FILE_NOT_FOUND at once.
       const DWORD error = ::GetLastError();
-      return error == ERROR_NO_MORE_FILES ? 0 : errno_from_win32(error);
+      return error == ERROR_NO_MORE_FILES || error == ERROR_FILE_NOT_FOUND
+                 ? 0
+                 : errno_from_win32(error);
     }
     what = FileFullDirectoryInfo;
     const auto* bytes = reinterpret_cast<const unsigned char*>(buffer.get());

@@ -420,8 +420,8 @@ Errno remove_tree(int parent_fd, const char* name, std::vector<RemovalFailure>& 
     observer->before(RemovalObserver::Step::remove_directory, "");
   }
   err = walker.remove_emptied(root.get(), root_attributes, left);
-  if (err != 0 && !left) {
-    walker.report("", err);
+  if (err != 0 && failures.size() == before) {
+    walker.report("", err);  // not when what was left below is the reason, reported already
   }
   return first_failure(failures, before);
 }
@@ -481,8 +481,8 @@ Errno remove_tree_at(int parent_fd, const char* name, int root_fd, const EntryId
   }
   const Errno err =
       walker.remove_emptied(handle, info.dwFileAttributes & ~DWORD{FILE_ATTRIBUTE_READONLY}, left);
-  if (err != 0) {
-    walker.report("", err);
+  if (err != 0 && failures.size() == before) {
+    walker.report("", err);  // not when what was left below is the reason, reported already
   }
   return first_failure(failures, before);
 }
