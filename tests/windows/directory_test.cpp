@@ -329,6 +329,25 @@ TEST_F(WindowsDirectoryTest, HeldDirectoryTakesObjectsAndCannotBeRenamedAway) {
   ASSERT_NE(::RemoveDirectoryW((scratch() / "moved").c_str()), 0);
 }
 
+// Every entry is opened relative to its directory's handle, so depth is no limit: a tree whose
+// paths are far longer than MAX_PATH (260) is removed, although a plain path (without `\\?\`)
+// cannot reach its deepest entries on a Windows without long-path support.
+TEST_F(WindowsDirectoryTest, TreeDeeperThanMaxPathIsRemoved) {
+  TemporaryDirectory directory;
+  const fs::path name = directory.name();
+  std::wstring path = L"\\\\?\\" + name.wstring();
+  for (int level = 0; level < 20; ++level) {
+    path += L"\\level_" + std::to_wstring(level) + L"_abcdefghijklmnopqrstuvwxyz";
+    ASSERT_NE(::CreateDirectoryW(path.c_str(), nullptr), 0) << level << " " << ::GetLastError();
+  }
+  ASSERT_GT(path.size(), 2U * MAX_PATH);
+  const std::wstring file = path + L"\\deep.txt";
+  make_file(fs::path(file), "deep");
+  EXPECT_EQ(read_file(fs::path(file)), "deep");
+  directory.cleanup();
+  EXPECT_FALSE(entry_exists(name));
+}
+
 // The OS layer's calls relative to a held directory, and its listing through the handle.
 TEST_F(WindowsDirectoryTest, OsFunctionsWorkRelativeToAHeldDirectory) {
   const fs::path sub = make_subdir(std::string("os_\xc3\xa9"));
