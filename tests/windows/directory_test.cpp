@@ -268,6 +268,24 @@ TEST_F(WindowsDirectoryTest, DirectoryLinkInsideIsRemovedAsALink) {
   fs::remove_all(outside);
 }
 
+// What wine can make of a link: a hard link inside the tree to a file outside goes as a name;
+// the file keeps its other name and its bytes.
+TEST_F(WindowsDirectoryTest, HardLinkInsideIsRemovedAsAName) {
+  const fs::path outside = scratch() / "outside.txt";
+  make_file(outside, "kept");
+  {
+    TemporaryDirectory directory;
+    const fs::path name = directory.name();
+    ASSERT_NE(::CreateHardLinkW((name / "link.txt").c_str(), outside.c_str(), nullptr), 0)
+        << ::GetLastError();
+    EXPECT_EQ(read_file(name / "link.txt"), "kept");  // the same file
+    directory.cleanup();
+    EXPECT_FALSE(entry_exists(name));
+  }
+  EXPECT_EQ(read_file(outside), "kept");
+  ASSERT_NE(::DeleteFileW(outside.c_str()), 0);
+}
+
 TEST_F(WindowsDirectoryTest, RmtreeRemovesAPath) {
   const fs::path root = make_subdir("tree");
   fill(root);
