@@ -1,10 +1,25 @@
 # SPDX-License-Identifier: MIT
 # Runs PROGRAM with TMPDIR set to DIR, made empty first, and fails (a "CMake Error" the tests
 # match) unless it exits with 0 and leaves DIR empty. DIR is removed afterwards.
+# In the Windows build EMULATOR is the command that runs a Windows program (wine), its words
+# separated by "|". The program gets TMPDIR as Windows names DIR under wine (Z:\ is the Linux
+# root), set by cmd.exe for it alone: wine keeps its server's directory in its own TMPDIR, so a
+# TMPDIR per test would start a server per test and leave its directory behind. The output is
+# printed with the C runtime's "\r\n" line ends made "\n".
 cmake_minimum_required(VERSION 3.25)
 file(REMOVE_RECURSE ${DIR})
 file(MAKE_DIRECTORY ${DIR})
-execute_process(COMMAND ${CMAKE_COMMAND} -E env TMPDIR=${DIR} ${PROGRAM} RESULT_VARIABLE status)
+if(DEFINED EMULATOR)
+  string(REPLACE "|" ";" EMULATOR "${EMULATOR}")
+  string(REPLACE "/" "\\" windows_dir "Z:${DIR}")
+  string(REPLACE "/" "\\" windows_program "Z:${PROGRAM}")
+  execute_process(COMMAND ${EMULATOR} cmd /c "set TMPDIR=${windows_dir}&& ${windows_program}"
+    RESULT_VARIABLE status OUTPUT_VARIABLE output)
+  string(REPLACE "\r\n" "\n" output "${output}")
+  execute_process(COMMAND ${CMAKE_COMMAND} -E echo_append "${output}")
+else()
+  execute_process(COMMAND ${CMAKE_COMMAND} -E env TMPDIR=${DIR} ${PROGRAM} RESULT_VARIABLE status)
+endif()
 file(GLOB leftovers LIST_DIRECTORIES true ${DIR}/*)
 if(NOT status STREQUAL "0")
   message(FATAL_ERROR "${PROGRAM} failed: ${status}")

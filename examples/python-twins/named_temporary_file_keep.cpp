@@ -22,7 +22,9 @@ int main() {
     temp_file.write(std::string_view("Data to write"));
   }  // closed (and flushed), not removed
 
-  std::ifstream kept(name, std::ios::binary);
-  std::cout << "kept: " << std::string(std::istreambuf_iterator<char>(kept), {}) << '\n';
+  {
+    std::ifstream kept(name, std::ios::binary);
+    std::cout << "kept: " << std::string(std::istreambuf_iterator<char>(kept), {}) << '\n';
+  }  // closed first: Windows does not remove a file that a stream still has open
   std::filesystem::remove(name);
 }

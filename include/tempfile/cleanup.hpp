@@ -40,6 +40,13 @@ namespace tempfile {
 /// Nothing can clean up after _exit(), abort() or SIGKILL, nor after std::quick_exit() without
 /// cleanup_on_quick_exit(): the kernel frees TemporaryFile and SpooledTemporaryFile storage,
 /// named entries stay (docs/cleanup.md).
+///
+/// Windows: a console control handler (SetConsoleCtrlHandler) instead: Ctrl+C, Ctrl+Break,
+/// closing the console, logoff and shutdown remove every live entry, then the system's default
+/// action ends the process. Windows calls the handler installed last first, so a handler of the
+/// program's own that should decide (return TRUE and go on) is installed after this call. The C
+/// runtime's signal() is not used (Windows sends no SIGTERM). Throws tempfile::error if
+/// SetConsoleCtrlHandler fails (docs/cleanup.md, "Windows").
 TEMPFILE_API void cleanup_on_signals();
 
 /// Opt-in (also made by cleanup_on_signals()): from now on std::terminate first removes every
@@ -65,7 +72,8 @@ TEMPFILE_API void cleanup_on_terminate();
 /// the order of at_quick_exit registration): every live entry of this process is removed as
 /// at std::exit. Without it quick_exit, which runs only at_quick_exit handlers, removes
 /// nothing. Calling it again does nothing; thread-safe. Throws std::bad_alloc if
-/// at_quick_exit has no room left.
+/// at_quick_exit has no room left. Where the C runtime has no quick_exit (MinGW-w64's msvcrt)
+/// it does nothing.
 TEMPFILE_API void cleanup_on_quick_exit();
 
 }  // namespace tempfile

@@ -170,7 +170,8 @@ struct TemporaryFileOptions {
   int buffering = -1;
   /// Text mode only; nullopt means "utf-8". A name Python knows (docs/file-object.md, "Encodings").
   std::optional<std::string> encoding{};
-  /// Text mode only: nullopt, "", "\n", "\r" or "\r\n", with Python's meaning.
+  /// Text mode only: nullopt, "", "\n", "\r" or "\r\n", with Python's meaning (nullopt writes
+  /// "\n" as os.linesep: "\r\n" on Windows, "\n" elsewhere).
   std::optional<std::string> newline{};
   /// As MkstempOptions::suffix. An O_TMPFILE file has no name and does not use it, but it is
   /// checked all the same (no '/' or NUL), so that a call fails or succeeds everywhere alike.

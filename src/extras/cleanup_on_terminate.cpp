@@ -9,6 +9,7 @@
 #include <new>
 
 #include "os/cleanup.hpp"
+#include "os/quick_exit.hpp"
 #include "tempfile/cleanup.hpp"
 
 namespace tempfile {
@@ -56,7 +57,7 @@ void cleanup_on_terminate() {
 void cleanup_on_quick_exit() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (std::at_quick_exit(&on_quick_exit) != 0) {
+    if (os::at_quick_exit(&on_quick_exit) != 0) {
       throw std::bad_alloc();  // its only failure is running out of room for handlers
     }
   });

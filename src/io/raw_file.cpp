@@ -58,7 +58,7 @@ void RawFile::rename_for_this_process() const noexcept {
 
 void RawFile::build_name(const std::string& text) const noexcept {
   try {
-    name_ = os::to_path(text);  // UTF-8: on Windows a path is UTF-16, not the ANSI code page
+    name_ = os::to_path(text);  // UTF-8 text: on Windows a path is UTF-16
     name_built_ = true;
   } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory: see name()
   }
@@ -69,7 +69,7 @@ std::filesystem::path RawFile::describe() const {
     return "<memory>";
   }
   if (!unnamed_in_.empty()) {
-    return {unnamed_in_};
+    return os::to_path(unnamed_in_);
   }
   const std::string& name = name_text();
   return name.empty() ? std::filesystem::path("fd " + std::to_string(fileno())) : os::to_path(name);

@@ -15,6 +15,7 @@
 
 #include "io/newline_decoder.hpp"
 #include "io/text_file_testing.hpp"
+#include "os/linesep.hpp"
 #include "tempfile/error.hpp"
 
 namespace tempfile::io {
@@ -125,8 +126,13 @@ struct TextFile::State {
         read_newline(newline.value_or("")),
         write_translate(!newline || !newline->empty()),
         line_buffering(line_buffered) {
-    // os.linesep is "\n" here, so only "\r" and "\r\n" change what write() stores.
-    if (!read_universal && read_newline != "\n") {
+    // Python's writenl: newline, or os.linesep when newline is None ("" writes "\n" as is).
+    // Kept empty when it is "\n", which write() stores unchanged.
+    if (!newline) {
+      if (os::line_separator != "\n") {
+        write_newline = os::line_separator;
+      }
+    } else if (!read_universal && read_newline != "\n") {
       write_newline = read_newline;
     }
     if (buffer.mode().readable()) {

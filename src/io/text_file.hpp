@@ -20,7 +20,8 @@ namespace tempfile::io {
 class TextFile {
  public:
   /// Python's TextIOWrapper(buffer, encoding, errors, newline, line_buffering).
-  /// `newline`: nullopt (universal newlines on read, "\n" written as is), "" (universal on
+  /// `newline`: nullopt (universal newlines on read, "\n" written as os::line_separator:
+  /// "\r\n" on Windows, "\n" elsewhere), "" (universal on
   /// read, untranslated), "\n", "\r" or "\r\n" (written for "\n", the only line end on read);
   /// anything else throws std::invalid_argument "tempfile: illegal newline value: x".
   TextFile(BufferedFile buffer, const Codec& codec, ErrorHandler errors,

@@ -20,6 +20,7 @@
 #include "objects/named_file.hpp"
 #include "objects/persist.hpp"
 #include "os/fd.hpp"
+#include "os/path.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 
@@ -53,9 +54,10 @@ std::string quoted_path(std::string_view path) {
 // directory ("x/", "x/.", "/"). String work only: std::filesystem::path would parse the path
 // into components each time, which costs more than the system calls here.
 objects::PersistTarget checked_target(const std::filesystem::path& path, const DirOption& dir) {
-  const std::string_view given(path.native());
+  const std::string& given_text = os::from_path(path);
+  const std::string_view given(given_text);
   create::check_path_argument(function, "path", given);
-  const std::size_t slash = given.rfind('/');
+  const std::size_t slash = given.find_last_of(os::separators);
   const std::string_view name = slash == std::string_view::npos ? given : given.substr(slash + 1);
   if (name.empty() || name == "." || name == "..") {
     throw std::invalid_argument("tempfile: atomic_write: path must name a file, not a directory: " +
@@ -100,14 +102,16 @@ os::FileDescriptor open_unnamed_beside(const std::string& directory,
                                        const objects::PersistTarget& target,
                                        const AtomicWriteOptions& options) {
   os::FileDescriptor fd;
-  if (objects::named_only.load(std::memory_order_relaxed)) {
+  // Only a file that linking can name is of use here (not Windows' delete-on-close one).
+  if (!os::unnamed_files_linkable || objects::named_only.load(std::memory_order_relaxed)) {
     return fd;
   }
   const os::Errno err =
       os::open_unnamed_file(target.dirfd, objects::directory_at(target).c_str(),
                             wants_umask_mode(options) ? 0666U : os::file_mode, fd);
   if (err != 0 && err != EOPNOTSUPP) {
-    throw error("cannot create file in", directory, target.absolute, os::to_error_code(err));
+    throw error("cannot create file in", os::to_path(directory), os::to_path(target.absolute),
+                os::to_error_code(err));
   }
   return fd;
 }
@@ -180,15 +184,16 @@ void AtomicWriteFile::commit() {
   try {
     close();
   } catch (const std::system_error& failure) {
-    throw persisted_not_durable_error("persisted, durability not confirmed: cannot close", target_,
-                                      failure.code());
+    throw persisted_not_durable_error("persisted, durability not confirmed: cannot close",
+                                      os::to_path(target_), failure.code());
   }
 }
 
 void check_stream_after_callback(const std::ostream& stream, const std::filesystem::path& path) {
   if (stream.fail()) {
     throw std::ios_base::failure("tempfile: atomic_write: the stream failed while writing " +
-                                 quoted_path(path.native()) + "; the file was left unchanged");
+                                 quoted_path(os::from_path(path)) +
+                                 "; the file was left unchanged");
   }
 }
 
@@ -208,8 +213,8 @@ void atomic_write(const std::filesystem::path& path, std::string_view content,
     if (os::FileDescriptor fd = open_unnamed_beside(directory, target, options); fd.valid()) {
       if (const os::Errno write_err = os::write_all(fd.get(), content.data(), content.size());
           write_err != 0) {
-        throw error("cannot write to unnamed temporary file in", directory, target.absolute,
-                    os::to_error_code(write_err));
+        throw error("cannot write to unnamed temporary file in", os::to_path(directory),
+                    os::to_path(target.absolute), os::to_error_code(write_err));
       }
       objects::persist_unnamed_descriptor(
           fd.get(), target,
@@ -217,7 +222,8 @@ void atomic_write(const std::filesystem::path& path, std::string_view content,
           wants_umask_mode(options));
       if (const os::Errno close_err = fd.close(); close_err != 0) {
         throw persisted_not_durable_error("persisted, durability not confirmed: cannot close",
-                                          target.absolute, os::to_error_code(close_err));
+                                          os::to_path(target.absolute),
+                                          os::to_error_code(close_err));
       }
       return;
     }

@@ -30,6 +30,7 @@
 #include "os/cleanup.hpp"
 #include "os/entry_identity.hpp"
 #include "os/fd.hpp"
+#include "os/path.hpp"
 #include "os/random.hpp"
 #include "os/remove_tree.hpp"
 #include "os/sys.hpp"
@@ -110,10 +111,10 @@ void flush_pending(detail::FileState& s) {
 }
 
 // A name beside the target, as the *at calls name it: the target's name up to and with its last
-// '/' (nothing for a name straight inside a held directory), then `name`.
+// separator (nothing for a name straight inside a held directory), then `name`.
 std::string beside_at(const objects::PersistTarget& t, std::string_view name) {
   const std::string_view at(t.at());
-  const std::size_t slash = at.rfind('/');
+  const std::size_t slash = at.find_last_of(os::separators);
   std::string beside(slash == std::string_view::npos ? std::string_view()
                                                      : at.substr(0, slash + 1));
   beside += name;
@@ -131,7 +132,8 @@ void sync_before_naming(int fd, std::string_view shown, const std::string& absol
   if (options.durable) {
     before(PersistStep::sync_file);
     if (const os::Errno err = os::sync_file(fd); err != 0) {
-      throw error(step(named_file, absolute, "fsync failed for"), shown, absolute, code_of(err));
+      throw error(step(named_file, absolute, "fsync failed for"), os::to_path(shown),
+                  os::to_path(absolute), code_of(err));
     }
   }
 }
@@ -185,7 +187,7 @@ ModeBefore apply_mode(int fd, const objects::PersistTarget& t, const PersistMode
     return before;
   }
   if (const os::Errno err = os::ownership_of_fd(fd, before.ownership); err != 0) {
-    throw error(step(what, absolute, "cannot read the mode of the file for"), absolute,
+    throw error(step(what, absolute, "cannot read the mode of the file for"), os::to_path(absolute),
                 code_of(err));
   }
   unsigned wanted = static_cast<unsigned>(mode.permissions()) & 07777U;
@@ -202,8 +204,8 @@ ModeBefore apply_mode(int fd, const objects::PersistTarget& t, const PersistMode
     unsigned umask_bits = 0;
     const std::string directory(create::parent_of_absolute(absolute));
     if (const os::Errno err = current_umask(t, umask_bits); err != 0) {
-      throw error(step(what, absolute, "cannot learn the umask in"), directory, absolute,
-                  code_of(err));
+      throw error(step(what, absolute, "cannot learn the umask in"), os::to_path(directory),
+                  os::to_path(absolute), code_of(err));
     }
     wanted = 0666U & ~umask_bits;
   }
@@ -223,7 +225,7 @@ ModeBefore apply_mode(int fd, const objects::PersistTarget& t, const PersistMode
   // After the chown, which may clear set-user-ID and set-group-ID bits.
   if (const os::Errno err = os::change_mode(fd, wanted); err != 0) {
     static_cast<void>(os::change_owner(fd, before.ownership.uid, before.ownership.gid));
-    throw error(step(what, absolute, "cannot set the mode of the file for"), absolute,
+    throw error(step(what, absolute, "cannot set the mode of the file for"), os::to_path(absolute),
                 code_of(err));
   }
   return before;
@@ -247,8 +249,8 @@ void sync_target_directory(const objects::PersistTarget& t) {
   if (const os::Errno err = os::sync_directory(t.dirfd, objects::directory_at(t).c_str());
       err != 0) {
     throw persisted_not_durable_error(
-        "persisted, durability not confirmed: cannot sync the directory of", absolute, directory,
-        code_of(err));
+        "persisted, durability not confirmed: cannot sync the directory of", os::to_path(absolute),
+        os::to_path(directory), code_of(err));
   }
 }
 
@@ -260,17 +262,19 @@ os::EntryIdentity check_name_is_ours(int fd, const std::string& from, const std:
   os::EntryIdentity ours = known;
   if (!ours.recorded()) {
     if (const os::Errno err = os::identify_fd(fd, ours); err != 0) {
-      throw error(step(what, absolute, "cannot identify"), from, absolute, code_of(err));
+      throw error(step(what, absolute, "cannot identify"), os::to_path(from), os::to_path(absolute),
+                  code_of(err));
     }
   }
   os::EntryIdentity named;
   if (const os::Errno err = os::identify_name(os::current_directory_fd, from.c_str(), named);
       err != 0) {
-    throw error(step(what, absolute, "cannot find its name"), from, absolute, code_of(err));
+    throw error(step(what, absolute, "cannot find its name"), os::to_path(from),
+                os::to_path(absolute), code_of(err));
   }
   if (!(named == ours)) {
-    throw error(step(what, absolute, "refusing to move"), from, absolute, code_of(ENOENT),
-                "its name now refers to another file");
+    throw error(step(what, absolute, "refusing to move"), os::to_path(from), os::to_path(absolute),
+                code_of(ENOENT), "its name now refers to another file");
   }
   return ours;
 }
@@ -334,8 +338,8 @@ Failed link_into_place(int fd, const objects::PersistTarget& t, bool overwrite,
 }
 
 [[noreturn]] void fail(const char* what, const objects::PersistTarget& t, const Failed& failed) {
-  throw error(step(what, t.absolute, failed.what), failed.path, t.absolute, code_of(failed.err),
-              detail_for(failed.err));
+  throw error(step(what, t.absolute, failed.what), os::to_path(failed.path),
+              os::to_path(t.absolute), code_of(failed.err), detail_for(failed.err));
 }
 
 // An unnamed file whose every byte is in it, given the name `absolute`: synced (durable), its
@@ -375,10 +379,13 @@ class Copy {
     const std::string& absolute = t.absolute;
     const auto cannot_create = [&](std::error_code code) {
       return error(step(what, absolute, "cannot create its copy in the target's directory, for"),
-                   source, absolute, code);
+                   os::to_path(source), os::to_path(absolute), code);
     };
+    // Only an unnamed file that linking can name is of use (not Windows' delete-on-close one).
     const os::Errno err =
-        os::open_unnamed_file(t.dirfd, objects::directory_at(t).c_str(), os::file_mode, fd);
+        os::unnamed_files_linkable
+            ? os::open_unnamed_file(t.dirfd, objects::directory_at(t).c_str(), os::file_mode, fd)
+            : EOPNOTSUPP;
     if (err == 0) {
       return;
     }
@@ -392,7 +399,7 @@ class Copy {
       created =
           create::create_unique(create::EntryKind::file,
                                 {"persist", std::optional<std::string>(staged_prefix), std::nullopt,
-                                 std::optional<std::filesystem::path>(directory)},
+                                 std::optional<std::filesystem::path>(os::to_path(directory))},
                                 names);
     } catch (const error& e) {
       throw cannot_create(e.code());
@@ -432,7 +439,7 @@ class Copy {
   }
 
   os::FileDescriptor fd;
-  std::filesystem::path path;  // empty for an unnamed copy
+  std::string path;  // UTF-8, as the OS layer takes it; empty for an unnamed copy
 
  private:
   objects::OwnedEntry entry_;
@@ -454,7 +461,7 @@ void apply_mode_to_copy(int source, int copy, const objects::PersistTarget& t,
     err = os::ownership_of_fd(copy, mine);
   }
   if (err != 0) {
-    throw error(step(what, absolute, "cannot read the mode of the file for"), absolute,
+    throw error(step(what, absolute, "cannot read the mode of the file for"), os::to_path(absolute),
                 code_of(err));
   }
   if (theirs.mode != mine.mode) {
@@ -486,7 +493,7 @@ void persist_copy(detail::FileState& s, const objects::PersistTarget& t,
     bool exists = false;
     if (const os::Errno err = os::entry_exists(t.dirfd, t.at(), exists); err != 0 || exists) {
       throw error(step(what, absolute, "no replace: the target exists; nothing copied from"),
-                  source, absolute, code_of(err != 0 ? err : EEXIST));
+                  os::to_path(source), os::to_path(absolute), code_of(err != 0 ? err : EEXIST));
     }
   }
   // Once a name reaches the copy, others may change it: its descriptor's offset is the truth
@@ -494,38 +501,40 @@ void persist_copy(detail::FileState& s, const objects::PersistTarget& t,
   try {
     static_cast<void>(s.bytes().share_descriptor());
   } catch (const error& e) {
-    throw error(step(what, absolute, "cannot set the offset of"), source, absolute, e.code());
+    throw error(step(what, absolute, "cannot set the offset of"), os::to_path(source),
+                os::to_path(absolute), e.code());
   }
   std::int64_t offset = 0;
   if (const os::Errno err = os::seek(fd, 0, SEEK_CUR, offset); err != 0) {
-    throw error(step(what, absolute, "cannot read the offset of"), source, absolute, code_of(err));
+    throw error(step(what, absolute, "cannot read the offset of"), os::to_path(source),
+                os::to_path(absolute), code_of(err));
   }
   std::string directory(create::parent_of_absolute(absolute));
   Copy copy(directory, t, source, what);
   before(PersistStep::copy);
   std::int64_t copied = 0;
   if (const os::Errno err = os::copy_file(fd, copy.fd.get(), copied); err != 0) {
-    throw error(step(what, absolute, "copy across file systems failed from"), source, absolute,
-                code_of(err));
+    throw error(step(what, absolute, "copy across file systems failed from"), os::to_path(source),
+                os::to_path(absolute), code_of(err));
   }
   std::int64_t moved = 0;
   if (const os::Errno err = os::seek(copy.fd.get(), offset, SEEK_SET, moved); err != 0) {
-    throw error(step(what, absolute, "cannot set the offset of the copy of"), source, absolute,
-                code_of(err));
+    throw error(step(what, absolute, "cannot set the offset of the copy of"), os::to_path(source),
+                os::to_path(absolute), code_of(err));
   }
   apply_mode_to_copy(fd, copy.fd.get(), t, options.mode, what);
   if (options.durable) {
     before(PersistStep::sync_copy);
     if (const os::Errno err = os::sync_file(copy.fd.get()); err != 0) {
-      throw error(step(what, absolute, "fsync failed for the copy of"), source, absolute,
-                  code_of(err));
+      throw error(step(what, absolute, "fsync failed for the copy of"), os::to_path(source),
+                  os::to_path(absolute), code_of(err));
     }
   }
   if (copy.named()) {
-    static_cast<void>(check_name_is_ours(copy.fd.get(), copy.path.native(), absolute, what));
+    static_cast<void>(check_name_is_ours(copy.fd.get(), copy.path, absolute, what));
   }
   if (const Failed failed = copy.named()
-                                ? move_named(copy.path.native(), t, options.overwrite)
+                                ? move_named(copy.path, t, options.overwrite)
                                 : link_into_place(copy.fd.get(), t, options.overwrite, source);
       failed.err != 0) {
     fail(what, t, failed);
@@ -567,7 +576,8 @@ PersistTarget resolve_target(std::string_view function, std::string_view argumen
                              std::string_view target, const DirOption& dir) {
   create::check_path_argument(function, argument, target);
   PersistTarget t;
-  if (!target.empty() && target.front() == '/') {
+  // "/x"; on Windows also "\x", "C:\x" and "C:x" (os::is_rooted).
+  if (os::is_rooted(target)) {
     // As openat(): an absolute target ignores `dir`, held or not.
     t.absolute =
         create::is_normal_absolute(target) ? std::string(target) : create::absolute_path(target);
@@ -614,7 +624,7 @@ PersistTarget resolve_target(std::string_view function, std::string_view argumen
 
 std::string directory_at(const PersistTarget& t) {
   const std::string_view at(t.at());
-  const std::size_t slash = at.rfind('/');
+  const std::size_t slash = at.find_last_of(os::separators);
   if (slash == std::string_view::npos) {
     return ".";
   }
@@ -681,7 +691,8 @@ void persist_unnamed(detail::FileState& s, const PersistTarget& t, const Persist
   const int fd = s.bytes().raw().fileno();
   if (!s.linkable && !os::is_linkable_unnamed(fd)) {
     const std::filesystem::path& name = s.name();
-    throw error(step(unnamed_file, absolute, "cannot link"), name, absolute, code_of(ENOTSUP),
+    throw error(step(unnamed_file, absolute, "cannot link"), name, os::to_path(absolute),
+                code_of(ENOTSUP),
                 "it was created and unlinked (no O_TMPFILE here) and cannot be given a name; use "
                 "a NamedTemporaryFile");
   }
@@ -728,7 +739,7 @@ bool persist_reporting(std::error_code& ec, Persist persist) noexcept {
 }  // namespace objects
 
 void TemporaryFile::persist(const std::filesystem::path& target, const PersistOptions& options) {
-  objects::persist_unnamed(state(), target.native(), options, "TemporaryFile::persist");
+  objects::persist_unnamed(state(), os::from_path(target), options, "TemporaryFile::persist");
 }
 
 bool TemporaryFile::persist(const std::filesystem::path& target, const PersistOptions& options,
@@ -747,7 +758,7 @@ std::filesystem::path NamedTemporaryFile::keep() {
 
 void NamedTemporaryFile::persist(const std::filesystem::path& target,
                                  const PersistOptions& options) {
-  objects::persist_named(state(), target.native(), options, "NamedTemporaryFile::persist");
+  objects::persist_named(state(), os::from_path(target), options, "NamedTemporaryFile::persist");
 }
 
 bool NamedTemporaryFile::persist(const std::filesystem::path& target, const PersistOptions& options,
@@ -761,9 +772,9 @@ void PseudoTemporaryFile::persist(const std::filesystem::path& target,
   // Only the named fallback has something to do after close (remove the file, release the
   // guardian); the O_TMPFILE file has no name to rename.
   if (s.after_close) {
-    objects::persist_named(s, target.native(), options, "PseudoTemporaryFile::persist");
+    objects::persist_named(s, os::from_path(target), options, "PseudoTemporaryFile::persist");
   } else {
-    objects::persist_unnamed(s, target.native(), options, "PseudoTemporaryFile::persist");
+    objects::persist_unnamed(s, os::from_path(target), options, "PseudoTemporaryFile::persist");
   }
 }
 

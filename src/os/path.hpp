@@ -31,6 +31,21 @@ inline constexpr std::string_view separators_shown = "'/'";
   return separators.find(c) != std::string_view::npos;
 }
 
+/// True when `path` keeps its meaning whatever directory it is joined to: it starts with a
+/// separator, or on Windows with a drive ("C:\x", and "C:x", relative to that drive's current
+/// directory). Text only: no std::filesystem::path is built.
+[[nodiscard]] constexpr bool is_rooted(std::string_view path) noexcept {
+  if (!path.empty() && is_separator(path.front())) {
+    return true;
+  }
+#ifdef _WIN32
+  return path.size() >= 2 && path[1] == ':' &&
+         ((path[0] >= 'A' && path[0] <= 'Z') || (path[0] >= 'a' && path[0] <= 'z'));
+#else
+  return false;
+#endif
+}
+
 /// True when `path` is absolute and already what absolute_path would return, so that it can be
 /// used as it is. POSIX: no empty, "." or ".." component, no trailing '/', not the special "//"
 /// root. Windows: a drive-letter path "X:\a\b" with '\' only and no component that Windows

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // os/cleanup.hpp on Windows, the part the file objects need: the registry of entries to remove
 // at normal exit (an atexit handler), and removing a file only while its name is still ours,
-// through one handle. Console control events (Ctrl+C, closing the console) and the terminate
-// handler are not handled yet (docs/windows.md); Windows has no signals to block.
+// through one handle, and the walk the console control handler (windows_console.cpp) and the
+// terminate handler make. Windows has no signals to block.
 #ifndef WIN32_LEAN_AND_MEAN
 #  define WIN32_LEAN_AND_MEAN
 #endif
@@ -286,6 +286,37 @@ void run_exit_cleanup() noexcept {
     remove_registered(*claimed);
     const Locked locked;
     claimed->state = NodeState::handler_done;
+  }
+}
+
+// The console control handler's work (windows_console.cpp) and the std::terminate handler's:
+// this thread ends the process once this returns, while other threads may still run. Every file
+// and directory tree of this process goes now, also those an owner or the exit handler is removing
+// (they would be cut short; a second removal is harmless: what is gone is skipped, the identity is
+// checked). The lock is held for the whole walk, so no owner frees a node (or its borrowed path)
+// under it and no claim succeeds meanwhile; a registered node is marked done, so its owner removes
+// nothing later. An SRWLOCK is not recursive: a terminate raised inside a registry operation on
+// this thread holds it already, so the wait is bounded (about a second) and the walk then goes
+// on without it, as the POSIX walk always does.
+void run_terminate_cleanup() noexcept {
+  const ULONGLONG deadline = ::GetTickCount64() + 1000;
+  bool locked = ::TryAcquireSRWLockExclusive(&registry_lock) != 0;
+  while (!locked && ::GetTickCount64() < deadline) {
+    ::Sleep(1);
+    locked = ::TryAcquireSRWLockExclusive(&registry_lock) != 0;
+  }
+  const pid_t self = process_id();
+  for (CleanupNode* node = list_head; node != nullptr; node = node->next) {
+    if (node->creator != self || node->state == NodeState::handler_done) {
+      continue;
+    }
+    remove_registered(*node);
+    if (node->state == NodeState::registered) {
+      node->state = NodeState::handler_done;
+    }
+  }
+  if (locked) {
+    ::ReleaseSRWLockExclusive(&registry_lock);
   }
 }
 

@@ -451,6 +451,22 @@ TEST_F(WindowsDirectoryTest, ExitCleanupRemovesLiveDirectories) {
   EXPECT_FALSE(entry_exists(name));
 }
 
+// The console handler's and the terminate handler's walk removes a live TemporaryDirectory's
+// tree too, and its owner then removes nothing.
+TEST_F(WindowsDirectoryTest, TerminateCleanupRemovesLiveDirectories) {
+  fs::path name;
+  {
+    TemporaryDirectory directory;
+    name = directory.name();
+    fill(name);
+    os::run_terminate_cleanup();
+    EXPECT_FALSE(entry_exists(name / "d1")) << "the terminate cleanup left the contents";
+    EXPECT_FALSE(entry_exists(name / "a.txt"));
+    EXPECT_NO_THROW(directory.cleanup());
+  }
+  EXPECT_FALSE(entry_exists(name));
+}
+
 // The child's half of the next test: makes a TemporaryDirectory with a tree and one kept
 // (delete_ = false), records their names, and exits normally while both objects are alive.
 TEST(WindowsChildProcess, ExitsWithLiveTemporaryDirectories) {

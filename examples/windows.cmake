@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: MIT
+# The Python twins that run in the Windows build, under wine: those of the classes and functions
+# ported to Windows (docs/windows.md), with the output Windows gives. A name there is
+# <TMPDIR>\tmpXXXXXXXX, with Windows' separator, as Python's on Windows is; the text-mode twins
+# read back "\n" where the file holds "\r\n" (Python's os.linesep), so they print what the POSIX
+# build prints. The other twins need TemporaryDirectory or a POSIX call and are built on POSIX
+# systems only until the port reaches them.
+set(sep "\\\\")
+tempfile_add_twin(gettempdir "^Default temp directory: TMPDIR_RE\n$")
+tempfile_add_twin(gettempprefix "^Default temp file prefix: tmp\n$")
+tempfile_add_twin(gettempdir_join_name "^TMPDIR_RE${sep}tmp_file\\.txt\n$")
+tempfile_add_twin(mkstemp_close_and_remove
+  "^File descriptor: [0-9]+\nFile path: TMPDIR_RE${sep}tmp${random8}\n$")
+tempfile_add_twin(mkdtemp_remove_empty "^TMPDIR_RE${sep}tmp${random8}\n$")
+tempfile_add_twin(mkdtemp_prefix_suffix "^TMPDIR_RE${sep}project${random8}dir\n$")
+tempfile_add_twin(temporary_file_bytes "^b'Hello, World!'\n$")
+tempfile_add_twin(temporary_file_text_attributes
+  "^<tempfile::TemporaryFile name=[0-9]+ mode='w\\+' encoding='utf-8'>\n\
+Hello world,\nWelcome to Pynerds\\.\n$")
+tempfile_add_twin(temporary_file_text_scope "^Hello world,\nWelcome to Pynerds\\.\n$")
+set(tell_re "temp_file\\.tell\\(\\): 13\n\
+assert not temp_file\\.tell\\(\\) does not hold: Python raises AssertionError too\n")
+tempfile_add_twin(temporary_file_tell "^${tell_re}$")
+tempfile_add_twin(temporary_file_text_close
+  "^data: Hello universe!\nfp\\.read\\(\\): Hello universe!\n$")
+tempfile_add_twin(temporary_file_text_read_back "^Hello Shravan this is shravan\n$")
+tempfile_add_twin(named_temporary_file_keep
+  "^Temporary file name: TMPDIR_RE${sep}tmp${random8}\nkept: Data to write\n$")
+tempfile_add_twin(named_temporary_file_name "^TMPDIR_RE${sep}tmp${random8}\n$")
+tempfile_add_twin(named_temporary_file_prefix_suffix
+  "^TMPDIR_RE${sep}project${random8}\\.py\n$")
+tempfile_add_twin(named_temporary_file_tell "^${tell_re}$")
+tempfile_add_twin(named_temporary_file_tmp_prefix_txt_suffix
+  "^temp_file\\.name: TMPDIR_RE${sep}tmp_${random8}\\.txt\n${tell_re}$")
+tempfile_add_twin(named_temporary_file_text_mode_refuses_bytes
+  "^write\\(bytes\\): std::invalid_argument: \
+tempfile: write: a text mode file takes and gives text \\(std::string_view\\)\n\
+write\\(\"Hello, world!\"\\) -> 13\n${tell_re}$")
+tempfile_add_twin(named_temporary_file_read_back "^Hello Shravan\n$")
+tempfile_add_twin(closed_file_error "^ValueError: I/O operation on closed file\\.\n$")
