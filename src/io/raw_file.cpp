@@ -72,8 +72,7 @@ std::filesystem::path RawFile::describe() const {
     return os::to_path(unnamed_in_);
   }
   const std::string& name = name_text();
-  return name.empty() ? std::filesystem::path("fd " + std::to_string(fileno()))
-                      : os::to_path(name);
+  return name.empty() ? std::filesystem::path("fd " + std::to_string(fileno())) : os::to_path(name);
 }
 
 std::int64_t RawFile::known_remaining() const noexcept {

@@ -8,30 +8,31 @@
 #include "create/held_directory.hpp"
 #include "create/paths.hpp"
 #include "os/fd.hpp"
+#include "os/path.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 
 namespace tempfile {
 
 struct Directory::State {
-  std::filesystem::path path;
+  os::PathText path;  // as path() gives it, and as UTF-8 text (on POSIX one string)
   os::FileDescriptor fd;
   detail::HeldDirectory held;
 };
 
 Directory::Directory(const std::filesystem::path& path) : state_(std::make_unique<State>()) {
-  create::check_path_argument("Directory", "path", std::string_view(path.native()));
+  create::check_path_argument("Directory", "path", std::string_view(os::from_path(path)));
   if (path.empty()) {
     throw std::invalid_argument("tempfile::Directory: path '' is empty");
   }
   State& s = *state_;
-  s.path = create::absolute_path(path.native());
+  s.path = os::PathText(create::absolute_path(os::from_path(path)));
   if (const os::Errno err =
-          os::open_directory_handle(os::current_directory_fd, s.path.c_str(), s.fd);
+          os::open_directory_handle(os::current_directory_fd, s.path.text().c_str(), s.fd);
       err != 0) {
-    throw error("cannot open directory", s.path, os::to_error_code(err));
+    throw error("cannot open directory", s.path.path(), os::to_error_code(err));
   }
-  s.held = {s.fd.get(), s.path.native()};
+  s.held = {s.fd.get(), s.path.text()};
 }
 
 Directory::Directory(Directory&& other) noexcept = default;
@@ -40,7 +41,7 @@ Directory::~Directory() = default;
 
 const std::filesystem::path& Directory::path() const noexcept {
   static const std::filesystem::path none;
-  return state_ ? state_->path : none;
+  return state_ ? state_->path.path() : none;
 }
 
 int Directory::native_handle() const noexcept {

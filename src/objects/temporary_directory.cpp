@@ -15,6 +15,7 @@
 #include "os/cleanup.hpp"
 #include "os/entry_identity.hpp"
 #include "os/guardian.hpp"
+#include "os/path.hpp"
 #include "os/remove_tree.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
@@ -22,7 +23,9 @@
 namespace tempfile {
 
 struct TemporaryDirectory::State {
-  std::filesystem::path name;
+  // The name as name() gives it and as UTF-8 text, which the OS layer, the registration and a
+  // DirOption made from the object read (on POSIX one string).
+  os::PathText name;
   os::FileDescriptor root;
   // Declared after `root`, so destroyed before it: the handlers may walk `root` until the
   // entry is withdrawn.
@@ -68,7 +71,7 @@ std::vector<cleanup_error::failure> left_behind(const std::filesystem::path& roo
   std::vector<cleanup_error::failure> left;
   left.reserve(failures.size());
   for (const os::RemovalFailure& failure : failures) {
-    left.push_back({failure.path.empty() ? root : root / failure.path,
+    left.push_back({failure.path.empty() ? root : root / os::to_path(failure.path),
                     os::to_error_code(failure.error), reason_for(failure)});
   }
   return left;
@@ -100,10 +103,11 @@ void rmtree(const std::filesystem::path& path, bool ignore_errors) {
 void rmtree(const std::filesystem::path& path, const RmtreeOptions& options) {
   // A bad argument, not a removal failure: refused even with ignore_errors (Python's
   // ignore_errors swallows its ValueError too, and then removes nothing either).
-  create::check_path_argument("rmtree", "path", std::string_view(path.native()));
+  const auto& text = os::from_path(path);  // UTF-8: on POSIX the path's own string, no copy
+  create::check_path_argument("rmtree", "path", std::string_view(text));
   const os::ParallelRemoval parallel = removal_fan_out(options.parallel, options.max_threads);
   std::vector<os::RemovalFailure> failures;
-  if (os::remove_tree(os::current_directory_fd, path.c_str(), failures, parallel) == 0 ||
+  if (os::remove_tree(os::current_directory_fd, text.c_str(), failures, parallel) == 0 ||
       options.ignore_errors) {
     return;
   }
@@ -155,27 +159,31 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options,
       // very moment, only loses the protection against ageing.
       static_cast<void>(os::lock_shared(s.root.get()));
     }
-    s.name = std::move(created.path);
-    s.held = {s.root.get(), s.name.native()};
+    s.name = os::PathText(std::move(created.path));
+    s.held = {s.root.get(), s.name.text()};
     s.ignore_cleanup_errors = options.ignore_cleanup_errors;
     s.delete_ = options.delete_;
     s.parallel = removal_fan_out(options.cleanup_parallel, 0);
     // cleanup() removes the tree even without delete_ (Python's rule); delete_ adds the
     // destructor's and the exit/signal handlers' removal.
-    s.entry = objects::OwnedEntry::directory(s.name.native(), s.root.get(), identity, s.delete_);
+    s.entry = objects::OwnedEntry::directory(s.name.text(), s.root.get(), identity, s.delete_);
     if (guarded && s.delete_) {
-      if (const os::Errno err =
-              os::GuardianTicket::guard_directory(s.name.c_str(), s.root.get(), identity, s.guard);
+      if (const os::Errno err = os::GuardianTicket::guard_directory(
+              s.name.text().c_str(), s.root.get(), identity, s.guard);
           err != 0) {
-        throw error("cannot hand temporary directory to its guardian process", s.name,
+        throw error("cannot hand temporary directory to its guardian process", s.name.path(),
                     os::to_error_code(err));
       }
     }
   } catch (...) {
-    // Nothing is in it yet: the name goes with one rmdir.
+    // Nothing is in it yet: the name goes with one rmdir, once the registration is withdrawn
+    // and the root closed (Windows refuses to remove a directory held open without sharing
+    // deletion, as the root is).
+    s.entry = objects::OwnedEntry();
+    s.root = os::FileDescriptor();
     static_cast<void>(
-        os::remove_directory(s.name.empty() ? created.dirfd : os::current_directory_fd,
-                             s.name.empty() ? created.at_name() : s.name.c_str()));
+        os::remove_directory(s.name.text().empty() ? created.dirfd : os::current_directory_fd,
+                             s.name.text().empty() ? created.at_name() : s.name.text().c_str()));
     throw;
   }
 }
@@ -205,7 +213,7 @@ TemporaryDirectory::~TemporaryDirectory() {
 
 const std::filesystem::path& TemporaryDirectory::name() const noexcept {
   static const std::filesystem::path none;
-  return state_ ? state_->name : none;
+  return state_ ? state_->name.path() : none;
 }
 
 void TemporaryDirectory::cleanup() {
@@ -219,12 +227,12 @@ void TemporaryDirectory::cleanup() {
     if (s.ignore_cleanup_errors) {
       return;
     }
-    throw error("cannot clean up, in a forked child, the temporary directory of its parent", s.name,
-                std::make_error_code(std::errc::operation_not_permitted));
+    throw error("cannot clean up, in a forked child, the temporary directory of its parent",
+                s.name.path(), std::make_error_code(std::errc::operation_not_permitted));
   }
   // Nothing left when an exit or signal handler claimed it first (and removed it).
   std::vector<os::RemovalFailure> failures;
-  static_cast<void>(s.entry.remove(s.name.native(), failures, s.parallel));
+  static_cast<void>(s.entry.remove(s.name.text(), failures, s.parallel));
   if (failures.empty()) {
     s.removed = true;
     s.guard.withdraw();  // after the removal: a death before it still leaves the guardian its job
@@ -235,10 +243,10 @@ void TemporaryDirectory::cleanup() {
   }
   // Something stayed: keep the descriptor so that a later cleanup() (or the exit handler)
   // can try again, as Python's cleanup() retries while the name exists.
-  s.entry.retry_later(s.name.native(), s.delete_);
-  std::vector<cleanup_error::failure> left = left_behind(s.name, failures);
+  s.entry.retry_later(s.name.text(), s.delete_);
+  std::vector<cleanup_error::failure> left = left_behind(s.name.path(), failures);
   if (!s.ignore_cleanup_errors) {
-    throw cleanup_error(s.name, std::move(left));
+    throw cleanup_error(s.name.path(), std::move(left));
   }
 }
 
@@ -248,7 +256,7 @@ std::filesystem::path TemporaryDirectory::keep() {
   }
   State& s = *state_;
   if (s.removed) {
-    throw error("cannot keep temporary directory", s.name,
+    throw error("cannot keep temporary directory", s.name.path(),
                 std::make_error_code(std::errc::no_such_file_or_directory),
                 "cleanup() already removed it");
   }
@@ -257,7 +265,7 @@ std::filesystem::path TemporaryDirectory::keep() {
   s.guard.withdraw();
   s.delete_ = false;
   s.kept = true;
-  return s.name;
+  return s.name.path();
 }
 
 PseudoTemporaryDirectory::PseudoTemporaryDirectory()

@@ -117,4 +117,32 @@ inline constexpr std::string_view separators_shown = "'/'";
 }
 #endif
 
+/// A path the library made, kept both ways it is used: as UTF-8 text (what the OS layer and
+/// the cleanup registry read) and as std::filesystem::path (what the public API hands out). On
+/// POSIX both are the one string, with no copy; on Windows the UTF-16 path sits beside the text.
+class PathText {
+ public:
+  PathText() = default;
+#ifdef _WIN32
+  explicit PathText(std::string&& utf8) : text_(std::move(utf8)), path_(to_path(text_)) {}
+  [[nodiscard]] const std::string& text() const noexcept {
+    return text_;
+  }
+#else
+  explicit PathText(std::string&& utf8) : path_(std::move(utf8)) {}
+  [[nodiscard]] const std::string& text() const noexcept {
+    return path_.native();
+  }
+#endif
+  [[nodiscard]] const std::filesystem::path& path() const noexcept {
+    return path_;
+  }
+
+ private:
+#ifdef _WIN32
+  std::string text_;
+#endif
+  std::filesystem::path path_;
+};
+
 }  // namespace tempfile::os

@@ -24,6 +24,7 @@
 
 #include "os/random.hpp"
 #include "os/sys.hpp"
+#include "os/windows_directory.hpp"
 #include "os/windows_error.hpp"
 #include "os/windows_handle.hpp"
 
@@ -139,11 +140,11 @@ namespace {
 // No descriptor can be -100: it stands for "the path as given" (AT_FDCWD's value on Linux).
 constexpr int cwd_marker = -100;
 
-// The path a call works on: only `current_directory_fd` is accepted as the directory until the
-// Windows build holds directories open (then a relative name joins the held directory's path).
+// The path a call works on: `path` itself for `current_directory_fd`, else `path` joined to the
+// path of the directory held as `dirfd` (windows_directory.cpp).
 Errno wide_path(int dirfd, const char* path, std::wstring& out) noexcept {
   if (dirfd != cwd_marker) {
-    return ENOSYS;
+    return windows::held_directory_path(dirfd, path, out);
   }
   try {
     return windows::widen(path, out);

@@ -46,6 +46,7 @@ struct CleanupNode {
   const char* path = nullptr;  // owned_path, or the owner's borrowed string
   CleanupKind kind = CleanupKind::file;
   EntryIdentity identity{};
+  int root_fd = -1;  // a directory's: the owner's descriptor of it, open while registered
   pid_t creator = 0;
 };
 
@@ -99,7 +100,7 @@ CleanupNode* register_node(std::unique_ptr<CleanupNode> node) {
 }
 
 CleanupNode* make_node(CleanupKind kind, const std::string* owned, const char* borrowed,
-                       const EntryIdentity& identity) {
+                       const EntryIdentity& identity, int root_fd) {
   auto node = std::make_unique<CleanupNode>();
   if (owned != nullptr) {
     node->owned_path = *owned;
@@ -109,6 +110,7 @@ CleanupNode* make_node(CleanupKind kind, const std::string* owned, const char* b
   }
   node->kind = kind;
   node->identity = identity;
+  node->root_fd = root_fd;
   node->creator = process_id();
   return register_node(std::move(node));
 }
@@ -134,14 +136,13 @@ CleanupRegistration::~CleanupRegistration() {
 }
 
 CleanupRegistration CleanupRegistration::add(CleanupKind kind, const std::string& absolute_path,
-                                             const EntryIdentity& identity, int /*root_fd*/) {
-  return CleanupRegistration(make_node(kind, &absolute_path, nullptr, identity));
+                                             const EntryIdentity& identity, int root_fd) {
+  return CleanupRegistration(make_node(kind, &absolute_path, nullptr, identity, root_fd));
 }
 
 CleanupRegistration CleanupRegistration::add_borrowed(CleanupKind kind, const char* absolute_path,
-                                                      const EntryIdentity& identity,
-                                                      int /*root_fd*/) {
-  return CleanupRegistration(make_node(kind, nullptr, absolute_path, identity));
+                                                      const EntryIdentity& identity, int root_fd) {
+  return CleanupRegistration(make_node(kind, nullptr, absolute_path, identity, root_fd));
 }
 
 bool CleanupRegistration::claim() noexcept {
@@ -248,26 +249,31 @@ Errno remove_file_if_same(const char* path, const EntryIdentity& identity) noexc
   return 0;
 }
 
-Errno remove_held_directory(const char* /*path*/, int /*root_fd*/,
-                            const EntryIdentity& /*identity*/,
-                            std::vector<RemovalFailure>& /*failures*/,
-                            const ParallelRemoval& /*parallel*/) noexcept {
-  // No object holds a directory on Windows yet (TemporaryDirectory is not built there): the tree
-  // remover is the next step of the port (docs/windows.md).
-  return ENOSYS;
+namespace {
+
+// The exit handler's removal of one claimed entry: a file while its name is still ours, a
+// directory through the owner's descriptor with the tree remover (windows_tree.cpp).
+void remove_registered(const CleanupNode& node) noexcept {
+  if (node.kind == CleanupKind::directory) {
+    std::vector<RemovalFailure> failures;  // nobody to report them to at exit
+    static_cast<void>(remove_held_directory(node.path, node.root_fd, node.identity, failures));
+    return;
+  }
+  static_cast<void>(remove_file_if_same(node.path, node.identity));
 }
+
+}  // namespace
 
 void run_exit_cleanup() noexcept {
   const pid_t self = process_id();
-  // Claim every file of this process, then remove them outside the lock (an owner's
+  // Claim every entry of this process, then remove them outside the lock (an owner's
   // claim() on another thread then finds them taken and does nothing).
   for (;;) {
     CleanupNode* claimed = nullptr;
     {
       const Locked locked;
       for (CleanupNode* node = list_head; node != nullptr; node = node->next) {
-        if (node->state == NodeState::registered && node->creator == self &&
-            node->kind == CleanupKind::file) {
+        if (node->state == NodeState::registered && node->creator == self) {
           node->state = NodeState::handler_removing;
           claimed = node;
           break;
@@ -277,7 +283,7 @@ void run_exit_cleanup() noexcept {
     if (claimed == nullptr) {
       return;
     }
-    static_cast<void>(remove_file_if_same(claimed->path, claimed->identity));
+    remove_registered(*claimed);
     const Locked locked;
     claimed->state = NodeState::handler_done;
   }
@@ -285,10 +291,10 @@ void run_exit_cleanup() noexcept {
 
 // The console control handler's work (windows_console.cpp) and the std::terminate handler's:
 // this thread ends the process once this returns, while other threads may still run. Every file
-// of this process goes now, also those an owner or the exit handler is removing (they would be
-// cut short; a second removal is harmless: what is gone is skipped, the identity is checked).
-// The lock is held for the whole walk, so no owner frees a node (or its borrowed path) under it
-// and no claim succeeds meanwhile; a registered node is marked done, so its owner removes
+// and directory tree of this process goes now, also those an owner or the exit handler is removing
+// (they would be cut short; a second removal is harmless: what is gone is skipped, the identity is
+// checked). The lock is held for the whole walk, so no owner frees a node (or its borrowed path)
+// under it and no claim succeeds meanwhile; a registered node is marked done, so its owner removes
 // nothing later. An SRWLOCK is not recursive: a terminate raised inside a registry operation on
 // this thread holds it already, so the wait is bounded (about a second) and the walk then goes
 // on without it, as the POSIX walk always does.
@@ -301,11 +307,10 @@ void run_terminate_cleanup() noexcept {
   }
   const pid_t self = process_id();
   for (CleanupNode* node = list_head; node != nullptr; node = node->next) {
-    if (node->creator != self || node->state == NodeState::handler_done ||
-        node->kind != CleanupKind::file) {
+    if (node->creator != self || node->state == NodeState::handler_done) {
       continue;
     }
-    static_cast<void>(remove_file_if_same(node->path, node->identity));
+    remove_registered(*node);
     if (node->state == NodeState::registered) {
       node->state = NodeState::handler_done;
     }

@@ -52,10 +52,11 @@ class OwnedHandle {
 /// The HANDLE under C-runtime descriptor `fd`; EBADF for a number that is not open.
 [[nodiscard]] Errno handle_of(int fd, HANDLE& out) noexcept;
 
-/// Opens entry `path` (relative to `dirfd`, which must be current_directory_fd until directories
-/// are held) with `access`, shared for reading, writing and deletion, never following a final
-/// symbolic link or junction (FILE_FLAG_OPEN_REPARSE_POINT: the link itself is opened), a
-/// directory as well as a file (FILE_FLAG_BACKUP_SEMANTICS), not inheritable.
+/// Opens entry `path` (relative to `dirfd`: current_directory_fd, or a held directory whose
+/// path it is joined to, os/windows_directory.hpp) with `access`, shared for reading, writing and
+/// deletion, never following a final symbolic link or junction (FILE_FLAG_OPEN_REPARSE_POINT: the
+/// link itself is opened), a directory as well as a file (FILE_FLAG_BACKUP_SEMANTICS), not
+/// inheritable.
 [[nodiscard]] Errno open_entry(int dirfd, const char* path, DWORD access,
                                OwnedHandle& out) noexcept;
 
