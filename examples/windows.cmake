@@ -3,8 +3,10 @@
 # ported to Windows (docs/windows.md), with the output Windows gives. A name there is
 # <TMPDIR>\tmpXXXXXXXX, with Windows' separator, as Python's on Windows is; the text-mode twins
 # read back "\n" where the file holds "\r\n" (Python's os.linesep), so they print what the POSIX
-# build prints. The other twins need TemporaryDirectory or a POSIX call and are built on POSIX
-# systems only until the port reaches them.
+# build prints. The others are built on POSIX systems only: the PseudoTemporary* twins (no
+# guardian on Windows yet), temporary_directory_chmod (a directory's POSIX mode), and
+# spooled_stays_in_memory, which shows a TemporaryFile leaving no name in its directory: wine
+# keeps the name, unopenable, until the file is closed, as Windows before 10 1709 does.
 set(sep "\\\\")
 tempfile_add_twin(gettempdir "^Default temp directory: TMPDIR_RE\n$")
 tempfile_add_twin(gettempprefix "^Default temp file prefix: tmp\n$")
@@ -38,3 +40,19 @@ tempfile: write: a text mode file takes and gives text \\(std::string_view\\)\n\
 write\\(\"Hello, world!\"\\) -> 13\n${tell_re}$")
 tempfile_add_twin(named_temporary_file_read_back "^Hello Shravan\n$")
 tempfile_add_twin(closed_file_error "^ValueError: I/O operation on closed file\\.\n$")
+tempfile_add_twin(mkdtemp_rmtree "^Temporary directory path: TMPDIR_RE${sep}tmp${random8}\n$")
+tempfile_add_twin(temporary_directory "^Temporary directory path: TMPDIR_RE${sep}tmp${random8}\n$")
+tempfile_add_twin(temporary_directory_two_files
+  "^file1\\.txt: Hello, world!\nfile2\\.txt: Goodbye, world!\nthe directory is now deleted\n$")
+tempfile_add_twin(temporary_directory_has_no_mode
+  "^TemporaryDirectoryOptions has no mode member: {\\.mode = \"w\"} does not compile \
+\\(Python: TypeError\\)\nwrote file1\\.txt and file2\\.txt in TMPDIR_RE${sep}tmp${random8}\n$")
+tempfile_add_twin(temporary_directory_gone_after_scope
+  "^Created temporary directory  TMPDIR_RE${sep}tmp${random8}\nTrue\n'TMPDIR_RE${sep}tmp${random8}'\nFalse\n$")
+tempfile_add_twin(temporary_directory_path
+  "^TMPDIR_RE${sep}tmp${random8}${sep}data\\.txt\nHello Shravan\nTMPDIR_RE${sep}tmp${random8}${sep}data\\.txt\n$")
+tempfile_add_twin(temporary_directory_join
+  "^Hello Shravan\nTMPDIR_RE${sep}tmp${random8}${sep}data\\.txt\nTMPDIR_RE${sep}tmp${random8}${sep}data\\.txt\n$")
+# Windows keeps no permission bits: chmod(0644) leaves the file writable, which stat() shows as
+# 0666, as Python's os.stat does there.
+tempfile_add_twin(temporary_file_chmod "^mode: 0666\n$")
