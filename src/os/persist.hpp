@@ -81,6 +81,9 @@ struct Ownership {
 /// stopped, which also confirms the end of file. Short transfers and EINTR are retried; a write
 /// that makes no progress gives EIO. On failure `to` holds part of the bytes.
 [[nodiscard]] Errno copy_file(int from, int to, std::int64_t& copied) noexcept;
+/// copy_file's portable way: copies `from` into `to` from offset `copied` to the end of `from`
+/// with read_at / write_at in blocks, adding each block to `copied`. The same failures.
+[[nodiscard]] Errno copy_at_offsets(int from, int to, std::int64_t& copied) noexcept;
 
 /// Makes the descriptor number `onto` refer to what `from` refers to (dup3(from, onto,
 /// O_CLOEXEC); dup2 and FD_CLOEXEC where there is no dup3): the file `onto` referred to is

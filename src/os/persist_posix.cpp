@@ -12,8 +12,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <memory>
-#include <new>
 #include <string>
 #include <string_view>
 
@@ -68,8 +66,6 @@ Errno copy_in_kernel(int from, int to, std::int64_t& copied) noexcept {
 #  endif
 #endif
 
-// The buffer of the pread/pwrite copy: large enough that a big file costs few calls.
-constexpr std::size_t copy_buffer_size = std::size_t{1} << 17U;
 }  // namespace
 
 Errno sync_file(int fd) noexcept {
@@ -269,33 +265,7 @@ Errno copy_file(int from, int to, std::int64_t& copied) noexcept {
     return err;
   }
 #endif
-  // Not std::vector: its allocation would throw; here the failure is an errno like any other.
-  const std::unique_ptr<std::byte[]> buffer(new (std::nothrow) std::byte[copy_buffer_size]);
-  if (!buffer) {
-    return ENOMEM;
-  }
-  for (;;) {
-    std::size_t got = 0;
-    if (const Errno err = read_at(from, buffer.get(), copy_buffer_size, copied, got); err != 0) {
-      return err;
-    }
-    if (got == 0) {
-      return 0;
-    }
-    for (std::size_t done = 0; done < got;) {
-      std::size_t written = 0;
-      if (const Errno err = write_at(to, buffer.get() + done, got - done,
-                                     copied + static_cast<std::int64_t>(done), written);
-          err != 0) {
-        return err;
-      }
-      if (written == 0) {
-        return EIO;  // no progress and no error: give up rather than loop
-      }
-      done += written;
-    }
-    copied += static_cast<std::int64_t>(got);
-  }
+  return copy_at_offsets(from, to, copied);  // from where the kernel stopped, to the end
 }
 
 Errno replace_descriptor(int from, int onto) noexcept {

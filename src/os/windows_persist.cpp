@@ -144,9 +144,6 @@ Ownership ownership_from(DWORD attributes) noexcept {
   return {mode, 0, 0};
 }
 
-// The buffer of the copy: large enough that a big file costs few calls.
-constexpr std::size_t copy_buffer_size = std::size_t{1} << 17U;
-
 }  // namespace
 
 // Windows has no fsync of a directory in the POSIX sense. The renames here are written through
@@ -310,32 +307,7 @@ Errno copy_file(int from, int to, std::int64_t& copied) noexcept {
   copied = 0;
   // ReadFile/WriteFile at explicit offsets (read_at/write_at), which leave both descriptors'
   // positions where they were. CopyFileExW would copy by name, not between the two open files.
-  const std::unique_ptr<std::byte[]> buffer(new (std::nothrow) std::byte[copy_buffer_size]);
-  if (!buffer) {
-    return ENOMEM;
-  }
-  for (;;) {
-    std::size_t got = 0;
-    if (const Errno err = read_at(from, buffer.get(), copy_buffer_size, copied, got); err != 0) {
-      return err;
-    }
-    if (got == 0) {
-      return 0;
-    }
-    for (std::size_t done = 0; done < got;) {
-      std::size_t written = 0;
-      if (const Errno err = write_at(to, buffer.get() + done, got - done,
-                                     copied + static_cast<std::int64_t>(done), written);
-          err != 0) {
-        return err;
-      }
-      if (written == 0) {
-        return EIO;  // no progress and no error: give up rather than loop
-      }
-      done += written;
-    }
-    copied += static_cast<std::int64_t>(got);
-  }
+  return copy_at_offsets(from, to, copied);
 }
 
 void link_prefer_empty_path(bool /*prefer*/) noexcept {}
