@@ -24,6 +24,7 @@
 #include "os/cleanup.hpp"
 #include "support/descriptor.hpp"
 #include "support/scratch.hpp"
+#include "support/windows_files.hpp"
 #include "tempfile/spooled_temporary_file.hpp"
 #include "tempfile/temporary_file.hpp"
 
@@ -36,26 +37,7 @@ namespace fs = std::filesystem;
 // to make the file in.
 constexpr const wchar_t* child_directory_variable = L"TEMPFILE_WINDOWS_CHILD_DIR";
 
-class WindowsObjectsTest : public test::ScratchTest {
- protected:
-  // Every byte of `path`, read by another open of the name (shared as Python's open() on
-  // Windows shares: reading and writing, and deletion too so that our removal is not refused).
-  static std::string read_by_name(const fs::path& path) {
-    HANDLE handle = ::CreateFileW(path.c_str(), GENERIC_READ,
-                                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
-                                  OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
-    if (handle == INVALID_HANDLE_VALUE) {
-      ADD_FAILURE() << "cannot open " << path << " by name, error " << ::GetLastError();
-      return {};
-    }
-    std::string bytes(256, '\0');
-    DWORD got = 0;
-    EXPECT_NE(::ReadFile(handle, bytes.data(), static_cast<DWORD>(bytes.size()), &got, nullptr), 0);
-    ::CloseHandle(handle);
-    bytes.resize(got);
-    return bytes;
-  }
-};
+class WindowsObjectsTest : public test::ScratchTest {};
 
 TEST_F(WindowsObjectsTest, TemporaryFileReadsBackAndVanishesWhenClosed) {
   {
@@ -137,7 +119,7 @@ TEST_F(WindowsObjectsTest, NamedTemporaryFileOpensByNameWhileOpenAndGoesOnClose)
   EXPECT_EQ(name.extension(), ".txt");
   file.write(std::string("shared\r\n"));
   file.flush();
-  EXPECT_EQ(read_by_name(name), "shared\r\n");
+  EXPECT_EQ(test::read_by_name(name), "shared\r\n");
   // Another open of the name writes too, and this object reads what it wrote.
   {
     HANDLE other = ::CreateFileW(name.c_str(), GENERIC_WRITE,
@@ -168,7 +150,7 @@ TEST_F(WindowsObjectsTest, DeleteOnCloseFalseKeepsTheFileUntilDestruction) {
     file.write("kept");
     file.close();
     ASSERT_TRUE(fs::exists(name));
-    EXPECT_EQ(read_by_name(name), "kept");
+    EXPECT_EQ(test::read_by_name(name), "kept");
   }
   EXPECT_FALSE(fs::exists(name));
 }

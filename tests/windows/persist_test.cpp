@@ -23,6 +23,7 @@
 
 #include "os/cleanup.hpp"
 #include "support/scratch.hpp"
+#include "support/windows_files.hpp"
 #include "tempfile/atomic_write.hpp"
 #include "tempfile/persist.hpp"
 #include "tempfile/temporary_file.hpp"
@@ -35,36 +36,6 @@ using ::testing::HasSubstr;
 
 class WindowsPersistTest : public test::ScratchTest {
  protected:
-  // Every byte of `path`, read by another open of the name, shared as generously as Windows
-  // allows (so that nothing of ours is refused while it is open).
-  static std::string read_by_name(const fs::path& path) {
-    HANDLE handle = ::CreateFileW(path.c_str(), GENERIC_READ,
-                                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
-                                  OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
-    if (handle == INVALID_HANDLE_VALUE) {
-      ADD_FAILURE() << "cannot open " << path << " by name, error " << ::GetLastError();
-      return {};
-    }
-    std::string bytes(4096, '\0');
-    DWORD got = 0;
-    EXPECT_NE(::ReadFile(handle, bytes.data(), static_cast<DWORD>(bytes.size()), &got, nullptr), 0);
-    ::CloseHandle(handle);
-    bytes.resize(got);
-    return bytes;
-  }
-
-  // A file of someone else's at `path` holding `bytes`.
-  static void write_by_name(const fs::path& path, const std::string& bytes) {
-    HANDLE handle = ::CreateFileW(path.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS,
-                                  FILE_ATTRIBUTE_NORMAL, nullptr);
-    ASSERT_NE(handle, INVALID_HANDLE_VALUE)
-        << "cannot create " << path << ", error " << ::GetLastError();
-    DWORD written = 0;
-    EXPECT_NE(
-        ::WriteFile(handle, bytes.data(), static_cast<DWORD>(bytes.size()), &written, nullptr), 0);
-    ::CloseHandle(handle);
-  }
-
   static bool is_read_only(const fs::path& path) {
     const DWORD attributes = ::GetFileAttributesW(path.c_str());
     EXPECT_NE(attributes, INVALID_FILE_ATTRIBUTES) << path;
@@ -80,11 +51,11 @@ class WindowsPersistTest : public test::ScratchTest {
   void expect_handed_back(NamedTemporaryFile& file, const fs::path& temporary,
                           const std::string& bytes) {
     EXPECT_EQ(file.name(), temporary);
-    EXPECT_EQ(read_by_name(temporary), bytes);
+    EXPECT_EQ(test::read_by_name(temporary), bytes);
     file.write(std::string_view("+more"));
     const fs::path elsewhere = scratch() / "elsewhere.txt";
     file.persist(elsewhere);
-    EXPECT_EQ(read_by_name(elsewhere), bytes + "+more");
+    EXPECT_EQ(test::read_by_name(elsewhere), bytes + "+more");
     EXPECT_FALSE(fs::exists(temporary));
     file.close();
     EXPECT_TRUE(fs::remove(elsewhere));
@@ -93,23 +64,23 @@ class WindowsPersistTest : public test::ScratchTest {
 
 TEST_F(WindowsPersistTest, NamedFileReplacesAnExistingTarget) {
   const fs::path target = scratch() / "target.txt";
-  write_by_name(target, "old");
+  test::create_by_name(target, "old");
   NamedTemporaryFile file;
   const fs::path temporary = file.name();
   file.write(std::string_view("new"));
   file.persist(target);
-  EXPECT_EQ(read_by_name(target), "new");
+  EXPECT_EQ(test::read_by_name(target), "new");
   EXPECT_FALSE(fs::exists(temporary));
   EXPECT_EQ(file.name(), target);
   EXPECT_EQ(test::list_dir(scratch()), std::set<std::string>{"target.txt"});
   // Still open, on the persisted file.
   file.write(std::string_view("er"));
   file.flush();
-  EXPECT_EQ(read_by_name(target), "newer");
+  EXPECT_EQ(test::read_by_name(target), "newer");
   // Nothing removes it any more: not the exit handler, not the close, not the destructor.
   os::run_exit_cleanup();
   file.close();
-  EXPECT_EQ(read_by_name(target), "newer");
+  EXPECT_EQ(test::read_by_name(target), "newer");
   EXPECT_TRUE(fs::remove(target));
 }
 
@@ -119,7 +90,7 @@ TEST_F(WindowsPersistTest, NamedFileMovesToANewNameDurably) {
   const fs::path sub = make_subdir("out");
   file.persist(sub / "new.txt", {.overwrite = false, .durable = true});
   EXPECT_EQ(file.name(), sub / "new.txt");
-  EXPECT_EQ(read_by_name(sub / "new.txt"), "data");
+  EXPECT_EQ(test::read_by_name(sub / "new.txt"), "data");
   EXPECT_EQ(test::list_dir(scratch()), std::set<std::string>{"out"});
   file.close();
   EXPECT_TRUE(fs::remove(sub / "new.txt"));
@@ -145,18 +116,18 @@ TEST_F(WindowsPersistTest, RelativeTargetsFollowDirAndAbsoluteOnesIgnoreIt) {
 
 TEST_F(WindowsPersistTest, NoClobberRefusesAnExistingFileAndHandsTheObjectBack) {
   const fs::path target = scratch() / "taken.txt";
-  write_by_name(target, "theirs");
+  test::create_by_name(target, "theirs");
   NamedTemporaryFile file;
   const fs::path temporary = file.name();
   file.write(std::string_view("mine"));
   EXPECT_TEMPFILE_ERROR(file.persist(target, {.overwrite = false}), std::errc::file_exists,
                         "rename (no replace) failed from");
-  EXPECT_EQ(read_by_name(target), "theirs");
+  EXPECT_EQ(test::read_by_name(target), "theirs");
   std::error_code ec;
   EXPECT_FALSE(file.persist(target, {.overwrite = false}, ec));
   EXPECT_EQ(ec, std::make_error_code(std::errc::file_exists));
   expect_handed_back(file, temporary, "mine");
-  EXPECT_EQ(read_by_name(target), "theirs");
+  EXPECT_EQ(test::read_by_name(target), "theirs");
   EXPECT_TRUE(fs::remove(target));
 }
 
@@ -186,7 +157,7 @@ TEST_F(WindowsPersistTest, NoClobberRefusesADanglingSymbolicLink) {
   // Positive control: overwrite replaces the link itself, never what it points to.
   file.persist(link);
   EXPECT_FALSE(fs::is_symlink(fs::symlink_status(link)));
-  EXPECT_EQ(read_by_name(link), "mine");
+  EXPECT_EQ(test::read_by_name(link), "mine");
   EXPECT_FALSE(fs::exists(pointed));
   EXPECT_FALSE(fs::exists(temporary));
   file.close();
@@ -211,7 +182,7 @@ TEST_F(WindowsPersistTest, ADirectoryTargetIsRefused) {
 // does): Windows refuses to replace it while it is open. A clear error, and the object back.
 TEST_F(WindowsPersistTest, ATargetHeldOpenWithoutShareDeleteIsRefusedWhileItIsOpen) {
   const fs::path target = scratch() / "held.txt";
-  write_by_name(target, "theirs");
+  test::create_by_name(target, "theirs");
   HANDLE holder = ::CreateFileW(target.c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE,
                                 nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
   ASSERT_NE(holder, INVALID_HANDLE_VALUE);
@@ -219,13 +190,13 @@ TEST_F(WindowsPersistTest, ATargetHeldOpenWithoutShareDeleteIsRefusedWhileItIsOp
   const fs::path temporary = file.name();
   file.write(std::string_view("mine"));
   EXPECT_TEMPFILE_ERROR(file.persist(target), std::errc::permission_denied, "rename failed from");
-  EXPECT_EQ(read_by_name(target), "theirs");
+  EXPECT_EQ(test::read_by_name(target), "theirs");
   EXPECT_EQ(file.name(), temporary);
-  EXPECT_EQ(read_by_name(temporary), "mine");
+  EXPECT_EQ(test::read_by_name(temporary), "mine");
   // Positive control: once the holder closes, the same call succeeds.
   ::CloseHandle(holder);
   file.persist(target);
-  EXPECT_EQ(read_by_name(target), "mine");
+  EXPECT_EQ(test::read_by_name(target), "mine");
   EXPECT_FALSE(fs::exists(temporary));
   file.close();
   EXPECT_TRUE(fs::remove(target));
@@ -237,7 +208,7 @@ TEST_F(WindowsPersistTest, ATargetHeldOpenWithoutShareDeleteIsRefusedWhileItIsOp
 // file systems, wine), Windows refuses any open target: EACCES, and the object handed back.
 TEST_F(WindowsPersistTest, ATargetHeldOpenSharingDeletionIsReplacedWhereWindowsCan) {
   const fs::path target = scratch() / "shared.txt";
-  write_by_name(target, "theirs");
+  test::create_by_name(target, "theirs");
   HANDLE holder = ::CreateFileW(target.c_str(), GENERIC_READ,
                                 FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
                                 OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
@@ -248,7 +219,7 @@ TEST_F(WindowsPersistTest, ATargetHeldOpenSharingDeletionIsReplacedWhereWindowsC
   std::error_code ec;
   if (file.persist(target, {}, ec)) {
     EXPECT_FALSE(ec);
-    EXPECT_EQ(read_by_name(target), "mine");
+    EXPECT_EQ(test::read_by_name(target), "mine");
     EXPECT_FALSE(fs::exists(temporary));
     std::string old(16, '\0');
     DWORD got = 0;
@@ -257,9 +228,9 @@ TEST_F(WindowsPersistTest, ATargetHeldOpenSharingDeletionIsReplacedWhereWindowsC
     EXPECT_EQ(old, "theirs");
   } else {
     EXPECT_EQ(ec, std::make_error_code(std::errc::permission_denied));
-    EXPECT_EQ(read_by_name(target), "theirs");
+    EXPECT_EQ(test::read_by_name(target), "theirs");
     EXPECT_EQ(file.name(), temporary);
-    EXPECT_EQ(read_by_name(temporary), "mine");
+    EXPECT_EQ(test::read_by_name(temporary), "mine");
   }
   ::CloseHandle(holder);
   file.close();
@@ -271,23 +242,23 @@ TEST_F(WindowsPersistTest, ATargetHeldOpenSharingDeletionIsReplacedWhereWindowsC
 // clears the attribute first if it is to be replaced.
 TEST_F(WindowsPersistTest, AReadOnlyTargetIsRefused) {
   const fs::path target = scratch() / "read-only.txt";
-  write_by_name(target, "theirs");
+  test::create_by_name(target, "theirs");
   fs::permissions(target, fs::perms::owner_write, fs::perm_options::remove);
   ASSERT_TRUE(is_read_only(target));
   NamedTemporaryFile file;
   const fs::path temporary = file.name();
   file.write(std::string_view("mine"));
   EXPECT_TEMPFILE_ERROR(file.persist(target), std::errc::permission_denied, "rename failed from");
-  EXPECT_EQ(read_by_name(target), "theirs");
+  EXPECT_EQ(test::read_by_name(target), "theirs");
   EXPECT_TRUE(is_read_only(target));
-  EXPECT_EQ(read_by_name(temporary), "mine");
+  EXPECT_EQ(test::read_by_name(temporary), "mine");
   // preserve_target would copy the attribute: it is put back on the temporary after the refusal.
   EXPECT_TEMPFILE_ERROR(file.persist(target, {.mode = PersistMode::preserve_target()}),
                         std::errc::permission_denied, "rename failed from");
   EXPECT_FALSE(is_read_only(temporary));
   make_writable(target);
   file.persist(target);
-  EXPECT_EQ(read_by_name(target), "mine");
+  EXPECT_EQ(test::read_by_name(target), "mine");
   file.close();
   EXPECT_TRUE(fs::remove(target));
 }
@@ -321,7 +292,7 @@ TEST_F(WindowsPersistTest, UnicodeTargetsAndTheirErrors) {
   file.write(std::string_view("unicode"));
   file.persist(target);
   EXPECT_EQ(file.name(), target);
-  EXPECT_EQ(read_by_name(target), "unicode");
+  EXPECT_EQ(test::read_by_name(target), "unicode");
   NamedTemporaryFile other;
   // The message names the target in UTF-8, as every message of the library does.
   EXPECT_TEMPFILE_ERROR(other.persist(target, {.overwrite = false}), std::errc::file_exists,
@@ -333,7 +304,7 @@ TEST_F(WindowsPersistTest, UnicodeTargetsAndTheirErrors) {
   const fs::path directory = scratch() / fs::path(u8"d\u00eer_\u65e5\u672c");
   ASSERT_TRUE(fs::create_directory(directory));
   atomic_write(directory / fs::path(u8"\U0001F600.json"), std::string_view("{}"));
-  EXPECT_EQ(read_by_name(directory / fs::path(u8"\U0001F600.json")), "{}");
+  EXPECT_EQ(test::read_by_name(directory / fs::path(u8"\U0001F600.json")), "{}");
   EXPECT_EQ(test::list_dir(directory).size(), 1U);
   EXPECT_TRUE(fs::remove(directory / fs::path(u8"\U0001F600.json")));
   EXPECT_TRUE(fs::remove(directory));
@@ -362,13 +333,13 @@ TEST_F(WindowsPersistTest, AcrossVolumesOnlyWithCrossDevice) {
   EXPECT_FALSE(fs::exists(target));
   file.persist(target, {.durable = true, .cross_device = true});
   EXPECT_EQ(file.name(), target);
-  EXPECT_EQ(read_by_name(target), "far");
+  EXPECT_EQ(test::read_by_name(target), "far");
   EXPECT_FALSE(fs::exists(temporary));
   EXPECT_EQ(test::list_dir(scratch()), std::set<std::string>{"near.txt"});
   // The object is the file at the target now: its writes land there.
   file.write(std::string_view("ther"));
   file.close();
-  EXPECT_EQ(read_by_name(target), "farther");
+  EXPECT_EQ(test::read_by_name(target), "farther");
   EXPECT_TRUE(fs::remove(target));
 }
 
@@ -379,7 +350,7 @@ TEST_F(WindowsPersistTest, KeepStopsEveryRemoval) {
   EXPECT_EQ(kept, file.name());
   os::run_exit_cleanup();
   file.close();
-  EXPECT_EQ(read_by_name(kept), "kept");
+  EXPECT_EQ(test::read_by_name(kept), "kept");
   EXPECT_TRUE(fs::remove(kept));
 }
 
@@ -401,15 +372,15 @@ TEST_F(WindowsPersistTest, TemporaryFileCannotBeGivenAName) {
 
 TEST_F(WindowsPersistTest, AtomicWriteReplacesTheTarget) {
   const fs::path target = scratch() / "config.json";
-  write_by_name(target, "old");
+  test::create_by_name(target, "old");
   atomic_write(target, std::string_view("new"));
-  EXPECT_EQ(read_by_name(target), "new");
+  EXPECT_EQ(test::read_by_name(target), "new");
   atomic_write(target, [](File& file) { file.write(std::string_view("newer")); });
-  EXPECT_EQ(read_by_name(target), "newer");
+  EXPECT_EQ(test::read_by_name(target), "newer");
   // Text mode, and a new file: writable, as a file the program made itself.
   const fs::path fresh = scratch() / "fresh.txt";
   atomic_write(fresh, std::string_view("text"), {.mode = "w"});
-  EXPECT_EQ(read_by_name(fresh), "text");
+  EXPECT_EQ(test::read_by_name(fresh), "text");
   EXPECT_FALSE(is_read_only(fresh));
   EXPECT_EQ(test::list_dir(scratch()), (std::set<std::string>{"config.json", "fresh.txt"}));
   EXPECT_TRUE(fs::remove(target));
@@ -418,18 +389,18 @@ TEST_F(WindowsPersistTest, AtomicWriteReplacesTheTarget) {
 
 TEST_F(WindowsPersistTest, AtomicWriteFailuresLeaveTheTargetAndNoDebris) {
   const fs::path target = scratch() / "config.json";
-  write_by_name(target, "old");
+  test::create_by_name(target, "old");
   EXPECT_THROW(atomic_write(target,
                             [](File& file) {
                               file.write(std::string_view("half"));
                               throw std::runtime_error("the writer failed");
                             }),
                std::runtime_error);
-  EXPECT_EQ(read_by_name(target), "old");
+  EXPECT_EQ(test::read_by_name(target), "old");
   EXPECT_EQ(test::list_dir(scratch()), std::set<std::string>{"config.json"});
   EXPECT_TEMPFILE_ERROR(atomic_write(target, std::string_view("new"), {.overwrite = false}),
                         std::errc::file_exists, "rename (no replace) failed from");
-  EXPECT_EQ(read_by_name(target), "old");
+  EXPECT_EQ(test::read_by_name(target), "old");
   EXPECT_EQ(test::list_dir(scratch()), std::set<std::string>{"config.json"});
   EXPECT_TRUE(fs::remove(target));
 }

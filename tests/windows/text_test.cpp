@@ -25,6 +25,7 @@
 #include "os/linesep.hpp"
 #include "support/descriptor.hpp"
 #include "support/scratch.hpp"
+#include "support/windows_files.hpp"
 #include "tempfile/spooled_temporary_file.hpp"
 #include "tempfile/temporary_file.hpp"
 
@@ -34,40 +35,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 
-class WindowsTextTest : public test::ScratchTest {
- protected:
-  // Every byte of `path`, read by another open of the name (sharing what Python's open() on
-  // Windows shares, and deletion so that our removal is not refused).
-  static std::string read_by_name(const fs::path& path) {
-    HANDLE handle = ::CreateFileW(path.c_str(), GENERIC_READ,
-                                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
-                                  OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
-    if (handle == INVALID_HANDLE_VALUE) {
-      ADD_FAILURE() << "cannot open " << path << " by name, error " << ::GetLastError();
-      return {};
-    }
-    std::string bytes(256, '\0');
-    DWORD got = 0;
-    EXPECT_NE(::ReadFile(handle, bytes.data(), static_cast<DWORD>(bytes.size()), &got, nullptr), 0);
-    ::CloseHandle(handle);
-    bytes.resize(got);
-    return bytes;
-  }
-
-  // Writes `bytes` at the start of `path` through another open of the name.
-  static void write_by_name(const fs::path& path, const std::string& bytes) {
-    HANDLE handle = ::CreateFileW(path.c_str(), GENERIC_WRITE,
-                                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
-                                  OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
-    ASSERT_NE(handle, INVALID_HANDLE_VALUE)
-        << "cannot open " << path << ", error " << ::GetLastError();
-    DWORD wrote = 0;
-    EXPECT_NE(::WriteFile(handle, bytes.data(), static_cast<DWORD>(bytes.size()), &wrote, nullptr),
-              0);
-    EXPECT_EQ(wrote, bytes.size());
-    ::CloseHandle(handle);
-  }
-};
+class WindowsTextTest : public test::ScratchTest {};
 
 TEST(WindowsLineSeparator, IsCarriageReturnLineFeed) {
   EXPECT_EQ(os::line_separator, "\r\n");
@@ -81,7 +49,7 @@ TEST_F(WindowsTextTest, NewlineNoneStoresCarriageReturnLineFeed) {
   EXPECT_EQ(file.write("one\ntwo\n"), 8U);
   file.flush();
   EXPECT_EQ(test::descriptor_contents(file.fileno()), "one\r\ntwo\r\n");
-  EXPECT_EQ(read_by_name(file.name()), "one\r\ntwo\r\n");
+  EXPECT_EQ(test::read_by_name(file.name()), "one\r\ntwo\r\n");
   EXPECT_EQ(file.tell(), 10);
   EXPECT_EQ(file.seek(0, SEEK_SET), 0);
   EXPECT_EQ(file.read(), "one\ntwo\n");
@@ -133,7 +101,7 @@ TEST_F(WindowsTextTest, ReadsBackAFileWrittenWithCarriageReturnLineFeed) {
   for (const auto& [newline, expected] : cases) {
     SCOPED_TRACE(newline.value_or("None"));
     NamedTemporaryFile file({.mode = "w+", .newline = newline});
-    write_by_name(file.name(), "x\r\ny\r\nz");
+    test::overwrite_by_name(file.name(), "x\r\ny\r\nz");
     EXPECT_EQ(file.read(), expected);
     if (newline && !newline->empty()) {
       EXPECT_TRUE(file.newlines().empty());
