@@ -3,13 +3,7 @@
 // UTF-8 and are widened here; files are CreateFileW handles wrapped in C-runtime descriptors
 // (_open_osfhandle) so that the layers above keep their `int fd`. The functions the Windows
 // build does not compile yet are listed in docs/windows.md.
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
+#include "os/windows_api.hpp"
 // windows.h first: bcrypt.h needs its types.
 #include <bcrypt.h>
 #include <fcntl.h>

@@ -3,14 +3,6 @@
 // at normal exit (an atexit handler), and removing a file only while its name is still ours,
 // through one handle, and the walk the console control handler (windows_console.cpp) and the
 // terminate handler make. Windows has no signals to block.
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
-
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -24,6 +16,7 @@
 #include "os/process.hpp"
 #include "os/remove_tree.hpp"
 #include "os/sys.hpp"
+#include "os/windows_api.hpp"
 #include "os/windows_error.hpp"
 #include "os/windows_handle.hpp"
 

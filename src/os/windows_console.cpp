@@ -2,19 +2,12 @@
 // os/cleanup.hpp's event cleanup on Windows: a console control handler in place of the POSIX
 // signal handlers. Ctrl+C, Ctrl+Break, closing the console, logoff and shutdown remove every
 // registered entry, then the system's default action ends the process.
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
 #include "os/windows_console.hpp"
-
-#include <windows.h>
 
 #include <mutex>
 
 #include "os/cleanup.hpp"
+#include "os/windows_api.hpp"
 #include "os/windows_error.hpp"
 
 namespace tempfile::os {

@@ -3,18 +3,11 @@
 // held directory stands for, and reading a directory's entries through its handle.
 #pragma once
 
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
-
 #include <string>
 #include <vector>
 
 #include "os/errno.hpp"
+#include "os/windows_api.hpp"
 
 namespace tempfile::os::windows {
 

@@ -3,15 +3,8 @@
 // C-runtime descriptor, and opening an entry itself (never what a link points to).
 #pragma once
 
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
-
 #include "os/errno.hpp"
+#include "os/windows_api.hpp"
 
 namespace tempfile::os::windows {
 

@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: MIT
 // os/entry_identity.hpp on Windows: who a file is, as GetFileInformationByHandle says (the
 // volume's serial number and the file's index on it).
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
+#include "os/windows_api.hpp"
 // windows.h first: io.h needs nothing of it, but keep one order.
 #include <io.h>
 

@@ -2,13 +2,7 @@
 // The io layer's system calls of os/sys.hpp on Windows (read, write, their positioned forms, seek,
 // truncate, duplicate, stdio streams) and the persist ones it needs: Win32 calls on the HANDLE
 // under each C-runtime descriptor, so that every failure has its Win32 error, mapped to errno.
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
+#include "os/windows_api.hpp"
 // windows.h first: the C-runtime headers below need nothing of it, but keep one order.
 #include <fcntl.h>
 #include <io.h>

@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: MIT
 // os::StaticMutex on Windows: an exclusive SRWLOCK.
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#include <windows.h>
-
 #include "os/static_mutex.hpp"
+#include "os/windows_api.hpp"
 
 namespace tempfile::os {
 namespace {

@@ -1,20 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Windows path syntax (os/path.hpp): GetFullPathNameW for absolute paths, GetTempPath2W and
 // Python's fixed candidates, UTF-8 <-> UTF-16 for std::filesystem::path.
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <climits>
 
 #include "os/path.hpp"
 #include "os/sys.hpp"
+#include "os/windows_api.hpp"
 #include "os/windows_error.hpp"
 
 namespace tempfile::os {

@@ -3,14 +3,6 @@
 // windows_io.cpp): renames written through to the disk, with POSIX semantics where Windows has
 // them, else MoveFileExW; the modes as the read-only attribute; no umask, no owners, no unnamed
 // file that could be named.
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
-
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +13,7 @@
 
 #include "os/persist.hpp"
 #include "os/sys.hpp"
+#include "os/windows_api.hpp"
 #include "os/windows_error.hpp"
 #include "os/windows_handle.hpp"
 

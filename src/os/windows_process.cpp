@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: MIT
 // os/process.hpp on Windows: the process id from the system, and no fork() to guard against.
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#include <windows.h>
-
 #include "os/process.hpp"
+#include "os/windows_api.hpp"
 
 namespace tempfile::os {
 

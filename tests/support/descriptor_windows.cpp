@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: MIT
 // support/descriptor.hpp on Windows: the HANDLE under the C-runtime descriptor, its size, and
 // ReadFile at offsets with the file pointer put back (a positioned ReadFile moves it).
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
+#include "os/windows_api.hpp"
 // windows.h first: io.h needs nothing of it, but keep one order.
 #include <gtest/gtest.h>
 #include <io.h>

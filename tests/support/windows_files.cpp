@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: MIT
 // support/windows_files.hpp: CreateFileW, ReadFile and WriteFile on the name, handle closed
 // before returning.
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
+#include "os/windows_api.hpp"
 // windows.h first: the others assume its types.
 #include <gtest/gtest.h>
 

@@ -2,13 +2,7 @@
 // The creation layer on Windows (run under wine in CI): gettempdir's candidates, mkstemp,
 // mkdtemp and mktemp with wide-character paths, CREATE_NEW collisions retried, and a name held
 // by a directory (ERROR_ACCESS_DENIED) retried a bounded number of times, never forever.
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
+#include "os/windows_api.hpp"
 // windows.h first: the others assume its types.
 #include <fcntl.h>
 #include <gtest/gtest.h>

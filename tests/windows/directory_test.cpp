@@ -4,13 +4,7 @@
 // open without FILE_SHARE_DELETE reported, and removed once let go; links inside a tree removed as
 // themselves, their targets untouched; a held directory that cannot be renamed away, and the OS
 // layer's calls relative to one; Unicode names.
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
+#include "os/windows_api.hpp"
 // windows.h first: the others assume its types.
 #include <gtest/gtest.h>
 #include <io.h>

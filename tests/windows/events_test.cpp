@@ -4,13 +4,7 @@
 // own console) or by std::terminate, with and without the opt-in; and each console event the
 // handler takes, given to it as Windows gives it (on a thread of its own), for the events wine
 // cannot deliver (Ctrl+Break, close, logoff, shutdown).
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
+#include "os/windows_api.hpp"
 // windows.h first: the others assume its types.
 #include <gtest/gtest.h>
 

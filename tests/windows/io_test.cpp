@@ -3,13 +3,7 @@
 // HANDLE under a C-runtime descriptor, positioned ones that leave the file pointer alone (as
 // pread/pwrite), seek and truncate, duplicates, the read-only attribute as the mode, and the
 // bytes a tempfile::File writes as another reader of the descriptor sees them.
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
+#include "os/windows_api.hpp"
 // windows.h first: the others assume its types.
 #include <gtest/gtest.h>
 #include <io.h>

@@ -3,13 +3,7 @@
 // an unnamed file that is gone when closed and when its process is killed, a named file other
 // openers reach while it is open, Python 3.12's delete / delete_on_close, the exit-time removal,
 // and a rollover into the unnamed file.
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
+#include "os/windows_api.hpp"
 // windows.h first: the others assume its types.
 #include <gtest/gtest.h>
 

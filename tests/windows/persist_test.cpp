@@ -4,13 +4,7 @@
 // read-only target, a directory, an existing name in no-clobber mode, a dangling symbolic link
 // included), the object handed back usable after each refusal, Unicode names, and the mode
 // option as the read-only attribute.
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
+#include "os/windows_api.hpp"
 // windows.h first: the others assume its types.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -4,13 +4,7 @@
 // (Python's cookies, from _pyio with _writenl "\r\n"); reading translates "\r\n" back; the other
 // newline values store what they store on POSIX; SpooledTemporaryFile does the same in memory
 // and after its rollover.
-#ifndef WIN32_LEAN_AND_MEAN
-#  define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#  define NOMINMAX
-#endif
-#include <windows.h>
+#include "os/windows_api.hpp"
 // windows.h first: the others assume its types.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
