@@ -6,7 +6,7 @@
 # under wine, then the API reference (Doxygen: an undocumented public name fails) and the format
 # and lint gates; ends with the seconds each leg took. docs/testing.md says what each leg builds and why.
 #
-#   TEMPFILE_FUZZ_SECONDS=<s>  libFuzzer time per fuzz target (default 15)
+#   TEMPFILE_FUZZ_SECONDS=<s>  libFuzzer time per fuzz target (default 10)
 #   TEMPFILE_CCACHE=0          compile without ccache even where it is installed
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -129,7 +129,7 @@ printf '%s\n' "${fuzz_targets[@]}" |
     else
       cat "$work.log"; echo "$target: FAILED (the input is in $work/)"; exit 1
     fi
-  ' _ {} "$fuzz_work" "${TEMPFILE_FUZZ_SECONDS:-15}"
+  ' _ {} "$fuzz_work" "${TEMPFILE_FUZZ_SECONDS:-10}"
 rm -rf "$fuzz_work"
 
 # The part of the library ported to Windows (docs/windows.md), cross-compiled with MinGW-w64 and

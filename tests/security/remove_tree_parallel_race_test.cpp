@@ -62,11 +62,16 @@ class RaceWatcher final : public RemovalObserver {
   std::atomic<bool> on_workers_{false};
 };
 
+// The race lands (the link in place when a worker descends) in a third to a half of the rounds,
+// so 80 rounds give some 25 to 40 landings; 150 rounds cost 7 to 8 s per test in each of three
+// trees for no more certainty than that.
+constexpr int race_rounds = 80;
+
 class RemoveTreeParallelRaceTest : public ScratchTest {};
 
 TEST_F(RemoveTreeParallelRaceTest, SubtreeSwapDuringParallelWalkNeverReachesTheVictim) {
   const FastDirectory fast(scratch());
-  constexpr int rounds = 150;
+  constexpr int rounds = race_rounds;
   std::size_t lost = 0;
   int landed = 0;
   int parallel_rounds = 0;
@@ -107,7 +112,7 @@ TEST_F(RemoveTreeParallelRaceTest, SubtreeSwapDuringParallelWalkNeverReachesTheV
 // workers take part; the naive remover in the same harness loses victim files.
 TEST_F(RemoveTreeParallelRaceTest, SubtreeSwapDuringParallelCleanupNeverReachesTheVictim) {
   const FastDirectory fast(scratch());
-  constexpr int rounds = 150;
+  constexpr int rounds = race_rounds;
   std::size_t lost = 0;
   int landed = 0;
   int parallel_rounds = 0;
