@@ -24,6 +24,7 @@
 #include "os/path.hpp"
 #include "os/sys.hpp"
 #include "support/scratch.hpp"
+#include "support/windows_child.hpp"
 #include "tempfile/directory.hpp"
 #include "tempfile/mkstemp.hpp"
 #include "tempfile/temporary_directory.hpp"
@@ -480,23 +481,14 @@ TEST(WindowsChildProcess, ExitsWithLiveTemporaryDirectories) {
 
 TEST_F(WindowsDirectoryTest, TreeIsRemovedWhenItsProcessExits) {
   const fs::path directory = make_subdir("child");
-  wchar_t program[MAX_PATH] = {};
-  ASSERT_GT(::GetModuleFileNameW(nullptr, program, MAX_PATH), 0U);
-  std::wstring command = L"\"" + std::wstring(program) +
-                         L"\" --gtest_filter=WindowsChildProcess.ExitsWithLiveTemporaryDirectories";
   ASSERT_NE(::SetEnvironmentVariableW(child_directory_variable, directory.c_str()), 0);
-  STARTUPINFOW startup{};
-  startup.cb = sizeof startup;
-  PROCESS_INFORMATION child{};
-  const BOOL started = ::CreateProcessW(program, command.data(), nullptr, nullptr, FALSE, 0,
-                                        nullptr, nullptr, &startup, &child);
+  HANDLE child = test::start_child_test(L"ExitsWithLiveTemporaryDirectories");
   ::SetEnvironmentVariableW(child_directory_variable, nullptr);
-  ASSERT_NE(started, 0) << "CreateProcessW failed, error " << ::GetLastError();
-  ::CloseHandle(child.hThread);
-  EXPECT_EQ(::WaitForSingleObject(child.hProcess, 60000), WAIT_OBJECT_0);
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(::WaitForSingleObject(child, 60000), WAIT_OBJECT_0);
   DWORD status = 1;
-  ::GetExitCodeProcess(child.hProcess, &status);
-  ::CloseHandle(child.hProcess);
+  ::GetExitCodeProcess(child, &status);
+  ::CloseHandle(child);
   EXPECT_EQ(status, 0U);
   const std::string removed = read_file(directory / "removed.name");
   const std::string kept = read_file(directory / "kept.name");

@@ -22,6 +22,7 @@
 
 #include "os/windows_console.hpp"
 #include "support/scratch.hpp"
+#include "support/windows_child.hpp"
 #include "tempfile/cleanup.hpp"
 #include "tempfile/temporary_file.hpp"
 
@@ -88,10 +89,6 @@ class WindowsEventsTest : public test::ScratchTest {
   [[nodiscard]] Outcome run_child(const fs::path& directory, const wchar_t* cleanup,
                                   const wchar_t* end) const {
     Outcome outcome;
-    wchar_t program[MAX_PATH] = {};
-    EXPECT_GT(::GetModuleFileNameW(nullptr, program, MAX_PATH), 0U);
-    std::wstring command =
-        L"\"" + std::wstring(program) + L"\" --gtest_filter=WindowsChildProcess.EndsWithAnEvent";
     EXPECT_NE(::SetEnvironmentVariableW(directory_variable, directory.c_str()), 0);
     EXPECT_NE(::SetEnvironmentVariableW(cleanup_variable, cleanup), 0);
     EXPECT_NE(::SetEnvironmentVariableW(end_variable, end), 0);
@@ -99,25 +96,20 @@ class WindowsEventsTest : public test::ScratchTest {
     startup.cb = sizeof startup;
     startup.dwFlags = STARTF_USESHOWWINDOW;
     startup.wShowWindow = SW_HIDE;
-    PROCESS_INFORMATION child{};
-    const BOOL started = ::CreateProcessW(program, command.data(), nullptr, nullptr, FALSE,
-                                          CREATE_NEW_CONSOLE, nullptr, nullptr, &startup, &child);
-    const DWORD error = ::GetLastError();
+    HANDLE child = test::start_child_test(L"EndsWithAnEvent", CREATE_NEW_CONSOLE, &startup);
     ::SetEnvironmentVariableW(directory_variable, nullptr);
     ::SetEnvironmentVariableW(cleanup_variable, nullptr);
     ::SetEnvironmentVariableW(end_variable, nullptr);
-    if (started == 0) {
-      ADD_FAILURE() << "CreateProcessW failed, error " << error;
+    if (child == nullptr) {
       return outcome;
     }
-    ::CloseHandle(child.hThread);
-    if (::WaitForSingleObject(child.hProcess, 60000) != WAIT_OBJECT_0) {
+    if (::WaitForSingleObject(child, 60000) != WAIT_OBJECT_0) {
       ADD_FAILURE() << "the child did not end";
-      ::TerminateProcess(child.hProcess, 9);
-      ::WaitForSingleObject(child.hProcess, 10000);
+      ::TerminateProcess(child, 9);
+      ::WaitForSingleObject(child, 10000);
     }
-    EXPECT_NE(::GetExitCodeProcess(child.hProcess, &outcome.status), 0);
-    ::CloseHandle(child.hProcess);
+    EXPECT_NE(::GetExitCodeProcess(child, &outcome.status), 0);
+    ::CloseHandle(child);
     std::ifstream name(directory / "name", std::ios::binary);
     const std::string text{std::istreambuf_iterator<char>(name), std::istreambuf_iterator<char>()};
     EXPECT_FALSE(text.empty()) << "the child never made its file";

@@ -18,6 +18,7 @@
 #include "os/cleanup.hpp"
 #include "support/descriptor.hpp"
 #include "support/scratch.hpp"
+#include "support/windows_child.hpp"
 #include "support/windows_files.hpp"
 #include "tempfile/spooled_temporary_file.hpp"
 #include "tempfile/temporary_file.hpp"
@@ -69,29 +70,20 @@ TEST(WindowsChildProcess, HoldsATemporaryFile) {
 
 TEST_F(WindowsObjectsTest, TemporaryFileVanishesWhenItsProcessIsKilled) {
   const fs::path directory = make_subdir("child");
-  wchar_t program[MAX_PATH] = {};
-  ASSERT_GT(::GetModuleFileNameW(nullptr, program, MAX_PATH), 0U);
-  std::wstring command =
-      L"\"" + std::wstring(program) + L"\" --gtest_filter=WindowsChildProcess.HoldsATemporaryFile";
   ASSERT_NE(::SetEnvironmentVariableW(child_directory_variable, directory.c_str()), 0);
-  STARTUPINFOW startup{};
-  startup.cb = sizeof startup;
-  PROCESS_INFORMATION child{};
-  const BOOL started = ::CreateProcessW(program, command.data(), nullptr, nullptr, FALSE, 0,
-                                        nullptr, nullptr, &startup, &child);
+  HANDLE child = test::start_child_test(L"HoldsATemporaryFile");
   ::SetEnvironmentVariableW(child_directory_variable, nullptr);
-  ASSERT_NE(started, 0) << "CreateProcessW failed, error " << ::GetLastError();
-  ::CloseHandle(child.hThread);
+  ASSERT_NE(child, nullptr);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!fs::exists(directory / "ready") && std::chrono::steady_clock::now() < deadline &&
-         ::WaitForSingleObject(child.hProcess, 0) == WAIT_TIMEOUT) {
+         ::WaitForSingleObject(child, 0) == WAIT_TIMEOUT) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_TRUE(fs::exists(directory / "ready")) << "the child never made its file";
   // A kill, not an exit: no destructor and no exit handler runs in the child.
-  ::TerminateProcess(child.hProcess, 9);
-  EXPECT_EQ(::WaitForSingleObject(child.hProcess, 30000), WAIT_OBJECT_0);
-  ::CloseHandle(child.hProcess);
+  ::TerminateProcess(child, 9);
+  EXPECT_EQ(::WaitForSingleObject(child, 30000), WAIT_OBJECT_0);
+  ::CloseHandle(child);
   // The system closed the child's handles, and the delete-on-close file went with them.
   std::set<std::string> left;
   for (int wait = 0; wait < 100; ++wait) {
