@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "conformance/conformance_helpers.hpp"
-#include "support/portable_files.hpp"
 #include "create/create.hpp"
 #include "create/names.hpp"
+#include "support/portable_files.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/mkstemp.hpp"

@@ -16,8 +16,7 @@ std::optional<std::string> environment_value(const std::string& name) {
 }
 
 void set_environment_value(const std::string& name, const std::optional<std::string>& value) {
-  const int result =
-      value ? ::setenv(name.c_str(), value->c_str(), 1) : ::unsetenv(name.c_str());
+  const int result = value ? ::setenv(name.c_str(), value->c_str(), 1) : ::unsetenv(name.c_str());
   if (result != 0) {
     throw std::system_error(errno, std::generic_category(), "setenv " + name);
   }

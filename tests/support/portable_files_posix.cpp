@@ -15,8 +15,12 @@ bool create_new_file(const std::filesystem::path& path) {
 
 ScopedUmask::ScopedUmask(unsigned mask) : saved_(::umask(static_cast<mode_t>(mask))) {}
 
-ScopedUmask::~ScopedUmask() { ::umask(static_cast<mode_t>(saved_)); }
+ScopedUmask::~ScopedUmask() {
+  ::umask(static_cast<mode_t>(saved_));
+}
 
-std::filesystem::perms private_directory_perms() { return std::filesystem::perms::owner_all; }
+std::filesystem::perms private_directory_perms() {
+  return std::filesystem::perms::owner_all;
+}
 
 }  // namespace tempfile::test

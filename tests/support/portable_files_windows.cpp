@@ -17,6 +17,8 @@ ScopedUmask::ScopedUmask(unsigned /*mask*/) {}
 
 ScopedUmask::~ScopedUmask() = default;
 
-std::filesystem::perms private_directory_perms() { return std::filesystem::perms::all; }
+std::filesystem::perms private_directory_perms() {
+  return std::filesystem::perms::all;
+}
 
 }  // namespace tempfile::test
