@@ -4,8 +4,11 @@
 //                               the command line reached it (CommandLineToArgvW)
 //   cli_helper write STATUS     writes a file into %TMPDIR%, prints %TMPDIR%, exits STATUS
 //   cli_helper leave-holder     starts "cli_helper hold" and exits 0 without waiting for it
-//   cli_helper hold             opens a file in %TMPDIR% without sharing deletion, says "held"
-//                               on stdout, and sleeps until it is killed
+//   cli_helper hold             opens a file in %TMPDIR% without sharing deletion and sleeps
+//                               until it is killed
+//   cli_helper ctrl-c           writes a file into %TMPDIR%, sends Ctrl+C to every process of
+//                               its console (the tool's too), and exits 5 once its own handler
+//                               has seen the event (3 if it never comes)
 #include <windows.h>
 // windows.h first: shellapi.h needs its types.
 #include <shellapi.h>
@@ -80,6 +83,33 @@ int hold() {
   return 0;
 }
 
+volatile LONG event_seen = 0;
+
+BOOL WINAPI note_event(DWORD event) {
+  if (event == CTRL_C_EVENT) {
+    ::InterlockedExchange(&event_seen, 1);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+int send_ctrl_c() {
+  if (write_and_exit(0) != 0) {
+    return 99;
+  }
+  std::fflush(stdout);
+  // Ctrl+C processing is an attribute a process inherits: make sure it is on here.
+  ::SetConsoleCtrlHandler(nullptr, FALSE);
+  ::SetConsoleCtrlHandler(note_event, TRUE);
+  if (::GenerateConsoleCtrlEvent(CTRL_C_EVENT, 0) == 0) {
+    return 96;
+  }
+  for (int wait = 0; wait < 1000 && ::InterlockedCompareExchange(&event_seen, 0, 0) == 0; ++wait) {
+    ::Sleep(10);
+  }
+  return ::InterlockedCompareExchange(&event_seen, 0, 0) != 0 ? 5 : 3;
+}
+
 }  // namespace
 
 int main() {
@@ -97,6 +127,9 @@ int main() {
   }
   if (mode == L"leave-holder") {
     return start_holder(arguments[0]);
+  }
+  if (mode == L"ctrl-c") {
+    return send_ctrl_c();
   }
   if (mode == L"hold") {
     return hold();

@@ -69,7 +69,7 @@ std::wstring built_program(const char* path) {
 
 // Runs tempfile-cli.exe with `arguments` (each given as it should reach the tool: no quoting
 // needed but around blanks) and TMPDIR set to `tmpdir`, to its end.
-Finished run_cli(const std::wstring& arguments, const fs::path& tmpdir) {
+Finished run_cli(const std::wstring& arguments, const fs::path& tmpdir, DWORD flags = 0) {
   Finished result;
   SECURITY_ATTRIBUTES inherit{};
   inherit.nLength = sizeof inherit;
@@ -89,13 +89,14 @@ Finished run_cli(const std::wstring& arguments, const fs::path& tmpdir) {
   std::wstring command = built_program(TEMPFILE_CLI) + L" " + arguments;
   STARTUPINFOW startup{};
   startup.cb = sizeof startup;
-  startup.dwFlags = STARTF_USESTDHANDLES;
+  startup.dwFlags = STARTF_USESTDHANDLES | STARTF_USESHOWWINDOW;
+  startup.wShowWindow = SW_HIDE;
   startup.hStdInput = ::GetStdHandle(STD_INPUT_HANDLE);
   startup.hStdOutput = out_write;
   startup.hStdError = err_write;
   PROCESS_INFORMATION started{};
-  const BOOL made = ::CreateProcessW(nullptr, command.data(), nullptr, nullptr, TRUE, 0, nullptr,
-                                     nullptr, &startup, &started);
+  const BOOL made = ::CreateProcessW(nullptr, command.data(), nullptr, nullptr, TRUE, flags,
+                                     nullptr, nullptr, &startup, &started);
   ::SetEnvironmentVariableW(L"TMPDIR", nullptr);
   ::CloseHandle(out_write);
   ::CloseHandle(err_write);
@@ -213,6 +214,22 @@ TEST_F(WindowsCliTest, RunEndsWhatTheCommandLeftRunningAndRemovesTheDirectory) {
   EXPECT_EQ(ran.status, 0U) << ran.err;
   EXPECT_EQ(ran.out, "left a holder\n");
   EXPECT_TRUE(test::list_dir(scratch()).empty());
+}
+
+TEST_F(WindowsCliTest, RunLeavesCtrlCToTheCommandAndStillRemovesTheDirectory) {
+  // The tool and its command in a console of their own; the command sends Ctrl+C to the whole
+  // console, sees it itself, and exits 5. The tool's handler keeps the tool alive and notes the
+  // interrupt: the directory is removed despite --keep-on-failure and the command's failure
+  // (the run was interrupted), and the tool exits with the command's status. Without the
+  // handler the tool would die of the event, with no report and the directory left.
+  const fs::path area = make_subdir("area");
+  const Finished ran = run_cli(L"run --json --keep-on-failure -- " + helper() + L" ctrl-c", area,
+                               CREATE_NEW_CONSOLE);
+  EXPECT_EQ(ran.status, 5U) << ran.err;
+  EXPECT_THAT(ran.out, HasSubstr("\"status\":5,\"kept\":false}"));
+  EXPECT_THAT(ran.err, ::testing::Not(HasSubstr("kept")));
+  EXPECT_TRUE(test::list_dir(area).empty()) << "the scratch directory stayed";
+  fs::remove_all(area);
 }
 
 TEST_F(WindowsCliTest, RunReportsACommandNotFound) {
