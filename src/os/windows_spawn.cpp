@@ -34,7 +34,9 @@ constexpr DWORD close_grace_ms = 4000;
 // The runner's state, shared with the console handler (which runs on a thread of its own).
 std::atomic<int> received{0};      // the last console event plus one, 0 if none came
 std::atomic<HANDLE> job{nullptr};  // the job of the running command
-HANDLE finished = nullptr;         // set when the tool is done (manual-reset event)
+// Set when the tool is done (a manual-reset event). Never closed: a close event's handler may be
+// waiting on it on another thread until the process ends.
+HANDLE finished = nullptr;
 
 BOOL WINAPI on_console_event(DWORD event) noexcept {
   received.store(static_cast<int>(event) + 1);
@@ -98,8 +100,9 @@ Errno start_error(DWORD error) noexcept {
 }  // namespace
 
 CommandRunner::CommandRunner() {
-  HANDLE made = ::CreateJobObjectW(nullptr, nullptr);
-  if (made == nullptr) {
+  windows::OwnedHandle made(::CreateJobObjectW(nullptr, nullptr));
+  if (made.get() == nullptr) {
+    static_cast<void>(made.release());  // nothing to close: the call failed
     error_ = windows::errno_from_win32(::GetLastError());
     return;
   }
@@ -107,14 +110,20 @@ CommandRunner::CommandRunner() {
   // the command and everything it started end with it.
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
   limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
-  if (::SetInformationJobObject(made, JobObjectExtendedLimitInformation, &limits, sizeof limits) ==
-      0) {
+  if (::SetInformationJobObject(made.get(), JobObjectExtendedLimitInformation, &limits,
+                                sizeof limits) == 0) {
     error_ = windows::errno_from_win32(::GetLastError());
-    ::CloseHandle(made);
     return;
   }
-  job.store(made);
-  finished = ::CreateEventW(nullptr, TRUE, FALSE, nullptr);
+  windows::OwnedHandle done(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
+  if (done.get() == nullptr) {
+    static_cast<void>(done.release());
+    error_ = windows::errno_from_win32(::GetLastError());
+    return;
+  }
+  // Handed to the handler's state; the destructor closes both.
+  finished = done.release();
+  job.store(made.release());
   if (::SetConsoleCtrlHandler(on_console_event, TRUE) == 0) {
     error_ = windows::errno_from_win32(::GetLastError());
   }
@@ -122,13 +131,9 @@ CommandRunner::CommandRunner() {
 
 CommandRunner::~CommandRunner() {
   ::SetConsoleCtrlHandler(on_console_event, FALSE);
-  if (HANDLE made = job.exchange(nullptr); made != nullptr) {
-    ::CloseHandle(made);  // ends whatever of the command still runs
-  }
+  const windows::OwnedHandle made(job.exchange(nullptr));  // closing it ends what still runs
   if (finished != nullptr) {
-    ::SetEvent(finished);
-    ::CloseHandle(finished);
-    finished = nullptr;
+    ::SetEvent(finished);  // a close event's handler waiting on it goes on
   }
 }
 
