@@ -22,7 +22,7 @@ bool use_environment_locale() noexcept {
 }
 
 std::vector<std::string> program_arguments(int argc, char** argv) {
-  return std::vector<std::string>(argv, argv + argc);
+  return {argv, argv + argc};
 }
 
 }  // namespace tempfile::os
