@@ -136,7 +136,9 @@ Errno lock_exclusive(int fd) noexcept {
   if (dup_error != 0) {
     return dup_error;
   }
-  // _dup2 made an inheritable duplicate: the lock must not leak into a child process.
+  // _dup2 made an inheritable duplicate: the lock must not leak into a child process (as
+  // persist's replace_descriptor does; a process another thread creates between the two calls
+  // could still inherit it).
   HANDLE duplicate = nullptr;
   if (windows::handle_of(fd, duplicate) == 0) {
     ::SetHandleInformation(duplicate, HANDLE_FLAG_INHERIT, 0);
