@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "cli/cli.hpp"
+#include "os/console_text.hpp"
+#include "os/path.hpp"
 #include "tempfile/version.hpp"
 
 namespace {
@@ -134,17 +136,34 @@ int parse_and_run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     tempfile::cli::set_quoting_locale();
-    const std::string_view invoked = argc > 0 && argv[0] != nullptr ? argv[0] : "tempfile-cli";
-    const std::string_view base = invoked.substr(invoked.rfind('/') + 1);
-    // Invoked as mktemp (a link), or the mktemp subcommand: GNU's parser, GNU's messages.
-    if (base == "mktemp") {
-      return tempfile::cli::mktemp_main(invoked, std::vector<std::string>(argv + 1, argv + argc));
+    // UTF-8 on every system (on Windows, argv is in the ANSI code page): the parsers get these.
+    std::vector<std::string> arguments = tempfile::os::program_arguments(argc, argv);
+    std::vector<char*> utf8_argv;
+    utf8_argv.reserve(arguments.size() + 1);
+    for (std::string& argument : arguments) {
+      utf8_argv.push_back(argument.data());
     }
-    if (argc > 1 && std::string_view(argv[1]) == "mktemp") {
-      return tempfile::cli::mktemp_main(std::string(invoked) + " mktemp",
-                                        std::vector<std::string>(argv + 2, argv + argc));
+    utf8_argv.push_back(nullptr);
+    const int count = static_cast<int>(arguments.size());
+    const std::string_view invoked =
+        count > 0 ? std::string_view(arguments.front()) : std::string_view("tempfile-cli");
+    std::string_view base = invoked;
+    if (const std::size_t separator = tempfile::os::last_separator(invoked);
+        separator != std::string_view::npos) {
+      base = invoked.substr(separator + 1);
     }
-    return parse_and_run(argc, argv);
+    // Invoked as mktemp (a link, or a copy named mktemp.exe), or the mktemp subcommand: GNU's
+    // parser, GNU's messages.
+    if (base == "mktemp" || base == "mktemp.exe") {
+      return tempfile::cli::mktemp_main(
+          invoked, std::vector<std::string>(arguments.begin() + 1, arguments.end()));
+    }
+    if (count > 1 && arguments[1] == "mktemp") {
+      return tempfile::cli::mktemp_main(
+          std::string(invoked) + " mktemp",
+          std::vector<std::string>(arguments.begin() + 2, arguments.end()));
+    }
+    return parse_and_run(count, utf8_argv.data());
   } catch (const std::exception& e) {
     static_cast<void>(std::fprintf(stderr, "tempfile-cli: %s\n", e.what()));
     return tempfile::cli::status_tool_failed;

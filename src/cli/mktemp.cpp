@@ -3,8 +3,6 @@
 // messages and exit statuses), creating through the library's exclusive-creation calls with
 // names from the kernel's random source.
 #include <getopt.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -15,6 +13,7 @@
 
 #include "cli/cli.hpp"
 #include "os/fd.hpp"
+#include "os/path.hpp"
 #include "os/sys.hpp"
 #include "tempfile/version.hpp"
 
@@ -173,30 +172,32 @@ std::optional<int> parse(std::string_view program, const std::vector<std::string
   return std::nullopt;
 }
 
-// gnulib's file_name_concat(dir, base): one slash between them, dir's trailing slashes
-// dropped, except that a dir made only of slashes is kept as it is.
+// gnulib's file_name_concat(dir, base): one separator between them (the system's own: '/', or
+// '\\' on Windows), dir's trailing separators dropped, except that a dir made only of them is kept
+// as it is.
 std::string join(std::string_view dir, std::string_view base) {
   std::size_t end = dir.size();
-  while (end > 0 && dir[end - 1] == '/') {
+  while (end > 0 && os::is_separator(dir[end - 1])) {
     --end;
   }
   if (end == 0) {
     return std::string(dir) + std::string(base);
   }
-  return std::string(dir.substr(0, end)) + "/" + std::string(base);
+  return std::string(dir.substr(0, end)) + os::preferred_separator + std::string(base);
 }
 
 // Whether `suffix` is a single file name component as gnulib's last_component() sees it: no
-// leading slash and no slash followed by more of a name ("x/" is one, trailing slashes and all).
+// leading separator and no separator followed by more of a name ("x/" is one, trailing
+// separators and all). The separators are the system's ('\\' and '/' on Windows).
 bool is_last_component(std::string_view suffix) {
   if (suffix.empty()) {
     return true;
   }
-  if (suffix.front() == '/') {
+  if (os::is_separator(suffix.front())) {
     return false;
   }
   for (std::size_t i = 0; i + 1 < suffix.size(); ++i) {
-    if (suffix[i] == '/' && suffix[i + 1] != '/') {
+    if (os::is_separator(suffix[i]) && !os::is_separator(suffix[i + 1])) {
       return false;
     }
   }
@@ -221,12 +222,13 @@ void fill_random(std::string& name, std::size_t start, std::size_t count) {
 // One attempt at `name`: 0, EEXIST to try another name, or the errno that ends it all.
 int try_create(const std::string& name, const Request& request) {
   if (request.dry_run) {
-    // gnulib's __GT_NOCREATE: the name is free only when lstat says ENOENT.
-    struct stat status {};
-    if (::lstat(name.c_str(), &status) == 0) {
-      return EEXIST;
+    // gnulib's __GT_NOCREATE: the name is free only when lstat says ENOENT (a dangling
+    // symbolic link is taken).
+    bool exists = false;
+    if (const os::Errno error = os::entry_exists(name.c_str(), exists); error != 0) {
+      return error;
     }
-    return errno == ENOENT ? 0 : errno;
+    return exists ? EEXIST : 0;
   }
   if (request.directory) {
     return os::create_directory(os::current_directory_fd, name.c_str(), os::directory_mode);
@@ -242,6 +244,13 @@ int try_create(const std::string& name, const Request& request) {
     return error;
   }
   return 0;
+}
+
+// Where a template goes without -p DIR or $TMPDIR: /tmp, as GNU's; on Windows the system's
+// temporary directory (GetTempPath2W), the first of Python's fixed candidates on both.
+std::string default_directory() {
+  const std::vector<std::string> candidates = os::fixed_tempdir_candidates();
+  return candidates.empty() ? std::string() : candidates.front();
 }
 
 // Prints `name` and a newline and makes sure it reached stdout (coreutils' close_stream).
@@ -307,15 +316,15 @@ int mktemp_main(std::string_view program, const std::vector<std::string>& args) 
     std::string dir;
     if (request.t_option) {
       // -t prefers TMPDIR to -p's DIR, as coreutils does.
-      dir = have_tmpdir ? *tmpdir : have_arg ? *request.dest_dir_arg : "/tmp";
-      if (name.find('/') != std::string::npos) {
+      dir = have_tmpdir ? *tmpdir : have_arg ? *request.dest_dir_arg : default_directory();
+      if (os::first_separator(name) != std::string::npos) {
         print_error(program,
                     "invalid template, " + gnu_quote(name) + ", contains directory separator");
         return 1;
       }
     } else {
-      dir = have_arg ? *request.dest_dir_arg : have_tmpdir ? *tmpdir : "/tmp";
-      if (name.front() == '/') {
+      dir = have_arg ? *request.dest_dir_arg : have_tmpdir ? *tmpdir : default_directory();
+      if (os::is_rooted(name)) {
         print_error(program, "invalid template, " + gnu_quote(name) +
                                  "; with --tmpdir, it may not be absolute");
         return 1;

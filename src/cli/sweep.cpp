@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "cli/cli.hpp"
+#include "os/path.hpp"
 
 namespace tempfile::cli {
 namespace {
@@ -53,13 +54,14 @@ int sweep_main(std::string_view program, const SweepArguments& arguments) {
   for (const SweptEntry& entry : result.removed) {
     out += arguments.dry_run ? "would remove " : "removed ";
     out += entry.directory ? "directory " : "file ";
-    out += entry.path.string();
+    out += os::from_path(entry.path);
     out += '\n';
   }
   bool failed = false;
   for (const LeftEntry& entry : result.left) {
     failed = failed || entry.reason == SweepReason::failed;
-    out += "left " + entry.path.string() + ": " + reason_text(entry, arguments.min_age_seconds);
+    out +=
+        "left " + os::from_path(entry.path) + ": " + reason_text(entry, arguments.min_age_seconds);
     out += '\n';
   }
   static_cast<void>(std::fputs(out.c_str(), stdout));

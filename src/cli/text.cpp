@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: MIT
 // tempfile-cli's text helpers: coreutils' quoting of names in messages (so mktemp's messages
 // are byte for byte GNU's).
-#include <langinfo.h>
-
-#include <clocale>
-#include <cstring>
 #include <string>
 #include <system_error>
 
 #include "cli/cli.hpp"
+#include "os/console_text.hpp"
 
 namespace tempfile::cli {
 namespace {
@@ -82,13 +79,7 @@ std::size_t utf8_sequence(std::string_view text, std::size_t i) {
 }  // namespace
 
 void set_quoting_locale() {
-  // As coreutils: the whole locale from the environment (it also translates strerror's text).
-  if (std::setlocale(LC_ALL, "") == nullptr) {  // NOLINT(concurrency-mt-unsafe): before threads
-    utf8_locale = false;
-    return;
-  }
-  const char* codeset = ::nl_langinfo(CODESET);  // NOLINT(concurrency-mt-unsafe): idem
-  utf8_locale = codeset != nullptr && std::strcmp(codeset, "UTF-8") == 0;
+  utf8_locale = os::use_environment_locale();
 }
 
 std::string gnu_quote(std::string_view text) {

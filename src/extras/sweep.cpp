@@ -17,6 +17,7 @@
 #include "os/entry_identity.hpp"
 #include "os/errno.hpp"
 #include "os/fd.hpp"
+#include "os/path.hpp"
 #include "os/random.hpp"
 #include "os/remove_tree.hpp"
 #include "os/sys.hpp"
@@ -86,7 +87,7 @@ class Sweeper {
                         options.min_age.count()) {}
 
   void visit(const std::string& name) {
-    const std::filesystem::path path = dir_ / name;
+    const std::filesystem::path path = dir_ / os::to_path(name);
     os::EntryStatus status;
     if (const os::Errno err = os::entry_status(dir_fd_, name.c_str(), status); err != 0) {
       if (err != ENOENT) {  // gone since the directory was read: nothing to do
@@ -241,7 +242,7 @@ class Sweeper {
         back != 0 && back != ENOENT) {
       // The name was taken again in between: the entry stays under the private name, and the
       // caller learns where.
-      leave(dir_ / private_name, SweepReason::failed, back);
+      leave(dir_ / os::to_path(private_name), SweepReason::failed, back);
     }
   }
 
@@ -274,7 +275,8 @@ class Sweeper {
       return;
     }
     for (const os::RemovalFailure& failure : failures) {
-      const std::filesystem::path where = failure.path.empty() ? path : path / failure.path;
+      const std::filesystem::path where =
+          failure.path.empty() ? path : path / os::to_path(failure.path);
       leave(where,
             failure.error == os::removal_replaced      ? SweepReason::replaced
             : failure.error == os::removal_other_mount ? SweepReason::other_mount
@@ -306,7 +308,8 @@ SweepResult sweep(const std::filesystem::path& dir, const SweepOptions& options,
   // the creation functions reach `dir`); no entry in it is ever reached through one.
   const std::filesystem::path here = dir / ".";
   os::FileDescriptor dir_fd;
-  if (const os::Errno err = os::open_directory(os::current_directory_fd, here.c_str(), dir_fd);
+  if (const os::Errno err =
+          os::open_directory(os::current_directory_fd, os::from_path(here).c_str(), dir_fd);
       err != 0) {
     ec = os::to_error_code(err);
     return {};

@@ -103,8 +103,10 @@ inline constexpr bool unnamed_files_linkable = linux_fast_paths;
 
 /// Takes a shared BSD lock (flock LOCK_SH, not waiting) on an open directory or file:
 /// systemd-tmpfiles skips locked entries when it ages /tmp, and sweep() skips them too. Returns the
-/// errno (EWOULDBLOCK while a cleaner holds it exclusively for a moment; EOPNOTSUPP on Windows,
-/// whose locks are mandatory; callers treat any failure as "not locked").
+/// errno (EWOULDBLOCK while a cleaner holds it exclusively for a moment; callers treat any failure
+/// as "not locked"). On Windows a LockFileEx lock of one byte no read or write reaches, and
+/// nothing for a directory, whose owner's handle not sharing deletion is its lock
+/// (windows_lock.cpp).
 [[nodiscard]] Errno lock_shared(int fd) noexcept;
 
 /// Takes an exclusive BSD lock (flock LOCK_EX, not waiting): fails with EWOULDBLOCK while any

@@ -305,14 +305,6 @@ Errno open_memory_file(const char* /*name*/, FileDescriptor& /*out*/) noexcept {
   return ENOSYS;
 }
 
-Errno lock_shared(int /*fd*/) noexcept {
-  // A lock is what systemd-tmpfiles and sweep() honour on POSIX. Windows has no such cleaner,
-  // and its byte-range locks (LockFileEx) are mandatory: a shared one would stop every other
-  // process from writing the file, which a NamedTemporaryFile must allow. Callers take the lock
-  // as best effort, so refusing here only drops a protection Windows has no use for.
-  return EOPNOTSUPP;
-}
-
 Errno create_file_exclusive(int dirfd, const char* path, unsigned /*mode*/,
                             FileDescriptor& out) noexcept {
   std::wstring wide;

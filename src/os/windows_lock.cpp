@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+// The cleaner lock on Windows (os/sys.hpp's lock_shared, lock_exclusive, open_to_lock) and the
+// move sweep() makes a name with (move_entry_no_replace): how sweep() tells a live owner's entry
+// from a dead owner's leftover there.
+//
+// A file is locked as on POSIX, with a lock the system drops when its process ends however it
+// ends: a LockFileEx byte-range lock, shared for the owner, exclusive and not waiting for the
+// sweeper. Windows' byte-range locks are mandatory (a write through another handle into a range
+// someone holds shared is refused), so the range is one byte no read or write ever reaches: the
+// last byte of the signed 64-bit offsets, beyond the largest file any Windows file system holds.
+//
+// A directory cannot be locked that way. A live TemporaryDirectory holds its root open without
+// sharing deletion, and the system closes that handle when the owner dies. So the sweeper asks
+// for the directory again with DELETE access: a live owner's handle refuses it (a sharing
+// violation, "in use"), a dead owner's directory grants it, and the sweeper's handle, which does
+// not share deletion either, then keeps other sweepers out until it has removed the tree.
+#include "os/windows_api.hpp"
+// windows.h first: io.h and fcntl.h need nothing of it, but keep one order.
+#include <fcntl.h>
+#include <io.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <string>
+
+#include "os/sys.hpp"
+#include "os/windows_directory.hpp"
+#include "os/windows_error.hpp"
+#include "os/windows_handle.hpp"
+
+namespace tempfile::os {
+namespace {
+
+// The locked byte: offset 2^63 - 2, one byte long (its end, 2^63 - 1, is still a valid
+// LARGE_INTEGER offset). No file reaches it: NTFS's largest file is 2^64 - 2^16 bytes in theory
+// and 256 TiB (2^48) in practice, ReFS's 2^63 - 1 bytes can never be filled.
+constexpr DWORD lock_offset_low = 0xFFFFFFFEU;
+constexpr DWORD lock_offset_high = 0x7FFFFFFFU;
+constexpr DWORD lock_length = 1;
+
+Errno last_error() noexcept {
+  return windows::errno_from_win32(::GetLastError());
+}
+
+bool is_directory(HANDLE handle, Errno& err) noexcept {
+  BY_HANDLE_FILE_INFORMATION info{};
+  if (::GetFileInformationByHandle(handle, &info) == 0) {
+    err = last_error();
+    return false;
+  }
+  err = 0;
+  return (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+}
+
+// The lock on the file `handle`; ERROR_LOCK_VIOLATION (someone else's lock overlaps) is
+// EWOULDBLOCK, as flock's LOCK_NB answers.
+Errno lock_byte(HANDLE handle, DWORD flags) noexcept {
+  OVERLAPPED where{};
+  where.Offset = lock_offset_low;
+  where.OffsetHigh = lock_offset_high;
+  if (::LockFileEx(handle, flags | LOCKFILE_FAIL_IMMEDIATELY, 0, lock_length, 0, &where) != 0) {
+    return 0;
+  }
+  const DWORD error = ::GetLastError();
+  if (error == ERROR_LOCK_VIOLATION || error == ERROR_IO_PENDING) {
+    return EWOULDBLOCK;
+  }
+  return windows::errno_from_win32(error);
+}
+
+// `name` of `dirfd` as a wide path: as given for current_directory_fd, else joined to the held
+// directory's path (windows_directory.cpp).
+Errno wide_path(int dirfd, const char* name, std::wstring& out) noexcept {
+  if (dirfd != current_directory_fd) {
+    return windows::held_directory_path(dirfd, name, out);
+  }
+  try {
+    return windows::widen(name, out);
+  } catch (...) {  // std::bad_alloc
+    return ENOMEM;
+  }
+}
+
+}  // namespace
+
+Errno lock_shared(int fd) noexcept {
+  HANDLE handle = nullptr;
+  if (const Errno err = windows::handle_of(fd, handle); err != 0) {
+    return err;
+  }
+  Errno err = 0;
+  if (is_directory(handle, err)) {
+    // The owner's handle, which does not share deletion, is the directory's lock (above).
+    return 0;
+  }
+  if (err != 0) {
+    return err;
+  }
+  return lock_byte(handle, 0);
+}
+
+Errno lock_exclusive(int fd) noexcept {
+  HANDLE handle = nullptr;
+  if (const Errno err = windows::handle_of(fd, handle); err != 0) {
+    return err;
+  }
+  Errno err = 0;
+  if (!is_directory(handle, err)) {
+    return err != 0 ? err : lock_byte(handle, LOCKFILE_EXCLUSIVE_LOCK);
+  }
+  // The directory again, with the access its removal needs and without sharing deletion: a
+  // sharing violation means another handle that does not share deletion is open on it (its live
+  // owner, or another sweeper).
+  windows::OwnedHandle locked(
+      ::ReOpenFile(handle,
+                   FILE_LIST_DIRECTORY | FILE_TRAVERSE | FILE_READ_ATTRIBUTES |
+                       FILE_WRITE_ATTRIBUTES | DELETE | SYNCHRONIZE,
+                   FILE_SHARE_READ | FILE_SHARE_WRITE,
+                   FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT));
+  if (!locked.valid()) {
+    const DWORD error = ::GetLastError();
+    return error == ERROR_SHARING_VIOLATION ? EWOULDBLOCK : windows::errno_from_win32(error);
+  }
+  // `fd` becomes that handle (the caller's descriptor number stays), so the lock lasts as long
+  // as the caller holds `fd`, and the tree remover removes the root through it.
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the C runtime takes an intptr_t
+  const int fresh = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(locked.get()),
+                                      _O_RDONLY | _O_BINARY | _O_NOINHERIT);
+  if (fresh < 0) {
+    return EMFILE;
+  }
+  static_cast<void>(locked.release());  // `fresh` owns it now
+  const int replaced = ::_dup2(fresh, fd);
+  const Errno dup_error = replaced != 0 ? errno : 0;
+  ::_close(fresh);
+  if (dup_error != 0) {
+    return dup_error;
+  }
+  // _dup2 made an inheritable duplicate: the lock must not leak into a child process (as
+  // persist's replace_descriptor does; a process another thread creates between the two calls
+  // could still inherit it).
+  HANDLE duplicate = nullptr;
+  if (windows::handle_of(fd, duplicate) == 0) {
+    ::SetHandleInformation(duplicate, HANDLE_FLAG_INHERIT, 0);
+  }
+  return 0;
+}
+
+Errno open_to_lock(int dirfd, const char* name, FileDescriptor& out) noexcept {
+  // Reading only, everything shared: this open never conflicts with the owner's handle (which
+  // shares reading), the lock decides. Never through a final link (ELOOP, as O_NOFOLLOW); a
+  // directory is opened too (FILE_FLAG_BACKUP_SEMANTICS).
+  windows::OwnedHandle handle;
+  if (const Errno err = windows::open_entry(dirfd, name, GENERIC_READ | SYNCHRONIZE, handle);
+      err != 0) {
+    if (err != EACCES) {
+      return err;
+    }
+    // A directory may refuse GENERIC_READ where its access control list allows listing only.
+    if (const Errno again = windows::open_entry(
+            dirfd, name, FILE_LIST_DIRECTORY | FILE_READ_ATTRIBUTES | SYNCHRONIZE, handle);
+        again != 0) {
+      return err;
+    }
+  }
+  BY_HANDLE_FILE_INFORMATION info{};
+  if (::GetFileInformationByHandle(handle.get(), &info) == 0) {
+    return last_error();
+  }
+  if ((info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
+    return ELOOP;
+  }
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the C runtime takes an intptr_t
+  const int fd = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(handle.get()),
+                                   _O_RDONLY | _O_BINARY | _O_NOINHERIT);
+  if (fd < 0) {
+    return EMFILE;
+  }
+  static_cast<void>(handle.release());  // the descriptor owns it now
+  out = FileDescriptor(fd);
+  return 0;
+}
+
+Errno move_entry_no_replace(int dirfd, const char* from, const char* to) noexcept {
+  std::wstring wide_from;
+  std::wstring wide_to;
+  if (const Errno err = wide_path(dirfd, from, wide_from); err != 0) {
+    return err;
+  }
+  if (const Errno err = wide_path(dirfd, to, wide_to); err != 0) {
+    return err;
+  }
+  // Without MOVEFILE_REPLACE_EXISTING the move never replaces anything under `to`, one atomic
+  // call (renameat2's RENAME_NOREPLACE): an existing entry gives ERROR_ALREADY_EXISTS.
+  if (::MoveFileExW(wide_from.c_str(), wide_to.c_str(), 0) != 0) {
+    return 0;
+  }
+  const DWORD error = ::GetLastError();
+  // Windows answers ERROR_ACCESS_DENIED, not ERROR_ALREADY_EXISTS, where `to` is a directory.
+  if (error == ERROR_ACCESS_DENIED &&
+      ::GetFileAttributesW(wide_to.c_str()) != INVALID_FILE_ATTRIBUTES) {
+    return EEXIST;
+  }
+  return windows::errno_from_win32(error);
+}
+
+}  // namespace tempfile::os
