@@ -57,7 +57,7 @@ std::string utf8(const fs::path& path) {
 }
 
 fs::path from_utf8(const std::string& text) {
-  return fs::path(std::u8string(text.begin(), text.end()));
+  return {std::u8string(text.begin(), text.end())};
 }
 
 std::optional<std::string> environment(const char* name) {
