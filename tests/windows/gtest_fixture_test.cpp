@@ -85,6 +85,18 @@ TEST(FixtureChildPause, UntilReleased) {
   }
 }
 
+// Leaves a file in its directory open without sharing deletion (as Python's open() and the C
+// runtime's fopen do on Windows), past the test's end: the removal cannot succeed.
+TEST(FixtureChildHeld, LeavesAFileOpen) {
+  const fs::path file = tempfile::gtest::tmp_path() / "held.txt";
+  static HANDLE held = INVALID_HANDLE_VALUE;  // closed by the system when the process ends
+  held = ::CreateFileW(file.c_str(), GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
+                       CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr);
+  ASSERT_NE(held, INVALID_HANDLE_VALUE) << ::GetLastError();
+  DWORD written = 0;
+  ASSERT_NE(::WriteFile(held, "held", 4, &written, nullptr), 0);
+}
+
 // ---- The parent's side. ----
 
 std::string utf8(const fs::path& path) {
@@ -353,6 +365,29 @@ TEST_F(WindowsGtestFixture, KeepsTheFailedTestsDirectoryAndRemovesThePassedOnes)
                                    "FixtureChild.Passes-001", "FixtureChild.Skipped"}))
       << output;
   EXPECT_EQ(read_text(base / "run-2" / "FixtureChild.Passes" / "a" / "b" / "deep.txt"), "deep");
+}
+
+// A passed test whose directory cannot be removed (a file in it held open without sharing
+// deletion) fails, saying what was left; its directory is kept and printed.
+TEST_F(WindowsGtestFixture, AFailedRemovalFailsTheTest) {
+  const fs::path root = scratch() / "root";
+  fs::create_directory(root);
+  set_variable(L"TEST_TMPDIR", root);
+  std::string output;
+  const DWORD status = run_child(L"FixtureChildHeld.*", scratch() / "out.txt", output);
+  EXPECT_NE(status, 0U) << output;
+  const fs::path dir = root / user_directory() / "run-1" / "FixtureChildHeld.LeavesAFileOpen";
+  EXPECT_NE(output.find("[  FAILED  ] FixtureChildHeld.LeavesAFileOpen"), std::string::npos)
+      << output;
+  EXPECT_NE(output.find("could not remove the directory of test FixtureChildHeld.LeavesAFileOpen"),
+            std::string::npos)
+      << output;
+  EXPECT_EQ(lines_of(output).count("tempfile: kept " + utf8(dir) +
+                                   " for failed test FixtureChildHeld.LeavesAFileOpen (its "
+                                   "removal failed)"),
+            1U)
+      << output;
+  EXPECT_EQ(read_text(dir / "held.txt"), "held");
 }
 
 // Without TEST_TMPDIR the root is gettempdir(): TMPDIR first, as on POSIX.
