@@ -61,13 +61,7 @@ fs::path from_utf8(const std::string& text) {
 }
 
 std::optional<std::string> environment(const char* name) {
-  // Read-only use of the environment; a test program that calls setenv on another thread at the
-  // same time is already racing with every getenv in libc.
-  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
-  if (value == nullptr || *value == '\0') {
-    return std::nullopt;
-  }
-  return std::string(value);
+  return test_runs::environment_variable(name);
 }
 
 bool is_name_char(char c) {
@@ -260,7 +254,7 @@ void prune(const test_runs::Root& base, std::vector<unsigned long> numbers, unsi
 Run make_run(const Retention& retention) {
   fs::path root;
   if (const auto bazel = environment("TEST_TMPDIR")) {
-    root = fs::absolute(*bazel);
+    root = fs::absolute(from_utf8(*bazel));
   } else {
     root = tempfile::gettempdir();
   }

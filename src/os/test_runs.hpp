@@ -5,6 +5,7 @@
 // compiled into the tempfile_gtest library, not into tempfile.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "os/errno.hpp"
@@ -17,6 +18,11 @@ namespace tempfile::os::test_runs {
 /// account name of the process's token (GetUserNameW, in UTF-8), else %USERNAME%, else "unknown".
 /// Throws std::bad_alloc.
 [[nodiscard]] std::string user_name();
+
+/// An environment variable's value in UTF-8; nullopt when unset or empty. On Windows it is read
+/// from the process environment block (GetEnvironmentVariableW): the C runtime's narrow copy is
+/// in the ANSI code page, which cannot hold every path. Throws std::bad_alloc.
+[[nodiscard]] std::optional<std::string> environment_variable(const char* name);
 
 /// This process's id, for "is this the process that made the run" (a fork()ed death-test child
 /// is not).

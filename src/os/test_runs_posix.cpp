@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 #include "os/test_runs.hpp"
@@ -38,6 +39,16 @@ std::string user_name() {
   }
   // No passwd entry (a container running under an arbitrary uid): the number is as unique.
   return "uid-" + std::to_string(uid);
+}
+
+std::optional<std::string> environment_variable(const char* name) {
+  // Read-only use of the environment; a test program that calls setenv on another thread at the
+  // same time is already racing with every getenv in libc.
+  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
+  if (value == nullptr || *value == '\0') {
+    return std::nullopt;
+  }
+  return std::string(value);
 }
 
 long process_id() noexcept {

@@ -107,6 +107,26 @@ std::string user_name() {
   return "unknown";  // pytest's name without one
 }
 
+std::optional<std::string> environment_variable(const char* name) {
+  std::wstring wide_name;
+  if (windows::widen(name, wide_name) != 0) {
+    return std::nullopt;
+  }
+  std::wstring value(64, L'\0');
+  for (;;) {
+    const DWORD length = ::GetEnvironmentVariableW(wide_name.c_str(), value.data(),
+                                                   static_cast<DWORD>(value.size()));
+    if (length == 0) {
+      return std::nullopt;  // unset (ERROR_ENVVAR_NOT_FOUND) or empty
+    }
+    if (length < value.size()) {
+      value.resize(length);
+      return windows::narrow(value);
+    }
+    value.resize(length);  // the size needed, terminating NUL included
+  }
+}
+
 long process_id() noexcept {
   return static_cast<long>(::GetCurrentProcessId());
 }

@@ -390,6 +390,29 @@ TEST_F(WindowsGtestFixture, AFailedRemovalFailsTheTest) {
   EXPECT_EQ(read_text(dir / "held.txt"), "held");
 }
 
+// A root whose path is not ASCII (a user profile named José, a directory in Japanese): made
+// there, printed in UTF-8 and recorded in the XML report as UTF-8, never through the ANSI code
+// page.
+TEST_F(WindowsGtestFixture, AUnicodeRootIsPrintedAndRecordedInUtf8) {
+  const fs::path root = scratch() / fs::path(u8"t\u00ebst_\u65e5\u672c_\U0001F600");
+  fs::create_directory(root);
+  set_variable(L"TEST_TMPDIR", root);
+  set_variable(L"GTEST_OUTPUT", L"xml:" + (scratch() / "report.xml").native());
+  std::string output;
+  const DWORD status = run_child(L"FixtureChild.Fails", scratch() / "out.txt", output);
+  EXPECT_NE(status, 0U);
+  const fs::path dir = root / user_directory() / "run-1" / "FixtureChild.Fails";
+  EXPECT_EQ(read_text(dir / "data.txt"), "evidence") << output;
+  EXPECT_EQ(
+      lines_of(output).count("tempfile: kept " + utf8(dir) + " for failed test FixtureChild.Fails"),
+      1U)
+      << output;
+  const std::string report = read_text(scratch() / "report.xml");
+  EXPECT_NE(report.find("<property name=\"tmp_path\" value=\"" + utf8(dir) + "\"/>"),
+            std::string::npos)
+      << report;
+}
+
 // Without TEST_TMPDIR the root is gettempdir(): TMPDIR first, as on POSIX.
 TEST_F(WindowsGtestFixture, TheRootIsUnderTmpdir) {
   const fs::path tmpdir = scratch() / "tmpdir";
