@@ -155,7 +155,7 @@ struct Run {
   /// Locked (flock LOCK_EX; LockFileEx on Windows) for the process's life: the system drops it
   /// when the process ends in any way, SIGKILL and TerminateProcess included, which is how other
   /// runs' pruning tells a live run from a dead one.
-  tempfile::os::FileDescriptor lock;
+  test_runs::Held lock;
   long owner = 0;
 };
 
@@ -263,7 +263,7 @@ Run make_run(const Retention& retention) {
 
   // Creating a run and pruning happen under one lock on the root, so a pruner never sees a run
   // that exists but is not locked yet.
-  tempfile::os::FileDescriptor root_lock;
+  test_runs::Held root_lock;
   if (const int err = test_runs::lock_root(base, root_lock); err != 0) {
     fail("cannot lock", run.base / ".lock", err);
   }

@@ -5,13 +5,44 @@
 // compiled into the tempfile_gtest library, not into tempfile.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "os/errno.hpp"
-#include "os/fd.hpp"
 
 namespace tempfile::os::test_runs {
+
+/// What this interface holds open (a directory, a lock file): a descriptor on POSIX, a HANDLE on
+/// Windows, closed when this object goes (a close error is ignored: nothing was written through
+/// it, and a lock goes with it). An owner of its own, not os::FileDescriptor: this interface is
+/// compiled into tempfile_gtest, which cannot reach tempfile's hidden symbols in a shared build.
+class Held {
+ public:
+  Held() noexcept = default;
+  explicit Held(std::intptr_t value) noexcept : value_(value) {}
+  Held(Held&& other) noexcept : value_(std::exchange(other.value_, invalid)) {}
+  Held& operator=(Held&& other) noexcept {
+    if (this != &other) {
+      reset();
+      value_ = std::exchange(other.value_, invalid);
+    }
+    return *this;
+  }
+  Held(const Held&) = delete;
+  Held& operator=(const Held&) = delete;
+  ~Held() { reset(); }
+
+  [[nodiscard]] std::intptr_t get() const noexcept { return value_; }
+  [[nodiscard]] bool valid() const noexcept { return value_ != invalid; }
+  /// Closes what is held (close(2), CloseHandle), if anything.
+  void reset() noexcept;
+
+ private:
+  static constexpr std::intptr_t invalid = -1;  // -1 and INVALID_HANDLE_VALUE
+  std::intptr_t value_ = invalid;
+};
 
 /// The name of the user this process runs as, not yet sanitised, never empty: on POSIX the
 /// effective user's login name (getpwuid_r), or "uid-<N>" without a passwd entry; on Windows the
@@ -32,7 +63,7 @@ namespace tempfile::os::test_runs {
 /// directory every later call is relative to; on Windows a handle that does not share deletion,
 /// so the root cannot be renamed or removed meanwhile), `path` is its UTF-8 path.
 struct Root {
-  FileDescriptor fd;
+  Held fd;
   std::string path;
 };
 
@@ -46,7 +77,7 @@ struct Root {
 
 /// Opens (creating it) `<root>/.lock` and waits for its exclusive lock, held while `out` lives:
 /// making a run and pruning old ones happen under it.
-[[nodiscard]] Errno lock_root(const Root& root, FileDescriptor& out) noexcept;
+[[nodiscard]] Errno lock_root(const Root& root, Held& out) noexcept;
 
 /// Makes directory `name` in the root, mode 0700; EEXIST if anything has the name.
 [[nodiscard]] Errno make_run_directory(const Root& root, const std::string& name) noexcept;
@@ -55,8 +86,7 @@ struct Root {
 /// lives, and past that for the process's life when `out` is never closed: the system drops the
 /// lock when the process ends, however it ends. On Windows the file is also held without sharing
 /// deletion, so no one can remove the run while the process lives.
-[[nodiscard]] Errno lock_run(const Root& root, const std::string& run,
-                             FileDescriptor& out) noexcept;
+[[nodiscard]] Errno lock_run(const Root& root, const std::string& run, Held& out) noexcept;
 
 /// Whether the process that made `<root>/<run>` is alive: 0 when its lock could be taken (it is
 /// released again at once: only the run's own process ever takes it for long), EWOULDBLOCK while

@@ -18,15 +18,27 @@ namespace tempfile::os::test_runs {
 namespace {
 
 /// flock, retried on EINTR (a signal handler of the test program may interrupt a blocking wait).
-Errno lock_file(int fd, int operation) noexcept {
+Errno lock_file(std::intptr_t fd, int operation) noexcept {
   int result = 0;
   do {
-    result = ::flock(fd, operation);
+    result = ::flock(static_cast<int>(fd), operation);
   } while (result != 0 && errno == EINTR);
   return result == 0 ? 0 : errno;
 }
 
+/// The descriptor of a held directory, for the *at calls.
+int dir(const Root& root) noexcept {
+  return static_cast<int>(root.fd.get());
+}
+
 }  // namespace
+
+void Held::reset() noexcept {
+  if (valid()) {
+    static_cast<void>(::close(static_cast<int>(value_)));
+    value_ = invalid;
+  }
+}
 
 std::string user_name() {
   const uid_t uid = ::geteuid();
@@ -62,8 +74,8 @@ Errno open_root(const std::string& path, Root& out, std::string& refusal,
     failed_step = "create";
     return errno;
   }
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd) {
+  Held fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) {
     const int err = errno;
     struct stat info {};
     if (::lstat(path.c_str(), &info) == 0 && S_ISLNK(info.st_mode)) {
@@ -73,7 +85,7 @@ Errno open_root(const std::string& path, Root& out, std::string& refusal,
     return err;
   }
   struct stat info {};
-  if (::fstat(fd.get(), &info) != 0) {
+  if (::fstat(static_cast<int>(fd.get()), &info) != 0) {
     failed_step = "stat";
     return errno;
   }
@@ -93,10 +105,9 @@ Errno open_root(const std::string& path, Root& out, std::string& refusal,
   return 0;
 }
 
-Errno lock_root(const Root& root, FileDescriptor& out) noexcept {
-  FileDescriptor fd(
-      ::openat(root.fd.get(), ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd) {
+Errno lock_root(const Root& root, Held& out) noexcept {
+  Held fd(::openat(dir(root), ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) {
     return errno;
   }
   if (const Errno err = lock_file(fd.get(), LOCK_EX); err != 0) {
@@ -107,10 +118,10 @@ Errno lock_root(const Root& root, FileDescriptor& out) noexcept {
 }
 
 Errno make_run_directory(const Root& root, const std::string& name) noexcept {
-  return ::mkdirat(root.fd.get(), name.c_str(), 0700) == 0 ? 0 : errno;
+  return ::mkdirat(dir(root), name.c_str(), 0700) == 0 ? 0 : errno;
 }
 
-Errno lock_run(const Root& root, const std::string& run, FileDescriptor& out) noexcept {
+Errno lock_run(const Root& root, const std::string& run, Held& out) noexcept {
   // Built before the call: an allocation must not run between the call and errno's read.
   std::string name;
   try {
@@ -118,9 +129,9 @@ Errno lock_run(const Root& root, const std::string& run, FileDescriptor& out) no
   } catch (...) {
     return ENOMEM;
   }
-  FileDescriptor fd(::openat(root.fd.get(), name.c_str(),
-                             O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd) {
+  Held fd(
+      ::openat(dir(root), name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) {
     return errno;
   }
   if (const Errno err = lock_file(fd.get(), LOCK_EX | LOCK_NB); err != 0) {
@@ -137,8 +148,8 @@ Errno probe_run(const Root& root, const std::string& run) noexcept {
   } catch (...) {
     return ENOMEM;
   }
-  const FileDescriptor fd(::openat(root.fd.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd) {
+  const Held fd(::openat(dir(root), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) {
     return errno;
   }
   const Errno err = lock_file(fd.get(), LOCK_EX | LOCK_NB);
@@ -148,19 +159,19 @@ Errno probe_run(const Root& root, const std::string& run) noexcept {
 
 Errno point_current(const Root& root, const std::string& run, std::string& failed_path) {
   const std::string temporary = ".current-" + std::to_string(::getpid());
-  if (::unlinkat(root.fd.get(), temporary.c_str(), 0) != 0 && errno != ENOENT) {
+  if (::unlinkat(dir(root), temporary.c_str(), 0) != 0 && errno != ENOENT) {
     const int err = errno;
     failed_path = root.path + "/" + temporary;
     return err;
   }
-  if (::symlinkat(run.c_str(), root.fd.get(), temporary.c_str()) != 0) {
+  if (::symlinkat(run.c_str(), dir(root), temporary.c_str()) != 0) {
     const int err = errno;
     failed_path = root.path + "/" + temporary;
     return err;
   }
-  if (::renameat(root.fd.get(), temporary.c_str(), root.fd.get(), "current") != 0) {
+  if (::renameat(dir(root), temporary.c_str(), dir(root), "current") != 0) {
     const int err = errno;
-    static_cast<void>(::unlinkat(root.fd.get(), temporary.c_str(), 0));
+    static_cast<void>(::unlinkat(dir(root), temporary.c_str(), 0));
     failed_path = root.path + "/current";
     return err;
   }

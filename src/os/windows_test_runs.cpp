@@ -5,8 +5,6 @@
 #include "os/test_runs.hpp"
 #include "os/windows_api.hpp"
 // windows.h first: lmcons.h needs its types.
-#include <fcntl.h>
-#include <io.h>
 #include <lmcons.h>
 
 #include <cerrno>
@@ -41,18 +39,10 @@ Errno wide_child(const Root& root, const std::string& name, std::wstring& out,
   }
 }
 
-/// Wraps a directory or lock-file HANDLE in a C-runtime descriptor (closed with it), as the
-/// library's other handles are, so that FileDescriptor owns it.
-Errno adopt(OwnedHandle& handle, FileDescriptor& out) noexcept {
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the C runtime takes an intptr_t
-  const int fd = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(handle.get()),
-                                   _O_RDONLY | _O_BINARY | _O_NOINHERIT);
-  if (fd < 0) {
-    return EMFILE;  // `handle` still owns the HANDLE and closes it
-  }
-  static_cast<void>(handle.release());
-  out = FileDescriptor(fd);
-  return 0;
+/// Hands a directory or lock-file HANDLE over to `out`, which closes it.
+void adopt(OwnedHandle& handle, Held& out) noexcept {
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): Held keeps a HANDLE as a number
+  out = Held(reinterpret_cast<std::intptr_t>(handle.release()));
 }
 
 /// Opens a lock file for reading and writing, never through a reparse point, not inheritable.
@@ -91,6 +81,14 @@ bool named_reparse_point(const std::wstring& path) noexcept {
 }
 
 }  // namespace
+
+void Held::reset() noexcept {
+  if (valid()) {
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the number is a HANDLE
+    ::CloseHandle(reinterpret_cast<HANDLE>(value_));  // a close error has nowhere to go
+    value_ = invalid;
+  }
+}
 
 std::string user_name() {
   // The token's account, as geteuid is on POSIX: not the environment, which anyone can set.
@@ -170,15 +168,12 @@ Errno open_root(const std::string& path, Root& out, std::string& refusal,
     failed_step = "open";
     return ENOTDIR;
   }
-  if (const Errno err = adopt(handle, out.fd); err != 0) {
-    failed_step = "open";
-    return err;
-  }
+  adopt(handle, out.fd);
   out.path = path;
   return 0;
 }
 
-Errno lock_root(const Root& root, FileDescriptor& out) noexcept {
+Errno lock_root(const Root& root, Held& out) noexcept {
   std::wstring path;
   if (const Errno err = wide_child(root, ".lock", path); err != 0) {
     return err;
@@ -192,7 +187,8 @@ Errno lock_root(const Root& root, FileDescriptor& out) noexcept {
   if (const Errno err = lock_first_byte(handle.get(), true); err != 0) {
     return err;
   }
-  return adopt(handle, out);  // closing the handle releases the lock
+  adopt(handle, out);  // closing the handle releases the lock
+  return 0;
 }
 
 Errno make_run_directory(const Root& root, const std::string& name) noexcept {
@@ -206,7 +202,7 @@ Errno make_run_directory(const Root& root, const std::string& name) noexcept {
   return windows::collision_or_refusal(path, last_error());
 }
 
-Errno lock_run(const Root& root, const std::string& run, FileDescriptor& out) noexcept {
+Errno lock_run(const Root& root, const std::string& run, Held& out) noexcept {
   std::wstring path;
   if (const Errno err = wide_child(root, run, path, ".lock"); err != 0) {
     return err;
@@ -222,7 +218,8 @@ Errno lock_run(const Root& root, const std::string& run, FileDescriptor& out) no
   if (const Errno err = lock_first_byte(handle.get(), false); err != 0) {
     return err;
   }
-  return adopt(handle, out);
+  adopt(handle, out);
+  return 0;
 }
 
 Errno probe_run(const Root& root, const std::string& run) noexcept {
