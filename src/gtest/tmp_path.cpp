@@ -1,18 +1,11 @@
 // SPDX-License-Identifier: MIT
 // tempfile::gtest: per-test directories under a locked per-run root, kept or removed by a listener.
 
-#include <fcntl.h>
-#include <pwd.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -27,6 +20,9 @@
 #include "tempfile/error.hpp"
 #include "tempfile/gtest.hpp"
 #include "tempfile/temporary_directory.hpp"
+// The system's part (the user's name, the root's checks, the locks, the `current` link): POSIX
+// and Windows implementations, compiled into this library.
+#include "os/test_runs.hpp"
 
 namespace tempfile::gtest {
 namespace {
@@ -37,67 +33,34 @@ namespace fs = std::filesystem;
 /// so that deep parameterised names stay well inside NAME_MAX with room for "-001".
 constexpr std::size_t max_name_length = 60;
 
-/// Owns a descriptor; closes it once. A close error is ignored: nothing was written through these
-/// descriptors (directories and lock files), so there is nothing to lose.
-class Fd {
- public:
-  Fd() noexcept = default;
-  explicit Fd(int fd) noexcept : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  ~Fd() { reset(); }
-  [[nodiscard]] int get() const noexcept { return fd_; }
-  [[nodiscard]] bool valid() const noexcept { return fd_ >= 0; }
-  void reset() noexcept {
-    if (fd_ >= 0) {
-      static_cast<void>(::close(fd_));
-      fd_ = -1;
-    }
-  }
+namespace test_runs = tempfile::os::test_runs;
 
- private:
-  int fd_ = -1;
-};
-
-// `action` is a C string so that a call like fail("...", path, errno) builds nothing that could
-// change errno before it is read.
-[[noreturn]] void fail(const char* action, const fs::path& path, int err,
+// The OS layer's errors are errno values (std::generic_category) on every system.
+[[noreturn]] void fail(const std::string& action, const fs::path& path, int err,
                        const std::string& detail = {}) {
-  throw tempfile::error(action, path, std::error_code(err, std::system_category()), detail);
+  throw tempfile::error(action, path, std::error_code(err, std::generic_category()), detail);
 }
 
 /// A warning on stderr for what is only a convenience (the `current` link, pruning old runs).
 void warn(const std::string& text, int err) {
   std::cerr << ("tempfile: warning: " + text + ": " +
-                std::error_code(err, std::system_category()).message() + '\n')
+                std::error_code(err, std::generic_category()).message() + '\n')
             << std::flush;
 }
 
-std::optional<std::string> environment(const char* name) {
-  // Read-only use of the environment; a test program that calls setenv on another thread at the
-  // same time is already racing with every getenv in libc.
-  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
-  if (value == nullptr || *value == '\0') {
-    return std::nullopt;
-  }
-  return std::string(value);
+/// A path as the OS layer takes it and as it is printed and recorded: UTF-8 on every system (a
+/// Windows path is UTF-16 inside, and its narrow string() would be in the ANSI code page).
+std::string utf8(const fs::path& path) {
+  const std::u8string text = path.u8string();
+  return {text.begin(), text.end()};
 }
 
-/// flock, retried on EINTR (a signal handler of the test program may interrupt a blocking wait).
-int lock_file(int fd, int operation) noexcept {
-  int result = 0;
-  do {
-    result = ::flock(fd, operation);
-  } while (result != 0 && errno == EINTR);
-  return result == 0 ? 0 : errno;
+fs::path from_utf8(const std::string& text) {
+  return {std::u8string(text.begin(), text.end())};
+}
+
+std::optional<std::string> environment(const char* name) {
+  return test_runs::environment_variable(name);
 }
 
 bool is_name_char(char c) {
@@ -134,16 +97,7 @@ std::string directory_name(std::string_view full_name) {
 }
 
 std::string user_name() {
-  const uid_t uid = ::geteuid();
-  std::vector<char> buffer(16384);
-  passwd entry{};
-  passwd* found = nullptr;
-  const int err = ::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found);
-  if (err == 0 && found != nullptr && found->pw_name != nullptr && *found->pw_name != '\0') {
-    return sanitise(found->pw_name);
-  }
-  // No passwd entry (a container running under an arbitrary uid): the number is as unique.
-  return "uid-" + std::to_string(uid);
+  return sanitise(test_runs::user_name());
 }
 
 Keep parse_keep(const std::string& text) {
@@ -198,10 +152,11 @@ std::vector<unsigned long> run_numbers(const fs::path& base) {
 struct Run {
   fs::path base;
   fs::path dir;
-  /// Locked (flock LOCK_EX) for the process's life: the kernel drops it when the process ends in
-  /// any way, SIGKILL included, which is how other runs' pruning tells a live run from a dead one.
-  Fd lock;
-  pid_t owner = 0;
+  /// Locked (flock LOCK_EX; LockFileEx on Windows) for the process's life: the system drops it
+  /// when the process ends in any way, SIGKILL and TerminateProcess included, which is how other
+  /// runs' pruning tells a live run from a dead one.
+  test_runs::Held lock;
+  long owner = 0;
 };
 
 /// The state of the running test.
@@ -240,94 +195,54 @@ Retention effective_retention(const Retention& programmatic) {
 }
 
 /// Opens <root>/tempfile-of-<user>, making it if needed, and refuses it unless it is a real
-/// directory (not a symbolic link), ours, and 0700: in a shared /tmp someone else could have made
-/// it first to read or plant our tests' files.
-Fd open_base(const fs::path& base) {
-  if (::mkdir(base.c_str(), 0700) != 0 && errno != EEXIST) {
-    fail("cannot create the test directory root", base, errno);
-  }
-  const int fd = ::open(base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    struct stat info {};
-    if (::lstat(base.c_str(), &info) == 0 && S_ISLNK(info.st_mode)) {
-      fail("refusing the test directory root", base, err,
-           "it is a symbolic link (someone else may have made it: remove it)");
+/// directory (not a symbolic link), and on POSIX ours and 0700: in a shared /tmp someone else
+/// could have made it first to read or plant our tests' files.
+test_runs::Root open_base(const fs::path& base) {
+  test_runs::Root root;
+  std::string refusal;
+  const char* step = "open";
+  if (const int err = test_runs::open_root(utf8(base), root, refusal, step); err != 0) {
+    if (!refusal.empty()) {
+      fail("refusing the test directory root", base, err, refusal);
     }
-    fail("cannot open the test directory root", base, err);
+    fail(std::string("cannot ") + step + " the test directory root", base, err);
   }
-  Fd owned(fd);
-  struct stat info {};
-  if (::fstat(owned.get(), &info) != 0) {
-    fail("cannot stat the test directory root", base, errno);
-  }
-  if (info.st_uid != ::geteuid()) {
-    fail("refusing the test directory root", base, EPERM,
-         "it is owned by uid " + std::to_string(info.st_uid) + ", not by us (uid " +
-             std::to_string(::geteuid()) + "): remove it");
-  }
-  if ((info.st_mode & 07777) != 0700) {
-    char mode[8] = {};
-    static_cast<void>(std::snprintf(mode, sizeof mode, "%04o", info.st_mode & 07777U));
-    fail("refusing the test directory root", base, EPERM,
-         std::string("its mode is ") + mode + ", not 0700: chmod 0700 it or remove it");
-  }
-  return owned;
+  return root;
 }
 
-/// Points <base>/current at `run` by renaming a fresh symbolic link over it, so that a reader
-/// never sees it missing. Only a convenience: a failure is reported, not fatal.
-void update_current(int base_fd, const fs::path& base, const std::string& run) {
-  const std::string temporary = ".current-" + std::to_string(::getpid());
-  if (::unlinkat(base_fd, temporary.c_str(), 0) != 0 && errno != ENOENT) {
-    const int err = errno;
-    warn("cannot remove " + (base / temporary).string(), err);
-    return;
-  }
-  if (::symlinkat(run.c_str(), base_fd, temporary.c_str()) != 0) {
-    const int err = errno;
-    warn("cannot create " + (base / temporary).string(), err);
-    return;
-  }
-  if (::renameat(base_fd, temporary.c_str(), base_fd, "current") != 0) {
-    const int err = errno;
-    warn("cannot update " + (base / "current").string(), err);
-    if (::unlinkat(base_fd, temporary.c_str(), 0) != 0) {
-      warn("cannot remove " + (base / temporary).string(), errno);
-    }
+/// Points <base>/current at `run`. Only a convenience: a failure is reported, not fatal, and
+/// where the system lets no link be made (Windows without the privilege) there is none, quietly,
+/// as with pytest.
+void update_current(const test_runs::Root& base, const std::string& run) {
+  std::string failed_path;
+  const int err = test_runs::point_current(base, run, failed_path);
+  if (err != 0 && err != ENOTSUP) {
+    warn("cannot update " + failed_path, err);
   }
 }
 
 /// Removes the runs beyond the newest `keep_runs`, except ours and those whose lock is held.
 /// Called with the root's lock held, so no run is being created meanwhile.
-void prune(int base_fd, const fs::path& base, std::vector<unsigned long> numbers,
-           unsigned long ours, int keep_runs) {
+void prune(const test_runs::Root& base, std::vector<unsigned long> numbers, unsigned long ours,
+           int keep_runs) {
   std::sort(numbers.begin(), numbers.end(), std::greater<>());
   const std::size_t keep = static_cast<std::size_t>(std::max(keep_runs, 1));
+  const fs::path base_path = from_utf8(base.path);
   for (std::size_t i = keep; i < numbers.size(); ++i) {
     if (numbers[i] == ours) {
       continue;
     }
     const std::string name = "run-" + std::to_string(numbers[i]);
-    const std::string lock_name = name + "/.lock";
-    Fd lock(::openat(base_fd, lock_name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (!lock.valid() && errno != ENOENT) {
-      const int err = errno;
-      warn("not pruning " + (base / name).string(), err);
+    const int err = test_runs::probe_run(base, name);
+    if (err == EWOULDBLOCK) {
+      continue;  // its process is alive
+    }
+    if (err != 0 && err != ENOENT) {
+      warn("not pruning " + utf8(base_path / name), err);
       continue;
     }
-    if (lock.valid()) {
-      const int err = lock_file(lock.get(), LOCK_EX | LOCK_NB);
-      if (err == EWOULDBLOCK) {
-        continue;  // its process is alive
-      }
-      if (err != 0) {
-        warn("not pruning " + (base / name).string(), err);
-        continue;
-      }
-    }
     try {
-      tempfile::rmtree(base / name);
+      tempfile::rmtree(base_path / name);
     } catch (const std::exception& e) {
       std::cerr << (std::string("tempfile: warning: pruning an old run: ") + e.what() + '\n')
                 << std::flush;
@@ -338,23 +253,18 @@ void prune(int base_fd, const fs::path& base, std::vector<unsigned long> numbers
 Run make_run(const Retention& retention) {
   fs::path root;
   if (const auto bazel = environment("TEST_TMPDIR")) {
-    root = fs::absolute(*bazel);
+    root = fs::absolute(from_utf8(*bazel));
   } else {
     root = tempfile::gettempdir();
   }
   Run run;
   run.base = root / ("tempfile-of-" + user_name());
-  const Fd base = open_base(run.base);
+  const test_runs::Root base = open_base(run.base);
 
   // Creating a run and pruning happen under one lock on the root, so a pruner never sees a run
   // that exists but is not locked yet.
-  const Fd root_lock(
-      ::openat(base.get(), ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!root_lock.valid()) {
-    const int err = errno;  // read before the path below is built
-    fail("cannot open", run.base / ".lock", err);
-  }
-  if (const int err = lock_file(root_lock.get(), LOCK_EX); err != 0) {
+  test_runs::Held root_lock;
+  if (const int err = test_runs::lock_root(base, root_lock); err != 0) {
     fail("cannot lock", run.base / ".lock", err);
   }
 
@@ -366,28 +276,22 @@ Run make_run(const Retention& retention) {
   // the next. (Under the root's lock this only matters for a cooperating process that ignores it.)
   for (int attempt = 0;; ++attempt, ++number) {
     name = "run-" + std::to_string(number);
-    if (::mkdirat(base.get(), name.c_str(), 0700) == 0) {
+    const int err = test_runs::make_run_directory(base, name);
+    if (err == 0) {
       break;
     }
-    if (const int err = errno; err != EEXIST || attempt >= 10000) {
+    if (err != EEXIST || attempt >= 10000) {
       fail("cannot create a test run directory", run.base / name, err);
     }
   }
   run.dir = run.base / name;
-  const std::string lock_name = name + "/.lock";
-  run.lock = Fd(::openat(base.get(), lock_name.c_str(),
-                         O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!run.lock.valid()) {
-    const int err = errno;  // read before the path below is built
-    fail("cannot create", run.dir / ".lock", err);
-  }
-  if (const int err = lock_file(run.lock.get(), LOCK_EX | LOCK_NB); err != 0) {
+  if (const int err = test_runs::lock_run(base, name, run.lock); err != 0) {
     fail("cannot lock", run.dir / ".lock", err);
   }
-  run.owner = ::getpid();
-  update_current(base.get(), run.base, name);
+  run.owner = test_runs::process_id();
+  update_current(base, name);
   numbers.push_back(number);
-  prune(base.get(), run.base, std::move(numbers), number, retention.keep_runs);
+  prune(base, std::move(numbers), number, retention.keep_runs);
   return run;
 }
 
@@ -436,23 +340,23 @@ fs::path make_test_dir(bool numbered) {
   fs::path dir = reg.run->dir / test.name;
   // The first directory takes the bare name; if it exists (--gtest_repeat, or two names that
   // sanitise alike) it is numbered like new_tmp_path()'s.
-  bool made = !numbered && ::mkdir(dir.c_str(), 0700) == 0;
-  if (!numbered && !made && errno != EEXIST) {
-    fail("cannot create the test directory", dir, errno);
+  int err = numbered ? EEXIST : test_runs::make_directory(utf8(dir));
+  if (err != 0 && err != EEXIST) {
+    fail("cannot create the test directory", dir, err);
   }
-  while (!made) {
+  while (err != 0) {
     char suffix[16] = {};
     static_cast<void>(std::snprintf(suffix, sizeof suffix, "-%03u", ++test.counter));
     dir = reg.run->dir / (test.name + suffix);
-    made = ::mkdir(dir.c_str(), 0700) == 0;
-    if (!made && (errno != EEXIST || test.counter >= 100000)) {
-      fail("cannot create the test directory", dir, errno);
+    err = test_runs::make_directory(utf8(dir));
+    if (err != 0 && (err != EEXIST || test.counter >= 100000)) {
+      fail("cannot create the test directory", dir, err);
     }
   }
   const std::string key =
       test.dirs.empty() ? std::string("tmp_path") : "tmp_path." + std::to_string(test.dirs.size());
   test.dirs.push_back(dir);
-  ::testing::Test::RecordProperty(key, dir.string());
+  ::testing::Test::RecordProperty(key, utf8(dir));
   return dir;
 }
 
@@ -469,7 +373,7 @@ void finish_test(const ::testing::TestInfo& info) {
     const std::lock_guard<std::mutex> guard(reg.mutex);
     TestState test = std::exchange(reg.test, TestState{});
     // A forked child (a death test) shares the run but owns none of its tests' directories.
-    if (test.info != &info || !reg.run || reg.run->owner != ::getpid()) {
+    if (test.info != &info || !reg.run || reg.run->owner != test_runs::process_id()) {
       return;
     }
     const ::testing::TestResult& result = *info.result();
@@ -486,11 +390,11 @@ void finish_test(const ::testing::TestInfo& info) {
     const bool kept = keep == Keep::all || (keep == Keep::failed && !passed);
     for (const fs::path& dir : test.dirs) {
       if (kept) {
-        report("tempfile: kept " + dir.string() + " for " + outcome + " test " + test.full_name);
+        report("tempfile: kept " + utf8(dir) + " for " + outcome + " test " + test.full_name);
         continue;
       }
-      struct stat status {};
-      if (::lstat(dir.c_str(), &status) != 0 && errno == ENOENT) {
+      std::error_code status_error;
+      if (fs::symlink_status(dir, status_error).type() == fs::file_type::not_found) {
         continue;  // the test removed it itself
       }
       try {
@@ -499,12 +403,12 @@ void finish_test(const ::testing::TestInfo& info) {
         failures.emplace_back(std::string("tempfile: could not remove the directory of test ") +
                               test.full_name + ": " + e.what());
         // The failure added below fails the test, so the line says so already.
-        report("tempfile: kept " + dir.string() + " for failed test " + test.full_name +
+        report("tempfile: kept " + utf8(dir) + " for failed test " + test.full_name +
                " (its removal failed)");
       }
     }
     if (test.artifacts) {
-      report("tempfile: artifacts of " + test.full_name + " in " + test.artifacts->string());
+      report("tempfile: artifacts of " + test.full_name + " in " + utf8(*test.artifacts));
     }
   }
   // Outside the lock: the failure goes through GoogleTest's listeners.
@@ -545,16 +449,16 @@ fs::path artifact_dir() {
     return *test.artifacts;
   }
   const fs::path parent = reg.run->dir / "artifacts";
-  if (::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST) {
-    fail("cannot create the artifacts directory", parent, errno);
+  if (const int err = test_runs::make_directory(utf8(parent)); err != 0 && err != EEXIST) {
+    fail("cannot create the artifacts directory", parent, err);
   }
   fs::path dir = parent / test.name;
   // Reused by a repeated test (--gtest_repeat): artifacts accumulate, as a log would.
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    fail("cannot create the artifacts directory", dir, errno);
+  if (const int err = test_runs::make_directory(utf8(dir)); err != 0 && err != EEXIST) {
+    fail("cannot create the artifacts directory", dir, err);
   }
   test.artifacts = dir;
-  ::testing::Test::RecordProperty("artifact_dir", dir.string());
+  ::testing::Test::RecordProperty("artifact_dir", utf8(dir));
   return dir;
 }
 
