@@ -73,17 +73,19 @@ Errno last_error() noexcept {
 
 // Opens the directory `path` (relative to `dirfd`: the process's current directory, or a held
 // directory whose handle it is opened through) as a handle wrapped in a descriptor, with the
-// first of `accesses` the system grants (access denied tries the next). Shared for reading and
-// writing but not for deletion: while it is held, nobody can rename or remove the directory
-// (Windows refuses with a sharing violation), so its name keeps naming it (docs/windows.md,
-// "Held directories").
+// first of `accesses` the system grants (access denied tries the next). Shared for reading,
+// writing and deletion, as a POSIX descriptor holds a directory: others may rename or remove it
+// while it is held (std::filesystem::remove_all of a live TemporaryDirectory's name, an outer
+// TemporaryDirectory's removal), and what is created in it still lands in it, since every call
+// relative to it goes through this handle, never through its path (docs/windows.md, "Held
+// directories").
 Errno open_held(int dirfd, const char* path, bool follow, const DWORD* accesses, std::size_t count,
                 FileDescriptor& out) noexcept {
   windows::OwnedHandle handle;
   Errno err = 0;
   if (dirfd != current_directory_fd) {
     windows::NtOpen how;
-    how.share = FILE_SHARE_READ | FILE_SHARE_WRITE;
+    how.share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
     how.options = windows::nt_open_for_backup | (follow ? 0 : windows::nt_open_reparse_point);
     for (std::size_t i = 0; i < count; ++i) {
       how.access = accesses[i];
@@ -107,7 +109,8 @@ Errno open_held(int dirfd, const char* path, bool follow, const DWORD* accesses,
     attributes.bInheritHandle = FALSE;
     const DWORD flags = FILE_FLAG_BACKUP_SEMANTICS | (follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
     for (std::size_t i = 0; i < count; ++i) {
-      handle.reset(::CreateFileW(wide.c_str(), accesses[i], FILE_SHARE_READ | FILE_SHARE_WRITE,
+      handle.reset(::CreateFileW(wide.c_str(), accesses[i],
+                                 FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
                                  &attributes, OPEN_EXISTING, flags, nullptr));
       if (handle.valid() || ::GetLastError() != ERROR_ACCESS_DENIED) {
         break;
@@ -170,11 +173,12 @@ Errno status_of(HANDLE handle, EntryStatus& out) noexcept {
 }  // namespace
 
 Errno open_directory(int dirfd, const char* path, FileDescriptor& out) noexcept {
-  // DELETE and FILE_WRITE_ATTRIBUTES so that the tree remover can clear the read-only attribute
-  // and remove the directory through this very handle (another open asking for DELETE would be
-  // refused while this one, not sharing deletion, is open); without them where the access
-  // control list refuses them.
-  static constexpr DWORD accesses[] = {list_access | FILE_WRITE_ATTRIBUTES | DELETE, list_access};
+  // FILE_WRITE_ATTRIBUTES so that the tree remover can clear the read-only attribute through
+  // this very handle; without it where the access control list refuses it. Not DELETE: every
+  // other open of the directory that does not share deletion (FindFirstFileW's, under wine)
+  // would be refused while the handle lives; the remover opens the directory again through this
+  // handle with DELETE when it removes it (windows_tree.cpp).
+  static constexpr DWORD accesses[] = {list_access | FILE_WRITE_ATTRIBUTES, list_access};
   return open_held(dirfd, path, false, accesses, 2, out);
 }
 

@@ -153,11 +153,12 @@ class Walker {
     const bool listed_link = (entry.attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0;
     const bool listed_directory =
         !listed_link && (entry.attributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
-    // A directory to walk is not shared for deletion while it is walked: nobody renames it
-    // away meanwhile. Anything else is shared as the library's own files are.
+    // Shared as the library's own files and held directories are (a held directory's handle
+    // has DELETE access: an open not sharing deletion would be refused while it lives). A
+    // directory renamed away while it is walked is emptied where it went, as the POSIX walk
+    // through descriptors does: it is reached through its handle, never through a path.
     const ACCESS_MASK access = entry_access | (listed_directory ? FILE_LIST_DIRECTORY : 0);
-    const ULONG share = FILE_SHARE_READ | FILE_SHARE_WRITE |
-                        (listed_directory ? 0 : static_cast<ULONG>(FILE_SHARE_DELETE));
+    const ULONG share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
     if (listed_directory && observer_ != nullptr) {
       observer_->before(RemovalObserver::Step::descend, path);
     }
@@ -263,7 +264,7 @@ class Walker {
 
 // Opens the root of a removal, `name` relative to `parent_fd` (current_directory_fd: the path
 // itself, a long one with the \\?\ prefix; else relative to the held directory's handle),
-// never through a reparse point, not sharing deletion; sharing violations are retried.
+// never through a reparse point; sharing violations are retried.
 Errno open_root(int parent_fd, const char* name, windows::OwnedHandle& root,
                 Retries& retries) noexcept {
   std::wstring path;
@@ -289,7 +290,7 @@ Errno open_root(int parent_fd, const char* name, windows::OwnedHandle& root,
   attributes.bInheritHandle = FALSE;
   windows::NtOpen how;
   how.access = entry_access | FILE_LIST_DIRECTORY;
-  how.share = FILE_SHARE_READ | FILE_SHARE_WRITE;
+  how.share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
   how.options = windows::nt_open_for_backup | windows::nt_open_reparse_point;
   for (std::size_t attempt = 0;; ++attempt) {
     bool shared_violation = false;
@@ -400,8 +401,8 @@ Errno remove_tree_at(int parent_fd, const char* name, int root_fd, const EntryId
     return first_failure(failures, before);
   }
   // The root goes through the held handle, and only while `name` still names it: a held
-  // directory's handle does not share deletion, so nobody could have renamed it, but a caller's
-  // descriptor may have been opened otherwise.
+  // directory's handle shares deletion, so it may have been renamed, and its old name taken by
+  // something else.
   EntryIdentity named;
   const Errno found = identify_name(parent_fd, name, named);
   if (found == ENOENT || (found == 0 && !(named == root))) {
@@ -415,8 +416,26 @@ Errno remove_tree_at(int parent_fd, const char* name, int root_fd, const EntryId
   if (observer != nullptr) {
     observer->before(RemovalObserver::Step::remove_directory, "");
   }
+  // The held handle has no DELETE access (one that had it would make every other open that
+  // does not share deletion fail, a listing by FindFirstFileW among them): the directory is
+  // opened again through it (ReOpenFile's way: an empty name relative to the handle), which
+  // reaches that very directory whatever its name, for the removal.
+  windows::NtOpen how;
+  how.access = entry_access | FILE_LIST_DIRECTORY;
+  how.options = windows::nt_open_for_backup | windows::nt_open_reparse_point;
+  windows::OwnedHandle deleting;
+  windows::NtStatus status = 0;
+  for (std::size_t attempt = 0;; ++attempt) {
+    status = windows::open_relative(handle, std::wstring(), how, deleting);
+    if (status != windows::status_sharing_violation || !walker.retries().wait(attempt)) {
+      break;
+    }
+  }
   const Errno err =
-      walker.remove_emptied(handle, info.dwFileAttributes & ~DWORD{FILE_ATTRIBUTE_READONLY}, left);
+      windows::nt_success(status)
+          ? walker.remove_emptied(deleting.get(),
+                                  info.dwFileAttributes & ~DWORD{FILE_ATTRIBUTE_READONLY}, left)
+          : windows::errno_from_status(status);
   if (err != 0 && failures.size() == before) {
     walker.report("", err);  // not when what was left below is the reason, reported already
   }
@@ -426,8 +445,8 @@ Errno remove_tree_at(int parent_fd, const char* name, int root_fd, const EntryId
 Errno remove_held_directory(const char* path, int root_fd, const EntryIdentity& expected,
                             std::vector<RemovalFailure>& failures,
                             const ParallelRemoval& parallel) noexcept {
-  // POSIX tries rmdir by name first; here the owner's own handle, which does not share
-  // deletion, would refuse that: the removal goes through the handle instead.
+  // POSIX tries rmdir by name first; here the removal goes through the owner's handle, which
+  // has DELETE access, so the root is removed as what it is, not as whatever has its name.
   EntryIdentity root;
   const Errno err = identify_fd(root_fd, root);
   if (err == EBADF || (err == 0 && !(root == expected))) {
