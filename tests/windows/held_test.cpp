@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
-// Held directories on Windows (run under wine in CI): what is created, persisted and written in a
-// Directory or TemporaryDirectory lands in the directory held, even after its path was renamed
-// (the held handle shares deletion, and every call goes through it); std::filesystem::remove_all
-// of a live TemporaryDirectory and an outer one's removal with an inner one alive; persist() and
-// atomic_write() into a held directory; a creation in progress waited for by the console
-// handler's walk; directories whose paths are longer than MAX_PATH.
+// Held directories on Windows (run under wine in CI): what is created in a Directory lands in the
+// directory held, even after its path was renamed (the held handle shares deletion, and every
+// call goes through it); std::filesystem::remove_all of a live TemporaryDirectory and an outer
+// one's removal with an inner one alive; persist() and atomic_write() into a held directory; a
+// creation in progress waited for by the console handler's walk; directories whose paths are
+// longer than MAX_PATH, and the \\?\ prefix the library gives such paths.
 #include "os/windows_api.hpp"
 // windows.h first: the others assume its types.
 #include <gtest/gtest.h>
 #include <io.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -23,6 +24,8 @@
 #include "os/path.hpp"
 #include "os/sys.hpp"
 #include "os/windows_console.hpp"
+#include "os/windows_error.hpp"
+#include "os/windows_path.hpp"
 #include "support/scratch.hpp"
 #include "support/windows_child.hpp"
 #include "support/windows_files.hpp"
@@ -302,6 +305,29 @@ TEST_F(WindowsHeldTest, DirectoriesLongerThanMaxPathWork) {
   EXPECT_FALSE(entry_exists(long_form(deep.parent_path())));
   rmtree(scratch() / "long");
   EXPECT_TRUE(test::list_dir(scratch()).empty());
+}
+
+// Wine takes long paths without the prefix (the test above passes there either way); Windows
+// without its long-path setting does not. So what the library passes to the system is checked
+// here: the prefix on every path whose full form reaches the limit, none on shorter ones.
+TEST(WindowsLongPath, WidenedPathsGetThePrefixFromTheLimitOn) {
+  std::wstring out;
+  ASSERT_EQ(os::windows::widen_path("C:\\short\\path", out), 0);
+  EXPECT_EQ(out, L"C:\\short\\path");
+  const std::string long_name(300, 'a');
+  ASSERT_EQ(os::windows::widen_path("C:\\dir/" + long_name + "/./x", out), 0);
+  EXPECT_EQ(out, L"\\\\?\\C:\\dir\\" + std::wstring(300, L'a') + L"\\x");  // made full
+  ASSERT_EQ(os::windows::widen_path("\\\\server\\share\\" + long_name, out), 0);
+  EXPECT_EQ(out, L"\\\\?\\UNC\\server\\share\\" + std::wstring(300, L'a'));
+  ASSERT_EQ(os::windows::widen_path("\\\\?\\C:\\" + long_name, out), 0);
+  EXPECT_EQ(out, L"\\\\?\\C:\\" + std::wstring(300, L'a'));  // prefixed already: as it is
+  // A short relative path whose full form is long: the current directory counts.
+  std::wstring current(MAX_PATH, L'\0');
+  current.resize(::GetCurrentDirectoryW(MAX_PATH, current.data()));
+  const std::string relative(MAX_PATH - 1 - current.size(), 'r');
+  ASSERT_EQ(os::windows::widen_path(relative, out), 0);
+  EXPECT_EQ(out.rfind(L"\\\\?\\", 0), 0U) << os::windows::narrow(out);
+  EXPECT_EQ(os::windows::widen_path("bad\xff", out), EILSEQ);
 }
 
 }  // namespace
