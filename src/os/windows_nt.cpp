@@ -74,6 +74,12 @@ Errno errno_from_status(NtStatus status) noexcept {
 }
 
 Errno relative_name(std::string_view utf8, std::wstring& out) {
+  // A rooted name ("\\x", "/x", "C:x", "C:\\x") is no name inside a directory: taken apart
+  // below it would silently become one.
+  if ((!utf8.empty() && (utf8[0] == '\\' || utf8[0] == '/')) ||
+      (utf8.size() >= 2 && utf8[1] == ':')) {
+    return EINVAL;
+  }
   std::wstring wide;
   if (const Errno err = widen(utf8, wide); err != 0) {
     return err;

@@ -44,7 +44,8 @@ inline constexpr NtStatus status_path_not_found = static_cast<NtStatus>(0xC00000
 
 /// A name relative to a directory as NtCreateFile takes it: UTF-8 widened, '/' written as '\',
 /// "." components and trailing separators dropped ("", "." and "./" are the directory itself:
-/// an empty name). EILSEQ for a name that is not UTF-8. Throws std::bad_alloc.
+/// an empty name). EILSEQ for a name that is not UTF-8, EINVAL for a rooted one ("\\x", "/x",
+/// "C:x"), which names nothing inside a directory. Throws std::bad_alloc.
 [[nodiscard]] Errno relative_name(std::string_view utf8, std::wstring& out);
 
 /// What an open relative to a directory asks for (NtCreateFile's parameters).

@@ -382,6 +382,9 @@ TEST_F(WindowsDirectoryTest, OsFunctionsWorkRelativeToAHeldDirectory) {
     EXPECT_EQ(os::create_file_exclusive(held.get(), "n\xc3\xa9w", os::file_mode, refused), EEXIST);
   }
   EXPECT_EQ(read_file(sub / fs::path(L"n\u00e9w")), "");
+  // A rooted name names nothing inside the held directory: refused, never taken apart into one.
+  EXPECT_EQ(os::create_file_exclusive(held.get(), "\\rooted", os::file_mode, refused), EINVAL);
+  EXPECT_EQ(os::create_directory(held.get(), "C:rooted", os::directory_mode), EINVAL);
   ASSERT_EQ(os::create_directory(held.get(), "d", os::directory_mode), 0);
   bool found = false;
   ASSERT_EQ(os::entry_exists(held.get(), "d", found), 0);
