@@ -11,7 +11,6 @@
 #include <memory>
 #include <new>
 
-#include "os/sys.hpp"
 #include "os/windows_error.hpp"
 
 namespace tempfile::os::windows {

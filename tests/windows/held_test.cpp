@@ -266,6 +266,14 @@ TEST_F(WindowsHeldTest, ConsoleHandlerWaitsForACreationInProgress) {
   EXPECT_TRUE(test::list_dir(scratch()).empty());  // and its file was removed
 }
 
+// Should SetConsoleCtrlHandler fail, cleanup_on_signals() says what it could not install in
+// Windows' words (the text comes from the OS layer), not POSIX signals.
+TEST(WindowsEventCleanupText, NamesConsoleEvents) {
+  const os::SignalCleanupText text = os::signal_cleanup_text();
+  EXPECT_STREQ(text.action, "cannot install a console control handler for");
+  EXPECT_STREQ(text.events, "console events (Ctrl+C, Ctrl+Break, close, logoff, shutdown)");
+}
+
 // A `dir` whose path is longer than MAX_PATH, given as a plain path: the library adds the
 // \\?\ prefix where it widens it. Files and directories are made in it and removed, and rmtree
 // removes it.
