@@ -4,8 +4,7 @@
 # <TMPDIR>\tmpXXXXXXXX, with Windows' separator, as Python's on Windows is; the text-mode twins
 # read back "\n" where the file holds "\r\n" (Python's os.linesep), so they print what the POSIX
 # build prints. The others are built on POSIX systems only: the PseudoTemporary* twins (no
-# guardian on Windows yet), temporary_directory_chmod (a directory's POSIX mode), and
-# spooled_stays_in_memory, which shows a TemporaryFile leaving no name in its directory: wine
+# guardian on Windows yet) and spooled_stays_in_memory, which shows a TemporaryFile leaving no name in its directory: wine
 # keeps the name, unopenable, until the file is closed, as Windows before 10 1709 does.
 set(sep "\\\\")
 tempfile_add_twin(gettempdir "^Default temp directory: TMPDIR_RE\n$")
@@ -56,3 +55,6 @@ tempfile_add_twin(temporary_directory_join
 # Windows keeps no permission bits: chmod(0644) leaves the file writable, which stat() shows as
 # 0666, as Python's os.stat does there.
 tempfile_add_twin(temporary_file_chmod "^mode: 0666\n$")
+# The same for a directory: chmod(0755) keeps it writable, and a writable directory shows as
+# 0777 (os.stat on Windows repeats the owner's bits for group and others).
+tempfile_add_twin(temporary_directory_chmod "^mode: 0777\n$")

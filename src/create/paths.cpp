@@ -32,6 +32,11 @@ std::string absolute_path(std::string_view path) {
 void check_name_part(std::string_view function, std::string_view argument, std::string_view value) {
   if (os::first_separator(value) == std::string_view::npos &&
       value.find('\0') == std::string_view::npos) {
+    if (const char* problem = os::name_part_problem(value, argument == "prefix");
+        problem != nullptr) {
+      throw std::invalid_argument("tempfile::" + std::string(function) + ": " +
+                                  std::string(argument) + " '" + escaped(value) + "' " + problem);
+    }
     return;
   }
   throw std::invalid_argument("tempfile::" + std::string(function) + ": " + std::string(argument) +

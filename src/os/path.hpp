@@ -61,6 +61,22 @@ inline constexpr std::string_view separators_shown = "'/'";
 #endif
 }
 
+/// Why `value`, as the prefix (`is_prefix`) or the suffix of a new entry's name, would not give a
+/// plain entry of its directory on this system, beyond the separators and NUL that every system
+/// refuses: the end of a message ("must not ..."), or nullptr. POSIX: nothing more. Windows:
+/// ':' (it names a stream of another file, which removing the name would leave behind), the
+/// characters Windows refuses in names, a suffix ending in '.' or ' ' (Windows drops them, so the
+/// entry would not have the name the library records), and a prefix that makes the name a
+/// device's (what precedes the first '.' is CON, NUL, COM1...: not a file).
+#ifdef _WIN32
+[[nodiscard]] const char* name_part_problem(std::string_view value, bool is_prefix) noexcept;
+#else
+[[nodiscard]] constexpr const char* name_part_problem(std::string_view /*value*/,
+                                                      bool /*is_prefix*/) noexcept {
+  return nullptr;
+}
+#endif
+
 /// True when `path` keeps its meaning whatever directory it is joined to: it starts with a
 /// separator, or on Windows with a drive ("C:\x", and "C:x", relative to that drive's current
 /// directory). Text only: no std::filesystem::path is built.

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "conformance/conformance_helpers.hpp"
+#include "conformance/conformance_posix.hpp"
 #include "create/create.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"

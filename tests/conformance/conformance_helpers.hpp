@@ -5,14 +5,9 @@
 
 #include <gmock/gmock.h>  // EXPECT_TEMPFILE_ERROR (support/scratch.hpp) expands to matchers
 #include <gtest/gtest.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 
-#include <csignal>
 #include <cstddef>
-#include <cstdio>
 #include <cstdlib>
-#include <exception>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -23,6 +18,7 @@
 
 #include "create/names.hpp"
 #include "os/random.hpp"
+#include "support/environment.hpp"
 #include "support/name_sources.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
@@ -72,27 +68,21 @@ inline std::string describe_affixes(std::string_view prefix, std::string_view su
 class ScopedEnvironmentVariable {
  public:
   ScopedEnvironmentVariable(std::string name, const std::optional<std::string>& value)
-      : name_(std::move(name)) {
-    if (const char* old = std::getenv(name_.c_str()); old != nullptr) {
-      saved_ = old;
-    }
-    assign(value);
+      : name_(std::move(name)), saved_(environment_value(name_)) {
+    set_environment_value(name_, value);
   }
   ScopedEnvironmentVariable(const ScopedEnvironmentVariable&) = delete;
   ScopedEnvironmentVariable& operator=(const ScopedEnvironmentVariable&) = delete;
   ScopedEnvironmentVariable(ScopedEnvironmentVariable&&) = delete;
   ScopedEnvironmentVariable& operator=(ScopedEnvironmentVariable&&) = delete;
-  ~ScopedEnvironmentVariable() { assign(saved_); }
-
- private:
-  void assign(const std::optional<std::string>& value) const {
-    if (value) {
-      ::setenv(name_.c_str(), value->c_str(), 1);
-    } else {
-      ::unsetenv(name_.c_str());
+  ~ScopedEnvironmentVariable() {
+    try {
+      set_environment_value(name_, saved_);
+    } catch (...) {  // a destructor must not throw; the next test sees what it sees
     }
   }
 
+ private:
   std::string name_;
   std::optional<std::string> saved_;
 };
@@ -113,56 +103,5 @@ class ScopedTempdir {
  private:
   std::optional<std::filesystem::path> saved_;
 };
-
-/// Sets the umask for one scope: modes are checked against 0600/0700, which only a umask that
-/// clears no owner bit leaves intact.
-class ScopedUmask {
- public:
-  explicit ScopedUmask(mode_t mask) : saved_(::umask(mask)) {}
-  ScopedUmask(const ScopedUmask&) = delete;
-  ScopedUmask& operator=(const ScopedUmask&) = delete;
-  ScopedUmask(ScopedUmask&&) = delete;
-  ScopedUmask& operator=(ScopedUmask&&) = delete;
-  ~ScopedUmask() { ::umask(saved_); }
-
- private:
-  mode_t saved_;
-};
-
-/// In a child: no file may grow past 0 bytes (RLIMIT_FSIZE 0) and SIGXFSZ is ignored, so every
-/// write to a regular file fails with EFBIG: a real fault that, unlike a descriptor limit,
-/// leaves the sanitizers' own machinery working. Returns false on failure.
-inline bool forbid_file_growth() {
-  const rlimit no_growth{0, 0};
-  return std::signal(SIGXFSZ, SIG_IGN) != SIG_ERR && ::setrlimit(RLIMIT_FSIZE, &no_growth) == 0;
-}
-
-/// For bodies run in a forked child, whose gtest assertions never reach the parent: returns 0
-/// when `body` throws tempfile::error with `expected` and a what() containing `text`, and
-/// otherwise prints why to stderr and returns a nonzero exit code.
-template <class Body>
-int child_expects_error(Body&& body, std::errc expected, std::string_view text) {
-  try {
-    std::forward<Body>(body)();
-  } catch (const tempfile::error& failure) {
-    const std::string_view what = failure.what();
-    if (failure.code() != std::make_error_code(expected)) {
-      static_cast<void>(std::fprintf(stderr, "child: wrong error code %d in: %s\n",
-                                     failure.code().value(), failure.what()));
-      return 2;
-    }
-    if (what.find(text) == std::string_view::npos) {
-      static_cast<void>(std::fprintf(stderr, "child: '%.*s' not found in: %s\n",
-                                     static_cast<int>(text.size()), text.data(), failure.what()));
-      return 3;
-    }
-    return 0;
-  } catch (const std::exception& failure) {
-    static_cast<void>(std::fprintf(stderr, "child: unexpected exception: %s\n", failure.what()));
-    return 4;
-  }
-  static_cast<void>(std::fprintf(stderr, "child: nothing was thrown\n"));
-  return 1;
-}
 
 }  // namespace tempfile::test

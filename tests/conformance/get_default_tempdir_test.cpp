@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "conformance/conformance_helpers.hpp"
+#include "conformance/conformance_posix.hpp"
 #include "create/names.hpp"
 #include "create/tempdir.hpp"
 #include "support/process.hpp"

@@ -2,13 +2,11 @@
 // Port of CPython's TestGetTempPrefix: the default prefix is sane and can start a file name.
 //
 // not ported: test_sane_template's gettempprefixb() half — there is no bytes variant in C++.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <string>
 
 #include "conformance/conformance_helpers.hpp"
+#include "support/portable_files.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/mkstemp.hpp"
@@ -27,11 +25,7 @@ TEST_F(GetTempPrefixTest, SaneTemplate) {
 TEST_F(GetTempPrefixTest, UsableTemplate) {
   const std::filesystem::path dir = mkdtemp({.prefix = ""});
   const std::filesystem::path file = dir / (gettempprefix() + "xxxxxx.xxx");
-  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  EXPECT_GE(fd, 0) << "cannot create " << file;
-  if (fd >= 0) {
-    ::close(fd);
-  }
+  EXPECT_TRUE(test::create_new_file(file)) << "cannot create " << file;
   std::filesystem::remove(file);
   std::filesystem::remove(dir);
 }

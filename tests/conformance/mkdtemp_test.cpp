@@ -10,7 +10,6 @@
 // not ported: test_for_tempdir_is_bytes_issue40701_api_warts — a bytes tempdir flipping the
 //   result type has no C++ counterpart: tempdir is always a std::filesystem::path.
 // The three TestBadTempdir tests CPython mixes in are in bad_tempdir_test.cpp.
-#include <sys/stat.h>
 
 #include <filesystem>
 #include <optional>
@@ -22,6 +21,7 @@
 #include "conformance/conformance_helpers.hpp"
 #include "create/create.hpp"
 #include "create/names.hpp"
+#include "support/portable_files.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/mkstemp.hpp"
@@ -73,9 +73,7 @@ TEST_F(MkdtempTest, ChooseDirectory) {
 TEST_F(MkdtempTest, Mode) {
   const test::ScopedUmask umask(022);
   const std::filesystem::path dir = do_create(std::nullopt, "tmp", "");
-  struct stat info {};
-  ASSERT_EQ(::stat(dir.c_str(), &info), 0);
-  EXPECT_EQ(info.st_mode & 0777, 0700U);
+  EXPECT_EQ(std::filesystem::status(dir).permissions(), test::private_directory_perms());
   std::filesystem::remove(dir);
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "conformance/conformance_helpers.hpp"
+#include "conformance/conformance_posix.hpp"
 #include "create/create.hpp"
 #include "create/names.hpp"
 #include "support/process.hpp"

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Port of CPython's TestMktemp: every name the deprecated mktemp returns follows nameCheck and
 // can then be created exclusively (nothing was there), in a private directory per test.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <set>
 #include <string>
@@ -11,6 +8,7 @@
 #include <vector>
 
 #include "conformance/conformance_helpers.hpp"
+#include "support/portable_files.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/mkstemp.hpp"
 
@@ -39,11 +37,7 @@ class MktempTest : public test::ScratchTest {
     std::filesystem::path name = mktemp({.suffix = suffix, .prefix = prefix, .dir = dir_});
 #pragma GCC diagnostic pop
     EXPECT_TRUE(test::name_check(name, dir_, prefix, suffix));
-    const int fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    EXPECT_GE(fd, 0) << "cannot create " << name << " exclusively";
-    if (fd >= 0) {
-      ::close(fd);
-    }
+    EXPECT_TRUE(test::create_new_file(name)) << "cannot create " << name << " exclusively";
     return name;
   }
 

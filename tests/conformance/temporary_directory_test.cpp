@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "conformance/conformance_helpers.hpp"
+#include "conformance/conformance_posix.hpp"
 #include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "conformance/conformance_helpers.hpp"
+#include "conformance/conformance_posix.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/dirs.hpp"

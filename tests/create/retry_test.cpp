@@ -10,6 +10,7 @@
 #include <string>
 
 #include "conformance/conformance_helpers.hpp"
+#include "conformance/conformance_posix.hpp"
 #include "create/create.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "conformance/conformance_helpers.hpp"
+#include "conformance/conformance_posix.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
 #include "tempfile/dirs.hpp"

@@ -13,4 +13,8 @@ namespace tempfile::test {
 /// the system refuses.
 [[nodiscard]] std::string descriptor_contents(int fd);
 
+/// Whether `fd` is an open descriptor of this process (fcntl(F_GETFD) on POSIX; on Windows a
+/// C-runtime descriptor with a handle behind it).
+[[nodiscard]] bool is_open_descriptor(int fd);
+
 }  // namespace tempfile::test

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // support/descriptor.hpp on POSIX: fstat for the size, pread for the bytes.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,5 +34,7 @@ std::string descriptor_contents(int fd) {
   bytes.resize(got);
   return bytes;
 }
+
+bool is_open_descriptor(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
 
 }  // namespace tempfile::test

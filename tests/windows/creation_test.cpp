@@ -29,6 +29,7 @@
 #include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/mkstemp.hpp"
+#include "tempfile/tempfile.hpp"
 
 namespace tempfile {
 namespace {
@@ -174,6 +175,74 @@ TEST(WindowsPaths, APrefixOrSuffixWithEitherSeparatorIsRefused) {
   forward.dir = scratch.path();
   forward.suffix = "a/b";
   EXPECT_THROW(static_cast<void>(mkdtemp(forward)), std::invalid_argument);
+  EXPECT_TRUE(fs::is_empty(scratch.path()));
+}
+
+// The names Windows would not make a plain entry of: each refused with a message naming the
+// argument and why, by every class that takes a prefix and suffix (they share the check), with
+// nothing created; near misses accepted (the positive control that the rule is not too wide).
+TEST(WindowsPaths, NamePartsWindowsWouldNotMakeAPlainEntryAreRefused) {
+  Scratch scratch;
+  struct Case {
+    std::string prefix;
+    std::string suffix;
+    std::string argument;  // the one the message must name
+    std::string reason;    // a part of the message's reason
+  };
+  const std::vector<Case> refused = {
+      {"", ":stream", "suffix", "':'"},
+      {"a:", "", "prefix", "':'"},
+      {"", ".txt:x", "suffix", "':'"},
+      {"a<", "", "prefix", "'<'"},
+      {"", "?", "suffix", "'?'"},
+      {"", "a\x01", "suffix", "control characters"},
+      {"", "x.", "suffix", "must not end in '.' or ' '"},
+      {"", ".txt ", "suffix", "must not end in '.' or ' '"},
+      {"con.", "", "prefix", "device"},
+      {"NUL.", ".txt", "prefix", "device"},
+      {"Com1.", "", "prefix", "device"},
+      {"lpt9.", "", "prefix", "device"},
+      {"aux .", "", "prefix", "device"},
+      {"CONOUT$.", "", "prefix", "device"},
+      {"com\xc2\xb9.", "", "prefix", "device"},
+  };
+  for (const Case& c : refused) {
+    SCOPED_TRACE("prefix '" + c.prefix + "', suffix '" + c.suffix + "'");
+    const std::string& argument = c.argument;
+    try {
+      static_cast<void>(mkstemp({.suffix = c.suffix, .prefix = c.prefix, .dir = scratch.path()}));
+      ADD_FAILURE() << "mkstemp accepted it";
+    } catch (const std::invalid_argument& refusal) {
+      const std::string what = refusal.what();
+      EXPECT_NE(what.find("tempfile::mkstemp: " + argument), std::string::npos) << what;
+      EXPECT_NE(what.find(c.reason), std::string::npos) << what;
+    }
+    EXPECT_THROW(
+        static_cast<void>(mkdtemp({.suffix = c.suffix, .prefix = c.prefix, .dir = scratch.path()})),
+        std::invalid_argument);
+    EXPECT_THROW(
+        NamedTemporaryFile({.suffix = c.suffix, .prefix = c.prefix, .dir = scratch.path()}),
+        std::invalid_argument);
+    EXPECT_THROW(TemporaryFile({.suffix = c.suffix, .prefix = c.prefix, .dir = scratch.path()}),
+                 std::invalid_argument);
+    EXPECT_THROW(
+        TemporaryDirectory({.suffix = c.suffix, .prefix = c.prefix, .dir = scratch.path()}),
+        std::invalid_argument);
+  }
+  EXPECT_TRUE(fs::is_empty(scratch.path()));
+
+  const std::vector<std::pair<std::string, std::string>> accepted = {
+      {"console.", ""}, {"con", ""},     {"com10.", ""}, {"nul", ".txt"},
+      {"a.b.", ".c"},   {"x ", ". txt"}, {"tmp.", ".x"},
+  };
+  for (const auto& [prefix, suffix] : accepted) {
+    SCOPED_TRACE("prefix '" + prefix + "', suffix '" + suffix + "'");
+    const auto [fd, path] = mkstemp({.suffix = suffix, .prefix = prefix, .dir = scratch.path()});
+    EXPECT_EQ(os::from_path(path.filename()).substr(0, prefix.size()), prefix);
+    EXPECT_TRUE(fs::is_regular_file(path));
+    ::_close(fd);
+    EXPECT_TRUE(fs::remove(path));
+  }
   EXPECT_TRUE(fs::is_empty(scratch.path()));
 }
 
