@@ -9,8 +9,8 @@ namespace tempfile {
 
 void cleanup_on_signals() {
   if (const os::Errno err = os::install_signal_cleanup(); err != 0) {
-    throw error("cannot install signal handlers for", "SIGINT, SIGTERM, SIGHUP",
-                os::to_error_code(err));
+    const os::SignalCleanupText text = os::signal_cleanup_text();
+    throw error(text.action, text.events, os::to_error_code(err));
   }
   cleanup_on_terminate();  // an uncaught exception ends the process too: the same promise
 }

@@ -586,15 +586,19 @@ PersistTarget resolve_target(std::string_view function, std::string_view argumen
   if (dir.held()) {
     const detail::HeldDirectory& held =
         create::usable_held(function, dir, "cannot persist in held directory");
+    // A root ("/", "C:\\") ends with its separator already.
+    const bool rooted = os::is_separator(held.path.back());
     std::string joined(held.path);
-    joined += '/';
+    if (!rooted) {
+      joined += os::preferred_separator;
+    }
     joined += target;
     t.absolute = create::absolute_path(joined);
     // The name relative to the descriptor is the normal one inside the directory: a target that
     // leaves it ("..") or names it would need the directory's path resolved again.
-    const std::size_t start = held.path.size() == 1 ? 1 : held.path.size() + 1;
+    const std::size_t start = rooted ? held.path.size() : held.path.size() + 1;
     if (t.absolute.size() <= start || t.absolute.compare(0, held.path.size(), held.path) != 0 ||
-        (held.path.size() > 1 && t.absolute[held.path.size()] != '/')) {
+        (!rooted && !os::is_separator(t.absolute[held.path.size()]))) {
       std::string message = "tempfile: ";
       message += function;
       message += ": ";

@@ -554,6 +554,10 @@ void run_terminate_cleanup() noexcept {
   claim_each(true, remove_normally);
 }
 
+SignalCleanupText signal_cleanup_text() noexcept {
+  return {"cannot install signal handlers for", "SIGINT, SIGTERM, SIGHUP"};
+}
+
 Errno install_signal_cleanup() noexcept {
   static std::mutex mutex;
   const std::lock_guard lock(mutex);

@@ -111,6 +111,15 @@ class CleanupWindow {
 /// process, the entries are removed before that happens. Returns 0 or the sigaction errno.
 [[nodiscard]] Errno install_signal_cleanup() noexcept;
 
+/// What install_signal_cleanup() installs, in words for its error message: the action and the
+/// events ("cannot install signal handlers for", "SIGINT, SIGTERM, SIGHUP" on POSIX; a console
+/// control handler for console events on Windows).
+struct SignalCleanupText {
+  const char* action;
+  const char* events;
+};
+[[nodiscard]] SignalCleanupText signal_cleanup_text() noexcept;
+
 /// The atexit handler's work, callable directly (tests): removes every entry registered by
 /// this process (never one registered by another, whatever made this process), and finishes
 /// those other threads are removing right now.

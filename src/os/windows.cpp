@@ -21,6 +21,8 @@
 #include "os/windows_directory.hpp"
 #include "os/windows_error.hpp"
 #include "os/windows_handle.hpp"
+#include "os/windows_nt.hpp"
+#include "os/windows_path.hpp"
 
 namespace tempfile::os {
 namespace windows {
@@ -134,14 +136,12 @@ namespace {
 // No descriptor can be -100: it stands for "the path as given" (AT_FDCWD's value on Linux).
 constexpr int cwd_marker = -100;
 
-// The path a call works on: `path` itself for `current_directory_fd`, else `path` joined to the
-// path of the directory held as `dirfd` (windows_directory.cpp).
-Errno wide_path(int dirfd, const char* path, std::wstring& out) noexcept {
-  if (dirfd != cwd_marker) {
-    return windows::held_directory_path(dirfd, path, out);
-  }
+// The path a call relative to the process works on (current_directory_fd): `path` itself, a
+// long one with the \\?\ prefix (windows_path.cpp). A call relative to a held directory opens
+// its name through the directory's handle instead (open_at, windows_nt.cpp).
+Errno wide_path(const char* path, std::wstring& out) noexcept {
   try {
-    return windows::widen(path, out);
+    return windows::widen_path(path, out);
   } catch (...) {  // std::bad_alloc: the OS layer reports errno values, never throws
     return ENOMEM;
   }
@@ -171,8 +171,14 @@ Errno handle_of(int fd, HANDLE& out) noexcept {
 }
 
 Errno open_entry(int dirfd, const char* path, DWORD access, OwnedHandle& out) noexcept {
+  if (dirfd != cwd_marker) {
+    NtOpen how;
+    how.access = access;
+    how.options = nt_open_for_backup | nt_open_reparse_point;
+    return open_at(dirfd, path, how, out);
+  }
   std::wstring wide;
-  if (const Errno err = wide_path(dirfd, path, wide); err != 0) {
+  if (const Errno err = wide_path(path, wide); err != 0) {
     return err;
   }
   SECURITY_ATTRIBUTES attributes{};
@@ -214,12 +220,62 @@ Errno adopt(HANDLE handle, int flags, FileDescriptor& out) noexcept {
   return 0;
 }
 
+// open_unnamed_file relative to a held directory: `dir` (relative to it; "" or "." is itself)
+// opened through its handle, and the file created relative to that, with the same name rule.
+Errno open_unnamed_file_at(int dirfd, const char* dir, FileDescriptor& out) noexcept {
+  windows::OwnedHandle opened;
+  HANDLE directory = nullptr;
+  if (const Errno err = windows::handle_of(dirfd, directory); err != 0) {
+    return err;
+  }
+  if (dir != nullptr && dir[0] != '\0' && std::strcmp(dir, ".") != 0) {
+    windows::NtOpen how;
+    how.access = FILE_TRAVERSE;
+    how.options = windows::nt_directory_file;
+    if (const Errno err = windows::open_at(dirfd, dir, how, opened); err != 0) {
+      return err;
+    }
+    directory = opened.get();
+  }
+  windows::NtOpen how;
+  how.access = GENERIC_READ | GENERIC_WRITE | DELETE;
+  how.disposition = windows::nt_create;
+  how.options = windows::nt_non_directory_file | windows::nt_delete_on_close;
+  how.attributes = FILE_ATTRIBUTE_TEMPORARY;
+  for (int attempt = 0; attempt < TMP_MAX; ++attempt) {
+    char name[name_length];
+    random_name(name);
+    windows::OwnedHandle handle;
+    windows::NtStatus status = 0;
+    try {
+      status = windows::open_relative(directory, L"tmp" + std::wstring(name, name + name_length),
+                                      how, handle);
+    } catch (...) {  // std::bad_alloc
+      return ENOMEM;
+    }
+    if (status == windows::status_object_name_collision ||
+        status == windows::status_delete_pending) {
+      continue;
+    }
+    if (!windows::nt_success(status)) {
+      return windows::errno_from_status(status);
+    }
+    DispositionInfoEx dispose{disposition_delete | disposition_posix_semantics};
+    ::SetFileInformationByHandle(handle.get(), file_disposition_info_ex, &dispose, sizeof dispose);
+    return adopt(handle.release(), _O_RDWR | _O_BINARY | _O_NOINHERIT, out);
+  }
+  return EEXIST;
+}
+
 }  // namespace
 
 Errno open_unnamed_file(int dirfd, const char* dir, unsigned /*mode*/,
                         FileDescriptor& out) noexcept {
+  if (dirfd != current_directory_fd) {
+    return open_unnamed_file_at(dirfd, dir, out);
+  }
   std::wstring directory;
-  if (const Errno err = wide_path(dirfd, dir, directory); err != 0) {
+  if (const Errno err = wide_path(dir, directory); err != 0) {
     return err;
   }
   try {
@@ -307,21 +363,37 @@ Errno open_memory_file(const char* /*name*/, FileDescriptor& /*out*/) noexcept {
 
 Errno create_file_exclusive(int dirfd, const char* path, unsigned /*mode*/,
                             FileDescriptor& out) noexcept {
-  std::wstring wide;
-  if (const Errno err = wide_path(dirfd, path, wide); err != 0) {
-    return err;
-  }
   // Not inheritable (O_CLOEXEC's counterpart). Shared for reading, writing and deletion, as
   // POSIX files are: another open by name, and removal while open, must work as on Linux. The
   // permission bits have no Windows meaning (Python's mkstemp ignores them there too).
-  SECURITY_ATTRIBUTES attributes{};
-  attributes.nLength = sizeof attributes;
-  attributes.bInheritHandle = FALSE;
-  HANDLE handle = ::CreateFileW(wide.c_str(), GENERIC_READ | GENERIC_WRITE,
-                                FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &attributes,
-                                CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr);
-  if (handle == INVALID_HANDLE_VALUE) {
-    return windows::collision_or_refusal(wide, last_error());
+  HANDLE handle = INVALID_HANDLE_VALUE;
+  if (dirfd != current_directory_fd) {
+    // Through the held directory's handle: NtCreateFile's FILE_CREATE answers a collision
+    // (a file, a directory, a name pending deletion) as such, never as ERROR_ACCESS_DENIED.
+    windows::NtOpen how;
+    how.access = GENERIC_READ | GENERIC_WRITE;
+    how.disposition = windows::nt_create;
+    how.options = windows::nt_non_directory_file;
+    how.attributes = FILE_ATTRIBUTE_NORMAL;
+    windows::OwnedHandle created;
+    if (const Errno err = windows::open_at(dirfd, path, how, created); err != 0) {
+      return err;
+    }
+    handle = created.release();
+  } else {
+    std::wstring wide;
+    if (const Errno err = wide_path(path, wide); err != 0) {
+      return err;
+    }
+    SECURITY_ATTRIBUTES attributes{};
+    attributes.nLength = sizeof attributes;
+    attributes.bInheritHandle = FALSE;
+    handle = ::CreateFileW(wide.c_str(), GENERIC_READ | GENERIC_WRITE,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &attributes,
+                           CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (handle == INVALID_HANDLE_VALUE) {
+      return windows::collision_or_refusal(wide, last_error());
+    }
   }
   // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the C runtime takes an intptr_t
   const int fd = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(handle),
@@ -340,8 +412,18 @@ Errno create_file_exclusive(int dirfd, const char* path, unsigned /*mode*/,
 }
 
 Errno create_directory(int dirfd, const char* path, unsigned /*mode*/) noexcept {
+  if (dirfd != current_directory_fd) {
+    // Through the held directory's handle, closed at once (mkdirat keeps no descriptor).
+    windows::NtOpen how;
+    how.access = FILE_LIST_DIRECTORY;
+    how.disposition = windows::nt_create;
+    how.options = windows::nt_directory_file;
+    how.attributes = FILE_ATTRIBUTE_NORMAL;
+    windows::OwnedHandle created;
+    return windows::open_at(dirfd, path, how, created);
+  }
   std::wstring wide;
-  if (const Errno err = wide_path(dirfd, path, wide); err != 0) {
+  if (const Errno err = wide_path(path, wide); err != 0) {
     return err;
   }
   // The new directory inherits its parent's access control list, as Python's os.mkdir does on
@@ -352,17 +434,45 @@ Errno create_directory(int dirfd, const char* path, unsigned /*mode*/) noexcept 
   return 0;
 }
 
+namespace {
+
+// unlinkat and unlinkat(AT_REMOVEDIR) relative to a held directory: the entry opened through
+// the directory's handle, itself (a link is removed as a link), and deleted through that handle.
+Errno remove_at(int dirfd, const char* path, bool directory) noexcept {
+  windows::NtOpen how;
+  how.access = DELETE | FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES;
+  how.options = windows::nt_open_for_backup | windows::nt_open_reparse_point |
+                (directory ? windows::nt_directory_file : windows::nt_non_directory_file);
+  windows::OwnedHandle handle;
+  if (const Errno err = windows::open_at(dirfd, path, how, handle); err != 0) {
+    return err;
+  }
+  BY_HANDLE_FILE_INFORMATION info{};
+  if (::GetFileInformationByHandle(handle.get(), &info) == 0) {
+    return last_error();
+  }
+  return windows::delete_through(handle.get(), info.dwFileAttributes);
+}
+
+}  // namespace
+
 Errno remove_file(int dirfd, const char* path) noexcept {
+  if (dirfd != current_directory_fd) {
+    return remove_at(dirfd, path, false);
+  }
   std::wstring wide;
-  if (const Errno err = wide_path(dirfd, path, wide); err != 0) {
+  if (const Errno err = wide_path(path, wide); err != 0) {
     return err;
   }
   return ::DeleteFileW(wide.c_str()) != 0 ? 0 : last_error();
 }
 
 Errno remove_directory(int dirfd, const char* path) noexcept {
+  if (dirfd != current_directory_fd) {
+    return remove_at(dirfd, path, true);
+  }
   std::wstring wide;
-  if (const Errno err = wide_path(dirfd, path, wide); err != 0) {
+  if (const Errno err = wide_path(path, wide); err != 0) {
     return err;
   }
   return ::RemoveDirectoryW(wide.c_str()) != 0 ? 0 : last_error();
@@ -384,8 +494,18 @@ Errno write_all(int fd, const void* data, std::size_t size) noexcept {
 }
 
 Errno entry_exists(int dirfd, const char* path, bool& exists) noexcept {
+  if (dirfd != current_directory_fd) {
+    // The name itself, through the held directory's handle (a dangling link exists).
+    windows::NtOpen how;
+    how.access = FILE_READ_ATTRIBUTES;
+    how.options = windows::nt_open_for_backup | windows::nt_open_reparse_point;
+    windows::OwnedHandle handle;
+    const Errno err = windows::open_at(dirfd, path, how, handle);
+    exists = err == 0 || err == EACCES;  // EACCES: pending deletion, still named
+    return exists || err == ENOENT || err == ENOTDIR ? 0 : err;
+  }
   std::wstring wide;
-  if (const Errno err = wide_path(dirfd, path, wide); err != 0) {
+  if (const Errno err = wide_path(path, wide); err != 0) {
     return err;
   }
   // GetFileAttributesW reports a symbolic link (a reparse point) itself, not its target: a

@@ -2,7 +2,9 @@
 // os/cleanup.hpp on Windows, the part the file objects need: the registry of entries to remove
 // at normal exit (an atexit handler), and removing a file only while its name is still ours,
 // through one handle, and the walk the console control handler (windows_console.cpp) and the
-// terminate handler make. Windows has no signals to block.
+// terminate handler make, and the creation windows they wait for. Windows has no signals to
+// block.
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -46,6 +48,17 @@ struct CleanupNode {
 namespace {
 
 SRWLOCK registry_lock = SRWLOCK_INIT;
+
+// Event or terminate cleanup only: creations in progress (an entry that exists but is not
+// registered yet), and whether a handler is about to end the process, as on POSIX
+// (cleanup.cpp). Such a handler waits (boundedly) for the first to drain; a new window then
+// waits for the end instead of opening.
+std::atomic<bool> windows_counted{false};
+std::atomic<int> windows_open{0};
+std::atomic<bool> ending{false};
+// The windows open on this thread (a terminate can cut one short: it is not waited for). The
+// console handler runs on a thread of its own, which has none.
+thread_local int windows_open_here = 0;
 CleanupNode* list_head = nullptr;
 bool exit_handler_installed = false;
 
@@ -182,8 +195,44 @@ void CleanupRegistration::release() noexcept {
   node_ = nullptr;
 }
 
-CleanupWindow::CleanupWindow() noexcept = default;
-CleanupWindow::~CleanupWindow() = default;
+// No signal mask to set: a console control handler never interrupts this thread (Windows runs
+// it on a thread of its own), so it can always wait for the window to close.
+CleanupWindow::CleanupWindow() noexcept {
+  if (!windows_counted.load()) {
+    return;
+  }
+  ULONGLONG start = 0;
+  for (;;) {
+    windows_open.fetch_add(1);
+    if (!ending.load()) {
+      break;
+    }
+    // A handler is removing everything and the process is about to end: do not create
+    // anything it could miss. Bounded: should the process go on after all, so do we.
+    windows_open.fetch_sub(1);
+    if (start == 0) {
+      start = ::GetTickCount64();
+    } else if (::GetTickCount64() - start > 5000) {
+      windows_open.fetch_add(1);
+      break;
+    }
+    ::Sleep(1);
+  }
+  ++windows_open_here;
+  active_ = true;
+}
+
+CleanupWindow::~CleanupWindow() {
+  if (!active_) {
+    return;
+  }
+  --windows_open_here;
+  windows_open.fetch_sub(1);
+}
+
+void count_cleanup_windows() noexcept {
+  windows_counted.store(true);
+}
 
 Errno remove_file_if_same(const char* path, const EntryIdentity& identity) noexcept {
   // The name is opened, checked and removed through one handle: unlike POSIX's check-then-unlink,
@@ -292,6 +341,15 @@ void run_exit_cleanup() noexcept {
 // this thread holds it already, so the wait is bounded (about a second) and the walk then goes
 // on without it, as the POSIX walk always does.
 void run_terminate_cleanup() noexcept {
+  // Other threads' creations in progress are registered first (`own` of the open windows are
+  // this thread's, cut short by the terminate). Bounded: a thread inside its window could wait
+  // for a lock this thread holds; after a second we go on without it.
+  ending.store(true);
+  const int own = windows_open_here;
+  const ULONGLONG waited = ::GetTickCount64() + 1000;
+  while (windows_open.load() > own && ::GetTickCount64() < waited) {
+    ::Sleep(1);
+  }
   const ULONGLONG deadline = ::GetTickCount64() + 1000;
   bool locked = ::TryAcquireSRWLockExclusive(&registry_lock) != 0;
   while (!locked && ::GetTickCount64() < deadline) {

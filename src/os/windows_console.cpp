@@ -49,6 +49,8 @@ Errno install_signal_cleanup() noexcept {
   if (installed) {
     return 0;
   }
+  // Creations in progress are counted from now on, for the handler to wait for.
+  count_cleanup_windows();
   if (::SetConsoleCtrlHandler(&windows::console_cleanup_handler, TRUE) == 0) {
     return windows::errno_from_win32(::GetLastError());
   }
@@ -56,8 +58,9 @@ Errno install_signal_cleanup() noexcept {
   return 0;
 }
 
-// The creation windows are not counted on Windows: CleanupWindow does nothing there
-// (windows_cleanup.cpp), so there is nothing to switch on.
-void count_cleanup_windows() noexcept {}
+SignalCleanupText signal_cleanup_text() noexcept {
+  return {"cannot install a console control handler for",
+          "console events (Ctrl+C, Ctrl+Break, close, logoff, shutdown)"};
+}
 
 }  // namespace tempfile::os

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Directories held open on Windows: os/sys.hpp's open_directory* as C-runtime descriptors over
-// CreateFileW(FILE_FLAG_BACKUP_SEMANTICS) handles, names relative to a held directory, a
-// directory's entries read through its handle, and the status of an entry.
+// CreateFileW(FILE_FLAG_BACKUP_SEMANTICS) handles (NtCreateFile relative to a held directory's
+// handle), a directory's entries read through its handle, and the status of an entry.
 #include "os/windows_directory.hpp"
 
 #include <fcntl.h>
@@ -17,52 +17,11 @@
 #include "os/sys.hpp"
 #include "os/windows_error.hpp"
 #include "os/windows_handle.hpp"
+#include "os/windows_nt.hpp"
+#include "os/windows_path.hpp"
 
 namespace tempfile::os {
 namespace windows {
-
-Errno held_directory_path(int dirfd, const char* name, std::wstring& out) noexcept {
-  HANDLE directory = nullptr;
-  if (const Errno err = handle_of(dirfd, directory); err != 0) {
-    return err;
-  }
-  try {
-    std::wstring path(MAX_PATH, L'\0');
-    for (;;) {
-      const DWORD length =
-          ::GetFinalPathNameByHandleW(directory, path.data(), static_cast<DWORD>(path.size()),
-                                      FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
-      if (length == 0) {
-        return errno_from_win32(::GetLastError());
-      }
-      if (length < path.size()) {
-        path.resize(length);
-        break;
-      }
-      path.resize(length);  // the size needed, terminating NUL included
-    }
-    std::wstring relative;
-    if (const Errno err = widen(name, relative); err != 0) {
-      return err;
-    }
-    if (!relative.empty() && relative != L".") {
-      // A `\\?\` path is taken as it is, without the usual parsing: '/' is no separator there.
-      for (wchar_t& c : relative) {
-        if (c == L'/') {
-          c = L'\\';
-        }
-      }
-      if (path.back() != L'\\') {
-        path += L'\\';
-      }
-      path += relative;
-    }
-    out = std::move(path);
-    return 0;
-  } catch (...) {  // std::bad_alloc: the OS layer reports errno values, never throws
-    return ENOMEM;
-  }
-}
 
 Errno list_directory(HANDLE directory, std::vector<ListedEntry>& out) noexcept {
   out.clear();
@@ -112,43 +71,55 @@ Errno last_error() noexcept {
   return windows::errno_from_win32(::GetLastError());
 }
 
-// The path `path` relative to `dirfd` stands for: itself for current_directory_fd, else joined
-// to the held directory's path.
-Errno path_for(int dirfd, const char* path, std::wstring& out) noexcept {
-  if (dirfd != current_directory_fd) {
-    return windows::held_directory_path(dirfd, path, out);
-  }
-  try {
-    return windows::widen(path, out);
-  } catch (...) {  // std::bad_alloc
-    return ENOMEM;
-  }
-}
-
-// Opens the directory `path` as a handle wrapped in a descriptor, with the first of `accesses`
-// the system grants (ERROR_ACCESS_DENIED tries the next). Shared for reading and writing but not
-// for deletion: while it is held, nobody can rename or remove the directory (Windows refuses
-// with a sharing violation), so the path held_directory_path joins names to keeps naming it.
+// Opens the directory `path` (relative to `dirfd`: the process's current directory, or a held
+// directory whose handle it is opened through) as a handle wrapped in a descriptor, with the
+// first of `accesses` the system grants (access denied tries the next). Shared for reading,
+// writing and deletion, as a POSIX descriptor holds a directory: others may rename or remove it
+// while it is held (std::filesystem::remove_all of a live TemporaryDirectory's name, an outer
+// TemporaryDirectory's removal), and what is created in it still lands in it, since every call
+// relative to it goes through this handle, never through its path (docs/windows.md, "Held
+// directories").
 Errno open_held(int dirfd, const char* path, bool follow, const DWORD* accesses, std::size_t count,
                 FileDescriptor& out) noexcept {
-  std::wstring wide;
-  if (const Errno err = path_for(dirfd, path, wide); err != 0) {
-    return err;
-  }
-  SECURITY_ATTRIBUTES attributes{};
-  attributes.nLength = sizeof attributes;
-  attributes.bInheritHandle = FALSE;
-  const DWORD flags = FILE_FLAG_BACKUP_SEMANTICS | (follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
   windows::OwnedHandle handle;
-  for (std::size_t i = 0; i < count; ++i) {
-    handle.reset(::CreateFileW(wide.c_str(), accesses[i], FILE_SHARE_READ | FILE_SHARE_WRITE,
-                               &attributes, OPEN_EXISTING, flags, nullptr));
-    if (handle.valid() || ::GetLastError() != ERROR_ACCESS_DENIED) {
-      break;
+  Errno err = 0;
+  if (dirfd != current_directory_fd) {
+    windows::NtOpen how;
+    how.share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+    how.options = windows::nt_open_for_backup | (follow ? 0 : windows::nt_open_reparse_point);
+    for (std::size_t i = 0; i < count; ++i) {
+      how.access = accesses[i];
+      err = windows::open_at(dirfd, path, how, handle);
+      if (err != EACCES) {
+        break;
+      }
     }
+  } else {
+    std::wstring wide;
+    try {
+      err = windows::widen_path(path, wide);
+    } catch (...) {  // std::bad_alloc
+      err = ENOMEM;
+    }
+    if (err != 0) {
+      return err;
+    }
+    SECURITY_ATTRIBUTES attributes{};
+    attributes.nLength = sizeof attributes;
+    attributes.bInheritHandle = FALSE;
+    const DWORD flags = FILE_FLAG_BACKUP_SEMANTICS | (follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
+    for (std::size_t i = 0; i < count; ++i) {
+      handle.reset(::CreateFileW(wide.c_str(), accesses[i],
+                                 FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                 &attributes, OPEN_EXISTING, flags, nullptr));
+      if (handle.valid() || ::GetLastError() != ERROR_ACCESS_DENIED) {
+        break;
+      }
+    }
+    err = handle.valid() ? 0 : last_error();
   }
-  if (!handle.valid()) {
-    return last_error();
+  if (err != 0) {
+    return err;
   }
   BY_HANDLE_FILE_INFORMATION info{};
   if (::GetFileInformationByHandle(handle.get(), &info) == 0) {
@@ -202,11 +173,12 @@ Errno status_of(HANDLE handle, EntryStatus& out) noexcept {
 }  // namespace
 
 Errno open_directory(int dirfd, const char* path, FileDescriptor& out) noexcept {
-  // DELETE and FILE_WRITE_ATTRIBUTES so that the tree remover can clear the read-only attribute
-  // and remove the directory through this very handle (another open asking for DELETE would be
-  // refused while this one, not sharing deletion, is open); without them where the access
-  // control list refuses them.
-  static constexpr DWORD accesses[] = {list_access | FILE_WRITE_ATTRIBUTES | DELETE, list_access};
+  // FILE_WRITE_ATTRIBUTES so that the tree remover can clear the read-only attribute through
+  // this very handle; without it where the access control list refuses it. Not DELETE: every
+  // other open of the directory that does not share deletion (FindFirstFileW's, under wine)
+  // would be refused while the handle lives; the remover opens the directory again through this
+  // handle with DELETE when it removes it (windows_tree.cpp).
+  static constexpr DWORD accesses[] = {list_access | FILE_WRITE_ATTRIBUTES, list_access};
   return open_held(dirfd, path, false, accesses, 2, out);
 }
 

@@ -9,11 +9,14 @@
 // someone holds shared is refused), so the range is one byte no read or write ever reaches: the
 // last byte of the signed 64-bit offsets, beyond the largest file any Windows file system holds.
 //
-// A directory cannot be locked that way. A live TemporaryDirectory holds its root open without
-// sharing deletion, and the system closes that handle when the owner dies. So the sweeper asks
-// for the directory again with DELETE access: a live owner's handle refuses it (a sharing
-// violation, "in use"), a dead owner's directory grants it, and the sweeper's handle, which does
-// not share deletion either, then keeps other sweepers out until it has removed the tree.
+// A directory cannot be locked that way. A live TemporaryDirectory's lock is its root handle
+// opened again without sharing write access to the directory object (lock_shared): creating,
+// renaming or removing entries in the directory never opens the directory itself for writing, so
+// nobody is hindered, and the directory's handles still share deletion (it can be renamed or
+// removed while held, as on POSIX). The sweeper asks for the directory with write access
+// (FILE_ADD_FILE): a live owner's handle refuses it (a sharing violation, "in use"), a dead
+// owner's handle was closed by the system. The sweeper's handle does not share write access
+// either, so it keeps other sweepers out until it has removed the tree.
 #include "os/windows_api.hpp"
 // windows.h first: io.h and fcntl.h need nothing of it, but keep one order.
 #include <fcntl.h>
@@ -23,10 +26,12 @@
 #include <cstdint>
 #include <string>
 
+#include "os/persist.hpp"
 #include "os/sys.hpp"
 #include "os/windows_directory.hpp"
 #include "os/windows_error.hpp"
 #include "os/windows_handle.hpp"
+#include "os/windows_nt.hpp"
 
 namespace tempfile::os {
 namespace {
@@ -68,17 +73,48 @@ Errno lock_byte(HANDLE handle, DWORD flags) noexcept {
   return windows::errno_from_win32(error);
 }
 
-// `name` of `dirfd` as a wide path: as given for current_directory_fd, else joined to the held
-// directory's path (windows_directory.cpp).
-Errno wide_path(int dirfd, const char* name, std::wstring& out) noexcept {
-  if (dirfd != current_directory_fd) {
-    return windows::held_directory_path(dirfd, name, out);
+// The directory lock's sharing: everything but writing the directory object itself.
+constexpr ULONG directory_lock_share = FILE_SHARE_READ | FILE_SHARE_DELETE;
+
+// `fd` becomes `fresh` (the caller's descriptor number stays, so whatever holds `fd` now holds
+// `fresh`), not inheritable.
+Errno put_under(int fd, windows::OwnedHandle& fresh) noexcept {
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the C runtime takes an intptr_t
+  const int wrapped = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(fresh.get()),
+                                        _O_RDONLY | _O_BINARY | _O_NOINHERIT);
+  if (wrapped < 0) {
+    return EMFILE;
   }
-  try {
-    return windows::widen(name, out);
-  } catch (...) {  // std::bad_alloc
-    return ENOMEM;
+  static_cast<void>(fresh.release());  // `wrapped` owns it now
+  const int replaced = ::_dup2(wrapped, fd);
+  const Errno dup_error = replaced != 0 ? errno : 0;
+  ::_close(wrapped);
+  if (dup_error != 0) {
+    return dup_error;
   }
+  // _dup2 made an inheritable duplicate: the lock must not leak into a child process (as
+  // persist's replace_descriptor does; a process another thread creates between the two calls
+  // could still inherit it).
+  HANDLE duplicate = nullptr;
+  if (windows::handle_of(fd, duplicate) == 0) {
+    ::SetHandleInformation(duplicate, HANDLE_FLAG_INHERIT, 0);
+  }
+  return 0;
+}
+
+// The directory open as `handle` opened again (relative to itself, never by its path) with
+// `access` and the lock's sharing; a sharing violation is EWOULDBLOCK (someone holds the lock).
+Errno reopen_directory(HANDLE handle, ACCESS_MASK access, windows::OwnedHandle& out) noexcept {
+  windows::NtOpen how;
+  how.access = access;
+  how.share = directory_lock_share;
+  how.options = windows::nt_open_for_backup | windows::nt_open_reparse_point;
+  const windows::NtStatus status = windows::open_relative(handle, std::wstring(), how, out);
+  if (windows::nt_success(status)) {
+    return 0;
+  }
+  return status == windows::status_sharing_violation ? EWOULDBLOCK
+                                                     : windows::errno_from_status(status);
 }
 
 }  // namespace
@@ -90,8 +126,14 @@ Errno lock_shared(int fd) noexcept {
   }
   Errno err = 0;
   if (is_directory(handle, err)) {
-    // The owner's handle, which does not share deletion, is the directory's lock (above).
-    return 0;
+    // The owner's handle again, with the access it has, without sharing write access (above).
+    ACCESS_MASK access = FILE_LIST_DIRECTORY | FILE_TRAVERSE | FILE_READ_ATTRIBUTES;
+    static_cast<void>(windows::granted_access(handle, access));  // else the listing access
+    windows::OwnedHandle locked;
+    if (const Errno failed = reopen_directory(handle, access, locked); failed != 0) {
+      return failed;
+    }
+    return put_under(fd, locked);
   }
   if (err != 0) {
     return err;
@@ -108,42 +150,20 @@ Errno lock_exclusive(int fd) noexcept {
   if (!is_directory(handle, err)) {
     return err != 0 ? err : lock_byte(handle, LOCKFILE_EXCLUSIVE_LOCK);
   }
-  // The directory again, with the access its removal needs and without sharing deletion: a
-  // sharing violation means another handle that does not share deletion is open on it (its live
-  // owner, or another sweeper).
-  windows::OwnedHandle locked(
-      ::ReOpenFile(handle,
-                   FILE_LIST_DIRECTORY | FILE_TRAVERSE | FILE_READ_ATTRIBUTES |
-                       FILE_WRITE_ATTRIBUTES | DELETE | SYNCHRONIZE,
-                   FILE_SHARE_READ | FILE_SHARE_WRITE,
-                   FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT));
-  if (!locked.valid()) {
-    const DWORD error = ::GetLastError();
-    return error == ERROR_SHARING_VIOLATION ? EWOULDBLOCK : windows::errno_from_win32(error);
+  // The directory again, with write access and the access its removal needs, without sharing
+  // write access: a live owner's lock (or another sweeper's) refuses it.
+  windows::OwnedHandle locked;
+  if (const Errno failed =
+          reopen_directory(handle,
+                           FILE_LIST_DIRECTORY | FILE_TRAVERSE | FILE_READ_ATTRIBUTES |
+                               FILE_WRITE_ATTRIBUTES | FILE_ADD_FILE | DELETE,
+                           locked);
+      failed != 0) {
+    return failed;
   }
-  // `fd` becomes that handle (the caller's descriptor number stays), so the lock lasts as long
-  // as the caller holds `fd`, and the tree remover removes the root through it.
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the C runtime takes an intptr_t
-  const int fresh = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(locked.get()),
-                                      _O_RDONLY | _O_BINARY | _O_NOINHERIT);
-  if (fresh < 0) {
-    return EMFILE;
-  }
-  static_cast<void>(locked.release());  // `fresh` owns it now
-  const int replaced = ::_dup2(fresh, fd);
-  const Errno dup_error = replaced != 0 ? errno : 0;
-  ::_close(fresh);
-  if (dup_error != 0) {
-    return dup_error;
-  }
-  // _dup2 made an inheritable duplicate: the lock must not leak into a child process (as
-  // persist's replace_descriptor does; a process another thread creates between the two calls
-  // could still inherit it).
-  HANDLE duplicate = nullptr;
-  if (windows::handle_of(fd, duplicate) == 0) {
-    ::SetHandleInformation(duplicate, HANDLE_FLAG_INHERIT, 0);
-  }
-  return 0;
+  // `fd` becomes that handle, so the lock lasts as long as the caller holds `fd`, and the tree
+  // remover removes the root through it.
+  return put_under(fd, locked);
 }
 
 Errno open_to_lock(int dirfd, const char* name, FileDescriptor& out) noexcept {
@@ -182,26 +202,10 @@ Errno open_to_lock(int dirfd, const char* name, FileDescriptor& out) noexcept {
 }
 
 Errno move_entry_no_replace(int dirfd, const char* from, const char* to) noexcept {
-  std::wstring wide_from;
-  std::wstring wide_to;
-  if (const Errno err = wide_path(dirfd, from, wide_from); err != 0) {
-    return err;
-  }
-  if (const Errno err = wide_path(dirfd, to, wide_to); err != 0) {
-    return err;
-  }
-  // Without MOVEFILE_REPLACE_EXISTING the move never replaces anything under `to`, one atomic
-  // call (renameat2's RENAME_NOREPLACE): an existing entry gives ERROR_ALREADY_EXISTS.
-  if (::MoveFileExW(wide_from.c_str(), wide_to.c_str(), 0) != 0) {
-    return 0;
-  }
-  const DWORD error = ::GetLastError();
-  // Windows answers ERROR_ACCESS_DENIED, not ERROR_ALREADY_EXISTS, where `to` is a directory.
-  if (error == ERROR_ACCESS_DENIED &&
-      ::GetFileAttributesW(wide_to.c_str()) != INVALID_FILE_ATTRIBUTES) {
-    return EEXIST;
-  }
-  return windows::errno_from_win32(error);
+  // persist's no-clobber rename, within one directory: relative to its held handle (an existing
+  // entry of any kind under `to` is EEXIST, in the same operation as the rename), or
+  // MoveFileExW without MOVEFILE_REPLACE_EXISTING for paths.
+  return rename_no_replace(dirfd, from, dirfd, to);
 }
 
 }  // namespace tempfile::os

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Windows path syntax (os/path.hpp): GetFullPathNameW for absolute paths, GetTempPath2W and
-// Python's fixed candidates, UTF-8 <-> UTF-16 for std::filesystem::path.
+// Python's fixed candidates, UTF-8 <-> UTF-16 for std::filesystem::path, and long paths made
+// acceptable to the W calls (the \\?\ prefix).
+#include "os/windows_path.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -73,6 +76,23 @@ void drop_trailing_separators(std::string& path) {
   }
 }
 
+// GetFullPathNameW of `wide`: Python's ntpath.abspath, and what the W calls make of a path.
+Errno full_path(const std::wstring& wide, std::wstring& full) {
+  full.assign(MAX_PATH, L'\0');
+  for (;;) {
+    const DWORD length =
+        ::GetFullPathNameW(wide.c_str(), static_cast<DWORD>(full.size()), full.data(), nullptr);
+    if (length == 0) {
+      return windows::errno_from_win32(::GetLastError());
+    }
+    if (length < full.size()) {
+      full.resize(length);
+      return 0;
+    }
+    full.resize(length);  // the size needed, terminating NUL included
+  }
+}
+
 }  // namespace
 
 bool is_normal_absolute(std::string_view path) noexcept {
@@ -118,23 +138,57 @@ Errno absolute_path(std::string_view path, std::string& out) {
   if (const Errno err = windows::widen(path, wide); err != 0) {
     return err;
   }
-  std::wstring full(MAX_PATH, L'\0');
-  for (;;) {
-    const DWORD length =
-        ::GetFullPathNameW(wide.c_str(), static_cast<DWORD>(full.size()), full.data(), nullptr);
-    if (length == 0) {
-      return windows::errno_from_win32(::GetLastError());
-    }
-    if (length < full.size()) {
-      full.resize(length);
-      break;
-    }
-    full.resize(length);  // the size needed, terminating NUL included
+  std::wstring full;
+  if (const Errno err = full_path(wide, full); err != 0) {
+    return err;
   }
   out = windows::narrow(full);
   drop_trailing_separators(out);
   return 0;
 }
+
+namespace windows {
+
+Errno widen_path(std::string_view utf8, std::wstring& out) {
+  if (const Errno err = widen(utf8, out); err != 0) {
+    return err;
+  }
+  // The classic limit counts the full path: CreateDirectoryW's is MAX_PATH less 12 (room for an
+  // 8.3 name), the others' MAX_PATH with the terminating NUL.
+  constexpr std::size_t classic_limit = MAX_PATH - 12;
+  const bool prefixed = out.size() >= 4 && (out[0] == L'\\' || out[0] == L'/') &&
+                        (out[1] == L'\\' || out[1] == L'/') && (out[2] == L'?' || out[2] == L'.') &&
+                        (out[3] == L'\\' || out[3] == L'/');
+  if (prefixed || out.empty()) {
+    return 0;
+  }
+  if (out.size() < classic_limit) {
+    // Short as given; a relative path is as long as the full path it stands for.
+    const bool absolute =
+        (out.size() >= 3 && out[1] == L':' && (out[2] == L'\\' || out[2] == L'/')) ||
+        (out.size() >= 2 && (out[0] == L'\\' || out[0] == L'/') &&
+         (out[1] == L'\\' || out[1] == L'/'));
+    if (absolute) {
+      return 0;
+    }
+    const DWORD needed = ::GetFullPathNameW(out.c_str(), 0, nullptr, nullptr);
+    if (needed == 0 || needed <= classic_limit) {
+      return 0;  // a failure is the W call's to report
+    }
+  }
+  std::wstring full;
+  if (full_path(out, full) != 0) {
+    return 0;  // left as it is: the W call reports what is wrong with it
+  }
+  if (full.size() >= 2 && full[0] == L'\\' && full[1] == L'\\') {
+    out = L"\\\\?\\UNC\\" + full.substr(2);  // \\server\share\... -> \\?\UNC\server\share\...
+  } else {
+    out = L"\\\\?\\" + full;
+  }
+  return 0;
+}
+
+}  // namespace windows
 
 std::vector<std::string> fixed_tempdir_candidates() {
   std::vector<std::string> candidates;

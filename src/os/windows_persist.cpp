@@ -2,7 +2,8 @@
 // os/persist.hpp on Windows (all but sync_file and replace_descriptor, which are in
 // windows_io.cpp): renames written through to the disk, with POSIX semantics where Windows has
 // them, else MoveFileExW; the modes as the read-only attribute; no umask, no owners, no unnamed
-// file that could be named.
+// file that could be named. Relative to a held directory, names are opened and renamed through
+// its handle (os/windows_nt.hpp).
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +17,8 @@
 #include "os/windows_api.hpp"
 #include "os/windows_error.hpp"
 #include "os/windows_handle.hpp"
+#include "os/windows_nt.hpp"
+#include "os/windows_path.hpp"
 
 namespace tempfile::os {
 namespace {
@@ -24,17 +27,100 @@ Errno last_error() noexcept {
   return windows::errno_from_win32(::GetLastError());
 }
 
-// `path` widened for the W calls. Only names relative to the process (current_directory_fd)
-// are taken until the Windows build holds directories open: a held directory gives ENOSYS.
-Errno wide_path(int dirfd, const char* path, std::wstring& out) noexcept {
-  if (dirfd != current_directory_fd) {
-    return ENOSYS;
-  }
+// `path` (relative to the process: current_directory_fd) widened for the W calls, a long one
+// with the \\?\ prefix. Names relative to a held directory take the *_at functions below.
+Errno wide_path(const char* path, std::wstring& out) noexcept {
   try {
-    return windows::widen(path, out);
+    return windows::widen_path(path, out);
   } catch (...) {  // std::bad_alloc: the OS layer reports errno values, never throws
     return ENOMEM;
   }
+}
+
+// The attributes of `path` itself relative to the held directory `dirfd` (a final link's own),
+// INVALID_FILE_ATTRIBUTES when nothing is there.
+Errno attributes_at(int dirfd, const char* path, DWORD& out) noexcept {
+  windows::NtOpen how;
+  how.access = FILE_READ_ATTRIBUTES;
+  how.options = windows::nt_open_for_backup | windows::nt_open_reparse_point;
+  windows::OwnedHandle handle;
+  const Errno err = windows::open_at(dirfd, path, how, handle);
+  if (err == ENOENT || err == ENOTDIR) {
+    out = INVALID_FILE_ATTRIBUTES;
+    return 0;
+  }
+  if (err != 0) {
+    return err;
+  }
+  BY_HANDLE_FILE_INFORMATION info{};
+  if (::GetFileInformationByHandle(handle.get(), &info) == 0) {
+    return last_error();
+  }
+  out = info.dwFileAttributes;
+  return 0;
+}
+
+// A rename into the held directory `to_dirfd`, through its handle: `from` (relative to
+// `from_dirfd`, held or not) opened itself, write-through, and renamed by that handle to `to`
+// relative to the held directory's handle (FileRenameInformationEx, POSIX semantics, replacing
+// only when `replace`), so that the target lands in the directory held, whatever its path names.
+// A directory target is EISDIR and a read-only one EACCES, as rename_replacing says them.
+Errno rename_into_held(int from_dirfd, const char* from, int to_dirfd, const char* to,
+                       bool replace) noexcept {
+  HANDLE directory = nullptr;
+  if (const Errno err = windows::handle_of(to_dirfd, directory); err != 0) {
+    return err;
+  }
+  std::wstring name;
+  try {
+    if (const Errno err = windows::relative_name(to, name); err != 0) {
+      return err;
+    }
+  } catch (...) {  // std::bad_alloc
+    return ENOMEM;
+  }
+  DWORD target = INVALID_FILE_ATTRIBUTES;
+  if (const Errno err = attributes_at(to_dirfd, to, target); err != 0) {
+    return err;
+  }
+  if (target != INVALID_FILE_ATTRIBUTES && (target & FILE_ATTRIBUTE_REPARSE_POINT) == 0) {
+    if ((target & FILE_ATTRIBUTE_DIRECTORY) != 0) {
+      return replace ? EISDIR : EEXIST;
+    }
+    if (replace && (target & FILE_ATTRIBUTE_READONLY) != 0) {
+      return EACCES;  // as rename_replacing: Windows refuses it, wine would not
+    }
+  }
+  windows::OwnedHandle source;
+  if (from_dirfd != current_directory_fd) {
+    windows::NtOpen how;
+    how.access = DELETE;
+    how.options =
+        windows::nt_open_for_backup | windows::nt_open_reparse_point | windows::nt_write_through;
+    if (const Errno err = windows::open_at(from_dirfd, from, how, source); err != 0) {
+      return err;
+    }
+  } else {
+    std::wstring wide_from;
+    if (const Errno err = wide_path(from, wide_from); err != 0) {
+      return err;
+    }
+    source.reset(::CreateFileW(
+        wide_from.c_str(), DELETE | SYNCHRONIZE,
+        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+        FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_WRITE_THROUGH,
+        nullptr));
+    if (!source.valid()) {
+      return last_error();
+    }
+  }
+  const Errno err = windows::rename_through(source.get(), directory, name, replace);
+  if (err == EACCES && replace && attributes_at(to_dirfd, to, target) == 0 &&
+      target != INVALID_FILE_ATTRIBUTES && (target & FILE_ATTRIBUTE_DIRECTORY) != 0 &&
+      (target & FILE_ATTRIBUTE_REPARSE_POINT) == 0) {
+    return EISDIR;
+  }
+  return err;
 }
 
 // What a refused rename means. Windows answers ERROR_ACCESS_DENIED both for a target that is a
@@ -114,12 +200,12 @@ Errno rename_posix(const std::wstring& from, const std::wstring& to) noexcept {
 
 // `from` and `to` widened, and `to`'s attributes (INVALID_FILE_ATTRIBUTES: nothing is there),
 // a final link's own.
-Errno prepare(int from_dirfd, const char* from, int to_dirfd, const char* to,
-              std::wstring& wide_from, std::wstring& wide_to, DWORD& target) noexcept {
-  if (const Errno err = wide_path(from_dirfd, from, wide_from); err != 0) {
+Errno prepare(const char* from, const char* to, std::wstring& wide_from, std::wstring& wide_to,
+              DWORD& target) noexcept {
+  if (const Errno err = wide_path(from, wide_from); err != 0) {
     return err;
   }
-  if (const Errno err = wide_path(to_dirfd, to, wide_to); err != 0) {
+  if (const Errno err = wide_path(to, wide_to); err != 0) {
     return err;
   }
   target = ::GetFileAttributesW(wide_to.c_str());
@@ -149,9 +235,26 @@ Errno sync_directory(const char* path) noexcept {
 }
 
 Errno sync_directory(int dirfd, const char* path) noexcept {
+  if (dirfd != current_directory_fd) {
+    // Through the held directory's handle, as below.
+    windows::NtOpen how;
+    how.access = GENERIC_WRITE;
+    how.options = windows::nt_open_for_backup | windows::nt_directory_file;
+    windows::OwnedHandle handle;
+    if (const Errno err = windows::open_at(dirfd, path, how, handle); err != 0) {
+      return err == EACCES ? 0 : err;
+    }
+    if (::FlushFileBuffers(handle.get()) == 0) {
+      const DWORD error = ::GetLastError();
+      return error == ERROR_ACCESS_DENIED || rename_ex_unsupported(error)
+                 ? 0
+                 : windows::errno_from_win32(error);
+    }
+    return 0;
+  }
   std::wstring wide;
-  if (const Errno err = wide_path(dirfd, path, wide); err != 0) {
-    return err == ENOSYS ? 0 : err;  // a held directory: the renames were written through
+  if (const Errno err = wide_path(path, wide); err != 0) {
+    return err;
   }
   if (!wide.empty() && wide.back() == L':') {
     try {
@@ -182,11 +285,16 @@ Errno rename_replacing(const char* from, const char* to) noexcept {
 }
 
 Errno rename_replacing(int from_dirfd, const char* from, int to_dirfd, const char* to) noexcept {
+  if (to_dirfd != current_directory_fd) {
+    return rename_into_held(from_dirfd, from, to_dirfd, to, true);
+  }
+  if (from_dirfd != current_directory_fd) {
+    return ENOSYS;  // out of a held directory to a path: persist never asks for it
+  }
   std::wstring wide_from;
   std::wstring wide_to;
   DWORD target = INVALID_FILE_ATTRIBUTES;
-  if (const Errno err = prepare(from_dirfd, from, to_dirfd, to, wide_from, wide_to, target);
-      err != 0) {
+  if (const Errno err = prepare(from, to, wide_from, wide_to, target); err != 0) {
     return err;
   }
   if (target != INVALID_FILE_ATTRIBUTES && (target & FILE_ATTRIBUTE_REPARSE_POINT) == 0) {
@@ -217,12 +325,18 @@ Errno rename_no_replace(const char* from, const char* to) noexcept {
 }
 
 Errno rename_no_replace(int from_dirfd, const char* from, int to_dirfd, const char* to) noexcept {
+  if (to_dirfd != current_directory_fd) {
+    return rename_into_held(from_dirfd, from, to_dirfd, to, false);
+  }
+  if (from_dirfd != current_directory_fd) {
+    return ENOSYS;  // out of a held directory to a path: persist never asks for it
+  }
   std::wstring wide_from;
   std::wstring wide_to;
-  if (const Errno err = wide_path(from_dirfd, from, wide_from); err != 0) {
+  if (const Errno err = wide_path(from, wide_from); err != 0) {
     return err;
   }
-  if (const Errno err = wide_path(to_dirfd, to, wide_to); err != 0) {
+  if (const Errno err = wide_path(to, wide_to); err != 0) {
     return err;
   }
   // Without MOVEFILE_REPLACE_EXISTING, Windows refuses a target that exists in any form (a file,
@@ -266,8 +380,21 @@ Errno ownership_of_name(const char* path, Ownership& out, bool& is_file) noexcep
 }
 
 Errno ownership_of_name(int dirfd, const char* path, Ownership& out, bool& is_file) noexcept {
+  if (dirfd != current_directory_fd) {
+    DWORD attributes = INVALID_FILE_ATTRIBUTES;
+    if (const Errno err = attributes_at(dirfd, path, attributes); err != 0) {
+      return err;
+    }
+    if (attributes == INVALID_FILE_ATTRIBUTES) {
+      return ENOENT;
+    }
+    out = ownership_from(attributes);
+    is_file = (attributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT |
+                             FILE_ATTRIBUTE_DEVICE)) == 0;
+    return 0;
+  }
   std::wstring wide;
-  if (const Errno err = wide_path(dirfd, path, wide); err != 0) {
+  if (const Errno err = wide_path(path, wide); err != 0) {
     return err;
   }
   // The attributes of the name itself: a symbolic link or junction is a reparse point, not the

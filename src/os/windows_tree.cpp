@@ -4,10 +4,6 @@
 // (a symbolic link or junction is removed as itself, its target untouched), and removed through
 // the handle just opened; read-only attributes are cleared first, and sharing violations are
 // retried a bounded number of times, as Go's t.TempDir and Node's rm do.
-#include "os/windows_directory.hpp"
-// windows.h (through the header above) first: winternl.h needs its types.
-#include <winternl.h>
-
 #include <atomic>
 #include <cerrno>
 #include <cstddef>
@@ -19,36 +15,17 @@
 #include "os/entry_identity.hpp"
 #include "os/remove_tree.hpp"
 #include "os/sys.hpp"
+#include "os/windows_directory.hpp"
 #include "os/windows_error.hpp"
 #include "os/windows_handle.hpp"
+#include "os/windows_nt.hpp"
+#include "os/windows_path.hpp"
 
 namespace tempfile::os {
 namespace {
 
-// NtCreateFile's options and answers, spelled out where the MinGW headers lack them.
-constexpr ULONG file_open_existing = 0x1;            // FILE_OPEN
-constexpr ULONG file_synchronous_io = 0x20;          // FILE_SYNCHRONOUS_IO_NONALERT
-constexpr ULONG file_open_for_backup = 0x4000;       // FILE_OPEN_FOR_BACKUP_INTENT
-constexpr ULONG file_open_reparse_point = 0x200000;  // FILE_OPEN_REPARSE_POINT
-constexpr NTSTATUS status_sharing_violation = static_cast<NTSTATUS>(0xC0000043L);
-constexpr NTSTATUS status_delete_pending = static_cast<NTSTATUS>(0xC0000056L);
-constexpr NTSTATUS status_name_not_found = static_cast<NTSTATUS>(0xC0000034L);
-constexpr NTSTATUS status_path_not_found = static_cast<NTSTATUS>(0xC000003AL);
-
-// FileDispositionInfoEx (Windows 10 1709 and later) and its flags.
-struct DispositionInfoEx {
-  DWORD Flags;
-};
-constexpr DWORD disposition_delete = 0x1;
-constexpr DWORD disposition_posix_semantics = 0x2;
-constexpr DWORD disposition_ignore_readonly = 0x10;
-constexpr auto file_disposition_info_ex = static_cast<FILE_INFO_BY_HANDLE_CLASS>(21);
-
-// The attributes FileBasicInfo may set (the directory and reparse-point bits are the system's).
-constexpr DWORD settable_attributes = FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_HIDDEN |
-                                      FILE_ATTRIBUTE_SYSTEM | FILE_ATTRIBUTE_ARCHIVE |
-                                      FILE_ATTRIBUTE_TEMPORARY | FILE_ATTRIBUTE_OFFLINE |
-                                      FILE_ATTRIBUTE_NOT_CONTENT_INDEXED;
+using windows::clear_read_only;
+using windows::delete_through;
 
 // An entry is opened for these: removal, and the attributes to read and clear.
 constexpr ACCESS_MASK entry_access =
@@ -77,74 +54,6 @@ class Retries {
  private:
   int left_ = retry_budget;
 };
-
-Errno errno_from_status(NTSTATUS status) noexcept {
-  return windows::errno_from_win32(::RtlNtStatusToDosError(status));
-}
-
-// Opens `name` in the directory open as `directory`, never following a reparse point, not
-// inheritable. `status` is the system's answer.
-NTSTATUS open_child(HANDLE directory, std::wstring& name, ACCESS_MASK access, ULONG share,
-                    windows::OwnedHandle& out) noexcept {
-  UNICODE_STRING unicode{};
-  unicode.Buffer = name.data();
-  unicode.Length = static_cast<USHORT>(name.size() * sizeof(wchar_t));
-  unicode.MaximumLength = unicode.Length;
-  OBJECT_ATTRIBUTES object{};
-  InitializeObjectAttributes(&object, &unicode, OBJ_CASE_INSENSITIVE, directory, nullptr);
-  IO_STATUS_BLOCK io{};
-  HANDLE handle = INVALID_HANDLE_VALUE;
-  const NTSTATUS status = ::NtCreateFile(
-      &handle, access, &object, &io, nullptr, 0, share, file_open_existing,
-      file_synchronous_io | file_open_for_backup | file_open_reparse_point, nullptr, 0);
-  if (NT_SUCCESS(status)) {
-    out.reset(handle);
-  }
-  return status;
-}
-
-// Clears the read-only attribute through `handle` (opened with FILE_WRITE_ATTRIBUTES), as
-// Python's rmtree does on Windows: a read-only file cannot be deleted, a read-only directory
-// cannot be removed (and under wine loses its write permission, so that nothing in it can be).
-Errno clear_read_only(HANDLE handle, DWORD attributes) noexcept {
-  if ((attributes & FILE_ATTRIBUTE_READONLY) == 0) {
-    return 0;
-  }
-  FILE_BASIC_INFO basic{};  // zero times: left as they are
-  basic.FileAttributes = attributes & settable_attributes & ~DWORD{FILE_ATTRIBUTE_READONLY};
-  if (basic.FileAttributes == 0) {
-    basic.FileAttributes = FILE_ATTRIBUTE_NORMAL;
-  }
-  if (::SetFileInformationByHandle(handle, FileBasicInfo, &basic, sizeof basic) == 0) {
-    return windows::errno_from_win32(::GetLastError());
-  }
-  return 0;
-}
-
-// Deletes what `handle` is (opened with DELETE, never through a reparse point: a link goes as
-// itself): POSIX semantics past the read-only attribute where the system has them (the name
-// goes now); else the attribute cleared and the classic disposition, carried out when the last
-// handle to the entry closes. ENOTEMPTY for a directory that still has entries.
-Errno delete_through(HANDLE handle, DWORD attributes) noexcept {
-  DispositionInfoEx extended{disposition_delete | disposition_posix_semantics |
-                             disposition_ignore_readonly};
-  if (::SetFileInformationByHandle(handle, file_disposition_info_ex, &extended, sizeof extended) !=
-      0) {
-    return 0;
-  }
-  if (::GetLastError() == ERROR_DIR_NOT_EMPTY) {
-    return ENOTEMPTY;
-  }
-  if (const Errno err = clear_read_only(handle, attributes); err != 0) {
-    return err;
-  }
-  FILE_DISPOSITION_INFO classic{};
-  classic.DeleteFile = TRUE;
-  if (::SetFileInformationByHandle(handle, FileDispositionInfo, &classic, sizeof classic) == 0) {
-    return windows::errno_from_win32(::GetLastError());
-  }
-  return 0;
-}
 
 std::string joined(const std::string& parent, const std::wstring& name) {
   std::string path = parent;
@@ -244,28 +153,33 @@ class Walker {
     const bool listed_link = (entry.attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0;
     const bool listed_directory =
         !listed_link && (entry.attributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
-    // A directory to walk is not shared for deletion while it is walked: nobody renames it
-    // away meanwhile. Anything else is shared as the library's own files are.
+    // Shared as the library's own files and held directories are (a held directory's handle
+    // has DELETE access: an open not sharing deletion would be refused while it lives). A
+    // directory renamed away while it is walked is emptied where it went, as the POSIX walk
+    // through descriptors does: it is reached through its handle, never through a path.
     const ACCESS_MASK access = entry_access | (listed_directory ? FILE_LIST_DIRECTORY : 0);
-    const ULONG share = FILE_SHARE_READ | FILE_SHARE_WRITE |
-                        (listed_directory ? 0 : static_cast<ULONG>(FILE_SHARE_DELETE));
+    const ULONG share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
     if (listed_directory && observer_ != nullptr) {
       observer_->before(RemovalObserver::Step::descend, path);
     }
     windows::OwnedHandle handle;
-    NTSTATUS status = 0;
+    windows::NtStatus status = 0;
+    windows::NtOpen how;
+    how.access = access;
+    how.share = share;
+    how.options = windows::nt_open_for_backup | windows::nt_open_reparse_point;
     for (std::size_t attempt = 0;; ++attempt) {
-      status = open_child(parent.handle, entry.name, access, share, handle);
-      if (status != status_sharing_violation || !retries_.wait(attempt)) {
+      status = windows::open_relative(parent.handle, entry.name, how, handle);
+      if (status != windows::status_sharing_violation || !retries_.wait(attempt)) {
         break;
       }
     }
-    if (status == status_name_not_found || status == status_path_not_found ||
-        status == status_delete_pending) {
+    if (status == windows::status_name_not_found || status == windows::status_path_not_found ||
+        status == windows::status_delete_pending) {
       return false;  // gone, or going: its directory's removal waits for it if need be
     }
-    if (!NT_SUCCESS(status)) {
-      report(path, errno_from_status(status));
+    if (!windows::nt_success(status)) {
+      report(path, windows::errno_from_status(status));
       parent.left_something = true;
       return false;
     }
@@ -348,6 +262,56 @@ class Walker {
   Retries retries_;
 };
 
+// Opens the root of a removal, `name` relative to `parent_fd` (current_directory_fd: the path
+// itself, a long one with the \\?\ prefix; else relative to the held directory's handle),
+// never through a reparse point; sharing violations are retried.
+Errno open_root(int parent_fd, const char* name, windows::OwnedHandle& root,
+                Retries& retries) noexcept {
+  std::wstring path;
+  HANDLE parent = nullptr;
+  try {
+    if (parent_fd == current_directory_fd) {
+      if (const Errno err = windows::widen_path(name, path); err != 0) {
+        return err;
+      }
+    } else {
+      if (const Errno err = windows::handle_of(parent_fd, parent); err != 0) {
+        return err;
+      }
+      if (const Errno err = windows::relative_name(name, path); err != 0) {
+        return err;
+      }
+    }
+  } catch (...) {  // std::bad_alloc
+    return ENOMEM;
+  }
+  SECURITY_ATTRIBUTES attributes{};
+  attributes.nLength = sizeof attributes;
+  attributes.bInheritHandle = FALSE;
+  windows::NtOpen how;
+  how.access = entry_access | FILE_LIST_DIRECTORY;
+  how.share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+  how.options = windows::nt_open_for_backup | windows::nt_open_reparse_point;
+  for (std::size_t attempt = 0;; ++attempt) {
+    bool shared_violation = false;
+    Errno err = 0;
+    if (parent == nullptr) {
+      root.reset(::CreateFileW(path.c_str(), how.access, how.share, &attributes, OPEN_EXISTING,
+                               FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+      const DWORD error = root.valid() ? ERROR_SUCCESS : ::GetLastError();
+      shared_violation = error == ERROR_SHARING_VIOLATION;
+      err = windows::errno_from_win32(error);
+    } else {
+      const windows::NtStatus status = windows::open_relative(parent, path, how, root);
+      shared_violation = status == windows::status_sharing_violation;
+      err = windows::nt_success(status) ? 0 : windows::errno_from_status(status);
+    }
+    if (err == 0 || !shared_violation || !retries.wait(attempt)) {
+      return err;
+    }
+  }
+}
+
 std::atomic<RemovalObserver*> held_observer{nullptr};
 
 void report_root(std::vector<RemovalFailure>& failures, Errno err) noexcept {
@@ -367,38 +331,11 @@ Errno remove_tree(int parent_fd, const char* name, std::vector<RemovalFailure>& 
                   RemovalObserver* observer) noexcept {
   const std::size_t before = failures.size();
   Walker walker(failures, observer);
-  std::wstring path;
-  Errno err = 0;
-  if (parent_fd == current_directory_fd) {
-    try {
-      err = windows::widen(name, path);
-    } catch (...) {  // std::bad_alloc
-      err = ENOMEM;
-    }
-  } else {
-    err = windows::held_directory_path(parent_fd, name, path);
-  }
-  if (err != 0) {
-    walker.report("", err);
-    return err;
-  }
   // The root is opened once, never through a reparse point, and everything goes through that
   // handle, its own removal included.
-  SECURITY_ATTRIBUTES attributes{};
-  attributes.nLength = sizeof attributes;
-  attributes.bInheritHandle = FALSE;
   windows::OwnedHandle root;
-  for (std::size_t attempt = 0;; ++attempt) {
-    root.reset(::CreateFileW(path.c_str(), entry_access | FILE_LIST_DIRECTORY,
-                             FILE_SHARE_READ | FILE_SHARE_WRITE, &attributes, OPEN_EXISTING,
-                             FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
-    if (root.valid() || ::GetLastError() != ERROR_SHARING_VIOLATION ||
-        !walker.retries().wait(attempt)) {
-      break;
-    }
-  }
-  if (!root.valid()) {
-    err = windows::errno_from_win32(::GetLastError());
+  Errno err = open_root(parent_fd, name, root, walker.retries());
+  if (err != 0) {
     walker.report("", err);
     return err;
   }
@@ -464,8 +401,8 @@ Errno remove_tree_at(int parent_fd, const char* name, int root_fd, const EntryId
     return first_failure(failures, before);
   }
   // The root goes through the held handle, and only while `name` still names it: a held
-  // directory's handle does not share deletion, so nobody could have renamed it, but a caller's
-  // descriptor may have been opened otherwise.
+  // directory's handle shares deletion, so it may have been renamed, and its old name taken by
+  // something else.
   EntryIdentity named;
   const Errno found = identify_name(parent_fd, name, named);
   if (found == ENOENT || (found == 0 && !(named == root))) {
@@ -479,8 +416,26 @@ Errno remove_tree_at(int parent_fd, const char* name, int root_fd, const EntryId
   if (observer != nullptr) {
     observer->before(RemovalObserver::Step::remove_directory, "");
   }
+  // The held handle has no DELETE access (one that had it would make every other open that
+  // does not share deletion fail, a listing by FindFirstFileW among them): the directory is
+  // opened again through it (ReOpenFile's way: an empty name relative to the handle), which
+  // reaches that very directory whatever its name, for the removal.
+  windows::NtOpen how;
+  how.access = entry_access | FILE_LIST_DIRECTORY;
+  how.options = windows::nt_open_for_backup | windows::nt_open_reparse_point;
+  windows::OwnedHandle deleting;
+  windows::NtStatus status = 0;
+  for (std::size_t attempt = 0;; ++attempt) {
+    status = windows::open_relative(handle, std::wstring(), how, deleting);
+    if (status != windows::status_sharing_violation || !walker.retries().wait(attempt)) {
+      break;
+    }
+  }
   const Errno err =
-      walker.remove_emptied(handle, info.dwFileAttributes & ~DWORD{FILE_ATTRIBUTE_READONLY}, left);
+      windows::nt_success(status)
+          ? walker.remove_emptied(deleting.get(),
+                                  info.dwFileAttributes & ~DWORD{FILE_ATTRIBUTE_READONLY}, left)
+          : windows::errno_from_status(status);
   if (err != 0 && failures.size() == before) {
     walker.report("", err);  // not when what was left below is the reason, reported already
   }
@@ -490,8 +445,8 @@ Errno remove_tree_at(int parent_fd, const char* name, int root_fd, const EntryId
 Errno remove_held_directory(const char* path, int root_fd, const EntryIdentity& expected,
                             std::vector<RemovalFailure>& failures,
                             const ParallelRemoval& parallel) noexcept {
-  // POSIX tries rmdir by name first; here the owner's own handle, which does not share
-  // deletion, would refuse that: the removal goes through the handle instead.
+  // POSIX tries rmdir by name first; here the removal goes through the owner's handle, which
+  // has DELETE access, so the root is removed as what it is, not as whatever has its name.
   EntryIdentity root;
   const Errno err = identify_fd(root_fd, root);
   if (err == EBADF || (err == 0 && !(root == expected))) {
