@@ -29,8 +29,21 @@ Errno last_errno() noexcept {
   return windows::errno_from_win32(::GetLastError());
 }
 
-// This program's path, as the system loaded it.
+// This program's path, as the system loaded it. Only when the library is part of the program
+// itself: started again, the program then runs the takeover (windows_guardian_entry.cpp) before
+// its own code. Linked into a DLL, the library cannot know that the program would load that
+// DLL again at its start (a plugin, an extension module loaded later), and the program would run
+// as itself with an argument it does not know: ENOTSUP, rather than start someone else's code.
 Errno program_path(std::wstring& out) noexcept {
+  HMODULE library = nullptr;
+  if (::GetModuleHandleExW(
+          GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+          command_line_marker, &library) == 0) {
+    return last_errno();
+  }
+  if (library != ::GetModuleHandleW(nullptr)) {
+    return ENOTSUP;
+  }
   try {
     out.assign(MAX_PATH, L'\0');
     for (;;) {
