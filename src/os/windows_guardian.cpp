@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// os/guardian.hpp on Windows, the owner's side: this process's one connection to its guardian
-// (started with the first ticket, windows_guardian_start.cpp), the tickets, and the messages
-// that register and withdraw entries over the pipe.
+// os/guardian_connection.hpp on Windows, the owner's side: this process's one connection to its
+// guardian (started with the first ticket, windows_guardian_start.cpp), and the messages that
+// register and withdraw entries over the pipe. The tickets are os/guardian_ticket.cpp.
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "os/guardian.hpp"
+#include "os/guardian_connection.hpp"
 #include "os/never_destroyed.hpp"
 #include "os/static_mutex.hpp"
 #include "os/windows_api.hpp"
@@ -120,15 +121,27 @@ void take_back_root(const Connection& c, std::uint64_t remote) noexcept {
   }
 }
 
-// Sends a guard message for a new entry; `counted` says whether its ticket is already counted
-// (reserved). On success the ticket is counted and has `id`.
-Errno send_guard(guardian::MessageKind kind, const char* absolute_path, int fd,
-                 const EntryIdentity& identity, bool counted, std::uint64_t& id) noexcept {
+}  // namespace
+
+namespace guardian {
+
+Errno add_ticket() noexcept {
+  Connection& c = connection();
+  const std::lock_guard<StaticMutex> held(c.lock);
+  if (const Errno err = ensure_started(c); err != 0) {
+    return err;
+  }
+  ++c.tickets;
+  return 0;
+}
+
+Errno send_guard(MessageKind kind, const char* absolute_path, int fd, const EntryIdentity& identity,
+                 bool counted, std::uint64_t& id) noexcept {
   const std::size_t length = std::strlen(absolute_path);
-  if (length > guardian::max_path) {
+  if (length > max_path) {
     return ENAMETOOLONG;
   }
-  guardian::MessageHeader header;
+  MessageHeader header;
   header.kind = kind;
   header.path_length = static_cast<std::uint32_t>(length);
   header.identity = identity;
@@ -150,7 +163,7 @@ Errno send_guard(guardian::MessageKind kind, const char* absolute_path, int fd,
       break;
     }
     header.handle = 0;
-    if (kind == guardian::MessageKind::guard_directory) {
+    if (kind == MessageKind::guard_directory) {
       if (err = give_root(c, fd, header.handle); err != 0) {
         break;
       }
@@ -174,84 +187,15 @@ Errno send_guard(guardian::MessageKind kind, const char* absolute_path, int fd,
   return err;
 }
 
-}  // namespace
-
-GuardianTicket::GuardianTicket(GuardianTicket&& other) noexcept
-    : id_(other.id_), counted_(other.counted_), created_by_(other.created_by_) {
-  other.id_ = 0;
-  other.counted_ = false;
-}
-
-GuardianTicket& GuardianTicket::operator=(GuardianTicket&& other) noexcept {
-  if (this != &other) {
-    withdraw();
-    id_ = other.id_;
-    counted_ = other.counted_;
-    created_by_ = other.created_by_;
-    other.id_ = 0;
-    other.counted_ = false;
-  }
-  return *this;
-}
-
-GuardianTicket::~GuardianTicket() {
-  withdraw();
-}
-
-Errno GuardianTicket::reserve(GuardianTicket& out) noexcept {
-  out.withdraw();
-  Connection& c = connection();
-  const std::lock_guard<StaticMutex> held(c.lock);
-  if (const Errno err = ensure_started(c); err != 0) {
-    return err;
-  }
-  ++c.tickets;
-  out.counted_ = true;
-  out.created_by_ = CreatingProcess();
-  return 0;
-}
-
-Errno GuardianTicket::guard_directory(const char* absolute_path, int root_fd,
-                                      const EntryIdentity& identity, GuardianTicket& out) noexcept {
-  return out.guard(guardian::MessageKind::guard_directory, absolute_path, root_fd, identity);
-}
-
-Errno GuardianTicket::guard_file(const char* absolute_path, const EntryIdentity& identity,
-                                 GuardianTicket& out) noexcept {
-  return out.guard(guardian::MessageKind::guard_file, absolute_path, -1, identity);
-}
-
-Errno GuardianTicket::guard(guardian::MessageKind kind, const char* absolute_path, int fd,
-                            const EntryIdentity& identity) noexcept {
-  const bool reserved = counted_ && id_ == 0 && created_by_.is_current();
-  if (!reserved) {
-    withdraw();
-  }
-  std::uint64_t id = 0;
-  if (const Errno err = send_guard(kind, absolute_path, fd, identity, reserved, id); err != 0) {
-    return err;
-  }
-  id_ = id;
-  counted_ = true;
-  created_by_ = CreatingProcess();
-  return 0;
-}
-
-void GuardianTicket::withdraw() noexcept {
-  if (!counted_) {
-    return;
-  }
-  const std::uint64_t id = id_;
-  id_ = 0;
-  counted_ = false;
+void remove_ticket(std::uint64_t id) noexcept {
   Connection& c = connection();
   const std::lock_guard<StaticMutex> held(c.lock);
   if (c.tickets == 0) {
     return;
   }
   if (id != 0 && c.pipe != nullptr) {
-    guardian::MessageHeader header;
-    header.kind = guardian::MessageKind::withdraw;
+    MessageHeader header;
+    header.kind = MessageKind::withdraw;
     header.id = id;
     // A failure means the guardian is gone, and with it everything it would have removed.
     if (write_message(c, &header, sizeof header) == 0) {
@@ -262,6 +206,8 @@ void GuardianTicket::withdraw() noexcept {
   --c.tickets;
   let_go_if_unused(c);
 }
+
+}  // namespace guardian
 
 GuardianStatus guardian_status() noexcept {
   Connection& c = connection();

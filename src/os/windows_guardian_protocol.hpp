@@ -9,16 +9,15 @@
 
 #include "os/entry_identity.hpp"
 #include "os/errno.hpp"
+#include "os/guardian.hpp"
 #include "os/windows_api.hpp"
 #include "os/windows_handle.hpp"
 
 namespace tempfile::os::guardian {
 
-enum class MessageKind : std::uint32_t {
-  guard_directory = 2,  // owner -> guardian, with the root's handle duplicated into the guardian
-  guard_file = 3,       // owner -> guardian
-  withdraw = 4,         // owner -> guardian: forget `id`; answered by setting the answer event
-};
+// The messages are os/guardian.hpp's MessageKind: guard_directory comes with the root's handle
+// duplicated into the guardian; withdraw is answered by setting the answer event (hello is the
+// event's first setting, not a message).
 
 /// The longest path a message carries: the UTF-8 of the longest Windows path (32767 UTF-16
 /// units, at most 3 bytes each). Longer paths are refused (ENAMETOOLONG).
