@@ -3,8 +3,8 @@
 // while it holds a PseudoTemporaryDirectory with a tree inside and a PseudoTemporaryFile leaves
 // neither (its TemporaryDirectory, which no guardian keeps, stays: the kill ran no cleanup); a
 // file put under the pseudo-file's name after the owner's death is left alone; the Ctrl+C that
-// ends the owner's console does not end the guardian; withdrawn entries (cleanup(), keep(),
-// close()) end the guardian and nothing else is touched.
+// ends the owner's console does not end the guardian; it inherits no handle of its owner's;
+// withdrawn entries (cleanup(), keep(), close()) end the guardian and nothing else is touched.
 #include "os/windows_api.hpp"
 // windows.h first: the others assume its types.
 #include <gtest/gtest.h>
@@ -258,6 +258,61 @@ TEST_F(WindowsGuardianTest, LeavesAFileThatTookTheNameAfterTheOwnersDeath) {
   EXPECT_EQ(test::read_by_name(moved), "pseudo");
   EXPECT_FALSE(entry_exists(held.directory));
   fs::remove_all(dir);
+}
+
+// Starts this program suspended, inheriting every inheritable handle: what a process that took
+// the owner's handles would hold. Its process handle.
+HANDLE start_inheriting_everything() {
+  wchar_t program[MAX_PATH] = {};
+  EXPECT_NE(::GetModuleFileNameW(nullptr, program, MAX_PATH), 0U);
+  std::wstring command = L"\"" + std::wstring(program) + L"\" --gtest_list_tests";
+  STARTUPINFOW startup{};
+  startup.cb = sizeof startup;
+  PROCESS_INFORMATION child{};
+  if (::CreateProcessW(program, command.data(), nullptr, nullptr, TRUE, CREATE_SUSPENDED, nullptr,
+                       nullptr, &startup, &child) == 0) {
+    ADD_FAILURE() << "CreateProcessW failed, error " << ::GetLastError();
+    return nullptr;
+  }
+  ::CloseHandle(child.hThread);
+  return child.hProcess;
+}
+
+// Whether `path` can be opened with no sharing at all: nobody else holds it open.
+bool nobody_holds(const fs::path& path) {
+  HANDLE handle = ::CreateFileW(path.c_str(), GENERIC_READ, 0, nullptr, OPEN_EXISTING,
+                                FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (handle == INVALID_HANDLE_VALUE) {
+    return false;
+  }
+  ::CloseHandle(handle);
+  return true;
+}
+
+// The guardian inherits its three handles and nothing else of its owner's: a file the owner
+// holds through an inheritable handle, unshared, is free again once the owner closes it, while
+// a process that inherited everything holds it (the positive control).
+TEST_F(WindowsGuardianTest, InheritsNoHandleOfItsOwner) {
+  const fs::path held = scratch() / "held";
+  test::create_by_name(held, "held");
+  SECURITY_ATTRIBUTES inheritable{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
+  HANDLE handle = ::CreateFileW(held.c_str(), GENERIC_READ, 0, &inheritable, OPEN_EXISTING,
+                                FILE_ATTRIBUTE_NORMAL, nullptr);
+  ASSERT_NE(handle, INVALID_HANDLE_VALUE);
+  HANDLE control = start_inheriting_everything();
+  ASSERT_NE(control, nullptr);
+  {
+    ASSERT_EQ(os::guardian_status().pid, -1) << "a guardian of an earlier test still runs";
+    const PseudoTemporaryDirectory directory;  // starts this process's guardian
+    ASSERT_GT(os::guardian_status().pid, 0);
+    ::CloseHandle(handle);
+    EXPECT_FALSE(nobody_holds(held)) << "the control does not hold the file";
+    ::TerminateProcess(control, 9);
+    EXPECT_EQ(::WaitForSingleObject(control, 30000), WAIT_OBJECT_0);
+    ::CloseHandle(control);
+    EXPECT_TRUE(nobody_holds(held)) << "the guardian holds a handle of its owner's";
+  }
+  fs::remove(held);
 }
 
 TEST_F(WindowsGuardianTest, WithdrawnEntriesEndTheGuardianAndNothingElseIsTouched) {
