@@ -3,9 +3,9 @@
 # ported to Windows (docs/windows.md), with the output Windows gives. A name there is
 # <TMPDIR>\tmpXXXXXXXX, with Windows' separator, as Python's on Windows is; the text-mode twins
 # read back "\n" where the file holds "\r\n" (Python's os.linesep), so they print what the POSIX
-# build prints. The others are built on POSIX systems only: the PseudoTemporary* twins (no
-# guardian on Windows yet) and spooled_stays_in_memory, which shows a TemporaryFile leaving no name in its directory: wine
-# keeps the name, unopenable, until the file is closed, as Windows before 10 1709 does.
+# build prints. The others are built on POSIX systems only: spooled_stays_in_memory, which
+# shows a TemporaryFile leaving no name in its directory: wine keeps the name, unopenable, until
+# the file is closed, as Windows before 10 1709 does.
 set(sep "\\\\")
 tempfile_add_twin(gettempdir "^Default temp directory: TMPDIR_RE\n$")
 tempfile_add_twin(gettempprefix "^Default temp file prefix: tmp\n$")
@@ -58,3 +58,13 @@ tempfile_add_twin(temporary_file_chmod "^mode: 0666\n$")
 # The same for a directory: chmod(0755) keeps it writable, and a writable directory shows as
 # 0777 (os.stat on Windows repeats the owner's bits for group and others).
 tempfile_add_twin(temporary_directory_chmod "^mode: 0777\n$")
+# The PseudoTemporary* twins: the guardian is a process of the same program (docs/windows.md).
+# pseudo_temporary_directory kills its child with fork() and SIGKILL on POSIX; its Windows twin
+# starts the same program again and kills it with TerminateProcess.
+tempfile_add_twin(pseudo_temporary_file_tell "^while open, name\\(\\) reaches a file of 13 bytes\n\
+${tell_re}after the scope, name\\(\\) reaches a file: False; entries in gettempdir\\(\\): 0\n$")
+tempfile_add_example(twin_pseudo_temporary_directory
+  python-twins/pseudo_temporary_directory_windows.cpp
+  "^file1\\.txt: Hello, world!\nfile2\\.txt: Goodbye, world!\nafter the scope, exists: false\n\
+after an exception, exists: false\nafter its process is killed with TerminateProcess, gone: true\n$")
+tempfile_compile_like_the_docs(twin_pseudo_temporary_directory)

@@ -12,7 +12,14 @@
 #include "os/process.hpp"
 
 namespace tempfile::os::guardian {
-enum class MessageKind : std::uint32_t;
+/// What the owner and its guardian say to each other; each platform's transport carries it
+/// (os/guardian_protocol.hpp, os/windows_guardian_protocol.hpp).
+enum class MessageKind : std::uint32_t {
+  hello = 1,            // guardian -> owner, once it is ready (POSIX: its pid)
+  guard_directory = 2,  // owner -> guardian, with the root's descriptor or handle
+  guard_file = 3,       // owner -> guardian
+  withdraw = 4,         // owner -> guardian: forget `id`
+};
 }  // namespace tempfile::os::guardian
 
 namespace tempfile::os {

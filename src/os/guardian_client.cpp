@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The owner's side of the guardian: starting it (double fork, pidfd first), registering and
-// withdrawing entries over the socket pair, and letting go of it in fork()ed children.
+// The owner's side of the guardian on POSIX (os/guardian_connection.hpp): starting it (double
+// fork, pidfd first), registering and withdrawing entries over the socket pair, and letting go
+// of it in fork()ed children. The tickets are os/guardian_ticket.cpp.
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -17,6 +18,7 @@
 
 #include "os/fd.hpp"
 #include "os/guardian.hpp"
+#include "os/guardian_connection.hpp"
 #include "os/guardian_protocol.hpp"
 #include "os/never_destroyed.hpp"
 #include "os/platform.hpp"
@@ -288,15 +290,27 @@ Errno ensure_started(Connection& c) noexcept {
   return c.socket.valid() ? 0 : start_guardian(c);
 }
 
-// Sends a guard message for a new entry; `counted` says whether its ticket is already counted
-// (reserved). On success the ticket is counted and has `id`.
-Errno send_guard(guardian::MessageKind kind, const char* absolute_path, int fd,
-                 const EntryIdentity& identity, bool counted, std::uint64_t& id) noexcept {
+}  // namespace
+
+namespace guardian {
+
+Errno add_ticket() noexcept {
+  Connection& c = connection();
+  const std::lock_guard<std::mutex> held(c.lock);
+  if (const Errno err = ensure_started(c); err != 0) {
+    return err;
+  }
+  ++c.tickets;
+  return 0;
+}
+
+Errno send_guard(MessageKind kind, const char* absolute_path, int fd, const EntryIdentity& identity,
+                 bool counted, std::uint64_t& id) noexcept {
   const std::size_t length = std::strlen(absolute_path);
   if (length > guardian::max_path) {
     return ENAMETOOLONG;
   }
-  guardian::Message message;
+  Message message;
   message.kind = kind;
   message.path_length = static_cast<std::uint32_t>(length);
   message.identity = identity;
@@ -329,87 +343,15 @@ Errno send_guard(guardian::MessageKind kind, const char* absolute_path, int fd,
   return err;
 }
 
-}  // namespace
-
-GuardianTicket::GuardianTicket(GuardianTicket&& other) noexcept
-    : id_(other.id_), counted_(other.counted_), created_by_(other.created_by_) {
-  other.id_ = 0;
-  other.counted_ = false;
-}
-
-GuardianTicket& GuardianTicket::operator=(GuardianTicket&& other) noexcept {
-  if (this != &other) {
-    withdraw();
-    id_ = other.id_;
-    counted_ = other.counted_;
-    created_by_ = other.created_by_;
-    other.id_ = 0;
-    other.counted_ = false;
-  }
-  return *this;
-}
-
-GuardianTicket::~GuardianTicket() {
-  withdraw();
-}
-
-Errno GuardianTicket::reserve(GuardianTicket& out) noexcept {
-  out.withdraw();
-  Connection& c = connection();
-  const std::lock_guard<std::mutex> held(c.lock);
-  if (const Errno err = ensure_started(c); err != 0) {
-    return err;
-  }
-  ++c.tickets;
-  out.counted_ = true;
-  out.created_by_ = CreatingProcess();
-  return 0;
-}
-
-Errno GuardianTicket::guard_directory(const char* absolute_path, int root_fd,
-                                      const EntryIdentity& identity, GuardianTicket& out) noexcept {
-  return out.guard(guardian::MessageKind::guard_directory, absolute_path, root_fd, identity);
-}
-
-Errno GuardianTicket::guard_file(const char* absolute_path, const EntryIdentity& identity,
-                                 GuardianTicket& out) noexcept {
-  return out.guard(guardian::MessageKind::guard_file, absolute_path, -1, identity);
-}
-
-Errno GuardianTicket::guard(guardian::MessageKind kind, const char* absolute_path, int fd,
-                            const EntryIdentity& identity) noexcept {
-  const bool reserved = counted_ && id_ == 0 && created_by_.is_current();
-  if (!reserved) {
-    withdraw();
-  }
-  std::uint64_t id = 0;
-  if (const Errno err = send_guard(kind, absolute_path, fd, identity, reserved, id); err != 0) {
-    return err;
-  }
-  id_ = id;
-  counted_ = true;
-  created_by_ = CreatingProcess();
-  return 0;
-}
-
-void GuardianTicket::withdraw() noexcept {
-  if (!counted_) {
-    return;
-  }
-  const std::uint64_t id = id_;
-  id_ = 0;
-  counted_ = false;
-  if (!created_by_.is_current()) {
-    return;  // a fork()ed child: the parent's guardian is not this process's to talk to
-  }
+void remove_ticket(std::uint64_t id) noexcept {
   Connection& c = connection();
   const std::lock_guard<std::mutex> held(c.lock);
   if (c.tickets == 0) {
     return;
   }
   if (id != 0 && c.socket.valid()) {
-    guardian::Message message;
-    message.kind = guardian::MessageKind::withdraw;
+    Message message;
+    message.kind = MessageKind::withdraw;
     message.id = id;
     // A failure means the guardian is gone, and with it everything it would have removed.
     static_cast<void>(send_message(c, message, -1));
@@ -417,6 +359,8 @@ void GuardianTicket::withdraw() noexcept {
   --c.tickets;
   let_go_if_unused(c);
 }
+
+}  // namespace guardian
 
 GuardianStatus guardian_status() noexcept {
   Connection& c = connection();

@@ -10,15 +10,9 @@
 #include <cstdint>
 
 #include "os/entry_identity.hpp"
+#include "os/guardian.hpp"
 
 namespace tempfile::os::guardian {
-
-enum class MessageKind : std::uint32_t {
-  hello = 1,            // guardian -> owner, once it is ready: its pid
-  guard_directory = 2,  // owner -> guardian, with the root's descriptor (SCM_RIGHTS)
-  guard_file = 3,       // owner -> guardian
-  withdraw = 4,         // owner -> guardian: forget `id`
-};
 
 /// The longest path a message carries (PATH_MAX on Linux); longer paths are refused (ENAMETOOLONG).
 inline constexpr std::size_t max_path = 4096;

@@ -3,7 +3,7 @@
 // cleanup(), the destructor, rmtree and the exit handler; read-only entries removed; a file held
 // open without FILE_SHARE_DELETE reported, and removed once let go; links inside a tree removed as
 // themselves, their targets untouched; a held directory that may be renamed, and the OS layer's
-// calls relative to one; Unicode names.
+// calls relative to one; Unicode names; a PseudoTemporaryDirectory made and cleaned up.
 #include "os/windows_api.hpp"
 // windows.h first: the others assume its types.
 #include <gtest/gtest.h>
@@ -433,8 +433,19 @@ TEST_F(WindowsDirectoryTest, UnicodeNames) {
   EXPECT_FALSE(entry_exists(parent));
 }
 
-TEST_F(WindowsDirectoryTest, PseudoTemporaryDirectoryIsRefusedClearly) {
-  EXPECT_TEMPFILE_ERROR(PseudoTemporaryDirectory(), std::errc::function_not_supported, "guardian");
+// The guardian runs on Windows (tests/windows/guardian_test.cpp): a PseudoTemporaryDirectory is
+// made, holds a tree, and goes with cleanup() as a TemporaryDirectory does.
+TEST_F(WindowsDirectoryTest, PseudoTemporaryDirectoryWorks) {
+  fs::path name;
+  {
+    PseudoTemporaryDirectory directory;
+    name = directory.name();
+    EXPECT_EQ(name.parent_path(), scratch());
+    fill(name);
+    EXPECT_EQ(read_file(name / "a.txt"), "alpha");
+    EXPECT_NO_THROW(directory.cleanup());
+    EXPECT_FALSE(entry_exists(name));
+  }
   EXPECT_TRUE(test::list_dir(scratch()).empty());
 }
 
