@@ -35,6 +35,8 @@ std::string descriptor_contents(int fd) {
   return bytes;
 }
 
-bool is_open_descriptor(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
+bool is_open_descriptor(int fd) {
+  return ::fcntl(fd, F_GETFD) != -1;
+}
 
 }  // namespace tempfile::test

@@ -50,6 +50,8 @@ std::string descriptor_contents(int fd) {
   return bytes;
 }
 
-bool is_open_descriptor(int fd) { return ::_get_osfhandle(fd) != -1; }
+bool is_open_descriptor(int fd) {
+  return ::_get_osfhandle(fd) != -1;
+}
 
 }  // namespace tempfile::test
