@@ -170,6 +170,17 @@ Errno handle_of(int fd, HANDLE& out) noexcept {
   return 0;
 }
 
+Errno adopt_as_descriptor(OwnedHandle& handle, int flags, int& fd) noexcept {
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the C runtime takes an intptr_t
+  fd = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(handle.get()),
+                         flags | _O_BINARY | _O_NOINHERIT);
+  if (fd < 0) {
+    return EMFILE;
+  }
+  static_cast<void>(handle.release());  // the descriptor owns it now
+  return 0;
+}
+
 Errno open_entry(int dirfd, const char* path, DWORD access, OwnedHandle& out) noexcept {
   if (dirfd != cwd_marker) {
     NtOpen how;

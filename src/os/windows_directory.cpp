@@ -131,13 +131,10 @@ Errno open_held(int dirfd, const char* path, bool follow, const DWORD* accesses,
   if ((info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) == 0) {
     return ENOTDIR;
   }
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the C runtime takes an intptr_t
-  const int fd = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(handle.get()),
-                                   _O_RDONLY | _O_BINARY | _O_NOINHERIT);
-  if (fd < 0) {
-    return EMFILE;
+  int fd = -1;
+  if (err = windows::adopt_as_descriptor(handle, _O_RDONLY, fd); err != 0) {
+    return err;
   }
-  static_cast<void>(handle.release());  // the descriptor owns it now
   out = FileDescriptor(fd);
   return 0;
 }

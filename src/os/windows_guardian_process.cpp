@@ -43,12 +43,10 @@ struct Guarded {
 // handle, and removes the root only while its path still names it.
 void remove_directory(Guarded& entry) noexcept {
   // The tree remover takes C-runtime descriptors; the descriptor owns the handle from here.
-  const int fd = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(entry.root.get()),
-                                   _O_RDONLY | _O_NOINHERIT);
-  if (fd < 0) {
+  int fd = -1;
+  if (windows::adopt_as_descriptor(entry.root, _O_RDONLY, fd) != 0) {
     return;  // the handle is closed with the entry
   }
-  static_cast<void>(entry.root.release());
   std::vector<RemovalFailure> ignored;  // nobody to report to
   static_cast<void>(remove_held_directory(entry.path.c_str(), fd, entry.identity, ignored));
   ::_close(fd);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Windows-only helpers of the OS layer for handles: an owning HANDLE, the HANDLE under a
-// C-runtime descriptor, and opening an entry itself (never what a link points to).
+// C-runtime descriptor and the descriptor made for one, and opening an entry itself (never what a
+// link points to).
 #pragma once
 
 #include "os/errno.hpp"
@@ -44,6 +45,11 @@ class OwnedHandle {
 
 /// The HANDLE under C-runtime descriptor `fd`; EBADF for a number that is not open.
 [[nodiscard]] Errno handle_of(int fd, HANDLE& out) noexcept;
+
+/// Wraps `handle` in a C-runtime descriptor (`flags`: _O_RDONLY or _O_RDWR, with _O_BINARY and
+/// _O_NOINHERIT added), which owns it from then on: `handle` is left empty. EMFILE when the C
+/// runtime has no descriptor left (`handle` still owns it, and closes it).
+[[nodiscard]] Errno adopt_as_descriptor(OwnedHandle& handle, int flags, int& fd) noexcept;
 
 /// Opens entry `path` (relative to `dirfd`: current_directory_fd, or a held directory whose
 /// path it is joined to, os/windows_directory.hpp) with `access`, shared for reading, writing and

@@ -79,13 +79,10 @@ constexpr ULONG directory_lock_share = FILE_SHARE_READ | FILE_SHARE_DELETE;
 // `fd` becomes `fresh` (the caller's descriptor number stays, so whatever holds `fd` now holds
 // `fresh`), not inheritable.
 Errno put_under(int fd, windows::OwnedHandle& fresh) noexcept {
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the C runtime takes an intptr_t
-  const int wrapped = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(fresh.get()),
-                                        _O_RDONLY | _O_BINARY | _O_NOINHERIT);
-  if (wrapped < 0) {
-    return EMFILE;
+  int wrapped = -1;
+  if (const Errno err = windows::adopt_as_descriptor(fresh, _O_RDONLY, wrapped); err != 0) {
+    return err;
   }
-  static_cast<void>(fresh.release());  // `wrapped` owns it now
   const int replaced = ::_dup2(wrapped, fd);
   const Errno dup_error = replaced != 0 ? errno : 0;
   ::_close(wrapped);
@@ -190,13 +187,10 @@ Errno open_to_lock(int dirfd, const char* name, FileDescriptor& out) noexcept {
   if ((info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
     return ELOOP;
   }
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the C runtime takes an intptr_t
-  const int fd = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(handle.get()),
-                                   _O_RDONLY | _O_BINARY | _O_NOINHERIT);
-  if (fd < 0) {
-    return EMFILE;
+  int fd = -1;
+  if (const Errno err = windows::adopt_as_descriptor(handle, _O_RDONLY, fd); err != 0) {
+    return err;
   }
-  static_cast<void>(handle.release());  // the descriptor owns it now
   out = FileDescriptor(fd);
   return 0;
 }
