@@ -59,6 +59,9 @@ class RemoveAndReleaseGuardian final : public io::AfterClose {
 // failure throws.
 os::FileDescriptor open_reached_unnamed(const std::string& dir, std::string& path) {
   os::FileDescriptor fd;
+  if (!os::features().o_tmpfile) {
+    return {};  // no unnamed file a path could reach (Windows, the portable build): none is made
+  }
   if (const os::Errno err =
           os::open_unnamed_file(os::current_directory_fd, dir.c_str(), os::file_mode, fd);
       err != 0) {

@@ -65,4 +65,8 @@ void create_by_name(const std::filesystem::path& path, const std::string& bytes)
   write_whole(handle, path, bytes);
 }
 
+bool entry_exists(const std::filesystem::path& path) {
+  return ::GetFileAttributesW(path.c_str()) != INVALID_FILE_ATTRIBUTES;
+}
+
 }  // namespace tempfile::test

@@ -22,4 +22,8 @@ void overwrite_by_name(const std::filesystem::path& path, const std::string& byt
 /// someone else's. Fails the running test when Windows refuses.
 void create_by_name(const std::filesystem::path& path, const std::string& bytes);
 
+/// Whether anything has the name `path` (GetFileAttributesW: a link is there itself, whatever
+/// it points to).
+[[nodiscard]] bool entry_exists(const std::filesystem::path& path);
+
 }  // namespace tempfile::test

@@ -25,6 +25,7 @@
 #include "os/sys.hpp"
 #include "support/scratch.hpp"
 #include "support/windows_child.hpp"
+#include "support/windows_files.hpp"
 #include "tempfile/directory.hpp"
 #include "tempfile/mkstemp.hpp"
 #include "tempfile/temporary_directory.hpp"
@@ -37,11 +38,7 @@ namespace fs = std::filesystem;
 
 // The variable that makes WindowsChildProcess.ExitsWithLiveTemporaryDirectories a child's work:
 // the directory to make them in.
-constexpr const wchar_t* child_directory_variable = L"TEMPFILE_WINDOWS_CHILD_TREE";
-
-bool entry_exists(const fs::path& path) {
-  return ::GetFileAttributesW(path.c_str()) != INVALID_FILE_ATTRIBUTES;
-}
+constexpr const wchar_t* tree_variable = L"TEMPFILE_WINDOWS_CHILD_TREE";
 
 // Makes a file with `bytes` through the wide API (the name may be any Unicode).
 void make_file(const fs::path& path, const std::string& bytes) {
@@ -90,7 +87,7 @@ bool make_directory_link(const fs::path& link, const fs::path& target, std::stri
   if (::CreateSymbolicLinkW(link.c_str(), target.c_str(),
                             SYMBOLIC_LINK_FLAG_DIRECTORY | allow_unprivileged) != 0 &&
       (::GetFileAttributesW(link.c_str()) & FILE_ATTRIBUTE_REPARSE_POINT) != 0 &&
-      entry_exists(link)) {
+      test::entry_exists(link)) {
     how = "symbolic link";
     return true;
   }
@@ -141,7 +138,7 @@ TEST_F(WindowsDirectoryTest, CleanupRemovesFilesAndNestedDirectories) {
   fill(name);
   EXPECT_EQ(read_file(name / "d1" / "d2" / "d3" / "deep.txt"), "deep");  // the tree is there
   directory.cleanup();
-  EXPECT_FALSE(entry_exists(name));
+  EXPECT_FALSE(test::entry_exists(name));
   EXPECT_TRUE(test::list_dir(scratch()).empty());
   directory.cleanup();  // a second cleanup() does nothing
 }
@@ -153,9 +150,9 @@ TEST_F(WindowsDirectoryTest, DestructorRemovesTheTree) {
     name = directory.name();
     EXPECT_EQ(name.filename().wstring().rfind(L"pre_", 0), 0U);
     fill(name);
-    EXPECT_TRUE(entry_exists(name / "d1" / "b.bin"));
+    EXPECT_TRUE(test::entry_exists(name / "d1" / "b.bin"));
   }
-  EXPECT_FALSE(entry_exists(name));
+  EXPECT_FALSE(test::entry_exists(name));
 }
 
 TEST_F(WindowsDirectoryTest, ReadOnlyFilesAndDirectoriesInsideAreRemoved) {
@@ -171,7 +168,7 @@ TEST_F(WindowsDirectoryTest, ReadOnlyFilesAndDirectoriesInsideAreRemoved) {
   EXPECT_EQ(::DeleteFileW((name / "readonly.txt").c_str()), 0);
   EXPECT_EQ(::GetLastError(), static_cast<DWORD>(ERROR_ACCESS_DENIED));
   directory.cleanup();
-  EXPECT_FALSE(entry_exists(name));
+  EXPECT_FALSE(test::entry_exists(name));
 }
 
 TEST_F(WindowsDirectoryTest, ReadOnlyRootIsRemoved) {
@@ -180,7 +177,7 @@ TEST_F(WindowsDirectoryTest, ReadOnlyRootIsRemoved) {
   make_file(name / "f", "x");
   ASSERT_NE(::SetFileAttributesW(name.c_str(), FILE_ATTRIBUTE_READONLY), 0);
   directory.cleanup();
-  EXPECT_FALSE(entry_exists(name));
+  EXPECT_FALSE(test::entry_exists(name));
 }
 
 // A file opened elsewhere without FILE_SHARE_DELETE (as Python's open() opens files) cannot be
@@ -207,12 +204,12 @@ TEST_F(WindowsDirectoryTest, FileHeldOpenFailsCleanupUntilItIsClosed) {
   }
   // Bounded: the retries wait well under a second for one entry.
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
-  EXPECT_TRUE(entry_exists(name / "held.txt"));
-  EXPECT_FALSE(entry_exists(name / "free.txt"));  // the rest went
+  EXPECT_TRUE(test::entry_exists(name / "held.txt"));
+  EXPECT_FALSE(test::entry_exists(name / "free.txt"));  // the rest went
   EXPECT_EQ(read_file(name / "held.txt"), "held");
   ::CloseHandle(holder);
   directory.cleanup();  // a retry, now that it is let go
-  EXPECT_FALSE(entry_exists(name));
+  EXPECT_FALSE(test::entry_exists(name));
 }
 
 TEST_F(WindowsDirectoryTest, IgnoreCleanupErrorsToleratesAFileHeldOpen) {
@@ -226,12 +223,12 @@ TEST_F(WindowsDirectoryTest, IgnoreCleanupErrorsToleratesAFileHeldOpen) {
                            OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
     ASSERT_NE(holder, INVALID_HANDLE_VALUE);
     EXPECT_NO_THROW(directory.cleanup());
-    EXPECT_TRUE(entry_exists(name / "held.txt"));
+    EXPECT_TRUE(test::entry_exists(name / "held.txt"));
     ::CloseHandle(holder);
     EXPECT_NO_THROW(directory.cleanup());
-    EXPECT_FALSE(entry_exists(name));
+    EXPECT_FALSE(test::entry_exists(name));
   }
-  EXPECT_FALSE(entry_exists(name));
+  EXPECT_FALSE(test::entry_exists(name));
 }
 
 // The project's first promise: nothing outside the tree is touched. A link inside the tree to a
@@ -256,7 +253,7 @@ TEST_F(WindowsDirectoryTest, DirectoryLinkInsideIsRemovedAsALink) {
     // The link leads outside: the positive control that removal through it would reach there.
     EXPECT_EQ(read_file(name / "sub" / "link" / "keep.txt"), "kept") << how;
     directory.cleanup();
-    EXPECT_FALSE(entry_exists(name)) << how;
+    EXPECT_FALSE(test::entry_exists(name)) << how;
   }
   EXPECT_EQ(read_file(outside / "keep.txt"), "kept") << how;
   EXPECT_EQ(read_file(outside / "inner" / "keep2.txt"), "kept too") << how;
@@ -275,7 +272,7 @@ TEST_F(WindowsDirectoryTest, HardLinkInsideIsRemovedAsAName) {
         << ::GetLastError();
     EXPECT_EQ(read_file(name / "link.txt"), "kept");  // the same file
     directory.cleanup();
-    EXPECT_FALSE(entry_exists(name));
+    EXPECT_FALSE(test::entry_exists(name));
   }
   EXPECT_EQ(read_file(outside), "kept");
   ASSERT_NE(::DeleteFileW(outside.c_str()), 0);
@@ -286,12 +283,12 @@ TEST_F(WindowsDirectoryTest, RmtreeRemovesAPath) {
   fill(root);
   ASSERT_NE(::SetFileAttributesW((root / "a.txt").c_str(), FILE_ATTRIBUTE_READONLY), 0);
   rmtree(root);
-  EXPECT_FALSE(entry_exists(root));
+  EXPECT_FALSE(test::entry_exists(root));
   // A relative path is relative to the current directory (the scratch directory here).
   ASSERT_NE(::CreateDirectoryW(L"relative", nullptr), 0);
   make_file(scratch() / "relative" / "x", "x");
   rmtree(fs::path("relative"));
-  EXPECT_FALSE(entry_exists(scratch() / "relative"));
+  EXPECT_FALSE(test::entry_exists(scratch() / "relative"));
 }
 
 TEST_F(WindowsDirectoryTest, RmtreeReportsAMissingPathAndRefusesAFile) {
@@ -340,7 +337,7 @@ TEST_F(WindowsDirectoryTest, HeldDirectoryTakesObjectsAndMayBeRenamed) {
     // The held handle shares deletion, as a POSIX descriptor holds a directory: it can be
     // renamed while held (Windows still refuses while a file below it is open).
     EXPECT_NE(::MoveFileW(sub.c_str(), moved.c_str()), 0) << ::GetLastError();
-    EXPECT_FALSE(entry_exists(sub));
+    EXPECT_FALSE(test::entry_exists(sub));
     EXPECT_NE(::MoveFileW(moved.c_str(), sub.c_str()), 0) << ::GetLastError();
   }
   EXPECT_TRUE(test::list_dir(sub).empty());
@@ -363,7 +360,7 @@ TEST_F(WindowsDirectoryTest, TreeDeeperThanMaxPathIsRemoved) {
   make_file(fs::path(file), "deep");
   EXPECT_EQ(read_file(fs::path(file)), "deep");
   directory.cleanup();
-  EXPECT_FALSE(entry_exists(name));
+  EXPECT_FALSE(test::entry_exists(name));
 }
 
 // The OS layer's calls relative to a held directory, and its listing through the handle.
@@ -427,10 +424,10 @@ TEST_F(WindowsDirectoryTest, UnicodeNames) {
     NamedTemporaryFile file({.dir = directory});
     EXPECT_EQ(file.name().parent_path(), name);
   }
-  EXPECT_FALSE(entry_exists(name));
+  EXPECT_FALSE(test::entry_exists(name));
   make_file(parent / fs::path(L"\u00fc.txt"), "u");
   rmtree(parent);
-  EXPECT_FALSE(entry_exists(parent));
+  EXPECT_FALSE(test::entry_exists(parent));
 }
 
 // The guardian runs on Windows (tests/windows/guardian_test.cpp): a PseudoTemporaryDirectory is
@@ -444,7 +441,7 @@ TEST_F(WindowsDirectoryTest, PseudoTemporaryDirectoryWorks) {
     fill(name);
     EXPECT_EQ(read_file(name / "a.txt"), "alpha");
     EXPECT_NO_THROW(directory.cleanup());
-    EXPECT_FALSE(entry_exists(name));
+    EXPECT_FALSE(test::entry_exists(name));
   }
   EXPECT_TRUE(test::list_dir(scratch()).empty());
 }
@@ -459,10 +456,10 @@ TEST_F(WindowsDirectoryTest, ExitCleanupRemovesLiveDirectories) {
     name = directory.name();
     fill(name);
     os::run_exit_cleanup();
-    EXPECT_FALSE(entry_exists(name / "d1")) << "the exit handler left the contents";
+    EXPECT_FALSE(test::entry_exists(name / "d1")) << "the exit handler left the contents";
     EXPECT_NO_THROW(directory.cleanup());
   }
-  EXPECT_FALSE(entry_exists(name));
+  EXPECT_FALSE(test::entry_exists(name));
 }
 
 // The console handler's and the terminate handler's walk removes a live TemporaryDirectory's
@@ -474,11 +471,11 @@ TEST_F(WindowsDirectoryTest, TerminateCleanupRemovesLiveDirectories) {
     name = directory.name();
     fill(name);
     os::run_terminate_cleanup();
-    EXPECT_FALSE(entry_exists(name / "d1")) << "the terminate cleanup left the contents";
-    EXPECT_FALSE(entry_exists(name / "a.txt"));
+    EXPECT_FALSE(test::entry_exists(name / "d1")) << "the terminate cleanup left the contents";
+    EXPECT_FALSE(test::entry_exists(name / "a.txt"));
     EXPECT_NO_THROW(directory.cleanup());
   }
-  EXPECT_FALSE(entry_exists(name));
+  EXPECT_FALSE(test::entry_exists(name));
 }
 
 // The child's half of the next test: makes a TemporaryDirectory with a tree and one kept
@@ -500,9 +497,9 @@ TEST(WindowsChildProcess, ExitsWithLiveTemporaryDirectories) {
 
 TEST_F(WindowsDirectoryTest, TreeIsRemovedWhenItsProcessExits) {
   const fs::path directory = make_subdir("child");
-  ASSERT_NE(::SetEnvironmentVariableW(child_directory_variable, directory.c_str()), 0);
+  ASSERT_NE(::SetEnvironmentVariableW(tree_variable, directory.c_str()), 0);
   HANDLE child = test::start_child_test(L"ExitsWithLiveTemporaryDirectories");
-  ::SetEnvironmentVariableW(child_directory_variable, nullptr);
+  ::SetEnvironmentVariableW(tree_variable, nullptr);
   ASSERT_NE(child, nullptr);
   EXPECT_EQ(::WaitForSingleObject(child, 60000), WAIT_OBJECT_0);
   DWORD status = 1;
@@ -513,7 +510,7 @@ TEST_F(WindowsDirectoryTest, TreeIsRemovedWhenItsProcessExits) {
   const std::string kept = read_file(directory / "kept.name");
   ASSERT_EQ(removed.size(), 11U) << removed;  // "tmp" and 8 random characters
   ASSERT_EQ(kept.size(), 11U) << kept;
-  EXPECT_FALSE(entry_exists(directory / removed));
+  EXPECT_FALSE(test::entry_exists(directory / removed));
   // The positive control: the one made with delete_ = false is still there, with its file.
   EXPECT_EQ(read_file(directory / kept / "k"), "k");
   rmtree(directory);

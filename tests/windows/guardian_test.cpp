@@ -31,11 +31,7 @@ namespace fs = std::filesystem;
 
 // The variable that makes WindowsChildProcess.HoldsGuardedEntries a child's work: the directory
 // to make its entries in.
-constexpr const wchar_t* child_directory_variable = L"TEMPFILE_WINDOWS_GUARDED_DIR";
-
-bool entry_exists(const fs::path& path) {
-  return ::GetFileAttributesW(path.c_str()) != INVALID_FILE_ATTRIBUTES;
-}
+constexpr const wchar_t* guarded_directory_variable = L"TEMPFILE_WINDOWS_GUARDED_DIR";
 
 // What the child reports once its entries exist.
 struct Held {
@@ -105,14 +101,14 @@ class WindowsGuardianTest : public test::ScratchTest {
  protected:
   // Starts the child in `dir` and waits for its report. Returns its process handle.
   HANDLE start_holder(const fs::path& dir, Held& held) {
-    EXPECT_NE(::SetEnvironmentVariableW(child_directory_variable, dir.c_str()), 0);
+    EXPECT_NE(::SetEnvironmentVariableW(guarded_directory_variable, dir.c_str()), 0);
     HANDLE child = test::start_child_test(L"HoldsGuardedEntries");
-    ::SetEnvironmentVariableW(child_directory_variable, nullptr);
+    ::SetEnvironmentVariableW(guarded_directory_variable, nullptr);
     if (child == nullptr) {
       return nullptr;
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!entry_exists(dir / "ready") && std::chrono::steady_clock::now() < deadline &&
+    while (!test::entry_exists(dir / "ready") && std::chrono::steady_clock::now() < deadline &&
            ::WaitForSingleObject(child, 0) == WAIT_TIMEOUT) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -172,8 +168,8 @@ TEST_F(WindowsGuardianTest, RemovesTheEntriesOfAKilledOwner) {
   kill(child);
   EXPECT_TRUE(ends_cleanly(guardian)) << "the guardian did not end by itself";
   ::CloseHandle(guardian);
-  EXPECT_FALSE(entry_exists(held.directory)) << "the guardian left the directory";
-  EXPECT_FALSE(entry_exists(held.file)) << "the guardian left the file";
+  EXPECT_FALSE(test::entry_exists(held.directory)) << "the guardian left the directory";
+  EXPECT_FALSE(test::entry_exists(held.file)) << "the guardian left the file";
   // The kill ran no cleanup of the child's: its unguarded TemporaryDirectory stays.
   EXPECT_EQ(test::read_by_name(held.control / "c.txt"), "control");
   fs::remove_all(held.control);
@@ -186,14 +182,14 @@ TEST_F(WindowsGuardianTest, RemovesTheEntriesOfAKilledOwner) {
 // console) does not reach it, and it removes the owner's directory.
 TEST_F(WindowsGuardianTest, OutlivesCtrlCOfItsOwnersConsole) {
   const fs::path dir = make_subdir("console");
-  ASSERT_NE(::SetEnvironmentVariableW(child_directory_variable, dir.c_str()), 0);
+  ASSERT_NE(::SetEnvironmentVariableW(guarded_directory_variable, dir.c_str()), 0);
   STARTUPINFOW startup{};
   startup.cb = sizeof startup;
   startup.dwFlags = STARTF_USESHOWWINDOW;
   startup.wShowWindow = SW_HIDE;
   HANDLE child =
       test::start_child_test(L"HoldsAGuardedDirectoryUntilCtrlC", CREATE_NEW_CONSOLE, &startup);
-  ::SetEnvironmentVariableW(child_directory_variable, nullptr);
+  ::SetEnvironmentVariableW(guarded_directory_variable, nullptr);
   ASSERT_NE(child, nullptr);
   EXPECT_EQ(::WaitForSingleObject(child, 60000), WAIT_OBJECT_0);
   DWORD status = 0;
@@ -209,13 +205,13 @@ TEST_F(WindowsGuardianTest, OutlivesCtrlCOfItsOwnersConsole) {
   ASSERT_TRUE(std::getline(report, name) && std::getline(report, control))
       << "the child never reported its directories";
   report.close();
-  for (int wait = 0; wait < 500 && entry_exists(fs::path(name)); ++wait) {
+  for (int wait = 0; wait < 500 && test::entry_exists(fs::path(name)); ++wait) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  EXPECT_FALSE(entry_exists(fs::path(name))) << "the guardian did not remove it";
+  EXPECT_FALSE(test::entry_exists(fs::path(name))) << "the guardian did not remove it";
   // The event ran no cleanup of the child's: its TemporaryDirectory, which no guardian keeps,
   // stays (so the guardian, not the child, removed the other).
-  EXPECT_TRUE(entry_exists(fs::path(control)));
+  EXPECT_TRUE(test::entry_exists(fs::path(control)));
   fs::remove_all(control);
   fs::remove(dir / "ready");
   EXPECT_TRUE(test::list_dir(dir).empty());
@@ -256,7 +252,7 @@ TEST_F(WindowsGuardianTest, LeavesAFileThatTookTheNameAfterTheOwnersDeath) {
   // knew the moved file's new name; its directory went as before.
   EXPECT_EQ(test::read_by_name(held.file), "someone else's");
   EXPECT_EQ(test::read_by_name(moved), "pseudo");
-  EXPECT_FALSE(entry_exists(held.directory));
+  EXPECT_FALSE(test::entry_exists(held.directory));
   fs::remove_all(dir);
 }
 
@@ -327,7 +323,7 @@ TEST_F(WindowsGuardianTest, WithdrawnEntriesEndTheGuardianAndNothingElseIsTouche
     HANDLE guardian = open_guardian(static_cast<DWORD>(status.pid));
     ASSERT_NE(guardian, nullptr);
     directory.cleanup();
-    EXPECT_FALSE(entry_exists(directory.name()));
+    EXPECT_FALSE(test::entry_exists(directory.name()));
     EXPECT_TRUE(ends_cleanly(guardian));
     ::CloseHandle(guardian);
     EXPECT_EQ(os::guardian_status().pid, -1);
@@ -354,7 +350,7 @@ TEST_F(WindowsGuardianTest, WithdrawnEntriesEndTheGuardianAndNothingElseIsTouche
     HANDLE guardian = open_guardian(static_cast<DWORD>(os::guardian_status().pid));
     ASSERT_NE(guardian, nullptr);
     file.close();
-    EXPECT_FALSE(entry_exists(name));
+    EXPECT_FALSE(test::entry_exists(name));
     EXPECT_TRUE(ends_cleanly(guardian));
     ::CloseHandle(guardian);
   }

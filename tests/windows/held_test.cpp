@@ -41,10 +41,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool entry_exists(const fs::path& path) {
-  return ::GetFileAttributesW(path.c_str()) != INVALID_FILE_ATTRIBUTES;
-}
-
 // `path` with the \\?\ prefix: how a test reaches what is longer than MAX_PATH by itself.
 fs::path long_form(const fs::path& path) {
   return fs::path(L"\\\\?\\" + path.wstring());
@@ -68,7 +64,7 @@ bool deletes_names_at_once(const fs::path& scratch) {
   const bool set =
       ::SetFileInformationByHandle(deleting, static_cast<FILE_INFO_BY_HANDLE_CLASS>(21), &posix,
                                    sizeof posix) != 0;
-  const bool gone = set && !entry_exists(probe);
+  const bool gone = set && !test::entry_exists(probe);
   if (!set) {
     FILE_DISPOSITION_INFO classic{};
     classic.DeleteFile = TRUE;
@@ -90,8 +86,8 @@ TEST_F(WindowsHeldTest, CreationLandsInTheHeldDirectoryAfterItsPathIsRenamed) {
   {
     const Directory held(old_path);
     ASSERT_NE(::MoveFileW(old_path.c_str(), renamed.c_str()), 0) << ::GetLastError();
-    ASSERT_FALSE(entry_exists(old_path));
-    ASSERT_TRUE(entry_exists(renamed));
+    ASSERT_FALSE(test::entry_exists(old_path));
+    ASSERT_TRUE(test::entry_exists(renamed));
     ASSERT_NE(::CreateDirectoryW(old_path.c_str(), nullptr), 0);  // another one under the name
     const auto [fd, path] = mkstemp({.suffix = ".bin", .dir = held});
     EXPECT_EQ(::_write(fd, "made", 4), 4);
@@ -134,7 +130,7 @@ TEST_F(WindowsHeldTest, RemoveAllOfALiveTemporaryDirectorySucceeds) {
     EXPECT_FALSE(ec) << ec.message();
     EXPECT_NO_THROW(directory.cleanup());
   }
-  EXPECT_FALSE(entry_exists(name));
+  EXPECT_FALSE(test::entry_exists(name));
 }
 
 // An outer TemporaryDirectory is removed while an inner one made in it is alive: the inner
@@ -157,10 +153,10 @@ TEST_F(WindowsHeldTest, OuterTemporaryDirectoryIsRemovedWhileAnInnerOneLives) {
     inner_name = inner.name();
     test::create_by_name(inner_name / "in.txt", "in");
     EXPECT_NO_THROW(outer.cleanup());
-    EXPECT_FALSE(entry_exists(inner_name));
-    EXPECT_FALSE(entry_exists(outer_name));
+    EXPECT_FALSE(test::entry_exists(inner_name));
+    EXPECT_FALSE(test::entry_exists(outer_name));
   }  // the inner one's removal finds nothing left
-  EXPECT_FALSE(entry_exists(outer_name));
+  EXPECT_FALSE(test::entry_exists(outer_name));
 }
 
 TEST_F(WindowsHeldTest, PersistIntoAHeldDirectoryReplacesAndRefusesToClobber) {
@@ -184,7 +180,7 @@ TEST_F(WindowsHeldTest, PersistIntoAHeldDirectoryReplacesAndRefusesToClobber) {
   EXPECT_EQ(test::read_by_name(temporary), "mine");
   second.persist("other.txt", {.overwrite = false, .dir = held});
   EXPECT_EQ(test::read_by_name(sub / "other.txt"), "mine");
-  EXPECT_FALSE(entry_exists(temporary));
+  EXPECT_FALSE(test::entry_exists(temporary));
   second.close();
   // A directory is no target to replace.
   ASSERT_TRUE(fs::create_directory(sub / "dir"));
@@ -245,11 +241,11 @@ TEST(WindowsChildProcess, CreatesWhileTheHandlerWalks) {
   while (!created.load()) {
     std::this_thread::yield();
   }
-  ASSERT_TRUE(entry_exists(path));  // there, and not registered yet, when the handler starts
+  ASSERT_TRUE(test::entry_exists(path));  // there, and not registered yet, when the handler starts
   EXPECT_FALSE(registered.load());
   std::thread([] { static_cast<void>(os::windows::console_cleanup_handler(CTRL_C_EVENT)); }).join();
   EXPECT_TRUE(registered.load());  // the handler waited for the window
-  EXPECT_FALSE(entry_exists(path));
+  EXPECT_FALSE(test::entry_exists(path));
   creator.join();
 }
 
@@ -304,13 +300,13 @@ TEST_F(WindowsHeldTest, DirectoriesLongerThanMaxPathWork) {
       NamedTemporaryFile in_held({.dir = directory});
       in_held.write(std::string_view("x"));
     }
-    EXPECT_FALSE(entry_exists(long_form(inner)));
+    EXPECT_FALSE(test::entry_exists(long_form(inner)));
     const fs::path made = mkdtemp({.dir = deep});
-    EXPECT_TRUE(entry_exists(long_form(made)));
-    EXPECT_TRUE(entry_exists(long_form(path)));
+    EXPECT_TRUE(test::entry_exists(long_form(made)));
+    EXPECT_TRUE(test::entry_exists(long_form(path)));
   }
   rmtree(deep.parent_path());
-  EXPECT_FALSE(entry_exists(long_form(deep.parent_path())));
+  EXPECT_FALSE(test::entry_exists(long_form(deep.parent_path())));
   rmtree(scratch() / "long");
   EXPECT_TRUE(test::list_dir(scratch()).empty());
 }

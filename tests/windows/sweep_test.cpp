@@ -35,7 +35,7 @@ namespace fs = std::filesystem;
 
 // The variable that makes WindowsChildProcess.HoldsSweepableEntries a child's work: the
 // directory to make its entries in.
-constexpr const wchar_t* child_directory_variable = L"TEMPFILE_WINDOWS_SWEEP_DIR";
+constexpr const wchar_t* sweep_directory_variable = L"TEMPFILE_WINDOWS_SWEEP_DIR";
 
 class WindowsSweepTest : public test::ScratchTest {};
 
@@ -108,9 +108,9 @@ TEST(WindowsChildProcess, HoldsSweepableEntries) {
 
 TEST_F(WindowsSweepTest, LiveOwnersAreLeftAndKilledOwnersSwept) {
   const fs::path directory = make_subdir("child");
-  ASSERT_NE(::SetEnvironmentVariableW(child_directory_variable, directory.c_str()), 0);
+  ASSERT_NE(::SetEnvironmentVariableW(sweep_directory_variable, directory.c_str()), 0);
   HANDLE child = test::start_child_test(L"HoldsSweepableEntries");
-  ::SetEnvironmentVariableW(child_directory_variable, nullptr);
+  ::SetEnvironmentVariableW(sweep_directory_variable, nullptr);
   ASSERT_NE(child, nullptr);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!fs::exists(directory / "ready") && std::chrono::steady_clock::now() < deadline &&
