@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The Windows leg: cross-compiles the Windows build (the windows preset: MinGW-w64, the part of
-# the library docs/windows.md says is ported) and runs its tests under wine, then prints the
-# seconds each step took. Needs g++-mingw-w64-x86-64-posix, wine64 and googletest (the sources
-# GoogleTest is built from); docs/windows.md says more.
+# The Windows leg: cross-compiles the Windows build (the windows preset: MinGW-w64) and runs its
+# tests under wine, then prints the seconds each step took. Needs g++-mingw-w64-x86-64-posix,
+# wine64 and googletest (the sources GoogleTest is built from); docs/windows.md says more.
 #
+#   scripts/test-windows.sh [--build-only]   --build-only: configure and build, run nothing
 #   TEMPFILE_WINDOWS_TIMEOUT=<s>  limit for the whole test run under wine (default 600)
 #   TEMPFILE_CCACHE=0             compile without ccache even where it is installed
 set -euo pipefail
@@ -62,4 +62,5 @@ if [[ ! -f $WINEPREFIX/system.reg ]]; then
   step "wine prefix" "$wine" wineboot --init
 fi
 step build cmake --build --preset windows -- --quiet
+[[ ${1:-} == --build-only ]] && exit 0
 step test timeout "${TEMPFILE_WINDOWS_TIMEOUT:-600}" ctest --preset windows

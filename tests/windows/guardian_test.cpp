@@ -218,20 +218,10 @@ TEST_F(WindowsGuardianTest, OutlivesCtrlCOfItsOwnersConsole) {
   fs::remove(dir);
 }
 
-// NtSuspendProcess / NtResumeProcess: ntdll's, not in the SDK's import libraries' headers.
-using ProcessCall = LONG(NTAPI*)(HANDLE);
-ProcessCall ntdll_call(const char* name) {
-  HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
-  return ntdll == nullptr ? nullptr
-                          : reinterpret_cast<ProcessCall>(  // NOLINT: GetProcAddress's way
-                                reinterpret_cast<void*>(::GetProcAddress(ntdll, name)));
-}
-
-TEST_F(WindowsGuardianTest, LeavesAFileThatTookTheNameAfterTheOwnersDeath) {
-  const ProcessCall suspend = ntdll_call("NtSuspendProcess");
-  const ProcessCall resume = ntdll_call("NtResumeProcess");
-  ASSERT_NE(suspend, nullptr);
-  ASSERT_NE(resume, nullptr);
+// The guardian removes a file only while its name still refers to the file it was given. The
+// name is taken by another file before the owner dies (suspending the guardian to do it after
+// the death instead hung wine's server now and then): the rule, checked at removal, is the same.
+TEST_F(WindowsGuardianTest, LeavesAFileThatTookTheName) {
   const fs::path dir = make_subdir("replaced");
   Held held;
   HANDLE child = start_holder(dir, held);
@@ -239,17 +229,15 @@ TEST_F(WindowsGuardianTest, LeavesAFileThatTookTheNameAfterTheOwnersDeath) {
   HANDLE guardian = open_guardian(held.guardian);
   ASSERT_NE(guardian, nullptr) << "error " << ::GetLastError();
   EXPECT_EQ(test::read_by_name(held.file), "pseudo");
-  // The guardian is held still while its owner dies and another file takes the name.
-  ASSERT_EQ(suspend(guardian), 0);
-  kill(child);
   const fs::path moved = dir / "moved";
   ASSERT_NE(::MoveFileExW(held.file.c_str(), moved.c_str(), 0), 0) << ::GetLastError();
   test::create_by_name(held.file, "someone else's");
-  ASSERT_EQ(resume(guardian), 0);
+  kill(child);
   EXPECT_TRUE(ends_cleanly(guardian));
   ::CloseHandle(guardian);
   // The newcomer is not the file the guardian was given: left as it is. The guardian never
-  // knew the moved file's new name; its directory went as before.
+  // knew the moved file's new name; its directory went as before (the positive control that
+  // the guardian acted).
   EXPECT_EQ(test::read_by_name(held.file), "someone else's");
   EXPECT_EQ(test::read_by_name(moved), "pseudo");
   EXPECT_FALSE(test::entry_exists(held.directory));
