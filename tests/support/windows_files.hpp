@@ -26,4 +26,11 @@ void create_by_name(const std::filesystem::path& path, const std::string& bytes)
 /// it points to).
 [[nodiscard]] bool entry_exists(const std::filesystem::path& path);
 
+/// A directory link at `link` to `target`: a symbolic link where the system makes one (`how`
+/// says "symbolic link"), else a junction, an empty directory given a mount-point reparse point,
+/// which needs no privilege ("junction"). False when it makes neither (wine 8:
+/// CreateSymbolicLinkW answers TRUE and makes nothing, FSCTL_SET_REPARSE_POINT is not supported).
+[[nodiscard]] bool make_directory_link(const std::filesystem::path& link,
+                                       const std::filesystem::path& target, std::string& how);
+
 }  // namespace tempfile::test

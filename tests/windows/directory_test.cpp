@@ -79,56 +79,6 @@ void fill(const fs::path& root) {
   make_file(root / "d1" / "d2" / "d3" / "deep.txt", "deep");
 }
 
-// A directory link at `link` to `target`: a symbolic link where the system makes one, else a
-// junction. False when it makes neither (wine: CreateSymbolicLinkW answers TRUE and makes
-// nothing, FSCTL_SET_REPARSE_POINT is not supported).
-bool make_directory_link(const fs::path& link, const fs::path& target, std::string& how) {
-  constexpr DWORD allow_unprivileged = 0x2;  // SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE
-  if (::CreateSymbolicLinkW(link.c_str(), target.c_str(),
-                            SYMBOLIC_LINK_FLAG_DIRECTORY | allow_unprivileged) != 0 &&
-      (::GetFileAttributesW(link.c_str()) & FILE_ATTRIBUTE_REPARSE_POINT) != 0 &&
-      test::entry_exists(link)) {
-    how = "symbolic link";
-    return true;
-  }
-  // A junction: an empty directory given a mount-point reparse point.
-  if (::CreateDirectoryW(link.c_str(), nullptr) == 0) {
-    return false;
-  }
-  HANDLE handle = ::CreateFileW(link.c_str(), GENERIC_WRITE, 0, nullptr, OPEN_EXISTING,
-                                FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
-  bool made = false;
-  if (handle != INVALID_HANDLE_VALUE) {
-    const std::wstring substitute = L"\\??\\" + target.wstring();
-    const std::wstring& print = target.native();
-    std::vector<unsigned char> buffer(16 + (substitute.size() + print.size() + 2) * 2);
-    auto put16 = [&](std::size_t at, std::size_t value) {
-      buffer[at] = static_cast<unsigned char>(value & 0xFFU);
-      buffer[at + 1] = static_cast<unsigned char>(value >> 8U);
-    };
-    const DWORD tag = IO_REPARSE_TAG_MOUNT_POINT;
-    std::memcpy(buffer.data(), &tag, sizeof tag);
-    put16(4, buffer.size() - 8);             // ReparseDataLength
-    put16(8, 0);                             // SubstituteNameOffset
-    put16(10, substitute.size() * 2);        // SubstituteNameLength
-    put16(12, (substitute.size() + 1) * 2);  // PrintNameOffset
-    put16(14, print.size() * 2);             // PrintNameLength
-    std::memcpy(buffer.data() + 16, substitute.data(), substitute.size() * 2);
-    std::memcpy(buffer.data() + 16 + (substitute.size() + 1) * 2, print.data(), print.size() * 2);
-    DWORD returned = 0;
-    made =
-        ::DeviceIoControl(handle, FSCTL_SET_REPARSE_POINT, buffer.data(),
-                          static_cast<DWORD>(buffer.size()), nullptr, 0, &returned, nullptr) != 0;
-    ::CloseHandle(handle);
-  }
-  if (!made) {
-    ::RemoveDirectoryW(link.c_str());
-    return false;
-  }
-  how = "junction";
-  return true;
-}
-
 using WindowsDirectoryTest = test::ScratchTest;
 
 TEST_F(WindowsDirectoryTest, CleanupRemovesFilesAndNestedDirectories) {
@@ -243,7 +193,7 @@ TEST_F(WindowsDirectoryTest, DirectoryLinkInsideIsRemovedAsALink) {
     TemporaryDirectory directory;
     const fs::path name = directory.name();
     ASSERT_NE(::CreateDirectoryW((name / "sub").c_str(), nullptr), 0);
-    if (!make_directory_link(name / "sub" / "link", outside, how)) {
+    if (!test::make_directory_link(name / "sub" / "link", outside, how)) {
       directory.cleanup();
       fs::remove_all(outside);
       GTEST_SKIP() << "this system makes neither directory symbolic links nor junctions (wine "

@@ -24,6 +24,7 @@
 
 #include "os/test_runs.hpp"
 #include "support/scratch.hpp"
+#include "support/windows_files.hpp"
 #include "tempfile/gtest.hpp"
 
 namespace fs = std::filesystem;
@@ -261,51 +262,6 @@ fs::path wait_for_ready(const fs::path& ready) {
   return fs::path(std::u8string(text.begin(), text.end()));
 }
 
-/// A directory link at `link` to `target`: a symbolic link where the system makes one, else a
-/// junction (an empty directory given a mount-point reparse point, which needs no privilege).
-/// False when it makes neither (wine 8: CreateSymbolicLinkW answers TRUE and makes nothing,
-/// FSCTL_SET_REPARSE_POINT is not supported).
-bool make_directory_link(const fs::path& link, const fs::path& target) {
-  constexpr DWORD allow_unprivileged = 0x2;  // SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE
-  if (::CreateSymbolicLinkW(link.c_str(), target.c_str(),
-                            SYMBOLIC_LINK_FLAG_DIRECTORY | allow_unprivileged) != 0 &&
-      ::GetFileAttributesW(link.c_str()) != INVALID_FILE_ATTRIBUTES) {
-    return true;
-  }
-  if (::CreateDirectoryW(link.c_str(), nullptr) == 0) {
-    return false;
-  }
-  HANDLE handle = ::CreateFileW(link.c_str(), GENERIC_WRITE, 0, nullptr, OPEN_EXISTING,
-                                FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
-  bool made = false;
-  if (handle != INVALID_HANDLE_VALUE) {
-    const std::wstring substitute = L"\\??\\" + target.wstring();
-    const std::wstring& print = target.native();
-    std::vector<unsigned char> buffer(16 + (substitute.size() + print.size() + 2) * 2);
-    auto put16 = [&](std::size_t at, std::size_t value) {
-      buffer[at] = static_cast<unsigned char>(value & 0xFFU);
-      buffer[at + 1] = static_cast<unsigned char>(value >> 8U);
-    };
-    const DWORD tag = IO_REPARSE_TAG_MOUNT_POINT;
-    std::memcpy(buffer.data(), &tag, sizeof tag);
-    put16(4, buffer.size() - 8);             // ReparseDataLength
-    put16(10, substitute.size() * 2);        // SubstituteNameLength (at offset 0)
-    put16(12, (substitute.size() + 1) * 2);  // PrintNameOffset
-    put16(14, print.size() * 2);             // PrintNameLength
-    std::memcpy(buffer.data() + 16, substitute.data(), substitute.size() * 2);
-    std::memcpy(buffer.data() + 16 + (substitute.size() + 1) * 2, print.data(), print.size() * 2);
-    DWORD returned = 0;
-    made =
-        ::DeviceIoControl(handle, FSCTL_SET_REPARSE_POINT, buffer.data(),
-                          static_cast<DWORD>(buffer.size()), nullptr, 0, &returned, nullptr) != 0;
-    ::CloseHandle(handle);
-  }
-  if (!made) {
-    ::RemoveDirectoryW(link.c_str());
-  }
-  return made;
-}
-
 class WindowsGtestFixture : public tempfile::test::ScratchTest {
  protected:
   void SetUp() override {
@@ -497,7 +453,8 @@ TEST_F(WindowsGtestFixture, ALinkedRootIsRefused) {
   const fs::path elsewhere = scratch() / "elsewhere";
   fs::create_directory(root);
   fs::create_directory(elsewhere);
-  if (!make_directory_link(root / user_directory(), elsewhere)) {
+  std::string how;
+  if (!tempfile::test::make_directory_link(root / user_directory(), elsewhere, how)) {
     GTEST_SKIP() << "this system makes neither directory symbolic links nor junctions (wine 8: "
                     "CreateSymbolicLinkW makes nothing, FSCTL_SET_REPARSE_POINT is not "
                     "supported); docs/windows.md lists this test";
