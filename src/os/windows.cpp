@@ -170,14 +170,15 @@ Errno handle_of(int fd, HANDLE& out) noexcept {
   return 0;
 }
 
-Errno adopt_as_descriptor(OwnedHandle& handle, int flags, int& fd) noexcept {
+Errno adopt_as_descriptor(OwnedHandle& handle, int flags, FileDescriptor& out) noexcept {
   // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the C runtime takes an intptr_t
-  fd = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(handle.get()),
-                         flags | _O_BINARY | _O_NOINHERIT);
+  const int fd = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(handle.get()),
+                                   flags | _O_BINARY | _O_NOINHERIT);
   if (fd < 0) {
     return EMFILE;
   }
   static_cast<void>(handle.release());  // the descriptor owns it now
+  out = FileDescriptor(fd);
   return 0;
 }
 
@@ -217,19 +218,6 @@ struct DispositionInfoEx {
 constexpr DWORD disposition_delete = 0x1;
 constexpr DWORD disposition_posix_semantics = 0x2;
 constexpr auto file_disposition_info_ex = static_cast<FILE_INFO_BY_HANDLE_CLASS>(21);
-
-// Wraps a new HANDLE in a C-runtime descriptor; on failure the HANDLE is closed (a
-// delete-on-close file goes with it) and EMFILE returned.
-Errno adopt(HANDLE handle, int flags, FileDescriptor& out) noexcept {
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the C runtime takes an intptr_t
-  const int fd = ::_open_osfhandle(reinterpret_cast<std::intptr_t>(handle), flags);
-  if (fd < 0) {
-    ::CloseHandle(handle);
-    return EMFILE;
-  }
-  out = FileDescriptor(fd);
-  return 0;
-}
 
 // open_unnamed_file relative to a held directory: `dir` (relative to it; "" or "." is itself)
 // opened through its handle, and the file created relative to that, with the same name rule.
@@ -273,7 +261,7 @@ Errno open_unnamed_file_at(int dirfd, const char* dir, FileDescriptor& out) noex
     }
     DispositionInfoEx dispose{disposition_delete | disposition_posix_semantics};
     ::SetFileInformationByHandle(handle.get(), file_disposition_info_ex, &dispose, sizeof dispose);
-    return adopt(handle.release(), _O_RDWR | _O_BINARY | _O_NOINHERIT, out);
+    return windows::adopt_as_descriptor(handle, _O_RDWR, out);
   }
   return EEXIST;
 }
@@ -313,11 +301,11 @@ Errno open_unnamed_file(int dirfd, const char* dir, unsigned /*mode*/,
     // Delete-on-close from the first moment: whatever ends the process (a crash, TerminateProcess),
     // the system closes the handle and the file goes. DELETE access for the disposition below;
     // shared like mkstemp's files, so that the disposition and other opens are not refused.
-    HANDLE handle =
+    windows::OwnedHandle handle(
         ::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE | DELETE,
                       FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &attributes,
-                      CREATE_NEW, FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, nullptr);
-    if (handle == INVALID_HANDLE_VALUE) {
+                      CREATE_NEW, FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, nullptr));
+    if (!handle.valid()) {
       const Errno err = windows::collision_or_refusal(path, last_error());
       if (err == EEXIST) {
         continue;
@@ -328,8 +316,8 @@ Errno open_unnamed_file(int dirfd, const char* dir, unsigned /*mode*/,
     // Windows 10 1709 and later). Where the system refuses, the name stays until the last handle
     // is closed, and delete-on-close still removes the file then.
     DispositionInfoEx dispose{disposition_delete | disposition_posix_semantics};
-    ::SetFileInformationByHandle(handle, file_disposition_info_ex, &dispose, sizeof dispose);
-    return adopt(handle, _O_RDWR | _O_BINARY | _O_NOINHERIT, out);
+    ::SetFileInformationByHandle(handle.get(), file_disposition_info_ex, &dispose, sizeof dispose);
+    return windows::adopt_as_descriptor(handle, _O_RDWR, out);
   }
   return EEXIST;
 }
@@ -359,11 +347,11 @@ Errno open_existing_file(int dirfd, const char* path, bool read, bool write,
   if ((info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0) {
     return EISDIR;
   }
-  const int flags = (read && write ? _O_RDWR
-                     : write       ? _O_WRONLY
-                                   : _O_RDONLY) |
-                    _O_BINARY | _O_NOINHERIT;
-  return adopt(handle.release(), flags, out);
+  return windows::adopt_as_descriptor(handle,
+                                      read && write ? _O_RDWR
+                                      : write       ? _O_WRONLY
+                                                    : _O_RDONLY,
+                                      out);
 }
 
 Errno open_memory_file(const char* /*name*/, FileDescriptor& /*out*/) noexcept {

@@ -131,12 +131,7 @@ Errno open_held(int dirfd, const char* path, bool follow, const DWORD* accesses,
   if ((info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) == 0) {
     return ENOTDIR;
   }
-  int fd = -1;
-  if (err = windows::adopt_as_descriptor(handle, _O_RDONLY, fd); err != 0) {
-    return err;
-  }
-  out = FileDescriptor(fd);
-  return 0;
+  return windows::adopt_as_descriptor(handle, _O_RDONLY, out);
 }
 
 constexpr DWORD list_access =

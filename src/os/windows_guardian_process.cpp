@@ -43,13 +43,12 @@ struct Guarded {
 // handle, and removes the root only while its path still names it.
 void remove_directory(Guarded& entry) noexcept {
   // The tree remover takes C-runtime descriptors; the descriptor owns the handle from here.
-  int fd = -1;
-  if (windows::adopt_as_descriptor(entry.root, _O_RDONLY, fd) != 0) {
+  FileDescriptor root;
+  if (windows::adopt_as_descriptor(entry.root, _O_RDONLY, root) != 0) {
     return;  // the handle is closed with the entry
   }
   std::vector<RemovalFailure> ignored;  // nobody to report to
-  static_cast<void>(remove_held_directory(entry.path.c_str(), fd, entry.identity, ignored));
-  ::_close(fd);
+  static_cast<void>(remove_held_directory(entry.path.c_str(), root.get(), entry.identity, ignored));
 }
 
 void remove_everything(std::vector<Guarded>& table) noexcept {

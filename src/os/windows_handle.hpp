@@ -5,6 +5,7 @@
 #pragma once
 
 #include "os/errno.hpp"
+#include "os/fd.hpp"
 #include "os/windows_api.hpp"
 
 namespace tempfile::os::windows {
@@ -46,10 +47,12 @@ class OwnedHandle {
 /// The HANDLE under C-runtime descriptor `fd`; EBADF for a number that is not open.
 [[nodiscard]] Errno handle_of(int fd, HANDLE& out) noexcept;
 
-/// Wraps `handle` in a C-runtime descriptor (`flags`: _O_RDONLY or _O_RDWR, with _O_BINARY and
-/// _O_NOINHERIT added), which owns it from then on: `handle` is left empty. EMFILE when the C
-/// runtime has no descriptor left (`handle` still owns it, and closes it).
-[[nodiscard]] Errno adopt_as_descriptor(OwnedHandle& handle, int flags, int& fd) noexcept;
+/// Wraps `handle` in a C-runtime descriptor (`flags`: _O_RDONLY, _O_WRONLY or _O_RDWR, with
+/// _O_BINARY and _O_NOINHERIT added) that owns it from then on: `handle` is left empty. EMFILE
+/// when the C runtime has no descriptor left (`handle` still owns it, and closes it: a
+/// delete-on-close file goes with it).
+[[nodiscard]] Errno adopt_as_descriptor(OwnedHandle& handle, int flags,
+                                        FileDescriptor& out) noexcept;
 
 /// Opens entry `path` (relative to `dirfd`: current_directory_fd, or a held directory whose
 /// path it is joined to, os/windows_directory.hpp) with `access`, shared for reading, writing and

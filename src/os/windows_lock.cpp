@@ -79,24 +79,12 @@ constexpr ULONG directory_lock_share = FILE_SHARE_READ | FILE_SHARE_DELETE;
 // `fd` becomes `fresh` (the caller's descriptor number stays, so whatever holds `fd` now holds
 // `fresh`), not inheritable.
 Errno put_under(int fd, windows::OwnedHandle& fresh) noexcept {
-  int wrapped = -1;
+  FileDescriptor wrapped;
   if (const Errno err = windows::adopt_as_descriptor(fresh, _O_RDONLY, wrapped); err != 0) {
     return err;
   }
-  const int replaced = ::_dup2(wrapped, fd);
-  const Errno dup_error = replaced != 0 ? errno : 0;
-  ::_close(wrapped);
-  if (dup_error != 0) {
-    return dup_error;
-  }
-  // _dup2 made an inheritable duplicate: the lock must not leak into a child process (as
-  // persist's replace_descriptor does; a process another thread creates between the two calls
-  // could still inherit it).
-  HANDLE duplicate = nullptr;
-  if (windows::handle_of(fd, duplicate) == 0) {
-    ::SetHandleInformation(duplicate, HANDLE_FLAG_INHERIT, 0);
-  }
-  return 0;
+  // Not inheritable afterwards, as every descriptor of the library (persist's replacement).
+  return replace_descriptor(wrapped.get(), fd);  // `wrapped` then closes its copy
 }
 
 // The directory open as `handle` opened again (relative to itself, never by its path) with
@@ -187,12 +175,7 @@ Errno open_to_lock(int dirfd, const char* name, FileDescriptor& out) noexcept {
   if ((info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
     return ELOOP;
   }
-  int fd = -1;
-  if (const Errno err = windows::adopt_as_descriptor(handle, _O_RDONLY, fd); err != 0) {
-    return err;
-  }
-  out = FileDescriptor(fd);
-  return 0;
+  return windows::adopt_as_descriptor(handle, _O_RDONLY, out);
 }
 
 Errno move_entry_no_replace(int dirfd, const char* from, const char* to) noexcept {
