@@ -75,6 +75,8 @@ class BufferedFile {
   [[nodiscard]] const RawFile& raw() const noexcept { return raw_; }
   /// persist(): the file's name is now `name` (RawFile::rename_to).
   void rename_to(std::string name) noexcept { raw_.rename_to(std::move(name)); }
+  void reserve_name(std::size_t size) { raw_.reserve_name(size); }
+  void rename_to_reserved(std::string_view name) noexcept { raw_.rename_to_reserved(name); }
   /// persist() across file systems: the file is now `copy` (RawFile::switch_to_copy); the
   /// buffer and its bookkeeping stay, as the bytes and the offset are the same.
   void switch_to_copy(os::FileDescriptor& copy, std::string directory) noexcept {

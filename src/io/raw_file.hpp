@@ -14,6 +14,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -100,6 +101,15 @@ class RawFile {
   /// persist(): the file now has the fixed name `name` (no longer a descriptor's path).
   void rename_to(std::string name) noexcept {
     set_name(std::move(name));
+    named_in_ = 0;
+  }
+  /// Room for a name of `size` bytes, made before a step that cannot be undone, so that
+  /// rename_to_reserved() after it neither allocates nor fails.
+  void reserve_name(std::size_t size) { name_text_.reserve(size); }
+  /// rename_to() into the room reserve_name() made (the old name's, usually long enough).
+  void rename_to_reserved(std::string_view name) noexcept {
+    name_text_.assign(name);  // within the capacity reserved: no allocation, no throw
+    name_built_ = false;
     named_in_ = 0;
   }
   /// What errors name as their path: "<memory>" in memory; for a file with no name in the

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "create/escape.hpp"
@@ -64,7 +65,10 @@ objects::PersistTarget checked_target(const std::filesystem::path& path, const D
     throw std::invalid_argument("tempfile: atomic_write: path must name a file, not a directory: " +
                                 quoted_path(given));
   }
-  return objects::resolve_target(function, "path", given, dir);
+  // POSIX: the path's own string, which outlives the target (atomic_write's argument) and is
+  // borrowed; Windows: a converted one, which does not, and is copied.
+  constexpr bool lasting = std::is_lvalue_reference_v<decltype(os::from_path(path))>;
+  return objects::resolve_target(function, "path", given, dir, lasting ? &given_text : nullptr);
 }
 
 // Whether the options are the plain binary ones (checked without parsing the mode): nothing to
@@ -111,7 +115,7 @@ os::FileDescriptor open_unnamed_beside(std::string_view directory,
       os::open_unnamed_file(target.dirfd, objects::directory_at(target).c_str(),
                             wants_umask_mode(options) ? 0666U : os::file_mode, fd);
   if (err != 0 && err != EOPNOTSUPP) {
-    throw error("cannot create file in", os::to_path(directory), os::to_path(target.absolute),
+    throw error("cannot create file in", os::to_path(directory), os::to_path(target.absolute()),
                 os::to_error_code(err));
   }
   return fd;
@@ -124,7 +128,7 @@ std::unique_ptr<detail::FileState> open_beside(const objects::PersistTarget& tar
                                                const AtomicWriteOptions& options) {
   std::optional<io::OpenPlan> own_plan;
   const io::OpenPlan& plan = checked_plan(options, own_plan);
-  const std::string directory(create::parent_of_absolute(target.absolute));
+  const std::string directory(create::parent_of_absolute(target.absolute()));
   if (os::FileDescriptor fd = open_unnamed_beside(directory, target, options); fd.valid()) {
     std::string number = std::to_string(fd.get());
     auto state =
@@ -156,7 +160,7 @@ AtomicWriteFile::AtomicWriteFile(const std::filesystem::path& path,
 
 AtomicWriteFile::AtomicWriteFile(objects::PersistTarget&& target, const AtomicWriteOptions& options)
     : File(open_beside(target, options)),
-      target_(std::move(target.absolute)),
+      target_(std::move(target).take_absolute()),
       at_start_(target.at_start),
       persist_{.overwrite = options.overwrite,
                .durable = options.durable,
@@ -173,7 +177,7 @@ AtomicWriteFile::~AtomicWriteFile() = default;
 void AtomicWriteFile::commit() {
   detail::FileState& s = state();
   // The held directory is checked again: its owner may have closed it since the file was made.
-  objects::PersistTarget target{target_, os::current_directory_fd, at_start_};
+  objects::PersistTarget target(target_, os::current_directory_fd, at_start_);
   target.dirfd = objects::usable_dirfd(function, target, persist_.dir);
   if (named_) {
     objects::persist_named(s, target, persist_);
@@ -211,12 +215,12 @@ void atomic_write(const std::filesystem::path& path, std::string_view content,
   };
   if (plain_binary(options) || checked_binary()) {
     // A view: the directory's name is only needed for an error message.
-    const std::string_view directory = create::parent_of_absolute(target.absolute);
+    const std::string_view directory = create::parent_of_absolute(target.absolute());
     if (os::FileDescriptor fd = open_unnamed_beside(directory, target, options); fd.valid()) {
       if (const os::Errno write_err = os::write_all(fd.get(), content.data(), content.size());
           write_err != 0) {
         throw error("cannot write to unnamed temporary file in", os::to_path(directory),
-                    os::to_path(target.absolute), os::to_error_code(write_err));
+                    os::to_path(target.absolute()), os::to_error_code(write_err));
       }
       objects::persist_unnamed_descriptor(
           fd.get(), target,
@@ -224,7 +228,7 @@ void atomic_write(const std::filesystem::path& path, std::string_view content,
           wants_umask_mode(options));
       if (const os::Errno close_err = fd.close(); close_err != 0) {
         throw persisted_not_durable_error("persisted, durability not confirmed: cannot close",
-                                          os::to_path(target.absolute),
+                                          os::to_path(target.absolute()),
                                           os::to_error_code(close_err));
       }
       return;

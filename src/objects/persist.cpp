@@ -111,19 +111,24 @@ void flush_pending(detail::FileState& s) {
 }
 
 // A name beside the target, as the *at calls name it: the target's name up to and with its last
-// separator (nothing for a name straight inside a held directory), then `name`.
-std::string beside_at(const objects::PersistTarget& t, std::string_view name) {
+// separator (nothing for a name straight inside a held directory), then `name`, with room for
+// `room` more bytes.
+void beside_at(const objects::PersistTarget& t, std::string_view name, create::PathBuffer& out,
+               std::size_t room = 0) {
   const std::string_view at(t.at());
   const std::size_t slash = os::last_separator(at);
-  std::string beside(slash == std::string_view::npos ? std::string_view()
-                                                     : at.substr(0, slash + 1));
-  beside += name;
-  return beside;
+  const std::string_view directory =
+      slash == std::string_view::npos ? std::string_view() : at.substr(0, slash + 1);
+  out.reserve_more(directory.size() + name.size() + room);
+  out += directory;
+  out += name;
 }
 
 // A name made by beside_at, absolute, for messages.
-std::string shown_beside(const objects::PersistTarget& t, const std::string& at_name) {
-  return t.at_start == 0 ? at_name : t.absolute.substr(0, t.at_start) + at_name;
+std::string shown_beside(const objects::PersistTarget& t, std::string_view at_name) {
+  std::string shown(std::string_view(t.absolute()).substr(0, t.at_start));
+  shown += at_name;
+  return shown;
 }
 
 // With `durable`, the file's data on disk before any name reaches it.
@@ -146,17 +151,19 @@ os::Errno current_umask(const objects::PersistTarget& t, unsigned& umask_bits) {
     return 0;
   }
   create::RandomNames names;
-  std::string private_directory;
+  create::PathBuffer private_directory;
+  beside_at(t, ".tmp", private_directory, os::name_length);
+  const std::size_t stem = private_directory.size();
   os::Errno err = EEXIST;
   for (int attempt = 0; attempt < 100 && err == EEXIST; ++attempt) {
-    private_directory = beside_at(t, ".tmp");
+    private_directory.truncate(stem);
     private_directory += names.next();
     err = os::create_directory(t.dirfd, private_directory.c_str(), 0700);
   }
   if (err != 0) {
     return err;
   }
-  const std::string probe = private_directory + "/umask";
+  const std::string probe = private_directory.str() + "/umask";
   err = os::create_directory(t.dirfd, probe.c_str(), 0777);
   if (err == 0) {
     os::Ownership made;
@@ -180,7 +187,7 @@ struct ModeBefore {
 // what umask_default asks for.
 ModeBefore apply_mode(int fd, const objects::PersistTarget& t, const PersistMode& mode,
                       const char* what, bool has_umask_mode) {
-  const std::string& absolute = t.absolute;
+  const std::string& absolute = t.absolute();
   ModeBefore before;
   if (mode.kind() == PersistMode::Kind::owner_only ||
       (has_umask_mode && mode.kind() == PersistMode::Kind::umask_default)) {
@@ -244,13 +251,12 @@ void undo_mode(int fd, const ModeBefore& before) noexcept {
 // The target's directory, synced after the name changed; a failure now is its own outcome.
 void sync_target_directory(const objects::PersistTarget& t) {
   before(PersistStep::sync_directory);
-  const std::string& absolute = t.absolute;
-  const std::string directory(create::parent_of_absolute(absolute));
+  const std::string& absolute = t.absolute();
   if (const os::Errno err = os::sync_directory(t.dirfd, objects::directory_at(t).c_str());
       err != 0) {
     throw persisted_not_durable_error(
         "persisted, durability not confirmed: cannot sync the directory of", os::to_path(absolute),
-        os::to_path(directory), code_of(err));
+        os::to_path(create::parent_of_absolute(absolute)), code_of(err));
   }
 }
 
@@ -314,32 +320,32 @@ Failed link_into_place(int fd, const objects::PersistTarget& t, bool overwrite,
     return {};
   }
   create::RandomNames names;
-  // One allocation, the stem kept between attempts: each candidate only replaces the name.
-  std::string staged = beside_at(t, staged_prefix);
-  staged.reserve(staged.size() + os::name_length);
+  // On the stack, the stem kept between attempts: each candidate only replaces the name.
+  create::PathBuffer staged;
+  beside_at(t, staged_prefix, staged, os::name_length);
   const std::size_t stem = staged.size();
   before(PersistStep::link_staged);
   os::Errno err = EEXIST;
   for (int attempt = 0; attempt < 100 && err == EEXIST; ++attempt) {
-    staged.resize(stem);
+    staged.truncate(stem);
     staged += names.next();
     err = os::link_unnamed(fd, t.dirfd, staged.c_str());
   }
   if (err != 0) {
-    return {err, "link failed to", shown_beside(t, staged)};
+    return {err, "link failed to", shown_beside(t, staged.view())};
   }
   before(PersistStep::rename_staged);
   if (const os::Errno rename_err = os::rename_replacing(t.dirfd, staged.c_str(), t.dirfd, t.at());
       rename_err != 0) {
     static_cast<void>(os::remove_file(t.dirfd, staged.c_str()));
-    return {rename_err, "rename failed from", shown_beside(t, staged)};
+    return {rename_err, "rename failed from", shown_beside(t, staged.view())};
   }
   return {};
 }
 
 [[noreturn]] void fail(const char* what, const objects::PersistTarget& t, const Failed& failed) {
-  throw error(step(what, t.absolute, failed.what), os::to_path(failed.path),
-              os::to_path(t.absolute), code_of(failed.err), detail_for(failed.err));
+  throw error(step(what, t.absolute(), failed.what), os::to_path(failed.path),
+              os::to_path(t.absolute()), code_of(failed.err), detail_for(failed.err));
 }
 
 // An unnamed file whose every byte is in it, given the name `absolute`: synced (durable), its
@@ -350,7 +356,7 @@ Failed link_into_place(int fd, const objects::PersistTarget& t, bool overwrite,
 // (Strings, not paths: a std::filesystem::path is parsed when made, and only an error needs one.)
 bool publish_unnamed(int fd, std::string_view shown, const objects::PersistTarget& t,
                      const PersistOptions& options, bool has_umask_mode, bool may_copy) {
-  sync_before_naming(fd, shown, t.absolute, options);
+  sync_before_naming(fd, shown, t.absolute(), options);
   const ModeBefore mode_before = apply_mode(fd, t, options.mode, unnamed_file, has_umask_mode);
   if (const Failed failed = link_into_place(fd, t, options.overwrite, shown); failed.err != 0) {
     undo_mode(fd, mode_before);
@@ -376,7 +382,7 @@ class Copy {
   // descriptor; a named one (no O_TMPFILE there) by the directory's absolute path.
   Copy(const std::string& directory, const objects::PersistTarget& t, const std::string& source,
        const char* what) {
-    const std::string& absolute = t.absolute;
+    const std::string& absolute = t.absolute();
     const auto cannot_create = [&](std::error_code code) {
       return error(step(what, absolute, "cannot create its copy in the target's directory, for"),
                    os::to_path(source), os::to_path(absolute), code);
@@ -449,7 +455,7 @@ class Copy {
 // (what the rename would have kept), which may differ from a new file's if it was changed.
 void apply_mode_to_copy(int source, int copy, const objects::PersistTarget& t,
                         const PersistMode& mode, const char* what) {
-  const std::string& absolute = t.absolute;
+  const std::string& absolute = t.absolute();
   if (mode.kind() != PersistMode::Kind::owner_only) {
     static_cast<void>(apply_mode(copy, t, mode, what, false));
     return;
@@ -479,7 +485,7 @@ void apply_mode_to_copy(int source, int copy, const objects::PersistTarget& t,
 // the copy and leaves the object as it was. `ours` is a named file's identity.
 void persist_copy(detail::FileState& s, const objects::PersistTarget& t,
                   const PersistOptions& options, const char* what, const os::EntryIdentity* ours) {
-  const std::string& absolute = t.absolute;
+  const std::string& absolute = t.absolute();
   // Made now, so that nothing allocates once the copy has its name.
   const std::string source = s.name_text();
   std::string target_path;
@@ -573,14 +579,20 @@ void persist_copy(detail::FileState& s, const objects::PersistTarget& t,
 namespace objects {
 
 PersistTarget resolve_target(std::string_view function, std::string_view argument,
-                             std::string_view target, const DirOption& dir) {
+                             std::string_view target, const DirOption& dir,
+                             const std::string* lasting) {
   create::check_path_argument(function, argument, target);
   PersistTarget t;
   // "/x"; on Windows also "\x", "C:\x" and "C:x" (os::is_rooted).
   if (os::is_rooted(target)) {
     // As openat(): an absolute target ignores `dir`, held or not.
-    t.absolute =
-        create::is_normal_absolute(target) ? std::string(target) : create::absolute_path(target);
+    if (!create::is_normal_absolute(target)) {
+      t.own(create::absolute_path(target));
+    } else if (lasting != nullptr) {
+      t.borrow(*lasting);
+    } else {
+      t.own(std::string(target));
+    }
     return t;
   }
   if (dir.held()) {
@@ -593,12 +605,13 @@ PersistTarget resolve_target(std::string_view function, std::string_view argumen
       joined += os::preferred_separator;
     }
     joined += target;
-    t.absolute = create::absolute_path(joined);
+    t.own(create::absolute_path(joined));
+    const std::string& absolute = t.absolute();
     // The name relative to the descriptor is the normal one inside the directory: a target that
     // leaves it ("..") or names it would need the directory's path resolved again.
     const std::size_t start = rooted ? held.path.size() : held.path.size() + 1;
-    if (t.absolute.size() <= start || t.absolute.compare(0, held.path.size(), held.path) != 0 ||
-        (!rooted && !os::is_separator(t.absolute[held.path.size()]))) {
+    if (absolute.size() <= start || absolute.compare(0, held.path.size(), held.path) != 0 ||
+        (!rooted && !os::is_separator(absolute[held.path.size()]))) {
       std::string message = "tempfile: ";
       message += function;
       message += ": ";
@@ -619,20 +632,20 @@ PersistTarget resolve_target(std::string_view function, std::string_view argumen
     std::string joined(dir.text());
     joined += '/';
     joined += target;
-    t.absolute = create::absolute_path(joined);
+    t.own(create::absolute_path(joined));
     return t;
   }
-  t.absolute = create::absolute_path(target);
+  t.own(create::absolute_path(target));
   return t;
 }
 
-std::string directory_at(const PersistTarget& t) {
+create::PathBuffer directory_at(const PersistTarget& t) {
   const std::string_view at(t.at());
   const std::size_t slash = os::last_separator(at);
   if (slash == std::string_view::npos) {
-    return ".";
+    return create::PathBuffer(".");
   }
-  return std::string(slash == 0 ? at.substr(0, 1) : at.substr(0, slash));
+  return create::PathBuffer(slash == 0 ? at.substr(0, 1) : at.substr(0, slash));
 }
 
 int usable_dirfd(std::string_view function, const PersistTarget& t, const DirOption& dir) {
@@ -647,15 +660,18 @@ int usable_dirfd(std::string_view function, const PersistTarget& t, const DirOpt
 void persist_named(detail::FileState& s, const std::string& target, const PersistOptions& options,
                    const char* function) {
   check_open(s);
-  persist_named(s, resolve_target(function, "target", target, options.dir), options);
+  persist_named(s, resolve_target(function, "target", target, options.dir, &target), options);
 }
 
 void persist_named(detail::FileState& s, const PersistTarget& t, const PersistOptions& options) {
   check_open(s);
   flush_pending(s);
-  const std::string& absolute = t.absolute;
+  const std::string& absolute = t.absolute();
   const std::string& from = s.name_text();  // not used once rename_to() changes it
   const int fd = s.bytes().raw().fileno();
+  // The name changes after the rename, which cannot be undone: room for it now (the old name's
+  // room is usually enough), so that nothing can fail then.
+  s.bytes().reserve_name(absolute.size());
   sync_before_naming(fd, from, absolute, options);
   before(PersistStep::check_name);
   const os::EntryIdentity ours = check_name_is_ours(fd, from, absolute, named_file, s.identity);
@@ -673,7 +689,7 @@ void persist_named(detail::FileState& s, const PersistTarget& t, const PersistOp
   // Its removal (and, for the fallback, its guardian ticket) withdrawn, nothing removed; first,
   // since the registration may read the object's name itself, which changes next.
   s.after_close.reset();
-  s.bytes().rename_to(absolute);
+  s.bytes().rename_to_reserved(absolute);
   if (options.durable) {
     sync_target_directory(t);
   }
@@ -683,7 +699,7 @@ void persist_named(detail::FileState& s, const PersistTarget& t, const PersistOp
 void persist_unnamed(detail::FileState& s, const std::string& target, const PersistOptions& options,
                      const char* function, bool has_umask_mode) {
   check_open(s);
-  persist_unnamed(s, resolve_target(function, "target", target, options.dir), options,
+  persist_unnamed(s, resolve_target(function, "target", target, options.dir, &target), options,
                   has_umask_mode);
 }
 
@@ -691,7 +707,7 @@ void persist_unnamed(detail::FileState& s, const PersistTarget& t, const Persist
                      bool has_umask_mode) {
   check_open(s);
   flush_pending(s);
-  const std::string& absolute = t.absolute;
+  const std::string& absolute = t.absolute();
   const int fd = s.bytes().raw().fileno();
   if (!s.linkable && !os::is_linkable_unnamed(fd)) {
     const std::filesystem::path& name = s.name();
