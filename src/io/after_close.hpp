@@ -4,7 +4,11 @@
 // nothing of names on disk, registries or removal.
 #pragma once
 
+#include <cstddef>
+#include <new>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 namespace tempfile::io {
 
@@ -26,6 +30,57 @@ class AfterClose {
   /// hook decides what a child may do. May be called more than once (close() and then the
   /// destructor). `name` is the file's name, for messages.
   virtual void closed(Why why, const std::string& name) = 0;
+};
+
+/// Where a file keeps its AfterClose: in place when the hook fits (the objects layer's do), else
+/// on the heap. A NamedTemporaryFile then costs one allocation fewer than with a unique_ptr.
+class AfterCloseSlot {
+ public:
+  AfterCloseSlot() = default;
+  AfterCloseSlot(const AfterCloseSlot&) = delete;
+  AfterCloseSlot& operator=(const AfterCloseSlot&) = delete;
+  AfterCloseSlot(AfterCloseSlot&&) = delete;
+  AfterCloseSlot& operator=(AfterCloseSlot&&) = delete;
+  ~AfterCloseSlot() { reset(); }
+
+  /// Replaces the hook with a `Hook` made from `args` (none if that throws).
+  template <class Hook, class... Args>
+  Hook& emplace(Args&&... args) {
+    static_assert(std::is_base_of_v<AfterClose, Hook>);
+    reset();
+    Hook* made = nullptr;
+    if constexpr (sizeof(Hook) <= in_place_size && alignof(Hook) <= alignof(std::max_align_t)) {
+      made = ::new (static_cast<void*>(storage_)) Hook(std::forward<Args>(args)...);
+      in_place_ = true;
+    } else {
+      made = new Hook(std::forward<Args>(args)...);
+      in_place_ = false;
+    }
+    hook_ = made;
+    return *made;
+  }
+
+  /// Destroys the hook without calling it.
+  void reset() noexcept {
+    AfterClose* const hook = std::exchange(hook_, nullptr);
+    if (hook == nullptr) {
+      return;
+    }
+    if (in_place_) {
+      hook->~AfterClose();
+    } else {
+      delete hook;
+    }
+  }
+
+  explicit operator bool() const noexcept { return hook_ != nullptr; }
+  AfterClose* operator->() const noexcept { return hook_; }
+
+ private:
+  static constexpr std::size_t in_place_size = 128;
+  alignas(std::max_align_t) std::byte storage_[in_place_size];  // NOLINT(*-avoid-c-arrays)
+  AfterClose* hook_ = nullptr;
+  bool in_place_ = false;
 };
 
 }  // namespace tempfile::io

@@ -39,7 +39,7 @@ struct FileState {
   os::CreatingProcess opened_by;
   // Set by the object that made the file when it has something to do after the close
   // (NamedTemporaryFile: remove its entry, objects/temporary_file.cpp).
-  std::unique_ptr<io::AfterClose> after_close;
+  io::AfterCloseSlot after_close;
   // What the object that made the file learned then, which spares persist() a system call
   // each: who the file is (a named file that owes a removal; not recorded otherwise), and
   // that it was made with O_TMPFILE, so that a name can be linked to it.

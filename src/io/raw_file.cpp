@@ -12,6 +12,7 @@
 #include <string>
 #include <type_traits>
 
+#include "os/never_destroyed.hpp"
 #include "os/path.hpp"
 #include "os/persist.hpp"
 #include "os/sys.hpp"
@@ -54,6 +55,12 @@ void RawFile::rename_for_this_process() const noexcept {
   } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory: the parent's path stays, and
                    // the next call tries again (named_in_ still differs)
   }
+}
+
+const std::filesystem::path& RawFile::no_name() noexcept {
+  // Never destroyed: a name() asked for during exit still gets a live object.
+  static const os::NeverDestroyed<std::filesystem::path> empty;
+  return empty.value;
 }
 
 void RawFile::build_name(const std::string& text) const noexcept {

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -81,7 +82,7 @@ class RawFile {
     if (const std::string& text = name_text(); !name_built_) {
       build_name(text);
     }
-    return name_;
+    return name_ ? *name_ : no_name();
   }
   /// name() as text, without building a path: what the library's own steps use.
   [[nodiscard]] const std::string& name_text() const noexcept {
@@ -237,7 +238,10 @@ class RawFile {
   // object is used by one thread at a time (File's contract), so a const accessor may update
   // them without a lock.
   mutable std::string name_text_;
-  mutable std::filesystem::path name_;
+  // Empty until name() is first asked for: moving or destroying an empty optional costs
+  // nothing, where a std::filesystem::path is parsed again when moved from.
+  mutable std::optional<std::filesystem::path> name_;
+  [[nodiscard]] static const std::filesystem::path& no_name() noexcept;
   mutable bool name_built_ = false;
   // The process whose descriptor path name_ is; 0 when name_ is fixed (every other file).
   mutable pid_t named_in_ = 0;

@@ -167,7 +167,7 @@ AtomicWriteFile::AtomicWriteFile(objects::PersistTarget&& target, const AtomicWr
                .mode = options.permissions,
                .dir = options.dir},
       // Only the named file owes a removal (see open_beside): that is what tells them apart.
-      named_(state().after_close != nullptr),
+      named_(static_cast<bool>(state().after_close)),
       has_umask_mode_(!named_ && wants_umask_mode(options)) {}
 
 // File's destructor closes the file; a named one removes itself (its removal duty was never

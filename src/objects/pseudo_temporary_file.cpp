@@ -116,8 +116,7 @@ std::unique_ptr<detail::FileState> open_guarded_named(const io::OpenPlan& plan,
     // A name in the file system reaches it: path() is name().
     state->open_plan = io::keep_plan(plan);
     state->identity = identity;
-    state->after_close =
-        std::make_unique<RemoveAndReleaseGuardian>(std::move(entry), std::move(ticket));
+    state->after_close.emplace<RemoveAndReleaseGuardian>(std::move(entry), std::move(ticket));
     return state;
   } catch (...) {
     // Removed before the ticket (if any) is withdrawn by its destructor during unwinding.

@@ -140,7 +140,7 @@ std::unique_ptr<detail::FileState> open_named_file(const NamedTemporaryFileOptio
       // The registration reads the state's own name (no copy): persist() withdraws it before
       // the name changes, and the state destroys it before the name (after_close is declared
       // after the layers).
-      state->after_close = std::make_unique<RemoveAfterClose>(
+      state->after_close.emplace<RemoveAfterClose>(
           objects::OwnedEntry::file_borrowing(state->name_text(), identity, true),
           options.delete_on_close);
     }
