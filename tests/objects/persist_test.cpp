@@ -34,6 +34,7 @@
 #include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
+#include "tempfile/atomic_write.hpp"
 #include "tempfile/cleanup.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/persist.hpp"
@@ -140,6 +141,58 @@ TEST_F(PersistTest, NamedOverwriteReplacesTheTargetAtomically) {
   EXPECT_EQ(list_dir(scratch()), std::set<std::string>{"config"});
   f.close();
   fs::remove(target);
+}
+
+// Names beside a target are built on the stack up to 512 bytes and on the heap past that: a
+// target deep enough for its staged name and its directory to need the heap persists the same,
+// durably, by every way there is, and leaves nothing beside it.
+TEST_F(PersistTest, ATargetWhosePathOutgrowsTheStackPersistsByEveryWay) {
+  fs::path deep = scratch();
+  while (deep.native().size() < 700) {
+    deep /= std::string(100, 'd');
+  }
+  fs::create_directories(deep);
+  const fs::path target = deep / "target";
+  write_file(target, "old");
+
+  NamedTemporaryFile named({.dir = deep});
+  named.write(std::string_view("named"));
+  named.persist(target, {.durable = true});
+  EXPECT_EQ(named.name(), target);
+  EXPECT_EQ(read_file(target), "named");
+
+  // Only where unnamed files can be given a name (O_TMPFILE; not the portable build's).
+  TemporaryFile unnamed({.dir = deep});
+  if (unnamed_files_link_here()) {
+    unnamed.write(std::string_view("unnamed"));
+    unnamed.persist(target, {.durable = true});
+    EXPECT_EQ(read_file(target), "unnamed");
+  }
+
+  atomic_write(target, std::string_view("bytes"));
+  EXPECT_EQ(read_file(target), "bytes");
+  atomic_write(target, [](File& file) { file.write(std::string_view("callback")); },
+               {.mode = "w"});
+  EXPECT_EQ(read_file(target), "callback");
+
+  EXPECT_EQ(list_dir(deep), std::set<std::string>{"target"});
+  named.close();
+  unnamed.close();
+  fs::remove_all(scratch() / std::string(100, 'd'));
+}
+
+// persist() onto the file's own name, given by the reference name() returns: the target is
+// borrowed from the object it renames, which must neither dangle nor change under it.
+TEST_F(PersistTest, NamedPersistOntoItsOwnNameKeepsTheFile) {
+  NamedTemporaryFile f({.dir = scratch()});
+  f.write(std::string_view("mine"));
+  const fs::path name = f.name();
+  f.persist(f.name());
+  EXPECT_EQ(f.name(), name);
+  f.close();
+  EXPECT_EQ(read_file(name), "mine");  // persisted: the close removed nothing
+  EXPECT_EQ(list_dir(scratch()), std::set<std::string>{name.filename().string()});
+  fs::remove(name);
 }
 
 // Both ways of knowing the file: the identity recorded at creation (delete_, which removal needs
