@@ -86,6 +86,10 @@ class TEMPFILE_API DirOption {
 
   /// Whether a directory was given (a path or a held directory).
   [[nodiscard]] bool has_value() const noexcept { return kind_ != Kind::none; }
+  /// Whether the path given is absolute and already normal (no empty, "." or ".." component,
+  /// no trailing separator) and holds no NUL: checked once when the option is made, so that
+  /// options made once and used for many objects spare each creation the check.
+  [[nodiscard]] bool normal_absolute() const noexcept { return normal_absolute_; }
   /// As has_value().
   explicit operator bool() const noexcept { return has_value(); }
   /// Whether it is a directory held open by descriptor.
@@ -116,6 +120,7 @@ class TEMPFILE_API DirOption {
   const detail::HeldDirectory* held_ = nullptr;
   std::uint32_t size_ = 0;
   Kind kind_ = Kind::none;
+  bool normal_absolute_ = false;
   char short_[short_capacity] = {};
 };
 

@@ -37,7 +37,8 @@ std::string directory_stem(std::string_view function, const DirOption& dir, int&
     stem = held.path;
     dirfd = held.fd;
   } else if (const std::string_view given = dir.text();
-             check_path_argument(function, "dir", given), is_normal_absolute(given)) {
+             dir.normal_absolute() ||
+             (check_path_argument(function, "dir", given), is_normal_absolute(given))) {
     stem.reserve(given.size() + 1 + name_room);
     stem = given;
   } else {
@@ -79,8 +80,9 @@ ResolvedDirectory resolve_directory(std::string_view function, const DirOption& 
     return resolved;
   }
   if (dir) {
-    check_path_argument(function, "dir", dir.text());
-    if (is_normal_absolute(dir.text())) {
+    // Checked when the option was made, or now.
+    if (dir.normal_absolute() ||
+        (check_path_argument(function, "dir", dir.text()), is_normal_absolute(dir.text()))) {
       resolved.path =
           dir.text();  // as it is: one copy of the exact size, no '/' added and taken off
       return resolved;

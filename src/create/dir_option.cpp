@@ -10,7 +10,10 @@
 
 namespace tempfile {
 
-DirOption::DirOption(std::string_view path) : kind_(Kind::path) {
+DirOption::DirOption(std::string_view path)
+    : kind_(Kind::path),
+      normal_absolute_(path.find('\0') == std::string_view::npos &&
+                       os::is_normal_absolute(path)) {
   if (path.size() <= short_capacity) {
     std::memcpy(short_, path.data(), path.size());
     size_ = static_cast<std::uint32_t>(path.size());
@@ -33,7 +36,11 @@ DirOption::DirOption(const DirOption& other) {
 }
 
 DirOption::DirOption(DirOption&& other) noexcept
-    : long_(std::move(other.long_)), held_(other.held_), size_(other.size_), kind_(other.kind_) {
+    : long_(std::move(other.long_)),
+      held_(other.held_),
+      size_(other.size_),
+      kind_(other.kind_),
+      normal_absolute_(other.normal_absolute_) {
   std::memcpy(short_, other.short_, size_);
   other.reset();
 }
@@ -51,6 +58,7 @@ DirOption& DirOption::operator=(DirOption&& other) noexcept {
     held_ = other.held_;
     size_ = other.size_;
     kind_ = other.kind_;
+    normal_absolute_ = other.normal_absolute_;
     std::memcpy(short_, other.short_, size_);
     other.reset();
   }
@@ -63,6 +71,7 @@ void DirOption::reset() noexcept {
   held_ = nullptr;
   size_ = 0;
   kind_ = Kind::none;
+  normal_absolute_ = false;
 }
 
 void DirOption::copy_from(const DirOption& other) {
@@ -70,6 +79,7 @@ void DirOption::copy_from(const DirOption& other) {
   held_ = other.held_;
   size_ = other.size_;
   kind_ = other.kind_;
+  normal_absolute_ = other.normal_absolute_;
   std::memcpy(short_, other.short_, size_);
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "support/scratch.hpp"
+#include "tempfile/options.hpp"
 
 namespace tempfile::create {
 namespace {
@@ -126,6 +127,36 @@ TEST_F(NormalAbsoluteTest, ParentOfAbsoluteIsFilesystemsParent) {
     EXPECT_EQ(parent_of_absolute(path), std::filesystem::path(path).parent_path().native()) << path;
   }
   EXPECT_EQ(parent_of_absolute(""), "");
+}
+
+// DirOption checks its path once, when made: normal_absolute() says exactly what
+// is_normal_absolute() says of a path with no NUL, and false for any NUL; copies and moves carry
+// it; no option and a moved-from one say false.
+TEST_F(NormalAbsoluteTest, ADirOptionKnowsWhetherItsPathCanBeUsedAsItIs) {
+  const std::string long_path = "/" + std::string(200, 'l') + "/x";  // past the inline room
+  for (const std::string& path :
+       {"/"s, "/tmp"s, "/dev/shm/x"s, "/a/b.c/..d/.e"s, long_path, ""s, "tmp"s, "/tmp/"s,
+        "/a//b"s, "/a/./b"s, "/a/../b"s, long_path + "/..", "/tmp\0x"s, "/tmp\0"s,
+        long_path + '\0'}) {
+    const DirOption option(path);
+    const bool expected =
+        path.find('\0') == std::string::npos && is_normal_absolute(path);
+    EXPECT_EQ(option.normal_absolute(), expected) << path;
+    const DirOption copy(option);
+    EXPECT_EQ(copy.normal_absolute(), expected) << path;
+    DirOption assigned;
+    assigned = option;
+    EXPECT_EQ(assigned.normal_absolute(), expected) << path;
+    DirOption moved(std::move(assigned));
+    EXPECT_EQ(moved.normal_absolute(), expected) << path;
+    EXPECT_FALSE(assigned.normal_absolute());  // NOLINT(bugprone-use-after-move): reset
+    DirOption move_assigned;
+    move_assigned = std::move(moved);
+    EXPECT_EQ(move_assigned.normal_absolute(), expected) << path;
+    EXPECT_EQ(DirOption(std::filesystem::path(path)).normal_absolute(), expected) << path;
+  }
+  EXPECT_FALSE(DirOption().normal_absolute());
+  EXPECT_FALSE(DirOption(std::nullopt).normal_absolute());
 }
 
 }  // namespace
