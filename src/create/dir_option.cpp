@@ -12,8 +12,7 @@ namespace tempfile {
 
 DirOption::DirOption(std::string_view path)
     : kind_(Kind::path),
-      normal_absolute_(path.find('\0') == std::string_view::npos &&
-                       os::is_normal_absolute(path)) {
+      normal_absolute_(path.find('\0') == std::string_view::npos && os::is_normal_absolute(path)) {
   if (path.size() <= short_capacity) {
     std::memcpy(short_, path.data(), path.size());
     size_ = static_cast<std::uint32_t>(path.size());

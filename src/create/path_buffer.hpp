@@ -14,7 +14,9 @@ namespace tempfile::create {
 
 class PathBuffer {
  public:
-  PathBuffer() noexcept { inline_[0] = '\0'; }
+  // inline_ is left as it is but for its first byte: filling 512 bytes per path would cost more
+  // than the allocation this class avoids.
+  PathBuffer() noexcept { inline_[0] = '\0'; }  // NOLINT(cppcoreguidelines-pro-type-member-init)
   explicit PathBuffer(std::string_view text) : PathBuffer() { append(text); }
   // Not copied or moved: data_ may point into the object itself.
   PathBuffer(const PathBuffer&) = delete;

@@ -24,8 +24,7 @@ namespace tempfile::objects {
 /// or, in a held directory, its name inside it relative to the held descriptor. The path is the
 /// caller's own string when that was already absolute and normal (borrowed: it must outlive the
 /// target, as a persist's argument does), else one made here.
-class PersistTarget {
- public:
+struct PersistTarget {
   PersistTarget() = default;
   /// A target whose absolute path is `absolute`, borrowed.
   PersistTarget(const std::string& absolute, int held_fd, std::size_t name_start) noexcept
@@ -46,7 +45,10 @@ class PersistTarget {
   }
   /// The path as a string of the caller's own (moved out when it was made here).
   [[nodiscard]] std::string take_absolute() && {
-    return borrowed_ != nullptr ? *borrowed_ : std::move(owned_);
+    if (borrowed_ != nullptr) {
+      return *borrowed_;
+    }
+    return std::move(owned_);
   }
 
  private:

@@ -135,12 +135,10 @@ TEST_F(NormalAbsoluteTest, ParentOfAbsoluteIsFilesystemsParent) {
 TEST_F(NormalAbsoluteTest, ADirOptionKnowsWhetherItsPathCanBeUsedAsItIs) {
   const std::string long_path = "/" + std::string(200, 'l') + "/x";  // past the inline room
   for (const std::string& path :
-       {"/"s, "/tmp"s, "/dev/shm/x"s, "/a/b.c/..d/.e"s, long_path, ""s, "tmp"s, "/tmp/"s,
-        "/a//b"s, "/a/./b"s, "/a/../b"s, long_path + "/..", "/tmp\0x"s, "/tmp\0"s,
-        long_path + '\0'}) {
+       {"/"s, "/tmp"s, "/dev/shm/x"s, "/a/b.c/..d/.e"s, long_path, ""s, "tmp"s, "/tmp/"s, "/a//b"s,
+        "/a/./b"s, "/a/../b"s, long_path + "/..", "/tmp\0x"s, "/tmp\0"s, long_path + '\0'}) {
     const DirOption option(path);
-    const bool expected =
-        path.find('\0') == std::string::npos && is_normal_absolute(path);
+    const bool expected = path.find('\0') == std::string::npos && is_normal_absolute(path);
     EXPECT_EQ(option.normal_absolute(), expected) << path;
     const DirOption copy(option);
     EXPECT_EQ(copy.normal_absolute(), expected) << path;

@@ -75,9 +75,13 @@ void check_lifecycle(bool expect_in_place) {
   EXPECT_EQ(counts.called, 1);
 }
 
-TEST(AfterCloseSlotTest, AHookThatFitsIsKeptInPlace) { check_lifecycle<SmallHook>(true); }
+TEST(AfterCloseSlotTest, AHookThatFitsIsKeptInPlace) {
+  check_lifecycle<SmallHook>(true);
+}
 
-TEST(AfterCloseSlotTest, AHookTooLargeIsKeptOnTheHeap) { check_lifecycle<LargeHook>(false); }
+TEST(AfterCloseSlotTest, AHookTooLargeIsKeptOnTheHeap) {
+  check_lifecycle<LargeHook>(false);
+}
 
 TEST(AfterCloseSlotTest, AHookWhoseConstructorThrowsLeavesTheSlotEmpty) {
   Counts counts;

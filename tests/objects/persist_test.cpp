@@ -171,8 +171,7 @@ TEST_F(PersistTest, ATargetWhosePathOutgrowsTheStackPersistsByEveryWay) {
 
   atomic_write(target, std::string_view("bytes"));
   EXPECT_EQ(read_file(target), "bytes");
-  atomic_write(target, [](File& file) { file.write(std::string_view("callback")); },
-               {.mode = "w"});
+  atomic_write(target, [](File& file) { file.write(std::string_view("callback")); }, {.mode = "w"});
   EXPECT_EQ(read_file(target), "callback");
 
   EXPECT_EQ(list_dir(deep), std::set<std::string>{"target"});
