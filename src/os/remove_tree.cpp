@@ -247,6 +247,7 @@ Errno Remover::remove_held(int parent_fd, const char* name, int root_fd,
       err = removal_replaced;
     }
     if (err == 0) {
+      observe(RemovalObserver::Step::remove_directory, 0);
       err = remove_directory(parent_fd, name);
       if (err == 0) {
         break;
@@ -257,6 +258,11 @@ Errno Remover::remove_held(int parent_fd, const char* name, int root_fd,
       if ((err == ENOTEMPTY || err == EEXIST) && levels_[0].rescans < max_rescans) {
         rescan_root();
         continue;
+      }
+      // ENOTDIR: the name was our directory a moment ago and is now a symbolic link or a file:
+      // replaced between the check and the removal (which removed nothing), as below.
+      if (err == ENOTDIR) {
+        err = removal_replaced;
       }
     }
     report({}, err);

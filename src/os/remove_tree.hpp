@@ -48,7 +48,7 @@ class RemovalObserver {
     descend,           // about to open a subdirectory for the first time
     reopen,            // about to re-open, by name, a directory whose descriptor was closed
     fix_mode,          // about to give a directory u+rwx through a descriptor
-    remove_directory,  // about to remove an emptied subdirectory (unlinkat AT_REMOVEDIR)
+    remove_directory,  // about to remove an emptied directory, the root ("") too (AT_REMOVEDIR)
   };
   RemovalObserver() = default;
   RemovalObserver(const RemovalObserver&) = delete;

@@ -443,6 +443,52 @@ TEST_F(RemoveTreeTest, C13_DirectoryThatKeepsFillingUpIsReported) {
   fs::remove_all("t");
 }
 
+// The root's name checked (still our directory), then replaced before its rmdir: by a symbolic
+// link to a victim, or by a file. The rmdir fails with ENOTDIR and removes nothing; that is
+// reported as the replacement it is (as when the check itself sees it), and the victim, the
+// impostor file and the moved directory's name are left alone.
+TEST_F(RemoveTreeTest, C4_C6_HeldRootReplacedBetweenItsCheckAndItsRemovalIsReportedReplaced) {
+  for (const bool with_symlink : {true, false}) {
+    fs::create_directories("t/a");
+    write_text("t/a/f", "");
+    fs::create_directories("victim");
+    write_text("victim/keep", "kept");
+    const FileDescriptor root(::open("t", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    ASSERT_TRUE(root.valid());
+    bool swapped = false;
+    Recorder recorder([&](RemovalObserver::Step step, const std::string& path) {
+      if (step == RemovalObserver::Step::remove_directory && path.empty() && !swapped) {
+        swapped = true;
+        std::error_code ec;
+        fs::rename("t", "moved", ec);
+        if (with_symlink) {
+          fs::create_directory_symlink("victim", "t", ec);
+        } else {
+          write_text("t", "impostor");
+        }
+      }
+    });
+    std::vector<RemovalFailure> failures;
+    EXPECT_EQ(remove_tree_at(current_directory_fd, "t", root.get(), failures, &recorder),
+              removal_replaced)
+        << (with_symlink ? "symlink" : "file");
+    EXPECT_TRUE(swapped);
+    ASSERT_EQ(failures.size(), 1U) << describe(failures);
+    EXPECT_EQ(failures[0].path, "");
+    EXPECT_EQ(failures[0].error, removal_replaced);
+    EXPECT_EQ(read_text("victim/keep"), "kept");
+    if (with_symlink) {
+      EXPECT_TRUE(fs::is_symlink("t"));
+    } else {
+      EXPECT_EQ(read_text("t"), "impostor");
+    }
+    EXPECT_TRUE(list_dir("moved").empty()) << "the directory we held was emptied, not removed";
+    fs::remove("t");
+    fs::remove_all("moved");
+    fs::remove_all("victim");
+  }
+}
+
 // remove_tree_at: the caller's descriptor (its offset anywhere) is used for the contents; the
 // root goes only while its name is still that directory.
 TEST_F(RemoveTreeTest, HeldRootIsRemovedThroughItsDescriptor) {
