@@ -34,6 +34,9 @@ class PathBuffer {
   }
 
   PathBuffer& append(std::string_view text) {
+    if (text.empty()) {
+      return *this;  // its data() may be null, which memcpy must not be given even for 0 bytes
+    }
     reserve_more(text.size());
     std::memcpy(data_ + size_, text.data(), text.size());
     size_ += text.size();
