@@ -59,12 +59,10 @@ tempfile_add_twin(temporary_file_chmod "^mode: 0666\n$")
 # 0777 (os.stat on Windows repeats the owner's bits for group and others).
 tempfile_add_twin(temporary_directory_chmod "^mode: 0777\n$")
 # The PseudoTemporary* twins: the guardian is a process of the same program (docs/windows.md).
-# pseudo_temporary_directory kills its child with fork() and SIGKILL on POSIX; its Windows twin
-# starts the same program again and kills it with TerminateProcess.
+# pseudo_temporary_directory kills its child with fork() and SIGKILL on POSIX; on Windows the
+# same twin starts its own program again and kills it with TerminateProcess.
 tempfile_add_twin(pseudo_temporary_file_tell "^while open, name\\(\\) reaches a file of 13 bytes\n\
 ${tell_re}after the scope, name\\(\\) reaches a file: False; entries in gettempdir\\(\\): 0\n$")
-tempfile_add_example(twin_pseudo_temporary_directory
-  python-twins/pseudo_temporary_directory_windows.cpp
+tempfile_add_twin(pseudo_temporary_directory
   "^file1\\.txt: Hello, world!\nfile2\\.txt: Goodbye, world!\nafter the scope, exists: false\n\
 after an exception, exists: false\nafter its process is killed with TerminateProcess, gone: true\n$")
-tempfile_compile_like_the_docs(twin_pseudo_temporary_directory)
