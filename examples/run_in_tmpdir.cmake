@@ -13,8 +13,18 @@ if(DEFINED EMULATOR)
   string(REPLACE "|" ";" EMULATOR "${EMULATOR}")
   string(REPLACE "/" "\\" windows_dir "Z:${DIR}")
   string(REPLACE "/" "\\" windows_program "Z:${PROGRAM}")
-  execute_process(COMMAND ${EMULATOR} cmd /c "set TMPDIR=${windows_dir}&& ${windows_program}"
-    RESULT_VARIABLE status OUTPUT_VARIABLE output)
+  # Under load wine's cmd.exe now and then fails to start the program at all: it prints "Can't
+  # recognize" and exits with 9009 (49 after the exit status is cut to a byte). The program never
+  # ran, so DIR is untouched and it is started again, at most three times in all.
+  foreach(attempt RANGE 1 3)
+    execute_process(COMMAND ${EMULATOR} cmd /c "set TMPDIR=${windows_dir}&& ${windows_program}"
+      RESULT_VARIABLE status OUTPUT_VARIABLE output ERROR_VARIABLE errors)
+    if(NOT status STREQUAL "49" OR NOT "${output}${errors}" MATCHES "Can.t recognize")
+      break()
+    endif()
+    message(STATUS "wine did not start ${PROGRAM} (attempt ${attempt}): ${output}${errors}")
+  endforeach()
+  execute_process(COMMAND ${CMAKE_COMMAND} -E echo_append "${errors}")
   string(REPLACE "\r\n" "\n" output "${output}")
   execute_process(COMMAND ${CMAKE_COMMAND} -E echo_append "${output}")
 else()
