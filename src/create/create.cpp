@@ -75,7 +75,7 @@ ResolvedDirectory resolve_directory(std::string_view function, const DirOption& 
   ResolvedDirectory resolved;
   if (dir.held()) {
     const detail::HeldDirectory& held = usable_held(function, dir);
-    resolved.path = held.path;
+    resolved.made = held.path;
     resolved.dirfd = held.fd;
     return resolved;
   }
@@ -83,14 +83,13 @@ ResolvedDirectory resolve_directory(std::string_view function, const DirOption& 
     // Checked when the option was made, or now.
     if (dir.normal_absolute() ||
         (check_path_argument(function, "dir", dir.text()), is_normal_absolute(dir.text()))) {
-      resolved.path =
-          dir.text();  // as it is: one copy of the exact size, no '/' added and taken off
+      resolved.borrowed = dir.text();  // as it is: no copy, no '/' added and taken off
       return resolved;
     }
   }
-  resolved.path = directory_stem(function, dir, resolved.dirfd);
-  if (resolved.path.size() > 1) {
-    resolved.path.pop_back();
+  resolved.made = directory_stem(function, dir, resolved.dirfd);
+  if (resolved.made.size() > 1) {
+    resolved.made.pop_back();
   }
   return resolved;
 }

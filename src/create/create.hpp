@@ -36,13 +36,15 @@ struct CreatedEntry {
 };
 
 /// A directory to create in: its absolute path, and the descriptor the *at calls go through
-/// (a held directory's, else os::current_directory_fd with the path itself).
+/// (a held directory's, else os::current_directory_fd with the path itself). The path is the
+/// option's own text when that is already absolute and normal (borrowed: valid while the option
+/// lives, and not NUL-terminated), else made here.
 struct ResolvedDirectory {
-  std::string path;
+  std::string made;
+  std::string_view borrowed;
   int dirfd = os::current_directory_fd;
-  /// What to give the *at calls as the directory itself: "." when held, else the path.
-  [[nodiscard]] const char* at_path() const noexcept {
-    return dirfd == os::current_directory_fd ? path.c_str() : ".";
+  [[nodiscard]] std::string_view path() const noexcept {
+    return made.empty() ? borrowed : std::string_view(made);
   }
 };
 

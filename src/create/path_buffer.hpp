@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // A path put together for the system calls of one operation (a name beside a target, a
-// target's directory): kept on the stack when it fits, as nearly every path does, so that the
-// steps every persist() and atomic_write() take allocate nothing for it.
+// target's directory), or kept by an object for its messages: held in place when it fits, as
+// nearly every path does, so that the steps every persist() and atomic_write() take, and every
+// TemporaryFile made, allocate nothing for it.
 #pragma once
 
 #include <array>
@@ -12,18 +13,38 @@
 
 namespace tempfile::create {
 
-class PathBuffer {
+/// Text kept in place up to InlineCapacity bytes (a NUL included), on the heap beyond.
+template <std::size_t InlineCapacity>
+class BasicPathBuffer {
+  static_assert(InlineCapacity > 32, "a heap block must never be a short string");
+
  public:
-  // inline_ is left as it is but for its first byte: filling 512 bytes per path would cost more
-  // than the allocation this class avoids.
-  PathBuffer() noexcept { inline_[0] = '\0'; }  // NOLINT(cppcoreguidelines-pro-type-member-init)
-  explicit PathBuffer(std::string_view text) : PathBuffer() { append(text); }
-  // Not copied or moved: data_ may point into the object itself.
-  PathBuffer(const PathBuffer&) = delete;
-  PathBuffer& operator=(const PathBuffer&) = delete;
-  PathBuffer(PathBuffer&&) = delete;
-  PathBuffer& operator=(PathBuffer&&) = delete;
-  ~PathBuffer() = default;
+  // inline_ is left as it is but for its first byte: filling it per path would cost more than
+  // the allocation this class avoids.
+  BasicPathBuffer() noexcept {  // NOLINT(cppcoreguidelines-pro-type-member-init)
+    inline_[0] = '\0';
+  }
+  explicit BasicPathBuffer(std::string_view text) : BasicPathBuffer() { append(text); }
+  BasicPathBuffer(const BasicPathBuffer&) = delete;
+  BasicPathBuffer& operator=(const BasicPathBuffer&) = delete;
+  // Moved by copying the text in place (data_ points into the object itself) or taking the
+  // heap block; the source is left empty.
+  BasicPathBuffer(BasicPathBuffer&& other) noexcept : BasicPathBuffer() {
+    take(std::move(other));
+  }
+  BasicPathBuffer& operator=(BasicPathBuffer&& other) noexcept {
+    if (this != &other) {
+      take(std::move(other));
+    }
+    return *this;
+  }
+  ~BasicPathBuffer() = default;
+
+  /// Replaces the text with `text`.
+  BasicPathBuffer& assign(std::string_view text) {
+    truncate(0);
+    return append(text);
+  }
 
   /// Makes room for `more` bytes beyond the current text once, so that later appends up to it
   /// copy nothing that is already there.
@@ -33,7 +54,7 @@ class PathBuffer {
     }
   }
 
-  PathBuffer& append(std::string_view text) {
+  BasicPathBuffer& append(std::string_view text) {
     if (text.empty()) {
       return *this;  // its data() may be null, which memcpy must not be given even for 0 bytes
     }
@@ -43,7 +64,7 @@ class PathBuffer {
     data_[size_] = '\0';
     return *this;
   }
-  PathBuffer& operator+=(std::string_view text) { return append(text); }
+  BasicPathBuffer& operator+=(std::string_view text) { return append(text); }
 
   /// Cuts the text back to its first `size` bytes (no more than it has).
   void truncate(std::size_t size) noexcept {
@@ -56,15 +77,28 @@ class PathBuffer {
   [[nodiscard]] const char* c_str() const noexcept { return data_; }
   [[nodiscard]] std::string_view view() const noexcept { return {data_, size_}; }
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
   [[nodiscard]] std::string str() const { return std::string(view()); }
 
  private:
-  // PATH_MAX on Linux is 4096; names built beside a target are the target's length plus a
-  // dozen bytes, and nearly all are far shorter than this.
-  static constexpr std::size_t inline_capacity = 512;
+  void take(BasicPathBuffer&& other) noexcept {
+    if (other.data_ == other.inline_.data()) {
+      std::memcpy(inline_.data(), other.inline_.data(), other.size_ + 1);
+      heap_ = std::string();
+      data_ = inline_.data();
+    } else {
+      heap_ = std::move(other.heap_);  // never short: its block moves with it
+      data_ = heap_.data();
+    }
+    size_ = other.size_;
+    other.heap_.clear();
+    other.data_ = other.inline_.data();
+    other.inline_[0] = '\0';
+    other.size_ = 0;
+  }
 
   [[nodiscard]] std::size_t capacity() const noexcept {
-    return data_ == inline_.data() ? inline_.size() : heap_.size();
+    return data_ == inline_.data() ? InlineCapacity : heap_.size();
   }
 
   void move_to_heap(std::size_t needed) {
@@ -74,10 +108,14 @@ class PathBuffer {
     data_ = heap_.data();
   }
 
-  std::array<char, inline_capacity> inline_;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  std::array<char, InlineCapacity> inline_;  // NOLINT(cppcoreguidelines-pro-type-member-init)
   std::string heap_;
   char* data_ = inline_.data();
   std::size_t size_ = 0;
 };
+
+// PATH_MAX on Linux is 4096; names built beside a target are the target's length plus a dozen
+// bytes, and nearly all are far shorter than 512.
+using PathBuffer = BasicPathBuffer<512>;
 
 }  // namespace tempfile::create

@@ -91,7 +91,7 @@ void BufferedFile::roll_over_with(std::span<const std::byte> then_write) {
   IoBuffer buffer = acquire_io_buffer(size);
   // As UTF-8 text (a UTF-16 path on Windows), made before anything changes: the conversion
   // may throw, the steps after the rollover must not.
-  std::string location = os::from_path(spill_->location());
+  UnnamedLocation location(os::from_path(spill_->location()));
   if (const os::Errno err = raw_.roll_over_to(fd, then_write); err != 0) {
     spill_->fail(err);  // `fd` closes as this unwinds: the new file vanishes with it
   }

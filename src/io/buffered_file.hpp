@@ -79,7 +79,7 @@ class BufferedFile {
   void rename_to_reserved(std::string_view name) noexcept { raw_.rename_to_reserved(name); }
   /// persist() across file systems: the file is now `copy` (RawFile::switch_to_copy); the
   /// buffer and its bookkeeping stay, as the bytes and the offset are the same.
-  void switch_to_copy(os::FileDescriptor& copy, std::string directory) noexcept {
+  void switch_to_copy(os::FileDescriptor& copy, UnnamedLocation&& directory) noexcept {
     raw_.switch_to_copy(copy, std::move(directory));
   }
   /// fileno() for a descriptor that leaves this object (Python's fileno(), a dup): an

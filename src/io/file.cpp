@@ -8,11 +8,25 @@
 
 #include "io/codec.hpp"
 #include "io/file_state.hpp"
+#include "io/spare_block.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 
 namespace tempfile {
 namespace detail {
+
+void* FileState::operator new(std::size_t size) {
+  if (void* spare = io::take_spare_block(io::SpareKind::file_state)) {
+    return spare;
+  }
+  return ::operator new(size);
+}
+
+void FileState::operator delete(void* block) noexcept {
+  if (block != nullptr && !io::keep_spare_block(io::SpareKind::file_state, block)) {
+    ::operator delete(block);
+  }
+}
 
 void FileState::close_and_clean_up() noexcept {
   if (!opened_by.is_current()) {

@@ -4,6 +4,7 @@
 // attached to its closing. Shared by io/file.cpp and the objects that create files.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -23,7 +24,14 @@ struct OpenPlan;
 
 namespace tempfile::detail {
 
-struct FileState {
+struct FileState final {
+  // Its storage is recycled through the thread's spare block (io/spare_block.hpp): a file is
+  // made and closed again and again, and the block is too large to come back cheaply from
+  // malloc. Every FileState is made with new (make_unique_for_overwrite) and owned by a
+  // unique_ptr.
+  static void* operator new(std::size_t size);
+  static void operator delete(void* block) noexcept;
+
   // Exactly one is set: binary mode uses `binary`, text mode `text` (which owns its bytes).
   std::optional<io::BufferedFile> binary;
   std::optional<io::TextFile> text;

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
-// The byte layer's buffer, and the one spare default-size buffer each thread keeps: creating a
-// temporary file and closing it again is the common case, and an 8 KiB block is too large for
-// malloc's per-thread cache, so each new buffer would otherwise cost a trip through its bins
-// (about 450 instructions for the pair of calls, a tenth of a whole NamedTemporaryFile).
+// The byte layer's buffer, and the one spare default-size buffer each thread keeps
+// (io/spare_block.hpp): an 8 KiB block is too large for malloc's per-thread cache, so each new
+// buffer would otherwise cost a trip through its bins (about 450 instructions for the pair of
+// calls).
 #pragma once
 
 #include <cstddef>
 #include <memory>
+
+#include "io/spare_block.hpp"
 
 namespace tempfile::io {
 
@@ -26,18 +28,7 @@ using IoBuffer = std::unique_ptr<std::byte[], IoBufferRelease>;
 /// The size the spare slot keeps (Python's DEFAULT_BUFFER_SIZE, BufferedFile's default).
 inline constexpr std::size_t spare_io_buffer_size = 8192;
 
-/// Whether buffers are recycled at all: not under AddressSanitizer, so that a use after close
-/// is still reported (a recycled block would be valid memory to it).
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool keeps_spare_io_buffers = false;
-#elif defined(__has_feature)
-#  if __has_feature(address_sanitizer)
-inline constexpr bool keeps_spare_io_buffers = false;
-#  else
-inline constexpr bool keeps_spare_io_buffers = true;
-#  endif
-#else
-inline constexpr bool keeps_spare_io_buffers = true;
-#endif
+/// Whether buffers are recycled at all (not under AddressSanitizer: see spare_block.hpp).
+inline constexpr bool keeps_spare_io_buffers = keeps_spare_blocks;
 
 }  // namespace tempfile::io

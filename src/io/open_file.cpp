@@ -115,12 +115,12 @@ std::shared_ptr<const OpenPlan> keep_plan(const OpenPlan& plan) {
 
 std::unique_ptr<tempfile::detail::FileState> open_file(os::FileDescriptor fd, const OpenPlan& plan,
                                                        std::string name, Reach reach,
-                                                       std::string unnamed_in) {
+                                                       std::string_view unnamed_in) {
   RawFile raw = reach == Reach::unshared
                     ? RawFile::unshared(std::move(fd), plan.mode, std::move(name))
                     : RawFile(std::move(fd), plan.mode, 0, std::move(name));
   if (!unnamed_in.empty()) {
-    raw.describe_as_unnamed_in(std::move(unnamed_in));
+    raw.describe_as_unnamed_in(UnnamedLocation(unnamed_in));
   }
   if (reach == Reach::descriptor_path) {
     raw.name_by_descriptor_path();

@@ -74,7 +74,7 @@ enum class Reach : unsigned char { shared, unshared, descriptor_path };
                                                                      const OpenPlan& plan,
                                                                      std::string name,
                                                                      Reach reach = Reach::shared,
-                                                                     std::string unnamed_in = {});
+                                                                     std::string_view unnamed_in = {});
 
 /// open_file() for a file a name in the file system reaches (Reach::shared), taking `name`
 /// only once nothing can fail any more: when it throws, `name` is as it was, so the caller can

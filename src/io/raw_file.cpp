@@ -76,7 +76,7 @@ std::filesystem::path RawFile::describe() const {
     return "<memory>";
   }
   if (!unnamed_in_.empty()) {
-    return os::to_path(unnamed_in_);
+    return os::to_path(unnamed_in_.view());
   }
   const std::string& name = name_text();
   return name.empty() ? std::filesystem::path("fd " + std::to_string(fileno())) : os::to_path(name);
@@ -141,7 +141,7 @@ void RawFile::fail(const char* action, os::Errno err) const {
     // directory at least says which file system refused.
     throw error(
         std::string(action) + " unnamed temporary file (fd " + std::to_string(fileno()) + ") in",
-        unnamed_in_, os::to_error_code(err));
+        os::to_path(unnamed_in_.view()), os::to_error_code(err));
   }
   throw error(action, describe(), os::to_error_code(err));
 }
@@ -363,7 +363,7 @@ os::Errno RawFile::roll_over_to(os::FileDescriptor& fd,
 }
 
 // NOLINTNEXTLINE(bugprone-exception-escape): switch_storage cannot throw (below)
-void RawFile::switch_to_copy(os::FileDescriptor& copy, std::string directory) noexcept {
+void RawFile::switch_to_copy(os::FileDescriptor& copy, UnnamedLocation&& directory) noexcept {
   Descriptor& file = descriptor();
   // Shared: a name reaches the copy, so others may change it (the caller set its offset).
   Descriptor next{std::move(copy), false, 0, file.handed_out};

@@ -19,11 +19,16 @@
 #include <utility>
 #include <variant>
 
+#include "create/path_buffer.hpp"
 #include "io/mode.hpp"
 #include "os/fd.hpp"
 #include "os/process.hpp"
 
 namespace tempfile::io {
+
+/// The directory a file no name reaches was made in, kept for its error messages: in place for
+/// nearly every path, so that making a TemporaryFile allocates nothing for it.
+using UnnamedLocation = create::BasicPathBuffer<96>;
 
 class RawFile {
  public:
@@ -120,7 +125,7 @@ class RawFile {
   /// Marks the file as one no name reaches (TemporaryFile, a spooled file after rollover),
   /// made in `directory`: errors then read "<action> unnamed temporary file (fd N) in
   /// '<directory>'" rather than naming the descriptor number as if it were a path.
-  void describe_as_unnamed_in(std::string directory) noexcept {
+  void describe_as_unnamed_in(UnnamedLocation&& directory) noexcept {
     unnamed_in_ = std::move(directory);
   }
   /// Throws the tempfile::error for `action` ("cannot write to"...) failing with `err`,
@@ -171,7 +176,7 @@ class RawFile {
   /// A file described as unnamed (describe_as_unnamed_in) is now described as in `directory`,
   /// the copy's. Cannot fail: this runs once the copy has its name, when there is no going back.
   // NOLINTNEXTLINE(bugprone-exception-escape): the variant's move cannot throw (raw_file.cpp)
-  void switch_to_copy(os::FileDescriptor& copy, std::string directory) noexcept;
+  void switch_to_copy(os::FileDescriptor& copy, UnnamedLocation&& directory) noexcept;
 
  private:
   struct FreeBytes {
@@ -246,7 +251,7 @@ class RawFile {
   // The process whose descriptor path name_ is; 0 when name_ is fixed (every other file).
   mutable pid_t named_in_ = 0;
   int named_fd_ = -1;
-  std::string unnamed_in_;  // a string: parsed into a path only for an error
+  UnnamedLocation unnamed_in_;  // text: parsed into a path only for an error
 };
 
 }  // namespace tempfile::io

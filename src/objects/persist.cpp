@@ -517,6 +517,7 @@ void persist_copy(detail::FileState& s, const objects::PersistTarget& t,
   }
   std::string directory(create::parent_of_absolute(absolute));
   Copy copy(directory, t, source, what);
+  io::UnnamedLocation copy_location(directory);  // built now: the switch below cannot fail
   before(PersistStep::copy);
   std::int64_t copied = 0;
   if (const os::Errno err = os::copy_file(fd, copy.fd.get(), copied); err != 0) {
@@ -549,7 +550,7 @@ void persist_copy(detail::FileState& s, const objects::PersistTarget& t,
   const bool copy_linkable = !copy.named();  // an O_TMPFILE file, as an unnamed copy is
   copy.published();
   before(PersistStep::withdraw);
-  s.bytes().switch_to_copy(copy.fd, std::move(directory));
+  s.bytes().switch_to_copy(copy.fd, std::move(copy_location));
   s.identity = {};  // another file now: a later persist() identifies it afresh
   s.linkable = copy_linkable;
   if (ours != nullptr) {

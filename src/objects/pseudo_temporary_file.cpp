@@ -133,7 +133,7 @@ std::unique_ptr<detail::FileState> open_pseudo(const TemporaryFileOptions& optio
   // Checked on both ways, so the same call never succeeds on one system and fails on another.
   create::check_name_part(function_name, "prefix", options.prefix.value_or(""));
   create::check_name_part(function_name, "suffix", options.suffix.value_or(""));
-  const std::string dir = create::resolve_directory(function_name, options.dir).path;
+  const std::string dir(create::resolve_directory(function_name, options.dir).path());
   create::check_name_length("cannot create file in", dir,
                             options.prefix ? *options.prefix : gettempprefix(),
                             options.suffix.value_or(""));

@@ -42,7 +42,7 @@ class SpillToFile final : public io::Spill {
       }
     }
     objects::UnnamedFile made = objects::create_unnamed(target_);
-    where_ = std::move(made.dir);
+    where_ = made.where.path();
     return std::move(made.fd);
   }
 

@@ -130,7 +130,7 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options,
     // is left between the directory's creation and its protection.
     if (const os::Errno err = os::GuardianTicket::reserve(s.guard); err != 0) {
       throw error("cannot start the guardian process for a temporary directory in",
-                  create::resolve_directory("PseudoTemporaryDirectory", options.dir).path,
+                  std::string(create::resolve_directory("PseudoTemporaryDirectory", options.dir).path()),
                   os::to_error_code(err));
     }
   }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "create/create.hpp"
+#include "create/path_buffer.hpp"
 #include "create/paths.hpp"
 #include "io/open_file.hpp"
 #include "objects/named_file.hpp"
@@ -31,15 +32,15 @@ UnnamedFile create_unnamed(const TemporaryFileOptions& options) {
   // one file system and fail on another (nor in one build and not in another).
   create::check_name_part("TemporaryFile", "prefix", options.prefix.value_or(""));
   create::check_name_part("TemporaryFile", "suffix", options.suffix.value_or(""));
-  create::ResolvedDirectory where = create::resolve_directory("TemporaryFile", options.dir);
-  UnnamedFile made{{}, std::move(where.path)};
-  const std::string& dir = made.dir;
+  UnnamedFile made{{}, create::resolve_directory("TemporaryFile", options.dir)};
+  const std::string_view dir = made.where.path();
   create::check_name_length("cannot create file in", dir,
                             options.prefix ? *options.prefix : gettempprefix(),
                             options.suffix.value_or(""));
-  const os::Errno err = os::open_unnamed_file(
-      where.dirfd, where.dirfd == os::current_directory_fd ? dir.c_str() : ".", os::file_mode,
-      made.fd);
+  const bool held = made.where.dirfd != os::current_directory_fd;
+  const create::PathBuffer at(held ? std::string_view(".") : dir);  // NUL-terminated
+  const os::Errno err =
+      os::open_unnamed_file(made.where.dirfd, at.c_str(), os::file_mode, made.fd);
   if (err == 0) {
     made.linkable = os::unnamed_files_linkable;
     return made;
@@ -98,7 +99,7 @@ std::unique_ptr<detail::FileState> open_temporary(const TemporaryFileOptions& op
   objects::UnnamedFile made = objects::create_unnamed(options);
   std::string number = std::to_string(made.fd.get());
   auto state = io::open_file(std::move(made.fd), plan, std::move(number), io::Reach::unshared,
-                             std::move(made.dir));
+                             made.where.path());
   state->linkable = made.linkable;
   return state;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // PathBuffer: the stack buffer persist() and atomic_write() build names beside a target in,
-// and its move to the heap for a path longer than the stack part.
+// and its move to the heap for a path longer than the stack part; the smaller kind a file keeps
+// its directory in, and its moves.
 #include "create/path_buffer.hpp"
 
 #include <gtest/gtest.h>
@@ -74,6 +75,56 @@ TEST(PathBufferTest, TheBoundaryKeepsItsTerminator) {
     text += "q";
     EXPECT_EQ(text.view(), std::string(size, 'p') + "q");
   }
+}
+
+// A move copies text kept in place, takes a heap block as it is, and leaves the source empty
+// and usable; the moved text stays NUL-terminated.
+TEST(PathBufferTest, MovesKeepTheTextAndEmptyTheSource) {
+  using Small = BasicPathBuffer<40>;
+  const std::string short_text = "/tmp/in-place";
+  const std::string long_text(100, 'l');
+
+  Small in_place(short_text);
+  const Small moved(std::move(in_place));
+  EXPECT_EQ(moved.view(), short_text);
+  EXPECT_EQ(std::strlen(moved.c_str()), short_text.size());
+  EXPECT_TRUE(in_place.empty());  // NOLINT(bugprone-use-after-move,hicpp-invalid-access-moved)
+  EXPECT_STREQ(in_place.c_str(), "");
+  in_place.append("again");  // the source is usable
+  EXPECT_EQ(in_place.view(), "again");
+
+  Small on_heap(long_text);
+  const char* block = on_heap.c_str();
+  Small taken(std::move(on_heap));
+  EXPECT_EQ(taken.view(), long_text);
+  EXPECT_EQ(taken.c_str(), block);  // the block itself, not a copy
+  EXPECT_TRUE(on_heap.empty());     // NOLINT(bugprone-use-after-move,hicpp-invalid-access-moved)
+
+  // Assigning over each kind, either way.
+  Small target(long_text);
+  target = Small(short_text);
+  EXPECT_EQ(target.view(), short_text);
+  target = Small(long_text);
+  EXPECT_EQ(target.view(), long_text);
+  target = std::move(target);  // NOLINT(clang-diagnostic-self-move): a self-move keeps the text
+  EXPECT_EQ(target.view(), long_text);
+  target.assign(short_text);
+  EXPECT_EQ(target.view(), short_text);
+  EXPECT_EQ(std::strlen(target.c_str()), short_text.size());
+}
+
+// The whole room in place (39 bytes and the NUL) is used before the heap is.
+TEST(PathBufferTest, TheSmallKindsBoundary) {
+  using Small = BasicPathBuffer<40>;
+  const std::string fits(39, 'f');
+  Small exact(fits);
+  const Small moved(std::move(exact));
+  EXPECT_EQ(moved.view(), fits);
+  Small over(fits + "o");
+  const char* block = over.c_str();
+  const Small moved_over(std::move(over));
+  EXPECT_EQ(moved_over.c_str(), block);
+  EXPECT_EQ(moved_over.view(), fits + "o");
 }
 
 }  // namespace

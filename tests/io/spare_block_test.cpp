@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+// The per-thread spare blocks: a file's state is kept for the next file of the thread, one
+// block per kind, and a recycled state starts afresh.
+#include "io/spare_block.hpp"
+
+#include <gtest/gtest.h>
+
+#include <new>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "support/scratch.hpp"
+#include "tempfile/temporary_file.hpp"
+
+namespace tempfile::io {
+namespace {
+
+class SpareBlockTest : public test::ScratchTest {};
+
+TEST_F(SpareBlockTest, AClosedFilesStateIsKeptForTheNextOne) {
+  if (!keeps_spare_blocks) {
+    GTEST_SKIP() << "blocks are not recycled under AddressSanitizer (use after close stays "
+                    "detectable)";
+  }
+  { const TemporaryFile file; }
+  void* state = take_spare_block(SpareKind::file_state);
+  ASSERT_NE(state, nullptr) << "the file's state was not kept";
+  EXPECT_EQ(take_spare_block(SpareKind::file_state), nullptr) << "the slot holds one";
+  ASSERT_TRUE(keep_spare_block(SpareKind::file_state, state));
+  // A second block of the same kind is not kept while the slot is full: the caller frees it.
+  void* other = ::operator new(64);
+  EXPECT_FALSE(keep_spare_block(SpareKind::file_state, other));
+  ::operator delete(other);
+  // The next file takes the kept block.
+  { const TemporaryFile file; }
+  EXPECT_EQ(take_spare_block(SpareKind::file_state), state);
+  ASSERT_TRUE(keep_spare_block(SpareKind::file_state, state));
+}
+
+TEST_F(SpareBlockTest, KindsAndThreadsHaveSlotsOfTheirOwn) {
+  if (!keeps_spare_blocks) {
+    GTEST_SKIP() << "blocks are not recycled under AddressSanitizer";
+  }
+  { const TemporaryFile file; }  // both slots of this thread filled
+  void* state = take_spare_block(SpareKind::file_state);
+  void* buffer = take_spare_block(SpareKind::io_buffer);
+  ASSERT_NE(state, nullptr);
+  ASSERT_NE(buffer, nullptr);
+  EXPECT_NE(state, buffer);
+  void* in_other_thread = nullptr;
+  std::thread([&] {
+    EXPECT_EQ(take_spare_block(SpareKind::file_state), nullptr) << "a new thread has none";
+    { const TemporaryFile file; }
+    in_other_thread = take_spare_block(SpareKind::file_state);
+    EXPECT_NE(in_other_thread, nullptr);
+    EXPECT_TRUE(keep_spare_block(SpareKind::file_state, in_other_thread));
+  }).join();  // that thread's spares are freed as it ends (a leak checker would say otherwise)
+  EXPECT_NE(in_other_thread, state);
+  EXPECT_TRUE(keep_spare_block(SpareKind::file_state, state));
+  EXPECT_TRUE(keep_spare_block(SpareKind::io_buffer, buffer));
+}
+
+// A state is built afresh in a recycled block: nothing of the last file (its mode, its text
+// layer, its name, its removal hook) shows in the next.
+TEST_F(SpareBlockTest, ARecycledStateStartsAfresh) {
+  std::string last_name;
+  {
+    NamedTemporaryFile text_file(NamedTemporaryFileOptions{.mode = "w+", .encoding = "latin-1"});
+    text_file.write(std::string_view("caf\xc3\xa9"));
+    last_name = text_file.name().string();
+  }
+  EXPECT_FALSE(std::filesystem::exists(last_name)) << "the hook ran with its own file";
+  TemporaryFile next;
+  EXPECT_EQ(next.mode(), "rb+");
+  EXPECT_NE(next.name().string(), last_name);
+  EXPECT_EQ(next.name().string(), std::to_string(next.fileno()));
+  next.write(std::string_view("\xff"));
+  next.seek(0);
+  EXPECT_EQ(next.read(), "\xff");  // bytes as they are: no codec left behind
+  next.close();  // no removal hook left behind: nothing to remove, nothing thrown
+}
+
+}  // namespace
+}  // namespace tempfile::io
