@@ -29,8 +29,17 @@ class BasicPathBuffer {
   BasicPathBuffer& operator=(const BasicPathBuffer&) = delete;
   // Moved by copying the text in place (data_ points into the object itself) or taking the
   // heap block; the source is left empty.
-  BasicPathBuffer(BasicPathBuffer&& other) noexcept : BasicPathBuffer() {
-    take(std::move(other));
+  BasicPathBuffer(BasicPathBuffer&& other) noexcept  // NOLINT(cppcoreguidelines-pro-type-member-init)
+      : size_(other.size_) {
+    if (other.data_ == other.inline_.data()) {
+      std::memcpy(inline_.data(), other.inline_.data(), size_ + 1);
+    } else {
+      heap_ = std::move(other.heap_);  // never short: its block moves with it
+      data_ = heap_.data();
+      other.data_ = other.inline_.data();
+    }
+    other.inline_[0] = '\0';
+    other.size_ = 0;
   }
   BasicPathBuffer& operator=(BasicPathBuffer&& other) noexcept {
     if (this != &other) {

@@ -54,7 +54,9 @@ constexpr unsigned mount_id_mask = 0;
 
 Errno identify(int dirfd, const char* name, int flags, EntryIdentity& out,
                std::uint64_t& links) noexcept {
-  struct statx info {};
+  // Not zeroed first (256 bytes, 70 instructions on every named file's creation and persist):
+  // a successful statx writes the whole structure, and nothing is read from it otherwise.
+  struct statx info;  // NOLINT(cppcoreguidelines-pro-type-member-init)
   if (::syscall(SYS_statx, dirfd, name, flags,
                 STATX_INO | STATX_NLINK | STATX_BTIME | mount_id_mask, &info) != 0) {
     if (errno == ENOSYS) {  // a kernel older than 4.11: no mount id to compare
