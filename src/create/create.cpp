@@ -75,7 +75,7 @@ ResolvedDirectory resolve_directory(std::string_view function, const DirOption& 
   ResolvedDirectory resolved;
   if (dir.held()) {
     const detail::HeldDirectory& held = usable_held(function, dir);
-    resolved.made = held.path;
+    resolved.borrowed = held.path;  // the holder's own copy, which outlives the call
     resolved.dirfd = held.fd;
     return resolved;
   }

@@ -37,8 +37,9 @@ struct CreatedEntry {
 
 /// A directory to create in: its absolute path, and the descriptor the *at calls go through
 /// (a held directory's, else os::current_directory_fd with the path itself). The path is the
-/// option's own text when that is already absolute and normal (borrowed: valid while the option
-/// lives, and not NUL-terminated), else made here.
+/// option's own text when that is already absolute and normal, or the held directory's (both
+/// borrowed: valid while the option and the holder live, and not NUL-terminated), else made
+/// here.
 struct ResolvedDirectory {
   std::string made;
   std::string_view borrowed;

@@ -157,7 +157,7 @@ TEST_F(AllocationCountTest, TemporaryFileAllocatesNothing) {
 }
 
 // The same in a directory whose path is far longer than a short string's room (a std::string
-// copy of it would be an allocation per file).
+// copy of it would be an allocation per file), given as a path and held by descriptor.
 TEST_F(AllocationCountTest, TemporaryFileInALongDirectoryAllocatesNothing) {
   const fs::path long_dir = dir() / "a-directory-whose-name-is-longer-than-a-short-string";
   fs::create_directory(long_dir);
@@ -167,6 +167,16 @@ TEST_F(AllocationCountTest, TemporaryFileInALongDirectoryAllocatesNothing) {
               file.write(std::string_view("x"));
             }),
             (os::linux_fast_paths ? 0.0 : 3.0) + recycled_blocks);
+  {
+    // Held by descriptor: the holder's own copy of the path is read, not copied.
+    const Directory held(long_dir);
+    const TemporaryFileOptions held_options{.dir = held};
+    EXPECT_LE(per_operation([&] {
+                TemporaryFile file(held_options);
+                file.write(std::string_view("x"));
+              }),
+              (os::linux_fast_paths ? 0.0 : 3.0) + recycled_blocks);
+  }
   fs::remove(long_dir);
 }
 
