@@ -303,6 +303,55 @@ TEST_F(PersistCrossDeviceTest, CopiesEveryByteAndTheObjectThenIsTheFileAtTheTarg
   }
 }
 
+// A target whose path is longer than the room kept on the stack for the names built beside it
+// (512 bytes) and than the room a file keeps in place for its directory (96): the copy, its
+// name, the directory sync and the object's new directory all take the heap, and nothing is lost
+// or left. atomic_write across file systems is refused before anything, so only persist() is.
+TEST_F(PersistCrossDeviceTest, ATargetWhosePathOutgrowsTheStackIsCopiedWhole) {
+  const std::string skipped = across([&](const fs::path& there) {
+    fs::path deep = there;
+    while (deep.native().size() < 700) {
+      deep /= std::string(100, 'd');
+    }
+    fs::create_directories(deep);
+    const fs::path target = deep / "target";
+    for (const bool overwrite : {true, false}) {
+      SCOPED_TRACE(overwrite ? "overwrite" : "no clobber");
+      for_each_kind([&](auto& f) {
+        using F = std::decay_t<decltype(f)>;
+        if (overwrite) {
+          write_file(target, "the old file");
+        }
+        const std::string content = pattern(5000);
+        f.write(std::string_view(content));
+        f.persist(target, {.overwrite = overwrite, .durable = true, .cross_device = true});
+        EXPECT_EQ(read_file(target), content);
+        EXPECT_EQ(identity_of_fd(f.fileno()), identity_of(target));
+        if constexpr (is_named<F>) {
+          EXPECT_EQ(f.name(), target);
+        }
+        EXPECT_EQ(list_dir(deep), std::set<std::string>{"target"});
+        // An error now names the copy's directory, whole (the unnamed file's message says it).
+        if constexpr (!is_named<F>) {
+          try {
+            f.seek(-1);
+            ADD_FAILURE() << "seek(-1) did not throw";
+          } catch (const error& e) {
+            EXPECT_EQ(e.path1(), deep) << e.what();
+          }
+        }
+        f.close();
+        EXPECT_EQ(read_file(target), content);
+        fs::remove(target);
+      });
+    }
+    fs::remove_all(there / std::string(100, 'd'));
+  });
+  if (!skipped.empty()) {
+    GTEST_SKIP() << skipped;
+  }
+}
+
 TEST_F(PersistCrossDeviceTest, KeepsThePositionThePendingWritesAndTheTextLayer) {
   const std::string skipped = across([&](const fs::path& there) {
     const fs::path target = there / "target";

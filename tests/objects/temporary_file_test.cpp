@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 
 #include "os/sys.hpp"
 #include "support/scratch.hpp"
+#include "tempfile/directory.hpp"
 #include "tempfile/error.hpp"
 
 namespace tempfile {
@@ -251,6 +253,52 @@ TEST_F(TemporaryFileTest, ErrorsNameTheFile) {
   } catch (const error& e) {
     EXPECT_EQ(e.code(), std::errc::invalid_argument);
     EXPECT_EQ(e.path1(), text.name());
+  }
+}
+
+// The directory an unnamed file's errors name is kept whole whatever its length: in place up to
+// 95 bytes, on the heap beyond (the boundary on both sides, and a path far over it), given as a
+// path or held by descriptor.
+TEST_F(TemporaryFileTest, ErrorsNameTheDirectoryWhateverItsLength) {
+  const std::size_t base = scratch().native().size() + 1;
+  for (const std::size_t length : {std::size_t{95}, std::size_t{96}, std::size_t{700}}) {
+    if (length <= base) {
+      continue;  // the scratch directory itself is already longer: other lengths cover it
+    }
+    std::filesystem::path dir = scratch();
+    std::size_t left = length - base;  // bytes of components to add, with their separators
+    std::string first(std::min<std::size_t>(left, 200), 'L');
+    dir /= first;
+    left -= first.size();
+    while (left > 1) {
+      const std::size_t part = std::min<std::size_t>(left - 1, 200);
+      dir /= std::string(part, 'L');
+      left -= part + 1;
+    }
+    if (left == 1) {
+      dir += "L";
+    }
+    ASSERT_EQ(dir.native().size(), length);
+    std::filesystem::create_directories(dir);
+    SCOPED_TRACE(std::to_string(length) + " bytes");
+    {
+      TemporaryFile unnamed({.buffering = 0, .dir = dir});
+      EXPECT_TEMPFILE_ERROR(unnamed.seek(-1), std::errc::invalid_argument,
+                            "cannot seek in unnamed temporary file (fd " +
+                                unnamed.name().string() + ") in '" + dir.string() + "'");
+      TemporaryFile moved = std::move(unnamed);  // the text moves with the object
+      EXPECT_TEMPFILE_ERROR(moved.seek(-1), std::errc::invalid_argument,
+                            "cannot seek in unnamed temporary file (fd " + moved.name().string() +
+                                ") in '" + dir.string() + "'");
+    }
+    {
+      const Directory held(dir);
+      TemporaryFile unnamed({.buffering = 0, .dir = held});
+      EXPECT_TEMPFILE_ERROR(unnamed.seek(-1), std::errc::invalid_argument,
+                            "cannot seek in unnamed temporary file (fd " +
+                                unnamed.name().string() + ") in '" + dir.string() + "'");
+    }
+    std::filesystem::remove_all(scratch() / first);
   }
 }
 
