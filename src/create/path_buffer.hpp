@@ -29,8 +29,8 @@ class BasicPathBuffer {
   BasicPathBuffer& operator=(const BasicPathBuffer&) = delete;
   // Moved by copying the text in place (data_ points into the object itself) or taking the
   // heap block; the source is left empty.
-  BasicPathBuffer(BasicPathBuffer&& other) noexcept  // NOLINT(cppcoreguidelines-pro-type-member-init)
-      : size_(other.size_) {
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): inline_ as in the constructor above
+  BasicPathBuffer(BasicPathBuffer&& other) noexcept : size_(other.size_) {
     if (other.data_ == other.inline_.data()) {
       std::memcpy(inline_.data(), other.inline_.data(), size_ + 1);
     } else {

@@ -70,11 +70,9 @@ enum class Reach : unsigned char { shared, unshared, descriptor_path };
 /// Wraps a new, empty file's descriptor (offset 0) per the plan; `name` is the file's
 /// name() (a path, or the descriptor number for a file with no name). Errors name the path,
 /// or for a file with no name (`unnamed_in` not empty) the directory it was made in.
-[[nodiscard]] std::unique_ptr<tempfile::detail::FileState> open_file(os::FileDescriptor fd,
-                                                                     const OpenPlan& plan,
-                                                                     std::string name,
-                                                                     Reach reach = Reach::shared,
-                                                                     std::string_view unnamed_in = {});
+[[nodiscard]] std::unique_ptr<tempfile::detail::FileState> open_file(
+    os::FileDescriptor fd, const OpenPlan& plan, std::string name, Reach reach = Reach::shared,
+    std::string_view unnamed_in = {});
 
 /// open_file() for a file a name in the file system reaches (Reach::shared), taking `name`
 /// only once nothing can fail any more: when it throws, `name` is as it was, so the caller can

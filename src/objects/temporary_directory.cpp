@@ -129,9 +129,10 @@ TemporaryDirectory::TemporaryDirectory(const TemporaryDirectoryOptions& options,
     // The guardian runs before the directory exists: only the one message that hands it over
     // is left between the directory's creation and its protection.
     if (const os::Errno err = os::GuardianTicket::reserve(s.guard); err != 0) {
-      throw error("cannot start the guardian process for a temporary directory in",
-                  std::string(create::resolve_directory("PseudoTemporaryDirectory", options.dir).path()),
-                  os::to_error_code(err));
+      throw error(
+          "cannot start the guardian process for a temporary directory in",
+          std::string(create::resolve_directory("PseudoTemporaryDirectory", options.dir).path()),
+          os::to_error_code(err));
     }
   }
   create::RandomNames names;

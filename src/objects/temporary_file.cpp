@@ -39,8 +39,7 @@ UnnamedFile create_unnamed(const TemporaryFileOptions& options) {
                             options.suffix.value_or(""));
   const bool held = made.where.dirfd != os::current_directory_fd;
   const create::PathBuffer at(held ? std::string_view(".") : dir);  // NUL-terminated
-  const os::Errno err =
-      os::open_unnamed_file(made.where.dirfd, at.c_str(), os::file_mode, made.fd);
+  const os::Errno err = os::open_unnamed_file(made.where.dirfd, at.c_str(), os::file_mode, made.fd);
   if (err == 0) {
     made.linkable = os::unnamed_files_linkable;
     return made;

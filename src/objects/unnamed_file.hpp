@@ -18,8 +18,8 @@ struct UnnamedFile {
 };
 
 /// A file no name reaches, in options.dir (or gettempdir()): O_TMPFILE, else created with
-/// mkstemp's rules and unlinked at once. The result may borrow from `options`. Throws std::invalid_argument for a bad prefix/suffix,
-/// tempfile::error for OS failures.
+/// mkstemp's rules and unlinked at once. The result may borrow from `options`. Throws
+/// std::invalid_argument for a bad prefix/suffix, tempfile::error for OS failures.
 [[nodiscard]] UnnamedFile create_unnamed(const TemporaryFileOptions& options);
 
 }  // namespace tempfile::objects

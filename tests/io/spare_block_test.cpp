@@ -78,7 +78,7 @@ TEST_F(SpareBlockTest, ARecycledStateStartsAfresh) {
   next.write(std::string_view("\xff"));
   next.seek(0);
   EXPECT_EQ(next.read(), "\xff");  // bytes as they are: no codec left behind
-  next.close();  // no removal hook left behind: nothing to remove, nothing thrown
+  next.close();                    // no removal hook left behind: nothing to remove, nothing thrown
 }
 
 }  // namespace

@@ -284,8 +284,8 @@ TEST_F(TemporaryFileTest, ErrorsNameTheDirectoryWhateverItsLength) {
     {
       TemporaryFile unnamed({.buffering = 0, .dir = dir});
       EXPECT_TEMPFILE_ERROR(unnamed.seek(-1), std::errc::invalid_argument,
-                            "cannot seek in unnamed temporary file (fd " +
-                                unnamed.name().string() + ") in '" + dir.string() + "'");
+                            "cannot seek in unnamed temporary file (fd " + unnamed.name().string() +
+                                ") in '" + dir.string() + "'");
       TemporaryFile moved = std::move(unnamed);  // the text moves with the object
       EXPECT_TEMPFILE_ERROR(moved.seek(-1), std::errc::invalid_argument,
                             "cannot seek in unnamed temporary file (fd " + moved.name().string() +
@@ -295,8 +295,8 @@ TEST_F(TemporaryFileTest, ErrorsNameTheDirectoryWhateverItsLength) {
       const Directory held(dir);
       TemporaryFile unnamed({.buffering = 0, .dir = held});
       EXPECT_TEMPFILE_ERROR(unnamed.seek(-1), std::errc::invalid_argument,
-                            "cannot seek in unnamed temporary file (fd " +
-                                unnamed.name().string() + ") in '" + dir.string() + "'");
+                            "cannot seek in unnamed temporary file (fd " + unnamed.name().string() +
+                                ") in '" + dir.string() + "'");
     }
     std::filesystem::remove_all(scratch() / first);
   }
