@@ -23,6 +23,13 @@ namespace {
 
 constexpr std::string_view default_prefix = "tmp";
 
+// Whether a path `dir` (not held) can be used as it is: absolute and normal, as checked when the
+// option was made, or now (refusing a NUL first, naming `function`).
+bool usable_as_given(std::string_view function, const DirOption& dir) {
+  return dir.normal_absolute() ||
+         (check_path_argument(function, "dir", dir.text()), is_normal_absolute(dir.text()));
+}
+
 // The directory of a new entry, absolute, with a trailing separator ready for the name and room
 // for `name_room` more bytes, so that building each candidate allocates nothing. A `dir` with
 // a NUL is refused first, naming `function`. `dirfd` is what the *at calls go through.
@@ -36,9 +43,7 @@ std::string directory_stem(std::string_view function, const DirOption& dir, int&
     stem.reserve(held.path.size() + 1 + name_room);
     stem = held.path;
     dirfd = held.fd;
-  } else if (const std::string_view given = dir.text();
-             dir.normal_absolute() ||
-             (check_path_argument(function, "dir", given), is_normal_absolute(given))) {
+  } else if (const std::string_view given = dir.text(); usable_as_given(function, dir)) {
     stem.reserve(given.size() + 1 + name_room);
     stem = given;
   } else {
@@ -79,13 +84,9 @@ ResolvedDirectory resolve_directory(std::string_view function, const DirOption& 
     resolved.dirfd = held.fd;
     return resolved;
   }
-  if (dir) {
-    // Checked when the option was made, or now.
-    if (dir.normal_absolute() ||
-        (check_path_argument(function, "dir", dir.text()), is_normal_absolute(dir.text()))) {
-      resolved.borrowed = dir.text();  // as it is: no copy, no '/' added and taken off
-      return resolved;
-    }
+  if (dir && usable_as_given(function, dir)) {
+    resolved.borrowed = dir.text();  // as it is: no copy, no '/' added and taken off
+    return resolved;
   }
   resolved.made = directory_stem(function, dir, resolved.dirfd);
   if (resolved.made.size() > 1) {

@@ -30,30 +30,16 @@ class BasicPathBuffer {
   // Moved by copying the text in place (data_ points into the object itself) or taking the
   // heap block; the source is left empty.
   // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): inline_ as in the constructor above
-  BasicPathBuffer(BasicPathBuffer&& other) noexcept : size_(other.size_) {
-    if (other.data_ == other.inline_.data()) {
-      std::memcpy(inline_.data(), other.inline_.data(), size_ + 1);
-    } else {
-      heap_ = std::move(other.heap_);  // never short: its block moves with it
-      data_ = heap_.data();
-      other.data_ = other.inline_.data();
-    }
-    other.inline_[0] = '\0';
-    other.size_ = 0;
-  }
+  BasicPathBuffer(BasicPathBuffer&& other) noexcept { take_into_empty(other); }
   BasicPathBuffer& operator=(BasicPathBuffer&& other) noexcept {
     if (this != &other) {
-      take(std::move(other));
+      heap_ = std::string();  // empty again: take_into_empty's starting point
+      data_ = inline_.data();
+      take_into_empty(other);
     }
     return *this;
   }
   ~BasicPathBuffer() = default;
-
-  /// Replaces the text with `text`.
-  BasicPathBuffer& assign(std::string_view text) {
-    truncate(0);
-    return append(text);
-  }
 
   /// Makes room for `more` bytes beyond the current text once, so that later appends up to it
   /// copy nothing that is already there.
@@ -90,18 +76,16 @@ class BasicPathBuffer {
   [[nodiscard]] std::string str() const { return std::string(view()); }
 
  private:
-  void take(BasicPathBuffer&& other) noexcept {
+  // Takes `other`'s text into this object, whose heap_ is empty and data_ its inline_.
+  void take_into_empty(BasicPathBuffer& other) noexcept {
+    size_ = other.size_;
     if (other.data_ == other.inline_.data()) {
-      std::memcpy(inline_.data(), other.inline_.data(), other.size_ + 1);
-      heap_ = std::string();
-      data_ = inline_.data();
+      std::memcpy(inline_.data(), other.inline_.data(), size_ + 1);
     } else {
       heap_ = std::move(other.heap_);  // never short: its block moves with it
       data_ = heap_.data();
+      other.data_ = other.inline_.data();
     }
-    size_ = other.size_;
-    other.heap_.clear();
-    other.data_ = other.inline_.data();
     other.inline_[0] = '\0';
     other.size_ = 0;
   }

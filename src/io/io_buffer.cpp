@@ -2,6 +2,8 @@
 // The byte layer's buffers, the default size recycled through the thread's spare block.
 #include "io/io_buffer.hpp"
 
+#include <new>
+
 #include "io/spare_block.hpp"
 
 namespace tempfile::io {
@@ -10,7 +12,7 @@ void IoBufferRelease::operator()(std::byte* buffer) const noexcept {
   if (size == spare_io_buffer_size && keep_spare_block(SpareKind::io_buffer, buffer)) {
     return;
   }
-  delete[] buffer;
+  ::operator delete(buffer);
 }
 
 IoBuffer acquire_io_buffer(std::size_t size) {
@@ -22,7 +24,8 @@ IoBuffer acquire_io_buffer(std::size_t size) {
       return IoBuffer(static_cast<std::byte*>(spare), IoBufferRelease{size});
     }
   }
-  return IoBuffer(new std::byte[size], IoBufferRelease{size});
+  // Raw storage from ::operator new, as every spare block is (bytes need no construction).
+  return IoBuffer(static_cast<std::byte*>(::operator new(size)), IoBufferRelease{size});
 }
 
 }  // namespace tempfile::io

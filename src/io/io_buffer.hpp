@@ -28,7 +28,4 @@ using IoBuffer = std::unique_ptr<std::byte[], IoBufferRelease>;
 /// The size the spare slot keeps (Python's DEFAULT_BUFFER_SIZE, BufferedFile's default).
 inline constexpr std::size_t spare_io_buffer_size = 8192;
 
-/// Whether buffers are recycled at all (not under AddressSanitizer: see spare_block.hpp).
-inline constexpr bool keeps_spare_io_buffers = keeps_spare_blocks;
-
 }  // namespace tempfile::io

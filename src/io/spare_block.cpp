@@ -3,7 +3,6 @@
 #include "io/spare_block.hpp"
 
 #include <array>
-#include <cstddef>
 #include <new>
 
 namespace tempfile::io {
@@ -20,14 +19,6 @@ struct Slots {
 };
 thread_local constinit Slots slots{{}, SlotState::unused};
 
-void free_block(SpareKind kind, void* block) noexcept {
-  if (kind == SpareKind::io_buffer) {
-    delete[] static_cast<std::byte*>(block);
-  } else {
-    ::operator delete(block);
-  }
-}
-
 struct SlotOwner {
   SlotOwner() noexcept { slots.state = SlotState::open; }
   SlotOwner(const SlotOwner&) = delete;
@@ -35,9 +26,9 @@ struct SlotOwner {
   SlotOwner(SlotOwner&&) = delete;
   SlotOwner& operator=(SlotOwner&&) = delete;
   ~SlotOwner() {
-    for (std::size_t kind = 0; kind < spare_kinds; ++kind) {
-      free_block(static_cast<SpareKind>(kind), slots.spare[kind]);
-      slots.spare[kind] = nullptr;
+    for (void*& spare : slots.spare) {
+      ::operator delete(spare);
+      spare = nullptr;
     }
     slots.state = SlotState::closed;
   }

@@ -11,8 +11,8 @@ namespace tempfile::io {
 
 /// What is recycled: each kind has one slot per thread, holding one block of its one size.
 enum class SpareKind : unsigned char {
-  io_buffer,   // a byte layer's default-size buffer (new std::byte[])
-  file_state,  // a tempfile::File's state (operator new)
+  io_buffer,   // a byte layer's default-size buffer
+  file_state,  // a tempfile::File's state
 };
 inline constexpr std::size_t spare_kinds = 2;
 
@@ -35,7 +35,8 @@ inline constexpr bool keeps_spare_blocks = true;
 
 /// Keeps `block` as the thread's spare of `kind` when the slot is empty (and the thread is not
 /// ending) and returns true; else returns false, and the caller frees it. The block must have
-/// been allocated as `kind` says, since the thread frees its spares that way when it ends.
+/// been allocated with ::operator new (every kind is), since the thread frees its spares with
+/// ::operator delete when it ends.
 [[nodiscard]] bool keep_spare_block(SpareKind kind, void* block) noexcept;
 
 }  // namespace tempfile::io

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -59,6 +61,34 @@ TEST_F(SpareBlockTest, KindsAndThreadsHaveSlotsOfTheirOwn) {
   EXPECT_NE(in_other_thread, state);
   EXPECT_TRUE(keep_spare_block(SpareKind::file_state, state));
   EXPECT_TRUE(keep_spare_block(SpareKind::io_buffer, buffer));
+}
+
+// As a thread ends its spares are freed; a file destroyed after that (by a thread_local made
+// before the slots' owner, so destroyed after it) goes back to the heap, and no block is kept
+// any more. The same in every build: under AddressSanitizer nothing is ever kept.
+std::atomic<int> kept_after_the_end{-1};
+struct DestroyedAfterTheSlots {
+  std::optional<TemporaryFile> file;
+  ~DestroyedAfterTheSlots() {
+    // The owner emptied the slots as it ended: only its closed state refuses this block.
+    void* block = ::operator new(64);
+    const bool kept = keep_spare_block(SpareKind::file_state, block);
+    if (!kept) {
+      ::operator delete(block);
+    }
+    kept_after_the_end = kept ? 1 : 0;
+    file.reset();  // its state and buffer: to the heap (a leak checker would see one kept)
+  }
+};
+
+TEST_F(SpareBlockTest, AFileDestroyedAfterItsThreadsSlotsGoesToTheHeap) {
+  std::thread([] {
+    thread_local DestroyedAfterTheSlots late;  // made first: destroyed last
+    late.file.emplace();
+    late.file->write(std::string_view("late"));
+    { const TemporaryFile file; }  // the slots' owner is made now, after `late`
+  }).join();
+  EXPECT_EQ(kept_after_the_end.load(), 0) << "a block was kept after the thread's slots ended";
 }
 
 // A state is built afresh in a recycled block: nothing of the last file (its mode, its text
