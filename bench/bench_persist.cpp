@@ -2,11 +2,13 @@
 // Google Benchmark of persist() and atomic_write() against the hand-written sequences they
 // replace (open, write 4 KiB, fsync, rename or link, fsync of the directory), in one binary and
 // one directory: BENCH_DIR, default a fresh directory on /dev/shm. The hand-written side makes no
-// checks and no random names (a counter): it is the floor.
+// checks and no random names (a counter): it is the floor. The *Step benchmarks time persist()
+// alone against the same steps by hand. bench/persist_ratios.py runs this and prints the ratios.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -108,6 +110,95 @@ void BM_Persist_Unnamed(benchmark::State& state) {
   std::filesystem::remove(target);
 }
 BENCHMARK(BM_Persist_Unnamed)->ArgName("durable")->Arg(0)->Arg(1);
+
+// The persist step alone: the file is made and written before the clock starts and closed after
+// it stops (manual time, one steady_clock reading on each side), so that what is compared is what
+// persist() does against the system calls it replaces: the write of the buffered bytes, fsync
+// (durable), the identity check of a named file, linkat or rename, and the directory's fsync
+// (durable). The hand-written side has written nothing before its clock starts either: its data
+// waits in the caller's string as the object's waits in its buffer.
+using Clock = std::chrono::steady_clock;
+
+void record(benchmark::State& state, Clock::time_point start, Clock::time_point end) {
+  state.SetIterationTime(std::chrono::duration<double>(end - start).count());
+}
+
+void BM_HandWrittenStep_Unnamed(benchmark::State& state) {
+  const bool durable = state.range(0) != 0;
+  const std::filesystem::path dir = bench_directory().path();
+  const std::string target = target_path();
+#ifdef O_TMPFILE
+  StagedNames names(dir);
+  for (auto _ : state) {
+    const std::string& staged = names.next();
+    const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    const Clock::time_point start = Clock::now();
+    if (fd < 0 || !write_all(fd, payload()) || (durable && ::fsync(fd) != 0) ||
+        !link_unnamed(fd, staged) || ::rename(staged.c_str(), target.c_str()) != 0 ||
+        (durable && !sync_directory(dir))) {
+      state.SkipWithError("the hand-written sequence failed");
+    }
+    record(state, start, Clock::now());
+    ::close(fd);
+  }
+#else
+  state.SkipWithError("no O_TMPFILE here");
+#endif
+  std::filesystem::remove(target);
+}
+BENCHMARK(BM_HandWrittenStep_Unnamed)->ArgName("durable")->Arg(0)->Arg(1)->UseManualTime();
+
+void BM_HandWrittenStep_Named(benchmark::State& state) {
+  const bool durable = state.range(0) != 0;
+  const std::filesystem::path dir = bench_directory().path();
+  const std::string target = target_path();
+  StagedNames names(dir);
+  for (auto _ : state) {
+    const std::string& staged = names.next();
+    struct statx ours {};
+    const int fd = bench::open_checked(staged, ours);
+    const Clock::time_point start = Clock::now();
+    if (fd < 0 || !write_all(fd, payload()) || (durable && ::fsync(fd) != 0) ||
+        !bench::name_is_still(staged, ours) || ::rename(staged.c_str(), target.c_str()) != 0 ||
+        (durable && !sync_directory(dir))) {
+      state.SkipWithError("the hand-written sequence failed");
+    }
+    record(state, start, Clock::now());
+    ::close(fd);
+  }
+  std::filesystem::remove(target);
+}
+BENCHMARK(BM_HandWrittenStep_Named)->ArgName("durable")->Arg(0)->Arg(1)->UseManualTime();
+
+void BM_PersistStep_Unnamed(benchmark::State& state) {
+  const bool durable = state.range(0) != 0;
+  const tempfile::TemporaryFileOptions options{.dir = bench_directory().path()};
+  const std::filesystem::path target = target_path();
+  for (auto _ : state) {
+    tempfile::TemporaryFile file(options);
+    file.write(payload());
+    const Clock::time_point start = Clock::now();
+    file.persist(target, {.durable = durable});
+    record(state, start, Clock::now());
+  }
+  std::filesystem::remove(target);
+}
+BENCHMARK(BM_PersistStep_Unnamed)->ArgName("durable")->Arg(0)->Arg(1)->UseManualTime();
+
+void BM_PersistStep_Named(benchmark::State& state) {
+  const bool durable = state.range(0) != 0;
+  const tempfile::NamedTemporaryFileOptions options{.dir = bench_directory().path()};
+  const std::filesystem::path target = target_path();
+  for (auto _ : state) {
+    tempfile::NamedTemporaryFile file(options);
+    file.write(payload());
+    const Clock::time_point start = Clock::now();
+    file.persist(target, {.durable = durable});
+    record(state, start, Clock::now());
+  }
+  std::filesystem::remove(target);
+}
+BENCHMARK(BM_PersistStep_Named)->ArgName("durable")->Arg(0)->Arg(1)->UseManualTime();
 
 // atomic_write over an existing target: permissions 0 = preserve_target() (the default: an
 // fstat and an lstat more), 1 = umask_default() (what the hand-written open() gives).

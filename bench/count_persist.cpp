@@ -24,9 +24,10 @@ using bench::write_all;
 // One round of `workload`; false when it failed. The paths are made once, by the caller, and so
 // are the objects' options (as bench_persist does): building them copies `dir`, a
 // std::filesystem::path (hundreds of instructions), which is the caller's cost, not the
-// library's.
-bool run(std::string_view workload, bool durable, const std::filesystem::path& dir,
-         const std::filesystem::path& target_path, const std::string& data) {
+// library's. Never inlined: bench/count_lines.py splits its trace at each entry to this function.
+[[gnu::noinline]] bool run(std::string_view workload, bool durable,
+                           const std::filesystem::path& dir,
+                           const std::filesystem::path& target_path, const std::string& data) {
   const std::string& target = target_path.native();
   static StagedNames names(dir);
   if (workload == "hand-named" || workload == "hand-named-checked") {
