@@ -131,18 +131,6 @@ std::string shown_beside(const objects::PersistTarget& t, std::string_view at_na
   return shown;
 }
 
-// With `durable`, the file's data on disk before any name reaches it.
-void sync_before_naming(int fd, std::string_view shown, const std::string& absolute,
-                        const PersistOptions& options) {
-  if (options.durable) {
-    before(PersistStep::sync_file);
-    if (const os::Errno err = os::sync_file(fd); err != 0) {
-      throw error(step(named_file, absolute, "fsync failed for"), os::to_path(shown),
-                  os::to_path(absolute), code_of(err));
-    }
-  }
-}
-
 // This process's umask, without calling umask() (which sets it for every thread): the kernel
 // says it where it can; elsewhere a directory made 0777 in a private directory beside the
 // target shows it.
@@ -246,6 +234,44 @@ void undo_mode(int fd, const ModeBefore& before) noexcept {
   }
   static_cast<void>(os::change_owner(fd, before.ownership.uid, before.ownership.gid));
   static_cast<void>(os::change_mode(fd, before.ownership.mode));
+}
+
+// The mode and owner apply_mode() gave the temporary, given back unless the persist reaches the
+// point where the name is the target's: a failure hands the object back as it was.
+class ModeChange {
+ public:
+  ModeChange(int fd, const ModeBefore& before) noexcept : fd_(fd), before_(before) {}
+  ModeChange(const ModeChange&) = delete;
+  ModeChange& operator=(const ModeChange&) = delete;
+  ModeChange(ModeChange&&) = delete;
+  ModeChange& operator=(ModeChange&&) = delete;
+  ~ModeChange() { undo(); }
+
+  /// Gives the mode back now (once).
+  void undo() noexcept {
+    undo_mode(fd_, before_);
+    before_.changed = false;
+  }
+  /// The name is the target's: the mode stays.
+  void keep() noexcept { before_.changed = false; }
+
+ private:
+  int fd_;
+  ModeBefore before_;
+};
+
+// With `durable`, the file's data, and the mode and owner apply_mode() just set, on disk before
+// any name reaches it (an fsync covers the inode's metadata too; a change made after it would
+// wait for the next writeback).
+void sync_before_naming(int fd, std::string_view shown, const std::string& absolute,
+                        const PersistOptions& options, const char* what) {
+  if (options.durable) {
+    before(PersistStep::sync_file);
+    if (const os::Errno err = os::sync_file(fd); err != 0) {
+      throw error(step(what, absolute, "fsync failed for"), os::to_path(shown),
+                  os::to_path(absolute), code_of(err));
+    }
+  }
 }
 
 // The target's directory, synced after the name changed; a failure now is its own outcome.
@@ -356,15 +382,16 @@ Failed link_into_place(int fd, const objects::PersistTarget& t, bool overwrite,
 // (Strings, not paths: a std::filesystem::path is parsed when made, and only an error needs one.)
 bool publish_unnamed(int fd, std::string_view shown, const objects::PersistTarget& t,
                      const PersistOptions& options, bool has_umask_mode, bool may_copy) {
-  sync_before_naming(fd, shown, t.absolute(), options);
-  const ModeBefore mode_before = apply_mode(fd, t, options.mode, unnamed_file, has_umask_mode);
+  ModeChange mode(fd, apply_mode(fd, t, options.mode, unnamed_file, has_umask_mode));
+  sync_before_naming(fd, shown, t.absolute(), options, unnamed_file);
   if (const Failed failed = link_into_place(fd, t, options.overwrite, shown); failed.err != 0) {
-    undo_mode(fd, mode_before);
+    mode.undo();
     if (failed.err == EXDEV && may_copy && options.cross_device) {
       return false;
     }
     fail(unnamed_file, t, failed);
   }
+  mode.keep();
   if (options.durable) {
     sync_target_directory(t);
   }
@@ -673,18 +700,21 @@ void persist_named(detail::FileState& s, const PersistTarget& t, const PersistOp
   // The name changes after the rename, which cannot be undone: room for it now (the old name's
   // room is usually enough), so that nothing can fail then.
   s.bytes().reserve_name(absolute.size());
-  sync_before_naming(fd, from, absolute, options);
+  // The mode first (through the descriptor: whatever the name now refers to), so that the fsync
+  // covers it; the name's check last, just before the rename.
+  ModeChange mode(fd, apply_mode(fd, t, options.mode, named_file, false));
+  sync_before_naming(fd, from, absolute, options, named_file);
   before(PersistStep::check_name);
   const os::EntryIdentity ours = check_name_is_ours(fd, from, absolute, named_file, s.identity);
-  const ModeBefore mode_before = apply_mode(fd, t, options.mode, named_file, false);
   if (const Failed failed = move_named(from, t, options.overwrite); failed.err != 0) {
-    undo_mode(fd, mode_before);
+    mode.undo();
     if (failed.err == EXDEV && options.cross_device) {
       persist_copy(s, t, options, named_file, &ours);
       return;
     }
     fail(named_file, t, failed);
   }
+  mode.keep();
   // Nothing below throws before the durability step: the file is at `absolute` now.
   before(PersistStep::withdraw);
   // Its removal (and, for the fallback, its guardian ticket) withdrawn, nothing removed; first,

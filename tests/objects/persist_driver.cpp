@@ -7,11 +7,15 @@
 // target's name relative to its directory held open as a tempfile::Directory, opened before the
 // temporary is created, so a trace of the persist sees only the persist's own calls. With ROUNDS
 // (default 1), the rounds before the last persist to <target>.1, <target>.2...: what a process does
-// once (probes, caches) is done before the last.
+// once (probes, caches) is done before the last. A kind ending in -chmod (named-chmod,
+// atomic-chmod...) asks for the mode 0640, which the temporary (0600) gets by an fchmod.
+#include <sys/stat.h>
+
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -19,6 +23,24 @@
 #include "tempfile/tempfile.hpp"
 
 namespace {
+
+// A failed persist hands the object back: its mode is reported (the mode a persist set must
+// have been given back) before the failure goes on.
+template <class File>
+void persist_reporting_mode(File& file, const std::string& target,
+                            const tempfile::PersistOptions& options) {
+  try {
+    file.persist(target, options);
+  } catch (...) {
+    struct stat status {};
+    if (::fstat(file.fileno(), &status) == 0) {
+      static_cast<void>(
+          std::fprintf(stderr, "persist_driver: the temporary's mode after the failure: %04o\n",
+                       static_cast<unsigned>(status.st_mode & 07777U)));
+    }
+    throw;
+  }
+}
 
 void persist_once(std::string_view kind, const char* dir, const std::string& target,
                   const tempfile::PersistOptions& options) {
@@ -32,16 +54,21 @@ void persist_once(std::string_view kind, const char* dir, const std::string& tar
   }
   if (kind.starts_with("atomic")) {
     tempfile::objects::atomic_write_named_only(kind == "atomic-named");
-    tempfile::atomic_write(target, std::string_view("payload"),
-                           {.overwrite = options.overwrite, .durable = options.durable});
+    tempfile::atomic_write(
+        target, std::string_view("payload"),
+        {.overwrite = options.overwrite,
+         .durable = options.durable,
+         .permissions = options.mode.kind() == tempfile::PersistMode::Kind::exactly
+                            ? options.mode
+                            : tempfile::PersistMode::preserve_target()});
   } else if (kind.starts_with("named")) {
     tempfile::NamedTemporaryFile file({.dir = dir});
     file.write(std::string_view("payload"));
-    file.persist(target, options);
+    persist_reporting_mode(file, target, options);
   } else {
     tempfile::TemporaryFile file({.dir = dir});
     file.write(std::string_view("payload"));
-    file.persist(target, options);
+    persist_reporting_mode(file, target, options);
   }
 }
 
@@ -51,14 +78,22 @@ int main(int argc, char** argv) {
   if (argc != 6 && argc != 7) {
     static_cast<void>(
         std::fputs("usage: persist_driver named|temporary|named-cross|temporary-cross|atomic|"
-                   "atomic-named|named-held|temporary-held DIR TARGET OVERWRITE DURABLE [ROUNDS]\n",
+                   "atomic-named|named-held|temporary-held[-chmod] DIR TARGET OVERWRITE DURABLE "
+                   "[ROUNDS]\n",
                    stderr));
     return 2;
   }
-  const std::string_view kind = argv[1];
-  const tempfile::PersistOptions options{.overwrite = std::string_view(argv[4]) == "1",
-                                         .durable = std::string_view(argv[5]) == "1",
-                                         .cross_device = kind.ends_with("-cross")};
+  std::string_view kind = argv[1];
+  const bool chmod = kind.ends_with("-chmod");
+  if (chmod) {
+    kind.remove_suffix(std::string_view("-chmod").size());
+  }
+  const tempfile::PersistOptions options{
+      .overwrite = std::string_view(argv[4]) == "1",
+      .durable = std::string_view(argv[5]) == "1",
+      .mode = chmod ? tempfile::PersistMode::exactly(static_cast<std::filesystem::perms>(0640))
+                    : tempfile::PersistMode::owner_only(),
+      .cross_device = kind.ends_with("-cross")};
   const long rounds = argc == 7 ? std::strtol(argv[6], nullptr, 10) : 1;
   try {
     for (long round = 1; round < rounds; ++round) {

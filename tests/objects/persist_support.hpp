@@ -62,15 +62,15 @@ struct Trace {
 };
 
 /// Runs persist_driver `kind` (named, temporary, atomic, atomic-named, named-cross,
-/// temporary-cross) on `dir` and `target` under strace, tracing the syncs, opens, renames and
-/// links; the log goes beside `dir` and is removed.
+/// temporary-cross, each also with -chmod) on `dir` and `target` under strace, tracing the syncs,
+/// opens, renames, links and mode changes; the log goes beside `dir` and is removed.
 inline Trace trace_driver(const std::string& kind, const std::filesystem::path& dir,
                           const std::filesystem::path& target, bool overwrite, bool durable) {
   const std::filesystem::path log = dir.parent_path() / ("strace-" + kind + ".log");
   // A sanitizer's leak check cannot run under ptrace; the trace is what is checked here.
   const std::string command =
       "ASAN_OPTIONS=detect_leaks=0 strace -qq -e "
-      "trace=fsync,fdatasync,openat,rename,renameat,renameat2,link,linkat -o '" +
+      "trace=fsync,fdatasync,openat,rename,renameat,renameat2,link,linkat,fchmod,fchown -o '" +
       log.string() + "' '" TEMPFILE_PERSIST_DRIVER "' " + kind + " '" + dir.string() + "' '" +
       target.string() + "' " + (overwrite ? "1" : "0") + " " + (durable ? "1" : "0");
   Trace trace;

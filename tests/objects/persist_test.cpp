@@ -647,6 +647,101 @@ TEST_F(PersistTest, DurableSyncsTheFileBeforeItsNameAndTheDirectoryAfter) {
   fs::remove(dir);
 }
 
+// The mode a persist gives the file (an fchmod through its descriptor) is part of what the
+// file's fsync makes durable: it comes before the fsync, and the fsync before the name. After
+// the fsync it would reach the disk only with the next writeback, and a crash could leave the
+// target with the temporary's 0600.
+TEST_F(PersistTest, DurableSyncsTheFilesNewModeBeforeItsName) {
+  if (!strace_works()) {
+    GTEST_SKIP() << "strace is missing or ptrace is not permitted here";
+  }
+  const fs::path dir = make_subdir("d");
+  std::vector<std::string> kinds = {"named-chmod", "atomic-named-chmod"};
+  if (unnamed_files_link_here()) {
+    kinds.emplace_back("temporary-chmod");
+    kinds.emplace_back("atomic-chmod");
+  }
+  for (const std::string& kind : kinds) {
+    for (const bool overwrite : {true, false}) {
+      SCOPED_TRACE(kind + (overwrite ? " overwrite" : " no-clobber"));
+      const fs::path target = dir / "target";
+      const Trace trace = trace_driver(kind, dir, target, overwrite, true);
+      ASSERT_EQ(trace.status, 0) << joined(trace.lines);
+      EXPECT_EQ(read_file(target), "payload");
+      EXPECT_EQ(fs::status(target).permissions(), static_cast<fs::perms>(0640));
+      const std::string text = joined(trace.lines);
+      std::smatch created;
+      ASSERT_GE(find_line(trace.lines,
+                          "^openat\\(AT_FDCWD, \"" + dir.string() +
+                              "[^\"]*\", [^)]*(O_EXCL|O_TMPFILE)[^)]*\\) = (\\d+)",
+                          &created),
+                0)
+          << text;
+      const std::string fd = created[2].str();
+      const int mode_change = find_line(trace.lines, "^fchmod\\(" + fd + ", 0640\\)\\s*= 0");
+      const int file_sync = find_line(trace.lines, "^fsync\\(" + fd + "\\)\\s*= 0");
+      const int named = find_line(
+          trace.lines, "^(rename|renameat2|link|linkat)\\(.*" + target.filename().string());
+      ASSERT_GE(mode_change, 0) << text;
+      ASSERT_GE(file_sync, 0) << text;
+      ASSERT_GE(named, 0) << text;
+      EXPECT_LT(mode_change, file_sync) << text;
+      EXPECT_LT(file_sync, named) << text;
+      fs::remove(target);
+      EXPECT_EQ(list_dir(dir), std::set<std::string>{});
+    }
+  }
+  fs::remove(dir);
+}
+
+// The mode is set before the fsync and the name's check now: when either fails, the object
+// is handed back with its own mode. The fsync is failed by strace (EIO on the first fsync).
+TEST_F(PersistTest, AFailedSyncOrNameCheckGivesTheModeBack) {
+  const fs::path dir = make_subdir("d");
+  if (strace_works()) {
+    std::vector<std::string> kinds = {"named-chmod"};
+    if (unnamed_files_link_here()) {
+      kinds.emplace_back("temporary-chmod");
+    }
+    for (const std::string& kind : kinds) {
+      SCOPED_TRACE(kind);
+      const fs::path err = dir.parent_path() / "driver.err";
+      const std::string command =
+          "ASAN_OPTIONS=detect_leaks=0 strace -qq -o /dev/null -e inject=fsync:error=EIO:when=1 "
+          "'" TEMPFILE_PERSIST_DRIVER "' " +
+          kind + " '" + dir.string() + "' '" + (dir / "target").string() + "' 1 1 2>'" +
+          err.string() + "'";
+      // NOLINTNEXTLINE(cert-env33-c,concurrency-mt-unsafe): a fixed command with our paths
+      const int status = std::system(command.c_str());
+      const std::string text = read_file(err);
+      fs::remove(err);
+      EXPECT_NE(status, 0) << text;
+      EXPECT_NE(text.find("fsync failed for"), std::string::npos) << text;
+      EXPECT_NE(text.find("the temporary's mode after the failure: 0600"), std::string::npos)
+          << text;
+      EXPECT_FALSE(fs::exists(dir / "target"));
+      EXPECT_EQ(list_dir(dir), std::set<std::string>{});
+    }
+  }
+  // The name replaced before the persist: refused, and the file keeps its own mode.
+  NamedTemporaryFile f({.dir = dir});
+  f.write(std::string_view("ours"));
+  const fs::path name = f.name();
+  write_file(dir / "theirs", "theirs");
+  fs::rename(dir / "theirs", name);
+  std::error_code ec;
+  EXPECT_FALSE(f.persist(dir / "target", {.mode = PersistMode::exactly(fs::perms(0644))}, ec));
+  EXPECT_EQ(ec, std::error_code(ENOENT, std::generic_category()));
+  struct stat status {};
+  ASSERT_EQ(::fstat(f.fileno(), &status), 0);
+  EXPECT_EQ(status.st_mode & 07777U, 0600U);
+  EXPECT_FALSE(fs::exists(dir / "target"));
+  EXPECT_EQ(read_file(name), "theirs");
+  f.close();
+  fs::remove(name);
+  fs::remove(dir);
+}
+
 TEST_F(PersistTest, DurableFailureAfterTheRenameIsItsOwnOutcome) {
   // The target's directory is writable and searchable but not readable: the rename works, the
   // directory cannot be opened to sync it. Root reads it anyway, so the child runs as nobody.
