@@ -64,7 +64,9 @@ class TEMPFILE_API TemporaryDirectory {
   /// Stops every removal of the directory (the destructor, the exit and signal handlers, and
   /// for a PseudoTemporaryDirectory the guardian) and returns its path; cleanup() then does
   /// nothing either. Idempotent. A moved-from object returns an empty path. Errors:
-  /// tempfile::error (ENOENT) if cleanup() already removed the directory.
+  /// tempfile::error (ENOENT) if cleanup() already removed the directory, or if its name is
+  /// gone or now refers to another entry: the directory is kept all the same (wherever it was
+  /// moved), but not at that path.
   std::filesystem::path keep();
 
   /// `dir / "file.txt"`: a path inside the directory.

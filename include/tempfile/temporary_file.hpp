@@ -132,7 +132,8 @@ class TEMPFILE_API NamedTemporaryFile : public File {
   /// Stops every removal of the file (close() with delete_on_close, the destructor, the exit
   /// and signal handlers) and returns its path; the object stays open and usable. Idempotent.
   /// Errors: closed_file_error if closed or moved-from (a file delete_on_close removed at
-  /// close() cannot be kept any more).
+  /// close() cannot be kept any more); tempfile::error (ENOENT) if the name is gone or now
+  /// refers to another file: the file is kept all the same, but not at that path.
   std::filesystem::path keep();
 
   /// Moves the file to `target` (docs/persist.md) and keeps it there: pending writes are

@@ -8,7 +8,28 @@
 #include <string>
 #include <utility>
 
+#include "os/path.hpp"
+#include "os/sys.hpp"
+#include "tempfile/error.hpp"
+
 namespace tempfile::objects {
+
+void check_kept_name(const char* action, const std::string& name, int fd) {
+  os::EntryIdentity ours;
+  if (const os::Errno err = os::identify_fd(fd, ours); err != 0) {
+    throw error(action, os::to_path(name), os::to_error_code(err));
+  }
+  os::EntryIdentity named;
+  if (const os::Errno err = os::identify_name(os::current_directory_fd, name.c_str(), named);
+      err != 0) {
+    throw error(action, os::to_path(name), os::to_error_code(err),
+                err == ENOENT ? "its name is gone" : "");
+  }
+  if (!(named == ours)) {
+    throw error(action, os::to_path(name), os::to_error_code(ENOENT),
+                "its name now refers to another entry");
+  }
+}
 
 OwnedEntry OwnedEntry::file(const std::string& path, const os::EntryIdentity& identity,
                             bool exit_cleanup) {

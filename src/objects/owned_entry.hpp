@@ -16,6 +16,13 @@
 
 namespace tempfile::objects {
 
+/// keep(), once nothing removes the entry any more: its name is handed back only while it
+/// refers to the entry `fd` is open on (the file, or a directory's root), so that a caller never
+/// takes for the object's own a path that someone removed or gave to another entry since.
+/// Throws tempfile::error (action `action`, path `name`) with ENOENT when the name is gone or
+/// refers to another entry, or with the errno of the identification that failed.
+void check_kept_name(const char* action, const std::string& name, int fd);
+
 /// Move-only. The entry's path is not kept here: the owner has it (File::name(),
 /// TemporaryDirectory::name()), and the registration keeps the copy the handlers need.
 class OwnedEntry {

@@ -804,6 +804,9 @@ std::filesystem::path NamedTemporaryFile::keep() {
     throw closed_file_error();
   }
   s.after_close.reset();  // withdraws the exit/signal registration; removes nothing
+  // Kept whatever its name says now (keeping never loses data); the name must still lead to it.
+  objects::check_kept_name("kept the temporary file, but it is no longer at", s.name_text(),
+                           s.bytes().fileno());
   return s.name();
 }
 

@@ -266,6 +266,10 @@ std::filesystem::path TemporaryDirectory::keep() {
   s.guard.withdraw();
   s.delete_ = false;
   s.kept = true;
+  // Kept wherever it is now (a tree moved away would otherwise still be emptied through its
+  // descriptor); the name must still lead to it.
+  objects::check_kept_name("kept the temporary directory, but it is no longer at", s.name.text(),
+                           s.root.get());
   return s.name.path();
 }
 

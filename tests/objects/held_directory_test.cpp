@@ -117,7 +117,9 @@ TEST_F(HeldDirectoryTest, APathSwappedForASymlinkAfterTheOpenDoesNotRedirectCrea
     NamedTemporaryFile named({.dir = held, .delete_ = false});
     TemporaryFile unnamed({.dir = held});
     TemporaryDirectory nested({.dir = held, .delete_ = false});
-    static_cast<void>(nested.keep());
+    // Kept where it is (in the moved directory); its absolute name now leads into the
+    // directory swapped in, where nothing is: keep() says so.
+    EXPECT_THROW(static_cast<void>(nested.keep()), error);
   }
   EXPECT_THAT(list_dir("elsewhere"), SizeIs(0)) << "nothing may reach the directory swapped in";
   EXPECT_THAT(list_dir("moved"), SizeIs(4));  // mkstemp, mkdtemp, the named file, nested

@@ -1009,58 +1009,26 @@ TEST_F(PersistTest, DirectoryKeepStopsDestructorAndCleanup) {
 // Objects a child leaves alive when it calls std::exit.
 std::array<void*, 5> alive_at_exit{};  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
 
-TEST_F(PersistTest, KeepSurvivesTheExitCleanupOfAChildThatCallsExit) {
-  const fs::path dir = make_subdir("exit");
-  const int status = run_in_child([&] {
-    // Alive at std::exit (never destroyed), so the exit cleanup is what would remove them;
-    // held by a global so that the leak checker sees them as reachable.
-    auto* kept_file = new NamedTemporaryFile({.prefix = "kept-", .dir = dir});
-    static_cast<void>(kept_file->keep());
-    auto* kept_directory = new TemporaryDirectory({.prefix = "kept-", .dir = dir});
-    static_cast<void>(kept_directory->keep());
-    auto* persisted = new NamedTemporaryFile({.prefix = "p-", .dir = dir});
-    persisted->persist(dir / "kept-persisted");
-    // Positive controls: the same objects without keep() are removed by the exit cleanup.
-    auto* gone_file = new NamedTemporaryFile({.prefix = "gone-", .dir = dir});
-    auto* gone_directory = new TemporaryDirectory({.prefix = "gone-", .dir = dir});
-    alive_at_exit = {kept_file, kept_directory, persisted, gone_file, gone_directory};
-    std::exit(0);  // NOLINT(concurrency-mt-unsafe): the child is single-threaded
-    return 0;
-  });
-  ASSERT_EQ(status, 0);
-  const std::set<std::string> left = list_dir(dir);
-  EXPECT_EQ(left.size(), 3U) << testing::PrintToString(left);
-  for (const std::string& name : left) {
-    EXPECT_EQ(name.rfind("kept-", 0), 0U) << name << " should have been removed at exit";
-  }
-  fs::remove_all(dir);
-}
-
-// The exit and signal handlers read a NamedTemporaryFile's name where the object keeps it (no
-// copy). persist() changes that name, so it must withdraw the registration first: here the new
-// name is long enough that the string moves to a new block (the old one is freed), and then the
-// process ends with the object alive. The persisted file stays; a file whose persist() failed
-// (its name unchanged, still registered) and a plain control are removed.
-TEST_F(PersistTest, PersistedToALongerNameTheExitAndSignalHandlersLeaveTheTarget) {
-  const std::string long_name = "persisted-" + std::string(180, 'n');
+TEST_F(PersistTest, KeepSurvivesTheExitAndSignalCleanupOfAChild) {
   for (const bool by_signal : {false, true}) {
     SCOPED_TRACE(by_signal ? "SIGTERM after cleanup_on_signals()" : "std::exit");
     const fs::path dir = make_subdir(by_signal ? "signal" : "exit");
-    write_file(dir / "taken", "theirs");
     const int status = run_in_child([&] {
       if (by_signal) {
         cleanup_on_signals();
       }
+      // Alive at the end (never destroyed), so the exit or signal cleanup is what would remove
+      // them; held by a global so that the leak checker sees them as reachable.
+      auto* kept_file = new NamedTemporaryFile({.prefix = "kept-", .dir = dir});
+      static_cast<void>(kept_file->keep());
+      auto* kept_directory = new TemporaryDirectory({.prefix = "kept-", .dir = dir});
+      static_cast<void>(kept_directory->keep());
       auto* persisted = new NamedTemporaryFile({.prefix = "p-", .dir = dir});
-      persisted->write(std::string_view("ours"));
-      persisted->persist(dir / long_name);
-      auto* refused = new NamedTemporaryFile({.prefix = "refused-", .dir = dir});
-      std::error_code ec;
-      if (refused->persist(dir / "taken", {.overwrite = false}, ec) || ec.value() != EEXIST) {
-        return 4;
-      }
-      auto* control = new NamedTemporaryFile({.prefix = "control-", .dir = dir});
-      alive_at_exit = {persisted, refused, control, nullptr, nullptr};
+      persisted->persist(dir / "kept-persisted");
+      // Positive controls: the same objects without keep() are removed by the same cleanup.
+      auto* gone_file = new NamedTemporaryFile({.prefix = "gone-", .dir = dir});
+      auto* gone_directory = new TemporaryDirectory({.prefix = "gone-", .dir = dir});
+      alive_at_exit = {kept_file, kept_directory, persisted, gone_file, gone_directory};
       if (by_signal) {
         ::raise(SIGTERM);
         return 5;  // not reached: SIGTERM's default action ends the process
@@ -1068,50 +1036,74 @@ TEST_F(PersistTest, PersistedToALongerNameTheExitAndSignalHandlersLeaveTheTarget
       std::exit(0);  // NOLINT(concurrency-mt-unsafe): the child is single-threaded
       return 0;
     });
-    EXPECT_EQ(status, by_signal ? 128 + SIGTERM : 0);
-    EXPECT_EQ(list_dir(dir), (std::set<std::string>{long_name, "taken"}));
-    EXPECT_EQ(read_file(dir / long_name), "ours");
-    EXPECT_EQ(read_file(dir / "taken"), "theirs");
-    fs::remove_all(dir);
-  }
-}
-
-// SIGTERM (with cleanup_on_signals()) when the file is already at the target but its removal is
-// not yet withdrawn: the handler reads the object's own name, which must still be the old one
-// (the file is gone from it, so nothing is removed). Were the name changed first, the handler
-// would read the block the old name was freed from (AddressSanitizer reports that, in the asan
-// tree), or, had the new name been written over the old in place, find our file under the
-// target's name and remove it. A plain file alive at the signal is the positive control: the
-// handler ran.
-void raise_sigterm_at_withdraw(objects::PersistStep step) noexcept {
-  if (step == objects::PersistStep::withdraw) {
-    ::raise(SIGTERM);
-  }
-}
-
-TEST_F(PersistTest, ASignalBetweenTheRenameAndTheWithdrawalLeavesTheTarget) {
-  for (const bool overwrite : {true, false}) {
-    SCOPED_TRACE(overwrite ? "overwrite" : "no-clobber");
-    const fs::path dir = make_subdir("withdraw");
-    const std::string target_name = "target-" + std::string(120, 't');
-    if (overwrite) {
-      write_file(dir / target_name, "old");
+    ASSERT_EQ(status, by_signal ? 128 + SIGTERM : 0);
+    const std::set<std::string> left = list_dir(dir);
+    EXPECT_EQ(left.size(), 3U) << testing::PrintToString(left);
+    for (const std::string& name : left) {
+      EXPECT_EQ(name.rfind("kept-", 0), 0U) << name << " should have been removed";
     }
-    const int status = run_in_child([&] {
-      cleanup_on_signals();
-      auto* control = new NamedTemporaryFile({.prefix = "control-", .dir = dir});
-      alive_at_exit = {control, nullptr, nullptr, nullptr, nullptr};
-      NamedTemporaryFile file({.prefix = "p-", .dir = dir});
-      file.write(std::string_view("new"));
-      objects::set_persist_step_hook(raise_sigterm_at_withdraw);
-      file.persist(dir / target_name, {.overwrite = overwrite});
-      return 6;  // not reached
-    });
-    EXPECT_EQ(status, 128 + SIGTERM);
-    EXPECT_EQ(list_dir(dir), std::set<std::string>{target_name});
-    EXPECT_EQ(read_file(dir / target_name), "new");
     fs::remove_all(dir);
   }
+}
+
+// keep() disarms every removal whatever the name says now (keeping never loses data), then
+// hands the path back only while it still refers to the object's own file or directory: a
+// name that someone replaced (or removed) since is reported with ENOENT, so that the caller
+// never takes another entry for the one kept. A directory moved away stays whole where it is
+// (its descriptor would otherwise still empty it), and the entry now under the name is left.
+TEST_F(PersistTest, B1_KeepReportsANameThatNoLongerRefersToTheObject) {
+  const fs::path dir = make_subdir("keep");
+  const auto expect_reported = [](auto& object, const char* detail) {
+    try {
+      static_cast<void>(object.keep());
+      ADD_FAILURE() << "keep() should have reported the name";
+    } catch (const error& e) {
+      EXPECT_EQ(e.code(), std::error_code(ENOENT, std::generic_category()));
+      EXPECT_NE(std::string(e.what()).find(detail), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("kept the temporary"), std::string::npos) << e.what();
+    }
+  };
+  {
+    NamedTemporaryFile replaced({.dir = dir});
+    const fs::path name = replaced.name();
+    fs::create_hard_link(name, dir / "ours");  // where our file still is
+    write_file(dir / "theirs", "theirs");
+    fs::rename(dir / "theirs", name);
+    expect_reported(replaced, "its name now refers to another entry");
+    expect_reported(replaced, "its name now refers to another entry");  // every time
+    replaced.write(std::string_view("still usable"));
+    replaced.close();
+    EXPECT_EQ(read_file(name), "theirs");
+    EXPECT_EQ(read_file(dir / "ours"), "still usable");
+    fs::remove(name);
+    fs::remove(dir / "ours");
+
+    NamedTemporaryFile gone({.dir = dir});
+    fs::remove(gone.name());
+    expect_reported(gone, "its name is gone");
+
+    // Positive control: the same object whose name was left alone is kept without a word.
+    NamedTemporaryFile control({.prefix = "control-", .dir = dir});
+    EXPECT_EQ(control.keep(), control.name());
+  }
+  {
+    TemporaryDirectory replaced({.dir = dir});
+    const fs::path name = replaced.name();
+    write_file(name / "ours", "ours");
+    fs::rename(name, dir / "moved-away");
+    fs::create_directory(name);
+    write_file(name / "theirs", "theirs");
+    expect_reported(replaced, "its name now refers to another entry");
+    replaced.cleanup();  // kept: removes nothing, neither ours (moved away) nor theirs
+    EXPECT_EQ(read_file(name / "theirs"), "theirs");
+    fs::remove_all(name);
+  }
+  EXPECT_EQ(read_file(dir / "moved-away" / "ours"), "ours");
+  fs::remove_all(dir / "moved-away");
+  const std::set<std::string> left = list_dir(dir);
+  ASSERT_EQ(left.size(), 1U) << testing::PrintToString(left);  // the control
+  EXPECT_EQ(left.begin()->rfind("control-", 0), 0U);
+  fs::remove_all(dir);
 }
 
 TEST_F(PersistTest, PseudoDirectoryKeepWithdrawsTheGuardian) {
