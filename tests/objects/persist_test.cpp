@@ -38,6 +38,7 @@
 #include "tempfile/cleanup.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/persist.hpp"
+#include "tempfile/sweep.hpp"
 #include "tempfile/temporary_directory.hpp"
 #include "tempfile/temporary_file.hpp"
 
@@ -954,6 +955,18 @@ TEST_F(PersistTest, CrashAtEachStepLeavesTheOldOrTheNewFileCompleteAndOnlyTheDoc
     for (const std::string& name : left) {
       EXPECT_EQ(read_file(dir / name), new_content) << name << " is not a complete copy";
     }
+    // The debris is what sweep() removes once its owner is dead: the temporary under its own
+    // name ("tmp" and 8 characters) or the staged name beside the target (".tmp" and 8).
+    std::size_t swept = 0;
+    for (const char* prefix : {"tmp", ".tmp"}) {
+      const SweepResult result = sweep(dir, {.prefix = prefix, .min_age = 0s});
+      EXPECT_TRUE(result.left.empty()) << prefix;
+      swept += result.removed.size();
+    }
+    EXPECT_EQ(swept, c.debris);
+    EXPECT_EQ(list_dir(dir), c.target == Target::absent ? std::set<std::string>{}
+                                                        : std::set<std::string>{"target"})
+        << "debris that sweep did not take";
     fs::remove_all(dir);
   }
 }
