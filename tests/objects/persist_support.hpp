@@ -64,15 +64,18 @@ struct Trace {
 /// Runs persist_driver `kind` (named, temporary, atomic, atomic-named, named-cross,
 /// temporary-cross, each also with -chmod) on `dir` and `target` under strace, tracing the syncs,
 /// opens, renames, links and mode changes; the log goes beside `dir` and is removed.
+/// `rounds` is the driver's ROUNDS; `strace_options` go to strace too (e.g. an injection).
 inline Trace trace_driver(const std::string& kind, const std::filesystem::path& dir,
-                          const std::filesystem::path& target, bool overwrite, bool durable) {
+                          const std::filesystem::path& target, bool overwrite, bool durable,
+                          int rounds = 1, const std::string& strace_options = "") {
   const std::filesystem::path log = dir.parent_path() / ("strace-" + kind + ".log");
   // A sanitizer's leak check cannot run under ptrace; the trace is what is checked here.
   const std::string command =
-      "ASAN_OPTIONS=detect_leaks=0 strace -qq -e "
-      "trace=fsync,fdatasync,openat,rename,renameat,renameat2,link,linkat,fchmod,fchown -o '" +
+      "ASAN_OPTIONS=detect_leaks=0 strace -qq " + strace_options +
+      " -e trace=fsync,fdatasync,openat,rename,renameat,renameat2,link,linkat,fchmod,fchown -o '" +
       log.string() + "' '" TEMPFILE_PERSIST_DRIVER "' " + kind + " '" + dir.string() + "' '" +
-      target.string() + "' " + (overwrite ? "1" : "0") + " " + (durable ? "1" : "0");
+      target.string() + "' " + (overwrite ? "1" : "0") + " " + (durable ? "1" : "0") + " " +
+      std::to_string(rounds);
   Trace trace;
   // NOLINTNEXTLINE(cert-env33-c,concurrency-mt-unsafe): a fixed command with our paths
   trace.status = std::system(command.c_str());

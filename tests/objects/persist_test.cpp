@@ -532,6 +532,56 @@ TEST_F(PersistTest, UnnamedLinkThroughProcWhenEmptyPathIsRefused) {
   fs::remove(scratch() / "via-proc");
 }
 
+// Linking an unnamed file prefers linkat(AT_EMPTY_PATH), one call; where the kernel refuses it
+// (ENOENT: before Linux 6.10 without CAP_DAC_READ_SEARCH) the /proc/self/fd path works, and the
+// process learns that once: the refusal is injected by strace into the first linkat only, and
+// the later persists of the same process go straight to /proc. The control, without the
+// injection, links every time with AT_EMPTY_PATH and nothing else.
+TEST_F(PersistTest, TheEmptyPathLinkIsPreferredAndItsRefusalLearntOnce) {
+  if (!unnamed_files_link_here() || !strace_works()) {
+    GTEST_SKIP() << "no O_TMPFILE here, or no strace";
+  }
+  const fs::path dir = make_subdir("d");
+  const auto links = [](const Trace& trace, const std::string& pattern) {
+    std::size_t count = 0;
+    for (const std::string& line : trace.lines) {
+      count += std::regex_search(line, std::regex(pattern)) ? 1U : 0U;
+    }
+    return count;
+  };
+  const std::string empty_path = "^linkat\\(\\d+, \"\", .*AT_EMPTY_PATH\\)";
+  const std::string by_proc = "^linkat\\(AT_FDCWD, \"/proc/self/fd/\\d+\", .*AT_SYMLINK_FOLLOW\\)";
+  {
+    SCOPED_TRACE("control");
+    const Trace trace = trace_driver("temporary", dir, dir / "target", false, false, 3);
+    ASSERT_EQ(trace.status, 0) << joined(trace.lines);
+    EXPECT_EQ(links(trace, "^linkat\\("), 3U) << joined(trace.lines);
+    EXPECT_EQ(links(trace, empty_path + "\\s*= 0"), 3U) << joined(trace.lines);
+  }
+  for (const char* name : {"target", "target.1", "target.2"}) {
+    EXPECT_EQ(read_file(dir / name), "payload");
+    fs::remove(dir / name);
+  }
+  {
+    SCOPED_TRACE("the first AT_EMPTY_PATH link refused");
+    const Trace trace = trace_driver("temporary", dir, dir / "target", false, false, 3,
+                                     "-e inject=linkat:error=ENOENT:when=1");
+    ASSERT_EQ(trace.status, 0) << joined(trace.lines);
+    const std::string text = joined(trace.lines);
+    EXPECT_EQ(links(trace, "^linkat\\("), 4U) << text;
+    EXPECT_EQ(links(trace, empty_path + ".*ENOENT"), 1U) << text;  // tried once, refused
+    EXPECT_EQ(links(trace, empty_path), 1U) << text;               // and never again
+    EXPECT_EQ(links(trace, by_proc + "\\s*= 0"), 3U) << text;
+    EXPECT_LT(find_line(trace.lines, empty_path), find_line(trace.lines, by_proc)) << text;
+  }
+  for (const char* name : {"target", "target.1", "target.2"}) {
+    EXPECT_EQ(read_file(dir / name), "payload");
+    fs::remove(dir / name);
+  }
+  EXPECT_EQ(list_dir(dir), std::set<std::string>{});
+  fs::remove(dir);
+}
+
 TEST_F(PersistTest, UnnamedCreateAndUnlinkFileCannotBePersisted) {
   // The create-and-unlink fallback: always in the portable build; on Linux forced here by a
   // file made exactly that way (the kernel refuses to link a file once unlinked).
