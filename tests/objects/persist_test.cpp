@@ -1021,6 +1021,54 @@ TEST_F(PersistTest, CrashAtEachStepLeavesTheOldOrTheNewFileCompleteAndOnlyTheDoc
   }
 }
 
+// The no-clobber fallback where RENAME_NOREPLACE is missing (renameat2 made to fail with ENOSYS
+// by strace, as a file system without it or a filter would): link() to the target, then
+// unlink() of the temporary's name. A SIGKILL between the two (injected by strace as the unlink
+// starts) leaves the target complete and the temporary's name as a second name of the same
+// file. sweep() leaves that name (hard_linked: it never unlinks a file that has another name),
+// which the documentation says; removing it by hand keeps the data at the target. The control,
+// without the kill, leaves the target alone with one name.
+TEST_F(PersistTest, KilledBetweenTheFallbacksLinkAndUnlinkTheTargetIsCompleteWithASecondName) {
+  if (!strace_works()) {
+    GTEST_SKIP() << "strace is missing or ptrace is not permitted here";
+  }
+  const fs::path dir = make_subdir("d");
+  const auto run_driver = [&](const std::string& injections) {
+    const std::string command =
+        "ASAN_OPTIONS=detect_leaks=0 strace -qq -f -o /dev/null -e inject=renameat2:error=ENOSYS " +
+        injections + " '" TEMPFILE_PERSIST_DRIVER "' named '" + dir.string() + "' '" +
+        (dir / "target").string() + "' 0 0 2>/dev/null";
+    // NOLINTNEXTLINE(cert-env33-c,concurrency-mt-unsafe): a fixed command with our paths
+    return std::system(command.c_str());
+  };
+  {
+    SCOPED_TRACE("control: the fallback runs to its end");
+    EXPECT_EQ(run_driver(""), 0);
+    EXPECT_EQ(list_dir(dir), std::set<std::string>{"target"});
+    EXPECT_EQ(read_file(dir / "target"), "payload");
+    EXPECT_EQ(fs::hard_link_count(dir / "target"), 1U);
+    fs::remove(dir / "target");
+  }
+  const int status = run_driver("-e inject=unlink:signal=KILL:when=1");
+  EXPECT_NE(status, 0) << "the driver was not killed";
+  std::set<std::string> left = list_dir(dir);
+  ASSERT_EQ(left.size(), 2U) << testing::PrintToString(left);
+  EXPECT_EQ(read_file(dir / "target"), "payload");
+  left.erase("target");
+  const fs::path second = dir / *left.begin();
+  EXPECT_EQ(second.filename().string().rfind("tmp", 0), 0U) << second;
+  EXPECT_TRUE(fs::equivalent(second, dir / "target"));
+  EXPECT_EQ(fs::hard_link_count(dir / "target"), 2U);
+  const SweepResult swept = sweep(dir, {.min_age = 0s});
+  EXPECT_TRUE(swept.removed.empty());
+  ASSERT_EQ(swept.left.size(), 1U);
+  EXPECT_EQ(swept.left.front().reason, SweepReason::hard_linked);
+  fs::remove(second);  // by hand: the data stays at the target
+  EXPECT_EQ(read_file(dir / "target"), "payload");
+  fs::remove(dir / "target");
+  fs::remove(dir);
+}
+
 // ---- keep() ------------------------------------------------------------------------------
 
 TEST_F(PersistTest, NamedKeepStopsRemovalAtCloseAndDestructor) {
