@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <signal.h>  // NOLINT(modernize-deprecated-headers): kill is POSIX
 #include <sys/stat.h>
@@ -25,6 +26,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "objects/persist_seam.hpp"
@@ -935,7 +937,65 @@ TEST_F(PersistTest, PreserveTargetKeepsTheOwnerWherePermitted) {
   g.persist(target);
   ASSERT_EQ(::lstat(target.c_str(), &info), 0);
   EXPECT_EQ(info.st_uid, 0U);
+  // atomic_write (preserve_target() is its default) and an unnamed file's persist alike.
+  ASSERT_EQ(::chown(target.c_str(), 65534, 65534), 0);
+  ASSERT_EQ(::chmod(target.c_str(), 0604), 0);
+  atomic_write(target, std::string_view("new"));
+  ASSERT_EQ(::lstat(target.c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, 65534U);
+  EXPECT_EQ(info.st_gid, 65534U);
+  EXPECT_EQ(info.st_mode & 07777, 0604U);
+  if (unnamed_files_link_here()) {
+    TemporaryFile h;
+    h.persist(target, {.mode = PersistMode::preserve_target()});
+    ASSERT_EQ(::lstat(target.c_str(), &info), 0);
+    EXPECT_EQ(info.st_uid, 65534U);
+    EXPECT_EQ(info.st_gid, 65534U);
+    EXPECT_EQ(info.st_mode & 07777, 0604U);
+  }
   fs::remove(target);
+}
+
+// Not root: the owner cannot be given away, but the group can when it is one of the process's
+// groups (chown to our own uid and that gid). A child of the root test process becomes user
+// 1000 in groups 1000 and 2000; the targets belong to root, one in group 2000 (kept), one in
+// group 3000 (not ours: the file stays in our group, the control).
+TEST_F(PersistTest, PreserveTargetKeepsTheGroupWhereTheOwnerCannotBeKept) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "needs root to set up another user's groups (probed: not root)";
+  }
+  const fs::path dir = make_subdir("groups");
+  ASSERT_EQ(::chown(dir.c_str(), 1000, 1000), 0);
+  fs::permissions(scratch(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  for (const auto& [name, gid] : {std::pair{"ours", 2000}, std::pair{"theirs", 3000}}) {
+    write_file(dir / name, "old");
+    ASSERT_EQ(::chown((dir / name).c_str(), 0, static_cast<gid_t>(gid)), 0);
+    ASSERT_EQ(::chmod((dir / name).c_str(), 0640), 0);
+  }
+  const int status = run_in_child([&] {
+    const std::array<gid_t, 2> groups = {1000, 2000};
+    if (::setgroups(groups.size(), groups.data()) != 0 || ::setgid(1000) != 0 ||
+        ::setuid(1000) != 0) {
+      return 3;
+    }
+    NamedTemporaryFile a({.dir = dir});
+    a.persist(dir / "ours", {.mode = PersistMode::preserve_target()});
+    atomic_write(dir / "theirs", std::string_view("new"));  // preserve_target() by default
+    return 0;
+  });
+  ASSERT_EQ(status, 0);
+  struct stat info {};
+  ASSERT_EQ(::lstat((dir / "ours").c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, 1000U);
+  EXPECT_EQ(info.st_gid, 2000U);
+  EXPECT_EQ(info.st_mode & 07777, 0640U);
+  ASSERT_EQ(::lstat((dir / "theirs").c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, 1000U);
+  EXPECT_EQ(info.st_gid, 1000U);
+  EXPECT_EQ(info.st_mode & 07777, 0640U);
+  EXPECT_EQ(read_file(dir / "theirs"), "new");
+  fs::permissions(scratch(), fs::perms::owner_all);
+  fs::remove_all(dir);
 }
 
 // ---- crash: SIGKILL before each step -------------------------------------------------------
