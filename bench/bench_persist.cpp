@@ -59,8 +59,15 @@ void BM_HandWritten_Named(benchmark::State& state) {
 BENCHMARK(BM_HandWritten_Named)->ArgNames({"durable", "checked"})->ArgsProduct({{0, 1}, {0, 1}});
 
 // The floor, unnamed (Linux): O_TMPFILE, write, fsync, linkat to a name beside the target,
-// rename over it, fsync the directory.
-void BM_HandWritten_Unnamed(benchmark::State& state) {
+// rename over it, fsync the directory. With `step_only`, only what follows the open is timed
+// (manual time; the *Step benchmarks below).
+using Clock = std::chrono::steady_clock;
+
+void record(benchmark::State& state, Clock::time_point start, Clock::time_point end) {
+  state.SetIterationTime(std::chrono::duration<double>(end - start).count());
+}
+
+void hand_written_unnamed(benchmark::State& state, bool step_only) {
   const bool durable = state.range(0) != 0;
   const std::filesystem::path dir = bench_directory().path();
   const std::string target = target_path();
@@ -69,17 +76,24 @@ void BM_HandWritten_Unnamed(benchmark::State& state) {
   for (auto _ : state) {
     const std::string& staged = names.next();
     const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-    if (fd < 0 || !write_all(fd, payload()) || (durable && ::fsync(fd) != 0) ||
-        !link_unnamed(fd, staged) || ::rename(staged.c_str(), target.c_str()) != 0 ||
-        (durable && !sync_directory(dir))) {
+    const Clock::time_point start = step_only ? Clock::now() : Clock::time_point();
+    if (!bench::publish_unnamed(fd, staged, target, dir, payload(), durable)) {
       state.SkipWithError("the hand-written sequence failed");
+    }
+    if (step_only) {
+      record(state, start, Clock::now());
     }
     ::close(fd);
   }
 #else
+  static_cast<void>(step_only);
   state.SkipWithError("no O_TMPFILE here");
 #endif
   std::filesystem::remove(target);
+}
+
+void BM_HandWritten_Unnamed(benchmark::State& state) {
+  hand_written_unnamed(state, false);
 }
 BENCHMARK(BM_HandWritten_Unnamed)->ArgName("durable")->Arg(0)->Arg(1);
 
@@ -117,34 +131,8 @@ BENCHMARK(BM_Persist_Unnamed)->ArgName("durable")->Arg(0)->Arg(1);
 // (durable), the identity check of a named file, linkat or rename, and the directory's fsync
 // (durable). The hand-written side has written nothing before its clock starts either: its data
 // waits in the caller's string as the object's waits in its buffer.
-using Clock = std::chrono::steady_clock;
-
-void record(benchmark::State& state, Clock::time_point start, Clock::time_point end) {
-  state.SetIterationTime(std::chrono::duration<double>(end - start).count());
-}
-
 void BM_HandWrittenStep_Unnamed(benchmark::State& state) {
-  const bool durable = state.range(0) != 0;
-  const std::filesystem::path dir = bench_directory().path();
-  const std::string target = target_path();
-#ifdef O_TMPFILE
-  StagedNames names(dir);
-  for (auto _ : state) {
-    const std::string& staged = names.next();
-    const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-    const Clock::time_point start = Clock::now();
-    if (fd < 0 || !write_all(fd, payload()) || (durable && ::fsync(fd) != 0) ||
-        !link_unnamed(fd, staged) || ::rename(staged.c_str(), target.c_str()) != 0 ||
-        (durable && !sync_directory(dir))) {
-      state.SkipWithError("the hand-written sequence failed");
-    }
-    record(state, start, Clock::now());
-    ::close(fd);
-  }
-#else
-  state.SkipWithError("no O_TMPFILE here");
-#endif
-  std::filesystem::remove(target);
+  hand_written_unnamed(state, true);
 }
 BENCHMARK(BM_HandWrittenStep_Unnamed)->ArgName("durable")->Arg(0)->Arg(1)->UseManualTime();
 
@@ -170,12 +158,14 @@ void BM_HandWrittenStep_Named(benchmark::State& state) {
 }
 BENCHMARK(BM_HandWrittenStep_Named)->ArgName("durable")->Arg(0)->Arg(1)->UseManualTime();
 
-void BM_PersistStep_Unnamed(benchmark::State& state) {
+// The library's side of the step, for either kind of file object.
+template <class File, class Options>
+void persist_step(benchmark::State& state) {
   const bool durable = state.range(0) != 0;
-  const tempfile::TemporaryFileOptions options{.dir = bench_directory().path()};
+  const Options options{.dir = bench_directory().path()};
   const std::filesystem::path target = target_path();
   for (auto _ : state) {
-    tempfile::TemporaryFile file(options);
+    File file(options);
     file.write(payload());
     const Clock::time_point start = Clock::now();
     file.persist(target, {.durable = durable});
@@ -183,20 +173,14 @@ void BM_PersistStep_Unnamed(benchmark::State& state) {
   }
   std::filesystem::remove(target);
 }
+
+void BM_PersistStep_Unnamed(benchmark::State& state) {
+  persist_step<tempfile::TemporaryFile, tempfile::TemporaryFileOptions>(state);
+}
 BENCHMARK(BM_PersistStep_Unnamed)->ArgName("durable")->Arg(0)->Arg(1)->UseManualTime();
 
 void BM_PersistStep_Named(benchmark::State& state) {
-  const bool durable = state.range(0) != 0;
-  const tempfile::NamedTemporaryFileOptions options{.dir = bench_directory().path()};
-  const std::filesystem::path target = target_path();
-  for (auto _ : state) {
-    tempfile::NamedTemporaryFile file(options);
-    file.write(payload());
-    const Clock::time_point start = Clock::now();
-    file.persist(target, {.durable = durable});
-    record(state, start, Clock::now());
-  }
-  std::filesystem::remove(target);
+  persist_step<tempfile::NamedTemporaryFile, tempfile::NamedTemporaryFileOptions>(state);
 }
 BENCHMARK(BM_PersistStep_Named)->ArgName("durable")->Arg(0)->Arg(1)->UseManualTime();
 

@@ -38,10 +38,7 @@ using bench::write_all;
   if (workload == "hand-unnamed") {
     const std::string& staged = names.next();
     const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-    const bool done = fd >= 0 && write_all(fd, data) && (!durable || ::fsync(fd) == 0) &&
-                      bench::link_unnamed(fd, staged) &&
-                      ::rename(staged.c_str(), target.c_str()) == 0 &&
-                      (!durable || sync_directory(dir));
+    const bool done = bench::publish_unnamed(fd, staged, target, dir, data, durable);
     ::close(fd);
     return done;
   }

@@ -109,6 +109,16 @@ inline bool link_unnamed(int fd, const std::string& to) {
   const std::string by_fd = "/proc/self/fd/" + std::to_string(fd);
   return ::linkat(AT_FDCWD, by_fd.c_str(), AT_FDCWD, to.c_str(), AT_SYMLINK_FOLLOW) == 0;
 }
+
+// The unnamed floor after its open(O_TMPFILE): write `data`, fsync (durable), link it to
+// `staged` beside `target`, rename that over `target`, fsync `dir` (durable). False if a step
+// failed (or `fd` is not open).
+inline bool publish_unnamed(int fd, const std::string& staged, const std::string& target,
+                            const std::filesystem::path& dir, std::string_view data, bool durable) {
+  return fd >= 0 && write_all(fd, data) && (!durable || ::fsync(fd) == 0) &&
+         link_unnamed(fd, staged) && ::rename(staged.c_str(), target.c_str()) == 0 &&
+         (!durable || sync_directory(dir));
+}
 #endif
 
 }  // namespace bench
