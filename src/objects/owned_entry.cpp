@@ -14,21 +14,33 @@
 
 namespace tempfile::objects {
 
-void check_kept_name(const char* action, const std::string& name, int fd) {
-  os::EntryIdentity ours;
-  if (const os::Errno err = os::identify_fd(fd, ours); err != 0) {
-    throw error(action, os::to_path(name), os::to_error_code(err));
+NameCheck check_name(int fd, const std::string& name, const os::EntryIdentity& known) noexcept {
+  NameCheck check;
+  check.ours = known;
+  if (!check.ours.recorded()) {
+    check.err = os::identify_fd(fd, check.ours);
+    if (check.err != 0) {
+      return check;
+    }
   }
   os::EntryIdentity named;
-  if (const os::Errno err = os::identify_name(os::current_directory_fd, name.c_str(), named);
-      err != 0) {
-    throw error(action, os::to_path(name), os::to_error_code(err),
-                err == ENOENT ? "its name is gone" : "");
+  check.err = os::identify_name(os::current_directory_fd, name.c_str(), named);
+  check.of_name = check.err != 0;
+  check.other_entry = check.err == 0 && !(named == check.ours);
+  return check;
+}
+
+void check_kept_name(const char* action, const std::string& name, int fd,
+                     const os::EntryIdentity& known) {
+  const NameCheck check = check_name(fd, name, known);
+  if (check.ours_still()) {
+    return;
   }
-  if (!(named == ours)) {
-    throw error(action, os::to_path(name), os::to_error_code(ENOENT),
-                "its name now refers to another entry");
-  }
+  const os::Errno err = check.other_entry ? ENOENT : check.err;
+  const char* detail = check.other_entry                ? "its name now refers to another entry"
+                       : check.of_name && err == ENOENT ? "its name is gone"
+                                                        : "";
+  throw error(action, os::to_path(name), os::to_error_code(err), detail);
 }
 
 OwnedEntry OwnedEntry::file(const std::string& path, const os::EntryIdentity& identity,

@@ -16,12 +16,26 @@
 
 namespace tempfile::objects {
 
-/// keep(), once nothing removes the entry any more: its name is handed back only while it
-/// refers to the entry `fd` is open on (the file, or a directory's root), so that a caller never
-/// takes for the object's own a path that someone removed or gave to another entry since.
-/// Throws tempfile::error (action `action`, path `name`) with ENOENT when the name is gone or
-/// refers to another entry, or with the errno of the identification that failed.
-void check_kept_name(const char* action, const std::string& name, int fd);
+/// Whether `name` still refers to the entry `fd` is open on (the file, or a directory's root):
+/// the one check persist() makes before it moves a name and keep() before it hands one back.
+/// `known` is the identity the entry's maker recorded, if it did (one statx fewer).
+struct NameCheck {
+  os::Errno err = 0;         ///< an identification failed: its errno...
+  bool of_name = false;      ///< ...the name's (else the descriptor's)
+  bool other_entry = false;  ///< both identified, and the name's entry is another one
+  os::EntryIdentity ours;    ///< the entry's identity (when err is 0)
+  [[nodiscard]] bool ours_still() const noexcept { return err == 0 && !other_entry; }
+};
+[[nodiscard]] NameCheck check_name(int fd, const std::string& name,
+                                   const os::EntryIdentity& known = {}) noexcept;
+
+/// keep(), once nothing removes the entry any more: its name is handed back only while
+/// check_name() says it is still the entry's, so that a caller never takes for the object's own
+/// a path that someone removed or gave to another entry since. Throws tempfile::error (action
+/// `action`, path `name`) with ENOENT when the name is gone or refers to another entry, or with
+/// the errno of the identification that failed.
+void check_kept_name(const char* action, const std::string& name, int fd,
+                     const os::EntryIdentity& known = {});
 
 /// Move-only. The entry's path is not kept here: the owner has it (File::name(),
 /// TemporaryDirectory::name()), and the registration keeps the copy the handlers need.

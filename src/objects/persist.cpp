@@ -291,24 +291,16 @@ void sync_target_directory(const objects::PersistTarget& t) {
 // identity. `known` is the identity its maker recorded, if it did (one statx fewer).
 os::EntryIdentity check_name_is_ours(int fd, const std::string& from, const std::string& absolute,
                                      const char* what, const os::EntryIdentity& known = {}) {
-  os::EntryIdentity ours = known;
-  if (!ours.recorded()) {
-    if (const os::Errno err = os::identify_fd(fd, ours); err != 0) {
-      throw error(step(what, absolute, "cannot identify"), os::to_path(from), os::to_path(absolute),
-                  code_of(err));
-    }
+  const objects::NameCheck check = objects::check_name(fd, from, known);
+  if (check.err != 0) {
+    throw error(step(what, absolute, check.of_name ? "cannot find its name" : "cannot identify"),
+                os::to_path(from), os::to_path(absolute), code_of(check.err));
   }
-  os::EntryIdentity named;
-  if (const os::Errno err = os::identify_name(os::current_directory_fd, from.c_str(), named);
-      err != 0) {
-    throw error(step(what, absolute, "cannot find its name"), os::to_path(from),
-                os::to_path(absolute), code_of(err));
-  }
-  if (!(named == ours)) {
+  if (check.other_entry) {
     throw error(step(what, absolute, "refusing to move"), os::to_path(from), os::to_path(absolute),
                 code_of(ENOENT), "its name now refers to another file");
   }
-  return ours;
+  return check.ours;
 }
 
 // A final step that failed: its errno, what it was, and the path it names (the file's name, or
@@ -806,7 +798,7 @@ std::filesystem::path NamedTemporaryFile::keep() {
   s.after_close.reset();  // withdraws the exit/signal registration; removes nothing
   // Kept whatever its name says now (keeping never loses data); the name must still lead to it.
   objects::check_kept_name("kept the temporary file, but it is no longer at", s.name_text(),
-                           s.bytes().fileno());
+                           s.bytes().fileno(), s.identity);
   return s.name();
 }
 
