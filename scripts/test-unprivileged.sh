@@ -75,6 +75,7 @@ started=$SECONDS
   TEMPFILE_CLEANUP_DRIVER="$copy/tests/process/cleanup_driver" \
   TEMPFILE_CATALOGUE_DRIVER="$copy/tests/security/catalogue_driver" \
   TEMPFILE_PSEUDO_FILE_DRIVER="$copy/tests/objects/pseudo_file_driver" \
+  TEMPFILE_FIRST_USE_FORK_DRIVER="$copy/tests/process/first_use_fork_driver" \
   TEMPFILE_NO_TMPFILE_SHIM="$copy/tests/security/libno_tmpfile_shim.so" \
   ctest --test-dir "$copy" -L "^($labels)\$" --output-on-failure --no-tests=error -j 2
 echo "=== unprivileged run: $((SECONDS - started)) s"

@@ -11,9 +11,9 @@
 #include "create/escape.hpp"
 #include "create/paths.hpp"
 #include "create/report_through.hpp"
+#include "os/fork_handlers.hpp"
 #include "os/never_destroyed.hpp"
 #include "os/path.hpp"
-#include "os/process.hpp"
 #include "os/static_mutex.hpp"
 #include "os/sys.hpp"
 #include "tempfile/dirs.hpp"
@@ -63,23 +63,30 @@ struct DefaultTempdir {
 // still ask for the directory; constant-initialized, so a fork() can never catch it half made.
 constinit os::NeverDestroyed<DefaultTempdir> the_default_tempdir;
 
-DefaultTempdir& default_tempdir() noexcept {
-  return the_default_tempdir.value;
-}
-
 // A fork() while another thread holds the mutex would leave it locked forever in the child,
 // whose first temporary object would then wait for a thread it does not have: the mutex is
 // held across every fork() (so the cache is never copied half written) and released on both
-// sides. Registered while the library's static objects are initialized, before any thread of
-// the program can be inside it.
+// sides.
 void lock_before_fork() noexcept {
-  default_tempdir().mutex.lock();
+  the_default_tempdir.value.mutex.lock();
 }
 void unlock_after_fork() noexcept {
-  default_tempdir().mutex.unlock();
+  the_default_tempdir.value.mutex.unlock();
 }
-[[maybe_unused]] const bool fork_handlers_registered =
-    os::hold_across_fork(&lock_before_fork, &unlock_after_fork) == 0;
+using DefaultTempdirForkHandlers =
+    os::ForkHandlers<&lock_before_fork, &unlock_after_fork, &unlock_after_fork>;
+
+// The cache, with its mutex locked in `lock`; the fork handlers are registered first.
+DefaultTempdir& lock_default_tempdir(std::unique_lock<os::StaticMutex>& lock) {
+  if (const int err = DefaultTempdirForkHandlers::ensure_registered(); err != 0) {
+    throw error::with_message(
+        "tempfile: cannot register the fork handlers of the default temporary directory",
+        std::filesystem::path(), os::to_error_code(err));
+  }
+  DefaultTempdir& state = the_default_tempdir.value;
+  lock = std::unique_lock<os::StaticMutex>(state.mutex);
+  return state;
+}
 
 // Fills the cache if empty; call with the mutex held.
 const std::string& cached_tempdir(DefaultTempdir& state) {
@@ -134,8 +141,8 @@ std::string find_usable_tempdir(const std::vector<std::string>& candidates, Name
 }
 
 void append_default_tempdir(std::string& out, std::size_t extra) {
-  DefaultTempdir& state = default_tempdir();
-  const std::lock_guard lock(state.mutex);
+  std::unique_lock<os::StaticMutex> lock;
+  DefaultTempdir& state = lock_default_tempdir(lock);
   const std::string& dir = cached_tempdir(state);
   out.reserve(out.size() + dir.size() + extra);
   out += dir;
@@ -144,8 +151,8 @@ void append_default_tempdir(std::string& out, std::size_t extra) {
 }  // namespace create
 
 std::filesystem::path gettempdir() {
-  create::DefaultTempdir& state = create::default_tempdir();
-  const std::lock_guard lock(state.mutex);
+  std::unique_lock<os::StaticMutex> lock;
+  create::DefaultTempdir& state = create::lock_default_tempdir(lock);
   return os::to_path(create::cached_tempdir(state));
 }
 
@@ -154,8 +161,8 @@ std::filesystem::path gettempdir(std::error_code& ec) noexcept {
 }
 
 std::optional<std::filesystem::path> tempdir() {
-  create::DefaultTempdir& state = create::default_tempdir();
-  const std::lock_guard lock(state.mutex);
+  std::unique_lock<os::StaticMutex> lock;
+  create::DefaultTempdir& state = create::lock_default_tempdir(lock);
   if (!state.dir) {
     return std::nullopt;
   }
@@ -168,8 +175,8 @@ void set_tempdir(std::optional<std::filesystem::path> dir) {
   if (dir) {
     absolute = create::absolute_path(os::from_path(*dir));
   }
-  create::DefaultTempdir& state = create::default_tempdir();
-  const std::lock_guard lock(state.mutex);
+  std::unique_lock<os::StaticMutex> lock;
+  create::DefaultTempdir& state = create::lock_default_tempdir(lock);
   state.dir = std::move(absolute);
 }
 

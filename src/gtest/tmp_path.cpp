@@ -20,6 +20,8 @@
 #include "tempfile/error.hpp"
 #include "tempfile/gtest.hpp"
 #include "tempfile/temporary_directory.hpp"
+// Header only: the fork handlers of the registry's lock.
+#include "os/fork_handlers.hpp"
 // The system's part (the user's name, the root's checks, the locks, the `current` link): POSIX
 // and Windows implementations, compiled into this library.
 #include "os/test_runs.hpp"
@@ -183,6 +185,26 @@ Registry& registry() {
   return *instance;
 }
 
+// The registry's mutex is held across fork() (a death test forks, and so may a test's own
+// threads): a child must never inherit it held by a thread it does not have.
+void lock_registry_before_fork() noexcept {
+  registry().mutex.lock();
+}
+void unlock_registry_after_fork() noexcept {
+  registry().mutex.unlock();
+}
+using RegistryForkHandlers =
+    tempfile::os::ForkHandlers<&lock_registry_before_fork, &unlock_registry_after_fork,
+                               &unlock_registry_after_fork>;
+
+std::unique_lock<std::mutex> lock_registry(Registry& reg) {
+  if (const int err = RegistryForkHandlers::ensure_registered(); err != 0) {
+    throw std::system_error(err, std::generic_category(),
+                            "tempfile::gtest: cannot register the registry's fork handlers");
+  }
+  return std::unique_lock<std::mutex>(reg.mutex);
+}
+
 Retention effective_retention(const Retention& programmatic) {
   Retention result = programmatic;
   if (const auto keep = environment("TEMPFILE_GTEST_KEEP")) {
@@ -332,7 +354,7 @@ TestState& current_test(Registry& reg) {
 
 fs::path make_test_dir(bool numbered) {
   Registry& reg = registry();
-  const std::lock_guard<std::mutex> guard(reg.mutex);
+  const std::unique_lock<std::mutex> guard = lock_registry(reg);
   TestState& test = current_test(reg);
   if (!numbered && !test.dirs.empty()) {
     return test.dirs.front();
@@ -370,7 +392,7 @@ void finish_test(const ::testing::TestInfo& info) {
   Registry& reg = registry();
   std::vector<std::string> failures;
   {
-    const std::lock_guard<std::mutex> guard(reg.mutex);
+    const std::unique_lock<std::mutex> guard = lock_registry(reg);
     TestState test = std::exchange(reg.test, TestState{});
     // A forked child (a death test) shares the run but owns none of its tests' directories.
     if (test.info != &info || !reg.run || reg.run->owner != test_runs::process_id()) {
@@ -421,13 +443,13 @@ void finish_test(const ::testing::TestInfo& info) {
 
 void set_retention(const Retention& retention) {
   Registry& reg = registry();
-  const std::lock_guard<std::mutex> guard(reg.mutex);
+  const std::unique_lock<std::mutex> guard = lock_registry(reg);
   reg.programmatic = retention;
 }
 
 Retention retention() {
   Registry& reg = registry();
-  const std::lock_guard<std::mutex> guard(reg.mutex);
+  const std::unique_lock<std::mutex> guard = lock_registry(reg);
   return effective_retention(reg.programmatic);
 }
 
@@ -443,7 +465,7 @@ fs::path new_tmp_path() {
 
 fs::path artifact_dir() {
   Registry& reg = registry();
-  const std::lock_guard<std::mutex> guard(reg.mutex);
+  const std::unique_lock<std::mutex> guard = lock_registry(reg);
   TestState& test = current_test(reg);
   if (test.artifacts) {
     return *test.artifacts;
@@ -464,7 +486,7 @@ fs::path artifact_dir() {
 
 fs::path run_dir() {
   Registry& reg = registry();
-  const std::lock_guard<std::mutex> guard(reg.mutex);
+  const std::unique_lock<std::mutex> guard = lock_registry(reg);
   if (!reg.run) {
     reg.run = make_run(effective_retention(reg.programmatic));
   }

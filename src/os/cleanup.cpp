@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "os/fork_handlers.hpp"
 #include "os/process.hpp"
 #include "os/remove_tree.hpp"
 
@@ -554,13 +555,30 @@ void run_terminate_cleanup() noexcept {
   claim_each(true, remove_normally);
 }
 
+namespace {
+
+// One installation at a time. Held across fork(), so that a child forked while another thread
+// installs finds it free (its fork handlers are registered before it is first taken).
+constinit std::mutex install_mutex;
+void lock_install() noexcept {
+  install_mutex.lock();
+}
+void unlock_install() noexcept {
+  install_mutex.unlock();
+}
+using InstallForkHandlers = ForkHandlers<&lock_install, &unlock_install, &unlock_install>;
+
+}  // namespace
+
 SignalCleanupText signal_cleanup_text() noexcept {
   return {"cannot install signal handlers for", "SIGINT, SIGTERM, SIGHUP"};
 }
 
 Errno install_signal_cleanup() noexcept {
-  static std::mutex mutex;
-  const std::lock_guard lock(mutex);
+  if (const int err = InstallForkHandlers::ensure_registered(); err != 0) {
+    return err;
+  }
+  const std::lock_guard lock(install_mutex);
   if (const Errno err = prepare_signal_removal(); err != 0) {
     return err;
   }

@@ -17,6 +17,7 @@
 #include <mutex>
 
 #include "os/fd.hpp"
+#include "os/fork_handlers.hpp"
 #include "os/guardian.hpp"
 #include "os/guardian_connection.hpp"
 #include "os/guardian_protocol.hpp"
@@ -60,7 +61,6 @@ struct Connection {
   std::uint64_t tickets = 0;
   std::uint64_t starts = 0;
   std::uint64_t next_id = 1;
-  bool fork_handlers_registered = false;
 };
 
 // Constant-initialized and never destroyed (os/never_destroyed.hpp). Not destroyed at exit:
@@ -106,13 +106,17 @@ void after_fork_in_child() noexcept {
   c.lock.unlock();
 }
 
-// Once per process, under the connection's lock (a flag, not a static: see NeverDestroyed).
-bool register_fork_handlers(Connection& c) noexcept {
-  if (!c.fork_handlers_registered) {
-    c.fork_handlers_registered =
-        ::pthread_atfork(&before_fork, &after_fork_in_parent, &after_fork_in_child) == 0;
+using ConnectionForkHandlers =
+    ForkHandlers<&before_fork, &after_fork_in_parent, &after_fork_in_child>;
+
+// The connection, locked. Its fork handlers come first, before the lock is ever taken: a lock
+// taken before them would let another thread's fork() copy it held.
+[[nodiscard]] Errno lock_connection(std::unique_lock<std::mutex>& held) noexcept {
+  if (const int err = ConnectionForkHandlers::ensure_registered(); err != 0) {
+    return err;
   }
-  return c.fork_handlers_registered;
+  held = std::unique_lock<std::mutex>(connection().lock);
+  return 0;
 }
 
 // A pidfd of this very process: a guardian that inherits it sees this process die, and cannot
@@ -179,9 +183,6 @@ Errno await_hello(int socket, pid_t& guardian) noexcept {
 
 // Starts this process's guardian. `c.lock` is held.
 Errno start_guardian(Connection& c) noexcept {
-  if (!register_fork_handlers(c)) {
-    return ENOMEM;
-  }
   int ends[2] = {-1, -1};
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) {
     return errno;
@@ -295,8 +296,11 @@ Errno ensure_started(Connection& c) noexcept {
 namespace guardian {
 
 Errno add_ticket() noexcept {
+  std::unique_lock<std::mutex> held;
+  if (const Errno err = lock_connection(held); err != 0) {
+    return err;
+  }
   Connection& c = connection();
-  const std::lock_guard<std::mutex> held(c.lock);
   if (const Errno err = ensure_started(c); err != 0) {
     return err;
   }
@@ -316,8 +320,11 @@ Errno send_guard(MessageKind kind, const char* absolute_path, int fd, const Entr
   message.identity = identity;
   std::memcpy(message.path.data(), absolute_path, length);
 
+  std::unique_lock<std::mutex> held;
+  if (const Errno err = lock_connection(held); err != 0) {
+    return err;
+  }
   Connection& c = connection();
-  const std::lock_guard<std::mutex> held(c.lock);
   message.id = c.next_id++;
   // Two tries: a guardian that died (killed by someone) is replaced by a new one.
   Errno err = 0;
@@ -344,8 +351,11 @@ Errno send_guard(MessageKind kind, const char* absolute_path, int fd, const Entr
 }
 
 void remove_ticket(std::uint64_t id) noexcept {
+  std::unique_lock<std::mutex> held;
+  if (lock_connection(held) != 0) {
+    return;  // no handlers, so no ticket was ever counted
+  }
   Connection& c = connection();
-  const std::lock_guard<std::mutex> held(c.lock);
   if (c.tickets == 0) {
     return;
   }
@@ -363,8 +373,11 @@ void remove_ticket(std::uint64_t id) noexcept {
 }  // namespace guardian
 
 GuardianStatus guardian_status() noexcept {
+  std::unique_lock<std::mutex> held;
+  if (lock_connection(held) != 0) {
+    return {-1, false, 0, 0};  // no handlers, so no guardian was ever started
+  }
   Connection& c = connection();
-  const std::lock_guard<std::mutex> held(c.lock);
   return {c.socket.valid() ? c.guardian : -1, c.uses_pidfd, c.tickets, c.starts};
 }
 

@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <new>
 
+#include "os/fork_handlers.hpp"
+
 #if defined(__linux__)
 #  include <sys/mman.h>
 #endif
@@ -87,27 +89,30 @@ pid_t process_id() noexcept {
 // No page the kernel wipes in a child: fork() refreshes the cache through pthread_atfork.
 std::atomic<pid_t> cached_id{0};
 
+void nothing_before_fork() noexcept {}
+void nothing_in_parent() noexcept {}
 void on_fork_in_child() noexcept {
   cached_id.store(::getpid(), std::memory_order_relaxed);
 }
+using ProcessIdForkHandlers =
+    ForkHandlers<&nothing_before_fork, &nothing_in_parent, &on_fork_in_child>;
 
 }  // namespace
 
 pid_t process_id() noexcept {
-  static const bool registered = [] {
-    cached_id.store(::getpid(), std::memory_order_relaxed);
-    return ::pthread_atfork(nullptr, nullptr, &on_fork_in_child) == 0;
-  }();
-  if (!registered) {
+  // The handler first, the cache after: an id cached before it existed could be copied into a
+  // child forked in between, which would then take itself for its parent.
+  if (ProcessIdForkHandlers::ensure_registered() != 0) {
     return ::getpid();
   }
-  return cached_id.load(std::memory_order_relaxed);
+  pid_t id = cached_id.load(std::memory_order_relaxed);
+  if (id == 0) {
+    id = ::getpid();
+    cached_id.store(id, std::memory_order_relaxed);
+  }
+  return id;
 }
 
 #endif
-
-int hold_across_fork(void (*prepare)(), void (*after)()) noexcept {
-  return ::pthread_atfork(prepare, after, after);
-}
 
 }  // namespace tempfile::os

@@ -16,11 +16,6 @@ namespace tempfile::os {
 /// _exit. The first call maps the page: not for signal handlers (they call getpid()).
 [[nodiscard]] pid_t process_id() noexcept;
 
-/// Runs `prepare` in the forking thread before every fork() of this process, and `after` on
-/// both sides once it returned (pthread_atfork; fork() only: raw clone() and syscall(SYS_fork)
-/// run no handlers). For locks a child must not inherit held. Returns 0 or the errno.
-[[nodiscard]] int hold_across_fork(void (*prepare)(), void (*after)()) noexcept;
-
 /// The process an object was created in, recorded at construction.
 class CreatingProcess {
  public:

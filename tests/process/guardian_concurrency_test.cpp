@@ -47,6 +47,7 @@ TEST_F(GuardianConcurrencyTest, ManyThreadsCreateAndRemovePseudoDirectoriesWhile
     while (fork_from_threads && !stop.load()) {
       const pid_t child = ::fork();
       if (child == 0) {
+        ::alarm(30);  // a child that inherited a lock held would wait forever: fail instead
         int code = 0;
         try {
           const PseudoTemporaryDirectory own;

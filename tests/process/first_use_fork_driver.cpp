@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+// A program that first_use_fork_test.cpp runs many times: `first_use_fork_driver <what> <dir>`
+// makes the library's first use of one process-wide lock (<what>: "guardian", the guardian's
+// connection; "signals", cleanup_on_signals(); "tempdir", the default directory's cache) from
+// several threads at once while another thread fork()s in a loop. Every child makes the same
+// use once more; a child that inherited the lock held would wait forever, so each has an
+// alarm, and one killed by it is counted as hung.
+//
+// Prints "forks <n> hung <m>" and exits 0 when no child hung, 1 when one did, 90+ when the
+// driver itself failed. Its memory is made large so that each fork() takes a while: the first
+// use then often waits on a fork() under way, which is the window where a lock taken before
+// its fork handlers exist is copied held.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "tempfile/cleanup.hpp"
+#include "tempfile/dirs.hpp"
+#include "tempfile/temporary_directory.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int user_threads = 4;
+constexpr unsigned child_alarm_seconds = 5;
+constexpr std::size_t ballast_bytes = std::size_t{96} << 20;
+
+void first_use(std::string_view what, const fs::path& dir) {
+  if (what == "guardian") {
+    const tempfile::PseudoTemporaryDirectory guarded({.dir = dir});
+  } else if (what == "signals") {
+    tempfile::cleanup_on_signals();
+  } else {
+    static_cast<void>(tempfile::gettempdir());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fputs("usage: first_use_fork_driver guardian|signals|tempdir <dir>\n", stderr);
+    return 90;
+  }
+  const std::string_view what = argv[1];
+  const fs::path dir = argv[2];
+  std::vector<char> ballast(ballast_bytes);
+  for (std::size_t i = 0; i < ballast.size(); i += 4096) {
+    ballast[i] = 1;  // touched, so that every fork() copies its page tables
+  }
+
+  // The forker does nothing but fork(), so that it is inside fork() most of the time; its
+  // children are waited for at the end.
+  std::atomic<bool> stop{false};
+  std::atomic<int> forks{0};
+  std::vector<pid_t> children;
+  int broken = 0;
+  std::thread forker([&] {
+    while (!stop.load()) {
+      const pid_t child = ::fork();
+      if (child == 0) {
+        ::alarm(child_alarm_seconds);
+        int code = 0;
+        try {
+          first_use(what, dir);
+        } catch (...) {
+          code = 2;
+        }
+        ::_exit(code);
+      }
+      if (child < 0) {
+        ++broken;
+        return;
+      }
+      children.push_back(child);
+      forks.fetch_add(1);
+    }
+  });
+  while (forks.load() < 2) {
+    std::this_thread::yield();
+  }
+  std::atomic<int> ready{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> users;
+  for (int t = 0; t < user_threads; ++t) {
+    users.emplace_back([&] {
+      ready.fetch_add(1);
+      while (ready.load() < user_threads) {
+      }
+      try {
+        first_use(what, dir);
+      } catch (...) {
+        failed.fetch_add(1);
+      }
+    });
+  }
+  for (auto& user : users) {
+    user.join();
+  }
+  const int forks_at_first_use = forks.load();
+  while (forks.load() < forks_at_first_use + 2) {
+    std::this_thread::yield();
+  }
+  stop.store(true);
+  forker.join();
+  broken += failed.load();
+  int hung = 0;
+  for (const pid_t child : children) {
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0) {
+    }
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+      ++hung;
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      ++broken;
+    }
+  }
+  std::printf("forks %d hung %d broken %d\n", forks.load(), hung, broken);
+  if (broken != 0) {
+    return 91;
+  }
+  return hung == 0 ? 0 : 1;
+}
