@@ -66,16 +66,24 @@ class RaceWatcher final : public RemovalObserver {
 // so 80 rounds give some 25 to 40 landings; 150 rounds cost 7 to 8 s per test in each of three
 // trees for no more certainty than that.
 constexpr int race_rounds = 80;
+// Under heavy load (other tests, the sanitizers) a run of rounds can pass with no landing or no
+// worker taking part; the rounds then go on, every one still checked, until both were seen.
+constexpr int max_race_rounds = 800;
+
+// Whether another round is due: the planned ones, then more while a control is still unmet.
+bool another_round(int round, int landed, int parallel_rounds) {
+  return round < race_rounds || (round < max_race_rounds && (landed == 0 || parallel_rounds == 0));
+}
 
 class RemoveTreeParallelRaceTest : public ScratchTest {};
 
 TEST_F(RemoveTreeParallelRaceTest, SubtreeSwapDuringParallelWalkNeverReachesTheVictim) {
   const FastDirectory fast(scratch());
-  constexpr int rounds = race_rounds;
   std::size_t lost = 0;
   int landed = 0;
   int parallel_rounds = 0;
-  for (int round = 0; round < rounds; ++round) {
+  int rounds = 0;
+  for (; another_round(rounds, landed, parallel_rounds); ++rounds) {
     RaceWatcher watcher(fast.path() / "tree" / "a");
     // `tree` holds 40 small siblings of `a`, enough for the pool to share out.
     lost += subtree_swap_round(
@@ -112,11 +120,11 @@ TEST_F(RemoveTreeParallelRaceTest, SubtreeSwapDuringParallelWalkNeverReachesTheV
 // workers take part; the naive remover in the same harness loses victim files.
 TEST_F(RemoveTreeParallelRaceTest, SubtreeSwapDuringParallelCleanupNeverReachesTheVictim) {
   const FastDirectory fast(scratch());
-  constexpr int rounds = race_rounds;
   std::size_t lost = 0;
   int landed = 0;
   int parallel_rounds = 0;
-  for (int round = 0; round < rounds; ++round) {
+  int rounds = 0;
+  for (; another_round(rounds, landed, parallel_rounds); ++rounds) {
     TemporaryDirectory directory({.dir = fast.path(),
                                   .ignore_cleanup_errors = true,
                                   .cleanup_parallel = RmtreeParallel::always});
