@@ -181,7 +181,11 @@ struct Registry {
 
 Registry& registry() {
   // Never destroyed: the listener may still run while static objects are being destroyed.
-  static auto* const instance = new Registry;
+  // std::call_once, not a function-local static: a fork() while another thread makes it would
+  // leave a static's guard locked in the child forever; glibc's pthread_once starts over there.
+  static std::once_flag once;
+  static Registry* instance = nullptr;
+  std::call_once(once, [] { instance = new Registry; });
   return *instance;
 }
 

@@ -42,13 +42,9 @@ class ForkHandlers {
 #endif
   }
 
- private:
 #ifndef _WIN32
-  static void register_them() noexcept {
-    const int err = ::pthread_atfork(&prepare, &parent, &child);
-    error_.store(err, std::memory_order_release);
-    registered_.store(err == 0, std::memory_order_release);
-  }
+  // The handlers as pthread_atfork runs them: each acts once per fork() in the forking thread,
+  // however many times it was registered (public so that a test can register them again).
   static void prepare() noexcept {
     if (!holding_) {
       holding_ = true;
@@ -66,6 +62,13 @@ class ForkHandlers {
       holding_ = false;
       Child();
     }
+  }
+
+ private:
+  static void register_them() noexcept {
+    const int err = ::pthread_atfork(&prepare, &parent, &child);
+    error_.store(err, std::memory_order_release);
+    registered_.store(err == 0, std::memory_order_release);
   }
 
   static inline pthread_once_t once_ = PTHREAD_ONCE_INIT;
