@@ -68,7 +68,7 @@ constexpr std::uint32_t no_linear = 0xFFFFFFFF;                                /
 
 class TableDrivenCjkCodec final : public TableCodec {
  public:
-  explicit TableDrivenCjkCodec(const CjkTables& tables) noexcept : tables_(tables) {}
+  constexpr explicit TableDrivenCjkCodec(const CjkTables& tables) noexcept : tables_(tables) {}
 
   DecodeStep decode(const unsigned char* data, std::size_t size,
                     bool final) const noexcept override {
@@ -291,23 +291,38 @@ constexpr NamedCodec codecs[] = {
     {"gb2312", &detail::cjk_tables_gb2312}, {"gbk", &detail::cjk_tables_gbk},
     {"johab", &detail::cjk_tables_johab},   {"shift_jis", &detail::cjk_tables_shift_jis},
 };
+static_assert(std::size(codecs) == 12);  // one initializer each below
 static_assert(std::is_sorted(std::begin(codecs), std::end(codecs),
                              [](const NamedCodec& a, const NamedCodec& b) {
                                return a.module < b.module;
                              }));
 
+// One codec object per table, constant-initialized (each holds only its table's address) and
+// never destroyed: no guard for a fork() to copy locked, and usable while files are flushed at
+// exit.
+union CjkInstances {
+  constexpr CjkInstances() noexcept
+      : each{
+            TableDrivenCjkCodec(*codecs[0].tables),  TableDrivenCjkCodec(*codecs[1].tables),
+            TableDrivenCjkCodec(*codecs[2].tables),  TableDrivenCjkCodec(*codecs[3].tables),
+            TableDrivenCjkCodec(*codecs[4].tables),  TableDrivenCjkCodec(*codecs[5].tables),
+            TableDrivenCjkCodec(*codecs[6].tables),  TableDrivenCjkCodec(*codecs[7].tables),
+            TableDrivenCjkCodec(*codecs[8].tables),  TableDrivenCjkCodec(*codecs[9].tables),
+            TableDrivenCjkCodec(*codecs[10].tables), TableDrivenCjkCodec(*codecs[11].tables),
+        } {}
+  CjkInstances(const CjkInstances&) = delete;
+  CjkInstances& operator=(const CjkInstances&) = delete;
+  CjkInstances(CjkInstances&&) = delete;
+  CjkInstances& operator=(CjkInstances&&) = delete;
+  ~CjkInstances() {}  // NOLINT(modernize-use-equals-default): must not destroy `each`
+  std::array<TableDrivenCjkCodec, std::size(codecs)> each;
+};
+constinit const CjkInstances cjk_instances;
+
 }  // namespace
 
 const TableCodec* find_cjk_table_codec(std::string_view module) noexcept {
-  // Built on first use: the tables are defined in other translation units.
-  static const std::array<TableDrivenCjkCodec, std::size(codecs)> instances{
-      TableDrivenCjkCodec(*codecs[0].tables),  TableDrivenCjkCodec(*codecs[1].tables),
-      TableDrivenCjkCodec(*codecs[2].tables),  TableDrivenCjkCodec(*codecs[3].tables),
-      TableDrivenCjkCodec(*codecs[4].tables),  TableDrivenCjkCodec(*codecs[5].tables),
-      TableDrivenCjkCodec(*codecs[6].tables),  TableDrivenCjkCodec(*codecs[7].tables),
-      TableDrivenCjkCodec(*codecs[8].tables),  TableDrivenCjkCodec(*codecs[9].tables),
-      TableDrivenCjkCodec(*codecs[10].tables), TableDrivenCjkCodec(*codecs[11].tables),
-  };
+  const auto& instances = cjk_instances.each;
   const auto found =
       std::lower_bound(std::begin(codecs), std::end(codecs), module,
                        [](const NamedCodec& c, std::string_view m) { return c.module < m; });

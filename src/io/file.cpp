@@ -9,6 +9,7 @@
 #include "io/codec.hpp"
 #include "io/file_state.hpp"
 #include "io/spare_block.hpp"
+#include "os/no_value.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 
@@ -284,8 +285,7 @@ bool File::seekable() const {
 }
 
 const std::filesystem::path& File::name() const noexcept {
-  static const std::filesystem::path none;
-  return state_ ? state_->name() : none;
+  return state_ ? state_->name() : os::no_path();
 }
 
 std::optional<std::filesystem::path> File::path() const {

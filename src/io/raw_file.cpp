@@ -12,7 +12,7 @@
 #include <string>
 #include <type_traits>
 
-#include "os/never_destroyed.hpp"
+#include "os/no_value.hpp"
 #include "os/path.hpp"
 #include "os/persist.hpp"
 #include "os/sys.hpp"
@@ -58,9 +58,7 @@ void RawFile::rename_for_this_process() const noexcept {
 }
 
 const std::filesystem::path& RawFile::no_name() noexcept {
-  // Never destroyed: a name() asked for during exit still gets a live object.
-  static const os::NeverDestroyed<std::filesystem::path> empty;
-  return empty.value;
+  return os::no_path();  // never destroyed: a name() asked for during exit still gets one
 }
 
 void RawFile::build_name(const std::string& text) const noexcept {

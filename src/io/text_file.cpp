@@ -16,6 +16,7 @@
 #include "io/newline_decoder.hpp"
 #include "io/text_file_testing.hpp"
 #include "os/linesep.hpp"
+#include "os/no_value.hpp"
 #include "tempfile/error.hpp"
 
 namespace tempfile::io {
@@ -788,8 +789,7 @@ std::vector<std::string> TextFile::newlines() const {
 }
 
 const std::string& TextFile::encoding() const noexcept {
-  static const std::string moved_from;
-  return state_ ? state_->encoding : moved_from;
+  return state_ ? state_->encoding : os::no_text();
 }
 
 BufferedFile& TextFile::buffer() noexcept {

@@ -8,6 +8,7 @@
 #include "create/held_directory.hpp"
 #include "create/paths.hpp"
 #include "os/fd.hpp"
+#include "os/no_value.hpp"
 #include "os/path.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
@@ -40,8 +41,7 @@ Directory& Directory::operator=(Directory&& other) noexcept = default;
 Directory::~Directory() = default;
 
 const std::filesystem::path& Directory::path() const noexcept {
-  static const std::filesystem::path none;
-  return state_ ? state_->path.path() : none;
+  return state_ ? state_->path.path() : os::no_path();
 }
 
 int Directory::native_handle() const noexcept {

@@ -15,6 +15,7 @@
 #include "os/cleanup.hpp"
 #include "os/entry_identity.hpp"
 #include "os/guardian.hpp"
+#include "os/no_value.hpp"
 #include "os/path.hpp"
 #include "os/remove_tree.hpp"
 #include "os/sys.hpp"
@@ -213,8 +214,7 @@ TemporaryDirectory::~TemporaryDirectory() {
 }
 
 const std::filesystem::path& TemporaryDirectory::name() const noexcept {
-  static const std::filesystem::path none;
-  return state_ ? state_->name.path() : none;
+  return state_ ? state_->name.path() : os::no_path();
 }
 
 void TemporaryDirectory::cleanup() {
