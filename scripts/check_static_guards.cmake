@@ -4,7 +4,7 @@
 # and the child would wait forever at its first use. Process-wide state is constant-initialized
 # (constinit, os::NeverDestroyed) or made under std::call_once instead; thread-local guards are
 # per thread and harmless. Run: cmake -DREADELF=readelf -DLIBRARIES="a.a;b.a" -P <this file>
-# (ctest: library.no-static-guards).
+# (ctest: library.no-static-guards, label build).
 if(NOT READELF OR NOT LIBRARIES)
   message(FATAL_ERROR "usage: cmake -DREADELF=<readelf> -DLIBRARIES=<libraries> -P ${CMAKE_CURRENT_LIST_FILE}")
 endif()
