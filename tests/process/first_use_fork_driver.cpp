@@ -32,7 +32,7 @@ namespace fs = std::filesystem;
 
 constexpr int user_threads = 4;
 constexpr unsigned child_alarm_seconds = 5;
-constexpr std::size_t ballast_bytes = std::size_t{96} << 20;
+constexpr std::size_t ballast_bytes = std::size_t{32} << 20;
 
 void first_use(std::string_view what, const fs::path& dir) {
   if (what == "guardian") {

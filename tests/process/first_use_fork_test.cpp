@@ -20,7 +20,7 @@ namespace tempfile::test {
 namespace {
 
 // Before the fix each round caught the guardian's lock held in a child about one time in three,
-// and the signal installer's about one time in two: thirty rounds miss such a bug with a
+// and the signal installer's about two times in three: thirty rounds miss such a bug with a
 // probability below one in a hundred thousand.
 constexpr int rounds = 30;
 
