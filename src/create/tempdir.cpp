@@ -67,25 +67,19 @@ constinit os::NeverDestroyed<DefaultTempdir> the_default_tempdir;
 // whose first temporary object would then wait for a thread it does not have: the mutex is
 // held across every fork() (so the cache is never copied half written) and released on both
 // sides.
-void lock_before_fork() noexcept {
-  the_default_tempdir.value.mutex.lock();
+os::StaticMutex& default_tempdir_mutex() noexcept {
+  return the_default_tempdir.value.mutex;
 }
-void unlock_after_fork() noexcept {
-  the_default_tempdir.value.mutex.unlock();
-}
-using DefaultTempdirForkHandlers =
-    os::ForkHandlers<&lock_before_fork, &unlock_after_fork, &unlock_after_fork>;
+using DefaultTempdirLock = os::MutexHeldAcrossFork<os::StaticMutex, &default_tempdir_mutex>;
 
-// The cache, with its mutex locked in `lock`; the fork handlers are registered first.
+// The cache, with its mutex locked in `lock`.
 DefaultTempdir& lock_default_tempdir(std::unique_lock<os::StaticMutex>& lock) {
-  if (const int err = DefaultTempdirForkHandlers::ensure_registered(); err != 0) {
+  if (const int err = DefaultTempdirLock::lock(lock); err != 0) {
     throw error::with_message(
         "tempfile: cannot register the fork handlers of the default temporary directory",
         std::filesystem::path(), os::to_error_code(err));
   }
-  DefaultTempdir& state = the_default_tempdir.value;
-  lock = std::unique_lock<os::StaticMutex>(state.mutex);
-  return state;
+  return the_default_tempdir.value;
 }
 
 // Fills the cache if empty; call with the mutex held.

@@ -190,23 +190,20 @@ Registry& registry() {
 }
 
 // The registry's mutex is held across fork() (a death test forks, and so may a test's own
-// threads): a child must never inherit it held by a thread it does not have.
-void lock_registry_before_fork() noexcept {
-  registry().mutex.lock();
+// threads): a child must never inherit it held by a thread it does not have. Every caller of
+// lock_registry() has made the registry (registry()) first, so this never allocates.
+std::mutex& registry_mutex() noexcept {
+  return registry().mutex;
 }
-void unlock_registry_after_fork() noexcept {
-  registry().mutex.unlock();
-}
-using RegistryForkHandlers =
-    tempfile::os::ForkHandlers<&lock_registry_before_fork, &unlock_registry_after_fork,
-                               &unlock_registry_after_fork>;
+using RegistryLock = tempfile::os::MutexHeldAcrossFork<std::mutex, &registry_mutex>;
 
-std::unique_lock<std::mutex> lock_registry(Registry& reg) {
-  if (const int err = RegistryForkHandlers::ensure_registered(); err != 0) {
+std::unique_lock<std::mutex> lock_registry() {
+  std::unique_lock<std::mutex> held;
+  if (const int err = RegistryLock::lock(held); err != 0) {
     throw std::system_error(err, std::generic_category(),
                             "tempfile::gtest: cannot register the registry's fork handlers");
   }
-  return std::unique_lock<std::mutex>(reg.mutex);
+  return held;
 }
 
 Retention effective_retention(const Retention& programmatic) {
@@ -358,7 +355,7 @@ TestState& current_test(Registry& reg) {
 
 fs::path make_test_dir(bool numbered) {
   Registry& reg = registry();
-  const std::unique_lock<std::mutex> guard = lock_registry(reg);
+  const std::unique_lock<std::mutex> guard = lock_registry();
   TestState& test = current_test(reg);
   if (!numbered && !test.dirs.empty()) {
     return test.dirs.front();
@@ -396,7 +393,7 @@ void finish_test(const ::testing::TestInfo& info) {
   Registry& reg = registry();
   std::vector<std::string> failures;
   {
-    const std::unique_lock<std::mutex> guard = lock_registry(reg);
+    const std::unique_lock<std::mutex> guard = lock_registry();
     TestState test = std::exchange(reg.test, TestState{});
     // A forked child (a death test) shares the run but owns none of its tests' directories.
     if (test.info != &info || !reg.run || reg.run->owner != test_runs::process_id()) {
@@ -447,13 +444,13 @@ void finish_test(const ::testing::TestInfo& info) {
 
 void set_retention(const Retention& retention) {
   Registry& reg = registry();
-  const std::unique_lock<std::mutex> guard = lock_registry(reg);
+  const std::unique_lock<std::mutex> guard = lock_registry();
   reg.programmatic = retention;
 }
 
 Retention retention() {
   Registry& reg = registry();
-  const std::unique_lock<std::mutex> guard = lock_registry(reg);
+  const std::unique_lock<std::mutex> guard = lock_registry();
   return effective_retention(reg.programmatic);
 }
 
@@ -469,7 +466,7 @@ fs::path new_tmp_path() {
 
 fs::path artifact_dir() {
   Registry& reg = registry();
-  const std::unique_lock<std::mutex> guard = lock_registry(reg);
+  const std::unique_lock<std::mutex> guard = lock_registry();
   TestState& test = current_test(reg);
   if (test.artifacts) {
     return *test.artifacts;
@@ -490,7 +487,7 @@ fs::path artifact_dir() {
 
 fs::path run_dir() {
   Registry& reg = registry();
-  const std::unique_lock<std::mutex> guard = lock_registry(reg);
+  const std::unique_lock<std::mutex> guard = lock_registry();
   if (!reg.run) {
     reg.run = make_run(effective_retention(reg.programmatic));
   }

@@ -558,15 +558,12 @@ void run_terminate_cleanup() noexcept {
 namespace {
 
 // One installation at a time. Held across fork(), so that a child forked while another thread
-// installs finds it free (its fork handlers are registered before it is first taken).
+// installs finds it free.
 constinit std::mutex install_mutex;
-void lock_install() noexcept {
-  install_mutex.lock();
+std::mutex& installation_mutex() noexcept {
+  return install_mutex;
 }
-void unlock_install() noexcept {
-  install_mutex.unlock();
-}
-using InstallForkHandlers = ForkHandlers<&lock_install, &unlock_install, &unlock_install>;
+using InstallLock = MutexHeldAcrossFork<std::mutex, &installation_mutex>;
 
 }  // namespace
 
@@ -575,10 +572,10 @@ SignalCleanupText signal_cleanup_text() noexcept {
 }
 
 Errno install_signal_cleanup() noexcept {
-  if (const int err = InstallForkHandlers::ensure_registered(); err != 0) {
+  std::unique_lock<std::mutex> lock;
+  if (const int err = InstallLock::lock(lock); err != 0) {
     return err;
   }
-  const std::lock_guard lock(install_mutex);
   if (const Errno err = prepare_signal_removal(); err != 0) {
     return err;
   }

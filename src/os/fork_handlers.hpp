@@ -9,6 +9,7 @@
 #endif
 
 #include <atomic>
+#include <mutex>
 
 namespace tempfile::os {
 
@@ -77,6 +78,27 @@ class ForkHandlers {
   // Whether this thread's prepare handler took the lock for the fork under way.
   static inline thread_local bool holding_ = false;
 #endif
+};
+
+/// The common case: a mutex that only has to be held across fork(), taken in the forking thread
+/// before it and released on both sides after it. `Get` returns the mutex (process-wide).
+template <class Mutex, Mutex& (*Get)() noexcept>
+class MutexHeldAcrossFork {
+ public:
+  /// Locks the mutex into `held`, its fork handlers registered first. 0, or the registration's
+  /// error (then nothing is locked).
+  [[nodiscard]] static int lock(std::unique_lock<Mutex>& held) noexcept {
+    if (const int err = Handlers::ensure_registered(); err != 0) {
+      return err;
+    }
+    held = std::unique_lock<Mutex>(Get());
+    return 0;
+  }
+
+ private:
+  static void take() noexcept { Get().lock(); }
+  static void release() noexcept { Get().unlock(); }
+  using Handlers = ForkHandlers<&take, &release, &release>;
 };
 
 }  // namespace tempfile::os

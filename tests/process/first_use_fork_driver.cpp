@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // A program that first_use_fork_test.cpp runs many times: `first_use_fork_driver <what> <dir>`
 // makes the library's first use of one process-wide lock (<what>: "guardian", the guardian's
-// connection; "signals", cleanup_on_signals(); "tempdir", the default directory's cache) from
+// connection; "signals", cleanup_on_signals(); "tempdir", the default directory's cache;
+// "fixture", the GoogleTest fixture's registry, where that library is built) from
 // several threads at once while another thread fork()s in a loop. Every child makes the same
 // use once more; a child that inherited the lock held would wait forever, so each has an
 // alarm, and one killed by it is counted as hung.
@@ -18,6 +19,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <stdexcept>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -25,6 +27,9 @@
 #include "tempfile/cleanup.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/temporary_directory.hpp"
+#ifdef TEMPFILE_DRIVER_HAS_FIXTURE
+#  include "tempfile/gtest.hpp"
+#endif
 
 namespace {
 
@@ -39,6 +44,12 @@ void first_use(std::string_view what, const fs::path& dir) {
     const tempfile::PseudoTemporaryDirectory guarded({.dir = dir});
   } else if (what == "signals") {
     tempfile::cleanup_on_signals();
+  } else if (what == "fixture") {
+#ifdef TEMPFILE_DRIVER_HAS_FIXTURE
+    static_cast<void>(tempfile::gtest::retention());
+#else
+    throw std::invalid_argument("fixture: tempfile::gtest is not built");
+#endif
   } else {
     static_cast<void>(tempfile::gettempdir());
   }
@@ -48,7 +59,7 @@ void first_use(std::string_view what, const fs::path& dir) {
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fputs("usage: first_use_fork_driver guardian|signals|tempdir <dir>\n", stderr);
+    std::fputs("usage: first_use_fork_driver guardian|signals|tempdir|fixture <dir>\n", stderr);
     return 90;
   }
   const std::string_view what = argv[1];

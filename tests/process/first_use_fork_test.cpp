@@ -65,8 +65,8 @@ TEST_P(FirstUseForkTest, NoChildInheritsTheLockHeld) {
   EXPECT_GE(forks, rounds * 4);
 }
 
-INSTANTIATE_TEST_SUITE_P(Locks, FirstUseForkTest,
-                         ::testing::Values("guardian", "signals", "tempdir"));
+// The locks the driver can reach: the fixture's registry where tempfile::gtest is built.
+INSTANTIATE_TEST_SUITE_P(Locks, FirstUseForkTest, ::testing::Values(TEMPFILE_FIRST_USE_FORK_LOCKS));
 
 }  // namespace
 }  // namespace tempfile::test
