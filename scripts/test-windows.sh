@@ -35,11 +35,12 @@ export WINEDEBUG=-all WINEPREFIX=$PWD/$tree/wineprefix
 started=$SECONDS
 step_names=() step_seconds=()
 step() {
-  local name=$1 begun=$SECONDS
+  local name=$1 begun=$SECONDS status=0
   shift
   echo "=== $name ($(date -u +%H:%M:%S))"
-  "$@"
+  "$@" || status=$?
   step_names+=("$name") step_seconds+=($((SECONDS - begun)))
+  return "$status"
 }
 summary() {
   local status=$? i
@@ -56,11 +57,50 @@ step configure cmake --preset windows "${configure_flags[@]}"
 # A fresh wine prefix takes tens of seconds to set up: done once here, before the build runs
 # the test programs to list their tests, so that no discovery timeout has to cover it.
 mkdir -p "$tree"
+wine=$(command -v wine64 || command -v wine || echo /usr/lib/wine/wine64)
+[[ -x /usr/lib/wine/wine64 ]] && wine=/usr/lib/wine/wine64
+wineserver=$(command -v wineserver || echo /usr/lib/wine/wineserver64)
+[[ -x $wineserver ]] || wineserver=/usr/lib/wine/wineserver
+
+# A wine server left running by an earlier run of this prefix (killed, or timed out) serves the
+# next one from its stale state: stopped first. A prefix whose first program cannot start (a
+# run cut off while wine was writing it) is made again.
+stop_wine_server() {
+  if [[ -x $wineserver ]]; then
+    "$wineserver" -k >/dev/null 2>&1 || true  # fails when no server runs: nothing to stop
+  fi
+}
+make_prefix() {
+  stop_wine_server
+  rm -rf "$WINEPREFIX"
+  "$wine" wineboot --init
+}
+stop_wine_server
+if [[ -f $WINEPREFIX/system.reg ]] && ! "$wine" cmd /c ver >/dev/null 2>&1; then
+  echo "test-windows.sh: the wine prefix does not start a program; making it again" >&2
+  rm -f "$WINEPREFIX/system.reg"
+fi
 if [[ ! -f $WINEPREFIX/system.reg ]]; then
-  wine=$(command -v wine64 || command -v wine || echo /usr/lib/wine/wine64)
-  [[ -x /usr/lib/wine/wine64 ]] && wine=/usr/lib/wine/wine64
-  step "wine prefix" "$wine" wineboot --init
+  step "wine prefix" make_prefix
 fi
 step build cmake --build --preset windows -- --quiet
 [[ ${1:-} == --build-only ]] && exit 0
-step test timeout "${TEMPFILE_WINDOWS_TIMEOUT:-600}" ctest --preset windows
+
+# The tests. Wine itself can break partway through a run: from one program on, every program
+# fails before its main() with "could not load kernel32.dll" (the prefix or its server went
+# bad, whatever the program). That failure, and only it, is answered by making the prefix again
+# and running the failed tests once more; any other failure stands as it is.
+log=$tree/ctest-output.txt
+run_tests() {
+  timeout "${TEMPFILE_WINDOWS_TIMEOUT:-600}" ctest --preset windows "$@" 2>&1 | tee "$log"
+}
+if ! step test run_tests; then
+  if ! grep -q 'could not load kernel32.dll' "$log"; then
+    exit 1
+  fi
+  echo "test-windows.sh: wine could not start programs partway through the run (kernel32.dll);" \
+    "making the prefix again and running the failed tests once more" >&2
+  step "wine prefix again" make_prefix
+  step "failed tests again" run_tests --rerun-failed
+fi
+stop_wine_server
