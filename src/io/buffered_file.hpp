@@ -27,6 +27,14 @@ class BufferedFile {
   /// `buffer_size` 0 gives Python's unbuffered FileIO behaviour: one system call per read or
   /// write, and write() may report a short count.
   BufferedFile(RawFile&& raw, std::size_t buffer_size);
+  /// The same, with the raw layer made in place from RawFile's constructor arguments `raw`:
+  /// no RawFile is made, moved from and destroyed on the way (each costs tens of instructions
+  /// on every file's creation).
+  template <class... RawArguments>
+  BufferedFile(std::size_t buffer_size, std::in_place_t /*unused*/, RawArguments&&... raw)
+      : raw_(std::forward<RawArguments>(raw)...),
+        capacity_(buffer_size),
+        buffer_(acquire_io_buffer(buffer_size)) {}
 
   /// A spooled file: an empty file in memory, used unbuffered (a buffer in front of memory
   /// would only copy twice, and so no write is ever pending in this layer while spooling);
@@ -73,6 +81,8 @@ class BufferedFile {
   /// name() as text, without building a path (RawFile::name_text).
   [[nodiscard]] const std::string& name_text() const noexcept { return raw_.name_text(); }
   [[nodiscard]] const RawFile& raw() const noexcept { return raw_; }
+  /// For the code that made the file, to finish describing its raw layer (io/open_file.cpp).
+  [[nodiscard]] RawFile& raw() noexcept { return raw_; }
   /// persist(): the file's name is now `name` (RawFile::rename_to).
   void rename_to(std::string name) noexcept { raw_.rename_to(std::move(name)); }
   void reserve_name(std::size_t size) { raw_.reserve_name(size); }

@@ -116,22 +116,26 @@ std::shared_ptr<const OpenPlan> keep_plan(const OpenPlan& plan) {
 std::unique_ptr<tempfile::detail::FileState> open_file(os::FileDescriptor fd, const OpenPlan& plan,
                                                        std::string name, Reach reach,
                                                        std::string_view unnamed_in) {
-  RawFile raw = reach == Reach::unshared
-                    ? RawFile::unshared(std::move(fd), plan.mode, std::move(name))
-                    : RawFile(std::move(fd), plan.mode, 0, std::move(name));
+  // The raw layer made in place, then told how to describe itself.
+  auto state = reach == Reach::unshared
+                   ? open_layers(plan, plan.buffer_size, std::in_place, RawFile::unshared_tag,
+                                 std::move(fd), plan.mode, std::move(name))
+                   : open_layers(plan, plan.buffer_size, std::in_place, std::move(fd), plan.mode, 0,
+                                 std::move(name));
+  RawFile& raw = state->bytes().raw();
   if (!unnamed_in.empty()) {
-    raw.describe_as_unnamed_in(UnnamedLocation(unnamed_in));
+    raw.describe_as_unnamed_in(unnamed_in);
   }
   if (reach == Reach::descriptor_path) {
     raw.name_by_descriptor_path();
   }
-  return open_layers(plan, std::move(raw), plan.buffer_size);
+  return state;
 }
 
 std::unique_ptr<tempfile::detail::FileState> open_file_taking_name(os::FileDescriptor fd,
                                                                    const OpenPlan& plan,
                                                                    std::string& name) {
-  auto state = open_layers(plan, RawFile(std::move(fd), plan.mode, 0), plan.buffer_size);
+  auto state = open_layers(plan, plan.buffer_size, std::in_place, std::move(fd), plan.mode);
   state->bytes().rename_to(std::move(name));  // noexcept: the name is taken only now
   return state;
 }

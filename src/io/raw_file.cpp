@@ -31,7 +31,7 @@ RawFile RawFile::in_memory(OpenMode mode) noexcept {
 }
 
 RawFile RawFile::unshared(os::FileDescriptor fd, OpenMode mode, std::string name) noexcept {
-  return {Descriptor{std::move(fd), true, 0}, mode, std::move(name)};
+  return {unshared_tag, std::move(fd), mode, std::move(name)};
 }
 
 int RawFile::fileno() const noexcept {

@@ -46,6 +46,15 @@ class RawFile {
   /// reads and writes use pread/pwrite until share() (see the class comment).
   [[nodiscard]] static RawFile unshared(os::FileDescriptor fd, OpenMode mode,
                                         std::string name = {}) noexcept;
+  /// unshared()'s file made in place (BufferedFile's in-place constructor):
+  /// RawFile(RawFile::unshared_tag, fd, mode, name).
+  struct UnsharedTag {};
+  static constexpr UnsharedTag unshared_tag{};
+  RawFile(UnsharedTag /*unused*/, os::FileDescriptor fd, OpenMode mode, std::string name) noexcept
+      : storage_(Descriptor{std::move(fd), true, 0}),
+        mode_(mode),
+        position_(0),
+        name_text_(std::move(name)) {}
 
   /// An empty file in memory; it moves onto a descriptor with roll_over_to().
   [[nodiscard]] static RawFile in_memory(OpenMode mode) noexcept;
@@ -127,6 +136,10 @@ class RawFile {
   /// '<directory>'" rather than naming the descriptor number as if it were a path.
   void describe_as_unnamed_in(UnnamedLocation&& directory) noexcept {
     unnamed_in_ = std::move(directory);
+  }
+  /// The same from the text (a long one is allocated: may throw std::bad_alloc).
+  void describe_as_unnamed_in(std::string_view directory) {
+    unnamed_in_ = UnnamedLocation(directory);
   }
   /// Throws the tempfile::error for `action` ("cannot write to"...) failing with `err`,
   /// naming the file as describe() says.
