@@ -30,30 +30,31 @@ bool usable_as_given(std::string_view function, const DirOption& dir) {
          (check_path_argument(function, "dir", dir.text()), is_normal_absolute(dir.text()));
 }
 
-// The directory of a new entry, absolute, with a trailing separator ready for the name and room
-// for `name_room` more bytes, so that building each candidate allocates nothing. A `dir` with
-// a NUL is refused first, naming `function`. `dirfd` is what the *at calls go through.
-std::string directory_stem(std::string_view function, const DirOption& dir, int& dirfd,
-                           std::size_t name_room = 0) {
-  std::string stem;
+// A new entry's whole path in `dir`, laid out with one allocation (create/paths.hpp's
+// lay_out_path): its directory, absolute, a separator, `prefix`, `random_room` bytes for the
+// random part, `suffix`; `stem` is where the name starts. A `dir` with a NUL is refused first,
+// naming `function`. `dirfd` is what the *at calls go through.
+std::string entry_path(std::string_view function, const DirOption& dir, int& dirfd,
+                       std::string_view prefix, std::size_t random_room, std::string_view suffix,
+                       std::size_t& stem) {
   if (!dir) {
-    append_default_tempdir(stem, 1 + name_room);
-  } else if (dir.held()) {
+    return lay_out_in_default_tempdir(prefix, random_room, suffix, stem);
+  }
+  if (dir.held()) {
     const detail::HeldDirectory& held = usable_held(function, dir);
-    stem.reserve(held.path.size() + 1 + name_room);
-    stem = held.path;
     dirfd = held.fd;
-  } else if (const std::string_view given = dir.text(); usable_as_given(function, dir)) {
-    stem.reserve(given.size() + 1 + name_room);
-    stem = given;
-  } else {
-    stem = absolute_path(given);
-    stem.reserve(stem.size() + 1 + name_room);
+    return lay_out_path(held.path, prefix, random_room, suffix, stem);
   }
-  if (!os::is_separator(stem.back())) {
-    stem += os::preferred_separator;
+  if (const std::string_view given = dir.text(); usable_as_given(function, dir)) {
+    return lay_out_path(given, prefix, random_room, suffix, stem);
   }
-  return stem;
+  return lay_out_path(absolute_path(dir.text()), prefix, random_room, suffix, stem);
+}
+
+// The directory of a new entry alone, with its trailing separator.
+std::string directory_stem(std::string_view function, const DirOption& dir, int& dirfd) {
+  std::size_t stem = 0;
+  return entry_path(function, dir, dirfd, {}, 0, {}, stem);
 }
 
 // The directory as users wrote it in messages: the stem without its added separator.
@@ -106,24 +107,23 @@ CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSourc
   }
 
   int dirfd = os::current_directory_fd;
-  std::string path = directory_stem(pattern.function, pattern.dir, dirfd,
-                                    prefix.size() + os::name_length + suffix.size());
-  const std::size_t stem = path.size();
+  // The path is laid out once, with room for the random part; each attempt only rewrites that
+  // part in place (a name source of other lengths, as tests use, has the tail rebuilt instead).
+  std::size_t stem = 0;
+  std::string path =
+      entry_path(pattern.function, pattern.dir, dirfd, prefix, os::name_length, suffix, stem);
   // Relative to a held directory the *at calls get the name alone, else the absolute path.
   const std::size_t name_start = dirfd == os::current_directory_fd ? 0 : stem;
   const bool is_file = kind == EntryKind::file;
   check_name_length(is_file ? "cannot create file in" : "cannot create directory in",
-                    shown_directory(path), prefix, suffix);
-  // The name is laid out once; each attempt only rewrites its random part in place (a name
-  // source of other lengths, as tests use, has the tail rebuilt instead).
-  path += prefix;
-  const std::size_t random_at = path.size();
-  path.append(os::name_length, '\0');
-  path += suffix;
+                    shown_directory(std::string_view(path).substr(0, stem)), prefix, suffix);
+  const std::size_t random_at = stem + prefix.size();
   std::size_t random_length = os::name_length;
   for (int attempt = 0; attempt < TMP_MAX; ++attempt) {
     const std::string_view name = names.next();
-    if (name.size() == random_length) {
+    if (name.size() == os::name_length && random_length == os::name_length) {
+      std::memcpy(path.data() + random_at, name.data(), os::name_length);  // one move, no call
+    } else if (name.size() == random_length) {
       std::memcpy(path.data() + random_at, name.data(), name.size());
     } else {
       path.resize(random_at);

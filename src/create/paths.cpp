@@ -3,6 +3,7 @@
 #include "create/paths.hpp"
 
 #include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include "create/escape.hpp"
@@ -59,6 +60,28 @@ void check_path_argument(std::string_view function, std::string_view argument,
   if (path) {
     check_path_argument(function, argument, std::string_view(os::from_path(*path)));
   }
+}
+
+std::string lay_out_path(std::string_view directory, std::string_view prefix,
+                         std::size_t random_room, std::string_view suffix, std::size_t& stem) {
+  const bool separator = !directory.empty() && !os::is_separator(directory.back());
+  stem = directory.size() + (separator ? 1 : 0);
+  // Sized once and filled in place: each append of a std::string is a call of its own.
+  std::string path(stem + prefix.size() + random_room + suffix.size(), '\0');
+  char* const out = path.data();
+  if (!directory.empty()) {
+    std::memcpy(out, directory.data(), directory.size());
+  }
+  if (separator) {
+    out[directory.size()] = os::preferred_separator;
+  }
+  if (!prefix.empty()) {
+    std::memcpy(out + stem, prefix.data(), prefix.size());
+  }
+  if (!suffix.empty()) {
+    std::memcpy(out + stem + prefix.size() + random_room, suffix.data(), suffix.size());
+  }
+  return path;
 }
 
 void check_name_length(std::string_view action, std::string_view directory, std::string_view prefix,

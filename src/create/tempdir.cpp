@@ -134,12 +134,11 @@ std::string find_usable_tempdir(const std::vector<std::string>& candidates, Name
                             std::filesystem::path(), os::to_error_code(ENOENT));
 }
 
-void append_default_tempdir(std::string& out, std::size_t extra) {
+std::string lay_out_in_default_tempdir(std::string_view prefix, std::size_t random_room,
+                                       std::string_view suffix, std::size_t& stem) {
   std::unique_lock<os::StaticMutex> lock;
   DefaultTempdir& state = lock_default_tempdir(lock);
-  const std::string& dir = cached_tempdir(state);
-  out.reserve(out.size() + dir.size() + extra);
-  out += dir;
+  return lay_out_path(cached_tempdir(state), prefix, random_room, suffix, stem);
 }
 
 }  // namespace create

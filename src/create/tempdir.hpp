@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "create/names.hpp"
@@ -21,9 +22,11 @@ namespace tempfile::create {
 [[nodiscard]] std::string find_usable_tempdir(const std::vector<std::string>& candidates,
                                               NameSource& names);
 
-/// Appends gettempdir()'s directory to `out` without building a std::filesystem::path: the
-/// hot path of mkstemp() and mkdtemp() when no dir is given. Reserves `extra` more bytes so
-/// the caller can append a name without another allocation.
-void append_default_tempdir(std::string& out, std::size_t extra = 0);
+/// lay_out_path() (create/paths.hpp) in gettempdir()'s directory, without building a
+/// std::filesystem::path: the whole path of a new entry made with one allocation (the hot path
+/// of every creation without `dir`), the directory read under the cache's lock.
+[[nodiscard]] std::string lay_out_in_default_tempdir(std::string_view prefix,
+                                                     std::size_t random_room,
+                                                     std::string_view suffix, std::size_t& stem);
 
 }  // namespace tempfile::create
