@@ -8,8 +8,8 @@
 
 #include "io/codec.hpp"
 #include "io/file_state.hpp"
-#include "io/spare_block.hpp"
 #include "os/no_value.hpp"
+#include "os/spare_block.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 
@@ -17,14 +17,14 @@ namespace tempfile {
 namespace detail {
 
 void* FileState::operator new(std::size_t size) {
-  if (void* spare = io::take_spare_block(io::SpareKind::file_state)) {
+  if (void* spare = os::take_spare_block(os::SpareKind::file_state)) {
     return spare;
   }
   return ::operator new(size);
 }
 
 void FileState::operator delete(void* block) noexcept {
-  if (block != nullptr && !io::keep_spare_block(io::SpareKind::file_state, block)) {
+  if (block != nullptr && !os::keep_spare_block(os::SpareKind::file_state, block)) {
     ::operator delete(block);
   }
 }
@@ -298,7 +298,7 @@ std::optional<std::filesystem::path> File::path() const {
 std::string File::mode() const {
   const detail::FileState& s = state();
   // Python: a spooled file's mode is the string it was given until it rolls over.
-  return s.text || s.spooling() ? s.mode_given : s.bytes().mode().raw_mode();
+  return s.text || s.spooling() ? std::string(s.mode_given()) : s.bytes().mode().raw_mode();
 }
 
 std::optional<std::string> File::encoding() const {

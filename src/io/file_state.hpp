@@ -4,12 +4,15 @@
 // attached to its closing. Shared by io/file.cpp and the objects that create files.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "io/after_close.hpp"
 #include "io/buffered_file.hpp"
@@ -25,7 +28,7 @@ struct OpenPlan;
 namespace tempfile::detail {
 
 struct FileState final {
-  // Its storage is recycled through the thread's spare block (io/spare_block.hpp): a file is
+  // Its storage is recycled through the thread's spare block (os/spare_block.hpp): a file is
   // made and closed again and again, and the block is too large to come back cheaply from
   // malloc. Every FileState is made with new (make_unique_for_overwrite) and owned by a
   // unique_ptr.
@@ -35,7 +38,13 @@ struct FileState final {
   // Exactly one is set: binary mode uses `binary`, text mode `text` (which owns its bytes).
   std::optional<io::BufferedFile> binary;
   std::optional<io::TextFile> text;
-  std::string mode_given;
+  // The mode string as given, for File::mode() of a text or spooled file: at most three
+  // letters, kept as OpenPlan keeps them (setting a std::string is a call per file).
+  std::array<char, 3> mode_letters{};
+  std::uint8_t mode_length = 0;
+  [[nodiscard]] std::string_view mode_given() const noexcept {
+    return {mode_letters.data(), mode_length};
+  }
   // How the file was opened (mode, buffering, text options), set exactly for files a name in the
   // file system reaches (NamedTemporaryFile): reopen() opens the name again with it, and
   // File::path() is name() only where it is set (elsewhere name() is a descriptor number or

@@ -4,12 +4,12 @@
 
 #include <new>
 
-#include "io/spare_block.hpp"
+#include "os/spare_block.hpp"
 
 namespace tempfile::io {
 
 void IoBufferRelease::operator()(std::byte* buffer) const noexcept {
-  if (size == spare_io_buffer_size && keep_spare_block(SpareKind::io_buffer, buffer)) {
+  if (size == spare_io_buffer_size && os::keep_spare_block(os::SpareKind::io_buffer, buffer)) {
     return;
   }
   ::operator delete(buffer);
@@ -20,7 +20,7 @@ IoBuffer acquire_io_buffer(std::size_t size) {
     return IoBuffer(nullptr, IoBufferRelease{0});
   }
   if (size == spare_io_buffer_size) {
-    if (void* spare = take_spare_block(SpareKind::io_buffer)) {
+    if (void* spare = os::take_spare_block(os::SpareKind::io_buffer)) {
       return IoBuffer(static_cast<std::byte*>(spare), IoBufferRelease{size});
     }
   }

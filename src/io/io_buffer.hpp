@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The byte layer's buffer, and the one spare default-size buffer each thread keeps
-// (io/spare_block.hpp): an 8 KiB block is too large for malloc's per-thread cache, so each new
+// (os/spare_block.hpp): an 8 KiB block is too large for malloc's per-thread cache, so each new
 // buffer would otherwise cost a trip through its bins (about 450 instructions for the pair of
 // calls).
 #pragma once
@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <memory>
 
-#include "io/spare_block.hpp"
+#include "os/spare_block.hpp"
 
 namespace tempfile::io {
 

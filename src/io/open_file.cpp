@@ -86,7 +86,8 @@ std::unique_ptr<tempfile::detail::FileState> open_layers(const OpenPlan& plan, B
   // Default-initialized: every member initializes itself, and value-initializing would first
   // zero all of its 560 bytes (the text layer's and the hook's room included) for nothing.
   auto state = std::make_unique_for_overwrite<tempfile::detail::FileState>();
-  state->mode_given = plan.mode_given();
+  state->mode_letters = plan.mode_letters;
+  state->mode_length = plan.mode_length;
   if (plan.mode.binary) {
     state->binary.emplace(std::forward<Bytes>(bytes)...);
   } else {

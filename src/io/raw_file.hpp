@@ -23,6 +23,7 @@
 #include "io/mode.hpp"
 #include "os/fd.hpp"
 #include "os/process.hpp"
+#include "os/spare_block.hpp"
 
 namespace tempfile::io {
 
@@ -58,6 +59,14 @@ class RawFile {
 
   /// An empty file in memory; it moves onto a descriptor with roll_over_to().
   [[nodiscard]] static RawFile in_memory(OpenMode mode) noexcept;
+
+  RawFile(const RawFile&) = delete;
+  RawFile& operator=(const RawFile&) = delete;
+  RawFile(RawFile&&) = default;
+  RawFile& operator=(RawFile&&) = default;
+  /// The name's heap block goes to the thread's spare string, for the next new entry's path
+  /// (os/spare_block.hpp): one malloc and one free fewer for each named file.
+  ~RawFile() { os::keep_spare_string(name_text_); }
 
   /// One read(2) (or copy); 0 at end of file. Throws tempfile::error.
   std::size_t read(std::span<std::byte> into);

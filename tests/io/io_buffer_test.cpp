@@ -18,7 +18,7 @@ namespace {
 class IoBufferTest : public test::ScratchTest {};
 
 TEST_F(IoBufferTest, TheDefaultSizeIsRecycledWithinAThread) {
-  if (!keeps_spare_blocks) {
+  if (!os::keeps_spare_blocks) {
     GTEST_SKIP() << "buffers are not recycled under AddressSanitizer (use after close stays "
                     "detectable)";
   }
@@ -35,7 +35,7 @@ TEST_F(IoBufferTest, TheDefaultSizeIsRecycledWithinAThread) {
 }
 
 TEST_F(IoBufferTest, OtherSizesAndOtherThreadsDoNotShareTheSpare) {
-  if (!keeps_spare_blocks) {
+  if (!os::keeps_spare_blocks) {
     GTEST_SKIP() << "buffers are not recycled under AddressSanitizer";
   }
   std::byte* spare = nullptr;

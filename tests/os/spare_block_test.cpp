@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The per-thread spare blocks: a file's state is kept for the next file of the thread, one
 // block per kind, and a recycled state starts afresh.
-#include "io/spare_block.hpp"
+#include "os/spare_block.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@
 #include "support/scratch.hpp"
 #include "tempfile/temporary_file.hpp"
 
-namespace tempfile::io {
+namespace tempfile::os {
 namespace {
 
 class SpareBlockTest : public test::ScratchTest {};
@@ -61,6 +61,69 @@ TEST_F(SpareBlockTest, KindsAndThreadsHaveSlotsOfTheirOwn) {
   EXPECT_NE(in_other_thread, state);
   EXPECT_TRUE(keep_spare_block(SpareKind::file_state, state));
   EXPECT_TRUE(keep_spare_block(SpareKind::io_buffer, buffer));
+}
+
+// A named file's path block is kept as it is destroyed and becomes the next path's: the next
+// file's name lives in the same block, and nothing of the old name shows in it.
+TEST_F(SpareBlockTest, ANamedFilesPathBlockIsTheNextPaths) {
+  if (!keeps_spare_blocks) {
+    GTEST_SKIP() << "blocks are not recycled under AddressSanitizer";
+  }
+  const std::string directory = scratch().string();
+  std::string first_name;
+  {
+    const NamedTemporaryFile file(NamedTemporaryFileOptions{.dir = scratch()});
+    first_name = file.name().string();
+  }
+  std::string spare = take_spare_string();
+  ASSERT_GT(spare.capacity(), std::string().capacity()) << "the name's block was not kept";
+  EXPECT_TRUE(spare.empty()) << "a spare string is handed out empty";
+  const char* block = spare.data();
+  keep_spare_string(spare);
+  std::string again = take_spare_string();
+  EXPECT_EQ(again.data(), block) << "kept again, and handed out again";
+  keep_spare_string(again);
+  {
+    const NamedTemporaryFile file(NamedTemporaryFileOptions{.dir = scratch()});
+    const std::string name = file.name().string();
+    EXPECT_NE(name, first_name);
+    EXPECT_EQ(name.rfind(directory + "/tmp", 0), 0U) << name;
+    EXPECT_EQ(name.size(), first_name.size()) << "the new name is whole: " << name;
+    EXPECT_EQ(name.find('\0'), std::string::npos) << "a NUL of the laid-out room was left";
+  }
+  EXPECT_EQ(take_spare_string().data(), block) << "the second name lived in the first's block";
+}
+
+// Only a block worth keeping is kept: a short string has none, a large one is freed, and a full
+// slot keeps the block it has.
+TEST_F(SpareBlockTest, OnlyAPathSizedBlockIsKeptAndOneAtATime) {
+  if (!keeps_spare_blocks) {
+    GTEST_SKIP() << "blocks are not recycled under AddressSanitizer";
+  }
+  static_cast<void>(take_spare_string());  // an empty slot to start from
+  std::string short_text = "short";
+  keep_spare_string(short_text);
+  EXPECT_EQ(short_text, "short") << "a short string is left to its owner";
+  EXPECT_EQ(take_spare_string().capacity(), std::string().capacity()) << "nothing was kept";
+
+  std::string large(spare_string_capacity + 1, 'x');
+  keep_spare_string(large);
+  EXPECT_EQ(large.size(), spare_string_capacity + 1) << "a large block is left to its owner";
+  EXPECT_EQ(take_spare_string().capacity(), std::string().capacity()) << "nothing was kept";
+
+  std::string path(100, 'p');
+  const char* block = path.data();
+  keep_spare_string(path);
+  EXPECT_TRUE(path.empty()) << "the block was taken from the string";
+  std::string second(100, 's');
+  keep_spare_string(second);
+  EXPECT_EQ(second, std::string(100, 's')) << "the slot holds one: the second is left";
+  std::thread([] {
+    EXPECT_EQ(take_spare_string().capacity(), std::string().capacity()) << "a new thread has none";
+    std::string in_thread(200, 't');
+    keep_spare_string(in_thread);  // freed as the thread ends (a leak checker would say otherwise)
+  }).join();
+  EXPECT_EQ(take_spare_string().data(), block);
 }
 
 // As a thread ends its spares are freed; a file destroyed after that (by a thread_local made
@@ -112,4 +175,4 @@ TEST_F(SpareBlockTest, ARecycledStateStartsAfresh) {
 }
 
 }  // namespace
-}  // namespace tempfile::io
+}  // namespace tempfile::os
