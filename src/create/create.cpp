@@ -110,8 +110,11 @@ CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSourc
   // The path is laid out once, with room for the random part; each attempt only rewrites that
   // part in place (a name source of other lengths, as tests use, has the tail rebuilt instead).
   std::size_t stem = 0;
-  std::string path =
-      entry_path(pattern.function, pattern.dir, dirfd, prefix, os::name_length, suffix, stem);
+  // Made in place and returned as it is: the path is never moved on the way.
+  CreatedEntry created{.fd = {},
+                       .path = entry_path(pattern.function, pattern.dir, dirfd, prefix,
+                                          os::name_length, suffix, stem)};
+  std::string& path = created.path;
   // Relative to a held directory the *at calls get the name alone, else the absolute path.
   const std::size_t name_start = dirfd == os::current_directory_fd ? 0 : stem;
   const bool is_file = kind == EntryKind::file;
@@ -131,13 +134,11 @@ CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSourc
       path += suffix;
       random_length = name.size();
     }
-    CreatedEntry created;
     const char* at_name = path.c_str() + name_start;
     const os::Errno err = is_file
                               ? os::create_file_exclusive(dirfd, at_name, os::file_mode, created.fd)
                               : os::create_directory(dirfd, at_name, os::directory_mode);
     if (err == 0) {
-      created.path = std::move(path);
       created.dirfd = dirfd;
       created.name_start = name_start;
       return created;

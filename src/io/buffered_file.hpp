@@ -84,7 +84,7 @@ class BufferedFile {
   /// For the code that made the file, to finish describing its raw layer (io/open_file.cpp).
   [[nodiscard]] RawFile& raw() noexcept { return raw_; }
   /// persist(): the file's name is now `name` (RawFile::rename_to).
-  void rename_to(std::string name) noexcept { raw_.rename_to(std::move(name)); }
+  void rename_to(std::string&& name) noexcept { raw_.rename_to(std::move(name)); }
   void reserve_name(std::size_t size) { raw_.reserve_name(size); }
   void rename_to_reserved(std::string_view name) noexcept { raw_.rename_to_reserved(name); }
   /// persist() across file systems: the file is now `copy` (RawFile::switch_to_copy); the

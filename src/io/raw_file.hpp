@@ -123,7 +123,7 @@ class RawFile {
     named_in_ = os::process_id();
   }
   /// persist(): the file now has the fixed name `name` (no longer a descriptor's path).
-  void rename_to(std::string name) noexcept {
+  void rename_to(std::string&& name) noexcept {
     set_name(std::move(name));
     named_in_ = 0;
   }
@@ -256,7 +256,7 @@ class RawFile {
   void rename_for_this_process() const noexcept;
   // name()'s path made from `text`; left as it was if memory runs out.
   void build_name(const std::string& text) const noexcept;
-  void set_name(std::string name) const noexcept {
+  void set_name(std::string&& name) const noexcept {
     name_text_ = std::move(name);
     name_built_ = false;
   }
