@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // POSIX path syntax (os/path.hpp): lexical absolute paths and the fixed /tmp candidates.
+#include <cstdint>
 #include <cstring>
 
 #include "os/path.hpp"
@@ -7,18 +8,35 @@
 
 namespace tempfile::os {
 
-bool is_normal_absolute(std::string_view path) noexcept {
-  if (path.empty() || path.front() != '/') {
-    return false;
-  }
-  if (path.size() == 1) {
-    return true;
-  }
-  // Every creation and persist asks: memchr finds each '/' (a vectorized scan, several times
-  // cheaper than testing one character at a time), and each component between slashes must be
-  // neither empty, "." nor "..".
-  const char* const end = path.data() + path.size();
-  const char* start = path.data() + 1;
+namespace {
+
+constexpr std::uint64_t every_byte = 0x0101010101010101ULL;
+constexpr std::uint64_t low_seven_bits = 0x7f7f7f7f7f7f7f7fULL;
+
+// The high bit of each byte of `word` that equals `byte`, and no other bit: exact for every
+// byte (the sum stays within each byte, so no borrow or carry crosses into the next).
+constexpr std::uint64_t bytes_equal(std::uint64_t word, unsigned char byte) noexcept {
+  const std::uint64_t x = word ^ (every_byte * byte);
+  return ~(((x & low_seven_bits) + low_seven_bits) | x | low_seven_bits);
+}
+
+std::uint64_t load_eight(const char* at) noexcept {
+  std::uint64_t word = 0;
+  std::memcpy(&word, at, sizeof(word));
+  return word;
+}
+
+// Whether some '/' among the eight bytes at `at` is followed by '/' or '.': byte k of `here`
+// and of `next` are at[k] and at[k + 1], whatever the byte order.
+std::uint64_t slash_before_slash_or_dot(const char* at) noexcept {
+  const std::uint64_t here = load_eight(at);
+  const std::uint64_t next = load_eight(at + 1);
+  return bytes_equal(here, '/') & (bytes_equal(next, '/') | bytes_equal(next, '.'));
+}
+
+// The exact rule from `start` (just after the root's '/') to `end`: each component between
+// slashes is neither empty, "." nor "..".
+bool components_are_normal(const char* start, const char* const end) noexcept {
   for (;;) {
     const auto* slash =
         static_cast<const char*>(std::memchr(start, '/', static_cast<std::size_t>(end - start)));
@@ -31,6 +49,42 @@ bool is_normal_absolute(std::string_view path) noexcept {
     }
     start = slash + 1;
   }
+}
+
+}  // namespace
+
+bool is_normal_absolute(std::string_view path) noexcept {
+  const std::size_t size = path.size();
+  if (size == 0 || path.front() != '/') {
+    return false;
+  }
+  if (size == 1) {
+    return true;
+  }
+  if (path.back() == '/') {
+    return false;  // an empty last component
+  }
+  // Every creation and persist asks. A component can only be empty, "." or ".." where a '/' is
+  // followed by '/' or '.'; a path with no such pair (nearly every one) is normal, and that is
+  // looked for eight pairs at a time. A pair found (a hidden file's "/.x" will do) is settled
+  // by the exact rule.
+  const char* const text = path.data();
+  std::uint64_t suspicious = 0;
+  if (size >= 9) {
+    std::size_t at = 0;
+    for (; at + 9 <= size; at += 8) {
+      suspicious |= slash_before_slash_or_dot(text + at);
+    }
+    if (at + 1 < size) {
+      suspicious |= slash_before_slash_or_dot(text + size - 9);  // the last pairs, overlapping
+    }
+  } else {
+    for (std::size_t at = 0; at + 1 < size; ++at) {
+      suspicious |= static_cast<std::uint64_t>(text[at] == '/' &&
+                                               (text[at + 1] == '/' || text[at + 1] == '.'));
+    }
+  }
+  return suspicious == 0 || components_are_normal(text + 1, text + size);
 }
 
 std::string_view parent_of_absolute(std::string_view absolute) noexcept {

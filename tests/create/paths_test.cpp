@@ -6,8 +6,10 @@
 #include <gmock/gmock.h>
 
 #include <filesystem>
+#include <random>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "support/scratch.hpp"
 #include "tempfile/options.hpp"
@@ -119,6 +121,71 @@ TEST_F(NormalAbsoluteTest, AcceptsOnlyPathsAbsolutePathLeavesAlone) {
                            "/a/.", "/a/..", "/.", "/..", "/./a", "/../a", "//"}) {
     EXPECT_FALSE(is_normal_absolute(path)) << path;
   }
+}
+
+// The rule itself, component by component, as the reference for the word-at-a-time scan.
+bool normal_by_components(std::string_view path) {
+  if (path.empty() || path.front() != '/') {
+    return false;
+  }
+  if (path.size() == 1) {
+    return true;
+  }
+  std::string_view rest = path.substr(1);
+  for (;;) {
+    const std::size_t slash = rest.find('/');
+    const std::string_view component = rest.substr(0, slash);
+    if (component.empty() || component == "." || component == "..") {
+      return false;
+    }
+    if (slash == std::string_view::npos) {
+      return true;
+    }
+    rest.remove_prefix(slash + 1);
+  }
+}
+
+// The scan reads eight pairs of bytes at a time, with a last overlapping window and a short
+// path's own loop: every path of up to 11 bytes over '/', '.' and a letter (every place a pair
+// can fall in a window, its edges included), and random longer ones, are judged as the rule
+// judges them.
+TEST_F(NormalAbsoluteTest, TheWordAtATimeScanAgreesWithTheRule) {
+  constexpr std::string_view alphabet = "/.a";
+  std::size_t normal = 0;
+  std::size_t checked = 0;
+  std::string path;
+  for (std::size_t length = 0; length <= 11; ++length) {
+    std::size_t combinations = 1;
+    for (std::size_t i = 0; i < length; ++i) {
+      combinations *= alphabet.size();
+    }
+    for (std::size_t n = 0; n < combinations; ++n) {
+      path.clear();
+      for (std::size_t i = 0, rest = n; i < length; ++i, rest /= alphabet.size()) {
+        path += alphabet[rest % alphabet.size()];
+      }
+      const bool expected = normal_by_components(path);
+      ASSERT_EQ(is_normal_absolute(path), expected) << "'" << path << "'";
+      normal += expected ? 1 : 0;
+      ++checked;
+    }
+  }
+  std::mt19937_64 random(20261205);
+  constexpr std::string_view long_alphabet = "/.ab";
+  for (int round = 0; round < 200000; ++round) {
+    path = "/";
+    const std::size_t length = 8 + random() % 70;
+    while (path.size() < length) {
+      path += long_alphabet[random() % long_alphabet.size()];
+    }
+    const bool expected = normal_by_components(path);
+    ASSERT_EQ(is_normal_absolute(path), expected) << "'" << path << "'";
+    normal += expected ? 1 : 0;
+    ++checked;
+  }
+  // Both answers were drawn, many times each (the positive control of the comparison).
+  EXPECT_GT(normal, 1000U);
+  EXPECT_GT(checked - normal, 1000U);
 }
 
 // The parent by string work agrees with std::filesystem's on every normal absolute path.
