@@ -72,8 +72,10 @@ namespace {
 // its name (OwnedEntry::remove).
 class RemoveAfterClose final : public io::AfterClose {
  public:
-  RemoveAfterClose(objects::OwnedEntry entry, bool on_close) noexcept
-      : entry_(std::move(entry)), on_close_(on_close) {}
+  // The entry is made in place (never moved): registered for the exit and signal cleanup,
+  // reading the state's own `name` (no copy).
+  RemoveAfterClose(const std::string& name, const os::EntryIdentity& identity, bool on_close)
+      : entry_(objects::OwnedEntry::file_borrowing(name, identity, true)), on_close_(on_close) {}
 
   void closed(Why why, const std::string& name) override {
     if (why == Why::close && !on_close_) {
@@ -140,9 +142,8 @@ std::unique_ptr<detail::FileState> open_named_file(const NamedTemporaryFileOptio
       // The registration reads the state's own name (no copy): persist() withdraws it before
       // the name changes, and the state destroys it before the name (after_close is declared
       // after the layers).
-      state->after_close.emplace<RemoveAfterClose>(
-          objects::OwnedEntry::file_borrowing(state->name_text(), identity, true),
-          options.delete_on_close);
+      state->after_close.emplace<RemoveAfterClose>(state->name_text(), identity,
+                                                   options.delete_on_close);
     }
     return state;
   } catch (...) {
