@@ -53,8 +53,9 @@ struct SlotOwner {
   }
 };
 
-// The slots' owner, constructed on the thread's first keep (it opens the slots).
-void own_slots() noexcept {
+// The slots' owner, constructed on the thread's first keep (it opens the slots). Out of line:
+// inlined, its guard and registration would make every keep save and restore registers.
+[[gnu::noinline]] void own_slots() noexcept {
   thread_local SlotOwner owner;
   static_cast<void>(owner);
 }
