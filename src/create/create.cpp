@@ -21,7 +21,6 @@ namespace tempfile {
 namespace create {
 namespace {
 
-constexpr std::string_view default_prefix = "tmp";
 
 // Whether a path `dir` (not held) can be used as it is: absolute and normal, as checked when the
 // option was made, or now (refusing a NUL first, naming `function`).

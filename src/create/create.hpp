@@ -16,6 +16,9 @@
 
 namespace tempfile::create {
 
+/// Python's template: the prefix of a name when none is given (gettempprefix()).
+inline constexpr std::string_view default_prefix = "tmp";
+
 enum class EntryKind { file, directory };
 
 struct NamePattern {

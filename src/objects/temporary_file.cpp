@@ -30,13 +30,20 @@ namespace objects {
 UnnamedFile create_unnamed(const TemporaryFileOptions& options) {
   // Checked here too, although O_TMPFILE never uses them: the same call must not succeed on
   // one file system and fail on another (nor in one build and not in another).
-  create::check_name_part("TemporaryFile", "prefix", options.prefix.value_or(""));
-  create::check_name_part("TemporaryFile", "suffix", options.suffix.value_or(""));
+  // Views, not value_or()'s copies: every TemporaryFile passes here.
+  const std::string_view prefix =
+      options.prefix ? std::string_view(*options.prefix) : create::default_prefix;
+  const std::string_view suffix =
+      options.suffix ? std::string_view(*options.suffix) : std::string_view();
+  if (options.prefix) {
+    create::check_name_part("TemporaryFile", "prefix", prefix);
+  }
+  if (options.suffix) {
+    create::check_name_part("TemporaryFile", "suffix", suffix);
+  }
   UnnamedFile made{{}, create::resolve_directory("TemporaryFile", options.dir)};
   const std::string_view dir = made.where.path();
-  create::check_name_length("cannot create file in", dir,
-                            options.prefix ? *options.prefix : gettempprefix(),
-                            options.suffix.value_or(""));
+  create::check_name_length("cannot create file in", dir, prefix, suffix);
   const bool held = made.where.dirfd != os::current_directory_fd;
   const create::PathBuffer at(held ? std::string_view(".") : dir);  // NUL-terminated
   const os::Errno err = os::open_unnamed_file(made.where.dirfd, at.c_str(), os::file_mode, made.fd);
@@ -93,7 +100,7 @@ class RemoveAfterClose final : public io::AfterClose {
 };
 
 std::unique_ptr<detail::FileState> open_temporary(const TemporaryFileOptions& options) {
-  std::optional<io::OpenPlan> own_plan;
+  io::PlanRoom own_plan;
   const io::OpenPlan& plan = io::plan_open(
       {options.mode, options.buffering, options.encoding, options.newline, options.errors},
       own_plan);
@@ -110,7 +117,7 @@ std::unique_ptr<detail::FileState> open_temporary(const TemporaryFileOptions& op
 namespace objects {
 
 std::unique_ptr<detail::FileState> open_named_file(const NamedTemporaryFileOptions& options) {
-  std::optional<io::OpenPlan> own_plan;
+  io::PlanRoom own_plan;
   const io::OpenPlan& plan = io::plan_open(
       {options.mode, options.buffering, options.encoding, options.newline, options.errors},
       own_plan);
