@@ -99,11 +99,11 @@ std::unique_ptr<tempfile::detail::FileState> open_layers(const OpenPlan& plan, B
 
 }  // namespace
 
-const OpenPlan& plan_open(const OpenArguments& arguments, std::optional<OpenPlan>& made) {
+const OpenPlan& plan_open(const OpenArguments& arguments, PlanRoom& made) {
   if (default_arguments(arguments)) {
     return default_plan.plan;
   }
-  return made.emplace(plan_open(arguments));
+  return made.keep(plan_open(arguments));
 }
 
 std::shared_ptr<const OpenPlan> keep_plan(const OpenPlan& plan) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,12 +51,47 @@ struct OpenPlan {
 /// Python's io.open checks, with its messages; throws std::invalid_argument.
 [[nodiscard]] OpenPlan plan_open(const OpenArguments& arguments);
 
+/// Room for the plan plan_open() makes when the arguments are not the defaults, on the
+/// caller's stack. Not a std::optional<OpenPlan>: GCC zeroes all of an optional's ~190 bytes when
+/// it is made, for every file, though nearly every file uses the default plan.
+class PlanRoom {
+ public:
+  PlanRoom() noexcept {}  // NOLINT(modernize-use-equals-default): must not initialize plan_
+  PlanRoom(const PlanRoom&) = delete;
+  PlanRoom& operator=(const PlanRoom&) = delete;
+  PlanRoom(PlanRoom&&) = delete;
+  PlanRoom& operator=(PlanRoom&&) = delete;
+  ~PlanRoom() {
+    if (made_) {
+      plan_.~OpenPlan();
+    }
+  }
+  /// Keeps `plan` here (in place of one kept before) and returns it.
+  const OpenPlan& keep(OpenPlan&& plan) {
+    if (made_) {
+      plan_.~OpenPlan();
+      made_ = false;
+    }
+    ::new (static_cast<void*>(&plan_)) OpenPlan(std::move(plan));
+    made_ = true;
+    return plan_;
+  }
+  /// Whether a plan is kept here, and that plan.
+  [[nodiscard]] bool has_plan() const noexcept { return made_; }
+  [[nodiscard]] const OpenPlan& plan() const noexcept { return plan_; }
+
+ private:
+  union {
+    OpenPlan plan_;
+  };
+  bool made_ = false;
+};
+
 /// plan_open(), but the arguments nearly every file is made with (Python's defaults: "w+b",
 /// buffering -1, no text options) are not planned anew each time: they get one plan, made at
 /// compile time and never destroyed. Other arguments are planned into `made`. The result is
 /// `made` or that plan.
-[[nodiscard]] const OpenPlan& plan_open(const OpenArguments& arguments,
-                                        std::optional<OpenPlan>& made);
+[[nodiscard]] const OpenPlan& plan_open(const OpenArguments& arguments, PlanRoom& made);
 
 /// The plan for a file to keep (reopen() opens with it again): the default plan is shared
 /// without an allocation (it lives as long as the program), any other is copied.

@@ -78,8 +78,7 @@ bool plain_binary(const AtomicWriteOptions& options) noexcept {
          !options.errors;
 }
 
-const io::OpenPlan& checked_plan(const AtomicWriteOptions& options,
-                                 std::optional<io::OpenPlan>& own_plan) {
+const io::OpenPlan& checked_plan(const AtomicWriteOptions& options, io::PlanRoom& own_plan) {
   const io::OpenPlan& plan = io::plan_open(
       {options.mode, options.buffering, options.encoding, options.newline, options.errors},
       own_plan);
@@ -126,7 +125,7 @@ os::FileDescriptor open_unnamed_beside(std::string_view directory,
 // named file that removes itself unless published.
 std::unique_ptr<detail::FileState> open_beside(const objects::PersistTarget& target,
                                                const AtomicWriteOptions& options) {
-  std::optional<io::OpenPlan> own_plan;
+  io::PlanRoom own_plan;
   const io::OpenPlan& plan = checked_plan(options, own_plan);
   const std::string directory(create::parent_of_absolute(target.absolute()));
   if (os::FileDescriptor fd = open_unnamed_beside(directory, target, options); fd.valid()) {
@@ -210,7 +209,7 @@ void atomic_write(const std::filesystem::path& path, std::string_view content,
   // sequence would, with the same steps (and test seam) as the file object's way.
   const objects::PersistTarget target = checked_target(path, options.dir);
   const auto checked_binary = [&options] {
-    std::optional<io::OpenPlan> own_plan;
+    io::PlanRoom own_plan;
     return checked_plan(options, own_plan).mode.binary;
   };
   if (plain_binary(options) || checked_binary()) {

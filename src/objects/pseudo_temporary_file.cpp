@@ -126,7 +126,7 @@ std::unique_ptr<detail::FileState> open_guarded_named(const io::OpenPlan& plan,
 }
 
 std::unique_ptr<detail::FileState> open_pseudo(const TemporaryFileOptions& options) {
-  std::optional<io::OpenPlan> own_plan;
+  io::PlanRoom own_plan;
   const io::OpenPlan& plan = io::plan_open(
       {options.mode, options.buffering, options.encoding, options.newline, options.errors},
       own_plan);

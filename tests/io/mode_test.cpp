@@ -95,9 +95,9 @@ TEST_F(ModeTest, RejectsWithPythonsMessages) {
 TEST_F(ModeTest, DefaultPlanIsWhatPlanningTheDefaultsGives) {
   const std::optional<std::string> none;
   const OpenArguments defaults{"w+b", -1, none, none, none};
-  std::optional<OpenPlan> made;
+  PlanRoom made;
   const OpenPlan& kept = plan_open(defaults, made);
-  EXPECT_FALSE(made.has_value());
+  EXPECT_FALSE(made.has_plan());
   const OpenPlan planned = plan_open(defaults);
   EXPECT_EQ(kept.mode.access, planned.mode.access);
   EXPECT_EQ(kept.mode.update, planned.mode.update);
@@ -114,17 +114,17 @@ TEST_F(ModeTest, DefaultPlanIsWhatPlanningTheDefaultsGives) {
   EXPECT_EQ(keep_plan(kept).use_count(), 0);
 
   for (const char* mode : {"wb", "w+", "b+w"}) {
-    std::optional<OpenPlan> other;
-    EXPECT_EQ(&plan_open({mode, -1, none, none, none}, other), &*other) << mode;
-    EXPECT_EQ(other->mode_given(), mode);
+    PlanRoom other;
+    EXPECT_EQ(&plan_open({mode, -1, none, none, none}, other), &other.plan()) << mode;
+    EXPECT_EQ(other.plan().mode_given(), mode);
   }
-  std::optional<OpenPlan> other;
-  EXPECT_EQ(&plan_open({"w+b", 0, none, none, none}, other), &*other);
-  EXPECT_EQ(other->buffer_size, 0U);
+  PlanRoom other;
+  EXPECT_EQ(&plan_open({"w+b", 0, none, none, none}, other), &other.plan());
+  EXPECT_EQ(other.plan().buffer_size, 0U);
   const std::optional<std::string> utf8 = "utf-8";
   EXPECT_THROW(static_cast<void>(plan_open({"w+b", -1, utf8, none, none}, other)),
                std::invalid_argument);
-  EXPECT_NE(keep_plan(*other).get(), &*other);  // a copy, shared by count
+  EXPECT_NE(keep_plan(other.plan()).get(), &other.plan());  // a copy, shared by count
 }
 
 }  // namespace

@@ -190,7 +190,7 @@ class FileOverDescriptor : public File {
 // the descriptor is binary, so the C runtime's text mode never turns "\n" into "\r\n" nor stops
 // at a Ctrl-Z.
 TEST_F(WindowsIoTest, FileBytesThroughFilenoMatch) {
-  std::optional<io::OpenPlan> own_plan;
+  io::PlanRoom own_plan;
   const io::OpenPlan& plan =
       io::plan_open({"w+b", -1, std::nullopt, std::nullopt, std::nullopt}, own_plan);
   FileOverDescriptor file(io::open_file(make_file(), plan, "f"));
