@@ -21,7 +21,6 @@ namespace tempfile {
 namespace create {
 namespace {
 
-
 // Whether a path `dir` (not held) can be used as it is: absolute and normal, as checked when the
 // option was made, or now (refusing a NUL first, naming `function`).
 bool usable_as_given(std::string_view function, const DirOption& dir) {
@@ -117,7 +116,9 @@ CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSourc
   // Relative to a held directory the *at calls get the name alone, else the absolute path.
   const std::size_t name_start = dirfd == os::current_directory_fd ? 0 : stem;
   const bool is_file = kind == EntryKind::file;
-  check_name_length(is_file ? "cannot create file in" : "cannot create directory in",
+  // Views of known length (a ternary of two C strings would be measured with strlen).
+  check_name_length(is_file ? std::string_view("cannot create file in")
+                            : std::string_view("cannot create directory in"),
                     shown_directory(std::string_view(path).substr(0, stem)), prefix, suffix);
   const std::size_t random_at = stem + prefix.size();
   std::size_t random_length = os::name_length;

@@ -29,7 +29,13 @@ inline constexpr std::string_view separators_shown = "'/'";
 #endif
 
 [[nodiscard]] constexpr bool is_separator(char c) noexcept {
-  return separators.find(c) != std::string_view::npos;
+  // A comparison per separator: string_view::find here is a call to memchr for each character.
+  for (const char separator : separators) {
+    if (c == separator) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /// The position of the first separator in `path`, or npos. On POSIX one memchr for '/':
