@@ -34,6 +34,8 @@ ROWS = [
      "BM_HandWritten_Unnamed/durable:{d}", "cpu_time"),
     ("TemporaryFile + write + persist()", "BM_Persist_Unnamed/durable:{d}",
      "BM_HandWritten_Unnamed/durable:{d}", "cpu_time"),
+    ("the same, buffering=0 (no buffer, no copy)", "BM_Persist_Unnamed_Unbuffered/durable:{d}",
+     "BM_HandWritten_Unnamed/durable:{d}", "cpu_time"),
     ("NamedTemporaryFile + write + persist()", "BM_Persist_Named/durable:{d}/lock:1",
      "BM_HandWritten_Named/durable:{d}/checked:1", "cpu_time"),
     ("TemporaryFile, persist() step", "BM_PersistStep_Unnamed/durable:{d}/manual_time",
