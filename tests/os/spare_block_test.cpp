@@ -69,7 +69,6 @@ TEST_F(SpareBlockTest, ANamedFilesPathBlockIsTheNextPaths) {
   if (!keeps_spare_blocks) {
     GTEST_SKIP() << "blocks are not recycled under AddressSanitizer";
   }
-  const std::string directory = scratch().string();
   std::string first_name;
   {
     const NamedTemporaryFile file(NamedTemporaryFileOptions{.dir = scratch()});
@@ -87,7 +86,7 @@ TEST_F(SpareBlockTest, ANamedFilesPathBlockIsTheNextPaths) {
     const NamedTemporaryFile file(NamedTemporaryFileOptions{.dir = scratch()});
     const std::string name = file.name().string();
     EXPECT_NE(name, first_name);
-    EXPECT_EQ(name.rfind(directory + "/tmp", 0), 0U) << name;
+    EXPECT_EQ(name.rfind((scratch() / "tmp").string(), 0), 0U) << name;
     EXPECT_EQ(name.size(), first_name.size()) << "the new name is whole: " << name;
     EXPECT_EQ(name.find('\0'), std::string::npos) << "a NUL of the laid-out room was left";
   }
