@@ -36,7 +36,9 @@ class AfterClose {
 /// on the heap. A NamedTemporaryFile then costs one allocation fewer than with a unique_ptr.
 class AfterCloseSlot {
  public:
-  AfterCloseSlot() = default;
+  // storage_ is left as it is (see below).
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init,modernize-use-equals-default)
+  AfterCloseSlot() noexcept {}
   AfterCloseSlot(const AfterCloseSlot&) = delete;
   AfterCloseSlot& operator=(const AfterCloseSlot&) = delete;
   AfterCloseSlot(AfterCloseSlot&&) = delete;
@@ -85,8 +87,7 @@ class AfterCloseSlot {
   static constexpr bool aligned_enough = alignof(Hook) <= alignof(std::max_align_t);
   // Room for a hook, constructed into only by emplace() and read only through hook_: left as it
   // is (zeroing it would touch two cache lines of every file's state, hook or not).
-  // NOLINTNEXTLINE(*-avoid-c-arrays,cppcoreguidelines-pro-type-member-init)
-  alignas(std::max_align_t) std::byte storage_[in_place_size];
+  alignas(std::max_align_t) std::byte storage_[in_place_size];  // NOLINT(*-avoid-c-arrays)
   AfterClose* hook_ = nullptr;
   bool in_place_ = false;
 };

@@ -477,6 +477,8 @@ void CleanupRegistration::release() noexcept {
   node->state.store(NodeState::free);
 }
 
+// saved_mask_ is written only when signals are masked (cleanup.hpp).
+// NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init)
 CleanupWindow::CleanupWindow() noexcept {
   if (!windows_counted.load()) {
     return;

@@ -97,7 +97,6 @@ class CleanupWindow {
   bool masked_ = false;  // signals blocked, saved_mask_ holds the mask to restore
   // The thread's previous signal mask (a sigset_t; kept opaque so this header stays free of
   // <signal.h>). Written and read only when masked_ is set: not zeroed for every window.
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init)
   alignas(8) std::array<unsigned char, 128> saved_mask_;
 };
 
