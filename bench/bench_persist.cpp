@@ -112,34 +112,31 @@ void BM_Persist_Named(benchmark::State& state) {
 }
 BENCHMARK(BM_Persist_Named)->ArgNames({"durable", "lock"})->ArgsProduct({{0, 1}, {0, 1}});
 
+// TemporaryFile made with `options`, 4 KiB written, persisted, per round.
+void persist_unnamed_rounds(benchmark::State& state,
+                            const tempfile::TemporaryFileOptions& options) {
+  const bool durable = state.range(0) != 0;
+  const std::filesystem::path target = target_path();
+  for (auto _ : state) {
+    tempfile::TemporaryFile file(options);
+    file.write(payload());
+    file.persist(target, {.durable = durable});
+  }
+  std::filesystem::remove(target);
+}
+
+void BM_Persist_Unnamed(benchmark::State& state) {
+  persist_unnamed_rounds(state, {.dir = bench_directory().path()});
+}
+BENCHMARK(BM_Persist_Unnamed)->ArgName("durable")->Arg(0)->Arg(1);
+
 // The same with an unbuffered file (Python's buffering=0, a FileIO): the 4 KiB go straight to
 // the descriptor, with no copy into a buffer and no buffer to recycle. What this row saves
 // against the one above is what the buffered layer costs this sequence.
 void BM_Persist_Unnamed_Unbuffered(benchmark::State& state) {
-  const bool durable = state.range(0) != 0;
-  const tempfile::TemporaryFileOptions options{.buffering = 0, .dir = bench_directory().path()};
-  const std::filesystem::path target = target_path();
-  for (auto _ : state) {
-    tempfile::TemporaryFile file(options);
-    file.write(payload());
-    file.persist(target, {.durable = durable});
-  }
-  std::filesystem::remove(target);
+  persist_unnamed_rounds(state, {.buffering = 0, .dir = bench_directory().path()});
 }
 BENCHMARK(BM_Persist_Unnamed_Unbuffered)->ArgName("durable")->Arg(0)->Arg(1);
-
-void BM_Persist_Unnamed(benchmark::State& state) {
-  const bool durable = state.range(0) != 0;
-  const tempfile::TemporaryFileOptions options{.dir = bench_directory().path()};
-  const std::filesystem::path target = target_path();
-  for (auto _ : state) {
-    tempfile::TemporaryFile file(options);
-    file.write(payload());
-    file.persist(target, {.durable = durable});
-  }
-  std::filesystem::remove(target);
-}
-BENCHMARK(BM_Persist_Unnamed)->ArgName("durable")->Arg(0)->Arg(1);
 
 // The persist step alone: the file is made and written before the clock starts and closed after
 // it stops (manual time, one steady_clock reading on each side), so that what is compared is what
