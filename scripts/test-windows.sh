@@ -4,7 +4,10 @@
 # tests under wine, then prints the seconds each step took. Needs g++-mingw-w64-x86-64-posix,
 # wine64 and googletest (the sources GoogleTest is built from); docs/windows.md says more.
 #
-#   scripts/test-windows.sh [--build-only]   --build-only: configure and build, run nothing
+#   scripts/test-windows.sh [--build-only | --tests-only]
+#                                 --build-only: configure and build, run nothing
+#                                 --tests-only: run the tests of a tree built before (test.sh
+#                                 builds first, then runs them in the background)
 #   TEMPFILE_WINDOWS_TIMEOUT=<s>  limit for the whole test run under wine (default 600)
 #   TEMPFILE_CCACHE=0             compile without ccache even where it is installed
 set -euo pipefail
@@ -53,10 +56,6 @@ summary() {
 }
 trap summary EXIT
 
-step configure cmake --preset windows "${configure_flags[@]}"
-# A fresh wine prefix takes tens of seconds to set up: done once here, before the build runs
-# the test programs to list their tests, so that no discovery timeout has to cover it.
-mkdir -p "$tree"
 wine=$(command -v wine64 || command -v wine || echo /usr/lib/wine/wine64)
 [[ -x /usr/lib/wine/wine64 ]] && wine=/usr/lib/wine/wine64
 wineserver=$(command -v wineserver || echo /usr/lib/wine/wineserver64)
@@ -75,16 +74,24 @@ make_prefix() {
   rm -rf "$WINEPREFIX"
   "$wine" wineboot --init
 }
-stop_wine_server
-if [[ -f $WINEPREFIX/system.reg ]] && ! "$wine" cmd /c ver >/dev/null 2>&1; then
-  echo "test-windows.sh: the wine prefix does not start a program; making it again" >&2
-  rm -f "$WINEPREFIX/system.reg"
+
+mode=${1:-}
+if [[ $mode != --tests-only ]]; then
+  step configure cmake --preset windows "${configure_flags[@]}"
+  # A fresh wine prefix takes tens of seconds to set up: done once here, before the build runs
+  # the test programs to list their tests, so that no discovery timeout has to cover it.
+  mkdir -p "$tree"
+  stop_wine_server
+  if [[ -f $WINEPREFIX/system.reg ]] && ! "$wine" cmd /c ver >/dev/null 2>&1; then
+    echo "test-windows.sh: the wine prefix does not start a program; making it again" >&2
+    rm -f "$WINEPREFIX/system.reg"
+  fi
+  if [[ ! -f $WINEPREFIX/system.reg ]]; then
+    step "wine prefix" make_prefix
+  fi
+  step build cmake --build --preset windows -- --quiet
+  [[ $mode == --build-only ]] && exit 0
 fi
-if [[ ! -f $WINEPREFIX/system.reg ]]; then
-  step "wine prefix" make_prefix
-fi
-step build cmake --build --preset windows -- --quiet
-[[ ${1:-} == --build-only ]] && exit 0
 
 # The tests. Wine itself can break partway through a run: from one program on, every program
 # fails before its main() with "could not load kernel32.dll" (the prefix or its server went
