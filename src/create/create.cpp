@@ -13,6 +13,7 @@
 #include "create/report_through.hpp"
 #include "create/tempdir.hpp"
 #include "os/path.hpp"
+#include "os/spare_block.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/mkstemp.hpp"
@@ -28,31 +29,32 @@ bool usable_as_given(std::string_view function, const DirOption& dir) {
          (check_path_argument(function, "dir", dir.text()), is_normal_absolute(dir.text()));
 }
 
-// A new entry's whole path in `dir`, laid out with one allocation (create/paths.hpp's
-// lay_out_path): its directory, absolute, a separator, `prefix`, `random_room` bytes for the
-// random part, `suffix`; `stem` is where the name starts. A `dir` with a NUL is refused first,
-// naming `function`. `dirfd` is what the *at calls go through.
-std::string entry_path(std::string_view function, const DirOption& dir, int& dirfd,
-                       std::string_view prefix, std::size_t random_room, std::string_view suffix,
-                       std::size_t& stem) {
+// A new entry's whole path in `dir`, laid out in `storage` (create/paths.hpp's lay_out_path):
+// its directory, absolute, a separator, `prefix`, `random_room` bytes for the random part,
+// `suffix`; `stem` is where the name starts. A `dir` with a NUL is refused first, naming
+// `function`. `dirfd` is what the *at calls go through.
+std::string entry_path(std::string&& storage, std::string_view function, const DirOption& dir,
+                       int& dirfd, std::string_view prefix, std::size_t random_room,
+                       std::string_view suffix, std::size_t& stem) {
   if (!dir) {
-    return lay_out_in_default_tempdir(prefix, random_room, suffix, stem);
+    return lay_out_in_default_tempdir(std::move(storage), prefix, random_room, suffix, stem);
   }
   if (dir.held()) {
     const detail::HeldDirectory& held = usable_held(function, dir);
     dirfd = held.fd;
-    return lay_out_path(held.path, prefix, random_room, suffix, stem);
+    return lay_out_path(std::move(storage), held.path, prefix, random_room, suffix, stem);
   }
   if (const std::string_view given = dir.text(); usable_as_given(function, dir)) {
-    return lay_out_path(given, prefix, random_room, suffix, stem);
+    return lay_out_path(std::move(storage), given, prefix, random_room, suffix, stem);
   }
-  return lay_out_path(absolute_path(dir.text()), prefix, random_room, suffix, stem);
+  return lay_out_path(std::move(storage), absolute_path(dir.text()), prefix, random_room, suffix,
+                      stem);
 }
 
 // The directory of a new entry alone, with its trailing separator.
 std::string directory_stem(std::string_view function, const DirOption& dir, int& dirfd) {
   std::size_t stem = 0;
-  return entry_path(function, dir, dirfd, {}, 0, {}, stem);
+  return entry_path({}, function, dir, dirfd, {}, 0, {}, stem);
 }
 
 // The directory as users wrote it in messages: the stem without its added separator.
@@ -110,8 +112,10 @@ CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSourc
   std::size_t stem = 0;
   // Made in place and returned as it is: the path is never moved on the way.
   CreatedEntry created{.fd = {},
-                       .path = entry_path(pattern.function, pattern.dir, dirfd, prefix,
-                                          os::name_length, suffix, stem)};
+                       // The block the thread's last named file gave back, when it has one:
+                       // a file made and closed again and again allocates nothing for its name.
+                       .path = entry_path(os::take_spare_string(), pattern.function, pattern.dir,
+                                          dirfd, prefix, os::name_length, suffix, stem)};
   std::string& path = created.path;
   // Relative to a held directory the *at calls get the name alone, else the absolute path.
   const std::size_t name_start = dirfd == os::current_directory_fd ? 0 : stem;

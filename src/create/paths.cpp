@@ -9,7 +9,6 @@
 #include "create/escape.hpp"
 #include "os/path.hpp"
 #include "os/random.hpp"
-#include "os/spare_block.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 
@@ -63,14 +62,13 @@ void check_path_argument(std::string_view function, std::string_view argument,
   }
 }
 
-std::string lay_out_path(std::string_view directory, std::string_view prefix,
+std::string lay_out_path(std::string&& storage, std::string_view directory, std::string_view prefix,
                          std::size_t random_room, std::string_view suffix, std::size_t& stem) {
   const bool separator = !directory.empty() && !os::is_separator(directory.back());
   stem = directory.size() + (separator ? 1 : 0);
-  // Sized once and filled in place: each append of a std::string is a call of its own. The
-  // block is the thread's spare when it has one (the last named file's), so that a file made
-  // and closed again and again allocates nothing for its name.
-  std::string path = os::take_spare_string();
+  // Sized once and filled in place: each append of a std::string is a call of its own.
+  std::string path = std::move(storage);
+  path.clear();
   path.resize(stem + prefix.size() + random_room + suffix.size());
   char* const out = path.data();
   if (!directory.empty()) {

@@ -35,12 +35,14 @@ void check_path_argument(std::string_view function, std::string_view argument,
 void check_path_argument(std::string_view function, std::string_view argument,
                          const std::optional<std::filesystem::path>& path);
 
-/// A new entry's path, laid out whole with one allocation: `directory`, a separator unless it
-/// ends with one, `prefix`, `random_room` bytes left for the random part (NULs until written),
-/// `suffix`. `stem` is set to where the name starts (after the separator).
-[[nodiscard]] std::string lay_out_path(std::string_view directory, std::string_view prefix,
-                                       std::size_t random_room, std::string_view suffix,
-                                       std::size_t& stem);
+/// A new entry's path, laid out whole with one allocation at most: `directory`, a separator
+/// unless it ends with one, `prefix`, `random_room` bytes left for the random part (NULs until
+/// written), `suffix`. `stem` is set to where the name starts (after the separator). The path
+/// is laid out in `storage` (its text dropped): a string whose block is large enough spares
+/// the allocation.
+[[nodiscard]] std::string lay_out_path(std::string&& storage, std::string_view directory,
+                                       std::string_view prefix, std::size_t random_room,
+                                       std::string_view suffix, std::size_t& stem);
 
 /// The one length rule for generated names, made before the entry's system calls in every
 /// build: throws tempfile::error (ENAMETOOLONG, path1 `directory` (may be empty when not yet

@@ -134,11 +134,12 @@ std::string find_usable_tempdir(const std::vector<std::string>& candidates, Name
                             std::filesystem::path(), os::to_error_code(ENOENT));
 }
 
-std::string lay_out_in_default_tempdir(std::string_view prefix, std::size_t random_room,
-                                       std::string_view suffix, std::size_t& stem) {
+std::string lay_out_in_default_tempdir(std::string&& storage, std::string_view prefix,
+                                       std::size_t random_room, std::string_view suffix,
+                                       std::size_t& stem) {
   std::unique_lock<os::StaticMutex> lock;
   DefaultTempdir& state = lock_default_tempdir(lock);
-  return lay_out_path(cached_tempdir(state), prefix, random_room, suffix, stem);
+  return lay_out_path(std::move(storage), cached_tempdir(state), prefix, random_room, suffix, stem);
 }
 
 }  // namespace create

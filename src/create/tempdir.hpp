@@ -25,7 +25,7 @@ namespace tempfile::create {
 /// lay_out_path() (create/paths.hpp) in gettempdir()'s directory, without building a
 /// std::filesystem::path: the whole path of a new entry made with one allocation (the hot path
 /// of every creation without `dir`), the directory read under the cache's lock.
-[[nodiscard]] std::string lay_out_in_default_tempdir(std::string_view prefix,
+[[nodiscard]] std::string lay_out_in_default_tempdir(std::string&& storage, std::string_view prefix,
                                                      std::size_t random_room,
                                                      std::string_view suffix, std::size_t& stem);
 

@@ -98,7 +98,7 @@ class PlanRoom {
 [[nodiscard]] std::shared_ptr<const OpenPlan> keep_plan(const OpenPlan& plan);
 
 /// Whether anyone but the new object can reach the file: `unshared` for a file with no name
-/// whose descriptor no one else holds (RawFile::unshared: pread/pwrite, known size);
+/// whose descriptor no one else holds (RawFile::unshared_tag: pread/pwrite, known size);
 /// `descriptor_path` for a file with no name that others open through the descriptor's path,
 /// which is its name (RawFile::name_by_descriptor_path: it follows the process after fork()).
 enum class Reach : unsigned char { shared, unshared, descriptor_path };

@@ -30,10 +30,6 @@ RawFile RawFile::in_memory(OpenMode mode) noexcept {
   return {Memory{}, mode};
 }
 
-RawFile RawFile::unshared(os::FileDescriptor fd, OpenMode mode, std::string name) noexcept {
-  return {unshared_tag, std::move(fd), mode, std::move(name)};
-}
-
 int RawFile::fileno() const noexcept {
   const auto* file = std::get_if<Descriptor>(&storage_);
   return file != nullptr ? file->fd.get() : -1;

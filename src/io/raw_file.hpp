@@ -44,11 +44,9 @@ class RawFile {
         name_text_(std::move(name)) {}
 
   /// Takes the descriptor of a new, empty file that has no name, which no one else holds:
-  /// reads and writes use pread/pwrite until share() (see the class comment).
-  [[nodiscard]] static RawFile unshared(os::FileDescriptor fd, OpenMode mode,
-                                        std::string name = {}) noexcept;
-  /// unshared()'s file made in place (BufferedFile's in-place constructor):
-  /// RawFile(RawFile::unshared_tag, fd, mode, name).
+  /// reads and writes use pread/pwrite until share() (see the class comment). Written
+  /// RawFile(RawFile::unshared_tag, fd, mode, name), so that BufferedFile's in-place
+  /// constructor can make it where it stays.
   struct UnsharedTag {};
   static constexpr UnsharedTag unshared_tag{};
   RawFile(UnsharedTag /*unused*/, os::FileDescriptor fd, OpenMode mode, std::string name) noexcept

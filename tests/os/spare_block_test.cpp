@@ -67,7 +67,15 @@ TEST_F(SpareBlockTest, KindsAndThreadsHaveSlotsOfTheirOwn) {
 // file's name lives in the same block, and nothing of the old name shows in it.
 TEST_F(SpareBlockTest, ANamedFilesPathBlockIsTheNextPaths) {
   if (!keeps_spare_blocks) {
-    GTEST_SKIP() << "blocks are not recycled under AddressSanitizer";
+    // Under AddressSanitizer nothing is kept (a use after free stays detectable): a destroyed
+    // file's name goes to the heap and the slot stays empty.
+    { const NamedTemporaryFile file(NamedTemporaryFileOptions{.dir = scratch()}); }
+    EXPECT_EQ(take_spare_string().capacity(), std::string().capacity());
+    std::string path(100, 'p');
+    keep_spare_string(path);
+    EXPECT_EQ(path, std::string(100, 'p')) << "left to its owner";
+    EXPECT_EQ(take_spare_string().capacity(), std::string().capacity());
+    return;
   }
   std::string first_name;
   {
@@ -97,7 +105,7 @@ TEST_F(SpareBlockTest, ANamedFilesPathBlockIsTheNextPaths) {
 // slot keeps the block it has.
 TEST_F(SpareBlockTest, OnlyAPathSizedBlockIsKeptAndOneAtATime) {
   if (!keeps_spare_blocks) {
-    GTEST_SKIP() << "blocks are not recycled under AddressSanitizer";
+    return;  // nothing is ever kept there (ANamedFilesPathBlockIsTheNextPaths checks it)
   }
   static_cast<void>(take_spare_string());  // an empty slot to start from
   std::string short_text = "short";
@@ -123,6 +131,24 @@ TEST_F(SpareBlockTest, OnlyAPathSizedBlockIsKeptAndOneAtATime) {
     keep_spare_string(in_thread);  // freed as the thread ends (a leak checker would say otherwise)
   }).join();
   EXPECT_EQ(take_spare_string().data(), block);
+}
+
+// Only a named file's path takes the spare: the other paths creation lays out (the default
+// directory a TemporaryFile resolves, a mkstemp's path handed to the caller) leave it for the
+// next named file, since they would not give it back.
+TEST_F(SpareBlockTest, OnlyANamedFilesPathTakesTheSpare) {
+  if (!keeps_spare_blocks) {
+    return;  // nothing is ever kept there (ANamedFilesPathBlockIsTheNextPaths checks it)
+  }
+  { const NamedTemporaryFile file(NamedTemporaryFileOptions{.dir = scratch()}); }
+  std::string spare = take_spare_string();
+  ASSERT_GT(spare.capacity(), std::string().capacity());
+  const char* block = spare.data();
+  keep_spare_string(spare);
+  { const TemporaryFile file; }  // in the default directory (the scratch one): resolved anew
+  std::string again = take_spare_string();
+  EXPECT_EQ(again.data(), block) << "a TemporaryFile took the named files' spare";
+  keep_spare_string(again);
 }
 
 // As a thread ends its spares are freed; a file destroyed after that (by a thread_local made
