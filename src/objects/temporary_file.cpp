@@ -20,6 +20,7 @@
 #include "objects/unnamed_file.hpp"
 #include "os/cleanup.hpp"
 #include "os/entry_identity.hpp"
+#include "os/spare_block.hpp"
 #include "os/sys.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
@@ -66,6 +67,8 @@ UnnamedFile create_unnamed(const TemporaryFileOptions& options) {
     throw error("cannot unlink temporary file", created.path, os::to_error_code(unlink_err));
   }
   made.fd = std::move(created.fd);
+  // The name is gone: its block goes back to the thread's spare, which it was taken from.
+  os::keep_spare_string(created.path);
   return made;
 }
 
