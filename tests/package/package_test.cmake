@@ -93,8 +93,11 @@ if(STEP STREQUAL "install")
   else()
     # The static build is configured as by someone who only wants the library and has neither
     # GoogleTest nor Python: the tests (on by default at the top level) must turn themselves off
-    # and say so, not stop the configure.
-    set(tests -DCMAKE_DISABLE_FIND_PACKAGE_GTest=ON -DCMAKE_DISABLE_FIND_PACKAGE_Python3=ON)
+    # and say so, not stop the configure. It is a Release build, where the library is optimised
+    # at link time (TEMPFILE_LTO): every consumer step below then links an archive of such
+    # objects, as a packager's optimised build would install it.
+    set(tests -DCMAKE_DISABLE_FIND_PACKAGE_GTest=ON -DCMAKE_DISABLE_FIND_PACKAGE_Python3=ON
+      -DCMAKE_BUILD_TYPE=Release)
   endif()
   configure_and_build(${SOURCE_DIR} ${WORK}/build -DBUILD_SHARED_LIBS=${SHARED}
     -DTEMPFILE_PORTABLE=${PORTABLE} -DTEMPFILE_BUILD_EXAMPLES=OFF ${tests})
@@ -110,6 +113,22 @@ if(STEP STREQUAL "install")
   if(SHARED)
     # Built with GoogleTest at hand (the static build is not): tempfile::gtest is installed too.
     set(gtest_files include/tempfile/gtest.hpp cmake/tempfile/tempfileGTestTargets.cmake)
+  endif()
+  if(NOT SHARED AND CXX_ID STREQUAL "GNU")
+    # GCC's objects must hold the optimiser's code (.gnu.lto_ sections, so that a GCC link
+    # optimises across the library) and their machine code too (no __gnu_lto_slim marker), so
+    # that a link without GCC's plugin (Clang, lld, another GCC) still finds every function.
+    find_program(READELF_EXECUTABLE readelf REQUIRED)
+    execute_process(COMMAND ${READELF_EXECUTABLE} -SsW ${libdir}/libtempfile.a
+      OUTPUT_VARIABLE sections COMMAND_ERROR_IS_FATAL ANY)
+    if(NOT sections MATCHES "\\.gnu\\.lto_")
+      message(FATAL_ERROR "the Release libtempfile.a was not optimised at link time (no .gnu.lto_ "
+        "sections): TEMPFILE_LTO is on by default for GCC")
+    endif()
+    if(sections MATCHES "__gnu_lto_slim")
+      message(FATAL_ERROR "libtempfile.a holds slim LTO objects (no machine code): a link "
+        "without GCC's plugin could not use it")
+    endif()
   endif()
   foreach(expected IN ITEMS
       include/tempfile/tempfile.hpp include/tempfile/mkstemp.hpp
@@ -222,6 +241,16 @@ elseif(STEP STREQUAL "pkg-config")
   endif()
   # A shared tempfile outside the system directories is found the way users find theirs.
   run_consumer(${WORK}/tempfile_consumer LD_LIBRARY_PATH=${libdir})
+  # GCC's static library linked by Clang with lld, which reads none of GCC's optimiser code:
+  # the machine code the objects carry beside it must be complete.
+  find_program(CLANG_EXECUTABLE NAMES clang++ clang++-19 clang++-18 clang++-17 clang++-16
+    clang++-15 clang++-14)
+  find_program(LLD_EXECUTABLE NAMES ld.lld)
+  if(STANDARDS AND CXX_ID STREQUAL "GNU" AND CLANG_EXECUTABLE AND LLD_EXECUTABLE)
+    run(${CLANG_EXECUTABLE} -std=c++20 -fuse-ld=lld ${CONSUMER_DIR}/main.cpp ${flags}
+      -o ${WORK}/tempfile_consumer_clang)
+    run_consumer(${WORK}/tempfile_consumer_clang)
+  endif()
 
 elseif(STEP STREQUAL "symbols")
   find_installed_libdir(libdir)
