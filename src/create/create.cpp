@@ -13,7 +13,6 @@
 #include "create/report_through.hpp"
 #include "create/tempdir.hpp"
 #include "os/path.hpp"
-#include "os/spare_block.hpp"
 #include "os/sys.hpp"
 #include "tempfile/error.hpp"
 #include "tempfile/mkstemp.hpp"
@@ -96,7 +95,8 @@ ResolvedDirectory resolve_directory(std::string_view function, const DirOption& 
   return resolved;
 }
 
-CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSource& names) {
+CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSource& names,
+                           std::string&& path_storage) {
   const std::string_view prefix = pattern.prefix ? *pattern.prefix : default_prefix;
   const std::string_view suffix = pattern.suffix ? *pattern.suffix : std::string_view();
   if (pattern.prefix) {
@@ -112,9 +112,7 @@ CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern, NameSourc
   std::size_t stem = 0;
   // Made in place and returned as it is: the path is never moved on the way.
   CreatedEntry created{.fd = {},
-                       // The block the thread's last named file gave back, when it has one:
-                       // a file made and closed again and again allocates nothing for its name.
-                       .path = entry_path(os::take_spare_string(), pattern.function, pattern.dir,
+                       .path = entry_path(std::move(path_storage), pattern.function, pattern.dir,
                                           dirfd, prefix, os::name_length, suffix, stem)};
   std::string& path = created.path;
   // Relative to a held directory the *at calls get the name alone, else the absolute path.

@@ -57,8 +57,11 @@ struct ResolvedDirectory {
 /// '/' or NUL or a dir with a NUL, tempfile::error with ENAMETOOLONG for a name longer than a
 /// file-name component may be (both before any entry is tried), tempfile::error for any OS
 /// failure other than EEXIST, and tempfile::error with EEXIST when every name was taken.
+/// The path is laid out in `path_storage` (its text dropped): a caller whose path becomes a
+/// file object's name, which gives its block back as it is destroyed, passes the thread's
+/// spare (os::take_spare_string()) so that nothing is allocated; the others pass nothing.
 [[nodiscard]] CreatedEntry create_unique(EntryKind kind, const NamePattern& pattern,
-                                         NameSource& names);
+                                         NameSource& names, std::string&& path_storage = {});
 
 /// A held directory that can still be used; tempfile::error (EBADF, `action` naming what
 /// could not be done) once its owner closed it (cleaned up, moved from), so that a descriptor

@@ -67,8 +67,6 @@ UnnamedFile create_unnamed(const TemporaryFileOptions& options) {
     throw error("cannot unlink temporary file", created.path, os::to_error_code(unlink_err));
   }
   made.fd = std::move(created.fd);
-  // The name is gone: its block goes back to the thread's spare, which it was taken from.
-  os::keep_spare_string(created.path);
   return made;
 }
 
@@ -126,9 +124,12 @@ std::unique_ptr<detail::FileState> open_named_file(const NamedTemporaryFileOptio
       own_plan);
   create::RandomNames names;
   const os::CleanupWindow window;  // created but not yet registered: a handler must wait
+  // The block the thread's last named file gave back, when it has one: the path becomes this
+  // file's name, which gives its block back in turn, so a file made and closed again and again
+  // allocates nothing for its name.
   create::CreatedEntry created = create::create_unique(
       create::EntryKind::file, {"NamedTemporaryFile", options.prefix, options.suffix, options.dir},
-      names);
+      names, os::take_spare_string());
   if (options.lock) {
     // Best effort, as TemporaryDirectory's: a file system without flock, or a cleaner holding
     // the file this very moment, only loses the protection against ageing and sweep().

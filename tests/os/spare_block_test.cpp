@@ -4,8 +4,10 @@
 #include "os/spare_block.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <new>
 #include <optional>
 #include <string>
@@ -13,6 +15,8 @@
 #include <thread>
 
 #include "support/scratch.hpp"
+#include "tempfile/mkstemp.hpp"
+#include "tempfile/temporary_directory.hpp"
 #include "tempfile/temporary_file.hpp"
 
 namespace tempfile::os {
@@ -133,9 +137,10 @@ TEST_F(SpareBlockTest, OnlyAPathSizedBlockIsKeptAndOneAtATime) {
   EXPECT_EQ(take_spare_string().data(), block);
 }
 
-// Only a named file's path takes the spare: the other paths creation lays out (the default
-// directory a TemporaryFile resolves, a mkstemp's path handed to the caller) leave it for the
-// next named file, since they would not give it back.
+// Only a named file's path takes the spare: the other paths creation lays out leave it for the
+// next named file, since they would not give it back: the default directory a TemporaryFile
+// resolves (and, without O_TMPFILE, its name unlinked at once), the paths mkstemp and mkdtemp
+// hand to the caller, a TemporaryDirectory's root.
 TEST_F(SpareBlockTest, OnlyANamedFilesPathTakesTheSpare) {
   if (!keeps_spare_blocks) {
     return;  // nothing is ever kept there (ANamedFilesPathBlockIsTheNextPaths checks it)
@@ -145,10 +150,22 @@ TEST_F(SpareBlockTest, OnlyANamedFilesPathTakesTheSpare) {
   ASSERT_GT(spare.capacity(), std::string().capacity());
   const char* block = spare.data();
   keep_spare_string(spare);
+  const auto spare_is_still_there = [block](const char* after) {
+    std::string again = take_spare_string();
+    EXPECT_EQ(again.data(), block) << after << " took the named files' spare";
+    keep_spare_string(again);
+  };
   { const TemporaryFile file; }  // in the default directory (the scratch one): resolved anew
-  std::string again = take_spare_string();
-  EXPECT_EQ(again.data(), block) << "a TemporaryFile took the named files' spare";
-  keep_spare_string(again);
+  spare_is_still_there("a TemporaryFile");
+  const MkstempResult made = mkstemp(MkstempOptions{.dir = scratch()});
+  ::close(made.fd);
+  spare_is_still_there("mkstemp");
+  std::filesystem::remove(made.path);
+  const std::filesystem::path made_directory = mkdtemp(MkdtempOptions{.dir = scratch()});
+  spare_is_still_there("mkdtemp");
+  std::filesystem::remove(made_directory);
+  { const TemporaryDirectory directory(TemporaryDirectoryOptions{.dir = scratch()}); }
+  spare_is_still_there("a TemporaryDirectory");
 }
 
 // As a thread ends its spares are freed; a file destroyed after that (by a thread_local made
