@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <utility>
 
@@ -14,7 +15,7 @@
 #include "os/fork_handlers.hpp"
 #include "os/never_destroyed.hpp"
 #include "os/path.hpp"
-#include "os/static_mutex.hpp"
+#include "os/process_lock.hpp"
 #include "os/sys.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/error.hpp"
@@ -55,7 +56,7 @@ os::Errno probe_directory(const std::string& dir, NameSource& names) {
 
 struct DefaultTempdir {
   constexpr DefaultTempdir() noexcept = default;
-  os::StaticMutex mutex;
+  os::ProcessLock lock;
   std::optional<std::string> dir;  // UTF-8, as every path inside the library
 };
 
@@ -63,17 +64,22 @@ struct DefaultTempdir {
 // still ask for the directory; constant-initialized, so a fork() can never catch it half made.
 constinit os::NeverDestroyed<DefaultTempdir> the_default_tempdir;
 
-// A fork() while another thread holds the mutex would leave it locked forever in the child,
-// whose first temporary object would then wait for a thread it does not have: the mutex is
-// held across every fork() (so the cache is never copied half written) and released on both
-// sides.
-os::StaticMutex& default_tempdir_mutex() noexcept {
-  return the_default_tempdir.value.mutex;
+// A fork() while another thread holds the lock would leave it locked forever in the child,
+// whose first temporary object would then wait for a thread it does not have: the lock is held
+// across every fork() (so the cache is never copied half written) and released on both sides.
+// A child that inherited it held all the same (os/process_lock.hpp) takes it over and forgets
+// the cache, which may be half assigned: a new empty one is made in its place and the old one's
+// memory left alone, and the child looks for the directory again.
+os::ProcessLock& default_tempdir_lock() noexcept {
+  return the_default_tempdir.value.lock;
 }
-using DefaultTempdirLock = os::MutexHeldAcrossFork<os::StaticMutex, &default_tempdir_mutex>;
+void forget_default_tempdir() noexcept {
+  new (&the_default_tempdir.value.dir) std::optional<std::string>();
+}
+using DefaultTempdirLock = os::LockHeldAcrossFork<&default_tempdir_lock, &forget_default_tempdir>;
 
-// The cache, with its mutex locked in `lock`.
-DefaultTempdir& lock_default_tempdir(std::unique_lock<os::StaticMutex>& lock) {
+// The cache, with its lock held in `lock`.
+DefaultTempdir& lock_default_tempdir(std::unique_lock<os::ProcessLock>& lock) {
   if (const int err = DefaultTempdirLock::lock(lock); err != 0) {
     throw error::with_message(
         "tempfile: cannot register the fork handlers of the default temporary directory",
@@ -137,7 +143,7 @@ std::string find_usable_tempdir(const std::vector<std::string>& candidates, Name
 std::string lay_out_in_default_tempdir(std::string&& storage, std::string_view prefix,
                                        std::size_t random_room, std::string_view suffix,
                                        std::size_t& stem) {
-  std::unique_lock<os::StaticMutex> lock;
+  std::unique_lock<os::ProcessLock> lock;
   DefaultTempdir& state = lock_default_tempdir(lock);
   return lay_out_path(std::move(storage), cached_tempdir(state), prefix, random_room, suffix, stem);
 }
@@ -145,7 +151,7 @@ std::string lay_out_in_default_tempdir(std::string&& storage, std::string_view p
 }  // namespace create
 
 std::filesystem::path gettempdir() {
-  std::unique_lock<os::StaticMutex> lock;
+  std::unique_lock<os::ProcessLock> lock;
   create::DefaultTempdir& state = create::lock_default_tempdir(lock);
   return os::to_path(create::cached_tempdir(state));
 }
@@ -155,7 +161,7 @@ std::filesystem::path gettempdir(std::error_code& ec) noexcept {
 }
 
 std::optional<std::filesystem::path> tempdir() {
-  std::unique_lock<os::StaticMutex> lock;
+  std::unique_lock<os::ProcessLock> lock;
   create::DefaultTempdir& state = create::lock_default_tempdir(lock);
   if (!state.dir) {
     return std::nullopt;
@@ -169,7 +175,7 @@ void set_tempdir(std::optional<std::filesystem::path> dir) {
   if (dir) {
     absolute = create::absolute_path(os::from_path(*dir));
   }
-  std::unique_lock<os::StaticMutex> lock;
+  std::unique_lock<os::ProcessLock> lock;
   create::DefaultTempdir& state = create::lock_default_tempdir(lock);
   state.dir = std::move(absolute);
 }

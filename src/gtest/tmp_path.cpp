@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -172,12 +173,18 @@ struct TestState {
 };
 
 struct Registry {
-  std::mutex mutex;
   Retention programmatic;
   std::optional<Run> run;
   TestState test;
   bool listener_added = false;
 };
+
+// The registry's lock is held across fork() (a death test forks, and so may a test's own
+// threads): a child must never inherit it held by a thread it does not have. Outside the
+// registry, so that a child that takes it over (inherited held all the same, from a fork() that
+// ran no handlers) can make the registry anew in place: the copy may be half changed, and its
+// memory is left alone.
+constinit tempfile::os::ProcessLock registry_lock;
 
 Registry& registry() {
   // Never destroyed: the listener may still run while static objects are being destroyed.
@@ -189,16 +196,20 @@ Registry& registry() {
   return *instance;
 }
 
-// The registry's mutex is held across fork() (a death test forks, and so may a test's own
-// threads): a child must never inherit it held by a thread it does not have. Every caller of
-// lock_registry() has made the registry (registry()) first, so this never allocates.
-std::mutex& registry_mutex() noexcept {
-  return registry().mutex;
+tempfile::os::ProcessLock& the_registry_lock() noexcept {
+  return registry_lock;
 }
-using RegistryLock = tempfile::os::MutexHeldAcrossFork<std::mutex, &registry_mutex>;
 
-std::unique_lock<std::mutex> lock_registry() {
-  std::unique_lock<std::mutex> held;
+// Every caller of lock_registry() has made the registry (registry()) first, so this neither
+// allocates nor throws.
+void forget_registry() noexcept {
+  new (&registry()) Registry();
+}
+
+using RegistryLock = tempfile::os::LockHeldAcrossFork<&the_registry_lock, &forget_registry>;
+
+std::unique_lock<tempfile::os::ProcessLock> lock_registry() {
+  std::unique_lock<tempfile::os::ProcessLock> held;
   if (const int err = RegistryLock::lock(held); err != 0) {
     throw std::system_error(err, std::generic_category(),
                             "tempfile::gtest: cannot register the registry's fork handlers");
@@ -355,7 +366,7 @@ TestState& current_test(Registry& reg) {
 
 fs::path make_test_dir(bool numbered) {
   Registry& reg = registry();
-  const std::unique_lock<std::mutex> guard = lock_registry();
+  const std::unique_lock<tempfile::os::ProcessLock> guard = lock_registry();
   TestState& test = current_test(reg);
   if (!numbered && !test.dirs.empty()) {
     return test.dirs.front();
@@ -393,7 +404,7 @@ void finish_test(const ::testing::TestInfo& info) {
   Registry& reg = registry();
   std::vector<std::string> failures;
   {
-    const std::unique_lock<std::mutex> guard = lock_registry();
+    const std::unique_lock<tempfile::os::ProcessLock> guard = lock_registry();
     TestState test = std::exchange(reg.test, TestState{});
     // A forked child (a death test) shares the run but owns none of its tests' directories.
     if (test.info != &info || !reg.run || reg.run->owner != test_runs::process_id()) {
@@ -444,13 +455,13 @@ void finish_test(const ::testing::TestInfo& info) {
 
 void set_retention(const Retention& retention) {
   Registry& reg = registry();
-  const std::unique_lock<std::mutex> guard = lock_registry();
+  const std::unique_lock<tempfile::os::ProcessLock> guard = lock_registry();
   reg.programmatic = retention;
 }
 
 Retention retention() {
   Registry& reg = registry();
-  const std::unique_lock<std::mutex> guard = lock_registry();
+  const std::unique_lock<tempfile::os::ProcessLock> guard = lock_registry();
   return effective_retention(reg.programmatic);
 }
 
@@ -466,7 +477,7 @@ fs::path new_tmp_path() {
 
 fs::path artifact_dir() {
   Registry& reg = registry();
-  const std::unique_lock<std::mutex> guard = lock_registry();
+  const std::unique_lock<tempfile::os::ProcessLock> guard = lock_registry();
   TestState& test = current_test(reg);
   if (test.artifacts) {
     return *test.artifacts;
@@ -487,7 +498,7 @@ fs::path artifact_dir() {
 
 fs::path run_dir() {
   Registry& reg = registry();
-  const std::unique_lock<std::mutex> guard = lock_registry();
+  const std::unique_lock<tempfile::os::ProcessLock> guard = lock_registry();
   if (!reg.run) {
     reg.run = make_run(effective_retention(reg.programmatic));
   }

@@ -562,12 +562,14 @@ void run_terminate_cleanup() noexcept {
 namespace {
 
 // One installation at a time. Held across fork(), so that a child forked while another thread
-// installs finds it free.
-constinit std::mutex install_mutex;
-std::mutex& installation_mutex() noexcept {
-  return install_mutex;
+// installs finds it free. A child that takes it over (os/process_lock.hpp) has nothing to
+// forget: an installation cut short is finished by the next one (install_signal_cleanup).
+constinit ProcessLock install_lock;
+ProcessLock& installation_lock() noexcept {
+  return install_lock;
 }
-using InstallLock = MutexHeldAcrossFork<std::mutex, &installation_mutex>;
+void nothing_to_forget() noexcept {}
+using InstallLock = LockHeldAcrossFork<&installation_lock, &nothing_to_forget>;
 
 }  // namespace
 
@@ -576,7 +578,7 @@ SignalCleanupText signal_cleanup_text() noexcept {
 }
 
 Errno install_signal_cleanup() noexcept {
-  std::unique_lock<std::mutex> lock;
+  std::unique_lock<ProcessLock> lock;
   if (const int err = InstallLock::lock(lock); err != 0) {
     return err;
   }
@@ -593,6 +595,13 @@ Errno install_signal_cleanup() noexcept {
     }
     if (current.sa_handler == SIG_IGN) {
       continue;  // ignored on purpose (nohup): a signal that cannot end us needs no cleanup
+    }
+    if ((current.sa_flags & SA_SIGINFO) != 0 && current.sa_sigaction == &on_signal) {
+      // Ours already: an installation in the process this one was forked from, cut short
+      // between the two calls. previous_actions[i] was written before, so it stands; recording
+      // our own handler as the one to restore would make the signal loop back into it.
+      installed[i].store(true, std::memory_order_relaxed);
+      continue;
     }
     previous_actions[i] = current;
     struct sigaction ours {};

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Fork handlers for a process-wide lock that no fork() may copy while it is held: registered
+// Fork handlers for a process-wide lock that no fork() should copy while it is held: registered
 // once per process, before the lock is first taken, and harmless if a fork() interrupts the
 // registration.
 #pragma once
@@ -10,6 +10,8 @@
 
 #include <atomic>
 #include <mutex>
+
+#include "os/process_lock.hpp"
 
 namespace tempfile::os {
 
@@ -22,6 +24,11 @@ namespace tempfile::os {
 /// child's first use would wait forever for a thread the child does not have; registering at
 /// static initialization is not enough, since another library's static objects may use the
 /// lock first.
+///
+/// Registering first is still not enough on its own: glibc lets pthread_atfork return while
+/// another thread's fork() is running its prepare handlers, and that fork() then runs none of
+/// the new ones, so it can copy the lock held after all. The locks are therefore ProcessLocks
+/// (os/process_lock.hpp), which such a child takes over instead of waiting for.
 ///
 /// The registration runs under pthread_once, which glibc restarts in a child forked while it was
 /// in progress. The handlers may then be registered twice (the fork can come after
@@ -80,23 +87,32 @@ class ForkHandlers {
 #endif
 };
 
-/// The common case: a mutex that only has to be held across fork(), taken in the forking thread
-/// before it and released on both sides after it. `Get` returns the mutex (process-wide).
-template <class Mutex, Mutex& (*Get)() noexcept>
-class MutexHeldAcrossFork {
+/// The common case: a process-wide lock that only has to be held across fork(), taken in the
+/// forking thread before it and released on both sides after it. `Get` returns the lock
+/// (process-wide). `Forget` resets what the lock guards after a takeover (os/process_lock.hpp):
+/// a fork() that ran no handlers copied it held, so that state may be half changed; Forget must
+/// drop it without freeing or closing anything it names.
+template <ProcessLock& (*Get)() noexcept, void (*Forget)() noexcept>
+class LockHeldAcrossFork {
  public:
-  /// Locks the mutex into `held`, its fork handlers registered first. 0, or the registration's
-  /// error (then nothing is locked).
-  [[nodiscard]] static int lock(std::unique_lock<Mutex>& held) noexcept {
+  /// Locks into `held`, the fork handlers registered first. 0, or the registration's error (then
+  /// nothing is locked).
+  [[nodiscard]] static int lock(std::unique_lock<ProcessLock>& held) noexcept {
     if (const int err = Handlers::ensure_registered(); err != 0) {
       return err;
     }
-    held = std::unique_lock<Mutex>(Get());
+    if (lock_noting_takeover(Get(), held)) {
+      Forget();
+    }
     return 0;
   }
 
  private:
-  static void take() noexcept { Get().lock(); }
+  static void take() noexcept {
+    if (Get().lock_noting_takeover()) {
+      Forget();  // the child must not inherit half-changed state either
+    }
+  }
   static void release() noexcept { Get().unlock(); }
   using Handlers = ForkHandlers<&take, &release, &release>;
 };

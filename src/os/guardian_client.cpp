@@ -24,6 +24,7 @@
 #include "os/never_destroyed.hpp"
 #include "os/platform.hpp"
 #include "os/process.hpp"
+#include "os/process_lock.hpp"
 
 #if TEMPFILE_LINUX_FAST_PATHS
 #  include <sys/syscall.h>
@@ -54,8 +55,9 @@ constexpr long max_in_flight_wait_us = 5'000'000;
 // by every ticket, and a fork()ed child starts from nothing (on_fork_in_child).
 struct Connection {
   constexpr Connection() noexcept = default;
-  std::mutex lock;
+  ProcessLock lock;
   FileDescriptor socket;  // the owner's end; invalid: no guardian
+  pid_t owner = -1;       // the process that started the guardian `socket` leads to
   pid_t guardian = -1;
   bool uses_pidfd = false;
   std::uint64_t tickets = 0;
@@ -82,9 +84,30 @@ thread_local bool starting_guardian = false;
 // child must not keep the parent's connection open (its end of file is what tells the guardian
 // the parent exec()ed or died, where there is no pidfd). Children made without fork()
 // (syscall(SYS_fork), clone()) keep the copy until they exec or exit.
+// Forgets a connection that is another process's: one whose lock this process took over (a
+// fork() that ran no handlers copied it held, possibly half changed), or that a child made by
+// syscall(SYS_fork) or clone() copied. Never closes the socket: its number may be stale in such a
+// copy, or, after clone(CLONE_FILES), still the parent's own descriptor. The copy (close-on-exec)
+// then stays open until this process execs or exits.
+void forget_connection(Connection& c) noexcept {
+  static_cast<void>(c.socket.release());
+  c.owner = -1;
+  c.guardian = -1;
+  c.tickets = 0;
+  c.uses_pidfd = false;
+}
+
+// Takes the lock, and forgets the connection if it is another process's.
+void lock_as_this_process(Connection& c) noexcept {
+  const bool taken_over = c.lock.lock_noting_takeover();
+  if (taken_over || (c.socket.valid() && c.owner != process_id())) {
+    forget_connection(c);
+  }
+}
+
 void before_fork() noexcept {
   if (!starting_guardian) {
-    connection().lock.lock();
+    lock_as_this_process(connection());
   }
 }
 
@@ -101,6 +124,7 @@ void after_fork_in_child() noexcept {
   Connection& c = connection();
   static_cast<void>(c.socket.close());
   c.guardian = -1;
+  c.owner = -1;
   c.tickets = 0;
   c.uses_pidfd = false;
   c.lock.unlock();
@@ -109,13 +133,17 @@ void after_fork_in_child() noexcept {
 using ConnectionForkHandlers =
     ForkHandlers<&before_fork, &after_fork_in_parent, &after_fork_in_child>;
 
-// The connection, locked. Its fork handlers come first, before the lock is ever taken: a lock
-// taken before them would let another thread's fork() copy it held.
-[[nodiscard]] Errno lock_connection(std::unique_lock<std::mutex>& held) noexcept {
+// The connection, locked, and this process's own. Its fork handlers come first, before the lock
+// is ever taken: a lock taken before them would let another thread's fork() copy it held. A
+// fork() already under way when they were registered runs none of them all the same; its child
+// takes the lock over (os/process_lock.hpp).
+[[nodiscard]] Errno lock_connection(std::unique_lock<ProcessLock>& held) noexcept {
   if (const int err = ConnectionForkHandlers::ensure_registered(); err != 0) {
     return err;
   }
-  held = std::unique_lock<std::mutex>(connection().lock);
+  Connection& c = connection();
+  lock_as_this_process(c);
+  held = std::unique_lock<ProcessLock>(c.lock, std::adopt_lock);
   return 0;
 }
 
@@ -230,6 +258,7 @@ Errno start_guardian(Connection& c) noexcept {
     return err;
   }
   c.socket = std::move(ours);
+  c.owner = process_id();
   c.guardian = guardian_pid;
   c.uses_pidfd = uses_pidfd;
   ++c.starts;
@@ -296,7 +325,7 @@ Errno ensure_started(Connection& c) noexcept {
 namespace guardian {
 
 Errno add_ticket() noexcept {
-  std::unique_lock<std::mutex> held;
+  std::unique_lock<ProcessLock> held;
   if (const Errno err = lock_connection(held); err != 0) {
     return err;
   }
@@ -320,7 +349,7 @@ Errno send_guard(MessageKind kind, const char* absolute_path, int fd, const Entr
   message.identity = identity;
   std::memcpy(message.path.data(), absolute_path, length);
 
-  std::unique_lock<std::mutex> held;
+  std::unique_lock<ProcessLock> held;
   if (const Errno err = lock_connection(held); err != 0) {
     return err;
   }
@@ -351,7 +380,7 @@ Errno send_guard(MessageKind kind, const char* absolute_path, int fd, const Entr
 }
 
 void remove_ticket(std::uint64_t id) noexcept {
-  std::unique_lock<std::mutex> held;
+  std::unique_lock<ProcessLock> held;
   if (lock_connection(held) != 0) {
     return;  // no handlers, so no ticket was ever counted
   }
@@ -373,7 +402,7 @@ void remove_ticket(std::uint64_t id) noexcept {
 }  // namespace guardian
 
 GuardianStatus guardian_status() noexcept {
-  std::unique_lock<std::mutex> held;
+  std::unique_lock<ProcessLock> held;
   if (lock_connection(held) != 0) {
     return {-1, false, 0, 0};  // no handlers, so no guardian was ever started
   }

@@ -11,11 +11,21 @@
 // driver itself failed. Its memory is made large so that each fork() takes a while: the first
 // use then often waits on a fork() under way, which is the window where a lock taken before
 // its fork handlers exist is copied held.
+//
+// `first_use_fork_driver <what> <dir> window [control]` makes the other window happen every
+// time: one fork() whose prepare phase began before the library's first use, so that it runs
+// none of the handlers that first use registers, copies the lock while the first use holds it
+// (a hook of the lock holds it until the fork() is done). Its child then makes the same use.
+// Prints "held <0|1> hung <0|1>": held 1 when the lock was taken inside that fork()'s prepare
+// phase and kept until after it (the window was reached). "control" turns the lock's takeover
+// off, as if it were a plain mutex: the child must then hang.
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -24,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "os/process_lock.hpp"
 #include "tempfile/cleanup.hpp"
 #include "tempfile/dirs.hpp"
 #include "tempfile/temporary_directory.hpp"
@@ -55,15 +66,117 @@ void first_use(std::string_view what, const fs::path& dir) {
   }
 }
 
+// ---- window mode ----
+
+constexpr auto window_wait = std::chrono::seconds(10);
+constexpr unsigned window_child_alarm_seconds = 20;
+constexpr unsigned control_child_alarm_seconds = 1;
+
+std::atomic<bool> in_prepare{false};
+std::atomic<bool> lock_held{false};
+std::atomic<bool> forked{false};
+std::atomic<bool> held_in_window{false};
+std::atomic<bool> hook_fired{false};
+thread_local bool is_forker = false;
+thread_local bool is_user = false;
+
+// Waits until `flag` is set; false after window_wait.
+bool wait_for(const std::atomic<bool>& flag) noexcept {
+  const auto deadline = std::chrono::steady_clock::now() + window_wait;
+  while (!flag.load()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+// Registered before the library is used, so it is in the one fork()'s list: it keeps that
+// fork() in its prepare phase until the first use holds its lock.
+void slow_prepare() {
+  if (is_forker && !in_prepare.exchange(true)) {
+    static_cast<void>(wait_for(lock_held));
+  }
+}
+
+// Runs after every acquisition of one of the library's locks: the first one by the user thread
+// is held until the fork() has copied the process.
+void hold_first_lock() noexcept {
+  if (is_user && !hook_fired.exchange(true)) {
+    held_in_window = in_prepare.load() && !forked.load();
+    lock_held = true;
+    held_in_window = wait_for(forked) && held_in_window.load();
+  }
+}
+
+int run_window(std::string_view what, const fs::path& dir, bool control) {
+  if (::pthread_atfork(&slow_prepare, nullptr, nullptr) != 0) {
+    return 92;
+  }
+  tempfile::os::process_lock_take_over(!control);
+  tempfile::os::process_lock_hook(&hold_first_lock);
+  pid_t child = -1;
+  std::thread forker([&] {
+    is_forker = true;
+    child = ::fork();
+    if (child == 0) {
+      ::alarm(control ? control_child_alarm_seconds : window_child_alarm_seconds);
+      int code = 0;
+      try {
+        first_use(what, dir);
+      } catch (...) {
+        code = 2;
+      }
+      ::_exit(code);
+    }
+    forked = true;
+  });
+  if (!wait_for(in_prepare)) {
+    forker.join();
+    return 93;
+  }
+  is_user = true;
+  int broken = 0;
+  try {
+    first_use(what, dir);
+  } catch (...) {
+    broken = 1;
+  }
+  forker.join();
+  if (child < 0) {
+    return 94;
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0) {
+  }
+  const bool hung = WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM;
+  if (!hung && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+    ++broken;
+  }
+  std::printf("held %d hung %d broken %d\n", held_in_window.load() ? 1 : 0, hung ? 1 : 0, broken);
+  if (broken != 0) {
+    return 91;
+  }
+  return hung ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fputs("usage: first_use_fork_driver guardian|signals|tempdir|fixture <dir>\n", stderr);
+  const bool window = argc >= 4 && std::string_view(argv[3]) == "window";
+  if (argc != 3 &&
+      !(window && (argc == 4 || (argc == 5 && std::string_view(argv[4]) == "control")))) {
+    std::fputs(
+        "usage: first_use_fork_driver guardian|signals|tempdir|fixture <dir> [window [control]]\n",
+        stderr);
     return 90;
   }
   const std::string_view what = argv[1];
   const fs::path dir = argv[2];
+  if (window) {
+    return run_window(what, dir, argc == 5);
+  }
   std::vector<char> ballast(ballast_bytes);
   for (std::size_t i = 0; i < ballast.size(); i += 4096) {
     ballast[i] = 1;  // touched, so that every fork() copies its page tables

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "support/child_program.hpp"
 #include "support/scratch.hpp"
@@ -63,6 +64,36 @@ TEST_P(FirstUseForkTest, NoChildInheritsTheLockHeld) {
   // The positive control of the race itself: the children were forked while the first uses
   // were under way (the driver forks before, during and after them).
   EXPECT_GE(forks, rounds * 4);
+}
+
+// The window the loop above only meets by chance, made to happen (the driver's window mode): a
+// fork() whose prepare phase began before the first use registered the lock's fork handlers runs
+// none of them (glibc lets pthread_atfork return meanwhile), and copies the lock while the first
+// use holds it. Its child must take the lock over, not wait for it. The control turns the
+// takeover off, which is how a plain mutex behaves: that child hangs, which proves the window
+// was reached with the lock held.
+TEST_P(FirstUseForkTest, AForkThatRanNoHandlersCopiesTheLockHeldAndItsChildTakesItOver) {
+  if (sanitized) {
+    GTEST_SKIP() << "the sanitizer runtimes cannot fork() a multi-threaded program here";
+  }
+  for (const bool control : {false, true}) {
+    std::vector<std::string> arguments{driver_program(), GetParam(), scratch().string(), "window"};
+    if (control) {
+      arguments.emplace_back("control");
+    }
+    ChildProgram driver(arguments, {});
+    ASSERT_TRUE(driver.why.empty()) << driver.why;
+    const std::string report = driver.line(std::chrono::seconds(60));
+    const int status = driver.wait(std::chrono::seconds(60));
+    ASSERT_TRUE(WIFEXITED(status)) << report << driver.rest();
+    if (control) {
+      EXPECT_EQ(report, "held 1 hung 1 broken 0") << "control: " << driver.rest();
+      EXPECT_EQ(WEXITSTATUS(status), 1);
+    } else {
+      EXPECT_EQ(report, "held 1 hung 0 broken 0") << driver.rest();
+      EXPECT_EQ(WEXITSTATUS(status), 0);
+    }
+  }
 }
 
 // The locks the driver can reach: the fixture's registry where tempfile::gtest is built.

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -359,6 +360,62 @@ TEST_F(GuardianTest, D1_AForkedChildDoesNotOwnTheParentsDirectories) {
   EXPECT_TRUE(eventually([&] { return !fs::exists(owner.line(0)); }));
   EXPECT_TRUE(fs::exists(parents.path()));
   EXPECT_EQ(os::guardian_status().pid, guardian);
+  EXPECT_FALSE(process_ended(guardian));
+}
+
+// A child made by syscall(SYS_clone) runs no fork handler, so it starts with a copy of the
+// parent's connection. It must not use it (its entries would be guarded by the parent's
+// guardian, which waits for the parent, not for the child): its first object forgets the copy,
+// without closing it, and starts the child's own guardian, which removes the child's directory
+// when the child is killed.
+TEST_F(GuardianTest, ARawClonedChildStartsItsOwnGuardianInsteadOfUsingTheParents) {
+  PseudoTemporaryDirectory parents;
+  const pid_t guardian = os::guardian_status().pid;
+  ASSERT_NE(guardian, -1);
+  int report[2] = {-1, -1};
+  ASSERT_EQ(::pipe(report), 0);
+  const long raw = ::syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+  if (raw == 0) {
+    ::close(report[0]);
+    std::string line;
+    try {
+      auto* childs = new PseudoTemporaryDirectory();
+      line = childs->path().string() + "\n" + std::to_string(os::guardian_status().pid) + "\n";
+    } catch (const std::exception& failure) {
+      line = std::string("error: ") + failure.what() + "\n";
+    }
+    static_cast<void>(::write(report[1], line.data(), line.size()));
+    for (;;) {
+      ::pause();
+    }
+  }
+  ::close(report[1]);
+  ASSERT_GT(raw, 0);
+  const auto child = static_cast<pid_t>(raw);
+  std::string text;
+  char buffer[512];
+  for (ssize_t got = 0; (got = ::read(report[0], buffer, sizeof(buffer))) > 0;) {
+    text.append(buffer, static_cast<std::size_t>(got));
+    if (std::count(text.begin(), text.end(), '\n') >= 2 || text.rfind("error", 0) == 0) {
+      break;
+    }
+  }
+  ::close(report[0]);
+  const std::size_t first_end = text.find('\n');
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_NE(first_end, std::string::npos) << text;
+  ASSERT_EQ(text.rfind("error", 0), std::string::npos) << text;
+  const fs::path childs = text.substr(0, first_end);
+  const pid_t childs_guardian = std::stoi(text.substr(first_end + 1));
+  EXPECT_NE(childs_guardian, -1);
+  EXPECT_NE(childs_guardian, guardian) << "the raw child used its parent's guardian";
+  EXPECT_TRUE(eventually([&] { return !fs::exists(childs); }))
+      << "the raw child's directory outlived it: " << childs;
+  EXPECT_TRUE(fs::exists(parents.path()));
+  EXPECT_EQ(os::guardian_status().pid, guardian);
+  EXPECT_EQ(os::guardian_status().tickets, 1U);
   EXPECT_FALSE(process_ended(guardian));
 }
 
