@@ -23,9 +23,23 @@ static_assert(std::atomic<std::terminate_handler>::is_always_lock_free);
 // noexcept: something in it threw) goes straight on to the previous handler.
 thread_local bool cleaning_on_this_thread = false;
 
+// Registered with at_quick_exit while the library loads, and armed by cleanup_on_quick_exit():
+// a call made later, while other threads may fork, never calls at_quick_exit(). glibc's fork()
+// does not reset the lock at_quick_exit() takes (the atexit() list's), so a child forked while
+// another thread was inside it would wait for that lock forever when it made the call itself
+// (the once starts over in the child).
+std::atomic<bool> quick_exit_cleanup_armed{false};
+
 void on_quick_exit() noexcept {
-  os::run_exit_cleanup();
+  if (quick_exit_cleanup_armed.load()) {
+    os::run_exit_cleanup();
+  }
 }
+
+bool register_quick_exit_handler_at_load() noexcept {
+  return os::at_quick_exit(&on_quick_exit) == 0;
+}
+const bool quick_exit_handler_registered_at_load = register_quick_exit_handler_at_load();
 
 [[noreturn]] void on_terminate() noexcept {
   if (!cleaning_on_this_thread) {
@@ -55,12 +69,16 @@ void cleanup_on_terminate() {
 }
 
 void cleanup_on_quick_exit() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (os::at_quick_exit(&on_quick_exit) != 0) {
-      throw std::bad_alloc();  // its only failure is running out of room for handlers
-    }
-  });
+  if (!quick_exit_handler_registered_at_load) {
+    // No room while the library loaded: registered now, once.
+    static std::once_flag once;
+    std::call_once(once, [] {
+      if (os::at_quick_exit(&on_quick_exit) != 0) {
+        throw std::bad_alloc();  // its only failure is running out of room for handlers
+      }
+    });
+  }
+  quick_exit_cleanup_armed.store(true);
 }
 
 }  // namespace tempfile

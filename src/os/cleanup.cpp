@@ -148,6 +148,23 @@ void install_exit_handler() {
   exit_handler_installed.store(true, std::memory_order_release);
 }
 
+// The handler is installed while the library loads (before main, or inside dlopen), so that a
+// first registration made later, while other threads may fork, never calls atexit(). glibc's
+// fork() does not reset the lock atexit() takes: a child forked while another thread was inside
+// atexit() (as a first registration's call_once was) would make its own first registration (the
+// once starts over in the child) and wait for that lock forever. A registration made before this
+// initializer ran (another translation unit's static object, in a static link) installs it
+// itself, as before; a failure here is left to the first registration to report.
+bool install_exit_handler_at_load() noexcept {
+  try {
+    install_exit_handler();
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+[[maybe_unused]] const bool exit_handler_installed_at_load = install_exit_handler_at_load();
+
 bool being_removed(NodeState state) noexcept {
   return state == NodeState::owner_removing || state == NodeState::handler_removing;
 }

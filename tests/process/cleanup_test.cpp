@@ -265,8 +265,9 @@ TEST_F(ProcessCleanupTest, D3_UnderscoreExitCleansNothing) {
   expect_keeps(dir(), "m");
 }
 
-// std::quick_exit runs at_quick_exit handlers only: the library registers none (its cleanup is
-// an atexit handler), so like _exit it removes nothing. The driver's own at_quick_exit handler
+// std::quick_exit runs at_quick_exit handlers only: the library's (registered while it loads)
+// does nothing until cleanup_on_quick_exit() arms it, and its exit cleanup is an atexit handler,
+// so like _exit it removes nothing. The driver's own at_quick_exit handler
 // reports that the process really ended through quick_exit.
 TEST_F(ProcessCleanupTest, D3_QuickExitRunsOnlyAtQuickExitHandlersAndCleansNothing) {
   Driver driver("quick_exit", dir());

@@ -2,8 +2,10 @@
 // A program that first_use_fork_test.cpp runs many times: `first_use_fork_driver <what> <dir>`
 // makes the library's first use of one process-wide lock (<what>: "guardian", the guardian's
 // connection; "signals", cleanup_on_signals(); "tempdir", the default directory's cache;
-// "fixture", the GoogleTest fixture's registry, where that library is built) from
-// several threads at once while another thread fork()s in a loop. Every child makes the same
+// "fixture", the GoogleTest fixture's registry, where that library is built; and two first uses
+// that take no lock of ours: "registry", the first temporary object's cleanup registration, and
+// "quickexit", cleanup_on_quick_exit()) from several threads at once while another thread
+// fork()s in a loop. Every child makes the same
 // use once more; a child that inherited the lock held would wait forever, so each has an
 // alarm, and one killed by it is counted as hung.
 //
@@ -19,6 +21,11 @@
 // Prints "held <0|1> hung <0|1>": held 1 when the lock was taken inside that fork()'s prepare
 // phase and kept until after it (the window was reached). "control" turns the lock's takeover
 // off, as if it were a plain mutex: the child must then hang.
+//
+// `first_use_fork_driver <what> <dir> exitlock [control]` forks 20 children while another thread
+// holds glibc's lock over the atexit() list almost all the time (fork() does not reset it), and
+// each child makes the first use: none may wait for that lock. Prints "forks <n> hung <m>". The
+// control's children call atexit() themselves instead, and hang.
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -49,6 +56,9 @@ namespace fs = std::filesystem;
 constexpr int user_threads = 4;
 constexpr unsigned child_alarm_seconds = 5;
 constexpr std::size_t ballast_bytes = std::size_t{32} << 20;
+constexpr auto window_wait = std::chrono::seconds(10);
+constexpr unsigned window_child_alarm_seconds = 20;
+constexpr unsigned control_child_alarm_seconds = 1;
 
 void first_use(std::string_view what, const fs::path& dir) {
   if (what == "guardian") {
@@ -61,16 +71,98 @@ void first_use(std::string_view what, const fs::path& dir) {
 #else
     throw std::invalid_argument("fixture: tempfile::gtest is not built");
 #endif
+  } else if (what == "quickexit") {
+    tempfile::cleanup_on_quick_exit();
+  } else if (what == "registry") {
+    const tempfile::TemporaryDirectory made({.dir = dir});
   } else {
     static_cast<void>(tempfile::gettempdir());
   }
 }
 
-// ---- window mode ----
+// ---- exit-lock mode ----
 
-constexpr auto window_wait = std::chrono::seconds(10);
-constexpr unsigned window_child_alarm_seconds = 20;
-constexpr unsigned control_child_alarm_seconds = 1;
+// glibc's lock over the atexit() list, held by another thread most of the time: __cxa_finalize
+// walks the whole list under it, and with a handle no entry has it runs nothing. fork() does not
+// reset that lock, so most children are copied with it held.
+constexpr int exit_list_entries = 20'000;
+constexpr int exit_lock_forks = 20;
+
+void do_nothing_at_exit() {}
+
+}  // namespace
+
+#ifdef __GLIBC__
+extern "C" void __cxa_finalize(void* dso_handle);  // NOLINT: glibc's, declared by no header
+#endif
+
+namespace {
+
+int run_exit_lock(std::string_view what, const fs::path& dir, bool control) {
+#ifdef __GLIBC__
+  for (int i = 0; i < exit_list_entries; ++i) {
+    if (std::atexit(&do_nothing_at_exit) != 0) {
+      return 92;
+    }
+  }
+  static char no_library;
+  std::atomic<bool> stop{false};
+  std::thread holder([&] {
+    while (!stop.load()) {
+      __cxa_finalize(&no_library);
+    }
+  });
+  std::vector<pid_t> children;
+  for (int i = 0; i < exit_lock_forks; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const pid_t child = ::fork();
+    if (child == 0) {
+      ::alarm(control ? control_child_alarm_seconds : window_child_alarm_seconds);
+      int code = 0;
+      try {
+        if (control) {
+          code = std::atexit(&do_nothing_at_exit) == 0 ? 0 : 3;  // what the library must not do
+        } else {
+          first_use(what, dir);
+        }
+      } catch (...) {
+        code = 2;
+      }
+      ::_exit(code);
+    }
+    if (child > 0) {
+      children.push_back(child);
+    }
+  }
+  stop = true;
+  holder.join();
+  int hung = 0;
+  int broken = static_cast<int>(exit_lock_forks - children.size());
+  for (const pid_t child : children) {
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0) {
+    }
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+      ++hung;
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      ++broken;
+    }
+  }
+  std::printf("forks %d hung %d broken %d\n", static_cast<int>(children.size()), hung, broken);
+  if (broken != 0) {
+    return 91;
+  }
+  return hung == 0 ? 0 : 1;
+#else
+  static_cast<void>(what);
+  static_cast<void>(dir);
+  static_cast<void>(control);
+  std::fputs("the exit-lock mode needs glibc\n", stderr);
+  return 95;
+#endif
+}
+
+// ---- window mode ----
 
 std::atomic<bool> in_prepare{false};
 std::atomic<bool> lock_held{false};
@@ -164,18 +256,23 @@ int run_window(std::string_view what, const fs::path& dir, bool control) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool window = argc >= 4 && std::string_view(argv[3]) == "window";
+  const std::string_view mode = argc >= 4 ? std::string_view(argv[3]) : std::string_view();
+  const bool special = mode == "window" || mode == "exitlock";
   if (argc != 3 &&
-      !(window && (argc == 4 || (argc == 5 && std::string_view(argv[4]) == "control")))) {
+      !(special && (argc == 4 || (argc == 5 && std::string_view(argv[4]) == "control")))) {
     std::fputs(
-        "usage: first_use_fork_driver guardian|signals|tempdir|fixture <dir> [window [control]]\n",
+        "usage: first_use_fork_driver guardian|signals|tempdir|fixture|registry <dir> "
+        "[window|exitlock [control]]\n",
         stderr);
     return 90;
   }
   const std::string_view what = argv[1];
   const fs::path dir = argv[2];
-  if (window) {
+  if (mode == "window") {
     return run_window(what, dir, argc == 5);
+  }
+  if (mode == "exitlock") {
+    return run_exit_lock(what, dir, argc == 5);
   }
   std::vector<char> ballast(ballast_bytes);
   for (std::size_t i = 0; i < ballast.size(); i += 4096) {

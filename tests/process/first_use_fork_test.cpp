@@ -25,16 +25,15 @@ namespace {
 // probability below one in a hundred thousand.
 constexpr int rounds = 30;
 
-class FirstUseForkTest : public ScratchTest, public ::testing::WithParamInterface<const char*> {
- protected:
-  // The build's driver, unless TEMPFILE_FIRST_USE_FORK_DRIVER names another: the unprivileged
-  // CI run runs a copy of the build that its user can reach.
-  static std::string driver_program() {
-    const char* driver =
-        std::getenv("TEMPFILE_FIRST_USE_FORK_DRIVER");  // NOLINT(concurrency-mt-unsafe)
-    return driver != nullptr && *driver != '\0' ? driver : TEMPFILE_FIRST_USE_FORK_DRIVER;
-  }
-};
+// The build's driver, unless TEMPFILE_FIRST_USE_FORK_DRIVER names another: the unprivileged CI
+// run runs a copy of the build that its user can reach.
+std::string driver_program() {
+  const char* driver =
+      std::getenv("TEMPFILE_FIRST_USE_FORK_DRIVER");  // NOLINT(concurrency-mt-unsafe)
+  return driver != nullptr && *driver != '\0' ? driver : TEMPFILE_FIRST_USE_FORK_DRIVER;
+}
+
+class FirstUseForkTest : public ScratchTest, public ::testing::WithParamInterface<const char*> {};
 
 // GCC 12's AddressSanitizer and ThreadSanitizer runtimes hang the fork() child of a
 // multi-threaded program in its first allocation (see guardian_concurrency_test.cpp), which is
@@ -72,7 +71,9 @@ TEST_P(FirstUseForkTest, NoChildInheritsTheLockHeld) {
 // use holds it. Its child must take the lock over, not wait for it. The control turns the
 // takeover off, which is how a plain mutex behaves: that child hangs, which proves the window
 // was reached with the lock held.
-TEST_P(FirstUseForkTest, AForkThatRanNoHandlersCopiesTheLockHeldAndItsChildTakesItOver) {
+class LockWindowTest : public FirstUseForkTest {};
+
+TEST_P(LockWindowTest, AForkThatRanNoHandlersCopiesTheLockHeldAndItsChildTakesItOver) {
   if (sanitized) {
     GTEST_SKIP() << "the sanitizer runtimes cannot fork() a multi-threaded program here";
   }
@@ -96,8 +97,51 @@ TEST_P(FirstUseForkTest, AForkThatRanNoHandlersCopiesTheLockHeldAndItsChildTakes
   }
 }
 
-// The locks the driver can reach: the fixture's registry where tempfile::gtest is built.
-INSTANTIATE_TEST_SUITE_P(Locks, FirstUseForkTest, ::testing::Values(TEMPFILE_FIRST_USE_FORK_LOCKS));
+// A lock that is not ours: glibc's fork() does not reset the one over the atexit() list, so a
+// first use that called atexit() in a child copied while another thread was inside atexit()
+// waited forever (CI caught it: a first PseudoTemporaryDirectory's registration, its directory
+// left behind). The driver holds that lock from a thread almost all the time while it forks;
+// every child makes the first use. The control's children call atexit() themselves and hang,
+// which proves the lock was copied held.
+class ExitLockTest : public FirstUseForkTest {};
+
+TEST_P(ExitLockTest, AChildsFirstUseNeverWaitsForTheAtexitLockItWasCopiedWith) {
+  if (sanitized) {
+    GTEST_SKIP() << "the sanitizer runtimes cannot fork() a multi-threaded program here";
+  }
+  ChildProgram driver({driver_program(), GetParam(), scratch().string(), "exitlock"}, {});
+  ASSERT_TRUE(driver.why.empty()) << driver.why;
+  const std::string report = driver.line(std::chrono::seconds(60));
+  const int status = driver.wait(std::chrono::seconds(60));
+  ASSERT_TRUE(WIFEXITED(status)) << report << driver.rest();
+  EXPECT_EQ(report, "forks 20 hung 0 broken 0") << driver.rest();
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+using ExitLockControlTest = ScratchTest;
+
+TEST_F(ExitLockControlTest, ChildrenCallingAtexitThemselvesHang) {
+  if (sanitized) {
+    GTEST_SKIP() << "the sanitizer runtimes cannot fork() a multi-threaded program here";
+  }
+  ChildProgram driver({driver_program(), "registry", scratch().string(), "exitlock", "control"},
+                      {});
+  ASSERT_TRUE(driver.why.empty()) << driver.why;
+  const std::string report = driver.line(std::chrono::seconds(60));
+  const int status = driver.wait(std::chrono::seconds(60));
+  ASSERT_TRUE(WIFEXITED(status)) << report << driver.rest();
+  int forks = 0;
+  int hung = 0;
+  ASSERT_EQ(std::sscanf(report.c_str(), "forks %d hung %d broken 0", &forks, &hung), 2) << report;
+  EXPECT_EQ(forks, 20);
+  EXPECT_GE(hung, 10) << "positive control: the atexit() lock was rarely copied held";
+}
+
+// The locks the driver can reach: the fixture's registry where tempfile::gtest is built; and the
+// first uses, which add the cleanup registry's.
+INSTANTIATE_TEST_SUITE_P(Uses, FirstUseForkTest, ::testing::Values(TEMPFILE_FIRST_USES));
+INSTANTIATE_TEST_SUITE_P(Locks, LockWindowTest, ::testing::Values(TEMPFILE_FIRST_USE_FORK_LOCKS));
+INSTANTIATE_TEST_SUITE_P(Uses, ExitLockTest, ::testing::Values(TEMPFILE_FIRST_USES));
 
 }  // namespace
 }  // namespace tempfile::test
