@@ -15,6 +15,12 @@ constexpr int spin_rounds = 64;
 std::atomic<void (*)() noexcept> after_acquire{nullptr};
 std::atomic<bool> take_over_enabled{true};
 
+constexpr std::uint64_t count_mask = 0xffff'ffffU;
+
+std::uint64_t waiters_key(pid_t process) noexcept {
+  return static_cast<std::uint64_t>(static_cast<std::uint32_t>(process)) << 32U;
+}
+
 void run_hook() noexcept {
   if (void (*hook)() noexcept = after_acquire.load(std::memory_order_relaxed); hook != nullptr) {
     hook();
@@ -53,13 +59,25 @@ bool ProcessLock::lock_noting_takeover() noexcept {
     }
     // Counted before the word is read again: unlock() stores 0 and then reads the count, so
     // either it sees us and wakes us, or we see its 0 (both sequentially consistent).
-    waiters_.fetch_add(1);
+    add_waiter(self);
     seen = holder_.load();
     if (seen != 0) {
       holder_.wait(seen);
     }
-    waiters_.fetch_sub(1);
+    waiters_.fetch_sub(1);  // the key is ours: only this process's sleepers changed it since
     seen = holder_.load(std::memory_order_relaxed);
+  }
+}
+
+void ProcessLock::add_waiter(pid_t self) noexcept {
+  const std::uint64_t key = waiters_key(self);
+  std::uint64_t seen = waiters_.load();
+  for (;;) {
+    // Another process's count (a copy) starts over at this thread.
+    const std::uint64_t counted = (seen & ~count_mask) == key ? seen + 1 : key + 1;
+    if (waiters_.compare_exchange_weak(seen, counted)) {
+      return;
+    }
   }
 }
 
@@ -75,9 +93,14 @@ bool ProcessLock::try_lock() noexcept {
 
 void ProcessLock::unlock() noexcept {
   holder_.store(0);
-  if (waiters_.load() != 0) {
+  if (wakes_on_unlock()) {
     holder_.notify_all();  // each wakes and competes; the losers sleep again
   }
+}
+
+bool ProcessLock::wakes_on_unlock() const noexcept {
+  const std::uint64_t waiting = waiters_.load();
+  return (waiting & count_mask) != 0 && (waiting & ~count_mask) == waiters_key(process_id());
 }
 
 void process_lock_hook(void (*hook)() noexcept) noexcept {

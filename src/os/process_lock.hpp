@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 
 namespace tempfile::os {
@@ -42,9 +43,18 @@ class ProcessLock {
   [[nodiscard]] bool try_lock() noexcept;
   void unlock() noexcept;
 
+  /// Whether unlock() would now make a wake-up call: threads of this process sleep on the lock.
+  /// For the tests.
+  [[nodiscard]] bool wakes_on_unlock() const noexcept;
+
  private:
+  void add_waiter(pid_t self) noexcept;
+
   std::atomic<pid_t> holder_{0};  // 0: free; else the process id of the process holding it
-  std::atomic<int> waiters_{0};   // threads asleep (or about to be) in holder_.wait()
+  // The threads asleep (or about to be) in holder_.wait(): the low half counts them, the high
+  // half is their process's id. A child's copy counts its parent's sleepers, who are not there:
+  // keyed by the process, the child's unlock() makes no wake-up call for them.
+  std::atomic<std::uint64_t> waiters_{0};
 };
 
 /// Locks `lock` into `held` (which must own nothing); true when it was taken over.

@@ -138,6 +138,34 @@ TEST(ProcessLockTest, WithinOneProcessAHeldLockIsWaitedForNotTakenOver) {
   lock.unlock();
 }
 
+// A child copied while its parent's threads slept on the lock does not count them as its own:
+// its unlock() makes no wake-up call (a system call each time) for sleepers it does not have.
+TEST(ProcessLockTest, AChildDoesNotWakeItsParentsSleepers) {
+  copied_lock.lock();
+  std::thread sleeper([] {
+    copied_lock.lock();
+    copied_lock.unlock();
+  });
+  while (!copied_lock.wakes_on_unlock()) {  // the parent's control: a sleeper is counted
+    std::this_thread::yield();
+  }
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::alarm(1);
+    const bool counted_before = copied_lock.wakes_on_unlock();
+    const bool taken_over = copied_lock.lock_noting_takeover();
+    copied_lock.unlock();
+    ::_exit(!counted_before && taken_over && !copied_lock.wakes_on_unlock() ? 0 : 1);
+  }
+  EXPECT_TRUE(copied_lock.wakes_on_unlock());
+  copied_lock.unlock();
+  sleeper.join();
+  EXPECT_FALSE(copied_lock.wakes_on_unlock());
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
 // The test seam other tests use to hold a lock across a fork(): it runs with the lock held.
 std::atomic<int> hook_calls{0};
 ProcessLock* hooked_lock = nullptr;
