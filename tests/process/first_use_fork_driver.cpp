@@ -80,6 +80,44 @@ void first_use(std::string_view what, const fs::path& dir) {
   }
 }
 
+// What each child does: an alarm (a child waiting for a lock it was copied with is killed by it),
+// then `use`, and an exit status that says whether it threw.
+template <class Use>
+[[noreturn]] void run_child(unsigned alarm_seconds, Use use) {
+  ::alarm(alarm_seconds);
+  int code = 0;
+  try {
+    code = use();
+  } catch (...) {
+    code = 2;
+  }
+  ::_exit(code);
+}
+
+// Waits for every child: one the alarm ended counts as hung, one that failed otherwise as
+// broken.
+void reap(const std::vector<pid_t>& children, int& hung, int& broken) {
+  for (const pid_t child : children) {
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0) {
+    }
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+      ++hung;
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      ++broken;
+    }
+  }
+}
+
+// Prints "<first> <n> hung <m> broken <k>" and returns the exit status.
+int report(const char* first, int count, int hung, int broken) {
+  std::printf("%s %d hung %d broken %d\n", first, count, hung, broken);
+  if (broken != 0) {
+    return 91;
+  }
+  return hung == 0 ? 0 : 1;
+}
+
 // ---- exit-lock mode ----
 
 // glibc's lock over the atexit() list, held by another thread most of the time: __cxa_finalize
@@ -117,18 +155,13 @@ int run_exit_lock(std::string_view what, const fs::path& dir, bool control) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
     const pid_t child = ::fork();
     if (child == 0) {
-      ::alarm(control ? control_child_alarm_seconds : window_child_alarm_seconds);
-      int code = 0;
-      try {
+      run_child(control ? control_child_alarm_seconds : window_child_alarm_seconds, [&] {
         if (control) {
-          code = std::atexit(&do_nothing_at_exit) == 0 ? 0 : 3;  // what the library must not do
-        } else {
-          first_use(what, dir);
+          return std::atexit(&do_nothing_at_exit) == 0 ? 0 : 3;  // what the library must not do
         }
-      } catch (...) {
-        code = 2;
-      }
-      ::_exit(code);
+        first_use(what, dir);
+        return 0;
+      });
     }
     if (child > 0) {
       children.push_back(child);
@@ -138,21 +171,8 @@ int run_exit_lock(std::string_view what, const fs::path& dir, bool control) {
   holder.join();
   int hung = 0;
   int broken = static_cast<int>(exit_lock_forks - children.size());
-  for (const pid_t child : children) {
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0) {
-    }
-    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
-      ++hung;
-    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      ++broken;
-    }
-  }
-  std::printf("forks %d hung %d broken %d\n", static_cast<int>(children.size()), hung, broken);
-  if (broken != 0) {
-    return 91;
-  }
-  return hung == 0 ? 0 : 1;
+  reap(children, hung, broken);
+  return report("forks", static_cast<int>(children.size()), hung, broken);
 #else
   static_cast<void>(what);
   static_cast<void>(dir);
@@ -213,14 +233,10 @@ int run_window(std::string_view what, const fs::path& dir, bool control) {
     is_forker = true;
     child = ::fork();
     if (child == 0) {
-      ::alarm(control ? control_child_alarm_seconds : window_child_alarm_seconds);
-      int code = 0;
-      try {
+      run_child(control ? control_child_alarm_seconds : window_child_alarm_seconds, [&] {
         first_use(what, dir);
-      } catch (...) {
-        code = 2;
-      }
-      ::_exit(code);
+        return 0;
+      });
     }
     forked = true;
   });
@@ -239,18 +255,9 @@ int run_window(std::string_view what, const fs::path& dir, bool control) {
   if (child < 0) {
     return 94;
   }
-  int status = 0;
-  while (::waitpid(child, &status, 0) < 0) {
-  }
-  const bool hung = WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM;
-  if (!hung && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-    ++broken;
-  }
-  std::printf("held %d hung %d broken %d\n", held_in_window.load() ? 1 : 0, hung ? 1 : 0, broken);
-  if (broken != 0) {
-    return 91;
-  }
-  return hung ? 1 : 0;
+  int hung = 0;
+  reap({child}, hung, broken);
+  return report("held", held_in_window.load() ? 1 : 0, hung, broken);
 }
 
 }  // namespace
@@ -289,14 +296,10 @@ int main(int argc, char** argv) {
     while (!stop.load()) {
       const pid_t child = ::fork();
       if (child == 0) {
-        ::alarm(child_alarm_seconds);
-        int code = 0;
-        try {
+        run_child(child_alarm_seconds, [&] {
           first_use(what, dir);
-        } catch (...) {
-          code = 2;
-        }
-        ::_exit(code);
+          return 0;
+        });
       }
       if (child < 0) {
         ++broken;
@@ -335,19 +338,6 @@ int main(int argc, char** argv) {
   forker.join();
   broken += failed.load();
   int hung = 0;
-  for (const pid_t child : children) {
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0) {
-    }
-    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
-      ++hung;
-    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      ++broken;
-    }
-  }
-  std::printf("forks %d hung %d broken %d\n", forks.load(), hung, broken);
-  if (broken != 0) {
-    return 91;
-  }
-  return hung == 0 ? 0 : 1;
+  reap(children, hung, broken);
+  return report("forks", forks.load(), hung, broken);
 }
