@@ -184,7 +184,12 @@ struct Registry {
 // registry, so that a child that takes it over (inherited held all the same, from a fork() that
 // ran no handlers) can make the registry anew in place: the copy may be half changed, and its
 // memory is left alone.
-constinit tempfile::os::ProcessLock registry_lock;
+// Keyed by the fixture's own process id (os/test_runs.hpp): the library's is internal to it.
+pid_t registry_process_id() noexcept {
+  return static_cast<pid_t>(test_runs::process_id());
+}
+using RegistryProcessLock = tempfile::os::BasicProcessLock<&registry_process_id>;
+constinit RegistryProcessLock registry_lock;
 
 Registry& registry() {
   // Never destroyed: the listener may still run while static objects are being destroyed.
@@ -196,7 +201,7 @@ Registry& registry() {
   return *instance;
 }
 
-tempfile::os::ProcessLock& the_registry_lock() noexcept {
+RegistryProcessLock& the_registry_lock() noexcept {
   return registry_lock;
 }
 
@@ -208,8 +213,8 @@ void forget_registry() noexcept {
 
 using RegistryLock = tempfile::os::LockHeldAcrossFork<&the_registry_lock, &forget_registry>;
 
-std::unique_lock<tempfile::os::ProcessLock> lock_registry() {
-  std::unique_lock<tempfile::os::ProcessLock> held;
+std::unique_lock<RegistryProcessLock> lock_registry() {
+  std::unique_lock<RegistryProcessLock> held;
   if (const int err = RegistryLock::lock(held); err != 0) {
     throw std::system_error(err, std::generic_category(),
                             "tempfile::gtest: cannot register the registry's fork handlers");
@@ -366,7 +371,7 @@ TestState& current_test(Registry& reg) {
 
 fs::path make_test_dir(bool numbered) {
   Registry& reg = registry();
-  const std::unique_lock<tempfile::os::ProcessLock> guard = lock_registry();
+  const std::unique_lock<RegistryProcessLock> guard = lock_registry();
   TestState& test = current_test(reg);
   if (!numbered && !test.dirs.empty()) {
     return test.dirs.front();
@@ -404,7 +409,7 @@ void finish_test(const ::testing::TestInfo& info) {
   Registry& reg = registry();
   std::vector<std::string> failures;
   {
-    const std::unique_lock<tempfile::os::ProcessLock> guard = lock_registry();
+    const std::unique_lock<RegistryProcessLock> guard = lock_registry();
     TestState test = std::exchange(reg.test, TestState{});
     // A forked child (a death test) shares the run but owns none of its tests' directories.
     if (test.info != &info || !reg.run || reg.run->owner != test_runs::process_id()) {
@@ -455,13 +460,13 @@ void finish_test(const ::testing::TestInfo& info) {
 
 void set_retention(const Retention& retention) {
   Registry& reg = registry();
-  const std::unique_lock<tempfile::os::ProcessLock> guard = lock_registry();
+  const std::unique_lock<RegistryProcessLock> guard = lock_registry();
   reg.programmatic = retention;
 }
 
 Retention retention() {
   Registry& reg = registry();
-  const std::unique_lock<tempfile::os::ProcessLock> guard = lock_registry();
+  const std::unique_lock<RegistryProcessLock> guard = lock_registry();
   return effective_retention(reg.programmatic);
 }
 
@@ -477,7 +482,7 @@ fs::path new_tmp_path() {
 
 fs::path artifact_dir() {
   Registry& reg = registry();
-  const std::unique_lock<tempfile::os::ProcessLock> guard = lock_registry();
+  const std::unique_lock<RegistryProcessLock> guard = lock_registry();
   TestState& test = current_test(reg);
   if (test.artifacts) {
     return *test.artifacts;
@@ -498,7 +503,7 @@ fs::path artifact_dir() {
 
 fs::path run_dir() {
   Registry& reg = registry();
-  const std::unique_lock<tempfile::os::ProcessLock> guard = lock_registry();
+  const std::unique_lock<RegistryProcessLock> guard = lock_registry();
   if (!reg.run) {
     reg.run = make_run(effective_retention(reg.programmatic));
   }

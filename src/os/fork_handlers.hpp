@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <type_traits>
 
 #include "os/process_lock.hpp"
 
@@ -89,15 +90,17 @@ class ForkHandlers {
 
 /// The common case: a process-wide lock that only has to be held across fork(), taken in the
 /// forking thread before it and released on both sides after it. `Get` returns the lock
-/// (process-wide). `Forget` resets what the lock guards after a takeover (os/process_lock.hpp):
-/// a fork() that ran no handlers copied it held, so that state may be half changed; Forget must
-/// drop it without freeing or closing anything it names.
-template <ProcessLock& (*Get)() noexcept, void (*Forget)() noexcept>
+/// (process-wide; a BasicProcessLock). `Forget` resets what the lock guards after a takeover
+/// (os/process_lock.hpp): a fork() that ran no handlers copied it held, so that state may be half
+/// changed; Forget must drop it without freeing or closing anything it names.
+template <auto Get, void (*Forget)() noexcept>
 class LockHeldAcrossFork {
  public:
+  using Lock = std::remove_reference_t<decltype(Get())>;
+
   /// Locks into `held`, the fork handlers registered first. 0, or the registration's error (then
   /// nothing is locked).
-  [[nodiscard]] static int lock(std::unique_lock<ProcessLock>& held) noexcept {
+  [[nodiscard]] static int lock(std::unique_lock<Lock>& held) noexcept {
     if (const int err = Handlers::ensure_registered(); err != 0) {
       return err;
     }
