@@ -33,9 +33,10 @@ namespace tempfile::os {
 /// The guardian starts with the first ticket of a process (a double fork: it is nobody's zombie;
 /// its own session, so the terminal's SIGINT/SIGHUP do not reach it; no descriptor but the two
 /// it needs) and exits when the last ticket is withdrawn, or once it has removed what the dead
-/// owner left. A ticket made in a fork()ed child is the child's own (a new guardian watches the
-/// child); the parent's tickets do nothing in the child, and the child's copy of the connection
-/// is closed at fork, so only the owner's death or exec ends the guardian's wait.
+/// owner left. A ticket made in a child is the child's own (a new guardian watches the child),
+/// also in one made by syscall(SYS_fork) or clone(), which forgets its copy of the connection; the
+/// parent's tickets do nothing in the child, and the child's copy of the connection is closed at
+/// fork, so only the owner's death or exec ends the guardian's wait.
 ///
 /// Death is seen through a pidfd of the owner taken before the guardian starts (no pid-reuse
 /// race), or, where the kernel has no pidfd, through the connection itself: a socket end that

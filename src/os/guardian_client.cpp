@@ -79,11 +79,6 @@ std::atomic<bool> prefer_pidfd{true};
 // Set on the thread that forks a guardian: the fork handlers below leave the connection to it.
 thread_local bool starting_guardian = false;
 
-// fork() in this process: the connection is locked across it, so a child never sees it half
-// changed, and the child lets go of its copy: the parent's guardian is not the child's, and the
-// child must not keep the parent's connection open (its end of file is what tells the guardian
-// the parent exec()ed or died, where there is no pidfd). Children made without fork()
-// (syscall(SYS_fork), clone()) keep the copy until they exec or exit.
 // Forgets a connection that is another process's: one whose lock this process took over (a
 // fork() that ran no handlers copied it held, possibly half changed), or that a child made by
 // syscall(SYS_fork) or clone() copied. Never closes the socket: its number may be stale in such a
@@ -105,6 +100,12 @@ void lock_as_this_process(Connection& c) noexcept {
   }
 }
 
+// fork() in this process: the connection is locked across it, so a child never sees it half
+// changed, and the child lets go of its copy: the parent's guardian is not the child's, and the
+// child must not keep the parent's connection open (its end of file is what tells the guardian
+// the parent exec()ed or died, where there is no pidfd). Children made without fork()
+// (syscall(SYS_fork), clone()) keep the copy until they exec or exit, and never use it
+// (lock_as_this_process).
 void before_fork() noexcept {
   if (!starting_guardian) {
     lock_as_this_process(connection());
