@@ -183,8 +183,8 @@ struct Registry {
 // threads): a child must never inherit it held by a thread it does not have. Outside the
 // registry, so that a child that takes it over (inherited held all the same, from a fork() that
 // ran no handlers) can make the registry anew in place: the copy may be half changed, and its
-// memory is left alone.
-// Keyed by the fixture's own process id (os/test_runs.hpp): the library's is internal to it.
+// memory is left alone. Keyed by the fixture's own process id (os/test_runs.hpp): the
+// library's is internal to it.
 pid_t registry_process_id() noexcept {
   return static_cast<pid_t>(test_runs::process_id());
 }
